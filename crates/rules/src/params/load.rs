@@ -1,0 +1,512 @@
+//! Reading and checking the parameter files. Pure: takes file names and texts, not paths.
+
+use super::ParamError;
+use super::model::*;
+use crate::explain::Text;
+use crate::money::{Dec6, Fen, parse_yuan_nonneg};
+use crate::time::YearMonth;
+use crate::workdays::{Calendar, HolidayYear};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, BTreeSet};
+use toml::{Table, Value};
+
+/// The parameter files compiled into the binary, so it runs from anywhere; `--params DIR`
+/// reads the same files from disk instead.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("sources.toml", include_str!("../../../../params/sources.toml")),
+    ("national.toml", include_str!("../../../../params/national.toml")),
+    ("regions/zj.toml", include_str!("../../../../params/regions/zj.toml")),
+    ("policies/current.toml", include_str!("../../../../params/policies/current.toml")),
+    ("policies/paper.toml", include_str!("../../../../params/policies/paper.toml")),
+    ("overlays/paper-2024.toml", include_str!("../../../../params/overlays/paper-2024.toml")),
+    ("holidays/2025.toml", include_str!("../../../../params/holidays/2025.toml")),
+    ("holidays/2026.toml", include_str!("../../../../params/holidays/2026.toml")),
+];
+
+/// All the rule data, checked.
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub sources: BTreeMap<String, Source>,
+    pub national: National,
+    pub regions: BTreeMap<String, Region>,
+    pub policies: BTreeMap<String, Policy>,
+    pub overlays: BTreeMap<String, Overlay>,
+    pub(crate) calendar: Calendar,
+}
+
+impl Params {
+    /// The parameters compiled into the binary.
+    pub fn embedded() -> Result<Params, ParamError> {
+        let files: Vec<(String, String)> = EMBEDDED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        Params::load(&files)
+    }
+
+    /// Load from (relative file name, text) pairs: `sources.toml`, `national.toml`,
+    /// `regions/*.toml`, `policies/*.toml`, `overlays/*.toml`, `holidays/*.toml`.
+    pub fn load(files: &[(String, String)]) -> Result<Params, ParamError> {
+        let find = |name: &str| {
+            files
+                .iter()
+                .find(|(n, _)| n == name)
+                .ok_or_else(|| ParamError::Syntax { file: name.to_string(), message: "file is missing".into() })
+        };
+        let (sf, st) = find("sources.toml")?;
+        let sources = read_sources(sf, st)?;
+        let (nf, nt) = find("national.toml")?;
+        let national = read_national(Reader::new(nf, nt, &sources)?)?;
+        let mut regions = BTreeMap::new();
+        let mut policies = BTreeMap::new();
+        let mut overlays = BTreeMap::new();
+        let mut years = Vec::new();
+        for (name, text) in files {
+            let dir = name.split_once('/').map(|(d, _)| d);
+            match dir {
+                Some("regions") => {
+                    let r = read_region(Reader::new(name, text, &sources)?)?;
+                    regions.insert(r.code.clone(), r);
+                }
+                Some("policies") => {
+                    let p = read_policy(Reader::new(name, text, &sources)?)?;
+                    policies.insert(p.name.clone(), p);
+                }
+                Some("overlays") => {
+                    let o = read_overlay(Reader::new(name, text, &sources)?)?;
+                    overlays.insert(o.name.clone(), o);
+                }
+                Some("holidays") => years.push(read_holidays(Reader::new(name, text, &sources)?)?),
+                _ => {}
+            }
+        }
+        for r in regions.values() {
+            if !policies.contains_key(&r.default_policy) {
+                return Err(invalid(&r.base_lower.file, "region.default_policy", format!("no policy named '{}'", r.default_policy)));
+            }
+        }
+        for o in overlays.values() {
+            let r = regions.get(&o.region).ok_or_else(|| invalid(&o.file, "overlay.region", format!("no region '{}'", o.region)))?;
+            o.apply(&mut r.clone())?;
+        }
+        Ok(Params { sources, national, regions, policies, overlays, calendar: Calendar::new(years) })
+    }
+}
+
+fn invalid(file: &str, key: &str, problem: impl Into<String>) -> ParamError {
+    ParamError::Invalid { file: file.to_string(), key: key.to_string(), problem: problem.into() }
+}
+
+fn read_sources(file: &str, text: &str) -> Result<BTreeMap<String, Source>, ParamError> {
+    let table: Table = text.parse().map_err(|e: toml::de::Error| ParamError::Syntax { file: file.into(), message: e.to_string() })?;
+    let mut out = BTreeMap::new();
+    for (id, v) in table {
+        let t = v.as_table().ok_or_else(|| invalid(file, &id, "a source must be a table"))?;
+        let field = |k: &str| t.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        if field("title").is_empty() {
+            return Err(invalid(file, &id, "a source needs a title"));
+        }
+        out.insert(id.clone(), Source { id, title: field("title"), doc_no: field("doc_no"), url: field("url") });
+    }
+    Ok(out)
+}
+
+/// Takes keys out of one file's table; whatever is left at the end is an unknown key.
+struct Reader<'a> {
+    file: &'a str,
+    table: Table,
+    sources: &'a BTreeMap<String, Source>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(file: &'a str, text: &str, sources: &'a BTreeMap<String, Source>) -> Result<Reader<'a>, ParamError> {
+        let table = text.parse().map_err(|e: toml::de::Error| ParamError::Syntax { file: file.into(), message: e.to_string() })?;
+        Ok(Reader { file, table, sources })
+    }
+
+    fn take(&mut self, path: &str) -> Option<Value> {
+        let mut parts: Vec<&str> = path.split('.').collect();
+        let last = parts.pop()?;
+        let mut t = &mut self.table;
+        for p in parts {
+            t = t.get_mut(p)?.as_table_mut()?;
+        }
+        t.remove(last)
+    }
+
+    fn text(&mut self, path: &str) -> Result<String, ParamError> {
+        match self.take(path) {
+            Some(Value::String(s)) if !s.is_empty() => Ok(s),
+            _ => Err(invalid(self.file, path, "missing or not a text")),
+        }
+    }
+
+    fn opt_series<T>(&mut self, key: &str, conv: impl Fn(&Value) -> Result<T, String>) -> Result<Option<Series<T>>, ParamError> {
+        let Some(v) = self.take(key) else {
+            return Ok(None);
+        };
+        let arr = v.as_array().ok_or_else(|| invalid(self.file, key, "must be a list of dated values ([[key]] tables)"))?;
+        let mut items = Vec::with_capacity(arr.len());
+        for (i, rec) in arr.iter().enumerate() {
+            let at = format!("{key}[{i}]");
+            let t = rec.as_table().ok_or_else(|| invalid(self.file, &at, "a dated value must be a table"))?;
+            items.push(self.dated(&at, t, &conv)?);
+        }
+        let s = Series { key: key.to_string(), file: self.file.to_string(), items };
+        check_periods(&s)?;
+        Ok(Some(s))
+    }
+
+    fn series<T>(&mut self, key: &str, conv: impl Fn(&Value) -> Result<T, String>) -> Result<Series<T>, ParamError> {
+        self.opt_series(key, conv)?.ok_or_else(|| invalid(self.file, key, "missing"))
+    }
+
+    fn dated<T>(&self, at: &str, t: &Table, conv: &impl Fn(&Value) -> Result<T, String>) -> Result<Dated<T>, ParamError> {
+        const FIELDS: [&str; 8] = ["effective_from", "effective_to", "value", "source", "confidence", "note_en", "note_zh", "allowed"];
+        if let Some(k) = t.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(invalid(self.file, at, format!("unknown field '{k}'")));
+        }
+        let e = |p: String| invalid(self.file, at, p);
+        let from = date_field(t, "effective_from").map_err(e)?.ok_or_else(|| e("effective_from is missing".into()))?;
+        let to = date_field(t, "effective_to").map_err(e)?;
+        let value = t.get("value").ok_or_else(|| e("value is missing".into()))?;
+        let value = conv(value).map_err(|p| e(format!("value: {p}")))?;
+        let source = t.get("source").and_then(Value::as_str).unwrap_or("");
+        if source.is_empty() {
+            return Err(e("source is missing: every value needs one".into()));
+        }
+        if !self.sources.contains_key(source) {
+            return Err(e(format!("source '{source}' is not in sources.toml")));
+        }
+        let conf = t.get("confidence").and_then(Value::as_str).unwrap_or("");
+        let confidence = Confidence::parse(conf).ok_or_else(|| e(format!("confidence '{conf}' is not one of P, S, W, M, C, PROPOSAL")))?;
+        let note = match (t.get("note_zh").and_then(Value::as_str), t.get("note_en").and_then(Value::as_str)) {
+            (Some(zh), Some(en)) => Some(Text::new(zh, en)),
+            (None, None) => None,
+            _ => {
+                return Err(e("give a note in both note_zh and note_en, or neither".into()));
+            }
+        };
+        let allowed = match t.get("allowed") {
+            None => None,
+            Some(a) => {
+                let a = a.as_array().filter(|a| a.len() == 2).ok_or_else(|| e("allowed must be [min, max]".into()))?;
+                let lo = dec6(&a[0]).map_err(|p| e(format!("allowed: {p}")))?;
+                let hi = dec6(&a[1]).map_err(|p| e(format!("allowed: {p}")))?;
+                Some((lo, hi))
+            }
+        };
+        Ok(Dated { from, to, value, source: source.to_string(), confidence, note, allowed })
+    }
+
+    fn done(self) -> Result<(), ParamError> {
+        fn leftover(prefix: &str, t: &Table) -> Option<String> {
+            t.iter().find_map(|(k, v)| match v {
+                Value::Table(inner) if inner.is_empty() => None,
+                Value::Table(inner) => leftover(&format!("{prefix}{k}."), inner),
+                _ => Some(format!("{prefix}{k}")),
+            })
+        }
+        match leftover("", &self.table) {
+            Some(k) => Err(invalid(self.file, &k, "unknown parameter (a typo?)")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Periods must start in order, end after they start, and neither overlap nor leave gaps.
+fn check_periods<T>(s: &Series<T>) -> Result<(), ParamError> {
+    let bad = |p: String| invalid(&s.file, &s.key, p);
+    if s.items.is_empty() {
+        return Err(bad("has no values".into()));
+    }
+    for d in &s.items {
+        if let Some(to) = d.to
+            && to < d.from
+        {
+            return Err(bad(format!("period {}..{} ends before it starts", d.from, to)));
+        }
+    }
+    for w in s.items.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        if b.from <= a.from {
+            return Err(bad(format!("values must be in date order with distinct starts: {} then {}", a.from, b.from)));
+        }
+        if let Some(to) = a.to {
+            if to >= b.from {
+                return Err(bad(format!("periods overlap: one ends {to}, the next starts {}", b.from)));
+            }
+            if to.succ_opt() != Some(b.from) {
+                return Err(bad(format!("gap between {to} and {}: no value covers the days between", b.from)));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn date_field(t: &Table, k: &str) -> Result<Option<NaiveDate>, String> {
+    match t.get(k) {
+        None => Ok(None),
+        Some(Value::String(s)) => s.parse().map(Some).map_err(|_| format!("{k} '{s}' is not a date (YYYY-MM-DD)")),
+        Some(Value::Datetime(d)) => d.to_string().parse().map(Some).map_err(|_| format!("{k} '{d}' is not a date (YYYY-MM-DD)")),
+        Some(v) => Err(format!("{k} '{v}' is not a date (YYYY-MM-DD)")),
+    }
+}
+
+/// A decimal written as a string, an integer or a float (floats via their shortest exact text).
+fn decimal_text(v: &Value) -> Result<String, String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Integer(i) => Ok(i.to_string()),
+        Value::Float(f) => Ok(f.to_string()),
+        other => Err(format!("'{other}' is not a number")),
+    }
+}
+
+fn dec6(v: &Value) -> Result<Dec6, String> {
+    let s = decimal_text(v)?;
+    let d = Dec6::parse(&s).map_err(|e| e.to_string())?;
+    if d.0 < 0 {
+        return Err(format!("'{s}' must not be negative"));
+    }
+    Ok(d)
+}
+
+fn rate(v: &Value) -> Result<Dec6, String> {
+    let d = dec6(v)?;
+    if d > Dec6::ONE {
+        return Err(format!("rate {d} is above 1 (write 0.2 for 20%)"));
+    }
+    Ok(d)
+}
+
+fn yuan(v: &Value) -> Result<Fen, String> {
+    parse_yuan_nonneg(&decimal_text(v)?).map_err(|e| e.to_string())
+}
+
+fn count(v: &Value) -> Result<u32, String> {
+    v.as_integer().and_then(|i| u32::try_from(i).ok()).ok_or_else(|| format!("'{v}' is not a whole number ≥ 0"))
+}
+
+fn boolean(v: &Value) -> Result<bool, String> {
+    v.as_bool().ok_or_else(|| format!("'{v}' is not true or false"))
+}
+
+fn brackets(v: &Value) -> Result<Brackets, String> {
+    let arr = v.as_array().ok_or("brackets must be a list")?;
+    let mut out: Vec<Bracket> = Vec::new();
+    for (i, b) in arr.iter().enumerate() {
+        let t = b.as_table().ok_or(format!("bracket {i} must be a table {{ up_to, rate }}"))?;
+        if let Some(k) = t.keys().find(|k| *k != "up_to" && *k != "rate") {
+            return Err(format!("bracket {i}: unknown field '{k}'"));
+        }
+        let r = rate(t.get("rate").ok_or(format!("bracket {i} has no rate"))?)?;
+        let up = t.get("up_to").map(yuan).transpose().map_err(|e| format!("bracket {i}: {e}"))?;
+        if let (Some(prev), Some(up)) = (out.last().and_then(|b| b.up_to_fen), up)
+            && up <= prev
+        {
+            return Err(format!("bracket {i}: limits must rise"));
+        }
+        if out.last().is_some_and(|b| b.up_to_fen.is_none()) {
+            return Err(format!("bracket {i}: comes after the open last bracket"));
+        }
+        out.push(Bracket { up_to_fen: up, rate: r });
+    }
+    match out.last() {
+        Some(b) if b.up_to_fen.is_none() => Ok(Brackets(out)),
+        Some(_) => Err("the last bracket must have no up_to (it takes every higher income)".into()),
+        None => Err("needs at least one bracket".into()),
+    }
+}
+
+fn divisor_table(v: &Value) -> Result<DivisorTable, String> {
+    let t = v.as_table().ok_or("must be a table of age = months")?;
+    let mut out = BTreeMap::new();
+    for (age, months) in t {
+        let a: u32 = age.parse().map_err(|_| format!("age '{age}' is not a whole number"))?;
+        out.insert(a, count(months)?);
+    }
+    let ages: Vec<u32> = out.keys().copied().collect();
+    if ages.windows(2).any(|w| w[1] != w[0] + 1) || ages.is_empty() {
+        return Err("ages must be consecutive".into());
+    }
+    if out.values().collect::<Vec<_>>().windows(2).any(|w| w[1] >= w[0]) {
+        return Err("divisors must fall as age rises".into());
+    }
+    Ok(DivisorTable(out))
+}
+
+fn reform(v: &Value) -> Result<Reform, String> {
+    let t = v.as_table().ok_or("must be a table of categories")?;
+    let mut out = BTreeMap::new();
+    for (name, r) in t {
+        let cat = Category::parse(name).ok_or(format!("unknown category '{name}' (male, female55, female50)"))?;
+        let r = r.as_table().ok_or(format!("{name} must be a table"))?;
+        let get = |k: &str| r.get(k).ok_or(format!("{name}.{k} is missing"));
+        let start = get("start_birth_month")?.as_str().ok_or(format!("{name}.start_birth_month must be YYYY-MM"))?;
+        let rule = ReformRule {
+            start_birth_month: start.parse::<YearMonth>().map_err(|e| e.to_string())?,
+            original_age_years: count(get("original_age_years")?)?,
+            step_birth_months: count(get("step_birth_months")?)?.max(1),
+            max_delay_months: count(get("max_delay_months")?)?,
+        };
+        out.insert(cat, rule);
+    }
+    for c in [Category::Male, Category::Female55, Category::Female50] {
+        if !out.contains_key(&c) {
+            return Err(format!("category {} is missing", c.as_str()));
+        }
+    }
+    Ok(Reform(out))
+}
+
+fn min_years(v: &Value) -> Result<MinYearsRule, String> {
+    let t = v.as_table().ok_or("must be a table")?;
+    let get = |k: &str| t.get(k).ok_or(format!("{k} is missing")).and_then(count);
+    Ok(MinYearsRule {
+        base_months: get("base_months")?,
+        first_rise_year: i32::try_from(get("first_rise_year")?).map_err(|e| e.to_string())?,
+        rise_months_per_year: get("rise_months_per_year")?,
+        max_months: get("max_months")?,
+    })
+}
+
+fn grades(v: &Value) -> Result<Vec<Fen>, String> {
+    let arr = v.as_array().ok_or("must be a list of yuan amounts")?;
+    let g: Vec<Fen> = arr.iter().map(yuan).collect::<Result<_, _>>()?;
+    if g.is_empty() || g.windows(2).any(|w| w[1] <= w[0]) {
+        return Err("grades must rise".into());
+    }
+    Ok(g)
+}
+
+fn category(v: &Value) -> Result<Category, String> {
+    v.as_str().and_then(Category::parse).ok_or(format!("'{v}' is not male, female55 or female50"))
+}
+
+fn read_national(mut r: Reader) -> Result<National, ParamError> {
+    let n = National {
+        accrual_per_year: r.series("accrual_per_year", rate)?,
+        years_decimals: r.series("years_decimals", count)?,
+        divisor_table: r.series("divisor_table", divisor_table)?,
+        divisor_by_month: r.series("divisor_by_month", boolean)?,
+        credited_rate: r.series("credited_rate", rate)?,
+        new_contribution_interest_factor: r.series("new_contribution_interest_factor", rate)?,
+        retirement_reform: r.series("retirement_reform", reform)?,
+        flexible_early_retirement_months: r.series("flexible_early_retirement_months", count)?,
+        min_contribution_years: r.series("min_contribution_years", min_years)?,
+        injury_ride_hailing: r.series("injury_premium.ride_hailing", yuan)?,
+        injury_instant_delivery: r.series("injury_premium.instant_delivery", yuan)?,
+        injury_instant_delivery_high: r.series("injury_premium.instant_delivery_high", yuan)?,
+        injury_same_city_freight: r.series("injury_premium.same_city_freight", yuan)?,
+        residents_grades: r.series("residents.grades", grades)?,
+        residents_subsidy_low: r.series("residents.subsidy_low", yuan)?,
+        residents_subsidy_high: r.series("residents.subsidy_high", yuan)?,
+        residents_subsidy_high_from_grade: r.series("residents.subsidy_high_from_grade", yuan)?,
+        residents_account_divisor: r.series("residents.account_divisor", count)?,
+        residents_min_years: r.series("residents.min_years", count)?,
+        residents_basic_pension: r.series("residents.basic_pension", yuan)?,
+        burden_benchmark: r.series("burden_benchmark", rate)?,
+    };
+    if n.years_decimals.items.iter().any(|d| d.value > 6) {
+        return Err(invalid(r.file, "years_decimals", "at most 6 decimals"));
+    }
+    r.done()?;
+    Ok(n)
+}
+
+fn read_region(mut r: Reader) -> Result<Region, ParamError> {
+    let code = r.text("region.code")?;
+    let region = Region {
+        name_zh: r.text("region.name_zh")?,
+        name_en: r.text("region.name_en")?,
+        default_policy: r.text("region.default_policy")?,
+        base_lower: r.series("base_lower", yuan)?,
+        base_upper: r.series("base_upper", yuan)?,
+        benefit_base: r.series("benefit_base", yuan)?,
+        female_flexible_category: r.series("female_flexible_category", category)?,
+        injury_cover_from: r.series("injury_cover_from", boolean)?,
+        code,
+    };
+    if !r.file.ends_with(&format!("/{}.toml", region.code)) {
+        return Err(invalid(r.file, "region.code", format!("'{}' does not match the file name", region.code)));
+    }
+    r.done()?;
+    Ok(region)
+}
+
+fn read_policy(mut r: Reader) -> Result<Policy, ParamError> {
+    let p = Policy {
+        name: r.text("policy.name")?,
+        title_zh: r.text("policy.title_zh")?,
+        title_en: r.text("policy.title_en")?,
+        rate_brackets: r.series("rate_brackets", brackets)?,
+        personal_account_rate: r.series("personal_account_rate", rate)?,
+        subsidy_share: r.series("subsidy_share", rate)?,
+        subsidy_income_below: r.series("subsidy_income_below", yuan)?,
+    };
+    for d in &p.subsidy_share.items {
+        if let Some((lo, hi)) = d.allowed
+            && !(lo..=hi).contains(&d.value)
+        {
+            return Err(invalid(r.file, "subsidy_share", format!("{} is outside the allowed {lo}..{hi}", d.value)));
+        }
+    }
+    r.done()?;
+    Ok(p)
+}
+
+fn read_overlay(mut r: Reader) -> Result<Overlay, ParamError> {
+    let o = Overlay {
+        name: r.text("overlay.name")?,
+        file: r.file.to_string(),
+        region: r.text("overlay.region")?,
+        title_zh: r.text("overlay.title_zh")?,
+        title_en: r.text("overlay.title_en")?,
+        base_lower: r.opt_series("base_lower", yuan)?,
+        base_upper: r.opt_series("base_upper", yuan)?,
+        benefit_base: r.opt_series("benefit_base", yuan)?,
+    };
+    r.done()?;
+    Ok(o)
+}
+
+fn read_holidays(mut r: Reader) -> Result<HolidayYear, ParamError> {
+    let file = r.file.to_string();
+    let e = |k: &str, p: String| invalid(&file, k, p);
+    let year =
+        r.take("year").and_then(|v| v.as_integer()).and_then(|y| i32::try_from(y).ok()).ok_or_else(|| e("year", "missing".into()))?;
+    let source = r.text("source")?;
+    if !r.sources.contains_key(&source) {
+        return Err(e("source", format!("'{source}' is not in sources.toml")));
+    }
+    let conf = r.text("confidence")?;
+    let confidence = Confidence::parse(&conf).ok_or_else(|| e("confidence", format!("'{conf}' is not a confidence tag")))?;
+    let stated = r.take("working_days_in_year").and_then(|v| v.as_integer());
+    let mut dates = |k: &str| -> Result<BTreeSet<NaiveDate>, ParamError> {
+        let v = r.take(k).ok_or_else(|| e(k, "missing".into()))?;
+        let arr = v.as_array().ok_or_else(|| e(k, "must be a list of dates".into()))?;
+        let mut set = BTreeSet::new();
+        for d in arr {
+            let s = d.as_str().unwrap_or("");
+            let date: NaiveDate = s.parse().map_err(|_| e(k, format!("'{d}' is not a date (YYYY-MM-DD)")))?;
+            if chrono::Datelike::year(&date) != year {
+                return Err(e(k, format!("{date} is not in {year}")));
+            }
+            if !set.insert(date) {
+                return Err(e(k, format!("{date} is listed twice")));
+            }
+        }
+        Ok(set)
+    };
+    let off = dates("off_days")?;
+    let makeup = dates("makeup_workdays")?;
+    if let Some(d) = off.intersection(&makeup).next() {
+        return Err(e("makeup_workdays", format!("{d} is both an off day and a make-up working day")));
+    }
+    r.done()?;
+    let y = HolidayYear { year, off, makeup, source, confidence };
+    if let Some(stated) = stated
+        && i64::from(y.working_days()) != stated
+    {
+        return Err(e("working_days_in_year", format!("says {stated}, but the lists give {}", y.working_days())));
+    }
+    Ok(y)
+}

@@ -1,0 +1,294 @@
+//! The shapes of the rule data once loaded.
+
+use super::ParamError;
+use crate::explain::Text;
+use crate::money::{Dec6, Fen, Rate};
+use crate::time::YearMonth;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How sure we are of a value (see `params/sources.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Confidence {
+    P,
+    S,
+    W,
+    M,
+    C,
+    #[serde(rename = "PROPOSAL")]
+    Proposal,
+}
+
+impl Confidence {
+    pub fn parse(s: &str) -> Option<Confidence> {
+        Some(match s {
+            "P" => Confidence::P,
+            "S" => Confidence::S,
+            "W" => Confidence::W,
+            "M" => Confidence::M,
+            "C" => Confidence::C,
+            "PROPOSAL" => Confidence::Proposal,
+            _ => return None,
+        })
+    }
+}
+
+/// A document a value comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    pub doc_no: String,
+    pub url: String,
+}
+
+/// One value with its period and provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dated<T> {
+    pub from: NaiveDate,
+    /// Inclusive; `None` means until the next value starts (or for ever when last).
+    pub to: Option<NaiveDate>,
+    pub value: T,
+    pub source: String,
+    pub confidence: Confidence,
+    pub note: Option<Text>,
+    /// For shares a policy lets people choose: the inclusive range a chosen value must fall in.
+    pub allowed: Option<(Dec6, Dec6)>,
+}
+
+/// A parameter: its values in date order, contiguous (checked when loaded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series<T> {
+    pub key: String,
+    pub file: String,
+    pub items: Vec<Dated<T>>,
+}
+
+impl<T> Series<T> {
+    /// The value in force on `date`.
+    pub fn at(&self, date: NaiveDate) -> Result<&Dated<T>, ParamError> {
+        let no = |problem: String| ParamError::NoValue { file: self.file.clone(), key: self.key.clone(), date, problem };
+        let i = self.items.partition_point(|d| d.from <= date);
+        let Some(d) = i.checked_sub(1).and_then(|i| self.items.get(i)) else {
+            return Err(no(match self.items.first() {
+                Some(first) => format!("values start on {}", first.from),
+                None => "the parameter has no values".into(),
+            }));
+        };
+        match d.to {
+            Some(to) if to < date => Err(no(format!("the last value ended on {to}"))),
+            _ => Ok(d),
+        }
+    }
+
+    /// The most recent value (for projections in today's terms).
+    pub fn latest(&self) -> Option<&Dated<T>> {
+        self.items.last()
+    }
+
+    /// Replace the value of the record whose period starts on `from`, keeping its provenance.
+    pub fn set_value(&mut self, from: NaiveDate, value: T) -> bool {
+        match self.items.iter_mut().find(|d| d.from == from) {
+            Some(d) => {
+                d.value = value;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// One income bracket: incomes up to `up_to_fen` (inclusive; `None` = no limit) pay `rate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bracket {
+    pub up_to_fen: Option<Fen>,
+    pub rate: Rate,
+}
+
+/// Income brackets in rising order, the last one open. Current law is a single bracket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Brackets(pub Vec<Bracket>);
+
+impl Brackets {
+    /// The bracket an income falls in (index and bracket).
+    pub fn find(&self, income_fen: Fen) -> (usize, Bracket) {
+        for (i, b) in self.0.iter().enumerate() {
+            match b.up_to_fen {
+                Some(up) if income_fen > up => continue,
+                _ => return (i, *b),
+            }
+        }
+        // Loading guarantees an open last bracket; this keeps the function total anyway.
+        (self.0.len().saturating_sub(1), self.0.last().copied().unwrap_or(Bracket { up_to_fen: None, rate: Dec6::ZERO }))
+    }
+}
+
+impl std::fmt::Display for Brackets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|b| match b.up_to_fen {
+                Some(up) => format!("≤{}:{}", crate::money::yuan(up), b.rate.percent()),
+                None => format!("rest:{}", b.rate.percent()),
+            })
+            .collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
+/// Whole-year annuity divisors (计发月数) by age.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DivisorTable(pub BTreeMap<u32, u32>);
+
+/// Which original retirement age applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Male,
+    Female55,
+    Female50,
+}
+
+impl Category {
+    pub fn parse(s: &str) -> Option<Category> {
+        match s {
+            "male" => Some(Category::Male),
+            "female55" => Some(Category::Female55),
+            "female50" => Some(Category::Female50),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Male => "male",
+            Category::Female55 => "female55",
+            Category::Female50 => "female50",
+        }
+    }
+}
+
+/// The reform's rule for one category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReformRule {
+    pub start_birth_month: YearMonth,
+    pub original_age_years: u32,
+    pub step_birth_months: u32,
+    pub max_delay_months: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reform(pub BTreeMap<Category, ReformRule>);
+
+/// Minimum contribution months by the year statutory age is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MinYearsRule {
+    pub base_months: u32,
+    pub first_rise_year: i32,
+    pub rise_months_per_year: u32,
+    pub max_months: u32,
+}
+
+impl MinYearsRule {
+    pub fn months_for(&self, year: i32) -> u32 {
+        if year < self.first_rise_year {
+            return self.base_months;
+        }
+        let rises = u32::try_from(year - self.first_rise_year + 1).unwrap_or(u32::MAX);
+        self.base_months.saturating_add(rises.saturating_mul(self.rise_months_per_year)).min(self.max_months)
+    }
+}
+
+/// National rules.
+#[derive(Debug, Clone)]
+pub struct National {
+    pub accrual_per_year: Series<Rate>,
+    pub years_decimals: Series<u32>,
+    pub divisor_table: Series<DivisorTable>,
+    pub divisor_by_month: Series<bool>,
+    pub credited_rate: Series<Rate>,
+    pub new_contribution_interest_factor: Series<Rate>,
+    pub retirement_reform: Series<Reform>,
+    pub flexible_early_retirement_months: Series<u32>,
+    pub min_contribution_years: Series<MinYearsRule>,
+    pub injury_ride_hailing: Series<Fen>,
+    pub injury_instant_delivery: Series<Fen>,
+    pub injury_instant_delivery_high: Series<Fen>,
+    pub injury_same_city_freight: Series<Fen>,
+    pub residents_grades: Series<Vec<Fen>>,
+    pub residents_subsidy_low: Series<Fen>,
+    pub residents_subsidy_high: Series<Fen>,
+    pub residents_subsidy_high_from_grade: Series<Fen>,
+    pub residents_account_divisor: Series<u32>,
+    pub residents_min_years: Series<u32>,
+    pub residents_basic_pension: Series<Fen>,
+    pub burden_benchmark: Series<Rate>,
+}
+
+/// An insurance region (统筹区).
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub default_policy: String,
+    pub base_lower: Series<Fen>,
+    pub base_upper: Series<Fen>,
+    pub benefit_base: Series<Fen>,
+    pub female_flexible_category: Series<Category>,
+    pub injury_cover_from: Series<bool>,
+}
+
+/// A policy scenario: how the rate, the split and the subsidy are set.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub name: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub rate_brackets: Series<Brackets>,
+    pub personal_account_rate: Series<Rate>,
+    pub subsidy_share: Series<Rate>,
+    pub subsidy_income_below: Series<Fen>,
+}
+
+/// Values that replace some of a region's, matched by exact period.
+#[derive(Debug, Clone)]
+pub struct Overlay {
+    pub name: String,
+    pub file: String,
+    pub region: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub base_lower: Option<Series<Fen>>,
+    pub base_upper: Option<Series<Fen>>,
+    pub benefit_base: Option<Series<Fen>>,
+}
+
+impl Overlay {
+    pub fn apply(&self, r: &mut Region) -> Result<(), ParamError> {
+        patch(&mut r.base_lower, self.base_lower.as_ref())?;
+        patch(&mut r.base_upper, self.base_upper.as_ref())?;
+        patch(&mut r.benefit_base, self.benefit_base.as_ref())
+    }
+}
+
+/// Replace records of `base` by those of `with` covering exactly the same period.
+fn patch<T: Clone>(base: &mut Series<T>, with: Option<&Series<T>>) -> Result<(), ParamError> {
+    let Some(with) = with else { return Ok(()) };
+    for w in &with.items {
+        let slot = base.items.iter_mut().find(|d| d.from == w.from && d.to == w.to).ok_or_else(|| ParamError::Invalid {
+            file: with.file.clone(),
+            key: with.key.clone(),
+            problem: format!(
+                "the overlay value for {}..{} matches no period of {} in {}",
+                w.from,
+                w.to.map(|d| d.to_string()).unwrap_or_default(),
+                base.key,
+                base.file
+            ),
+        })?;
+        *slot = w.clone();
+    }
+    Ok(())
+}
