@@ -1,1 +1,3 @@
-pub fn placeholder() {}
+//! The server shell: the calculators as requests and responses, the JSON API and the web pages.
+
+pub mod calc;
