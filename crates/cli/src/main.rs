@@ -1,1 +1,103 @@
-fn main() {}
+//! `flexpension`: the command line. A thin shell: parse arguments, load the parameters, call the
+//! library, print. Bad input exits with code 2 and names the argument; other failures with 1.
+
+mod calc;
+mod output;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use flexpension_rules::Params;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "flexpension", version, about = "Pensions for flexible and platform workers: calculators, API and web")]
+struct Cli {
+    /// Read the rule parameters from this directory instead of the copy built into the binary.
+    #[arg(long, global = true, value_name = "DIR")]
+    params: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The calculators: contribution, retirement, pension, workdays, injury, id-check.
+    #[command(subcommand)]
+    Calc(calc::CalcCommand),
+    /// Check a parameter directory and report the first problem, naming file and key.
+    CheckParams {
+        /// The directory (default: ./params).
+        dir: Option<PathBuf>,
+    },
+}
+
+/// A user's mistake: printed plainly, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::CheckParams { dir } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("params"));
+            let p = load_dir(&dir).map_err(|e| UsageError(format!("{e:#}")))?;
+            println!(
+                "ok: {} sources, regions {}, policies {}, overlays {}",
+                p.sources.len(),
+                p.region_codes().join(", "),
+                p.policy_names().join(", "),
+                p.overlay_names().join(", ")
+            );
+            Ok(())
+        }
+        Command::Calc(c) => {
+            let params = load_params(cli.params.as_deref())?;
+            calc::run(&params, c)
+        }
+    }
+}
+
+/// The parameters: from `--params DIR` when given, else the copy compiled into the binary.
+pub fn load_params(dir: Option<&Path>) -> anyhow::Result<Params> {
+    match dir {
+        Some(d) => load_dir(d).map_err(|e| UsageError(format!("--params: {e:#}")).into()),
+        None => Params::embedded().context("the built-in parameters do not load"),
+    }
+}
+
+/// Read every `.toml` under a parameter directory, named relative to it.
+fn load_dir(dir: &Path) -> anyhow::Result<Params> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                files.push((rel, text));
+            }
+        }
+    }
+    files.sort();
+    Ok(Params::load(&files)?)
+}
+
+/// Today in China (UTC+8): the shell reads the clock, the rules core never does.
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}

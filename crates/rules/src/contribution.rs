@@ -66,7 +66,7 @@ impl Contribution {
             month: input.month,
             income_fen: input.income_fen,
             base_fen: self.base_fen,
-            rate: self.rate.to_string(),
+            rate: self.rate.rate_string(),
             contribution_fen: self.contribution_fen,
             personal_account_fen: self.personal_account_fen,
             pooling_fen: self.pooling_fen,
@@ -74,7 +74,7 @@ impl Contribution {
             net_fen: self.net_fen,
             burden: self.burden_bp.map(|b| fixed_decimal(b, 4)),
             over_benchmark: self.over_benchmark,
-            benchmark: rules.burden_benchmark.to_string(),
+            benchmark: rules.burden_benchmark.rate_string(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod params;
 pub mod pension;
 pub mod retirement;
 pub mod time;
+pub mod variant;
 pub mod workdays;
 
 pub use contribution::{BatchTotals, Contribution, ContributionError, ContributionInput, ContributionView, MonthRules};

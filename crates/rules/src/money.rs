@@ -105,6 +105,16 @@ impl Dec6 {
         div_round(i128::from(amount) * i128::from(self.0), 1_000_000) as Fen
     }
 
+    /// At least two decimals, as rates are usually written: "0.20", "0.12", "0.165".
+    pub fn rate_string(self) -> String {
+        let t = trim_decimal(self.0, 6);
+        match t.split_once('.') {
+            None => format!("{t}.00"),
+            Some((_, f)) if f.len() == 1 => format!("{t}0"),
+            Some(_) => t,
+        }
+    }
+
     /// "12%" or "12.5%": for people.
     pub fn percent(self) -> String {
         trim_decimal(self.0, 4) + "%"
@@ -173,5 +183,8 @@ mod tests {
         assert_eq!(Dec6::parse("1").unwrap().to_string(), "1");
         assert_eq!(Dec6::parse("0.0831").unwrap().percent(), "8.31%");
         assert_eq!(fixed_decimal(2624, 4), "0.2624");
+        assert_eq!(Dec6::parse("0.2").unwrap().rate_string(), "0.20");
+        assert_eq!(Dec6::parse("1").unwrap().rate_string(), "1.00");
+        assert_eq!(Dec6::parse("0.165").unwrap().rate_string(), "0.165");
     }
 }

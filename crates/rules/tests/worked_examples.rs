@@ -138,7 +138,7 @@ fn acceptance_zhejiang_march_2025() {
     let c = contribution("current", None, "2025-03", "3800");
     assert_eq!(c.value.base_fen, 498_600);
     assert_eq!(c.value.contribution_fen, 99_720);
-    assert_eq!(c.value.rate, "0.2");
+    assert_eq!(c.value.rate, "0.20");
     assert_eq!(c.value.burden.as_deref(), Some("0.2624"));
     assert_eq!(c.value.personal_account_fen, 39_888);
     assert_eq!(c.value.pooling_fen, 59_832);
@@ -173,10 +173,10 @@ fn acceptance_paper_overlay_june_2024() {
 
 #[test]
 fn paper_bracket_edges() {
-    for (income, rate) in [("3999.99", "0.12"), ("4000", "0.16"), ("6000", "0.16"), ("6000.01", "0.2")] {
+    for (income, rate) in [("3999.99", "0.12"), ("4000", "0.16"), ("6000", "0.16"), ("6000.01", "0.20")] {
         assert_eq!(contribution("paper", None, "2025-03", income).value.rate, rate, "income {income}");
     }
-    assert_eq!(contribution("paper", None, "2025-03", "4999.99").value.subsidy_fen > 0, true);
+    assert!(contribution("paper", None, "2025-03", "4999.99").value.subsidy_fen > 0);
     assert_eq!(contribution("paper", None, "2025-03", "5000").value.subsidy_fen, 0);
 }
 

@@ -480,7 +480,7 @@ mod tests {
         }
         assert_eq!(v["contribution_fen"], 99_720);
         assert_eq!(v["burden"], "0.2624");
-        assert_eq!(v["rate"], "0.2");
+        assert_eq!(v["rate"], "0.20");
     }
 
     #[test]

@@ -1,1 +1,108 @@
+//! Loading refuses bad data with an error naming file, key and problem.
 
+use super::*;
+
+fn files() -> Vec<(String, String)> {
+    EMBEDDED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
+}
+
+/// Load the shipped files with one of them edited.
+fn load_with(name: &str, edit: impl Fn(&str) -> String) -> Result<Params, ParamError> {
+    let mut f = files();
+    let slot = f.iter_mut().find(|(n, _)| n == name).expect("file exists");
+    slot.1 = edit(&slot.1);
+    Params::load(&f)
+}
+
+fn err(r: Result<Params, ParamError>) -> String {
+    r.expect_err("must be refused").to_string()
+}
+
+#[test]
+fn shipped_parameters_load() {
+    let p = Params::embedded().unwrap();
+    assert_eq!(p.region_codes(), ["zj"]);
+    assert_eq!(p.policy_names(), ["current", "paper"]);
+    assert_eq!(p.overlay_names(), ["paper-2024"]);
+}
+
+#[test]
+fn overlapping_periods_are_refused() {
+    let e = err(load_with("regions/zj.toml", |t| {
+        t.replacen("effective_to = \"2024-12-31\"\nvalue = \"4812\"", "effective_to = \"2025-02-01\"\nvalue = \"4812\"", 1)
+    }));
+    assert!(e.contains("regions/zj.toml") && e.contains("base_lower") && e.contains("overlap"), "{e}");
+}
+
+#[test]
+fn gaps_are_refused() {
+    let e = err(load_with("regions/zj.toml", |t| {
+        t.replacen("effective_to = \"2024-12-31\"\nvalue = \"4812\"", "effective_to = \"2024-11-30\"\nvalue = \"4812\"", 1)
+    }));
+    assert!(e.contains("base_lower") && e.contains("gap"), "{e}");
+}
+
+#[test]
+fn unsourced_values_are_refused() {
+    let e = err(load_with("national.toml", |t| {
+        t.replacen(
+            "source = \"GF2005-38\"\nconfidence = \"S\"\nnote_en = \"Each full year",
+            "confidence = \"S\"\nnote_en = \"Each full year",
+            1,
+        )
+    }));
+    assert!(e.contains("national.toml") && e.contains("accrual_per_year[0]") && e.contains("source is missing"), "{e}");
+    let e = err(load_with("national.toml", |t| t.replacen("source = \"GF2005-38\"", "source = \"NOPE\"", 1)));
+    assert!(e.contains("'NOPE' is not in sources.toml"), "{e}");
+}
+
+#[test]
+fn bad_values_and_typos_are_refused() {
+    let e = err(load_with("policies/paper.toml", |t| t.replace("value = \"0.40\"", "value = \"0.60\"")));
+    assert!(e.contains("subsidy_share") && e.contains("outside the allowed"), "{e}");
+    let e = err(load_with("regions/zj.toml", |t| {
+        format!("{t}\n[[base_uper]]\neffective_from = \"2025-01-01\"\nvalue = \"1\"\nsource = \"REPOS\"\nconfidence = \"W\"\n")
+    }));
+    assert!(e.contains("base_uper") && e.contains("unknown parameter"), "{e}");
+    let e = err(load_with("regions/zj.toml", |t| t.replace("[[base_upper]]", "[[base_uper]]")));
+    assert!(e.contains("base_upper: missing"), "{e}");
+    let e = err(load_with("national.toml", |t| t.replacen("value = \"0.01\"", "value = \"1.5\"", 1)));
+    assert!(e.contains("accrual_per_year") && e.contains("above 1"), "{e}");
+    let e = err(load_with("national.toml", |t| t.replace("47 = 208", "47 = 230")));
+    assert!(e.contains("divisor_table") && e.contains("fall"), "{e}");
+    let e = err(load_with("policies/paper.toml", |t| t.replace("{ rate = \"0.20\" },", "")));
+    assert!(e.contains("rate_brackets") && e.contains("last bracket"), "{e}");
+    let e = err(load_with("national.toml", |t| t.replacen("confidence = \"S\"", "confidence = \"sure\"", 1)));
+    assert!(e.contains("confidence 'sure'"), "{e}");
+    let e = err(load_with("national.toml", |t| t.replacen("effective_from = \"2006-01-01\"", "effective_from = \"2006-13-01\"", 1)));
+    assert!(e.contains("not a date"), "{e}");
+    let e = err(load_with("national.toml", |t| format!("{t}\n[[oops\n")));
+    assert!(e.starts_with("national.toml:"), "{e}");
+}
+
+#[test]
+fn holiday_calendars_are_checked() {
+    let e = err(load_with("holidays/2025.toml", |t| t.replace("working_days_in_year = 248", "working_days_in_year = 250")));
+    assert!(e.contains("holidays/2025.toml") && e.contains("248"), "{e}");
+    let e = err(load_with("holidays/2026.toml", |t| t.replacen("\"2026-01-04\"", "\"2026-01-01\"", 1)));
+    assert!(e.contains("both an off day and a make-up"), "{e}");
+}
+
+#[test]
+fn overlay_must_match_a_period() {
+    let e = err(load_with("overlays/paper-2024.toml", |t| t.replace("effective_to = \"2024-12-31\"", "effective_to = \"2024-06-30\"")));
+    assert!(e.contains("paper-2024.toml") && e.contains("matches no period"), "{e}");
+}
+
+#[test]
+fn lookups_outside_every_range_fail() {
+    let p = Params::embedded().unwrap();
+    let s = p.scenario("zj", None, None).unwrap();
+    let d = chrono::NaiveDate::from_ymd_opt(2023, 12, 31).unwrap();
+    let e = s.region.base_lower.at(d).unwrap_err().to_string();
+    assert!(e.contains("values start on 2024-01-01"), "{e}");
+    let d = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let e = p.national.credited_rate.at(d).unwrap_err().to_string();
+    assert!(e.contains("ended on 2025-12-31"), "{e}");
+    assert!(p.scenario("sh", None, None).unwrap_err().to_string().contains("unknown region 'sh'"));
+}

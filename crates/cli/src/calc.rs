@@ -1,0 +1,280 @@
+//! `flexpension calc ...`: each calculator, with the same request and response as the API.
+
+use crate::output::{Lang, emit, explained};
+use crate::{UsageError, today};
+use clap::{Args, Subcommand};
+use flexpension_rules::Params;
+use flexpension_rules::money::yuan;
+use flexpension_server::calc::{self, CalcError, NumText};
+use serde::Serialize;
+use std::fmt::Write;
+
+#[derive(Subcommand)]
+pub enum CalcCommand {
+    /// A month's contribution: base, rate, split, subsidy, net cost and burden.
+    Contribution(ContributionArgs),
+    /// Statutory retirement month under the 2025 reform.
+    Retirement(RetirementArgs),
+    /// Monthly pension at retirement from the benefit formula.
+    Pension(PensionArgs),
+    /// Working days under the official holiday calendar.
+    Workdays(WorkdaysArgs),
+    /// Per-order injury premium a platform pays.
+    Injury(InjuryArgs),
+    /// Check a resident ID number or a unified social credit code.
+    IdCheck(IdCheckArgs),
+}
+
+#[derive(Args)]
+pub struct Common {
+    /// Print JSON (field names are a contract).
+    #[arg(long)]
+    json: bool,
+    /// Language of the explanation.
+    #[arg(long, value_enum, default_value = "zh")]
+    lang: Lang,
+}
+
+#[derive(Args)]
+pub struct ContributionArgs {
+    #[arg(long, default_value = "zj")]
+    region: String,
+    /// Contribution month, YYYY-MM.
+    #[arg(long)]
+    month: String,
+    /// Verified income this month from all platforms, in yuan.
+    #[arg(long)]
+    income: String,
+    /// Declared contribution base in yuan (default: the region's lower limit).
+    #[arg(long)]
+    base: Option<String>,
+    /// current (the law) or paper (the paper's proposal); default: the region's policy.
+    #[arg(long)]
+    policy: Option<String>,
+    /// Replace some region values, e.g. paper-2024 (the paper's 4227 lower limit).
+    #[arg(long)]
+    overlay: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+pub struct RetirementArgs {
+    /// Birth month, YYYY-MM.
+    #[arg(long)]
+    birth: String,
+    /// male or female.
+    #[arg(long)]
+    sex: String,
+    /// For women: female55 or female50 (original retirement age); default: the region's practice.
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long, default_value = "zj")]
+    region: String,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+pub struct PensionArgs {
+    #[arg(long, default_value = "zj")]
+    region: String,
+    /// Retirement month, YYYY-MM.
+    #[arg(long)]
+    retire: String,
+    /// Age at retirement, e.g. 60y1m.
+    #[arg(long)]
+    age: String,
+    /// Benefit base (计发基数) in yuan.
+    #[arg(long)]
+    benefit_base: String,
+    /// Average contribution index, e.g. 0.872.
+    #[arg(long)]
+    index: String,
+    /// Contribution months counted.
+    #[arg(long)]
+    months: String,
+    /// Personal-account balance at retirement, in yuan.
+    #[arg(long)]
+    balance: String,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+pub struct WorkdaysArgs {
+    /// Start date, YYYY-MM-DD.
+    #[arg(long)]
+    from: String,
+    /// Count this many working days after --from.
+    #[arg(long, conflicts_with = "to")]
+    add: Option<String>,
+    /// Count the working days after --from up to this date.
+    #[arg(long)]
+    to: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+pub struct InjuryArgs {
+    /// ride_hailing, instant_delivery or same_city_freight.
+    #[arg(long)]
+    order_type: String,
+    /// Number of completed orders.
+    #[arg(long)]
+    orders: String,
+    /// standard (default) or high (instant delivery's 0.25-yuan level).
+    #[arg(long)]
+    level: Option<String>,
+    /// Date the orders were completed, YYYY-MM-DD (default: today).
+    #[arg(long)]
+    date: Option<String>,
+    /// Apply this region's pilot start date.
+    #[arg(long)]
+    region: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+pub struct IdCheckArgs {
+    /// The number to check.
+    number: String,
+    /// resident_id or uscc (guessed when left out).
+    #[arg(long)]
+    kind: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// A calculator's mistake names the CLI argument, as `--field`.
+fn usage(e: CalcError) -> anyhow::Error {
+    UsageError(format!("--{}: {}", e.field.replace('_', "-"), e.message)).into()
+}
+
+fn json<T: Serialize>(v: &T) -> anyhow::Result<()> {
+    emit(&(serde_json::to_string_pretty(v)? + "\n"));
+    Ok(())
+}
+
+pub fn run(p: &Params, cmd: CalcCommand) -> anyhow::Result<()> {
+    let mut o = String::new();
+    match cmd {
+        CalcCommand::Contribution(a) => {
+            let req = calc::ContributionRequest {
+                region: Some(a.region),
+                month: a.month,
+                income: NumText::Text(a.income),
+                base: a.base.map(NumText::Text),
+                policy: a.policy,
+                overlay: a.overlay,
+            };
+            let r = calc::contribution(p, &req).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let v = &r.result;
+            let l = a.common.lang;
+            writeln!(o, "{} {} · {} {}", l.pick("地区", "region"), r.region, l.pick("政策", "policy"), r.policy)?;
+            writeln!(o, "{}: {}", l.pick("缴费基数", "base"), yuan(v.base_fen))?;
+            writeln!(o, "{}: {}", l.pick("费率", "rate"), v.rate)?;
+            writeln!(o, "{}: {}", l.pick("应缴", "contribution"), yuan(v.contribution_fen))?;
+            writeln!(o, "{}: {}", l.pick("个人账户", "personal account"), yuan(v.personal_account_fen))?;
+            writeln!(o, "{}: {}", l.pick("统筹基金", "pooling fund"), yuan(v.pooling_fen))?;
+            writeln!(o, "{}: {}", l.pick("补贴", "subsidy"), yuan(v.subsidy_fen))?;
+            writeln!(o, "{}: {}", l.pick("个人实付", "net"), yuan(v.net_fen))?;
+            writeln!(o, "{}: {}", l.pick("负担", "burden"), v.burden.as_deref().unwrap_or("-"))?;
+            explained(&mut o, l, &r.explanation)?;
+        }
+        CalcCommand::Retirement(a) => {
+            let req = calc::RetirementRequest { birth: a.birth, sex: a.sex, category: a.category, region: Some(a.region) };
+            let r = calc::retirement(p, &req, today()).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let (v, l) = (&r.result, a.common.lang);
+            writeln!(o, "{}: {}", l.pick("退休月份", "retirement month"), v.retirement_month)?;
+            writeln!(o, "{}: {}y{}m", l.pick("法定退休年龄", "statutory age"), v.age_years, v.age_months)?;
+            writeln!(o, "{}: {}", l.pick("最低缴费年限", "minimum contribution years"), v.min_contribution_years)?;
+            writeln!(o, "{}: {}", l.pick("最早弹性退休", "earliest flexible retirement"), v.earliest_month)?;
+            explained(&mut o, l, &r.explanation)?;
+        }
+        CalcCommand::Pension(a) => {
+            let req = calc::PensionRequest {
+                region: Some(a.region),
+                retire: a.retire,
+                age: a.age,
+                benefit_base: NumText::Text(a.benefit_base),
+                index: NumText::Text(a.index),
+                months: NumText::Text(a.months),
+                balance: NumText::Text(a.balance),
+            };
+            let r = calc::pension(p, &req).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let (v, l) = (&r.result, a.common.lang);
+            writeln!(o, "{}: {}", l.pick("基础养老金", "basic pension"), yuan(v.basic_fen))?;
+            writeln!(o, "{}: {}", l.pick("个人账户养老金", "personal-account pension"), yuan(v.personal_fen))?;
+            writeln!(o, "{}: {}", l.pick("合计", "total"), yuan(v.total_fen))?;
+            writeln!(o, "{}: {}", l.pick("计发月数", "divisor"), v.divisor)?;
+            explained(&mut o, l, &r.explanation)?;
+        }
+        CalcCommand::Workdays(a) => {
+            if a.add.is_none() && a.to.is_none() {
+                return Err(UsageError("--add or --to: give one of them".into()).into());
+            }
+            let req = calc::WorkdaysRequest { from: a.from, add: a.add.map(NumText::Text), to: a.to };
+            let r = calc::workdays(p, &req).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let l = a.common.lang;
+            if let Some(d) = r.date {
+                writeln!(o, "{}: {d}", l.pick("日期", "date"))?;
+            }
+            if let Some(n) = r.working_days {
+                writeln!(o, "{}: {n}", l.pick("工作日", "working days"))?;
+            }
+            explained(&mut o, l, &r.explanation)?;
+        }
+        CalcCommand::Injury(a) => {
+            let req = calc::InjuryRequest {
+                order_type: a.order_type,
+                orders: NumText::Text(a.orders),
+                level: a.level,
+                date: a.date,
+                region: a.region,
+            };
+            let r = calc::injury(p, &req, today()).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let l = a.common.lang;
+            writeln!(o, "{}: {}", l.pick("保费", "premium"), yuan(r.result.premium_fen))?;
+            explained(&mut o, l, &r.explanation)?;
+        }
+        CalcCommand::IdCheck(a) => {
+            let r = calc::id_check(&calc::IdCheckRequest { number: a.number, kind: a.kind }).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let l = a.common.lang;
+            let kind = r
+                .kind
+                .map(|k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())
+                .unwrap_or_default();
+            if r.valid {
+                writeln!(o, "{} ({kind})", l.pick("有效", "valid"))?;
+            } else {
+                writeln!(o, "{} ({kind}): {}", l.pick("无效", "invalid"), r.reason.as_deref().unwrap_or(""))?;
+            }
+            if let Some(w) = &r.warning {
+                writeln!(o, "{}: {w}", l.pick("提示", "note"))?;
+            }
+        }
+    }
+    emit(&o);
+    Ok(())
+}
