@@ -404,9 +404,13 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
         residents_min_years: r.series("residents.min_years", count)?,
         residents_basic_pension: r.series("residents.basic_pension", yuan)?,
         burden_benchmark: r.series("burden_benchmark", rate)?,
+        lapse_after_months: r.series("lapse_after_months", count)?,
     };
     if n.years_decimals.items.iter().any(|d| d.value > 6) {
         return Err(invalid(r.file, "years_decimals", "at most 6 decimals"));
+    }
+    if n.lapse_after_months.items.iter().any(|d| d.value == 0) {
+        return Err(invalid(r.file, "lapse_after_months", "must be at least 1 month"));
     }
     r.done()?;
     Ok(n)

@@ -224,6 +224,8 @@ pub struct National {
     pub residents_min_years: Series<u32>,
     pub residents_basic_pension: Series<Fen>,
     pub burden_benchmark: Series<Rate>,
+    /// Closed months in a row not paid in full after which a worker counts as lapsed (断保).
+    pub lapse_after_months: Series<u32>,
 }
 
 /// An insurance region (统筹区).

@@ -106,3 +106,13 @@ fn lookups_outside_every_range_fail() {
     assert!(e.contains("ended on 2025-12-31"), "{e}");
     assert!(p.scenario("sh", None, None).unwrap_err().to_string().contains("unknown region 'sh'"));
 }
+
+#[test]
+fn lapse_threshold_is_dated_and_positive() {
+    let p = Params::embedded().unwrap();
+    let d = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+    let (n, u) = p.lookup(&p.national.lapse_after_months, d, |v| v.to_string()).unwrap();
+    assert_eq!((*n, u.source.as_str()), (3, "DESIGN"));
+    let e = err(load_with("national.toml", |t| t.replace("value = 3\nsource = \"DESIGN\"", "value = 0\nsource = \"DESIGN\"")));
+    assert!(e.contains("lapse_after_months") && e.contains("at least 1"), "{e}");
+}
