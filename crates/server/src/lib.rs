@@ -1,3 +1,69 @@
 //! The server shell: the calculators as requests and responses, the JSON API and the web pages.
+//!
+//! Routes: `/` (the worker's calculator page), `/api/v1/calc/*` (JSON, GET or POST),
+//! `/api/v1/openapi.json`, `/api/docs/` (browsable API), `/healthz`, `/static/*`.
 
+mod api;
+mod assets;
 pub mod calc;
+mod state;
+mod web;
+
+pub use api::openapi;
+pub use state::AppState;
+pub use web::i18n;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{any, get};
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Every route, ready to serve.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(web::page))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/static/{name}", get(assets::serve))
+        .nest("/api/v1", api::routes())
+        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi::doc()))
+        .route("/api", any(api::not_found))
+        .route("/api/", any(api::not_found))
+        .route("/api/{*rest}", any(api::not_found))
+        .fallback(web::not_found)
+        // A bug must not take the connection down with it: answer 500 in the API's shape.
+        .layer(CatchPanicLayer::custom(|_| {
+            api::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server failed on this request", "").into_response()
+        }))
+        .with_state(state)
+}
+
+/// Serve until the listener fails or the process is asked to stop (Ctrl-C, SIGTERM); requests
+/// in flight are finished first.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

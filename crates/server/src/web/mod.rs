@@ -1,0 +1,111 @@
+//! The worker's calculator page at `/`: a plain GET form that works without JavaScript, and the
+//! results fragment that htmx swaps in while the worker types.
+
+mod charts;
+mod form;
+pub mod i18n;
+mod results;
+
+use crate::{AppState, assets};
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use form::Form;
+use i18n::Ui;
+use results::{Problem, Results};
+
+#[derive(Template)]
+#[template(path = "page.html")]
+struct Page<'a> {
+    ui: Ui,
+    form: &'a Form,
+    lang_code: &'static str,
+    switch_query: String,
+    css: String,
+    js: String,
+    regions: Vec<(String, String)>,
+    grades: Vec<String>,
+    open_options: bool,
+    results_html: String,
+}
+
+#[derive(Template)]
+#[template(path = "results.html")]
+struct Fragment<'a> {
+    ui: Ui,
+    results: Option<&'a Results>,
+    problems: &'a [Problem],
+    /// With htmx: also refresh the language link so it keeps the inputs.
+    oob_switch: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFound {
+    ui: Ui,
+    css: String,
+}
+
+pub async fn page(State(s): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let form = Form::parse(q.as_deref().unwrap_or(""), s.this_month());
+    let ui = Ui::parse(form.lang.as_deref());
+    let (results, problems) = match form.submitted().then(|| results::compute(s.params(), &form, ui)) {
+        Some(Ok(r)) => (Some(r), Vec::new()),
+        Some(Err(p)) => (None, p),
+        None => (None, Vec::new()),
+    };
+    let switch_query = form.query_with_lang(ui.other_code());
+    let htmx = headers.get("hx-request").is_some_and(|v| v == "true");
+    let fragment = Fragment { ui, results: results.as_ref(), problems: &problems, oob_switch: htmx.then(|| switch_query.clone()) }.render();
+    let body = match fragment {
+        Ok(f) if htmx => Ok(f),
+        Ok(f) => Page {
+            ui,
+            form: &form,
+            lang_code: if ui.is_en() { "en" } else { "zh" },
+            switch_query,
+            css: assets::url("app.css"),
+            js: assets::url("htmx.min.js"),
+            regions: s
+                .params()
+                .regions
+                .values()
+                .map(|r| (r.code.clone(), if ui.is_en() { r.name_en.clone() } else { r.name_zh.clone() }))
+                .collect(),
+            grades: results::grades(s.params(), &form),
+            open_options: form.has_options(),
+            results_html: f,
+        }
+        .render(),
+        Err(e) => Err(e),
+    };
+    match body {
+        Ok(b) => html(StatusCode::OK, b),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be drawn").into_response(),
+    }
+}
+
+/// Any path that is neither the page, the API nor a static file.
+pub async fn not_found(RawQuery(q): RawQuery) -> Response {
+    let lang = form_urlencoded::parse(q.as_deref().unwrap_or("").as_bytes()).find(|(k, _)| k == "lang").map(|(_, v)| v.into_owned());
+    let ui = Ui::parse(lang.as_deref());
+    match (NotFound { ui, css: assets::url("app.css") }).render() {
+        Ok(b) => html(StatusCode::NOT_FOUND, b),
+        Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    let mut res = (status, Html(body)).into_response();
+    let h = res.headers_mut();
+    // The same URL answers a whole page or, for htmx, a fragment: caches must keep them apart.
+    h.insert(header::VARY, HeaderValue::from_static("HX-Request"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    res
+}
