@@ -3,6 +3,7 @@
 
 mod calc;
 mod output;
+mod serve;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -25,6 +26,21 @@ enum Command {
     /// The calculators: contribution, retirement, pension, workdays, injury, id-check.
     #[command(subcommand)]
     Calc(calc::CalcCommand),
+    /// Start the HTTP server: the API, the OpenAPI document and the worker's pages.
+    Serve {
+        /// Address to listen on; port 0 picks a free one.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// The demo: everything on the embedded SQLite store, with the server started.
+    Demo {
+        /// Where the demo keeps its data.
+        #[arg(long, default_value = "flexpension-data/demo")]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
     /// Check a parameter directory and report the first problem, naming file and key.
     CheckParams {
         /// The directory (default: ./params).
@@ -61,6 +77,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 p.overlay_names().join(", ")
             );
             Ok(())
+        }
+        Command::Serve { addr } => {
+            let params = load_params(cli.params.as_deref())?;
+            serve::run(params, &addr, None)
+        }
+        Command::Demo { data, addr } => {
+            let params = load_params(cli.params.as_deref())?;
+            serve::run(params, &addr, Some(&data))
         }
         Command::Calc(c) => {
             let params = load_params(cli.params.as_deref())?;

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond the Rust toolchain, only when it is missing:
+# Debian's Chromium and a CJK font for the browser test, wrk for the HTTP benchmark, the
+# browser test's npm packages, and a running PostgreSQL for the store's conformance suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+command -v zbarimg >/dev/null 2>&1 || need_apt+=(zbar-tools)
+command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules ]; then
+  (cd tests/e2e && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi)
+fi
+
+# PostgreSQL: started before the session on this kind of machine; start it again if it stopped.
+if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  for _ in $(seq 20); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 0.5; done
+fi

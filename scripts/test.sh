@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test of the project: formatting, lints, unit, property and integration tests on both
+# store backends, and the browser test. Installs what it needs first (see setup-test-deps.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-test-deps.sh
+
+echo "== cargo fmt"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test"
+cargo test --workspace --quiet
+echo "== browser test"
+cargo build --release --quiet
+bash tests/e2e/run.sh
