@@ -133,7 +133,10 @@ impl Scenario<'_> {
                 if let Some((lo, hi)) = d.allowed
                     && !(lo..=hi).contains(r)
                 {
-                    return Err(bad(&key, format!("{} is outside the range policy '{name}' allows, {} to {}", r.percent(), lo.percent(), hi.percent())));
+                    return Err(bad(
+                        &key,
+                        format!("{} is outside the range policy '{name}' allows, {} to {}", r.percent(), lo.percent(), hi.percent()),
+                    ));
                 }
                 let (from, was) = (d.from, d.value.percent());
                 p.subsidy_share.set_value(from, *r);
@@ -204,7 +207,9 @@ mod tests {
         let o = Override::parse("paper.subsidy.share=50%").unwrap();
         assert_eq!((o.policy.as_deref(), o.setting.clone()), (Some("paper"), Setting::SubsidyShare(Dec6(500_000))));
         assert!(matches!(Override::parse("subsidy.income_below=5000").unwrap().setting, Setting::SubsidyIncomeBelow(500_000)));
-        for bad in ["subsidy.share", "subsidy.shar=0.5", "subsidy.share=1.5", "rate.brackets=6000:0.16,4000:0.1,:0.2", "rate.brackets=4000:0.1"] {
+        for bad in
+            ["subsidy.share", "subsidy.shar=0.5", "subsidy.share=1.5", "rate.brackets=6000:0.16,4000:0.1,:0.2", "rate.brackets=4000:0.1"]
+        {
             let e = Override::parse(bad).unwrap_err().to_string();
             assert!(e.starts_with("--set "), "{bad}: {e}");
         }
