@@ -158,9 +158,10 @@ impl Setup {
     }
 }
 
-/// A probability as a threshold on a 32-bit draw.
+/// A probability as a threshold on a 16-bit draw (resolution 1/65536: one 32-bit draw serves
+/// both the shock and the gap of a month, half the random bytes of two draws).
 fn prob_thr(p: f64) -> u64 {
-    (p.clamp(0.0, 1.0) * 4_294_967_296.0) as u64
+    (p.clamp(0.0, 1.0) * 65_536.0) as u64
 }
 
 /// How a policy treats a worker: the personal-account credit and the chance of a gap, in an
@@ -234,38 +235,36 @@ pub fn project_worker(
     let mut year_contrib = [0 as Fen; MAXP];
     let mut paid = [0u32; MAXP];
     let mut r = streams.rng(w.id, Purpose::Projection);
-    let mut m = setup.start;
-    loop {
-        let shock = w.large_swings && u64::from(r.next_u32()) < setup.shock_thr;
-        let u = u64::from(r.next_u32());
+    // Months as plain indices (year × 12 + month − 1): cheaper than YearMonth arithmetic here.
+    let last_i = until.index();
+    for i in setup.start.index()..=last_i {
+        let (year, month) = ((i / 12) as i32, (i % 12 + 1) as u32);
+        let draw = r.next_u32();
+        let shock = w.large_swings && u64::from(draw & 0xffff) < setup.shock_thr;
+        let u = u64::from(draw >> 16);
         for k in 0..np {
             if u >= t[k].gap_thr[usize::from(shock)] {
                 let pa = t[k].pa[usize::from(shock)];
                 year_contrib[k] += pa;
                 paid[k] += 1;
-                if let Some(h) = histories.as_deref_mut() {
+                if let Some(h) = histories.as_deref_mut()
+                    && let Some(m) = YearMonth::from_index(i)
+                {
                     h[k].push(AccountMonth { month: m, personal_account_fen: pa });
                 }
             }
         }
-        let last = m >= until;
-        if m.month() == 12 || last {
+        let last = i == last_i;
+        if month == 12 || last {
             // project_account credits the years from the first paid one; with none, only the last.
-            let rates = setup.year_rates(m.year());
+            let rates = setup.year_rates(year);
             for k in 0..np {
-                if paid[k] > 0 || (last && paid[k] == 0) {
-                    balance[k] += year_contrib[k] + year_interest(balance[k], year_contrib[k], rates, m.month());
+                if paid[k] > 0 || last {
+                    balance[k] += year_contrib[k] + year_interest(balance[k], year_contrib[k], rates, month);
                 }
                 year_contrib[k] = 0;
             }
         }
-        if last {
-            break;
-        }
-        m = match m.add_months(1) {
-            Some(n) => n,
-            None => break,
-        };
     }
     let c = setup.benefit_base_fen;
     let index = Dec6(div_round(i128::from(law.one(w.usual_income_fen, declared).base_fen) * 1_000_000, i128::from(c)) as i64);
