@@ -1,0 +1,173 @@
+//! PostgreSQL: earnings partitioned by month (partitions made on demand); bulk writes by COPY
+//! into a session-local staging table, then one idempotent merge statement.
+
+use super::{BatchRow, Stored};
+use crate::ids::{BatchId, PlatformId};
+use crate::store::OpenOptions;
+use crate::{Result, StoreError};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool, Postgres, Row, Transaction};
+use std::collections::{BTreeSet, HashSet};
+use std::str::FromStr;
+use std::sync::Mutex;
+
+pub(crate) async fn open(url: &str, opts: &OpenOptions) -> Result<PgPool> {
+    let mut connect = PgConnectOptions::from_str(url).map_err(|e| StoreError::Url(e.to_string()))?;
+    if let Some(schema) = &opts.pg_schema {
+        if schema.is_empty() || !schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            return Err(StoreError::invalid("pg_schema", "use lower-case letters, digits and _ only"));
+        }
+        let mut c = PgConnection::connect_with(&connect).await?;
+        c.execute(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}"))).await?;
+        c.close().await?;
+        connect = connect.options([("search_path", schema.as_str())]);
+    }
+    let pool = PgPoolOptions::new().max_connections(opts.max_connections.max(1)).connect_with(connect).await?;
+    sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+    Ok(pool)
+}
+
+/// YYYYMM of the month after `m`.
+fn next_month(m: i32) -> i32 {
+    if m % 100 == 12 { (m / 100 + 1) * 100 + 1 } else { m + 1 }
+}
+
+/// Make the earnings partitions a batch needs. Inside the batch's transaction, so a rolled-back
+/// batch leaves nothing behind; an advisory lock keeps two batches from racing on one.
+async fn ensure_partitions(
+    tx: &mut Transaction<'static, Postgres>,
+    known: &Mutex<HashSet<i32>>,
+    made: &mut Vec<i32>,
+    rows: &[BatchRow],
+) -> Result<()> {
+    let months: BTreeSet<i32> = rows.iter().map(|r| r.month).collect();
+    let missing: Vec<i32> = {
+        let known = known.lock().unwrap_or_else(|e| e.into_inner());
+        months.into_iter().filter(|m| !known.contains(m) && !made.contains(m)).collect()
+    };
+    if missing.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.earnings partitions'))").execute(&mut **tx).await?;
+    for m in missing {
+        // m is an integer we made (YYYYMM), never text from input.
+        let sql = format!("CREATE TABLE IF NOT EXISTS earnings_{m} PARTITION OF earnings FOR VALUES FROM ({m}) TO ({})", next_month(m));
+        tx.execute(AssertSqlSafe(sql)).await?;
+        made.push(m);
+    }
+    Ok(())
+}
+
+/// COPY text format: escape the characters that would end a field or a row.
+fn push_text(buf: &mut Vec<u8>, s: &str) {
+    for &b in s.as_bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            _ => buf.push(b),
+        }
+    }
+}
+
+fn push_int(buf: &mut Vec<u8>, v: i64) {
+    buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+}
+
+const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS staging_earnings (\
+    idx INTEGER NOT NULL, order_id TEXT NOT NULL, month INTEGER NOT NULL, worker_id BIGINT NOT NULL, \
+    amount_fen BIGINT NOT NULL, settled_at_us BIGINT NOT NULL, order_type SMALLINT NOT NULL, \
+    grid_id BIGINT NOT NULL, premium_fen BIGINT NOT NULL) ON COMMIT DELETE ROWS";
+
+/// One statement: claim the order ids, insert the rows whose id was new, and add those rows to
+/// the month incomes and the premium totals. Every part reads the same staged rows, so the
+/// aggregates equal the inserted rows by construction. Keys are taken in sorted order so two
+/// batches of one platform wait for each other instead of deadlocking.
+const MERGE: &str = "WITH k AS (
+    INSERT INTO order_keys (platform_id, order_id, month, worker_id, batch_id)
+    SELECT $1, order_id, month, worker_id, $2 FROM staging_earnings ORDER BY order_id
+    ON CONFLICT DO NOTHING
+    RETURNING order_id
+), e AS (
+    INSERT INTO earnings (month, worker_id, platform_id, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, batch_id)
+    SELECT s.month, s.worker_id, $1, s.order_id, s.amount_fen, s.settled_at_us, s.order_type, s.grid_id, s.premium_fen, $2
+    FROM staging_earnings s JOIN k ON k.order_id = s.order_id
+    RETURNING month, worker_id, amount_fen, order_type, premium_fen
+), i AS (
+    INSERT INTO month_income (month, worker_id, platform_id, income_fen, orders)
+    SELECT month, worker_id, $1, SUM(amount_fen), COUNT(*) FROM e GROUP BY month, worker_id ORDER BY month, worker_id
+    ON CONFLICT (month, worker_id, platform_id) DO UPDATE SET
+        income_fen = month_income.income_fen + EXCLUDED.income_fen, orders = month_income.orders + EXCLUDED.orders
+), p AS (
+    INSERT INTO injury_premiums (platform_id, month, order_type, orders, premium_fen)
+    SELECT $1, month, order_type, COUNT(*), SUM(premium_fen) FROM e GROUP BY month, order_type ORDER BY month, order_type
+    ON CONFLICT (platform_id, month, order_type) DO UPDATE SET
+        orders = injury_premiums.orders + EXCLUDED.orders, premium_fen = injury_premiums.premium_fen + EXCLUDED.premium_fen
+)
+SELECT COUNT(*)::BIGINT FROM e";
+
+/// Staged rows whose order id an earlier batch holds, with what that batch stored.
+const EXISTING: &str = "SELECT s.idx, e.worker_id, e.amount_fen, e.settled_at_us, e.order_type, e.grid_id
+    FROM staging_earnings s
+    JOIN order_keys k ON k.platform_id = $1 AND k.order_id = s.order_id AND k.batch_id <> $2
+    JOIN earnings e ON e.month = k.month AND e.worker_id = k.worker_id AND e.platform_id = k.platform_id AND e.order_id = k.order_id
+    ORDER BY s.idx";
+
+pub(crate) async fn write_rows(
+    tx: &mut Transaction<'static, Postgres>,
+    partitions: &Mutex<HashSet<i32>>,
+    made: &mut Vec<i32>,
+    platform: PlatformId,
+    batch: BatchId,
+    rows: &[BatchRow],
+) -> Result<Vec<(usize, Stored)>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    ensure_partitions(tx, partitions, made, rows).await?;
+    tx.execute(STAGING).await?;
+    // A batch may write several times in one transaction: start each from an empty table.
+    tx.execute("TRUNCATE staging_earnings").await?;
+
+    let mut copy = tx.copy_in_raw("COPY staging_earnings FROM STDIN").await?;
+    let mut buf = Vec::with_capacity(1 << 20);
+    for (i, r) in rows.iter().enumerate() {
+        push_int(&mut buf, i as i64);
+        buf.push(b'\t');
+        push_text(&mut buf, &r.order_id);
+        for v in [i64::from(r.month), r.worker_id, r.amount_fen, r.settled_at_us, i64::from(r.order_type), r.grid_id, r.premium_fen] {
+            buf.push(b'\t');
+            push_int(&mut buf, v);
+        }
+        buf.push(b'\n');
+        if buf.len() >= (1 << 20) - 512 {
+            copy.send(std::mem::take(&mut buf)).await?;
+            buf.reserve(1 << 20);
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf).await?;
+    }
+    copy.finish().await?;
+    // The planner knows nothing of a fresh temp table; statistics make it hash-join.
+    tx.execute("ANALYZE staging_earnings").await?;
+
+    let inserted: i64 = sqlx::query_scalar(MERGE).bind(platform.0).bind(batch.0).fetch_one(&mut **tx).await?;
+    if inserted as usize == rows.len() {
+        return Ok(Vec::new());
+    }
+    let mut existing = Vec::new();
+    for row in sqlx::query(EXISTING).bind(platform.0).bind(batch.0).fetch_all(&mut **tx).await? {
+        let idx: i32 = row.try_get(0)?;
+        let stored = Stored {
+            worker_id: row.try_get(1)?,
+            amount_fen: row.try_get(2)?,
+            settled_at_us: row.try_get(3)?,
+            order_type: row.try_get(4)?,
+            grid_id: row.try_get(5)?,
+        };
+        existing.push((idx as usize, stored));
+    }
+    Ok(existing)
+}

@@ -1,0 +1,228 @@
+//! Enrolment per insurance type, unbundled: a worker joins the employee pension, the residents'
+//! pension, medical insurance and injury cover separately, each for its own months, on the
+//! income that platforms or the tax office report. No labour contract is required.
+
+use crate::backend::{in_tx, with_pool};
+use crate::ids::{EnrolmentId, WorkerId, month_code, month_from_code};
+use crate::{Result, Store, StoreError};
+use flexpension_rules::YearMonth;
+use serde::Serialize;
+use std::str::FromStr;
+
+/// An insurance type a worker enrols in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scheme {
+    /// 职工基本养老保险, flexible-worker track.
+    EmployeePension,
+    /// 城乡居民养老保险.
+    ResidentsPension,
+    /// Basic medical insurance.
+    Medical,
+    /// 职业伤害保障 (injury cover): platform-paid per order.
+    InjuryCover,
+}
+
+impl Scheme {
+    pub const ALL: [Scheme; 4] = [Scheme::EmployeePension, Scheme::ResidentsPension, Scheme::Medical, Scheme::InjuryCover];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::EmployeePension => "employee_pension",
+            Scheme::ResidentsPension => "residents_pension",
+            Scheme::Medical => "medical",
+            Scheme::InjuryCover => "injury_cover",
+        }
+    }
+    /// The two basic pensions exclude each other for the same months.
+    fn is_basic_pension(self) -> bool {
+        matches!(self, Scheme::EmployeePension | Scheme::ResidentsPension)
+    }
+}
+
+impl FromStr for Scheme {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Scheme::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s.trim())
+            .ok_or_else(|| format!("'{}' is not an insurance type (employee_pension, residents_pension, medical, injury_cover)", s.trim()))
+    }
+}
+
+/// What the contribution base is assessed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Income the platforms report (the earnings in this store).
+    PlatformIncome,
+    /// Income in the tax records.
+    TaxRecords,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::PlatformIncome => "platform_income",
+            Basis::TaxRecords => "tax_records",
+        }
+    }
+}
+
+impl FromStr for Basis {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim() {
+            "platform_income" => Ok(Basis::PlatformIncome),
+            "tax_records" => Ok(Basis::TaxRecords),
+            other => Err(format!("'{other}' is not a basis (platform_income, tax_records)")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEnrolment {
+    pub worker: WorkerId,
+    pub scheme: Scheme,
+    pub from: YearMonth,
+    /// Last month covered (inclusive); None: open.
+    pub to: Option<YearMonth>,
+    pub basis: Basis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrolment {
+    pub id: EnrolmentId,
+    pub worker: WorkerId,
+    pub scheme: Scheme,
+    pub from: YearMonth,
+    pub to: Option<YearMonth>,
+    pub basis: Basis,
+}
+
+impl Enrolment {
+    pub fn covers(&self, m: YearMonth) -> bool {
+        self.from <= m && self.to.is_none_or(|t| m <= t)
+    }
+    fn overlaps(&self, from: YearMonth, to: Option<YearMonth>) -> bool {
+        self.to.is_none_or(|t| from <= t) && to.is_none_or(|t| self.from <= t)
+    }
+}
+
+pub(crate) type EnrolmentRow = (i64, i64, String, i32, Option<i32>, String);
+
+pub(crate) fn enrolment_from((id, worker, scheme, from, to, basis): EnrolmentRow) -> Result<Enrolment> {
+    let bad = |what: &str| StoreError::Corrupt(format!("enrolment {id}: {what}"));
+    Ok(Enrolment {
+        id: EnrolmentId(id),
+        worker: WorkerId(worker),
+        scheme: scheme.parse().map_err(|_| bad("scheme"))?,
+        from: month_from_code(from).ok_or_else(|| bad("from_month"))?,
+        to: to.map(|t| month_from_code(t).ok_or_else(|| bad("to_month"))).transpose()?,
+        basis: basis.parse().map_err(|_| bad("basis"))?,
+    })
+}
+
+pub(crate) const COLUMNS: &str = "id, worker_id, scheme, from_month, to_month, basis";
+
+/// Refuse an enrolment that overlaps one of the same scheme, or the other basic pension.
+pub(crate) fn check_overlap(existing: &[Enrolment], e: &NewEnrolment) -> Result<()> {
+    for x in existing {
+        if !x.overlaps(e.from, e.to) {
+            continue;
+        }
+        if x.scheme == e.scheme {
+            return Err(StoreError::Exists {
+                what: "enrolment",
+                key: format!("{} from {} (enrolment {})", x.scheme.as_str(), x.from, x.id),
+            });
+        }
+        if x.scheme.is_basic_pension() && e.scheme.is_basic_pension() {
+            return Err(StoreError::invalid(
+                "scheme",
+                format!("the worker is in the {} from {}: one basic pension at a time", x.scheme.as_str(), x.from),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Enrol inside an open transaction; evaluates to `Result<Enrolment>`.
+macro_rules! insert_enrolment {
+    ($tx:ident, $e:expr) => {
+        async {
+            let e: &$crate::enrol::NewEnrolment = $e;
+            // Lock the worker's row (PostgreSQL; SQLite already holds the write lock) so two
+            // enrolments of one worker cannot both pass the overlap check.
+            let n = sqlx::query("UPDATE workers SET id = id WHERE id = $1").bind(e.worker.0).execute(&mut *$tx).await?.rows_affected();
+            if n == 0 {
+                return Err($crate::StoreError::NotFound { what: "worker", key: e.worker.to_string() });
+            }
+            let rows: Vec<$crate::enrol::EnrolmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {} FROM enrolments WHERE worker_id = $1", $crate::enrol::COLUMNS)))
+                .bind(e.worker.0)
+                .fetch_all(&mut *$tx)
+                .await?;
+            let existing = rows.into_iter().map($crate::enrol::enrolment_from).collect::<$crate::Result<Vec<_>>>()?;
+            $crate::enrol::check_overlap(&existing, e)?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO enrolments (worker_id, scheme, from_month, to_month, basis, created_at_us) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(e.worker.0)
+            .bind(e.scheme.as_str())
+            .bind($crate::ids::month_code(e.from))
+            .bind(e.to.map($crate::ids::month_code))
+            .bind(e.basis.as_str())
+            .bind($crate::registry::now_us())
+            .fetch_one(&mut *$tx)
+            .await?;
+            Ok($crate::enrol::Enrolment { id: $crate::ids::EnrolmentId(id), worker: e.worker, scheme: e.scheme, from: e.from, to: e.to, basis: e.basis })
+        }
+        .await
+    };
+}
+pub(crate) use insert_enrolment;
+
+pub(crate) fn check_months(from: YearMonth, to: Option<YearMonth>) -> Result<()> {
+    match to {
+        Some(t) if t < from => Err(StoreError::invalid("to", format!("the last month {t} is before the first {from}"))),
+        _ => Ok(()),
+    }
+}
+
+impl Store {
+    /// Enrol a worker in one insurance type from a month (optionally to a month). Refused when
+    /// it overlaps an enrolment of the same type, or the other basic pension.
+    pub async fn enrol(&self, e: &NewEnrolment) -> Result<Enrolment> {
+        check_months(e.from, e.to)?;
+        in_tx!(&self.inner.backend, tx => insert_enrolment!(tx, e))
+    }
+
+    /// End an enrolment with `to` as its last month (open ones, or earlier than they end).
+    pub async fn end_enrolment(&self, id: EnrolmentId, to: YearMonth) -> Result<Enrolment> {
+        let sql = format!("SELECT {COLUMNS} FROM enrolments WHERE id = $1");
+        let row: Option<EnrolmentRow> = with_pool!(&self.inner.backend, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(p).await?
+        });
+        let mut e = enrolment_from(row.ok_or_else(|| StoreError::NotFound { what: "enrolment", key: id.to_string() })?)?;
+        check_months(e.from, Some(to))?;
+        // Only shortening: a later end could run into another enrolment.
+        if let Some(t) = e.to
+            && to > t
+        {
+            return Err(StoreError::invalid("to", format!("the enrolment already ends in {t}; enrol again to extend it")));
+        }
+        with_pool!(&self.inner.backend, p => {
+            sqlx::query("UPDATE enrolments SET to_month = $2 WHERE id = $1").bind(id.0).bind(month_code(to)).execute(p).await?;
+        });
+        e.to = Some(to);
+        Ok(e)
+    }
+
+    /// A worker's enrolments, by scheme and start.
+    pub async fn enrolments(&self, worker: WorkerId) -> Result<Vec<Enrolment>> {
+        let sql = format!("SELECT {COLUMNS} FROM enrolments WHERE worker_id = $1 ORDER BY scheme, from_month");
+        let rows: Vec<EnrolmentRow> = with_pool!(&self.inner.backend, p => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(worker.0).fetch_all(p).await?
+        });
+        rows.into_iter().map(enrolment_from).collect()
+    }
+}

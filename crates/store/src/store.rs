@@ -1,0 +1,120 @@
+//! Opening a store: the backend by URL, migrations, the pepper, and in-process caches.
+
+use crate::backend::{Backend, postgres, sqlite};
+use crate::ids::{Hash32, Pepper, random32};
+use crate::{Result, StoreError};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    /// Pool size (SQLite: readers; writes take turns on the file's one write lock).
+    pub max_connections: u32,
+    /// PostgreSQL only: keep every table in this schema (made if missing) by setting the
+    /// connections' search_path. Tests give each run its own.
+    pub pg_schema: Option<String>,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { max_connections: 8, pg_schema: None }
+    }
+}
+
+/// The store: one domain-level API over SQLite or PostgreSQL. Cheap to clone (shared pool).
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) backend: Backend,
+    pub(crate) pepper: Pepper,
+    /// Keyed ID hash -> worker id. A worker's hash never changes and workers are never deleted,
+    /// so entries read from committed rows stay true.
+    pub(crate) workers: Mutex<HashMap<Hash32, i64>>,
+    /// Grid code -> grid id, same reasoning.
+    pub(crate) grids: Mutex<HashMap<String, i64>>,
+    /// PostgreSQL: months whose earnings partition is known to exist.
+    pub(crate) partitions: Mutex<HashSet<i32>>,
+}
+
+/// Bound on the worker cache; past it the cache starts again (misses just cost a query).
+pub(crate) const WORKER_CACHE_MAX: usize = 2_000_000;
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.kind()).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Open (and migrate) the store at `url`: `sqlite:PATH` (the file is made if missing;
+    /// `sqlite::memory:` keeps one connection so all calls see one database) or
+    /// `postgres://user@host/db`.
+    pub async fn open(url: &str) -> Result<Store> {
+        Store::open_with(url, &OpenOptions::default()).await
+    }
+
+    pub async fn open_with(url: &str, opts: &OpenOptions) -> Result<Store> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite(sqlite::open(url, opts).await?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres(postgres::open(url, opts).await?)
+        } else {
+            return Err(StoreError::Url("use sqlite:PATH or postgres://user@host/database".into()));
+        };
+        let pepper = load_pepper(&backend).await?;
+        let inner = Inner {
+            backend,
+            pepper,
+            workers: Mutex::new(HashMap::new()),
+            grids: Mutex::new(HashMap::new()),
+            partitions: Mutex::new(HashSet::new()),
+        };
+        Ok(Store { inner: Arc::new(inner) })
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        match self.inner.backend {
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Close the pool (waits for connections in use to come back).
+    pub async fn close(&self) {
+        match &self.inner.backend {
+            Backend::Sqlite(p) => p.close().await,
+            Backend::Postgres(p) => p.close().await,
+        }
+    }
+
+    pub(crate) fn pepper(&self) -> &Pepper {
+        &self.inner.pepper
+    }
+}
+
+/// The pepper: made once with the OS CSPRNG; a race between two first opens keeps one.
+async fn load_pepper(backend: &Backend) -> Result<Pepper> {
+    let fresh = random32().map_err(|e| StoreError::Corrupt(format!("no OS randomness: {e}")))?.to_vec();
+    let value: Vec<u8> = crate::backend::with_pool!(backend, p => {
+        sqlx::query("INSERT INTO store_meta (key, value) VALUES ('pepper', $1) ON CONFLICT (key) DO NOTHING")
+            .bind(fresh)
+            .execute(p)
+            .await?;
+        sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'pepper'").fetch_one(p).await?
+    });
+    if value.len() != 32 {
+        return Err(StoreError::Corrupt("the pepper in store_meta is not 32 bytes".into()));
+    }
+    Ok(Pepper::new(&value))
+}
