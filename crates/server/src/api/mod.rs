@@ -10,11 +10,11 @@ pub use error::ApiError;
 
 use crate::AppState;
 use crate::calc::{self, CalcError};
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
-use axum::{Json, Router};
 use input::Input;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -41,9 +41,20 @@ where
 {
     let handler = move |State(s): State<AppState>, Input(r): Input<T>| {
         let f = f.clone();
-        async move { f(&s, r).map(Json).map_err(ApiError::from) }
+        async move { f(&s, r).map(|v| json(&v)).map_err(ApiError::from) }
     };
     get(handler.clone()).post(handler).fallback(method_not_allowed)
+}
+
+/// Serialize into a buffer sized for a typical answer (5-7 KB with the explanation), so the
+/// body is not grown and copied several times on the hot path.
+fn json<T: Serialize>(v: &T) -> Response {
+    let mut buf = Vec::with_capacity(8 * 1024);
+    match serde_json::to_writer(&mut buf, v) {
+        Ok(()) => ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], buf).into_response(),
+        Err(e) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the answer could not be written: {e}"), "")
+            .into_response(),
+    }
 }
 
 /// Responses that may echo personal data must not be kept by any cache.

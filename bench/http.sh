@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# HTTP throughput of the release server on loopback, with wrk (Debian package `wrk`):
+# the trivial endpoint /healthz against the contribution calculator, interleaved rounds,
+# requests/s per round, the medians and the ratio contribution / trivial.
+# Usage: bash bench/http.sh   (env: ROUNDS=3 DURATION=10s THREADS=2 CONNECTIONS=64)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+rounds="${ROUNDS:-3}"
+duration="${DURATION:-10s}"
+threads="${THREADS:-2}"
+connections="${CONNECTIONS:-64}"
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+bin="${FLEXPENSION_BIN:-$root/target/release/flexpension}"
+if [ ! -x "$bin" ]; then
+  (cd "$root" && cargo build --release -p flexpension)
+fi
+
+out="$(mktemp)"
+err="$(mktemp)"
+"$bin" serve --addr 127.0.0.1:0 >"$out" 2>"$err" &
+pid=$!
+cleanup() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$out" "$err"
+}
+trap cleanup EXIT
+
+base=""
+for _ in $(seq 200); do
+  line="$(head -n 1 "$out" 2>/dev/null || true)"
+  if [[ "$line" == "listening on http://"* ]]; then base="${line#listening on }"; break; fi
+  kill -0 "$pid" 2>/dev/null || { cat "$out" "$err" >&2; exit 1; }
+  sleep 0.05
+done
+[ -n "$base" ] || { echo "the server did not start" >&2; exit 1; }
+
+trivial="$base/healthz"
+contribution="$base/api/v1/calc/contribution?region=zj&month=2025-03&income=3800"
+# Both must answer 200 before they are measured.
+for u in "$trivial" "$contribution"; do
+  code="$(curl -s -o /dev/null -w '%{http_code}' "$u")"
+  [ "$code" = 200 ] || { echo "$u answered $code" >&2; exit 1; }
+done
+
+rps() {
+  wrk -t"$threads" -c"$connections" -d"$duration" --latency "$1" | awk '/^Requests\/sec:/ {print $2}'
+}
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+
+echo "wrk -t$threads -c$connections -d$duration, $rounds rounds, server $base ($(nproc) cores)"
+printf '%-6s %16s %16s\n' round healthz contribution
+t_all=""
+c_all=""
+for r in $(seq "$rounds"); do
+  # Warm-up is the first second of each run; wrk's figure covers the whole run.
+  t="$(rps "$trivial")"
+  c="$(rps "$contribution")"
+  printf '%-6s %16s %16s\n' "$r" "$t" "$c"
+  t_all="$t_all $t"
+  c_all="$c_all $c"
+done
+tm="$(echo "$t_all" | median)"
+cm="$(echo "$c_all" | median)"
+printf '%-6s %16s %16s\n' median "$tm" "$cm"
+awk -v c="$cm" -v t="$tm" 'BEGIN {printf "ratio contribution/healthz: %.3f\n", c / t}'
+awk -v c="$cm" 'BEGIN {if (c >= 10000) print "target (contribution >= 10,000 requests/s): met"; else print "target (contribution >= 10,000 requests/s): NOT met"}'

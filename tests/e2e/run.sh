@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Browser test of the calculator page: start the release server on a free loopback port, run
+# the node test (playwright-core driving Debian's Chromium), stop the server.
+# Needs: chromium and fonts-noto-cjk (Debian), node + npm. Usage: bash tests/e2e/run.sh
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+if [ ! -d "$here/node_modules" ]; then
+  (cd "$here" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)
+fi
+
+bin="${FLEXPENSION_BIN:-$root/target/release/flexpension}"
+if [ ! -x "$bin" ]; then
+  (cd "$root" && cargo build --release -p flexpension)
+fi
+
+out="$(mktemp)"
+err="$(mktemp)"
+"$bin" serve --addr 127.0.0.1:0 >"$out" 2>"$err" &
+pid=$!
+cleanup() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$out" "$err"
+}
+trap cleanup EXIT
+
+# The first stdout line is "listening on http://127.0.0.1:PORT".
+base=""
+for _ in $(seq 200); do
+  line="$(head -n 1 "$out" 2>/dev/null || true)"
+  if [[ "$line" == "listening on http://"* ]]; then
+    base="${line#listening on }"
+    break
+  fi
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "the server exited:" >&2
+    cat "$out" "$err" >&2
+    exit 1
+  fi
+  sleep 0.05
+done
+if [ -z "$base" ]; then
+  echo "the server did not say where it listens within 10 s" >&2
+  cat "$out" "$err" >&2
+  exit 1
+fi
+echo "server at $base"
+
+cd "$here"
+BASE_URL="$base" node --test --test-concurrency=1 calculator.test.mjs
