@@ -86,11 +86,40 @@ impl Kernel {
         }
     }
 
-    /// Totals over a slice, one thread, no burden division: the benchmark's loop.
+    /// Totals over a slice, one thread, no burden division: the benchmark's loop. Dispatches on
+    /// the number of bracket limits so each loop compares only as many as there are.
     pub fn totals_seq(&self, incomes: &[Fen], bases: &[Fen]) -> BatchTotals {
+        match self.ups.iter().take_while(|&&u| u != Fen::MAX).count() {
+            0 => self.totals_n::<0>(incomes, bases),
+            1 => self.totals_n::<1>(incomes, bases),
+            2 => self.totals_n::<2>(incomes, bases),
+            3 => self.totals_n::<3>(incomes, bases),
+            4 => self.totals_n::<4>(incomes, bases),
+            5 => self.totals_n::<5>(incomes, bases),
+            6 => self.totals_n::<6>(incomes, bases),
+            _ => self.totals_n::<7>(incomes, bases),
+        }
+    }
+
+    fn totals_n<const N: usize>(&self, incomes: &[Fen], bases: &[Fen]) -> BatchTotals {
+        let mut ups = [Fen::MAX; N];
+        ups.copy_from_slice(&self.ups[..N]);
+        // Most workers declare no base: their contribution depends on the bracket alone.
+        let lower = self.lower.min(self.upper);
+        let c0: [Fen; MAX_BRACKETS] = std::array::from_fn(|b| (lower * self.rates[b] + M / 2) / M);
+        let pa0: [Fen; MAX_BRACKETS] = std::array::from_fn(|b| ((lower * self.pa_rate + M / 2) / M).min(c0[b]));
         let mut t = BatchTotals::default();
         for (&income, &declared) in incomes.iter().zip(bases) {
-            let (inc, _, _, c, pa, s) = self.money(income, declared);
+            let inc = income.clamp(0, MAX_FEN);
+            let idx = ups.iter().map(|&u| usize::from(inc > u)).sum::<usize>();
+            let (c, pa) = if declared > 0 {
+                let base = declared.min(MAX_FEN).max(self.lower).min(self.upper);
+                let c = (base * self.rates[idx] + M / 2) / M;
+                (c, ((base * self.pa_rate + M / 2) / M).min(c))
+            } else {
+                (c0[idx], pa0[idx])
+            };
+            let s = if inc < self.below { (c * self.share + M / 2) / M } else { 0 };
             let net = c - s;
             t.contribution_fen += c;
             t.personal_account_fen += pa;
