@@ -92,28 +92,24 @@ impl Explainer {
         let sep = |s: &str| {
             if s.is_empty() { String::new() } else { format!(" {s}") }
         };
-        match p.confidence {
-            Confidence::W | Confidence::M => self.warn(
-                format!("「{name_zh}」={}，来源较弱（{:?}，{}），请谨慎参考。{}", p.value, p.confidence, p.source, sep(&note.zh)),
-                format!(
-                    "{name_en} = {} comes from a weak source ({:?}, {}); treat it with care.{}",
-                    p.value,
-                    p.confidence,
-                    p.source,
-                    sep(&note.en)
-                ),
-            ),
-            Confidence::Proposal => self.warn(
-                format!("「{name_zh}」={} 是论文的建议，不是现行法律。", p.value),
-                format!("{name_en} = {} is the paper's proposal, not the law.", p.value),
-            ),
-            _ => {}
-        }
         if p.source == "DESIGN" {
+            // A design choice says so once; its confidence tag adds nothing to that.
             self.warn(
-                format!("「{name_zh}」是本系统的设计选择：法规和论文都没有规定。{}", sep(&note.zh)),
-                format!("{name_en} is this system's own choice: neither the law nor the paper says.{}", sep(&note.en)),
+                format!("「{name_zh}」={} 是本系统的设计选择：法规和论文都没有规定。{}", p.value, sep(&note.zh)),
+                format!("{name_en} = {} is this system's own choice: neither the law nor the paper says.{}", p.value, sep(&note.en)),
             );
+        } else {
+            match p.confidence {
+                Confidence::W | Confidence::M => self.warn(
+                    format!("「{name_zh}」={}，来源较弱（{:?}，{}），请谨慎参考。{}", p.value, p.confidence, p.source, sep(&note.zh)),
+                    format!("{name_en} = {} comes from a weak source ({:?}, {}); treat it with care.{}", p.value, p.confidence, p.source, sep(&note.en)),
+                ),
+                Confidence::Proposal => self.warn(
+                    format!("「{name_zh}」={} 是论文的建议，不是现行法律。", p.value),
+                    format!("{name_en} = {} is the paper's proposal, not the law.", p.value),
+                ),
+                _ => {}
+            }
         }
         self.params.push(p);
     }

@@ -203,7 +203,7 @@ mod tests {
     fn parses_keys_and_values() {
         let o = Override::parse("rate.brackets=3999.99:0.12,6000:0.16,:0.20").unwrap();
         assert_eq!(o.policy, None);
-        assert_eq!(o.value_text(), "≤3999.99:12%, ≤6000.00:16%, rest:20%");
+        assert_eq!(o.value_text(), "≤3999.99: 12%; ≤6000.00: 16%; >6000.00: 20%");
         let o = Override::parse("paper.subsidy.share=50%").unwrap();
         assert_eq!((o.policy.as_deref(), o.setting.clone()), (Some("paper"), Setting::SubsidyShare(Dec6(500_000))));
         assert!(matches!(Override::parse("subsidy.income_below=5000").unwrap().setting, Setting::SubsidyIncomeBelow(500_000)));

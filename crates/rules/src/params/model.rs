@@ -125,16 +125,23 @@ impl Brackets {
 }
 
 impl std::fmt::Display for Brackets {
+    /// "≤3999.99: 12%; ≤6000.00: 16%; >6000.00: 20%" (yuan of monthly income).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut prev: Option<Fen> = None;
         let parts: Vec<String> = self
             .0
             .iter()
-            .map(|b| match b.up_to_fen {
-                Some(up) => format!("≤{}:{}", crate::money::yuan(up), b.rate.percent()),
-                None => format!("rest:{}", b.rate.percent()),
+            .map(|b| {
+                let s = match (b.up_to_fen, prev) {
+                    (Some(up), _) => format!("≤{}: {}", crate::money::yuan(up), b.rate.percent()),
+                    (None, Some(p)) => format!(">{}: {}", crate::money::yuan(p), b.rate.percent()),
+                    (None, None) => b.rate.percent(),
+                };
+                prev = b.up_to_fen;
+                s
             })
             .collect();
-        f.write_str(&parts.join(", "))
+        f.write_str(&parts.join("; "))
     }
 }
 
