@@ -1,0 +1,78 @@
+//! Month close of 1,000,000 worker-months in memory, next to the rules engine's pure batch for
+//! the same workers: `batch_totals` (totals only), `settle_month` (the pure close: one entry per
+//! worker) and `Ledger::close_month` (posting, indexing and settling against money held).
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use flexpension_ledger::{Ledger, Payer, Payment, WorkerId, WorkerMonth, settle_month};
+use flexpension_rules::contribution::batch_totals;
+use flexpension_rules::{Params, YearMonth};
+use std::hint::black_box;
+
+const N: usize = 1_000_000;
+
+/// Incomes spread over 0..12,000 yuan in fen: the rules bench's generator, so figures compare.
+fn incomes(n: usize) -> Vec<i64> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            ((x >> 33) % 1_200_000) as i64
+        })
+        .collect()
+}
+
+fn benches(c: &mut Criterion) {
+    let p = Params::embedded().expect("parameters load");
+    let month = YearMonth::new(2025, 3).expect("month");
+    let inc = incomes(N);
+    let workers: Vec<WorkerMonth> = inc
+        .iter()
+        .enumerate()
+        .map(|(i, &income_fen)| WorkerMonth { worker: WorkerId(i as u64), income_fen, declared_base_fen: None, enrolled: true })
+        .collect();
+    // Every worker holds 2,000 yuan of credit, so each close is also credited at once.
+    let mut prepaid = Ledger::new();
+    for w in &workers {
+        let pay = Payment { worker: w.worker, payer: Payer::SelfPaid, reference: 1, amount_fen: 200_000, period: month };
+        prepaid.pay(&pay).expect("pays");
+    }
+    let mut g = c.benchmark_group("month_close_1m");
+    g.throughput(Throughput::Elements(N as u64));
+    for policy in ["current", "paper"] {
+        let s = p.scenario("zj", Some(policy), None).expect("scenario");
+        let (rules, _) = s.month_rules(month).expect("rules");
+        g.bench_function(format!("rules_batch_totals/{policy}"), |b| b.iter(|| batch_totals(&rules, black_box(&inc), None)));
+        g.bench_function(format!("settle_month/{policy}"), |b| {
+            b.iter_with_large_drop(|| settle_month(month, black_box(&workers), &rules).expect("settles"))
+        });
+        g.bench_function(format!("ledger_close_month/{policy}"), |b| {
+            b.iter_batched(
+                Ledger::new,
+                |mut l| {
+                    black_box(l.close_month(month, &workers, &rules).expect("closes").len());
+                    l
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    let (rules, _) = p.scenario("zj", Some("paper"), None).expect("scenario").month_rules(month).expect("rules");
+    g.bench_function("ledger_close_month_prepaid/paper", |b| {
+        b.iter_batched(
+            || prepaid.clone(),
+            |mut l| {
+                black_box(l.close_month(month, &workers, &rules).expect("closes").len());
+                l
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = month_close;
+    config = Criterion::default().sample_size(10).warm_up_time(std::time::Duration::from_secs(1)).measurement_time(std::time::Duration::from_secs(10));
+    targets = benches
+}
+criterion_main!(month_close);

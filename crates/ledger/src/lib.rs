@@ -1,0 +1,59 @@
+//! The pure ledger of flexpension: money in fen, a chart of accounts, an append-only
+//! double-entry journal, the month close as a function, payments, year-end interest, and what
+//! is derived from them (balances, arrears, lapse, months paid, the month report). No I/O, no
+//! SQL, no clock: months and amounts come in as arguments, entries go out for the store.
+//!
+//! # The double-entry design
+//!
+//! Amounts are signed `i64` fen: a debit is positive, a credit negative; every entry sums to 0
+//! and so does the whole ledger (the trial balance).
+//!
+//! Flexible workers' personal accounts are credited on actual payment (实缴记账): a month that
+//! is billed but never paid must not grow the account, count as a contribution month or draw
+//! the subsidy. So the close bills, and the crediting waits for the money:
+//!
+//! | event | postings |
+//! |---|---|
+//! | **month close** (`MonthClose`) | Dr `ContributionsReceivable(w)` net / Cr `DeferredContributions(w)` net |
+//! | **payment** (`Payment`) | Dr `Clearing(payer)` amount / Cr `ContributionsReceivable(w)` amount |
+//! | **month paid in full** (`MonthPaid`) | Dr `DeferredContributions(w)` net + Dr `SubsidyFund` subsidy / Cr `PersonalAccount(w)` personal share + Cr `PoolingFund` pooling share |
+//! | **year end** (`InterestCredit`) | Dr `InterestExpense` / Cr `PersonalAccount(w)` |
+//! | **correction** (`Reversal`) | the exact negation of the original, referencing it |
+//!
+//! `net = contribution − subsidy` and `contribution = personal share + pooling share`, all
+//! from the rules engine's `compute`. Money is applied to the oldest month first; a month is
+//! credited once the money received covers it and every older month; a partial payment waits
+//! on the receivable, an overpayment is a credit balance there and pays later months as they
+//! close. The subsidy follows the worker's payment because the paper's subsidy is a share of
+//! the contribution actually paid.
+//!
+//! Which months are credited is a function of the live closes and the total received only
+//! (`Ledger::reconcile`), so closes and payments applied in any order end in the same balances;
+//! a crediting that stops holding (a close corrected, a payment reversed) is reversed.
+//!
+//! # Ids, idempotency, sharding
+//!
+//! Entry ids are deterministic (`42/close/2025-03/0`, `42/payment/platform/7/991`,
+//! `42/paid/2025-03/0`, `42/interest/2025/0`, a reversal adds `/reversal`) and carry the worker
+//! id first; account keys of a worker carry it too (`pa/42`). Posting an entry whose id exists
+//! is a no-op when identical and an error otherwise, so a store can insert on conflict do
+//! nothing. Closing a closed month again produces nothing.
+
+mod entry;
+mod error;
+mod ids;
+mod interest;
+mod ledger;
+mod ops;
+mod record;
+mod report;
+mod settle;
+
+pub use entry::{Due, Entry, MAX_POSTINGS, Posting};
+pub use error::LedgerError;
+pub use ids::{Account, BadId, EntryId, EntryKind, Payer, PlatformId, Subject, WorkerId};
+pub use ledger::Ledger;
+pub use ops::Payment;
+pub use record::{Arrears, ContributionRecord, Status, UnpaidMonth, lapse_after_months};
+pub use report::MonthReport;
+pub use settle::{WorkerMonth, settle_month};
