@@ -33,7 +33,12 @@ after(async () => {
 
 async function phone({ javaScriptEnabled = true, locale = 'zh-CN' } = {}) {
   const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, javaScriptEnabled, locale });
-  return { context, page: await context.newPage() };
+  const page = await context.newPage();
+  // Script errors and blocked resources (e.g. by the Content-Security-Policy) fail the test.
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  return { context, page, errors };
 }
 
 /** "¥1,234.50" -> 1234.5 */
@@ -59,7 +64,7 @@ async function fillAndSubmit(page) {
 }
 
 test('zh: enter 3800 for 2025-03 and see today\'s bill and the paper\'s lower one', async () => {
-  const { context, page } = await phone();
+  const { context, page, errors } = await phone();
   await page.goto(`${BASE}/`);
   assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
   await fillAndSubmit(page);
@@ -77,6 +82,7 @@ test('zh: enter 3800 for 2025-03 and see today\'s bill and the paper\'s lower on
   assert.match(page.url(), /income=3800/);
   await assertFits(page);
   await page.screenshot({ path: join(SHOTS, 'zh.png'), fullPage: true });
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
@@ -153,7 +159,7 @@ test('no JavaScript: the plain form still works', async () => {
 });
 
 test('live update: results follow the typing, several months included', async () => {
-  const { context, page } = await phone();
+  const { context, page, errors } = await phone();
   await page.goto(`${BASE}/?month=2025-03`);
   await page.fill('#income', '3800');
   await page.locator('#results td.net').first().waitFor();
@@ -165,5 +171,6 @@ test('live update: results follow the typing, several months included', async ()
   assert.equal(months, 4, 'three months and the total');
   await assertFits(page);
   await page.screenshot({ path: join(SHOTS, 'zh-months.png'), fullPage: true });
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -12,8 +12,9 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 2] = [
+const ASSETS: [Asset; 3] = [
     Asset { name: "app.css", mime: "text/css; charset=utf-8", body: include_bytes!("../static/app.css") },
+    Asset { name: "icon.svg", mime: "image/svg+xml", body: include_bytes!("../static/icon.svg") },
     Asset { name: "htmx.min.js", mime: "text/javascript; charset=utf-8", body: include_bytes!("../static/htmx.min.js") },
 ];
 

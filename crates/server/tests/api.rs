@@ -139,6 +139,7 @@ fn health_static_and_docs() {
     assert!(css.header("content-type").is_some_and(|c| c.starts_with("text/css")));
     let stack = css.body.split("font-family:").nth(1).expect("a font-family");
     assert!(stack.trim_start().starts_with("\"Noto Sans CJK SC\""), "CJK font first: {stack}");
+    assert!(get("/static/icon.svg").header("content-type").is_some_and(|c| c == "image/svg+xml"));
     assert_eq!(get("/static/nothing.js").status, 404);
 
     let doc = get("/api/v1/openapi.json").json();

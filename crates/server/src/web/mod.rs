@@ -24,6 +24,7 @@ struct Page<'a> {
     switch_query: String,
     css: String,
     js: String,
+    icon: String,
     regions: Vec<(String, String)>,
     grades: Vec<String>,
     open_options: bool,
@@ -45,6 +46,7 @@ struct Fragment<'a> {
 struct NotFound {
     ui: Ui,
     css: String,
+    icon: String,
 }
 
 pub async fn page(State(s): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
@@ -67,6 +69,7 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap, RawQuery(q): Ra
             switch_query,
             css: assets::url("app.css"),
             js: assets::url("htmx.min.js"),
+            icon: assets::url("icon.svg"),
             regions: s
                 .params()
                 .regions
@@ -90,7 +93,7 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap, RawQuery(q): Ra
 pub async fn not_found(RawQuery(q): RawQuery) -> Response {
     let lang = form_urlencoded::parse(q.as_deref().unwrap_or("").as_bytes()).find(|(k, _)| k == "lang").map(|(_, v)| v.into_owned());
     let ui = Ui::parse(lang.as_deref());
-    match (NotFound { ui, css: assets::url("app.css") }).render() {
+    match (NotFound { ui, css: assets::url("app.css"), icon: assets::url("icon.svg") }).render() {
         Ok(b) => html(StatusCode::NOT_FOUND, b),
         Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
