@@ -60,6 +60,10 @@ pub struct SimulateArgs {
     /// Write SVG charts into this directory: burden.svg, and replacement.svg with --years.
     #[arg(long, value_name = "DIR")]
     pub svg: Option<PathBuf>,
+    /// Also write the population's month (worker_id,income_yuan,base_yuan,job,age,sex) to this
+    /// CSV file: the exact inputs, for checking against another tool or for --incomes.
+    #[arg(long, value_name = "FILE.csv")]
+    pub write_population: Option<PathBuf>,
     /// Explanations in English (default Chinese) in the table.
     #[arg(long)]
     pub en: bool,
@@ -81,6 +85,10 @@ pub fn run(params: &Params, args: &SimulateArgs) -> anyhow::Result<()> {
         flexpension_sim::run(params, &req)
     }
     .map_err(usage)?;
+    if let Some(path) = &args.write_population {
+        let text = flexpension_sim::population_csv(params, &req).map_err(usage)?;
+        std::fs::write(path, text).map_err(|e| UsageError(format!("--write-population {}: {e}", path.display())))?;
+    }
     if let Some(path) = &args.csv {
         std::fs::write(path, render::csv(&report)).map_err(|e| UsageError(format!("--csv {}: {e}", path.display())))?;
     }

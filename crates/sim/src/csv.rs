@@ -120,14 +120,15 @@ fn listed_worker(id: u64, job: usize, male: Option<bool>, age_months: Option<u16
 }
 
 /// Write a population's month as CSV (the same columns), e.g. to hand identical inputs to
-/// another tool.
-pub fn write(p: &Population, incomes: &[Fen]) -> String {
+/// another tool. A base chosen as a share of the average wage is written in yuan, resolved with
+/// `benefit_base_fen`, so reading the file back gives the same month.
+pub fn write(p: &Population, incomes: &[Fen], benefit_base_fen: Fen) -> String {
     use flexpension_rules::money::yuan;
     let mut out = String::from("worker_id,income_yuan,base_yuan,job,age,sex\n");
     for (w, inc) in p.workers.iter().zip(incomes) {
-        let base = match w.base {
-            WorkerBase::Declared(b) => yuan(b),
-            _ => String::new(),
+        let base = match crate::run::declared_fen(w, benefit_base_fen) {
+            0 => String::new(),
+            b => yuan(b),
         };
         let age = w.age_months.map(|m| Age::from_months(u32::from(m)).to_string()).unwrap_or_default();
         let sex = match w.male {
@@ -179,7 +180,7 @@ mod tests {
     fn writes_what_it_reads() {
         let p =
             read("worker_id,income_yuan,base_yuan,job,age,sex\n0,3800.00,,rider,35y4m,male\n1,5000.10,6000.00,x,40y0m,female\n").unwrap();
-        let text = write(&p, p.listed_incomes.as_deref().unwrap());
+        let text = write(&p, p.listed_incomes.as_deref().unwrap(), 843_300);
         assert_eq!(read(&text).unwrap(), p);
     }
 }

@@ -23,4 +23,4 @@ pub use error::SimError;
 pub use popparams::PopParams;
 pub use population::{Population, Worker, WorkerBase, WorkerMonth};
 pub use report::{PolicyReport, PopulationSpec, SimReport, SimRequest};
-pub use run::{MAX_WORKERS, Progress, Quiet, declared_fen, run, run_with};
+pub use run::{MAX_WORKERS, Progress, Quiet, declared_fen, population_csv, run, run_with};

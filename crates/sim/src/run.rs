@@ -42,10 +42,7 @@ struct Resolved {
 }
 
 pub fn run_with(params: &Params, req: &SimRequest, progress: &dyn Progress) -> Result<SimReport, SimError> {
-    let pp = match &req.pop_params {
-        Some((name, text)) => PopParams::parse(name, text, &params.sources)?,
-        None => PopParams::embedded(&params.sources)?,
-    };
+    let pp = pop_params(params, req)?;
     if req.policies.is_empty() {
         return Err(SimError::request("policy", "name at least one policy"));
     }
@@ -61,16 +58,8 @@ pub fn run_with(params: &Params, req: &SimRequest, progress: &dyn Progress) -> R
     }
     let (sim_sets, overrides) = split_sets(&req.sets)?;
     let assumed_rate = sim_sets.unwrap_or(pp.assumed_credited_rate);
-    let pop = match &req.population {
-        PopulationSpec::Generated { workers, seed } => {
-            if !(1..=MAX_WORKERS).contains(workers) {
-                return Err(SimError::request("population", format!("{workers} workers: choose 1 to {MAX_WORKERS}")));
-            }
-            progress.stage("generating workers", 0);
-            Population::generate(&pp, *workers, *seed)
-        }
-        PopulationSpec::Csv { text } => crate::csv::read(text)?,
-    };
+    progress.stage("generating workers", 0);
+    let pop = population(&pp, &req.population)?;
     let month = req.month;
     let mut warnings = Vec::new();
     let mut resolved = Vec::new();
@@ -183,6 +172,34 @@ pub fn run_with(params: &Params, req: &SimRequest, progress: &dyn Progress) -> R
         warnings,
         figures,
     })
+}
+
+fn pop_params(params: &Params, req: &SimRequest) -> Result<PopParams, SimError> {
+    match &req.pop_params {
+        Some((name, text)) => PopParams::parse(name, text, &params.sources),
+        None => PopParams::embedded(&params.sources),
+    }
+}
+
+fn population(pp: &PopParams, spec: &PopulationSpec) -> Result<Population, SimError> {
+    match spec {
+        PopulationSpec::Generated { workers, seed } => {
+            if !(1..=MAX_WORKERS).contains(workers) {
+                return Err(SimError::request("population", format!("{workers} workers: choose 1 to {MAX_WORKERS}")));
+            }
+            Ok(Population::generate(pp, *workers, *seed))
+        }
+        PopulationSpec::Csv { text } => crate::csv::read(text),
+    }
+}
+
+/// The request's population in its month as CSV (`csv::read` columns): the exact inputs a run
+/// uses, to hand to another tool.
+pub fn population_csv(params: &Params, req: &SimRequest) -> Result<String, SimError> {
+    let pp = pop_params(params, req)?;
+    let pop = population(&pp, &req.population)?;
+    let benefit_base = latest_benefit_base(params, &req.region, req.overlay.as_deref())?;
+    Ok(crate::csv::write(&pop, &pop.month_incomes(&pp, req.month), benefit_base))
 }
 
 /// `projection.credited_rate=...` is the simulation's own; the rest are policy overrides.

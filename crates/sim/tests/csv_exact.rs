@@ -82,3 +82,21 @@ fn csv_totals_match_an_independent_computation() {
         }
     }
 }
+
+#[test]
+fn a_generated_population_written_as_csv_gives_the_same_month() {
+    let params = Params::embedded().unwrap();
+    let m: YearMonth = "2025-06".parse().unwrap();
+    let req = SimRequest::new(PopulationSpec::Generated { workers: 5_000, seed: 3 }, m);
+    let text = flexpension_sim::population_csv(&params, &req).unwrap();
+    let generated = run(&params, &req).unwrap();
+    let listed = run(&params, &SimRequest::new(PopulationSpec::Csv { text }, m)).unwrap();
+    for policy in ["current", "paper"] {
+        let (a, b) = (&generated.policies[policy], &listed.policies[policy]);
+        assert_eq!(
+            (a.workers, a.contribution_fen, a.subsidy_fen, a.net_fen, a.over_benchmark),
+            (b.workers, b.contribution_fen, b.subsidy_fen, b.net_fen, b.over_benchmark)
+        );
+        assert_eq!(a.by_income_band, b.by_income_band);
+    }
+}
