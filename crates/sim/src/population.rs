@@ -127,7 +127,7 @@ impl Population {
     pub fn worker_month(&self, pp: &PopParams, i: usize, month: YearMonth) -> Option<WorkerMonth> {
         let w = self.workers.get(i)?;
         let (income_fen, shock) = match (&self.listed_incomes, &self.origin) {
-            (Some(inc), _) => (inc[i], false),
+            (Some(inc), _) => (*inc.get(i)?, false),
             (None, Origin::Generated { seed }) => month_draw(pp, &Streams::new(*seed), w, month),
             (None, Origin::Listed) => (w.usual_income_fen, false),
         };
