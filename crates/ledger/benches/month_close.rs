@@ -28,7 +28,7 @@ fn benches(c: &mut Criterion) {
     let workers: Vec<WorkerMonth> = inc
         .iter()
         .enumerate()
-        .map(|(i, &income_fen)| WorkerMonth { worker: WorkerId(i as u64), income_fen, declared_base_fen: None, enrolled: true })
+        .map(|(i, &income_fen)| WorkerMonth { worker: WorkerId(i as i64), income_fen, declared_base_fen: None, enrolled: true })
         .collect();
     // Every worker holds 2,000 yuan of credit, so each close is also credited at once.
     let mut prepaid = Ledger::new();

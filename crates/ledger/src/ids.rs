@@ -6,15 +6,16 @@ use flexpension_rules::YearMonth;
 use std::fmt;
 use std::str::FromStr;
 
-/// A flexible worker (灵活就业人员), by the store's surrogate id.
+/// A flexible worker (灵活就业人员), by the store's worker number (the same i64 as the store's
+/// `WorkerId`, a BIGINT).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
-pub struct WorkerId(pub u64);
+pub struct WorkerId(pub i64);
 
-/// A platform (平台企业), by the store's surrogate id.
+/// A platform (平台企业), by the store's platform number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
-pub struct PlatformId(pub u64);
+pub struct PlatformId(pub i64);
 
 /// Who handed the money over: the worker, or a platform that withheld and remitted it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -59,8 +60,8 @@ impl Account {
 pub enum Subject {
     /// The close of a contribution month; `rev` counts corrections (0 = the first close).
     Close { month: YearMonth, rev: u32 },
-    /// Money received; `reference` is the payer's own transaction number (idempotency key).
-    Payment { payer: Payer, reference: u64 },
+    /// Money received; `reference` numbers the payment for its payer (idempotency key).
+    Payment { payer: Payer, reference: i64 },
     /// A month paid in full and credited; `seq` counts re-creditings after reversals.
     MonthPaid { month: YearMonth, seq: u32 },
     /// A year's credited interest; `seq` counts re-creditings after reversals.

@@ -4,7 +4,7 @@
 
 use crate::entry::{Entry, MAX_POSTINGS, paid_postings, same_postings};
 use crate::error::LedgerError;
-use crate::ids::{Account, EntryId, EntryKind, Subject, WorkerId};
+use crate::ids::{Account, EntryId, Subject, WorkerId};
 use flexpension_rules::{Fen, YearMonth};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -20,8 +20,9 @@ pub(crate) struct MonthBook {
     pub paids: u32,
 }
 
-/// One calendar year of a worker's personal account: credits booked in the year, split into
-/// contributions and interest, and the live interest entry.
+/// One calendar year of a worker's personal account: contributions credited in the year (by
+/// booking month), the year's interest (by the year it is for, so a late reversal of it still
+/// counts against that year), and the live interest entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct YearBook {
     pub year: i32,
@@ -118,6 +119,10 @@ impl Ledger {
     /// Replay stored entries in their append order; refuses the first one that does not fit.
     pub fn from_entries(entries: impl IntoIterator<Item = Entry>) -> Result<Ledger, LedgerError> {
         let mut l = Ledger::new();
+        let entries = entries.into_iter();
+        let n = entries.size_hint().0;
+        l.entries.reserve(n);
+        l.index.reserve(n);
         for e in entries {
             l.post(e)?;
         }
@@ -350,14 +355,19 @@ fn new_pa_year(book: Option<&WorkerBook>, e: &Entry) -> Result<Option<(i32, Fen,
     if credit == 0 {
         return Ok(None);
     }
-    let year = e.period().year();
-    let (c, i) = book.and_then(|b| b.year(year)).map_or((0, 0), |y| (y.contributions_fen, y.interest_fen));
     let overflow = || LedgerError::Overflow { account: pa };
-    // A reversal's subject is its original's, so reversed interest stays interest.
-    Ok(Some(if e.id().subject.kind() == EntryKind::InterestCredit {
-        (year, c, i.checked_add(credit).ok_or_else(overflow)?)
-    } else {
-        (year, c.checked_add(credit).ok_or_else(overflow)?, i)
+    // A reversal's subject is its original's, so reversed interest stays that year's interest.
+    let at = |year| book.and_then(|b| b.year(year)).map_or((0, 0), |y| (y.contributions_fen, y.interest_fen));
+    Ok(Some(match e.id().subject {
+        Subject::Interest { year, .. } => {
+            let (c, i) = at(year);
+            (year, c, i.checked_add(credit).ok_or_else(overflow)?)
+        }
+        _ => {
+            let year = e.period().year();
+            let (c, i) = at(year);
+            (year, c.checked_add(credit).ok_or_else(overflow)?, i)
+        }
     }))
 }
 
@@ -388,6 +398,9 @@ impl Hasher for IdHasher {
     }
     fn write_u64(&mut self, v: u64) {
         self.add(v);
+    }
+    fn write_i64(&mut self, v: i64) {
+        self.add(v as u64);
     }
     fn write_i32(&mut self, v: i32) {
         self.add(u64::from(v as u32));

@@ -35,9 +35,27 @@
 //!
 //! Entry ids are deterministic (`42/close/2025-03/0`, `42/payment/platform/7/991`,
 //! `42/paid/2025-03/0`, `42/interest/2025/0`, a reversal adds `/reversal`) and carry the worker
-//! id first; account keys of a worker carry it too (`pa/42`). Posting an entry whose id exists
-//! is a no-op when identical and an error otherwise, so a store can insert on conflict do
-//! nothing. Closing a closed month again produces nothing.
+//! id first; account keys of a worker carry it too (`pa/42`), and an entry may touch only its
+//! own worker's accounts and the fund-wide ones. Posting an entry whose id exists is a no-op
+//! when identical and an error otherwise, so a store can insert on conflict do nothing.
+//! Closing a closed month again produces nothing.
+//!
+//! # For the store
+//!
+//! Each operation (`Ledger::close_month`, `pay`, `reverse`, `correct_month`,
+//! `credit_interest`) returns the entries it appended: persist exactly those, in that order. A
+//! worker's state needs only that worker's entries (`Ledger::from_entries` on them), so work
+//! can be split by worker. Two operations on one worker computed from the same snapshot may
+//! both commit (different ids) or collide on an id (a unique-key conflict: retry on fresh
+//! state); either way, `Ledger::reconcile` for the worker after commit brings the creditings to
+//! the one right answer (the property tests check this). Serialising operations per worker (a
+//! lock on the worker row) avoids the repair altogether. The fund-wide balances are sums over
+//! entries, so their order never matters.
+//!
+//! # Amounts of the month report
+//!
+//! `MonthReport` is per contribution month: `contribution_fen = subsidy_fen + paid_fen +
+//! arrears_fen`, with `paid_fen` what the workers have paid towards that month so far.
 
 mod entry;
 mod error;

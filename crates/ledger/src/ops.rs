@@ -18,8 +18,9 @@ use flexpension_rules::{Fen, MonthRules, YearMonth};
 pub struct Payment {
     pub worker: WorkerId,
     pub payer: Payer,
-    /// The payer's own transaction number: paying twice under one reference is one payment.
-    pub reference: u64,
+    /// The payment's number for its payer (the store's key on the bank's or platform's own
+    /// transaction reference): the same reference twice is one payment.
+    pub reference: i64,
     pub amount_fen: Fen,
     /// The accounting month it was received in.
     pub period: YearMonth,

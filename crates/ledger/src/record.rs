@@ -5,7 +5,8 @@ use crate::error::LedgerError;
 use crate::ids::WorkerId;
 use crate::ledger::{Ledger, WorkerBook};
 use flexpension_rules::money::div_round;
-use flexpension_rules::{Dec6, Fen, Params, YearMonth};
+use flexpension_rules::pension::PensionInput;
+use flexpension_rules::{Age, Dec6, Fen, Params, YearMonth};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -53,6 +54,20 @@ pub struct ContributionRecord {
     pub missing_wage_years: Vec<i32>,
 }
 
+impl ContributionRecord {
+    /// The benefit formula's input for a retirement, once the index is known.
+    pub fn pension_input(&self, retire: YearMonth, age: Age, benefit_base_fen: Fen) -> Option<PensionInput> {
+        Some(PensionInput {
+            retire,
+            age,
+            benefit_base_fen,
+            avg_contribution_index: self.avg_contribution_index?,
+            months: self.months_paid,
+            balance_fen: self.personal_account_fen,
+        })
+    }
+}
+
 /// The lapse threshold (`lapse_after_months`, national.toml) in force in `month`.
 pub fn lapse_after_months(params: &Params, month: YearMonth) -> Result<u32, LedgerError> {
     let (n, _) = params.lookup(&params.national.lapse_after_months, month.first_day(), |v| v.to_string())?;
@@ -60,24 +75,21 @@ pub fn lapse_after_months(params: &Params, month: YearMonth) -> Result<u32, Ledg
 }
 
 /// Money received spread over the live closed months oldest first: (month, due, paid part).
-pub(crate) fn allocation(l: &Ledger, book: &WorkerBook) -> Vec<(YearMonth, Fen, Fen)> {
-    let dues: Vec<(YearMonth, Fen)> =
-        book.months.iter().filter_map(|m| m.close.map(|i| (m.month, l.entries[i].due().map_or(0, |d| d.net_fen)))).collect();
-    let mut left = dues.iter().map(|d| d.1).sum::<Fen>() - book.receivable_fen;
-    dues.into_iter()
-        .map(|(m, due)| {
-            let paid = left.clamp(0, due);
-            left -= paid;
-            (m, due, paid)
-        })
-        .collect()
+pub(crate) fn allocation<'a>(l: &'a Ledger, book: &'a WorkerBook) -> impl Iterator<Item = (YearMonth, Fen, Fen)> + 'a {
+    let dues = book.months.iter().filter_map(|m| m.close.map(|i| (m.month, l.entries[i].due().map_or(0, |d| d.net_fen))));
+    // Received = what was billed − what is still receivable.
+    let mut left = dues.clone().map(|d| d.1).sum::<Fen>() - book.receivable_fen;
+    dues.map(move |(m, due)| {
+        let paid = left.clamp(0, due);
+        left -= paid;
+        (m, due, paid)
+    })
 }
 
 impl Ledger {
     pub fn arrears(&self, worker: WorkerId) -> Arrears {
         let Some(book) = self.books.get(&worker) else { return Arrears::default() };
         let unpaid: Vec<UnpaidMonth> = allocation(self, book)
-            .into_iter()
             .filter(|(_, due, paid)| paid < due)
             .map(|(month, due_fen, paid)| UnpaidMonth { month, due_fen, owed_fen: due_fen - paid })
             .collect();

@@ -27,7 +27,7 @@ impl Ledger {
         let mut r = MonthReport::default();
         for book in self.books.values() {
             let Some(due) = book.month(month).and_then(|m| m.close).and_then(|i| self.entries[i].due()) else { continue };
-            let paid = allocation(self, book).into_iter().find(|a| a.0 == month).map_or(0, |a| a.2);
+            let paid = allocation(self, book).find(|a| a.0 == month).map_or(0, |a| a.2);
             r.workers += 1;
             r.income_fen += due.income_fen;
             r.contribution_fen += due.contribution_fen;

@@ -15,11 +15,11 @@ fn rules(p: &Params, policy: &str, month: YearMonth) -> MonthRules {
     p.scenario("zj", Some(policy), None).expect("scenario").month_rules(month).expect("rules").0
 }
 
-fn wm(worker: u64, income_fen: i64) -> WorkerMonth {
+fn wm(worker: i64, income_fen: i64) -> WorkerMonth {
     WorkerMonth { worker: WorkerId(worker), income_fen, declared_base_fen: None, enrolled: true }
 }
 
-fn pay(worker: u64, reference: u64, amount_fen: i64, period: YearMonth) -> Payment {
+fn pay(worker: i64, reference: i64, amount_fen: i64, period: YearMonth) -> Payment {
     Payment { worker: WorkerId(worker), payer: Payer::SelfPaid, reference, amount_fen, period }
 }
 
@@ -225,6 +225,15 @@ fn year_end_interest_matches_the_rules_core() {
         )
         .unwrap();
     assert_eq!(l.personal_account_fen(W), again.balance_fen);
+    // Reversing 2024's interest late (booked in 2025) and crediting it again changes nothing:
+    // the reversal counts against 2024, not as a 2025 withdrawal.
+    let before = l.personal_account_fen(W);
+    l.reverse(i24[0].id(), ym(2025, 12)).unwrap();
+    assert_eq!(l.personal_account_fen(W), before - (projected.balance_fen - pa_2024));
+    let again_2024 = l.credit_interest(2024, &p, None).unwrap().to_vec();
+    assert_eq!(again_2024[0].id().to_string(), "1/interest/2024/1");
+    assert_eq!(l.personal_account_fen(W), before);
+    assert!(l.credit_interest(2025, &p, None).unwrap().is_empty(), "2025 is still credited");
     // 2026 has no official rate: an error unless one is assumed.
     let e = l.credit_interest(2026, &p, None).unwrap_err();
     assert!(e.to_string().contains("credited_rate"), "{e}");
@@ -245,7 +254,10 @@ fn contribution_record_counts_paid_months_and_the_index() {
     let wages = BTreeMap::from([(2025, 843_300)]);
     let r = l.contribution_record(W, &wages);
     assert_eq!((r.months_paid, r.avg_contribution_index, r.personal_account_fen), (3, Some(Dec6::ONE), 3 * 67_464));
+    let pension = p.pension(&r.pension_input(ym(2045, 6), "60".parse().unwrap(), 843_300).unwrap()).unwrap();
+    assert_eq!(pension.value.years_counted, "0.25");
     let r = l.contribution_record(W, &BTreeMap::from([(2024, 1)]));
+    assert!(r.pension_input(ym(2045, 6), "60".parse().unwrap(), 843_300).is_none());
     assert_eq!((r.avg_contribution_index, r.missing_wage_years), (None, vec![2025]));
     assert_eq!(lapse_after_months(&p, ym(2025, 4)).unwrap(), 3);
 }

@@ -3,18 +3,24 @@
 
 use flexpension_ledger::*;
 use flexpension_rules::contribution::{batch_totals, compute};
-use flexpension_rules::{Fen, MonthRules, Params, YearMonth};
+use flexpension_rules::pension::AccountMonth;
+use flexpension_rules::{Dec6, Explainer, Fen, MonthRules, Params, YearMonth};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 const MONTHS: u32 = 4;
 
+fn params() -> &'static Params {
+    static P: OnceLock<Params> = OnceLock::new();
+    P.get_or_init(|| Params::embedded().expect("params"))
+}
+
 /// The rules of 2025-01..04 under both policies, resolved once.
 fn rules(policy: usize, month: u32) -> &'static MonthRules {
     static R: OnceLock<Vec<Vec<MonthRules>>> = OnceLock::new();
     let all = R.get_or_init(|| {
-        let p = Params::embedded().expect("params");
+        let p = params();
         ["current", "paper"]
             .iter()
             .map(|pol| {
@@ -42,21 +48,21 @@ struct Case {
     ops: Vec<Op>,
 }
 
-fn worker_month(worker: u64) -> impl Strategy<Value = WorkerMonth> {
+fn worker_month(worker: i64) -> impl Strategy<Value = WorkerMonth> {
     (0i64..1_200_000, prop::option::weighted(0.3, 1i64..3_000_000), prop::bool::weighted(0.85)).prop_map(
         move |(income_fen, declared_base_fen, enrolled)| WorkerMonth { worker: WorkerId(worker), income_fen, declared_base_fen, enrolled },
     )
 }
 
 fn payer() -> impl Strategy<Value = Payer> {
-    prop_oneof![Just(Payer::SelfPaid), (1u64..3).prop_map(|p| Payer::Platform(PlatformId(p)))]
+    prop_oneof![Just(Payer::SelfPaid), (1i64..3).prop_map(|p| Payer::Platform(PlatformId(p)))]
 }
 
 /// Closes of up to 4 workers over 4 months and up to 10 payments, in canonical order (closes by
 /// month, then payments).
 fn case() -> impl Strategy<Value = Case> {
-    let closes = prop::collection::vec((1..=MONTHS, 1u64..=4).prop_flat_map(|(m, w)| worker_month(w).prop_map(move |x| (m, x))), 0..14);
-    let pays = prop::collection::vec((1u64..=4, payer(), 1i64..150_000, 1..=MONTHS), 0..10);
+    let closes = prop::collection::vec((1..=MONTHS, 1i64..=4).prop_flat_map(|(m, w)| worker_month(w).prop_map(move |x| (m, x))), 0..14);
+    let pays = prop::collection::vec((1i64..=4, payer(), 1i64..150_000, 1..=MONTHS), 0..10);
     (0usize..2, closes, pays).prop_map(|(policy, closes, pays)| {
         // One close per (month, worker): a second would be a correction, not a close.
         let mut seen = BTreeMap::new();
@@ -65,7 +71,7 @@ fn case() -> impl Strategy<Value = Case> {
         }
         let mut ops: Vec<Op> = seen.into_iter().map(|((m, _), w)| Op::Close(m, w)).collect();
         ops.extend(pays.into_iter().enumerate().map(|(i, (w, payer, amount_fen, m))| {
-            Op::Pay(Payment { worker: WorkerId(w), payer, reference: i as u64, amount_fen, period: ym(m) })
+            Op::Pay(Payment { worker: WorkerId(w), payer, reference: i as i64, amount_fen, period: ym(m) })
         }));
         Case { policy, ops }
     })
@@ -151,7 +157,7 @@ proptest! {
     }
 
     #[test]
-    fn a_reversal_restores_balances_exactly(c in case(), w in 1u64..=4, amount in 1i64..400_000, income in 0i64..1_200_000) {
+    fn a_reversal_restores_balances_exactly(c in case(), w in 1i64..=4, amount in 1i64..400_000, income in 0i64..1_200_000) {
         let mut l = apply(c.policy, &c.ops);
         let (before, reports_before) = (l.balances(), reports(&l));
         // A payment and its reversal, with every crediting they caused.
@@ -182,7 +188,7 @@ proptest! {
     fn contribution_totals_equal_the_rules_engine(policy in 0usize..2, month in 1..=MONTHS,
         ws in prop::collection::vec((0i64..1_500_000, prop::option::of(1i64..3_000_000), prop::bool::weighted(0.9)), 0..40)) {
         let workers: Vec<WorkerMonth> = ws.iter().enumerate()
-            .map(|(i, &(income_fen, declared_base_fen, enrolled))| WorkerMonth { worker: WorkerId(i as u64), income_fen, declared_base_fen, enrolled })
+            .map(|(i, &(income_fen, declared_base_fen, enrolled))| WorkerMonth { worker: WorkerId(i as i64), income_fen, declared_base_fen, enrolled })
             .collect();
         let r = rules(policy, month);
         let entries = settle_month(ym(month), &workers, r).expect("settles");
@@ -205,6 +211,28 @@ proptest! {
         prop_assert_eq!((rep.workers, rep.contribution_fen, rep.subsidy_fen), (t.workers, t.contribution_fen, t.subsidy_fen));
         prop_assert_eq!(rep.subsidy_fen + rep.paid_fen + rep.arrears_fen, rep.contribution_fen);
         prop_assert_eq!(l.balance_fen(&Account::PoolingFund), 0, "nothing is credited before payment");
+    }
+
+    #[test]
+    fn year_end_interest_is_the_rules_cores(c in case(), assumed in 0i64..60_000) {
+        let p = params();
+        let mut l = apply(c.policy, &c.ops);
+        let before: Vec<Fen> = (1..=4).map(|w| l.personal_account_fen(WorkerId(w))).collect();
+        let new = l.credit_interest(2025, p, None).expect("2025 has a rate").to_vec();
+        for (w, pa) in (1..=4).zip(&before) {
+            let history = [AccountMonth { month: ym(12), personal_account_fen: *pa }];
+            let want = p.project_account(0, &history, ym(12), None, &mut Explainer::new()).expect("projects");
+            prop_assert_eq!(l.personal_account_fen(WorkerId(w)), want.balance_fen);
+        }
+        prop_assert!(new.iter().all(|e| e.kind() == EntryKind::InterestCredit && e.period() == ym(12)));
+        prop_assert!(l.credit_interest(2025, p, None).expect("again").is_empty());
+        // 2026 has no official rate: refused whole unless a rate is assumed.
+        let n = l.entries().len();
+        prop_assert!(l.credit_interest(2026, p, None).is_err());
+        prop_assert_eq!(l.entries().len(), n);
+        l.credit_interest(2026, p, Some(Dec6(assumed))).expect("assumed");
+        prop_assert_eq!(l.trial_balance_fen(), 0);
+        prop_assert_eq!(l.balances(), summed(&l));
     }
 
     #[test]
