@@ -4,6 +4,7 @@
 mod calc;
 mod output;
 mod serve;
+mod simulate;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -41,6 +42,8 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
     },
+    /// Policy microsimulation: current law against the paper's proposals on a population.
+    Simulate(simulate::SimulateArgs),
     /// Check a parameter directory and report the first problem, naming file and key.
     CheckParams {
         /// The directory (default: ./params).
@@ -86,6 +89,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let params = load_params(cli.params.as_deref())?;
             serve::run(params, &addr, Some(&data))
         }
+        Command::Simulate(a) => simulate::run(&load_params(cli.params.as_deref())?, &a),
         Command::Calc(c) => {
             let params = load_params(cli.params.as_deref())?;
             calc::run(&params, c)

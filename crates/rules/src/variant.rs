@@ -3,8 +3,9 @@
 //!
 //! Keys: `rate.brackets` (`3999.99:0.12,6000:0.16,:0.20`: inclusive upper limits in yuan, the
 //! last one empty), `rate.personal_account`, `subsidy.share`, `subsidy.income_below` (yuan). A key
-//! may name its policy first (`paper.subsidy.share=0.5`); without one it applies to the only
-//! policy of a run, and naming none when several are compared is an error.
+//! may name its policy first (`paper.subsidy.share=0.5`). Without one it applies to every policy
+//! of the run except `current`: the law stays the baseline a variant is compared with, unless it
+//! is the only policy of the run or is named (`current.subsidy.share=0.5`).
 
 use crate::explain::Text;
 use crate::money::{Dec6, Fen, parse_yuan_nonneg, yuan};
@@ -38,6 +39,9 @@ pub struct Override {
     pub setting: Setting,
 }
 
+/// The policy that is the law: an unqualified `--set` leaves it alone when others are compared.
+pub const LAW: &str = "current";
+
 pub const KEYS: [&str; 4] = ["rate.brackets", "rate.personal_account", "subsidy.share", "subsidy.income_below"];
 
 impl Override {
@@ -67,10 +71,7 @@ impl Override {
                 Err(bad(&format!("{p}.{}", self.key), format!("policy '{p}' is not in this run ({})", all.join(", "))))
             }
             Some(p) => Ok(p == policy),
-            None if all.len() > 1 => Err(bad(
-                self.key,
-                format!("several policies are compared ({}): name one, e.g. {}.{}=...", all.join(", "), all[all.len() - 1], self.key),
-            )),
+            None if all.len() > 1 => Ok(policy != LAW),
             None => Ok(true),
         }
     }
@@ -232,10 +233,11 @@ mod tests {
     }
 
     #[test]
-    fn an_unqualified_key_is_ambiguous_with_several_policies() {
+    fn an_unqualified_key_leaves_the_law_alone() {
         let all = vec!["current".to_string(), "paper".to_string()];
         let o = Override::parse("subsidy.share=0.5").unwrap();
-        assert!(o.applies_to("paper", &all).unwrap_err().to_string().contains("paper.subsidy.share"));
+        assert!(o.applies_to("paper", &all).unwrap() && !o.applies_to("current", &all).unwrap());
+        assert!(o.applies_to("current", &["current".to_string()]).unwrap());
         let o = Override::parse("paper.subsidy.share=0.5").unwrap();
         assert!(o.applies_to("paper", &all).unwrap() && !o.applies_to("current", &all).unwrap());
         assert!(Override::parse("other.subsidy.share=0.5").unwrap().applies_to("paper", &all).is_err());
