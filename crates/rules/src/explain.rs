@@ -102,7 +102,13 @@ impl Explainer {
             match p.confidence {
                 Confidence::W | Confidence::M => self.warn(
                     format!("「{name_zh}」={}，来源较弱（{:?}，{}），请谨慎参考。{}", p.value, p.confidence, p.source, sep(&note.zh)),
-                    format!("{name_en} = {} comes from a weak source ({:?}, {}); treat it with care.{}", p.value, p.confidence, p.source, sep(&note.en)),
+                    format!(
+                        "{name_en} = {} comes from a weak source ({:?}, {}); treat it with care.{}",
+                        p.value,
+                        p.confidence,
+                        p.source,
+                        sep(&note.en)
+                    ),
                 ),
                 Confidence::Proposal => self.warn(
                     format!("「{name_zh}」={} 是论文的建议，不是现行法律。", p.value),
