@@ -2,12 +2,13 @@
 //! months are closed and credited). Nothing here is stored state of its own: `from_entries`
 //! rebuilds all of it, so the journal stays the only truth.
 
-use crate::entry::{Entry, MAX_POSTINGS, paid_postings, same_postings};
+use crate::check::{Effect, check, new_balances, new_pa_year};
+use crate::entry::Entry;
 use crate::error::LedgerError;
-use crate::ids::{Account, EntryId, Subject, WorkerId};
+use crate::idmap::IdMap;
+use crate::ids::{Account, EntryId, WorkerId};
 use flexpension_rules::{Fen, YearMonth};
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
 
 /// One contribution month of a worker: which close is live, which crediting is live, and how
 /// many of each were ever posted (the next revision or sequence number).
@@ -47,7 +48,7 @@ impl WorkerBook {
     pub fn month(&self, month: YearMonth) -> Option<&MonthBook> {
         self.months.binary_search_by_key(&month, |m| m.month).ok().map(|i| &self.months[i])
     }
-    fn month_mut(&mut self, month: YearMonth) -> &mut MonthBook {
+    pub(crate) fn month_mut(&mut self, month: YearMonth) -> &mut MonthBook {
         let i = match self.months.binary_search_by_key(&month, |m| m.month) {
             Ok(i) => i,
             Err(i) => {
@@ -64,7 +65,7 @@ impl WorkerBook {
     pub fn year(&self, year: i32) -> Option<&YearBook> {
         self.years.binary_search_by_key(&year, |y| y.year).ok().map(|i| &self.years[i])
     }
-    fn year_mut(&mut self, year: i32) -> &mut YearBook {
+    pub(crate) fn year_mut(&mut self, year: i32) -> &mut YearBook {
         let i = match self.years.binary_search_by_key(&year, |y| y.year) {
             Ok(i) => i,
             Err(i) => {
@@ -74,7 +75,7 @@ impl WorkerBook {
         };
         &mut self.years[i]
     }
-    fn get(&self, a: &Account) -> Option<Fen> {
+    pub(crate) fn get(&self, a: &Account) -> Option<Fen> {
         match a {
             Account::PersonalAccount(_) => Some(self.personal_account_fen),
             Account::ContributionsReceivable(_) => Some(self.receivable_fen),
@@ -82,7 +83,7 @@ impl WorkerBook {
             _ => None,
         }
     }
-    fn slot(&mut self, a: &Account) -> Option<&mut Fen> {
+    pub(crate) fn slot(&mut self, a: &Account) -> Option<&mut Fen> {
         match a {
             Account::PersonalAccount(_) => Some(&mut self.personal_account_fen),
             Account::ContributionsReceivable(_) => Some(&mut self.receivable_fen),
@@ -90,15 +91,6 @@ impl WorkerBook {
             _ => None,
         }
     }
-}
-
-/// How posting an entry changes the month and year books.
-#[derive(Debug, Clone, Copy)]
-enum Effect {
-    None,
-    Close(YearMonth, bool),
-    Paid(YearMonth, bool),
-    Interest(i32, bool),
 }
 
 /// The journal and its derived views. Build it from stored entries with `from_entries` (in the
@@ -245,175 +237,3 @@ impl Ledger {
         w
     }
 }
-
-/// Does the entry fit what is already there, and how does it change the worker's books?
-fn check(entries: &[Entry], index: &IdMap<EntryId, usize>, book: Option<&WorkerBook>, e: &Entry) -> Result<Effect, LedgerError> {
-    let id = *e.id();
-    let bad = |reason: &str| Err(LedgerError::Malformed { id, reason: reason.to_string() });
-    let month = |m| book.and_then(|b| b.month(m)).copied();
-    if id.reversal {
-        let oi = *index.get(&id.original()).ok_or(LedgerError::UnknownEntry { id: id.original() })?;
-        let original = entries[oi].postings();
-        let negated = original.len() == e.postings().len()
-            && original.iter().zip(e.postings()).all(|(o, r)| o.account == r.account && o.amount_fen == -r.amount_fen);
-        if !negated {
-            return bad("a reversal must negate the original exactly");
-        }
-        return Ok(match id.subject {
-            Subject::Close { month: m, .. } if month(m).is_some_and(|b| b.paid.is_some()) => {
-                return bad("the month is credited: reverse its crediting before its close");
-            }
-            Subject::Close { month, .. } => Effect::Close(month, false),
-            Subject::MonthPaid { month, .. } => Effect::Paid(month, false),
-            Subject::Interest { year, .. } => Effect::Interest(year, false),
-            Subject::Payment { .. } => Effect::None,
-        });
-    }
-    match id.subject {
-        Subject::Close { month: m, rev } => {
-            let mb = month(m);
-            if mb.is_some_and(|b| b.close.is_some()) {
-                return bad("the month already has a live close: reverse it first");
-            }
-            if rev != mb.map_or(0, |b| b.closes) {
-                return bad("close revisions must follow each other");
-            }
-            Ok(Effect::Close(m, true))
-        }
-        Subject::MonthPaid { month: m, seq } => {
-            let mb = month(m);
-            let close = mb.and_then(|b| b.close).map(|i| &entries[i]);
-            let Some(close) = close.filter(|c| Some(c.id()) == e.reference()) else {
-                return bad("a month paid must credit the month's live close");
-            };
-            if mb.is_some_and(|b| b.paid.is_some()) || seq != mb.map_or(0, |b| b.paids) {
-                return bad("the month is already credited, or the sequence is out of order");
-            }
-            if !close.due().is_some_and(|d| same_postings(e.postings(), &paid_postings(id, d))) {
-                return bad("a month paid must credit exactly its close's split and subsidy");
-            }
-            Ok(Effect::Paid(m, true))
-        }
-        Subject::Interest { year, seq } => {
-            let yb = book.and_then(|b| b.year(year));
-            if yb.is_some_and(|y| y.interest.is_some()) || seq != yb.map_or(0, |y| y.interests) {
-                return bad("the year's interest is already credited, or the sequence is out of order");
-            }
-            if e.period().year() != year {
-                return bad("interest for a year is booked in that year");
-            }
-            if e.postings().iter().any(|p| !matches!(p.account, Account::InterestExpense | Account::PersonalAccount(_))) {
-                return bad("interest moves only between interest expense and the personal account");
-            }
-            Ok(Effect::Interest(year, true))
-        }
-        Subject::Payment { payer, .. } => match e.postings() {
-            [d, c]
-                if d.account == Account::Clearing(payer)
-                    && c.account == Account::ContributionsReceivable(id.worker)
-                    && d.amount_fen > 0 =>
-            {
-                Ok(Effect::None)
-            }
-            _ => bad("a payment debits its payer's clearing and credits the worker's receivable"),
-        },
-    }
-}
-
-/// The new balance of every account the entry touches, or the account that would overflow.
-/// On the stack: an entry has at most `MAX_POSTINGS` lines.
-fn new_balances(fund: &BTreeMap<Account, Fen>, book: Option<&WorkerBook>, e: &Entry) -> Result<Balances, LedgerError> {
-    let mut out = Balances { items: [(Account::PoolingFund, 0); MAX_POSTINGS], len: 0 };
-    for p in e.postings() {
-        let i = match out.items[..out.len].iter().position(|(a, _)| *a == p.account) {
-            Some(i) => i,
-            None => {
-                let now = match book.and_then(|b| b.get(&p.account)) {
-                    Some(v) => v,
-                    None => fund.get(&p.account).copied().unwrap_or(0),
-                };
-                let slot = out.items.get_mut(out.len).ok_or(LedgerError::Malformed { id: *e.id(), reason: "too many postings".into() })?;
-                *slot = (p.account, now);
-                out.len += 1;
-                out.len - 1
-            }
-        };
-        out.items[i].1 = out.items[i].1.checked_add(p.amount_fen).ok_or(LedgerError::Overflow { account: p.account })?;
-    }
-    Ok(out)
-}
-
-struct Balances {
-    items: [(Account, Fen); MAX_POSTINGS],
-    len: usize,
-}
-
-/// The personal account's new credits for the entry's year: (year, contributions, interest).
-fn new_pa_year(book: Option<&WorkerBook>, e: &Entry) -> Result<Option<(i32, Fen, Fen)>, LedgerError> {
-    let pa = Account::PersonalAccount(e.id().worker);
-    let credit: Fen = e.postings().iter().filter(|p| p.account == pa).map(|p| -p.amount_fen).sum();
-    if credit == 0 {
-        return Ok(None);
-    }
-    let overflow = || LedgerError::Overflow { account: pa };
-    // A reversal's subject is its original's, so reversed interest stays that year's interest.
-    let at = |year| book.and_then(|b| b.year(year)).map_or((0, 0), |y| (y.contributions_fen, y.interest_fen));
-    Ok(Some(match e.id().subject {
-        Subject::Interest { year, .. } => {
-            let (c, i) = at(year);
-            (year, c, i.checked_add(credit).ok_or_else(overflow)?)
-        }
-        _ => {
-            let year = e.period().year();
-            let (c, i) = at(year);
-            (year, c.checked_add(credit).ok_or_else(overflow)?, i)
-        }
-    }))
-}
-
-/// A fast hasher for the store's surrogate ids (sequential numbers nobody outside chooses);
-/// SipHash's protection against chosen keys is not needed and costs a third of a month close.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct IdHasher(u64);
-
-impl IdHasher {
-    fn add(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for c in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..c.len()].copy_from_slice(c);
-            self.add(u64::from_le_bytes(b));
-        }
-    }
-    fn write_u8(&mut self, v: u8) {
-        self.add(u64::from(v));
-    }
-    fn write_u32(&mut self, v: u32) {
-        self.add(u64::from(v));
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.add(v);
-    }
-    fn write_i64(&mut self, v: i64) {
-        self.add(v as u64);
-    }
-    fn write_i32(&mut self, v: i32) {
-        self.add(u64::from(v as u32));
-    }
-    fn write_isize(&mut self, v: isize) {
-        self.add(v as u64);
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.add(v as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;

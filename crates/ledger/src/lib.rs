@@ -57,8 +57,10 @@
 //! `MonthReport` is per contribution month: `contribution_fen = subsidy_fen + paid_fen +
 //! arrears_fen`, with `paid_fen` what the workers have paid towards that month so far.
 
+mod check;
 mod entry;
 mod error;
+mod idmap;
 mod ids;
 mod interest;
 mod ledger;

@@ -293,3 +293,60 @@ fn json_contracts() {
     let wrong_kind = json.replacen(r#""kind":"month_close""#, r#""kind":"payment""#, 1);
     assert!(serde_json::from_str::<Vec<Entry>>(&wrong_kind).is_err());
 }
+
+#[test]
+fn stored_entries_that_do_not_fit_are_refused() {
+    let p = Params::embedded().unwrap();
+    let r = rules(&p, "current", ym(2025, 3));
+    let mut full = Ledger::new();
+    full.close_month(ym(2025, 3), &[wm(1, 500_000)], &r).unwrap();
+    full.pay(&pay(1, 1, 100_000, ym(2025, 3))).unwrap();
+    let [close, payment, paid] = [0, 1, 2].map(|i| full.entries()[i].clone());
+    assert_eq!(paid.kind(), EntryKind::MonthPaid);
+    let malformed = |r: Result<bool, LedgerError>| matches!(r, Err(LedgerError::Malformed { .. }));
+    // A crediting needs its month's live close before it.
+    assert!(malformed(Ledger::new().post(paid.clone())));
+    // A second revision without the first.
+    let rev1 = Entry::new(
+        EntryId::new(W, Subject::Close { month: ym(2025, 3), rev: 1 }),
+        ym(2025, 3),
+        None,
+        close.postings().to_vec(),
+        close.due().copied(),
+    )
+    .unwrap();
+    assert!(malformed(Ledger::new().post(rev1)));
+    // A close's due that does not add up, or postings that are not the due's.
+    let mut due = *close.due().unwrap();
+    due.pooling_fen += 1;
+    assert!(Entry::new(*close.id(), ym(2025, 3), None, close.postings().to_vec(), Some(due)).is_err());
+    let mut due = *close.due().unwrap();
+    due.net_fen -= 1;
+    due.subsidy_fen += 1;
+    assert!(Entry::new(*close.id(), ym(2025, 3), None, close.postings().to_vec(), Some(due)).is_err());
+    // A payment that credits the wrong account.
+    let wrong = Entry::new(
+        *payment.id(),
+        ym(2025, 3),
+        None,
+        vec![Posting::debit(Account::Clearing(Payer::SelfPaid), 5), Posting::credit(Account::PoolingFund, 5)],
+        None,
+    )
+    .unwrap();
+    assert!(malformed(Ledger::new().post(wrong)));
+    // Interest booked outside its year.
+    let interest = Entry::new(
+        EntryId::new(W, Subject::Interest { year: 2025, seq: 0 }),
+        ym(2026, 1),
+        None,
+        vec![Posting::debit(Account::InterestExpense, 5), Posting::credit(Account::PersonalAccount(W), 5)],
+        None,
+    )
+    .unwrap();
+    assert!(malformed(Ledger::new().post(interest)));
+    // A close may not be reversed while its month stands credited.
+    let mut l = Ledger::from_entries([close.clone(), payment, paid]).unwrap();
+    assert!(malformed(l.post(Entry::reversal_of(&close, ym(2025, 4)).unwrap())));
+    // A reversal of what is not there.
+    assert!(matches!(Ledger::new().post(Entry::reversal_of(&close, ym(2025, 4)).unwrap()), Err(LedgerError::UnknownEntry { .. })));
+}
