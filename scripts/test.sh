@@ -13,5 +13,6 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace --quiet
 echo "== browser test"
-cargo build --release --quiet
-bash tests/e2e/run.sh
+# The debug binary cargo test just built: saves a release build, and the page is the same.
+cargo build --quiet -p flexpension
+FLEXPENSION_BIN="$PWD/target/debug/flexpension" bash tests/e2e/run.sh
