@@ -3,8 +3,8 @@
 
 use crate::entry::{Entry, MAX_POSTINGS, paid_postings, same_postings};
 use crate::error::LedgerError;
-use crate::idmap::IdMap;
-use crate::ids::{Account, EntryId, Subject};
+use crate::idmap::EntryIndex;
+use crate::ids::{Account, Subject};
 use crate::ledger::WorkerBook;
 use flexpension_rules::{Fen, YearMonth};
 use std::collections::BTreeMap;
@@ -19,12 +19,12 @@ pub(crate) enum Effect {
 }
 
 /// Does the entry fit what is already there, and how does it change the worker's books?
-pub(crate) fn check(entries: &[Entry], index: &IdMap<EntryId, usize>, book: Option<&WorkerBook>, e: &Entry) -> Result<Effect, LedgerError> {
+pub(crate) fn check(entries: &[Entry], index: &EntryIndex, book: Option<&WorkerBook>, e: &Entry) -> Result<Effect, LedgerError> {
     let id = *e.id();
     let bad = |reason: &str| Err(LedgerError::Malformed { id, reason: reason.to_string() });
     let month = |m| book.and_then(|b| b.month(m)).copied();
     if id.reversal {
-        let oi = *index.get(&id.original()).ok_or(LedgerError::UnknownEntry { id: id.original() })?;
+        let oi = index.get(&id.original(), entries).ok_or(LedgerError::UnknownEntry { id: id.original() })?;
         let original = entries[oi].postings();
         let negated = original.len() == e.postings().len()
             && original.iter().zip(e.postings()).all(|(o, r)| o.account == r.account && o.amount_fen == -r.amount_fen);

@@ -5,7 +5,7 @@
 use crate::check::{Effect, check, new_balances, new_pa_year};
 use crate::entry::Entry;
 use crate::error::LedgerError;
-use crate::idmap::IdMap;
+use crate::idmap::{Books, EntryIndex};
 use crate::ids::{Account, EntryId, WorkerId};
 use flexpension_rules::{Fen, YearMonth};
 use std::collections::BTreeMap;
@@ -98,8 +98,8 @@ impl WorkerBook {
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
     pub(crate) entries: Vec<Entry>,
-    index: IdMap<EntryId, usize>,
-    pub(crate) books: IdMap<WorkerId, WorkerBook>,
+    index: EntryIndex,
+    pub(crate) books: Books,
     fund: BTreeMap<Account, Fen>,
 }
 
@@ -127,7 +127,7 @@ impl Ledger {
     /// month, a crediting that does not match its close, an overflowing balance). All or
     /// nothing: a refused entry changes nothing.
     pub fn post(&mut self, entry: Entry) -> Result<bool, LedgerError> {
-        if let Some(&i) = self.index.get(entry.id()) {
+        if let Some(i) = self.index.get(entry.id(), &self.entries) {
             return if self.entries[i] == entry { Ok(false) } else { Err(LedgerError::Conflict { id: *entry.id() }) };
         }
         let worker = entry.id().worker;
@@ -136,7 +136,7 @@ impl Ledger {
         let balances = new_balances(&self.fund, book, &entry)?;
         let pa_year = new_pa_year(book, &entry)?;
         let i = self.entries.len();
-        let book = self.books.entry(worker).or_default();
+        let book = self.books.get_or_insert(worker);
         for &(a, v) in &balances.items[..balances.len] {
             match book.slot(&a) {
                 Some(s) => *s = v,
@@ -177,7 +177,7 @@ impl Ledger {
     pub(crate) fn reserve(&mut self, n: usize) {
         self.entries.reserve(n);
         self.index.reserve(n);
-        self.books.reserve(n.saturating_sub(self.books.len()));
+        self.books.reserve(n);
     }
 
     /// Every entry, in append order.
@@ -186,7 +186,7 @@ impl Ledger {
     }
 
     pub fn entry(&self, id: &EntryId) -> Option<&Entry> {
-        self.index.get(id).map(|&i| &self.entries[i])
+        self.index.get(id, &self.entries).map(|i| &self.entries[i])
     }
 
     /// Debits minus credits of one account (0 for an account never posted to).
@@ -204,7 +204,7 @@ impl Ledger {
     /// Every account with a non-zero balance, in account order.
     pub fn balances(&self) -> Vec<(Account, Fen)> {
         let mut out: Vec<(Account, Fen)> = self.fund.iter().map(|(a, v)| (*a, *v)).collect();
-        for (w, b) in &self.books {
+        for (w, b) in self.books.iter() {
             out.push((Account::PersonalAccount(*w), b.personal_account_fen));
             out.push((Account::ContributionsReceivable(*w), b.receivable_fen));
             out.push((Account::DeferredContributions(*w), b.deferred_fen));
@@ -219,8 +219,8 @@ impl Ledger {
         let fund: i128 = self.fund.values().map(|v| i128::from(*v)).sum();
         let workers: i128 = self
             .books
-            .values()
-            .map(|b| i128::from(b.personal_account_fen) + i128::from(b.receivable_fen) + i128::from(b.deferred_fen))
+            .iter()
+            .map(|(_, b)| i128::from(b.personal_account_fen) + i128::from(b.receivable_fen) + i128::from(b.deferred_fen))
             .sum();
         fund + workers
     }
@@ -232,7 +232,7 @@ impl Ledger {
 
     /// The workers with any entry, in id order.
     pub fn workers(&self) -> Vec<WorkerId> {
-        let mut w: Vec<WorkerId> = self.books.keys().copied().collect();
+        let mut w: Vec<WorkerId> = self.books.iter().map(|(w, _)| *w).collect();
         w.sort_unstable();
         w
     }

@@ -25,7 +25,7 @@ pub struct MonthReport {
 impl Ledger {
     pub fn month_report(&self, month: YearMonth) -> MonthReport {
         let mut r = MonthReport::default();
-        for book in self.books.values() {
+        for (_, book) in self.books.iter() {
             let Some(due) = book.month(month).and_then(|m| m.close).and_then(|i| self.entries[i].due()) else { continue };
             let paid = allocation(self, book).find(|a| a.0 == month).map_or(0, |a| a.2);
             r.workers += 1;
