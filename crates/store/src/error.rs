@@ -22,6 +22,9 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+    /// An error from the direct SQLite calls of the bulk write.
+    #[error("database: {message} (SQLite code {code})")]
+    Sqlite { code: i32, message: String },
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// The store's own data is not what it wrote (e.g. a pepper of the wrong length).
@@ -39,7 +42,7 @@ impl StoreError {
             StoreError::NonceReused => "nonce_reused",
             StoreError::Url(_) => "bad_url",
             StoreError::Io(_) => "io",
-            StoreError::Db(_) | StoreError::Migrate(_) | StoreError::Corrupt(_) => "internal",
+            StoreError::Db(_) | StoreError::Sqlite { .. } | StoreError::Migrate(_) | StoreError::Corrupt(_) => "internal",
         }
     }
 

@@ -81,9 +81,10 @@ CREATE TABLE nonces (
     PRIMARY KEY (platform_id, nonce)
 );
 
--- Settled orders, partitioned by month (partitions are made on demand, earnings_YYYYMM).
--- A unique key on a partitioned table must hold the partition key, so the idempotency key
--- (platform, order id) lives in order_keys, which points at the row.
+-- Settled orders, partitioned by month (partitions are made on demand, earnings_YYYYMM) and
+-- indexed by (month, worker). A unique key on a partitioned table must hold the partition key,
+-- so the idempotency key (platform, order id) lives in order_keys, which points at the row; a
+-- row is only ever inserted together with its key, so earnings needs no unique index of its own.
 CREATE TABLE earnings (
     month INTEGER NOT NULL,
     worker_id BIGINT NOT NULL,
@@ -94,9 +95,9 @@ CREATE TABLE earnings (
     order_type SMALLINT NOT NULL,
     grid_id BIGINT NOT NULL,
     premium_fen BIGINT NOT NULL,
-    batch_id BIGINT NOT NULL,
-    PRIMARY KEY (month, worker_id, platform_id, order_id)
+    batch_id BIGINT NOT NULL
 ) PARTITION BY RANGE (month);
+CREATE INDEX earnings_month_worker ON earnings (month, worker_id);
 
 CREATE TABLE order_keys (
     platform_id BIGINT NOT NULL,

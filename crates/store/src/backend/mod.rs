@@ -3,6 +3,7 @@
 
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
+mod sqlite_raw;
 
 use crate::ids::{BatchId, PlatformId};
 use crate::{Result, StoreError};
@@ -140,6 +141,8 @@ impl Backend {
             }
             Backend::Postgres(p) => {
                 let mut tx = p.begin().await?;
+                // The merge sorts a batch's keys: keep that in memory.
+                sqlx::query("SET LOCAL work_mem = '64MB'").execute(&mut *tx).await?;
                 let id = body!(tx);
                 Ok((BatchTx::Postgres(tx, Vec::new()), id))
             }

@@ -80,11 +80,34 @@ const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS staging_earnings (\
     amount_fen BIGINT NOT NULL, settled_at_us BIGINT NOT NULL, order_type SMALLINT NOT NULL, \
     grid_id BIGINT NOT NULL, premium_fen BIGINT NOT NULL) ON COMMIT DELETE ROWS";
 
-/// One statement: claim the order ids, insert the rows whose id was new, and add those rows to
-/// the month incomes and the premium totals. Every part reads the same staged rows, so the
-/// aggregates equal the inserted rows by construction. Keys are taken in sorted order so two
-/// batches of one platform wait for each other instead of deadlocking.
-const MERGE: &str = "WITH k AS (
+/// The fast path, for a batch of new orders only: one statement claims every staged order id
+/// (a plain insert, which fails if any is already stored), inserts every row and adds them to
+/// the month incomes and premium totals. All parts read the same staged rows, so the
+/// aggregates equal the rows by construction. Keys go in sorted order so two batches of one
+/// platform wait for each other instead of deadlocking.
+const MERGE_NEW: &str = "WITH k AS (
+    INSERT INTO order_keys (platform_id, order_id, month, worker_id, batch_id)
+    SELECT $1, order_id, month, worker_id, $2 FROM staging_earnings ORDER BY order_id
+), e AS (
+    INSERT INTO earnings (month, worker_id, platform_id, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, batch_id)
+    SELECT month, worker_id, $1, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, $2 FROM staging_earnings
+), i AS (
+    INSERT INTO month_income (month, worker_id, platform_id, income_fen, orders)
+    SELECT month, worker_id, $1, SUM(amount_fen), COUNT(*) FROM staging_earnings GROUP BY month, worker_id ORDER BY month, worker_id
+    ON CONFLICT (month, worker_id, platform_id) DO UPDATE SET
+        income_fen = month_income.income_fen + EXCLUDED.income_fen, orders = month_income.orders + EXCLUDED.orders
+), p AS (
+    INSERT INTO injury_premiums (platform_id, month, order_type, orders, premium_fen)
+    SELECT $1, month, order_type, COUNT(*), SUM(premium_fen) FROM staging_earnings GROUP BY month, order_type ORDER BY month, order_type
+    ON CONFLICT (platform_id, month, order_type) DO UPDATE SET
+        orders = injury_premiums.orders + EXCLUDED.orders, premium_fen = injury_premiums.premium_fen + EXCLUDED.premium_fen
+)
+SELECT COUNT(*)::BIGINT FROM staging_earnings";
+
+/// The careful path, when some order id is already stored: claim the ids that are free
+/// (ON CONFLICT DO NOTHING), insert only their rows (the join with what was claimed) and add
+/// only those to the aggregates.
+const MERGE_SOME: &str = "WITH k AS (
     INSERT INTO order_keys (platform_id, order_id, month, worker_id, batch_id)
     SELECT $1, order_id, month, worker_id, $2 FROM staging_earnings ORDER BY order_id
     ON CONFLICT DO NOTHING
@@ -113,6 +136,11 @@ const EXISTING: &str = "SELECT s.idx, e.worker_id, e.amount_fen, e.settled_at_us
     JOIN order_keys k ON k.platform_id = $1 AND k.order_id = s.order_id AND k.batch_id <> $2
     JOIN earnings e ON e.month = k.month AND e.worker_id = k.worker_id AND e.platform_id = k.platform_id AND e.order_id = k.order_id
     ORDER BY s.idx";
+
+/// SQLSTATE unique_violation.
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("23505"))
+}
 
 pub(crate) async fn write_rows(
     tx: &mut Transaction<'static, Postgres>,
@@ -150,10 +178,21 @@ pub(crate) async fn write_rows(
         copy.send(buf).await?;
     }
     copy.finish().await?;
-    // The planner knows nothing of a fresh temp table; statistics make it hash-join.
-    tx.execute("ANALYZE staging_earnings").await?;
-
-    let inserted: i64 = sqlx::query_scalar(MERGE).bind(platform.0).bind(batch.0).fetch_one(&mut **tx).await?;
+    // Most batches bring only new orders: try the fast path first, inside a savepoint; when an
+    // order id is already stored it fails on the unique key, and the careful path runs.
+    tx.execute("SAVEPOINT merge").await?;
+    let fast = sqlx::query_scalar::<_, i64>(MERGE_NEW).bind(platform.0).bind(batch.0).fetch_one(&mut **tx).await;
+    let inserted = match fast {
+        Ok(n) => n,
+        Err(e) if is_unique_violation(&e) => {
+            tx.execute("ROLLBACK TO SAVEPOINT merge").await?;
+            // The planner knows nothing of a fresh temp table; statistics make it hash-join.
+            tx.execute("ANALYZE staging_earnings").await?;
+            sqlx::query_scalar(MERGE_SOME).bind(platform.0).bind(batch.0).fetch_one(&mut **tx).await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.execute("RELEASE SAVEPOINT merge").await?;
     if inserted as usize == rows.len() {
         return Ok(Vec::new());
     }

@@ -325,7 +325,7 @@ pub async fn ingest_rolls_back_on_db_failure(ctx: Ctx) {
     ]);
     let opts = IngestOptions::request(now(), Some("retry-me".into()));
     let e = ctx.store.ingest_earnings(f.a.id, &zj(), std::io::Cursor::new(body.clone()), Format::Csv, &opts).await.unwrap_err();
-    assert!(matches!(e, StoreError::Db(_)), "{e}");
+    assert!(matches!(e, StoreError::Db(_) | StoreError::Sqlite { .. }), "{e}");
     assert!(e.to_string().contains("injected failure"), "{e}");
     assert_eq!(snapshot().await, before, "a failed batch must leave every table as it was");
 

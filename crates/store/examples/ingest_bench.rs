@@ -1,0 +1,128 @@
+//! The earnings-ingest benchmark driver (bench/ingest.sh runs it).
+//!
+//! ingest_bench gen DIR ROWS WORKERS      write DIR/workers.csv and DIR/orders.csv
+//! ingest_bench run URL WORKERS.csv ORDERS.csv [SCHEMA]
+//!     register region, grids, a platform and the workers (not timed), then ingest the orders
+//!     end to end through Store::ingest_earnings (parse, checks, idempotency, premium, commit),
+//!     50,000 rows per transaction, and print the timing.
+
+use flexpension_rules::Params;
+use flexpension_store::{Format, IngestOptions, NewGrid, NewPlatform, OpenOptions, RevenueBand, Store, WorkerImportOptions};
+use std::io::{BufWriter, Write};
+use std::time::Instant;
+
+const GRIDS: u32 = 100;
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn resident_id(n: u32) -> String {
+    let body = format!("330106{}{:02}{:02}{:03}", 1960 + n % 40, 1 + n % 12, 1 + n % 28, n % 1000);
+    let sum: u32 = body.bytes().enumerate().map(|(i, c)| u32::from(c - b'0') * (0..17 - i).fold(1, |w, _| w * 2 % 11)).sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+/// A small deterministic generator (xorshift): the same file every run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn generate(dir: &str, rows: u64, workers: u32) -> Res<()> {
+    std::fs::create_dir_all(dir)?;
+    // Distinct IDs: the generator's fields repeat, so keep the first `workers` distinct ones.
+    let mut ids = Vec::with_capacity(workers as usize);
+    let mut seen = std::collections::HashSet::new();
+    let mut n = 0;
+    while ids.len() < workers as usize {
+        let id = resident_id(n);
+        if seen.insert(id.clone()) {
+            ids.push(id);
+        }
+        n += 1;
+    }
+    let mut w = BufWriter::new(std::fs::File::create(format!("{dir}/workers.csv"))?);
+    writeln!(w, "id_number,name,phone,hukou_region,grid,pension_from")?;
+    for (i, id) in ids.iter().enumerate() {
+        writeln!(w, "{id},工人{i},1{:010},zj,g{},2025-01", 3_000_000_000u64 + i as u64, i as u32 % GRIDS)?;
+    }
+    w.flush()?;
+    let mut o = BufWriter::with_capacity(1 << 20, std::fs::File::create(format!("{dir}/orders.csv"))?);
+    writeln!(o, "order_id,id_number,amount_yuan,settled_at,order_type,grid")?;
+    let types = ["ride_hailing", "instant_delivery", "same_city_freight"];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for k in 0..rows {
+        let r = rng.next();
+        let wi = (r % u64::from(workers)) as usize;
+        let fen = 300 + (r >> 20) % 9_700;
+        let month = 1 + (k * 12 / rows.max(1));
+        let day = 1 + (r >> 34) % 28;
+        let (h, m, s) = ((r >> 40) % 24, (r >> 46) % 60, (r >> 52) % 60);
+        writeln!(
+            o,
+            "ORD{k:010},{},{}.{:02},2025-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}+08:00,{},g{}",
+            ids[wi],
+            fen / 100,
+            fen % 100,
+            types[(r >> 58) as usize % 3],
+            wi as u32 % GRIDS
+        )?;
+    }
+    o.flush()?;
+    Ok(())
+}
+
+async fn run(url: &str, workers: &str, orders: &str, schema: Option<String>) -> Res<()> {
+    let store = Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema }).await?;
+    store.add_region("zj", "浙江省").await?;
+    for g in 0..GRIDS {
+        store.add_grid(&NewGrid { code: format!("g{g}"), name: format!("网格{g}"), region: "zj".into() }).await?;
+    }
+    let (platform, _) = store
+        .add_platform(&NewPlatform {
+            name: "bench".into(),
+            uscc: "91350100M000100Y43".into(),
+            revenue_band: RevenueBand::From100m,
+            injury_high_level: false,
+        })
+        .await?;
+    let t = Instant::now();
+    let imp = store.import_workers(std::fs::File::open(workers)?, &WorkerImportOptions::default()).await?;
+    eprintln!("workers: {} added, {} enrolled in {:.2}s", imp.added, imp.enrolled, t.elapsed().as_secs_f64());
+
+    let params = Params::embedded()?;
+    let zj = params.scenario("zj", None, None)?;
+    let now = "2026-01-01T00:00:00+08:00".parse()?;
+    let t = Instant::now();
+    let r = store.ingest_earnings(platform.id, &zj, std::fs::File::open(orders)?, Format::Csv, &IngestOptions::file(now)).await?;
+    let secs = t.elapsed().as_secs_f64();
+    let rows = r.accepted + r.duplicate + r.conflicting + r.rejected;
+    println!(
+        "ingest rows={rows} accepted={} duplicate={} conflicting={} rejected={} batches={} secs={secs:.3} rows_per_s={:.0} premium_fen={}",
+        r.accepted,
+        r.duplicate,
+        r.conflicting,
+        r.rejected,
+        r.batches.len(),
+        rows as f64 / secs,
+        r.premium_fen
+    );
+    if let Some(e) = r.errors.first() {
+        eprintln!("first error: {e}");
+    }
+    store.close().await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Res<()> {
+    let a: Vec<String> = std::env::args().collect();
+    match a.get(1).map(String::as_str) {
+        Some("gen") if a.len() == 5 => generate(&a[2], a[3].parse()?, a[4].parse()?),
+        Some("run") if a.len() == 5 || a.len() == 6 => run(&a[2], &a[3], &a[4], a.get(5).cloned()).await,
+        _ => Err("usage: ingest_bench gen DIR ROWS WORKERS | ingest_bench run URL WORKERS.csv ORDERS.csv [PG_SCHEMA]".into()),
+    }
+}

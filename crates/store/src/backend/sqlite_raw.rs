@@ -1,0 +1,150 @@
+//! Direct SQLite calls for the one hot path, the bulk write of earnings: prepared statements
+//! bound and stepped on this thread, inside the transaction sqlx opened on the same connection.
+//! Going through sqlx costs a channel round trip and an allocation per value; this costs only
+//! SQLite's own work. All the unsafe code of the crate is here.
+
+use crate::StoreError;
+use libsqlite3_sys as ffi;
+use std::ffi::{CStr, c_char, c_int};
+use std::ptr::NonNull;
+
+/// A connection handle lent by sqlx (`LockedSqliteHandle`): valid while that borrow lives.
+pub(crate) struct RawConn<'h> {
+    db: NonNull<ffi::sqlite3>,
+    _lent: std::marker::PhantomData<&'h mut ()>,
+}
+
+/// A prepared statement; finalized on drop. Bindings are cleared after each run, so bound text
+/// need only live for the call that binds it.
+pub(crate) struct Stmt<'c, 'h> {
+    raw: NonNull<ffi::sqlite3_stmt>,
+    conn: &'c RawConn<'h>,
+}
+
+/// A value to bind.
+#[derive(Clone, Copy)]
+pub(crate) enum Val<'v> {
+    Int(i64),
+    Text(&'v str),
+}
+
+impl<'h> RawConn<'h> {
+    /// # Safety
+    /// `db` must be an open connection that no other thread uses while this value lives
+    /// (sqlx's `LockedSqliteHandle` guarantees it for the lifetime of its borrow).
+    pub(crate) unsafe fn new(db: NonNull<ffi::sqlite3>) -> RawConn<'h> {
+        RawConn { db, _lent: std::marker::PhantomData }
+    }
+
+    fn error(&self, what: &str) -> StoreError {
+        // SAFETY: the handle is open; errmsg returns a NUL-terminated string owned by SQLite.
+        let (code, msg) = unsafe {
+            let code = ffi::sqlite3_extended_errcode(self.db.as_ptr());
+            let p = ffi::sqlite3_errmsg(self.db.as_ptr());
+            let msg = if p.is_null() { String::new() } else { CStr::from_ptr(p).to_string_lossy().into_owned() };
+            (code, msg)
+        };
+        StoreError::Sqlite { code, message: format!("{what}: {msg}") }
+    }
+
+    pub(crate) fn prepare<'c>(&'c self, sql: &str) -> Result<Stmt<'c, 'h>, StoreError> {
+        let len = c_int::try_from(sql.len()).map_err(|_| StoreError::Corrupt("statement too long".into()))?;
+        let mut stmt = std::ptr::null_mut();
+        // SAFETY: sql points to len valid bytes; stmt receives a statement or NULL.
+        let rc = unsafe {
+            ffi::sqlite3_prepare_v3(
+                self.db.as_ptr(),
+                sql.as_ptr() as *const c_char,
+                len,
+                ffi::SQLITE_PREPARE_PERSISTENT,
+                &mut stmt,
+                std::ptr::null_mut(),
+            )
+        };
+        match NonNull::new(stmt) {
+            Some(raw) if rc == ffi::SQLITE_OK => Ok(Stmt { raw, conn: self }),
+            _ => Err(self.error("prepare")),
+        }
+    }
+}
+
+impl Stmt<'_, '_> {
+    /// Bind values to ?1, ?2, ...
+    fn bind(&mut self, vals: &[Val<'_>]) -> Result<(), StoreError> {
+        for (i, v) in vals.iter().enumerate() {
+            let idx = i as c_int + 1;
+            // SAFETY: the statement is live; text is bound SQLITE_STATIC: it is read only by the
+            // step in the same call, and the bindings are cleared before the call returns.
+            let rc = unsafe {
+                match *v {
+                    Val::Int(x) => ffi::sqlite3_bind_int64(self.raw.as_ptr(), idx, x),
+                    Val::Text(s) => ffi::sqlite3_bind_text(
+                        self.raw.as_ptr(),
+                        idx,
+                        s.as_ptr() as *const c_char,
+                        c_int::try_from(s.len()).unwrap_or(c_int::MAX),
+                        ffi::SQLITE_STATIC(),
+                    ),
+                }
+            };
+            if rc != ffi::SQLITE_OK {
+                let e = self.conn.error("bind");
+                self.reset();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Run a statement that returns no rows; the number of rows it changed.
+    pub(crate) fn execute(&mut self, vals: &[Val<'_>]) -> Result<i64, StoreError> {
+        self.bind(vals)?;
+        // SAFETY: the statement and its connection are live.
+        let rc = unsafe { ffi::sqlite3_step(self.raw.as_ptr()) };
+        let out = if rc == ffi::SQLITE_DONE {
+            // SAFETY: as above.
+            Ok(i64::from(unsafe { ffi::sqlite3_changes(self.conn.db.as_ptr()) }))
+        } else {
+            Err(self.conn.error("step"))
+        };
+        self.reset();
+        out
+    }
+
+    fn reset(&mut self) {
+        // SAFETY: the statement is live. Reset it to run again and drop the bindings, so no
+        // pointer to the caller's text stays behind.
+        unsafe {
+            ffi::sqlite3_reset(self.raw.as_ptr());
+            ffi::sqlite3_clear_bindings(self.raw.as_ptr());
+        }
+    }
+
+    /// Run a query expected to return at most one row of integers.
+    pub(crate) fn query_ints<const N: usize>(&mut self, vals: &[Val<'_>]) -> Result<Option<[i64; N]>, StoreError> {
+        self.bind(vals)?;
+        // SAFETY: the statement and its connection are live; columns are read only on a row.
+        let out = unsafe {
+            match ffi::sqlite3_step(self.raw.as_ptr()) {
+                ffi::SQLITE_ROW => {
+                    let mut row = [0i64; N];
+                    for (i, x) in row.iter_mut().enumerate() {
+                        *x = ffi::sqlite3_column_int64(self.raw.as_ptr(), i as c_int);
+                    }
+                    Ok(Some(row))
+                }
+                ffi::SQLITE_DONE => Ok(None),
+                _ => Err(self.conn.error("step")),
+            }
+        };
+        self.reset();
+        out
+    }
+}
+
+impl Drop for Stmt<'_, '_> {
+    fn drop(&mut self) {
+        // SAFETY: the statement was made by prepare and is finalized once.
+        unsafe { ffi::sqlite3_finalize(self.raw.as_ptr()) };
+    }
+}
