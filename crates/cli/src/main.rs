@@ -2,6 +2,7 @@
 //! library, print. Bad input exits with code 2 and names the argument; other failures with 1.
 
 mod calc;
+mod data;
 mod output;
 mod serve;
 mod simulate;
@@ -27,11 +28,18 @@ enum Command {
     /// The calculators: contribution, retirement, pension, workdays, injury, id-check.
     #[command(subcommand)]
     Calc(calc::CalcCommand),
-    /// Start the HTTP server: the API, the OpenAPI document and the worker's pages.
+    /// Start the HTTP server: the API, the OpenAPI document and the worker's pages; with --db,
+    /// also the platform API (earnings in, premiums out).
     Serve {
         /// Address to listen on; port 0 picks a free one.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// The data store (sqlite:PATH or postgres://...); without it the platform API is off.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+        /// The insurance region whose rules apply to ingested earnings.
+        #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
+        region: String,
     },
     /// The demo: everything on the embedded SQLite store, with the server started.
     Demo {
@@ -41,7 +49,22 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// The data store; default sqlite:DATA/flexpension.db.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
     },
+    /// Platforms: register one (prints its API key once).
+    #[command(subcommand)]
+    Platform(data::PlatformCommand),
+    /// Grid cells (网格) that workers and orders name.
+    #[command(subcommand)]
+    Grid(data::GridCommand),
+    /// Import workers or a platform's settled orders from a file.
+    #[command(subcommand)]
+    Import(data::ImportCommand),
+    /// Look a worker up: enrolments and a month's income by platform.
+    #[command(subcommand)]
+    Worker(data::WorkerCommand),
     /// Policy microsimulation: current law against the paper's proposals on a population.
     Simulate(simulate::SimulateArgs),
     /// Check a parameter directory and report the first problem, naming file and key.
@@ -81,14 +104,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { addr } => {
+        Command::Serve { addr, db, region } => {
             let params = load_params(cli.params.as_deref())?;
-            serve::run(params, &addr, None)
+            serve::run(params, &addr, None, db.as_deref(), &region)
         }
-        Command::Demo { data, addr } => {
+        Command::Demo { data, addr, db } => {
             let params = load_params(cli.params.as_deref())?;
-            serve::run(params, &addr, Some(&data))
+            let db = db.unwrap_or_else(|| format!("sqlite:{}", data.join("flexpension.db").display()));
+            serve::run(params, &addr, Some(&data), Some(&db), flexpension_server::DEFAULT_REGION)
         }
+        Command::Platform(c) => data::platform(c),
+        Command::Grid(c) => data::grid(&load_params(cli.params.as_deref())?, c),
+        Command::Import(c) => data::import::run(&load_params(cli.params.as_deref())?, c),
+        Command::Worker(c) => data::worker::run(c),
         Command::Simulate(a) => simulate::run(&load_params(cli.params.as_deref())?, &a),
         Command::Calc(c) => {
             let params = load_params(cli.params.as_deref())?;

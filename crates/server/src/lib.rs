@@ -1,16 +1,21 @@
 //! The server shell: the calculators as requests and responses, the JSON API and the web pages.
 //!
 //! Routes: `/` (the worker's calculator page), `/api/v1/calc/*` (JSON, GET or POST),
-//! `/api/v1/openapi.json`, `/api/docs/` (browsable API), `/healthz`, `/static/*`.
+//! `/api/v1/platform/earnings` (POST, signed) and `/api/v1/platform/premiums` (GET) for
+//! platforms when the server has a store, `/api/v1/openapi.json`, `/api/docs/` (browsable API),
+//! `/healthz`, `/static/*`.
 
 mod api;
 mod assets;
 pub mod calc;
+pub mod privacy;
+pub mod signature;
 mod state;
 mod web;
 
 pub use api::openapi;
-pub use state::AppState;
+pub use api::{MAX_BATCH_BYTES, MAX_BATCH_ROWS};
+pub use state::{AppState, DEFAULT_REGION};
 pub use web::i18n;
 
 use axum::Router;

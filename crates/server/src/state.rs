@@ -1,29 +1,62 @@
-//! What every request handler shares: the parameters (loaded once) and the clock.
+//! What every request handler shares: the parameters (loaded once), the clock and, when the
+//! server runs with one, the data store.
 
-use chrono::{NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use flexpension_rules::{Params, YearMonth};
+use flexpension_store::Store;
 use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
+
+/// The insurance region a deployment serves when none is named (DESIGN: one deployment, one
+/// region).
+pub const DEFAULT_REGION: &str = "zj";
 
 /// Shared, cheap to clone. The rules core never reads the clock; the shell does, here.
 #[derive(Clone)]
 pub struct AppState {
     params: Arc<Params>,
     today: Option<NaiveDate>,
+    /// The calculators need no store; the platform endpoints answer 503 without one.
+    store: Option<Store>,
+    region: Arc<str>,
+    /// Unix seconds of the last sweep of old request nonces (see `api::platform`).
+    pub(crate) nonces_swept_at: Arc<AtomicI64>,
 }
 
 impl AppState {
     pub fn new(params: Arc<Params>) -> AppState {
-        AppState { params, today: None }
+        AppState { params, today: None, store: None, region: DEFAULT_REGION.into(), nonces_swept_at: Arc::new(AtomicI64::new(0)) }
     }
 
-    /// Freeze "today" (tests, demos, reproducing a past month).
+    /// Freeze "today" (tests, demos, reproducing a past month). Only the calculators read it:
+    /// signatures and settlement times are checked against the real clock.
     pub fn with_today(mut self, today: NaiveDate) -> AppState {
         self.today = Some(today);
         self
     }
 
+    /// Serve the platform endpoints from this store.
+    pub fn with_store(mut self, store: Store) -> AppState {
+        self.store = Some(store);
+        self
+    }
+
+    /// The insurance region whose rules apply to ingested earnings (default `zj`).
+    pub fn with_region(mut self, code: &str) -> AppState {
+        self.region = code.into();
+        self
+    }
+
     pub fn params(&self) -> &Params {
         &self.params
+    }
+
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
     }
 
     /// Today's date in Asia/Shanghai.
@@ -34,5 +67,10 @@ impl AppState {
 
     pub fn this_month(&self) -> YearMonth {
         YearMonth::of_date(self.today())
+    }
+
+    /// The real time now: what request signatures and settlement times are checked against.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now()
     }
 }

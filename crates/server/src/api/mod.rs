@@ -1,12 +1,15 @@
 //! The JSON API under `/api/v1`: the calculators of [`crate::calc`], each by GET (query string)
-//! and POST (JSON body), the OpenAPI document, and JSON 404/405.
+//! and POST (JSON body); the platform API (earnings in, premiums out) when the server has a
+//! store; the OpenAPI document; JSON 404/405.
 
 mod error;
 mod input;
 pub mod openapi;
+mod platform;
 mod schemas;
 
 pub use error::ApiError;
+pub use platform::{MAX_BATCH_BYTES, MAX_BATCH_ROWS};
 
 use crate::AppState;
 use crate::calc::{self, CalcError};
@@ -30,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/calc/id-check", private(endpoint(|_, r| calc::id_check(&r))))
         .route("/calc/estimate", endpoint(|s, r| calc::estimate(s.params(), &r)))
         .route("/calc/residents", endpoint(|s, r| calc::residents(s.params(), &r)))
+        .merge(platform::routes())
 }
 
 /// GET and POST of one calculator; other methods get a JSON 405.

@@ -79,7 +79,10 @@ Errors are always `{\"error\", \"message\", \"field\"}`: 400 when the request is
 JSON or query, unknown or missing field, bad value, unknown region/policy/overlay), 422 when it is \
 well-formed but no parameter covers it (e.g. a month before the rule data starts), 404 for an \
 unknown path, 405 for another method, 413 for a body over 64 KiB, 415 for a body that is not JSON \
-or a form."
+or a form.\n\n\
+The platform API (tag `platform`) takes a platform's settled orders and reports what it owes; it \
+needs the platform's API key, and writes are signed (see `POST /api/v1/platform/earnings`). Its \
+limits and status codes are stated per operation."
     ),
     components(schemas(
         s::NumText,
@@ -152,6 +155,7 @@ pub fn doc() -> Doc {
         .operation_id(Some("healthz"))
         .response("200", ResponseBuilder::new().description("ok").content("text/plain", ContentBuilder::new().build()));
     doc.paths.paths.insert("/healthz".into(), PathItem::new(HttpMethod::Get, health));
+    super::platform::doc::add(&mut doc);
     doc
 }
 

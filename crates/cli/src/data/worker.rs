@@ -1,0 +1,130 @@
+//! `flexpension worker show --id-number N [--month YYYY-MM]`: a worker's enrolments and a
+//! month's income across platforms. The resident ID is only ever shown masked.
+
+use super::{Db, input_error, open, runtime};
+use crate::UsageError;
+use crate::output::emit;
+use clap::{Args, Subcommand};
+use flexpension_rules::YearMonth;
+use flexpension_rules::checkdigit::mask;
+use flexpension_rules::money::yuan;
+use flexpension_store::{Enrolment, Worker};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Subcommand)]
+pub enum WorkerCommand {
+    /// A worker's enrolments and, for a month, income by platform.
+    Show(WorkerShowArgs),
+}
+
+#[derive(Args)]
+pub struct WorkerShowArgs {
+    /// The worker's resident ID (not printed back: answers show it masked).
+    #[arg(long, value_name = "N")]
+    id_number: String,
+    /// YYYY-MM; default the latest month with income, else this month (China time).
+    #[arg(long)]
+    month: Option<String>,
+    /// Print JSON: worker, enrolments, month, income_fen, orders, by_platform.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    db: Db,
+}
+
+#[derive(Serialize)]
+struct ByPlatform {
+    platform_id: i64,
+    platform_name: String,
+    income_fen: i64,
+    orders: i64,
+}
+
+#[derive(Serialize)]
+struct Shown {
+    worker: Worker,
+    enrolments: Vec<Enrolment>,
+    month: YearMonth,
+    income_fen: i64,
+    orders: i64,
+    by_platform: Vec<ByPlatform>,
+}
+
+pub fn run(cmd: WorkerCommand) -> anyhow::Result<()> {
+    let WorkerCommand::Show(a) = cmd;
+    let month = a.month.as_deref().map(|m| m.parse::<YearMonth>().map_err(|e| UsageError(format!("--month: {e}")))).transpose()?;
+    let shown = runtime()?.block_on(async {
+        let store = open(&a.db.db).await?;
+        let r = async {
+            let worker =
+                store.find_worker(&a.id_number).await.map_err(|e| input_error("--id-number", e))?.ok_or_else(|| {
+                    UsageError(format!("--id-number: no registered worker has the resident ID {}", mask(a.id_number.trim())))
+                })?;
+            let month = match month {
+                Some(m) => m,
+                None => store.worker_income_months(worker.id).await?.first().copied().unwrap_or_else(|| YearMonth::of_date(crate::today())),
+            };
+            let enrolments = store.enrolments(worker.id).await?;
+            let income = store.worker_month_income(worker.id, month).await?;
+            let by_platform = income
+                .by_platform
+                .into_iter()
+                .map(|p| ByPlatform {
+                    platform_id: p.platform.0,
+                    platform_name: p.platform_name,
+                    income_fen: p.income_fen,
+                    orders: p.orders,
+                })
+                .collect();
+            Ok::<Shown, anyhow::Error>(Shown {
+                worker,
+                enrolments,
+                month,
+                income_fen: income.income_fen,
+                orders: income.orders,
+                by_platform,
+            })
+        }
+        .await;
+        store.close().await;
+        r
+    })?;
+    if a.json {
+        emit(&format!("{}\n", serde_json::to_string_pretty(&shown)?));
+    } else {
+        emit(&text(&shown)?);
+    }
+    Ok(())
+}
+
+fn text(s: &Shown) -> Result<String, std::fmt::Error> {
+    let w = &s.worker;
+    let mut o = String::new();
+    writeln!(
+        o,
+        "worker {} · {} · {} · born {} · {} · phone {} · hukou {} · grid {}",
+        w.id,
+        w.id_masked,
+        w.name,
+        w.birth_month,
+        w.sex.as_str(),
+        w.phone_masked,
+        w.hukou_region,
+        w.home_grid
+    )?;
+    if s.enrolments.is_empty() {
+        writeln!(o, "enrolments: none")?;
+    } else {
+        writeln!(o, "enrolments:")?;
+        for e in &s.enrolments {
+            let to = e.to.map_or_else(|| "open".to_string(), |t| format!("to {t}"));
+            writeln!(o, "  {} from {} ({to}), on {}", e.scheme.as_str(), e.from, e.basis.as_str())?;
+        }
+    }
+    writeln!(o, "income {}: {} yuan, {} orders", s.month, yuan(s.income_fen), s.orders)?;
+    for p in &s.by_platform {
+        writeln!(o, "  {} (platform {}): {} yuan, {} orders", p.platform_name, p.platform_id, yuan(p.income_fen), p.orders)?;
+    }
+    Ok(o)
+}

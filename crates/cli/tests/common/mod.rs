@@ -1,0 +1,174 @@
+//! Running the built `flexpension` binary: commands, a served process, signed requests.
+#![allow(dead_code)]
+
+use flexpension_server::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_flexpension");
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(what: &str) -> TempDir {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let dir =
+            std::env::temp_dir().join(format!("flexpension-{what}-{}-{}-{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+    /// `sqlite:DIR/name`.
+    pub fn db(&self, name: &str) -> String {
+        format!("sqlite:{}", self.path(name).display())
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Run the binary in `dir` and wait.
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN).args(args).current_dir(dir).env_remove("FLEXPENSION_LOG").output().expect("run flexpension")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Run and expect exit 0.
+pub fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = run(dir, args);
+    assert!(o.status.success(), "{args:?} failed ({:?}): {}{}", o.status.code(), stdout(&o), stderr(&o));
+    stdout(&o)
+}
+
+/// Run with --json and expect exit 0.
+pub fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = ok(dir, args);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
+}
+
+/// A valid resident ID: 6-digit area, birth date YYYYMMDD, 3-digit sequence, check character.
+pub fn resident_id(area: &str, birth: &str, seq: u32) -> String {
+    let body = format!("{area}{birth}{seq:03}");
+    assert_eq!(body.len(), 17);
+    let sum: u32 = body.bytes().enumerate().map(|(i, c)| u32::from(c - b'0') * (0..17 - i).fold(1, |w, _| w * 2 % 11)).sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{body}{check}")
+}
+
+/// The n-th test worker's resident ID.
+pub fn worker_id(n: u32) -> String {
+    resident_id("330106", &format!("19{:02}{:02}{:02}", 60 + n % 40, 1 + n % 12, 1 + n % 28), n % 1000)
+}
+
+/// A workers CSV for `n` workers in grid g1 (region zj).
+pub fn workers_csv(n: u32) -> String {
+    let mut s = String::from("id_number,name,phone,hukou_region,grid,pension_from\n");
+    for i in 0..n {
+        let from = if i % 3 == 0 { "2025-01" } else { "" };
+        s.push_str(&format!("{},工人{i},138{i:08},zj,g1,{from}\n", worker_id(i)));
+    }
+    s
+}
+
+/// Register platform A, grid g1 and `n` workers in a store; returns (platform id, API key).
+pub fn setup(dir: &Path, db: &str, n: u32) -> (i64, String) {
+    let p = json(dir, &["platform", "add", "--name", "骑手平台A", "--credit-code", "91350100M000100Y43", "--json", "--db", db]);
+    ok(dir, &["grid", "add", "--code", "g1", "--name", "西湖区1号网格", "--db", db]);
+    let file = dir.join("workers.csv");
+    std::fs::write(&file, workers_csv(n)).expect("write workers");
+    let file = file.display().to_string();
+    ok(dir, &["import", "workers", &file, "--db", db]);
+    (p["id"].as_i64().expect("id"), p["api_key"].as_str().expect("api_key").to_string())
+}
+
+/// `flexpension serve --db URL` on a free port; stderr (its log) goes to `log`.
+pub struct Served {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Served {
+    pub fn start(db: &str, log: &Path) -> Served {
+        let err = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log file");
+        let mut child = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--db", db])
+            .env_remove("FLEXPENSION_LOG")
+            .stdout(Stdio::piped())
+            .stderr(err)
+            .spawn()
+            .expect("spawn serve");
+        let mut line = String::new();
+        let out = child.stdout.take().expect("stdout");
+        BufReader::new(out).read_line(&mut line).expect("read the first line");
+        let base = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected first line: {line:?}")).to_string();
+        Served { child, base }
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(std::time::Duration::from_secs(60))).build().new_agent()
+}
+
+/// A signed request, kept as sent so a retry is the very same request.
+#[derive(Clone)]
+pub struct Signed {
+    pub body: String,
+    pub ts: String,
+    pub sig: String,
+}
+
+impl Signed {
+    pub fn new(key: &str, body: String) -> Signed {
+        let ts = chrono::Utc::now().timestamp().to_string();
+        let sig = sign(key, &ts, body.as_bytes());
+        Signed { body, ts, sig }
+    }
+}
+
+/// Post a signed CSV batch: Ok((status, body)) or Err when the connection failed.
+pub fn post_csv(agent: &ureq::Agent, base: &str, key: &str, s: &Signed) -> Result<(u16, String), String> {
+    let r = agent
+        .post(format!("{base}/api/v1/platform/earnings"))
+        .header("authorization", &format!("Bearer {key}"))
+        .header("content-type", "text/csv")
+        .header(TIMESTAMP_HEADER, &s.ts)
+        .header(SIGNATURE_HEADER, &s.sig)
+        .send(s.body.as_bytes());
+    match r {
+        Ok(mut r) => {
+            let status = r.status().as_u16();
+            let body = r.body_mut().with_config().limit(64 << 20).read_to_string().map_err(|e| e.to_string())?;
+            Ok((status, body))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}

@@ -1,0 +1,288 @@
+//! A real server with a real store per test: SQLite in a temp file, or PostgreSQL in a schema of
+//! its own (dropped at the end), like the store's conformance suite. Log lines of every server
+//! in this test binary are captured for the privacy checks.
+//!
+//! PostgreSQL tests FAIL when the server is unreachable, unless FLEXPENSION_SKIP_PG=1.
+//! The server is `FLEXPENSION_TEST_PG` (default postgres://postgres@127.0.0.1:5432/test).
+#![allow(dead_code)]
+
+use chrono::Utc;
+use flexpension_rules::Params;
+use flexpension_server::AppState;
+use flexpension_server::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+use flexpension_store::{NewGrid, NewPlatform, NewWorker, OpenOptions, Platform, RevenueBand, Store};
+use sqlx::Connection;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    /// The error code of an error answer.
+    pub fn code(&self) -> String {
+        self.json()["error"].as_str().unwrap_or("").to_string()
+    }
+}
+
+// ---- captured logs ----
+
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct LogWriter;
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let sub = tracing_subscriber::fmt().with_writer(|| LogWriter).with_ansi(false).with_max_level(tracing::Level::TRACE).finish();
+        let _ = tracing::subscriber::set_global_default(sub);
+    });
+}
+
+/// Everything logged so far by any server of this test binary.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
+// ---- fixtures ----
+
+/// A valid resident ID: 6-digit area, birth date YYYYMMDD, 3-digit sequence, check character.
+pub fn resident_id(area: &str, birth: &str, seq: u32) -> String {
+    let body = format!("{area}{birth}{seq:03}");
+    assert_eq!(body.len(), 17);
+    let sum: u32 = body.bytes().enumerate().map(|(i, c)| u32::from(c - b'0') * (0..17 - i).fold(1, |w, _| w * 2 % 11)).sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{body}{check}")
+}
+
+pub const USCC_A: &str = "91350100M000100Y43";
+pub const USCC_B: &str = "91440300708461136T";
+
+static N: AtomicU64 = AtomicU64::new(0);
+
+fn unique() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{}_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos)
+}
+
+pub fn skip_pg() -> bool {
+    std::env::var("FLEXPENSION_SKIP_PG").is_ok_and(|v| v == "1")
+}
+
+/// A running server on a fresh store: region zj, grids g1 and g2, platforms A (standard premium
+/// level) and B (high level), and `workers` registered workers.
+pub struct Server {
+    pub rt: tokio::runtime::Runtime,
+    pub store: Store,
+    pub base: String,
+    pub a: Platform,
+    pub key_a: String,
+    pub b: Platform,
+    pub key_b: String,
+    /// Resident IDs of the registered workers.
+    pub ids: Vec<String>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    sqlite_dir: Option<std::path::PathBuf>,
+    pg: Option<(String, String)>,
+}
+
+impl Server {
+    /// None when PostgreSQL tests are skipped.
+    pub fn start(kind: Kind, workers: u32) -> Option<Server> {
+        capture_logs();
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let (store, sqlite_dir, pg) = match kind {
+            Kind::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("flexpension-server-test-{}", unique()));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let url = format!("sqlite:{}", dir.join("store.db").display());
+                (rt.block_on(Store::open(&url)).expect("open sqlite store"), Some(dir), None)
+            }
+            Kind::Postgres => {
+                if skip_pg() {
+                    eprintln!("FLEXPENSION_SKIP_PG=1: PostgreSQL test skipped");
+                    return None;
+                }
+                let url = std::env::var("FLEXPENSION_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+                let schema = format!("fps_{}", unique());
+                let opts = OpenOptions { max_connections: 4, pg_schema: Some(schema.clone()) };
+                let store = rt.block_on(Store::open_with(&url, &opts)).unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {url} is not usable ({e}); start it, or set FLEXPENSION_SKIP_PG=1 to skip these tests")
+                });
+                (store, None, Some((url, schema)))
+            }
+        };
+        let (a, key_a, b, key_b, ids) = rt.block_on(fixture(&store, workers));
+        let params = Arc::new(Params::embedded().expect("params"));
+        let state = AppState::new(params).with_store(store.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        rt.spawn(async move {
+            let app = flexpension_server::router(state);
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Some(Server { rt, store, base, a, key_a, b, key_b, ids, stop: Some(stop), sqlite_dir, pg })
+    }
+
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Send a request; headers as (name, value).
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+        let mut req = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(body.to_vec()).expect("request");
+        let mut r = agent.run(req).expect("HTTP request");
+        let status = r.status().as_u16();
+        let body = r.body_mut().with_config().limit(64 << 20).read_to_string().expect("body");
+        Reply { status, body }
+    }
+
+    /// Post a batch signed now with `key`.
+    pub fn post(&self, key: &str, content_type: &str, body: &str) -> Reply {
+        let ts = Utc::now().timestamp().to_string();
+        self.post_signed(key, content_type, body, &ts, &sign(key, &ts, body.as_bytes()))
+    }
+
+    pub fn post_signed(&self, key: &str, content_type: &str, body: &str, ts: &str, sig: &str) -> Reply {
+        let auth = format!("Bearer {key}");
+        self.send(
+            "POST",
+            "/api/v1/platform/earnings",
+            &[("authorization", &auth), ("content-type", content_type), (TIMESTAMP_HEADER, ts), (SIGNATURE_HEADER, sig)],
+            body.as_bytes(),
+        )
+    }
+
+    pub fn csv(&self, key: &str, body: &str) -> Reply {
+        self.post(key, "text/csv", body)
+    }
+
+    pub fn premiums(&self, key: &str, query: &str) -> Reply {
+        self.send("GET", &format!("/api/v1/platform/premiums?{query}"), &[("x-api-key", key)], b"")
+    }
+
+    /// Orders and income stored for a platform.
+    pub fn totals(&self, p: &Platform) -> (i64, i64) {
+        self.block_on(self.store.platform_order_totals(p.id)).expect("totals")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.rt.block_on(self.store.close());
+        if let Some(d) = &self.sqlite_dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+        if let Some((url, schema)) = &self.pg {
+            self.rt.block_on(async {
+                if let Ok(mut c) = sqlx::PgConnection::connect(url).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&mut c).await;
+                    let _ = c.close().await;
+                }
+            });
+        }
+    }
+}
+
+async fn fixture(store: &Store, n: u32) -> (Platform, String, Platform, String, Vec<String>) {
+    store.add_region("zj", "浙江省").await.expect("region");
+    for code in ["g1", "g2"] {
+        store.add_grid(&NewGrid { code: code.into(), name: format!("网格{code}"), region: "zj".into() }).await.expect("grid");
+    }
+    let platform = |name: &str, uscc: &str, high| NewPlatform {
+        name: name.into(),
+        uscc: uscc.into(),
+        revenue_band: RevenueBand::From100m,
+        injury_high_level: high,
+    };
+    let (a, key_a) = store.add_platform(&platform("骑手平台A", USCC_A, false)).await.expect("platform a");
+    let (b, key_b) = store.add_platform(&platform("配送平台B", USCC_B, true)).await.expect("platform b");
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let id = resident_id("330106", &format!("1990{:02}{:02}", 1 + i % 12, 1 + i % 28), i % 1000);
+        store
+            .add_worker(&NewWorker {
+                id_number: id.clone(),
+                name: format!("工人{i}"),
+                phone: format!("138{i:08}"),
+                hukou_region: "zj".into(),
+                home_grid: "g1".into(),
+            })
+            .await
+            .expect("worker");
+        ids.push(id);
+    }
+    (a, key_a.expose().to_string(), b, key_b.expose().to_string(), ids)
+}
+
+pub const CSV_HEADER: &str = "order_id,id_number,amount_yuan,settled_at,order_type,grid\n";
+
+/// A CSV batch from rows of six fields.
+pub fn csv(rows: &[[&str; 6]]) -> String {
+    let mut s = String::from(CSV_HEADER);
+    for r in rows {
+        s.push_str(&r.join(","));
+        s.push('\n');
+    }
+    s
+}
+
+/// Instantiate each case for both backends: `both!(a, b)` makes `sqlite::a`, `postgres::a`, ...
+#[macro_export]
+macro_rules! both {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $case() {
+                    if let Some(s) = $crate::harness::Server::start($crate::harness::Kind::Sqlite, 4) {
+                        super::$case(&s);
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $case() {
+                    if let Some(s) = $crate::harness::Server::start($crate::harness::Kind::Postgres, 4) {
+                        super::$case(&s);
+                    }
+                }
+            )*
+        }
+    };
+}
