@@ -18,8 +18,9 @@ pub enum ImportCommand {
     /// (YYYY-MM: enrolled in the employee pension from that month). The same worker again is a
     /// no-op. Exit code 2 when rows were left out (each is listed with its line).
     Workers(ImportWorkersArgs),
-    /// A platform's settled orders from CSV (order_id,id_number,amount_yuan,settled_at,
-    /// order_type,grid; settled_at ISO 8601, China time without an offset) or JSON lines.
+    /// A platform's settled orders from CSV (header order_id, id_number, amount_yuan,
+    /// settled_at, order_type, grid; settled_at ISO 8601, China time without an offset) or JSON
+    /// lines.
     /// Streams the file, committing every 50,000 rows; idempotent per order id, so a rerun
     /// after an interruption counts the rows already stored as duplicate. Exit code 2 when rows
     /// were left out (each is listed with its line).
