@@ -15,6 +15,8 @@ pub use crate::parse::{Format, MAX_ORDER_AMOUNT_FEN};
 
 /// Rows per transaction for a file import (the CLI path).
 pub const FILE_ROWS_PER_BATCH: usize = 50_000;
+/// Records parsed, checked and written per step: the unit of pipelining and of memory.
+pub const CHUNK_ROWS: usize = 50_000;
 
 /// How to run an ingest.
 #[derive(Debug, Clone)]
@@ -29,16 +31,19 @@ pub struct IngestOptions {
     pub nonce: Option<String>,
     /// Row errors kept in the report (the rest are only counted).
     pub max_errors: usize,
+    /// Records per step (see [`CHUNK_ROWS`]); a batch larger than this is written in steps
+    /// inside its one transaction.
+    pub chunk_rows: usize,
 }
 
 impl IngestOptions {
     /// One HTTP batch: one transaction, every row error reported.
     pub fn request(now: DateTime<Utc>, nonce: Option<String>) -> IngestOptions {
-        IngestOptions { now, rows_per_batch: None, nonce, max_errors: usize::MAX }
+        IngestOptions { now, rows_per_batch: None, nonce, max_errors: usize::MAX, chunk_rows: CHUNK_ROWS }
     }
     /// A file: a transaction per 50,000 rows, the first 1,000 row errors kept.
     pub fn file(now: DateTime<Utc>) -> IngestOptions {
-        IngestOptions { now, rows_per_batch: Some(FILE_ROWS_PER_BATCH), nonce: None, max_errors: 1000 }
+        IngestOptions { now, rows_per_batch: Some(FILE_ROWS_PER_BATCH), nonce: None, max_errors: 1000, chunk_rows: CHUNK_ROWS }
     }
 }
 

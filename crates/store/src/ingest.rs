@@ -13,9 +13,6 @@ use flexpension_rules::{Fen, Scenario};
 use std::collections::HashMap;
 use std::io::Read;
 
-/// Records parsed per chunk: the unit of pipelining and of memory.
-const PARSE_CHUNK: usize = 50_000;
-
 /// Month rules and premium rates, looked up once per month / day and order type.
 struct RuleCache<'a, 's> {
     scenario: &'a Scenario<'s>,
@@ -90,7 +87,7 @@ impl Store {
             check_nonce(n)?;
         }
         let per_batch = opts.rows_per_batch.unwrap_or(usize::MAX).max(1);
-        let chunk_rows = per_batch.min(PARSE_CHUNK);
+        let chunk_rows = per_batch.min(opts.chunk_rows.max(1));
         let now_us = opts.now.timestamp_micros();
 
         // Parse a chunk ahead on a blocking thread; the channel bound keeps memory bounded.

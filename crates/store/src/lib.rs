@@ -22,7 +22,10 @@ mod parse;
 mod registry;
 mod store;
 
-pub use earnings::{Format, IngestOptions, IngestReport, InjuryPremiumTotal, MAX_ORDER_AMOUNT_FEN, MonthIncome, PlatformIncome};
+pub use earnings::{
+    CHUNK_ROWS, FILE_ROWS_PER_BATCH, Format, IngestOptions, IngestReport, InjuryPremiumTotal, MAX_ORDER_AMOUNT_FEN, MonthIncome,
+    PlatformIncome,
+};
 pub use enrol::{Basis, Enrolment, NewEnrolment, Scheme};
 pub use error::{RowError, RowErrorCode, StoreError};
 pub use ids::{ApiKey, BatchId, EnrolmentId, GridId, PlatformId, WorkerId};

@@ -23,7 +23,9 @@ struct Row {
 #[derive(Debug, Clone)]
 struct Batch {
     platform: u8,
+    /// None: one transaction (written in steps of `chunk_rows`); Some: committed every n rows.
     rows_per_batch: Option<usize>,
+    chunk_rows: usize,
     rows: Vec<Row>,
 }
 
@@ -43,8 +45,8 @@ fn row() -> impl Strategy<Value = Row> {
 }
 
 fn batches() -> impl Strategy<Value = Vec<Batch>> {
-    let batch = (0u8..2, prop::option::of(1usize..4), prop::collection::vec(row(), 0..12))
-        .prop_map(|(platform, rows_per_batch, rows)| Batch { platform, rows_per_batch, rows });
+    let batch = (0u8..2, prop::option::of(1usize..4), 1usize..6, prop::collection::vec(row(), 0..12))
+        .prop_map(|(platform, rows_per_batch, chunk_rows, rows)| Batch { platform, rows_per_batch, chunk_rows, rows });
     prop::collection::vec(batch, 1..6)
 }
 
@@ -79,7 +81,8 @@ async fn check(kind: Kind, batches: Vec<Batch>) {
                         Some(_) => con += 1,
                     }
                 }
-                let opts = IngestOptions { rows_per_batch: b.rows_per_batch, ..IngestOptions::request(now(), None) };
+                let opts =
+                    IngestOptions { rows_per_batch: b.rows_per_batch, chunk_rows: b.chunk_rows, ..IngestOptions::request(now(), None) };
                 let p: PlatformId = platforms[b.platform as usize];
                 let rep = ctx.store.ingest_earnings(p, &zj(), std::io::Cursor::new(body.into_bytes()), Format::Csv, &opts).await.unwrap();
                 assert_eq!((rep.accepted, rep.duplicate, rep.conflicting, rep.rejected), (acc, dup, con, rej), "{b:?}\n{rep:#?}");

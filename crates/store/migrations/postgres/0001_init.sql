@@ -89,7 +89,7 @@ CREATE TABLE earnings (
     month INTEGER NOT NULL,
     worker_id BIGINT NOT NULL,
     platform_id BIGINT NOT NULL,
-    order_id TEXT NOT NULL,
+    order_id TEXT COLLATE "C" NOT NULL,
     amount_fen BIGINT NOT NULL,
     settled_at_us BIGINT NOT NULL,
     order_type SMALLINT NOT NULL,
@@ -99,9 +99,10 @@ CREATE TABLE earnings (
 ) PARTITION BY RANGE (month);
 CREATE INDEX earnings_month_worker ON earnings (month, worker_id);
 
+-- Order ids are opaque: compared byte by byte (COLLATE "C"), which is also much faster.
 CREATE TABLE order_keys (
     platform_id BIGINT NOT NULL,
-    order_id TEXT NOT NULL,
+    order_id TEXT COLLATE "C" NOT NULL,
     month INTEGER NOT NULL,
     worker_id BIGINT NOT NULL,
     batch_id BIGINT NOT NULL,

@@ -76,7 +76,7 @@ fn push_int(buf: &mut Vec<u8>, v: i64) {
 }
 
 const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS staging_earnings (\
-    idx INTEGER NOT NULL, order_id TEXT NOT NULL, month INTEGER NOT NULL, worker_id BIGINT NOT NULL, \
+    idx INTEGER NOT NULL, order_id TEXT COLLATE \"C\" NOT NULL, month INTEGER NOT NULL, worker_id BIGINT NOT NULL, \
     amount_fen BIGINT NOT NULL, settled_at_us BIGINT NOT NULL, order_type SMALLINT NOT NULL, \
     grid_id BIGINT NOT NULL, premium_fen BIGINT NOT NULL) ON COMMIT DELETE ROWS";
 

@@ -1,0 +1,182 @@
+//! Workers: registration, lookup by resident ID or phone (through keyed hashes only), and the
+//! ingest's hash-to-id resolution.
+
+use super::{KEYS_PER_LOOKUP, check_code, check_text};
+use crate::backend::{BatchTx, in_tx, with_pool};
+use crate::ids::{Hash32, WorkerId, check_phone, check_resident_id, mask_phone, month_code, month_from_code};
+use crate::model::{NewWorker, Sex, Worker};
+use crate::store::WORKER_CACHE_MAX;
+use crate::{Result, Store, StoreError};
+use flexpension_rules::YearMonth;
+use flexpension_rules::checkdigit::mask;
+use sqlx::{AssertSqlSafe, Row};
+use std::collections::HashMap;
+
+const WORKER_COLUMNS: &str = "w.id, w.id_masked, w.birth_month, w.sex, w.name, w.phone_masked, w.hukou_region, g.code";
+
+fn worker_from_row<R: Row>(r: &R) -> Result<Worker>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Type<R::Database> + for<'d> sqlx::Decode<'d, R::Database>,
+    i32: sqlx::Type<R::Database> + for<'d> sqlx::Decode<'d, R::Database>,
+    String: sqlx::Type<R::Database> + for<'d> sqlx::Decode<'d, R::Database>,
+{
+    let birth: i32 = r.try_get(2)?;
+    let sex: String = r.try_get(3)?;
+    Ok(Worker {
+        id: WorkerId(r.try_get(0)?),
+        id_masked: r.try_get(1)?,
+        birth_month: month_from_code(birth).ok_or_else(|| StoreError::Corrupt(format!("birth month {birth}")))?,
+        sex: Sex::parse(&sex),
+        name: r.try_get(4)?,
+        phone_masked: r.try_get(5)?,
+        hukou_region: r.try_get(6)?,
+        home_grid: r.try_get(7)?,
+    })
+}
+
+/// A checked new worker, with the personal numbers already hashed.
+pub(crate) struct CheckedWorker {
+    pub id_hash: Hash32,
+    pub id_masked: String,
+    pub birth_month: i32,
+    pub sex: Sex,
+    pub name: String,
+    pub phone_hash: Hash32,
+    pub phone_masked: String,
+    pub hukou_region: String,
+    pub home_grid: String,
+}
+
+/// Insert a checked worker inside an open transaction; refuses unknown region or grid and a
+/// resident ID already registered. Evaluates to `Result<i64>` (the new id).
+macro_rules! insert_worker {
+    ($tx:ident, $c:expr) => {
+        async {
+            let c = &$c;
+            let region: Option<i64> =
+                sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM regions WHERE code = $1").bind(&c.hukou_region).fetch_optional(&mut *$tx).await?;
+            if region.is_none() {
+                return Err($crate::StoreError::NotFound { what: "region", key: c.hukou_region.clone() });
+            }
+            let grid: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM grids WHERE code = $1").bind(&c.home_grid).fetch_optional(&mut *$tx).await?;
+            let Some(grid) = grid else {
+                return Err($crate::StoreError::NotFound { what: "grid", key: c.home_grid.clone() });
+            };
+            let r = sqlx::query_scalar(
+                "INSERT INTO workers (id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, hukou_region, home_grid_id, created_at_us) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id_hash) DO NOTHING RETURNING id",
+            )
+            .bind(c.id_hash.to_vec())
+            .bind(&c.id_masked)
+            .bind(c.birth_month)
+            .bind(c.sex.as_str())
+            .bind(&c.name)
+            .bind(c.phone_hash.to_vec())
+            .bind(&c.phone_masked)
+            .bind(&c.hukou_region)
+            .bind(grid)
+            .bind($crate::registry::now_us())
+            .fetch_optional(&mut *$tx)
+            .await?;
+            r.ok_or_else(|| $crate::StoreError::Exists { what: "worker with this resident ID", key: c.id_masked.clone() })
+        }
+        .await
+    };
+}
+pub(crate) use insert_worker;
+
+impl Store {
+    /// Check a new worker: resident ID (GB 11643), phone, name, and that region and grid exist.
+    pub(crate) fn check_worker(&self, w: &NewWorker) -> Result<CheckedWorker> {
+        let (id, birth) =
+            check_resident_id(&w.id_number).map_err(|r| StoreError::invalid("id_number", format!("not a valid resident ID: {r}")))?;
+        let phone = check_phone(&w.phone).map_err(|r| StoreError::invalid("phone", r))?;
+        // The 17th character is odd for men, even for women (GB 11643).
+        let sex = if (id.as_bytes()[16] - b'0').is_multiple_of(2) { Sex::Female } else { Sex::Male };
+        Ok(CheckedWorker {
+            id_hash: self.pepper().resident_id(id.as_bytes()),
+            id_masked: mask(&id),
+            birth_month: month_code(YearMonth::of_date(birth)),
+            sex,
+            name: check_text("name", &w.name, 100)?,
+            phone_hash: self.pepper().phone(phone.as_bytes()),
+            phone_masked: mask_phone(&phone),
+            hukou_region: check_code("hukou_region", &w.hukou_region)?,
+            home_grid: check_code("home_grid", &w.home_grid)?,
+        })
+    }
+
+    /// Register a worker. No labour contract is asked for: the resident ID, a phone and the
+    /// home grid are enough. The same resident ID twice is [`StoreError::Exists`].
+    pub async fn add_worker(&self, w: &NewWorker) -> Result<Worker> {
+        let c = self.check_worker(w)?;
+        let r: Result<i64> = in_tx!(&self.inner.backend, tx => insert_worker!(tx, c));
+        let id = r?;
+        self.worker(WorkerId(id)).await?.ok_or_else(|| StoreError::Corrupt("a worker just added is missing".into()))
+    }
+
+    pub async fn worker(&self, id: WorkerId) -> Result<Option<Worker>> {
+        let sql = format!("SELECT {WORKER_COLUMNS} FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE w.id = $1");
+        with_pool!(&self.inner.backend, p => {
+            let row = sqlx::query(AssertSqlSafe(sql)).bind(id.0).fetch_optional(p).await?;
+            row.as_ref().map(worker_from_row).transpose()
+        })
+    }
+
+    /// Find a worker by resident ID (hashed with the pepper; the clear number goes nowhere).
+    pub async fn find_worker(&self, id_number: &str) -> Result<Option<Worker>> {
+        let (id, _) =
+            check_resident_id(id_number).map_err(|r| StoreError::invalid("id_number", format!("not a valid resident ID: {r}")))?;
+        let hash = self.pepper().resident_id(id.as_bytes()).to_vec();
+        let sql = format!("SELECT {WORKER_COLUMNS} FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE w.id_hash = $1");
+        with_pool!(&self.inner.backend, p => {
+            let row = sqlx::query(AssertSqlSafe(sql)).bind(hash).fetch_optional(p).await?;
+            row.as_ref().map(worker_from_row).transpose()
+        })
+    }
+
+    /// Workers registered with this phone number (a phone may be shared in a family).
+    pub async fn find_workers_by_phone(&self, phone: &str) -> Result<Vec<Worker>> {
+        let digits = check_phone(phone).map_err(|r| StoreError::invalid("phone", r))?;
+        let hash = self.pepper().phone(digits.as_bytes()).to_vec();
+        let sql =
+            format!("SELECT {WORKER_COLUMNS} FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE w.phone_hash = $1 ORDER BY w.id");
+        with_pool!(&self.inner.backend, p => {
+            let rows = sqlx::query(AssertSqlSafe(sql)).bind(hash).fetch_all(p).await?;
+            rows.iter().map(worker_from_row).collect()
+        })
+    }
+
+    /// Keyed ID hashes -> worker ids (None when unknown), through the in-process cache.
+    pub(crate) async fn resolve_workers(&self, tx: &mut BatchTx, ids: &[(Hash32, String)]) -> Result<Vec<Option<i64>>> {
+        let mut out = vec![None; ids.len()];
+        let mut missing = Vec::new();
+        {
+            let cache = self.inner.workers.lock().unwrap_or_else(|e| e.into_inner());
+            for (i, (h, _)) in ids.iter().enumerate() {
+                match cache.get(h) {
+                    Some(&w) => out[i] = Some(w),
+                    None => missing.push(i),
+                }
+            }
+        }
+        for part in missing.chunks(KEYS_PER_LOOKUP) {
+            let keys: Vec<&[u8]> = part.iter().map(|&i| &ids[i].0[..]).collect();
+            let found: HashMap<Vec<u8>, i64> = tx.worker_ids(&keys).await?.into_iter().collect();
+            let mut cache = self.inner.workers.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() + found.len() > WORKER_CACHE_MAX {
+                cache.clear();
+            }
+            for &i in part {
+                if let Some(&w) = found.get(&ids[i].0[..]) {
+                    out[i] = Some(w);
+                    cache.insert(ids[i].0, w);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
