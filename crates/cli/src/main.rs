@@ -3,6 +3,7 @@
 
 mod calc;
 mod data;
+mod ledger;
 mod output;
 mod serve;
 mod simulate;
@@ -65,6 +66,15 @@ enum Command {
     /// Look a worker up: enrolments and a month's income by platform.
     #[command(subcommand)]
     Worker(data::WorkerCommand),
+    /// Close a contribution month: bill every enrolled worker under the region's (or a given) policy.
+    Settle(ledger::SettleArgs),
+    /// Record money received for a worker; it pays the oldest months first.
+    Pay(ledger::PayArgs),
+    /// Year end: credit the year's official interest to every personal account.
+    Interest(ledger::InterestArgs),
+    /// Reports off the journal.
+    #[command(subcommand)]
+    Report(ledger::ReportCommand),
     /// Policy microsimulation: current law against the paper's proposals on a population.
     Simulate(simulate::SimulateArgs),
     /// Check a parameter directory and report the first problem, naming file and key.
@@ -117,6 +127,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Grid(c) => data::grid(&load_params(cli.params.as_deref())?, c),
         Command::Import(c) => data::import::run(&load_params(cli.params.as_deref())?, c),
         Command::Worker(c) => data::worker::run(c),
+        Command::Settle(a) => ledger::settle(&load_params(cli.params.as_deref())?, a),
+        Command::Pay(a) => ledger::pay(&load_params(cli.params.as_deref())?, a),
+        Command::Interest(a) => ledger::interest(&load_params(cli.params.as_deref())?, a),
+        Command::Report(c) => ledger::report(c),
         Command::Simulate(a) => simulate::run(&load_params(cli.params.as_deref())?, &a),
         Command::Calc(c) => {
             let params = load_params(cli.params.as_deref())?;

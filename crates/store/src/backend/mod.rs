@@ -3,7 +3,7 @@
 
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
-mod sqlite_raw;
+pub(crate) mod sqlite_raw;
 
 use crate::ids::{BatchId, PlatformId};
 use crate::{Result, StoreError};

@@ -1,0 +1,109 @@
+//! The month-close benchmark driver (bench/settle.sh runs it).
+//!
+//! settle_bench setup URL N [SCHEMA]   N workers enrolled in the employee pension, one order
+//!                                     each in 2025-09 (through the store's bulk import and ingest)
+//! settle_bench close URL [SCHEMA]     time the month close of 2025-09 through Store::settle_month
+//!                                     (read, rules, ledger, write: everything), and next to it the
+//!                                     rules engine's pure batch_totals on the same incomes
+//! settle_bench reset URL SCHEMA       PostgreSQL: empty the journal for the next round
+
+use flexpension_rules::contribution::batch_totals;
+use flexpension_rules::{Params, YearMonth};
+use flexpension_store::{Format, IngestOptions, NewGrid, NewPlatform, OpenOptions, RevenueBand, SettleOptions, Store, WorkerImportOptions};
+use std::fmt::Write as _;
+use std::time::Instant;
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn resident_id(n: u32) -> String {
+    // 1M distinct IDs: birth day from n, sequence number from n / days.
+    let days = n % 9000;
+    let date = chrono::NaiveDate::from_ymd_opt(1965, 1, 1).and_then(|d| d.checked_add_days(chrono::Days::new(u64::from(days))));
+    let date = date.map(|d| d.format("%Y%m%d").to_string()).unwrap_or_else(|| "19650101".into());
+    let body = format!("330106{date}{:03}", n / 9000);
+    let sum: u32 = body.bytes().enumerate().map(|(i, c)| u32::from(c - b'0') * (0..17 - i).fold(1, |w, _| w * 2 % 11)).sum();
+    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+async fn open(url: &str, schema: Option<String>) -> Res<Store> {
+    Ok(Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema }).await?)
+}
+
+async fn setup(url: &str, n: u32, schema: Option<String>) -> Res<()> {
+    let store = open(url, schema).await?;
+    store.add_region("zj", "浙江省").await?;
+    store.add_grid(&NewGrid { code: "g0".into(), name: "网格0".into(), region: "zj".into() }).await?;
+    let np = NewPlatform {
+        name: "bench".into(),
+        uscc: "91350100M000100Y43".into(),
+        revenue_band: RevenueBand::From100m,
+        injury_high_level: false,
+    };
+    let (platform, _) = store.add_platform(&np).await?;
+    let (mut workers, mut orders) = (String::from("id_number,name,phone,hukou_region,grid,pension_from\n"), String::new());
+    orders.push_str("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
+    for i in 0..n {
+        let id = resident_id(i);
+        writeln!(workers, "{id},工人{i},1{:010},zj,g0,2025-01", 3_000_000_000u64 + u64::from(i))?;
+        // Incomes spread over every bracket, 0 to 12,000 yuan.
+        let yuan = (u64::from(i) * 7919) % 12_000 + 1;
+        writeln!(orders, "O{i},{id},{yuan},2025-09-15T10:00:00+08:00,ride_hailing,g0")?;
+    }
+    let t = Instant::now();
+    let opts = WorkerImportOptions { rows_per_batch: 50_000, ..Default::default() };
+    let imp = store.import_workers(std::io::Cursor::new(workers.into_bytes()), &opts).await?;
+    eprintln!("workers: {} added, {} enrolled in {:.1}s", imp.added, imp.enrolled, t.elapsed().as_secs_f64());
+    let params = Params::embedded()?;
+    let zj = params.scenario("zj", None, None)?;
+    let now = "2026-01-01T00:00:00+08:00".parse()?;
+    let t = Instant::now();
+    let r =
+        store.ingest_earnings(platform.id, &zj, std::io::Cursor::new(orders.into_bytes()), Format::Csv, &IngestOptions::file(now)).await?;
+    eprintln!("orders: {} accepted, {} rejected in {:.1}s", r.accepted, r.rejected, t.elapsed().as_secs_f64());
+    store.close().await;
+    Ok(())
+}
+
+async fn close(url: &str, schema: Option<String>) -> Res<()> {
+    let store = open(url, schema).await?;
+    let params = Params::embedded()?;
+    let zj = params.scenario("zj", None, None)?;
+    let month: YearMonth = "2025-09".parse()?;
+    let t = Instant::now();
+    let r = store.settle_month(&zj, month, &SettleOptions::new("2025-12".parse()?)).await?;
+    let close_secs = t.elapsed().as_secs_f64();
+    // The same workers' incomes through the rules engine alone (read untimed).
+    let incomes: Vec<i64> = store.enrolled_incomes(month).await?.into_iter().map(|(_, i)| i).collect();
+    let (rules, _) = zj.month_rules(month)?;
+    let t = Instant::now();
+    let totals = batch_totals(&rules, &incomes, None);
+    let batch_secs = t.elapsed().as_secs_f64();
+    let rep = store.month_report(month).await?;
+    if rep.contribution_fen != totals.contribution_fen || rep.workers != totals.workers || rep.trial_balance_fen != 0 {
+        return Err(format!("the close disagrees with the rules engine: {rep:?} vs {totals:?}").into());
+    }
+    println!("close workers={} entries={} close_secs={close_secs:.3} batch_secs={batch_secs:.4}", r.workers, r.entries);
+    store.close().await;
+    Ok(())
+}
+
+async fn reset(url: &str, schema: String) -> Res<()> {
+    let store = open(url, Some(schema.clone())).await?;
+    store.close().await;
+    let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(url).await?;
+    // Bench only: TRUNCATE empties the append-only tables between rounds (no row triggers).
+    let sql = format!("SET search_path TO {schema}; TRUNCATE journal_entries, journal_postings, ledger_workers, month_closes");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Res<()> {
+    let a: Vec<String> = std::env::args().collect();
+    match a.get(1).map(String::as_str) {
+        Some("setup") if a.len() >= 4 => setup(&a[2], a[3].parse()?, a.get(4).cloned()).await,
+        Some("close") if a.len() >= 3 => close(&a[2], a.get(3).cloned()).await,
+        Some("reset") if a.len() >= 4 => reset(&a[2], a[3].clone()).await,
+        _ => Err("usage: settle_bench setup URL N [SCHEMA] | close URL [SCHEMA] | reset URL SCHEMA".into()),
+    }
+}

@@ -1,0 +1,191 @@
+//! The month close on the store: per worker enrolled in the employee pension for the month,
+//! income over all platforms -> the rules -> the ledger's close entries, written a chunk of
+//! workers per transaction. A closed month closes again only when reopened explicitly.
+
+use super::{CHUNK_WORKERS, ledger_error};
+use crate::backend::with_pool;
+use crate::ids::month_code;
+use crate::{Result, StoreError};
+use flexpension_ledger::{EntryId, MonthReport, Subject, WorkerId as LedgerWorker, WorkerMonth};
+use flexpension_rules::{Scenario, YearMonth};
+use serde::Serialize;
+
+/// How to close a month.
+#[derive(Debug, Clone, Copy)]
+pub struct SettleOptions {
+    /// Close it again although it is closed: each worker's close is corrected (reversed and
+    /// posted anew) where the figures changed, booked in `at`.
+    pub reopen: bool,
+    /// The accounting month corrections are booked in (the month the close runs in).
+    pub at: YearMonth,
+    pub chunk_workers: usize,
+}
+
+impl SettleOptions {
+    pub fn new(at: YearMonth) -> SettleOptions {
+        SettleOptions { reopen: false, at, chunk_workers: CHUNK_WORKERS }
+    }
+}
+
+/// One recorded close (or reclose) of a month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthClose {
+    pub month: YearMonth,
+    pub run: i32,
+    /// `close` or `reclose`.
+    pub action: String,
+    pub region: String,
+    pub policy: String,
+    pub workers: i64,
+    pub entries: i64,
+    pub at_us: i64,
+}
+
+/// What a close did, and the month's figures after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SettleReport {
+    pub month: YearMonth,
+    pub region: String,
+    pub policy: String,
+    /// The month was closed already and not reopened: nothing was written.
+    pub already_closed: bool,
+    /// The recorded close that stands (for an already closed month, the earlier one).
+    pub close: Option<MonthClose>,
+    /// Workers enrolled for the month (or, on a reclose, also those closed before).
+    pub workers: u64,
+    /// Journal entries written.
+    pub entries: u64,
+}
+
+type CloseRow = (i32, i32, String, String, String, i64, i64, i64);
+
+fn close_from(r: CloseRow) -> Result<MonthClose> {
+    let month = crate::ids::month_from_code(r.0).ok_or_else(|| StoreError::Corrupt(format!("month_closes month {}", r.0)))?;
+    Ok(MonthClose { month, run: r.1, action: r.2, region: r.3, policy: r.4, workers: r.5, entries: r.6, at_us: r.7 })
+}
+
+impl crate::Store {
+    /// The latest recorded close of `month`, if any.
+    pub async fn month_close(&self, month: YearMonth) -> Result<Option<MonthClose>> {
+        const SQL: &str = "SELECT month, run, action, region, policy, workers, entries, at_us FROM month_closes WHERE month = $1 ORDER BY run DESC LIMIT 1";
+        let row: Option<CloseRow> = with_pool!(&self.inner.backend, p => {
+            sqlx::query_as(SQL).bind(month_code(month)).fetch_optional(p).await?
+        });
+        row.map(close_from).transpose()
+    }
+
+    /// Workers in the employee pension for `month` with their income over all platforms (the
+    /// `worker_month_income` aggregate, summed in one pass), by worker id.
+    pub async fn enrolled_incomes(&self, month: YearMonth) -> Result<Vec<(i64, i64)>> {
+        const SQL: &str = "SELECT e.worker_id, CAST(COALESCE(SUM(m.income_fen), 0) AS BIGINT) FROM enrolments e \
+            LEFT JOIN month_income m ON m.month = $1 AND m.worker_id = e.worker_id \
+            WHERE e.scheme = 'employee_pension' AND e.from_month <= $1 AND (e.to_month IS NULL OR e.to_month >= $1) \
+            GROUP BY e.worker_id ORDER BY e.worker_id";
+        Ok(with_pool!(&self.inner.backend, p => {
+            sqlx::query_as(SQL).bind(month_code(month)).fetch_all(p).await?
+        }))
+    }
+
+    /// Close `month` under `scenario` (its region and policy), recording which policy closed it.
+    /// A closed month is left alone unless `opts.reopen`.
+    pub async fn settle_month(&self, scenario: &Scenario<'_>, month: YearMonth, opts: &SettleOptions) -> Result<SettleReport> {
+        let (rules, _) = scenario.month_rules(month).map_err(|e| StoreError::invalid("month", e.to_string()))?;
+        let region = scenario.region.code.clone();
+        let policy = scenario.policy.name.clone();
+        let previous = self.month_close(month).await?;
+        if previous.is_some() && !opts.reopen {
+            return Ok(SettleReport { month, region, policy, already_closed: true, close: previous, workers: 0, entries: 0 });
+        }
+        let mut workers: Vec<WorkerMonth> = self
+            .enrolled_incomes(month)
+            .await?
+            .into_iter()
+            .map(|(w, income_fen)| WorkerMonth { worker: LedgerWorker(w), income_fen, declared_base_fen: None, enrolled: true })
+            .collect();
+        if opts.reopen {
+            // Workers closed before but no longer enrolled: their close is reversed.
+            const SQL: &str = "SELECT DISTINCT worker_id FROM journal_entries WHERE month = $1 AND kind = 'month_close' ORDER BY worker_id";
+            let closed: Vec<i64> = with_pool!(&self.inner.backend, p => {
+                sqlx::query_scalar(SQL).bind(month_code(month)).fetch_all(p).await?
+            });
+            for w in closed {
+                if workers.binary_search_by_key(&w, |x| x.worker.0).is_err() {
+                    workers.push(WorkerMonth { worker: LedgerWorker(w), income_fen: 0, declared_base_fen: None, enrolled: false });
+                }
+            }
+            workers.sort_unstable_by_key(|w| w.worker);
+        }
+        let mut written = 0usize;
+        for chunk in workers.chunks(opts.chunk_workers.max(1)) {
+            let (lo, hi) = (chunk[0].worker.0, chunk[chunk.len() - 1].worker.0);
+            let ids: Vec<i64> = chunk.iter().map(|w| w.worker.0).collect();
+            let ((), n) = self
+                .with_workers(lo, hi, &ids, |l| {
+                    if !opts.reopen {
+                        l.close_month(month, chunk, &rules).map_err(ledger_error)?;
+                        return Ok(());
+                    }
+                    for wm in chunk {
+                        let first = EntryId::new(wm.worker, Subject::Close { month, rev: 0 });
+                        if l.entry(&first).is_some() {
+                            l.correct_month(wm, &rules, opts.at).map_err(ledger_error)?;
+                        } else if wm.enrolled {
+                            l.close_month(month, std::slice::from_ref(wm), &rules).map_err(ledger_error)?;
+                        }
+                    }
+                    Ok(())
+                })
+                .await?;
+            written += n;
+        }
+        let action = if previous.is_some() { "reclose" } else { "close" };
+        let run = previous.as_ref().map_or(1, |c| c.run + 1);
+        let rec = MonthClose {
+            month,
+            run,
+            action: action.into(),
+            region: region.clone(),
+            policy: policy.clone(),
+            workers: workers.len() as i64,
+            entries: written as i64,
+            at_us: crate::registry::now_us(),
+        };
+        with_pool!(&self.inner.backend, p => {
+            sqlx::query("INSERT INTO month_closes (month, run, action, region, policy, workers, entries, at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(month_code(month)).bind(rec.run).bind(&rec.action).bind(&rec.region).bind(&rec.policy)
+                .bind(rec.workers).bind(rec.entries).bind(rec.at_us)
+                .execute(p).await?;
+        });
+        Ok(SettleReport {
+            month,
+            region,
+            policy,
+            already_closed: false,
+            close: Some(rec),
+            workers: workers.len() as u64,
+            entries: written as u64,
+        })
+    }
+
+    /// The month's figures over all workers (`flexpension report month`): the ledger's
+    /// `MonthReport` of each worker range summed, with the trial balance of the stored postings.
+    pub async fn month_report(&self, month: YearMonth) -> Result<MonthReport> {
+        let mut r = MonthReport::default();
+        if let Some((lo, hi)) = self.journal_bounds().await? {
+            let mut start = lo;
+            while start <= hi {
+                let end = start.saturating_add(50_000 - 1).min(hi);
+                let part = self.read_workers(start, end).await?.month_report(month);
+                r.workers += part.workers;
+                r.income_fen += part.income_fen;
+                r.contribution_fen += part.contribution_fen;
+                r.subsidy_fen += part.subsidy_fen;
+                r.paid_fen += part.paid_fen;
+                r.arrears_fen += part.arrears_fen;
+                start = end.saturating_add(1);
+            }
+        }
+        r.trial_balance_fen = self.trial_balance().await?;
+        Ok(r)
+    }
+}

@@ -1,0 +1,257 @@
+//! The ledger on the store (issue 4): `flexpension_ledger`'s append-only journal persisted on
+//! both backends, and the operations that grow it — the month close, payments, year-end
+//! interest — each computed by the pure ledger on the affected workers' stored entries and
+//! written in the same transaction that read them.
+//!
+//! Serialising: every operation works on a range of workers inside one write transaction.
+//! SQLite has one writer (`BEGIN IMMEDIATE`), so a transaction's reads are current until it
+//! commits. PostgreSQL locks the workers' `ledger_workers` rows (`FOR UPDATE`, in id order)
+//! before reading their entries. Either way a payment and a close of one worker never work
+//! from the same snapshot, so no fen is lost or doubled.
+
+mod close;
+mod read;
+mod rows;
+
+pub use close::{MonthClose, SettleOptions, SettleReport};
+pub use read::{PlatformWorkerMonth, RegionMonthTotals, StatementMonth, WorkerStatement};
+
+use crate::backend::Backend;
+use crate::{Result, StoreError};
+use flexpension_ledger::{Entry, Ledger, LedgerError, Payer, Payment, Subject, WorkerId as LedgerWorker};
+use flexpension_rules::{Dec6, Fen, Params, YearMonth};
+use rows::{JoinRow, NewRow, SELECT_RANGE, entries_from, write_postgres, write_sqlite};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Workers per transaction of a month close or interest run.
+pub const CHUNK_WORKERS: usize = 10_000;
+
+/// A ledger refusal as a store error: input mistakes name their field; an id that exists with
+/// other content (a payment reference reused for another amount) is `Exists`.
+pub(crate) fn ledger_error(e: LedgerError) -> StoreError {
+    match e {
+        LedgerError::Input { field, reason, .. } => StoreError::Invalid { field, reason },
+        LedgerError::Conflict { id } => StoreError::Exists { what: "journal entry with other content", key: id.to_string() },
+        LedgerError::Param(p) => StoreError::invalid("month", p.to_string()),
+        LedgerError::Interest(p) => StoreError::invalid("year", p.to_string()),
+        LedgerError::BadYear { year } => StoreError::invalid("year", format!("{year} is out of range")),
+        other => StoreError::Corrupt(other.to_string()),
+    }
+}
+
+/// What a payment did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentReport {
+    pub worker: i64,
+    pub entry_id: String,
+    pub amount_fen: Fen,
+    /// The same payment (payer and reference) was already recorded: nothing was written.
+    pub duplicate: bool,
+    /// Months credited (paid in full) by this payment, oldest first.
+    pub credited_months: Vec<YearMonth>,
+    pub arrears_fen: Fen,
+    pub credit_fen: Fen,
+}
+
+/// What a year-end interest run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct InterestReport {
+    pub year: i32,
+    pub workers: u64,
+    pub interest_fen: Fen,
+}
+
+impl crate::Store {
+    /// Read the entries of workers `lo..=hi`, let `op` append to their ledger, and store exactly
+    /// what it appended — all in one write transaction holding those workers (see the module
+    /// docs). `lock` lists workers that may have no row yet (PostgreSQL makes their lock rows).
+    /// Returns `op`'s result and the number of entries written.
+    pub(crate) async fn with_workers<R>(
+        &self,
+        lo: i64,
+        hi: i64,
+        lock: &[i64],
+        op: impl FnOnce(&mut Ledger) -> std::result::Result<R, StoreError>,
+    ) -> Result<(R, usize)> {
+        match &self.inner.backend {
+            Backend::Sqlite(p) => {
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let rows: Vec<JoinRow> = sqlx::query_as(SELECT_RANGE).bind(lo).bind(hi).fetch_all(&mut *tx).await?;
+                let (r, new) = apply(rows, op)?;
+                write_sqlite(&mut tx, &new.rows()).await?;
+                tx.commit().await?;
+                Ok((r, new.len()))
+            }
+            Backend::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                if !lock.is_empty() {
+                    sqlx::query("INSERT INTO ledger_workers (worker_id) SELECT * FROM UNNEST($1::bigint[]) ON CONFLICT DO NOTHING")
+                        .bind(lock)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("SELECT worker_id FROM ledger_workers WHERE worker_id BETWEEN $1 AND $2 ORDER BY worker_id FOR UPDATE")
+                    .bind(lo)
+                    .bind(hi)
+                    .execute(&mut *tx)
+                    .await?;
+                let rows: Vec<JoinRow> = sqlx::query_as(SELECT_RANGE).bind(lo).bind(hi).fetch_all(&mut *tx).await?;
+                let (r, new) = apply(rows, op)?;
+                write_postgres(&mut tx, &new.rows()).await?;
+                tx.commit().await?;
+                Ok((r, new.len()))
+            }
+        }
+    }
+
+    /// Entries of workers `lo..=hi` (no lock: for reports and statements).
+    pub(crate) async fn read_workers(&self, lo: i64, hi: i64) -> Result<Ledger> {
+        let rows: Vec<JoinRow> = crate::backend::with_pool!(&self.inner.backend, p => {
+            sqlx::query_as(SELECT_RANGE).bind(lo).bind(hi).fetch_all(p).await?
+        });
+        Ledger::from_entries(entries_from(rows)?).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// The smallest and largest worker id with journal entries.
+    pub(crate) async fn journal_bounds(&self) -> Result<Option<(i64, i64)>> {
+        let b: (Option<i64>, Option<i64>) = crate::backend::with_pool!(&self.inner.backend, p => {
+            sqlx::query_as("SELECT MIN(worker_id), MAX(worker_id) FROM journal_entries").fetch_one(p).await?
+        });
+        Ok(b.0.zip(b.1))
+    }
+
+    /// Record money received for a worker and credit the months it pays in full, oldest first.
+    /// Idempotent on (worker, payer, reference): a retry finds the entry and writes nothing;
+    /// the same reference with another amount is refused (`Exists`).
+    pub async fn pay(&self, p: &Payment) -> Result<PaymentReport> {
+        if self.worker(crate::WorkerId(p.worker.0)).await?.is_none() {
+            return Err(StoreError::NotFound { what: "worker", key: p.worker.0.to_string() });
+        }
+        let w = p.worker;
+        let id = flexpension_ledger::EntryId::new(w, Subject::Payment { payer: p.payer, reference: p.reference });
+        let ((duplicate, credited, arrears), _) = self
+            .with_workers(w.0, w.0, &[w.0], |l| {
+                let duplicate = l.entry(&id).is_some();
+                let new = l.pay(p).map_err(ledger_error)?;
+                let credited: Vec<YearMonth> = new
+                    .iter()
+                    .filter_map(|e| match e.id().subject {
+                        Subject::MonthPaid { month, .. } if !e.id().reversal => Some(month),
+                        _ => None,
+                    })
+                    .collect();
+                Ok((duplicate, credited, l.arrears(w)))
+            })
+            .await?;
+        Ok(PaymentReport {
+            worker: w.0,
+            entry_id: id.to_string(),
+            amount_fen: p.amount_fen,
+            duplicate,
+            credited_months: credited,
+            arrears_fen: arrears.arrears_fen,
+            credit_fen: arrears.credit_fen,
+        })
+    }
+
+    /// Year end: credit `year`'s interest (the official credited rate, or `assumed_rate` where
+    /// none is published) to every personal account, a chunk of workers per transaction. Workers
+    /// already credited for the year are skipped, so running it again is a no-op.
+    pub async fn credit_interest(&self, year: i32, params: &Params, assumed_rate: Option<Dec6>) -> Result<InterestReport> {
+        let mut out = InterestReport { year, workers: 0, interest_fen: 0 };
+        let Some((lo, hi)) = self.journal_bounds().await? else { return Ok(out) };
+        let mut start = lo;
+        while start <= hi {
+            let end = start.saturating_add(CHUNK_WORKERS as i64 - 1).min(hi);
+            let ((n, fen), _) = self
+                .with_workers(start, end, &[], |l| {
+                    let new = l.credit_interest(year, params, assumed_rate).map_err(ledger_error)?;
+                    Ok((new.len() as u64, new.iter().map(interest_of).sum::<Fen>()))
+                })
+                .await?;
+            out.workers += n;
+            out.interest_fen += fen;
+            start = end.saturating_add(1);
+        }
+        Ok(out)
+    }
+
+    /// The sum of every stored posting: 0 unless the journal is broken.
+    pub async fn trial_balance(&self) -> Result<Fen> {
+        Ok(crate::backend::with_pool!(&self.inner.backend, p => {
+            sqlx::query_scalar::<_, i64>("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM journal_postings").fetch_one(p).await?
+        }))
+    }
+
+    /// Every account's balance as the sum of its stored postings (debit positive), non-zero
+    /// ones only, by account key: the derived balances, for checks against the ledger.
+    pub async fn account_balances(&self) -> Result<Vec<(String, Fen)>> {
+        const SQL: &str = "SELECT account, CAST(SUM(amount_fen) AS BIGINT) FROM journal_postings GROUP BY account \
+            HAVING SUM(amount_fen) <> 0 ORDER BY account";
+        let mut v: Vec<(String, Fen)> = crate::backend::with_pool!(&self.inner.backend, p => {
+            sqlx::query_as(SQL).fetch_all(p).await?
+        });
+        // Byte order on both backends, whatever the database's collation.
+        v.sort();
+        Ok(v)
+    }
+
+    /// Every stored entry of one worker, in append order (audits, tests).
+    pub async fn worker_entries(&self, worker: crate::WorkerId) -> Result<Vec<Entry>> {
+        Ok(self.read_workers(worker.0, worker.0).await?.entries().to_vec())
+    }
+}
+
+fn interest_of(e: &Entry) -> Fen {
+    e.postings().iter().filter(|p| matches!(p.account, flexpension_ledger::Account::InterestExpense)).map(|p| p.amount_fen).sum()
+}
+
+/// Entries an operation appended, with their place in each worker's order.
+struct Appended {
+    entries: Vec<Entry>,
+    seqs: Vec<i32>,
+}
+
+impl Appended {
+    fn rows(&self) -> Vec<NewRow<'_>> {
+        self.entries.iter().zip(&self.seqs).map(|(entry, &seq)| NewRow { seq, entry }).collect()
+    }
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+fn apply<R>(rows: Vec<JoinRow>, op: impl FnOnce(&mut Ledger) -> std::result::Result<R, StoreError>) -> Result<(R, Appended)> {
+    let stored = entries_from(rows)?;
+    let before = stored.len();
+    let mut next: HashMap<LedgerWorker, i32> = HashMap::new();
+    for e in &stored {
+        *next.entry(e.id().worker).or_default() += 1;
+    }
+    let mut l = Ledger::from_entries(stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let r = op(&mut l)?;
+    let entries = l.entries()[before..].to_vec();
+    let seqs = entries
+        .iter()
+        .map(|e| {
+            let n = next.entry(e.id().worker).or_default();
+            *n += 1;
+            *n - 1
+        })
+        .collect();
+    Ok((r, Appended { entries, seqs }))
+}
+
+/// A payer from its CLI form: `self` or `platform:ID`.
+pub fn parse_payer(s: &str) -> std::result::Result<Payer, String> {
+    match s.trim() {
+        "self" => Ok(Payer::SelfPaid),
+        t => t
+            .strip_prefix("platform:")
+            .and_then(|id| id.parse::<i64>().ok())
+            .filter(|id| *id > 0)
+            .map(|id| Payer::Platform(flexpension_ledger::PlatformId(id)))
+            .ok_or_else(|| format!("'{t}' is not a payer: use self or platform:ID")),
+    }
+}

@@ -1,0 +1,249 @@
+//! The ledger on the store (issue 4), on both backends: month close, payments, reopen, interest,
+//! reports; balances equal the stored postings; closes and payments racing on the same workers
+//! end where the serial order ends; SQLite and PostgreSQL give identical reports.
+
+mod common;
+
+use common::*;
+use flexpension_ledger::{Payer, Payment, WorkerId as LW};
+use flexpension_rules::YearMonth;
+use flexpension_store::*;
+
+fn ym(s: &str) -> YearMonth {
+    s.parse().expect("month")
+}
+
+const MONTHS: [&str; 3] = ["2025-09", "2025-10", "2025-11"];
+
+/// `n` workers enrolled from September, with income in each month from two platforms.
+async fn setup(ctx: &Ctx, n: u32) -> Fixture {
+    let f = fixture(&ctx.store, n).await;
+    for (_, w) in &f.workers {
+        let e = NewEnrolment { worker: w.id, scheme: Scheme::EmployeePension, from: ym("2025-09"), to: None, basis: Basis::PlatformIncome };
+        ctx.store.enrol(&e).await.expect("enrol");
+    }
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    for (i, (idn, _)) in f.workers.iter().enumerate() {
+        for (k, m) in MONTHS.iter().enumerate() {
+            // Incomes across the brackets: some workers earn nothing in a month.
+            let yuan = (i * 1700 + k * 2300) % 9000;
+            if yuan > 0 {
+                rows.push([
+                    format!("o{i}-{k}"),
+                    idn.clone(),
+                    format!("{yuan}"),
+                    format!("{m}-10T10:00:00+08:00"),
+                    "ride_hailing".into(),
+                    "g1".into(),
+                ]);
+            }
+        }
+    }
+    let refs: Vec<[&str; 6]> = rows.iter().map(|r| [&*r[0], &*r[1], &*r[2], &*r[3], &*r[4], &*r[5]]).collect();
+    for (i, chunk) in refs.chunks(50).enumerate() {
+        let p = if i % 2 == 0 { f.a.id } else { f.b.id };
+        let r = ctx
+            .store
+            .ingest_earnings(p, &zj(), std::io::Cursor::new(csv(chunk)), Format::Csv, &IngestOptions::request(now(), None))
+            .await
+            .expect("ingest");
+        assert_eq!(r.rejected, 0, "{r:#?}");
+    }
+    f
+}
+
+fn pay(w: &Worker, reference: i64, amount_fen: i64) -> Payment {
+    Payment { worker: LW(w.id.0), payer: Payer::SelfPaid, reference, amount_fen, period: ym("2025-12") }
+}
+
+/// Balances from the stored postings equal the ledger rebuilt from the stored entries, and
+/// everything sums to zero.
+async fn assert_balanced(ctx: &Ctx, f: &Fixture) {
+    let mut entries = Vec::new();
+    for (_, w) in &f.workers {
+        entries.extend(ctx.store.worker_entries(w.id).await.expect("entries"));
+    }
+    let l = flexpension_ledger::Ledger::from_entries(entries).expect("replay");
+    let from_ledger: Vec<(String, i64)> = l.balances().into_iter().map(|(a, v)| (a.to_string(), v)).collect();
+    let mut from_ledger = from_ledger;
+    from_ledger.sort();
+    assert_eq!(ctx.store.account_balances().await.expect("balances"), from_ledger);
+    assert_eq!(ctx.store.trial_balance().await.expect("trial"), 0);
+}
+
+pub mod cases {
+    use super::*;
+
+    pub async fn close_pay_report(ctx: Ctx) {
+        let f = setup(&ctx, 6).await;
+        let s = &ctx.store;
+        let opts = SettleOptions::new(ym("2025-12"));
+        let r = s.settle_month(&zj(), ym("2025-09"), &opts).await.expect("settle");
+        assert!(!r.already_closed);
+        assert_eq!((r.workers, r.entries), (6, 6));
+        assert_eq!(r.close.as_ref().map(|c| c.policy.as_str()), Some(zj().policy.name.as_str()));
+        // Closing again is a no-op.
+        let again = s.settle_month(&zj(), ym("2025-09"), &opts).await.expect("settle again");
+        assert!(again.already_closed);
+        assert_eq!(again.entries, 0);
+
+        // The report's contribution equals the rules engine's per-worker results summed.
+        let (rules, _) = zj().month_rules(ym("2025-09")).expect("rules");
+        let incomes = s.enrolled_incomes(ym("2025-09")).await.expect("incomes");
+        let want: i64 = incomes.iter().map(|(_, i)| flexpension_rules::contribution::compute(&rules, *i, None).contribution_fen).sum();
+        let rep = s.month_report(ym("2025-09")).await.expect("report");
+        assert_eq!(rep.workers, 6);
+        assert_eq!(rep.contribution_fen, want);
+        assert_eq!(rep.contribution_fen, rep.subsidy_fen + rep.paid_fen + rep.arrears_fen);
+        assert_eq!(rep.paid_fen, 0);
+        assert_eq!(rep.trial_balance_fen, 0);
+
+        // A payment credits the month; a retry with the same reference changes nothing.
+        let w0 = &f.workers[0].1;
+        let st = s.worker_statement(w0.id, 3).await.expect("statement");
+        let due = st.months[0].due_fen;
+        let p = s.pay(&pay(w0, 1, due)).await.expect("pay");
+        assert_eq!((p.duplicate, p.credited_months.clone(), p.arrears_fen), (false, vec![ym("2025-09")], 0));
+        let retry = s.pay(&pay(w0, 1, due)).await.expect("retry");
+        assert!(retry.duplicate);
+        assert!(matches!(s.pay(&pay(w0, 1, due + 1)).await, Err(StoreError::Exists { .. })));
+        let st = s.worker_statement(w0.id, 3).await.expect("statement");
+        assert_eq!((st.months_paid, st.months[0].paid_fen, st.months[0].due_fen), (1, due, 0));
+        assert!(st.personal_account_fen > 0);
+        assert_eq!(st.status, flexpension_ledger::Status::Current);
+        let rep = s.month_report(ym("2025-09")).await.expect("report");
+        assert_eq!(rep.paid_fen, due);
+
+        // Two more months: a worker who never pays is in arrears, then lapses at 3.
+        for m in ["2025-10", "2025-11"] {
+            s.settle_month(&zj(), ym(m), &opts).await.expect("settle");
+        }
+        let w1 = &f.workers[1].1;
+        let st = s.worker_statement(w1.id, 3).await.expect("statement");
+        assert!(matches!(st.status, flexpension_ledger::Status::Lapsed { months: 3, .. }), "{st:?}");
+
+        // Reopen under the paper's policy: figures corrected by reversal and a new entry.
+        let paper = PARAMS.scenario("zj", Some("paper"), None).expect("paper");
+        let before = s.month_report(ym("2025-10")).await.expect("report");
+        let re = s.settle_month(&paper, ym("2025-10"), &SettleOptions { reopen: true, ..opts }).await.expect("reclose");
+        assert_eq!(re.close.as_ref().map(|c| (c.action.as_str(), c.run)), Some(("reclose", 2)));
+        let after = s.month_report(ym("2025-10")).await.expect("report");
+        assert_eq!(after.workers, before.workers);
+        assert_eq!(after.trial_balance_fen, 0);
+
+        // Interest at year end; twice is once.
+        let i1 = s.credit_interest(2025, &PARAMS, None).await.expect("interest");
+        let i2 = s.credit_interest(2025, &PARAMS, None).await.expect("interest again");
+        assert_eq!(i2.workers, 0);
+        assert!(i1.workers <= 1);
+        assert_balanced(&ctx, &f).await;
+
+        // The journal is append-only.
+        let c = ctx.clone();
+        let caught = tokio::spawn(async move { c.sql("UPDATE journal_postings SET amount_fen = 0").await }).await;
+        assert!(caught.is_err(), "an UPDATE of the journal must fail");
+
+        let pw = s.platform_workers(f.a.id, ym("2025-09"), 3).await.expect("platform workers");
+        assert!(!pw.is_empty());
+        let t = s.region_month_totals(ym("2025-09")).await.expect("totals");
+        assert_eq!(t.report, s.month_report(ym("2025-09")).await.expect("report"));
+    }
+
+    /// Closes and payments racing on the same workers end in the serial result.
+    pub async fn races_end_in_serial_result(ctx: Ctx) {
+        let f = setup(&ctx, 8).await;
+        let s = ctx.store.clone();
+        let opts = SettleOptions { chunk_workers: 3, ..SettleOptions::new(ym("2025-12")) };
+        let mut tasks = Vec::new();
+        for m in MONTHS {
+            for _ in 0..2 {
+                let s = s.clone();
+                tasks.push(tokio::spawn(async move {
+                    // Two closes of one month may race on the run number of the record; the
+                    // journal itself is what must be right.
+                    let _ = s.settle_month(&zj(), ym(m), &opts).await;
+                }));
+            }
+        }
+        for (i, (_, w)) in f.workers.iter().enumerate() {
+            for k in 0..4 {
+                let s = s.clone();
+                let p = pay(w, k, 5_000 + 1_000 * i as i64);
+                tasks.push(tokio::spawn(async move {
+                    s.pay(&p).await.expect("pay");
+                    // A retry racing with everything else.
+                    s.pay(&p).await.expect("pay retry");
+                }));
+            }
+        }
+        for t in tasks {
+            t.await.expect("task");
+        }
+        // Closes of months missed by a racing record are completed now (no-op if all closed).
+        for m in MONTHS {
+            s.settle_month(&zj(), ym(m), &SettleOptions { reopen: true, ..opts }).await.expect("settle");
+        }
+        // The serial result: the same closes and payments in one order on a pure ledger.
+        let (mut l, mut serial_received) = (flexpension_ledger::Ledger::new(), 0i64);
+        for m in MONTHS {
+            let (rules, _) = zj().month_rules(ym(m)).expect("rules");
+            let wms: Vec<flexpension_ledger::WorkerMonth> = s
+                .enrolled_incomes(ym(m))
+                .await
+                .expect("incomes")
+                .into_iter()
+                .map(|(w, income_fen)| flexpension_ledger::WorkerMonth {
+                    worker: LW(w),
+                    income_fen,
+                    declared_base_fen: None,
+                    enrolled: true,
+                })
+                .collect();
+            l.close_month(ym(m), &wms, &rules).expect("close");
+        }
+        for (i, (_, w)) in f.workers.iter().enumerate() {
+            for k in 0..4 {
+                l.pay(&pay(w, k, 5_000 + 1_000 * i as i64)).expect("pay");
+                serial_received += 5_000 + 1_000 * i as i64;
+            }
+        }
+        for (_, w) in &f.workers {
+            let st = s.worker_statement(w.id, 3).await.expect("statement");
+            assert_eq!(st.personal_account_fen, l.personal_account_fen(LW(w.id.0)), "worker {}", w.id);
+            assert_eq!(st.arrears_fen, l.arrears(LW(w.id.0)).arrears_fen);
+            assert_eq!(st.credit_fen, l.arrears(LW(w.id.0)).credit_fen);
+        }
+        let stored: i64 =
+            ctx.store.account_balances().await.expect("balances").iter().filter(|(a, _)| a == "clearing/self").map(|(_, v)| *v).sum();
+        assert_eq!(stored, serial_received);
+        assert_balanced(&ctx, &f).await;
+    }
+}
+
+conformance!(close_pay_report, races_end_in_serial_result);
+
+/// The same closes and payments on SQLite and PostgreSQL give identical reports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backends_agree() {
+    let mut reports = Vec::new();
+    for kind in [Kind::Sqlite, Kind::Postgres] {
+        let Some(ctx) = Ctx::new(kind).await else { return };
+        let f = setup(&ctx, 5).await;
+        let opts = SettleOptions::new(ym("2025-12"));
+        let mut got = Vec::new();
+        for m in MONTHS {
+            ctx.store.settle_month(&zj(), ym(m), &opts).await.expect("settle");
+        }
+        ctx.store.pay(&pay(&f.workers[2].1, 7, 150_000)).await.expect("pay");
+        for m in MONTHS {
+            got.push(ctx.store.month_report(ym(m)).await.expect("report"));
+        }
+        got.push(flexpension_ledger::MonthReport {
+            trial_balance_fen: ctx.store.account_balances().await.expect("b").len() as i64,
+            ..Default::default()
+        });
+        reports.push(got);
+        ctx.cleanup().await;
+    }
+    assert_eq!(reports[0], reports[1]);
+}
