@@ -4,12 +4,12 @@
 use crate::backend::{BatchCounts, BatchRow, BatchTx, Stored};
 use crate::earnings::{IngestOptions, IngestReport, check_nonce, order_type_code};
 use crate::error::{RowError, RowErrorCode as Code};
-use crate::ids::{BatchId, PlatformId, month_from_code};
+use crate::ids::{BatchId, PlatformId, month_code, month_from_code};
 use crate::parse::{Chunk, Format, Parser};
 use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
 use flexpension_rules::injury::OrderType;
-use flexpension_rules::{Fen, Scenario};
+use flexpension_rules::{Fen, Scenario, YearMonth};
 use std::collections::HashMap;
 use std::io::Read;
 
@@ -89,6 +89,8 @@ impl Store {
         let per_batch = opts.rows_per_batch.unwrap_or(usize::MAX).max(1);
         let chunk_rows = per_batch.min(opts.chunk_rows.max(1));
         let now_us = opts.now.timestamp_micros();
+        let this_month = month_code(YearMonth::of_date((opts.now + chrono::Duration::hours(8)).date_naive()));
+        self.inner.backend.prepare_partitions(&self.inner.partitions, this_month).await?;
 
         // Parse a chunk ahead on a blocking thread; the channel bound keeps memory bounded.
         let (send, mut recv) = tokio::sync::mpsc::channel::<Result<Chunk>>(1);

@@ -110,6 +110,14 @@ pub(crate) enum BatchTx {
 }
 
 impl Backend {
+    /// PostgreSQL: make the earnings partitions of `month` (YYYYMM) and the next ahead of time.
+    pub(crate) async fn prepare_partitions(&self, known: &Mutex<HashSet<i32>>, month: i32) -> Result<()> {
+        match self {
+            Backend::Sqlite(_) => Ok(()),
+            Backend::Postgres(p) => postgres::prepare_partitions(p, known, month).await,
+        }
+    }
+
     /// Open a batch: its row, and the request nonce if one is given (refused when reused).
     pub(crate) async fn begin_batch(&self, platform: PlatformId, at_us: i64, nonce: Option<&str>) -> Result<(BatchTx, BatchId)> {
         macro_rules! body {

@@ -32,29 +32,53 @@ fn next_month(m: i32) -> i32 {
     if m % 100 == 12 { (m / 100 + 1) * 100 + 1 } else { m + 1 }
 }
 
-/// Make the earnings partitions a batch needs. Inside the batch's transaction, so a rolled-back
-/// batch leaves nothing behind; an advisory lock keeps two batches from racing on one.
+/// Make the partitions of `months` that `known` does not list, on `conn` (inside a
+/// transaction): an advisory lock keeps two sessions from racing on one. Returns those made.
+async fn create_partitions(
+    conn: &mut PgConnection,
+    known: &Mutex<HashSet<i32>>,
+    months: impl IntoIterator<Item = i32>,
+) -> Result<Vec<i32>> {
+    let missing: Vec<i32> = {
+        let known = known.lock().unwrap_or_else(|e| e.into_inner());
+        months.into_iter().filter(|m| !known.contains(m)).collect()
+    };
+    if missing.is_empty() {
+        return Ok(missing);
+    }
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.earnings partitions'))").execute(&mut *conn).await?;
+    for &m in &missing {
+        // m is an integer we made (YYYYMM), never text from input.
+        let sql = format!("CREATE TABLE IF NOT EXISTS earnings_{m} PARTITION OF earnings FOR VALUES FROM ({m}) TO ({})", next_month(m));
+        conn.execute(AssertSqlSafe(sql)).await?;
+    }
+    Ok(missing)
+}
+
+/// Make the partitions of the current and the next month ahead, in a short transaction of their
+/// own: making one inside a batch locks the whole earnings table until that batch commits.
+pub(crate) async fn prepare_partitions(pool: &PgPool, known: &Mutex<HashSet<i32>>, month: i32) -> Result<()> {
+    let months = [month, next_month(month)];
+    if months.iter().all(|m| known.lock().unwrap_or_else(|e| e.into_inner()).contains(m)) {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    let made = create_partitions(&mut tx, known, months).await?;
+    tx.commit().await?;
+    known.lock().unwrap_or_else(|e| e.into_inner()).extend(made);
+    Ok(())
+}
+
+/// Make the partitions a batch needs that are still missing (orders of past months). Inside the
+/// batch's transaction, so a rolled-back batch leaves nothing behind.
 async fn ensure_partitions(
     tx: &mut Transaction<'static, Postgres>,
     known: &Mutex<HashSet<i32>>,
     made: &mut Vec<i32>,
     rows: &[BatchRow],
 ) -> Result<()> {
-    let months: BTreeSet<i32> = rows.iter().map(|r| r.month).collect();
-    let missing: Vec<i32> = {
-        let known = known.lock().unwrap_or_else(|e| e.into_inner());
-        months.into_iter().filter(|m| !known.contains(m) && !made.contains(m)).collect()
-    };
-    if missing.is_empty() {
-        return Ok(());
-    }
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.earnings partitions'))").execute(&mut **tx).await?;
-    for m in missing {
-        // m is an integer we made (YYYYMM), never text from input.
-        let sql = format!("CREATE TABLE IF NOT EXISTS earnings_{m} PARTITION OF earnings FOR VALUES FROM ({m}) TO ({})", next_month(m));
-        tx.execute(AssertSqlSafe(sql)).await?;
-        made.push(m);
-    }
+    let months: BTreeSet<i32> = rows.iter().map(|r| r.month).filter(|m| !made.contains(m)).collect();
+    made.extend(create_partitions(tx, known, months).await?);
     Ok(())
 }
 

@@ -11,6 +11,10 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Page cache per connection, MiB: memory stays below this times the pool size. Rows are written
+/// in key order within a month, so the working set of a bulk write is small.
+const CACHE_MIB: u32 = 32;
+
 pub(crate) async fn open(url: &str, opts: &OpenOptions) -> Result<SqlitePool> {
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let connect = SqliteConnectOptions::from_str(url)
@@ -22,7 +26,7 @@ pub(crate) async fn open(url: &str, opts: &OpenOptions) -> Result<SqlitePool> {
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(30))
-        .pragma("cache_size", "-65536")
+        .pragma("cache_size", format!("-{}", CACHE_MIB * 1024))
         .pragma("temp_store", "memory")
         // Checkpoint every ~40 MB of WAL rather than 4 MB: a page written by many batches is
         // copied into the database once per checkpoint, and bulk ingest ran 1.5x faster.
