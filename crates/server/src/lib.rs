@@ -4,10 +4,17 @@
 //! `/api/v1/platform/earnings` (POST, signed) and `/api/v1/platform/premiums` (GET) for
 //! platforms when the server has a store, `/api/v1/openapi.json`, `/api/docs/` (browsable API),
 //! `/healthz`, `/static/*`.
+//!
+//! People who log in (see `docs/PEOPLE.md`): `/login`, `/logout`, `/me` (a worker), `/platform`
+//! (a platform's staff), `/officer` (an agency officer); their JSON under `/api/v1/me/*`,
+//! `/api/v1/officer/*` (session cookie) and `/api/v1/platform/workers` (API key). Access is
+//! decided in one place, [`guard`].
 
 mod api;
 mod assets;
 pub mod calc;
+pub mod guard;
+pub mod people;
 pub mod privacy;
 pub mod signature;
 mod state;
@@ -21,7 +28,7 @@ pub use web::i18n;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -30,6 +37,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(web::page))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/login", get(web::login::page).post(web::login::submit))
+        .route("/logout", post(web::login::logout))
+        .route("/me", get(web::people::me))
+        .route("/platform", get(web::people::platform))
+        .route("/officer", get(web::people::officer))
         .route("/static/{name}", get(assets::serve))
         .nest("/api/v1", api::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi::doc()))
@@ -46,7 +58,14 @@ pub fn router(state: AppState) -> Router {
 
 /// Serve until the listener fails or the process is asked to stop (Ctrl-C, SIGTERM); requests
 /// in flight are finished first.
+///
+/// With a store, accounts listed in the environment variable [`people::BOOTSTRAP_ENV`] are made
+/// first (the first officer of a deployment; tests).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    if let (Some(store), Ok(text)) = (state.store(), std::env::var(people::BOOTSTRAP_ENV)) {
+        let made = people::bootstrap(store, &text).await.map_err(|e| std::io::Error::other(format!("{}: {e}", people::BOOTSTRAP_ENV)))?;
+        tracing::info!(made, "bootstrap accounts");
+    }
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
 }
 

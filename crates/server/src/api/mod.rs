@@ -5,6 +5,7 @@
 mod error;
 mod input;
 pub mod openapi;
+pub(crate) mod people;
 mod platform;
 mod schemas;
 
@@ -34,6 +35,9 @@ pub fn routes() -> Router<AppState> {
         .route("/calc/estimate", endpoint(|s, r| calc::estimate(s.params(), &r)))
         .route("/calc/residents", endpoint(|s, r| calc::residents(s.params(), &r)))
         .merge(platform::routes())
+        .route("/me/months", private(get(people::me_months).fallback(method_not_allowed)))
+        .route("/me/enrolments", private(get(people::me_enrolments).fallback(method_not_allowed)))
+        .route("/officer/workers", private(get(people::officer_workers).fallback(method_not_allowed)))
 }
 
 /// GET and POST of one calculator; other methods get a JSON 405.

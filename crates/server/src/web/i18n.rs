@@ -87,6 +87,13 @@ mod tests {
             include_str!("../../templates/results.html"),
             include_str!("../../templates/switch.html"),
             include_str!("../../templates/not_found.html"),
+            include_str!("people.rs"),
+            include_str!("login.rs"),
+            include_str!("../../templates/people/base.html"),
+            include_str!("../../templates/people/login.html"),
+            include_str!("../../templates/people/denied.html"),
+            include_str!("../../templates/people/me.html"),
+            include_str!("../../templates/people/listing.html"),
         ];
         let mut keys = Vec::new();
         for s in sources {
@@ -99,13 +106,15 @@ mod tests {
             }
             // Keys passed around as values: ("current", "col_current"), "err_income", ...
             for part in s.split('"').skip(1).step_by(2) {
-                if ["col_", "err_"].iter().any(|p| part.starts_with(p)) && !part.ends_with('_') {
+                if (["col_", "err_", "ledger_"].iter().any(|p| part.starts_with(p)) || part.ends_with("_title")) && !part.ends_with('_') {
                     keys.push(part.to_string());
                 }
             }
         }
         // Built at run time from the confidence codes of the rules core.
         keys.extend(["P", "S", "W", "M", "C", "PROPOSAL"].iter().map(|c| format!("conf_{c}")));
+        // Built at run time from the store's scheme names (the worker's page).
+        keys.extend(flexpension_store::Scheme::ALL.iter().map(|s| format!("scheme_{}", s.as_str())));
         keys.sort();
         keys.dedup();
         keys

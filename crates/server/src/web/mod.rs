@@ -4,6 +4,8 @@
 mod charts;
 mod form;
 pub mod i18n;
+pub(crate) mod login;
+pub(crate) mod people;
 mod results;
 
 use crate::{AppState, assets};
@@ -14,6 +16,8 @@ use axum::response::{Html, IntoResponse, Response};
 use form::Form;
 use i18n::Ui;
 use results::{Problem, Results};
+
+pub(crate) use people::denied_page;
 
 #[derive(Template)]
 #[template(path = "page.html")]

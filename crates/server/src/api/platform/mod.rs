@@ -6,6 +6,7 @@ mod auth;
 pub mod doc;
 mod earnings;
 mod premiums;
+mod workers;
 
 use super::error::ApiError;
 use crate::AppState;
@@ -22,6 +23,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/platform/earnings", super::private(post(earnings::post).fallback(method_not_allowed)))
         .route("/platform/premiums", super::private(get(premiums::get).fallback(method_not_allowed)))
+        .route("/platform/workers", super::private(get(workers::get).fallback(method_not_allowed)))
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {

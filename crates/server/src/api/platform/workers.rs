@@ -1,0 +1,43 @@
+//! `GET /api/v1/platform/workers?month=YYYY-MM[&grid=CODE]`: the calling platform's workers with
+//! their month income and order counts from this platform only, month totals, and the injury
+//! premiums the platform accrued that month. API key only; resident IDs masked.
+
+use super::ApiError;
+use super::auth::authenticate;
+use crate::AppState;
+use crate::api::input::from_form;
+use crate::api::people::{Listing, listing, month_of};
+use axum::extract::{Request, State};
+use axum::response::Response;
+use flexpension_store::people::IncomeFilter;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Query {
+    month: String,
+    grid: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlatformListing {
+    pub platform_id: i64,
+    #[serde(flatten)]
+    pub listing: Listing,
+    /// Injury premiums accrued this month, fen (all grids).
+    pub premium_fen: i64,
+}
+
+pub async fn get(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    let store = super::store(&s)?;
+    let caller = authenticate(store, req.headers()).await?;
+    let q: Query = from_form(req.uri().query().unwrap_or("").as_bytes())?;
+    let month = month_of(&q.month)?;
+    let grid = q.grid.as_deref().map(str::trim).filter(|g| !g.is_empty()).map(str::to_string);
+    // The scope is the key's platform: no platform id is read from the request.
+    let f = IncomeFilter { month, platform: Some(caller.platform.id), region: None, grid };
+    let listing = listing(store, &f).await?;
+    let premiums = store.injury_premiums(caller.platform.id, month).await.map_err(|e| super::unavailable("reading premiums", &e))?;
+    let answer = PlatformListing { platform_id: caller.platform.id.0, listing, premium_fen: premiums.iter().map(|p| p.premium_fen).sum() };
+    Ok(crate::api::json(&answer))
+}

@@ -1,0 +1,270 @@
+//! People and views: logging in (argon2id, sessions, CSRF, throttling) and who sees what, as a
+//! table of caller × endpoint on both backends. Allowed answers carry only the caller's own
+//! data; resident IDs never appear in clear, in any answer or log line.
+
+#[path = "platform/harness.rs"]
+mod harness;
+
+use flexpension_server::people::add_person;
+use flexpension_store::people::Scope;
+use flexpension_store::{NewGrid, NewWorker, WorkerId};
+use harness::{Server, csv, resident_id};
+
+const T: &str = "2025-09-01T12:00:00+08:00";
+const PASSWORD: &str = "correct horse 42";
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+fn send(s: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
+    let mut req = ureq::http::Request::builder().method(method).uri(format!("{}{path}", s.base));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut r = agent.run(req.body(body.to_string()).expect("request")).expect("HTTP request");
+    let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
+    let status = r.status().as_u16();
+    let body = r.body_mut().read_to_string().expect("body");
+    Reply { status, headers, body }
+}
+
+/// The value a Set-Cookie of the reply gives `name`.
+fn set_cookie(r: &Reply, name: &str) -> Option<String> {
+    r.headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    body.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Log in through the form; returns the reply of the POST.
+fn try_login(s: &Server, login: &str, password: &str) -> Reply {
+    let form = send(s, "GET", "/login", &[], "");
+    assert_eq!(form.status, 200);
+    let pre = set_cookie(&form, "fp_login").expect("login cookie");
+    let csrf = hidden(&form.body, "csrf");
+    assert_eq!(pre, csrf);
+    let body = format!("csrf={csrf}&lang=zh&login={}&password={}", enc(login), enc(password));
+    send(s, "POST", "/login", &[("cookie", &format!("fp_login={pre}")), ("content-type", "application/x-www-form-urlencoded")], &body)
+}
+
+/// The session cookie header of a logged-in person.
+fn login(s: &Server, login: &str) -> String {
+    let r = try_login(s, login, PASSWORD);
+    assert_eq!(r.status, 303, "{login}: {}", r.body);
+    let sc = r.headers.iter().find(|(k, v)| k == "set-cookie" && v.starts_with("fp_session=")).map(|(_, v)| v.clone()).expect("cookie");
+    assert!(sc.contains("HttpOnly") && sc.contains("SameSite=Lax"), "{sc}");
+    format!("fp_session={}", set_cookie(&r, "fp_session").expect("session"))
+}
+
+/// The world of the table: workers 0 and 2 earn on P, workers 0 and 1 on Q; worker 4 lives in
+/// another region (sh) and earns on P. Accounts: worker A (0), worker B (1), staff of P and of
+/// Q, an officer of zj.
+fn seed(s: &Server) -> Vec<String> {
+    let mut ids = s.ids.clone();
+    s.block_on(async {
+        s.store.add_region("sh", "上海市").await.expect("region");
+        s.store.add_grid(&NewGrid { code: "s1".into(), name: "网格s1".into(), region: "sh".into() }).await.expect("grid");
+        let id = resident_id("310101", "19880202", 7);
+        let w = NewWorker {
+            id_number: id.clone(),
+            name: "外地工人".into(),
+            phone: "13900000000".into(),
+            hukou_region: "sh".into(),
+            home_grid: "s1".into(),
+        };
+        s.store.add_worker(&w).await.expect("worker");
+        ids.push(id);
+    });
+    let p = csv(&[
+        ["p1", &ids[0], "100.00", T, "instant_delivery", "g1"],
+        ["p2", &ids[0], "50.00", T, "instant_delivery", "g1"],
+        ["p3", &ids[2], "30.00", T, "instant_delivery", "g1"],
+        ["p4", &ids[4], "40.00", T, "instant_delivery", "s1"],
+    ]);
+    assert_eq!(s.csv(&s.key_a, &p).status, 200);
+    let q = csv(&[["q1", &ids[1], "80.00", T, "ride_hailing", "g1"], ["q2", &ids[0], "20.00", T, "ride_hailing", "g1"]]);
+    assert_eq!(s.csv(&s.key_b, &q).status, 200);
+    s.block_on(async {
+        for (login, scope) in [
+            ("13800000000", Scope::Worker(WorkerId(1))),
+            ("worker.b", Scope::Worker(WorkerId(2))),
+            ("staff.p", Scope::Platform(s.a.id)),
+            ("staff.q", Scope::Platform(s.b.id)),
+            ("officer.zj", Scope::Region("zj".into())),
+        ] {
+            add_person(&s.store, login, PASSWORD, &scope).await.expect("person");
+        }
+    });
+    ids
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Caller {
+    WorkerA,
+    WorkerB,
+    PlatformP,
+    PlatformQ,
+    OfficerZj,
+    Anonymous,
+}
+
+const ENDPOINTS: [&str; 7] = [
+    "/me",
+    "/platform?month=2025-09",
+    "/officer?month=2025-09",
+    "/api/v1/me/months",
+    "/api/v1/me/enrolments",
+    "/api/v1/officer/workers?month=2025-09",
+    "/api/v1/platform/workers?month=2025-09",
+];
+
+/// Names of the workers whose data a caller may see on an endpoint (None: refused, with the
+/// status). Worker names: 工人0..工人3 in zj, 外地工人 in sh.
+fn expected(c: Caller, endpoint: &str) -> Result<&'static [&'static str], u16> {
+    use Caller::*;
+    let path = endpoint.split('?').next().unwrap_or("");
+    match (c, path) {
+        (Anonymous, _) => Err(401),
+        (WorkerA, "/me") => Ok(&["工人0"]),
+        (WorkerB, "/me") => Ok(&["工人1"]),
+        (WorkerA | WorkerB, "/api/v1/me/months" | "/api/v1/me/enrolments") => Ok(&[]),
+        (PlatformP, "/platform" | "/api/v1/platform/workers") => Ok(&["工人0", "工人2", "外地工人"]),
+        (PlatformQ, "/platform" | "/api/v1/platform/workers") => Ok(&["工人0", "工人1"]),
+        (OfficerZj, "/officer" | "/api/v1/officer/workers") => Ok(&["工人0", "工人1", "工人2"]),
+        // The platform API takes the API key only: a session is not a key.
+        (_, "/api/v1/platform/workers") => Err(401),
+        _ => Err(403),
+    }
+}
+
+fn who_sees_what(s: &Server) {
+    use Caller::*;
+    let ids = seed(s);
+    let all = ["工人0", "工人1", "工人2", "工人3", "外地工人"];
+    let cookies = [
+        (WorkerA, login(s, "13800000000")),
+        (WorkerB, login(s, "worker.b")),
+        (PlatformP, login(s, "staff.p")),
+        (PlatformQ, login(s, "staff.q")),
+        (OfficerZj, login(s, "officer.zj")),
+        (Anonymous, String::new()),
+    ];
+    for (caller, cookie) in &cookies {
+        for endpoint in ENDPOINTS {
+            let key = match caller {
+                PlatformP => &s.key_a,
+                PlatformQ => &s.key_b,
+                _ => "",
+            };
+            let mut headers = vec![("cookie", cookie.as_str())];
+            if endpoint.starts_with("/api/v1/platform/") && !key.is_empty() {
+                headers = vec![("x-api-key", key)];
+            }
+            let r = send(s, "GET", endpoint, &headers, "");
+            let what = format!("{caller:?} {endpoint}");
+            match expected(*caller, endpoint) {
+                Ok(names) => {
+                    assert_eq!(r.status, 200, "{what}: {}", r.body);
+                    for n in all {
+                        assert_eq!(r.body.contains(n), names.contains(&n), "{what}: {n} {}", r.body);
+                    }
+                }
+                Err(status) => {
+                    assert_eq!(r.status, status, "{what}: {}", r.body);
+                    assert!(!all.iter().any(|n| r.body.contains(n)), "{what} leaks: {}", r.body);
+                }
+            }
+            for id in &ids {
+                assert!(!r.body.contains(id.as_str()), "{what}: a resident ID in clear");
+            }
+        }
+    }
+    // Own data, exactly: worker A's month across both platforms; P's totals.
+    let a = &cookies[0].1;
+    let v: serde_json::Value = serde_json::from_str(&send(s, "GET", "/api/v1/me/months", &[("cookie", a)], "").body).expect("json");
+    assert_eq!(v["worker_id"], 1);
+    assert_eq!(v["months"][0]["month"], "2025-09");
+    assert_eq!(v["months"][0]["income_fen"], 17000);
+    assert_eq!(v["months"][0]["status"], "not_closed");
+    let v: serde_json::Value =
+        serde_json::from_str(&send(s, "GET", "/api/v1/platform/workers?month=2025-09&grid=g1", &[("x-api-key", &s.key_a)], "").body)
+            .expect("json");
+    assert_eq!(v["totals"]["workers"], 2, "{v}");
+    assert_eq!(v["totals"]["income_fen"], 18000, "{v}");
+    assert!(v["premium_fen"].as_i64().unwrap_or(0) > 0, "{v}");
+    let v: serde_json::Value =
+        serde_json::from_str(&send(s, "GET", "/api/v1/officer/workers?month=2025-09", &[("cookie", &cookies[4].1)], "").body)
+            .expect("json");
+    assert_eq!(v["totals"]["income_fen"], 28000, "{v}");
+    // The worker's page links the calculator with the real incomes.
+    let page = send(s, "GET", "/me", &[("cookie", a)], "");
+    assert!(page.body.contains("incomes=170.00"), "{}", page.body);
+    assert!(page.body.contains("未结算"));
+    let logs = harness::logs();
+    for id in &ids {
+        assert!(!logs.contains(id.as_str()), "a resident ID in the logs");
+    }
+}
+
+fn sessions_csrf_and_throttling(s: &Server) {
+    seed(s);
+    // Wrong passwords: refused alike for unknown and known logins, then locked.
+    assert_eq!(try_login(s, "nobody", PASSWORD).status, 401);
+    for _ in 0..5 {
+        assert_eq!(try_login(s, "worker.b", "wrong password").status, 401);
+    }
+    assert_eq!(try_login(s, "worker.b", PASSWORD).status, 429, "locked after 5 failures");
+    // A login form without its cookie token is refused.
+    let r = send(
+        s,
+        "POST",
+        "/login",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        &format!("csrf=x&login=staff.p&password={}", enc(PASSWORD)),
+    );
+    assert_eq!(r.status, 403);
+    // Logout needs the session's CSRF token; afterwards the session is gone.
+    let cookie = login(s, "staff.p");
+    let page = send(s, "GET", "/platform", &[("cookie", &cookie)], "");
+    let csrf = hidden(&page.body, "csrf");
+    assert_eq!(csrf.len(), 64);
+    let form = [("cookie", cookie.as_str()), ("content-type", "application/x-www-form-urlencoded")];
+    assert_eq!(send(s, "POST", "/logout", &form, "csrf=wrong").status, 403);
+    assert_eq!(send(s, "GET", "/platform", &[("cookie", &cookie)], "").status, 200);
+    assert_eq!(send(s, "POST", "/logout", &form, &format!("csrf={csrf}")).status, 303);
+    assert_eq!(send(s, "GET", "/platform", &[("cookie", &cookie)], "").status, 401);
+    // Behind HTTPS the cookie is Secure.
+    let form = send(s, "GET", "/login", &[("x-forwarded-proto", "https")], "");
+    assert!(form.headers.iter().any(|(k, v)| k == "set-cookie" && v.contains("; Secure")));
+}
+
+fn accounts_refuse_resident_ids_and_weak_passwords(s: &Server) {
+    let id = s.ids[0].clone();
+    s.block_on(async {
+        let e = add_person(&s.store, &id, PASSWORD, &Scope::Worker(WorkerId(1))).await.expect_err("an ID as login");
+        assert!(!e.to_string().contains(&id), "{e}");
+        assert!(add_person(&s.store, "ok.name", "short", &Scope::Worker(WorkerId(1))).await.is_err());
+        assert!(add_person(&s.store, "ok.name", PASSWORD, &Scope::Worker(WorkerId(999))).await.is_err());
+        assert!(add_person(&s.store, "ok.name", PASSWORD, &Scope::Region("nowhere".into())).await.is_err());
+        // The store keeps only the argon2id hash.
+        add_person(&s.store, "ok.name", PASSWORD, &Scope::Worker(WorkerId(1))).await.expect("person");
+        let r = s.store.login_record("OK.Name").await.expect("read").expect("found");
+        assert!(r.password_phc.starts_with("$argon2id$") && !r.password_phc.contains(PASSWORD));
+        assert!(!format!("{r:?}").contains("argon2"));
+    });
+}
+
+both!(who_sees_what, sessions_csrf_and_throttling, accounts_refuse_resident_ids_and_weak_passwords);
