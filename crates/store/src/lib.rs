@@ -17,6 +17,7 @@ mod error;
 mod ids;
 mod import;
 mod ingest;
+mod journal;
 mod model;
 mod parse;
 pub mod people;
@@ -31,6 +32,10 @@ pub use enrol::{Basis, Enrolment, NewEnrolment, Scheme};
 pub use error::{RowError, RowErrorCode, StoreError};
 pub use ids::{ApiKey, BatchId, EnrolmentId, GridId, PlatformId, WorkerId};
 pub use import::{WorkerImportOptions, WorkerImportReport};
+pub use journal::{
+    CHUNK_WORKERS, InterestReport, MonthClose, PaymentReport, PlatformWorkerMonth, RegionMonthTotals, SettleOptions, SettleReport,
+    StatementMonth, WorkerStatement, parse_payer,
+};
 pub use model::{Grid, NewGrid, NewPlatform, NewWorker, Platform, Region, RevenueBand, Sex, Worker};
 pub use store::{BackendKind, OpenOptions, Store};
 
