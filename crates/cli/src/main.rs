@@ -126,7 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Platform(c) => data::platform(c),
         Command::Grid(c) => data::grid(&load_params(cli.params.as_deref())?, c),
         Command::Import(c) => data::import::run(&load_params(cli.params.as_deref())?, c),
-        Command::Worker(c) => data::worker::run(c),
+        Command::Worker(c) => data::worker::run(&load_params(cli.params.as_deref())?, c),
         Command::Settle(a) => ledger::settle(&load_params(cli.params.as_deref())?, a),
         Command::Pay(a) => ledger::pay(&load_params(cli.params.as_deref())?, a),
         Command::Interest(a) => ledger::interest(&load_params(cli.params.as_deref())?, a),

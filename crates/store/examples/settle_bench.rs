@@ -70,7 +70,8 @@ async fn close(url: &str, schema: Option<String>) -> Res<()> {
     let zj = params.scenario("zj", None, None)?;
     let month: YearMonth = "2025-09".parse()?;
     let t = Instant::now();
-    let r = store.settle_month(&zj, month, &SettleOptions::new("2025-12".parse()?)).await?;
+    let chunk = std::env::var("CHUNK").ok().and_then(|c| c.parse().ok()).unwrap_or(flexpension_store::CHUNK_WORKERS);
+    let r = store.settle_month(&zj, month, &SettleOptions { chunk_workers: chunk, ..SettleOptions::new("2025-12".parse()?) }).await?;
     let close_secs = t.elapsed().as_secs_f64();
     // The same workers' incomes through the rules engine alone (read untimed).
     let incomes: Vec<i64> = store.enrolled_incomes(month).await?.into_iter().map(|(_, i)| i).collect();

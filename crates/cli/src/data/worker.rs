@@ -5,10 +5,12 @@ use super::{Db, input_error, open, runtime};
 use crate::UsageError;
 use crate::output::emit;
 use clap::{Args, Subcommand};
+use flexpension_ledger::Status;
+use flexpension_rules::Params;
 use flexpension_rules::YearMonth;
 use flexpension_rules::checkdigit::mask;
 use flexpension_rules::money::yuan;
-use flexpension_store::{Enrolment, Worker};
+use flexpension_store::{Enrolment, Worker, WorkerStatement};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -26,7 +28,7 @@ pub struct WorkerShowArgs {
     /// YYYY-MM; default the latest month with income, else this month (China time).
     #[arg(long)]
     month: Option<String>,
-    /// Print JSON: worker, enrolments, month, income_fen, orders, by_platform.
+    /// Print JSON: worker, enrolments, month, income_fen, orders, by_platform, account.
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -49,11 +51,15 @@ struct Shown {
     income_fen: i64,
     orders: i64,
     by_platform: Vec<ByPlatform>,
+    /// The worker's account off the journal: months closed, personal account, status.
+    account: WorkerStatement,
 }
 
-pub fn run(cmd: WorkerCommand) -> anyhow::Result<()> {
+pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
     let WorkerCommand::Show(a) = cmd;
     let month = a.month.as_deref().map(|m| m.parse::<YearMonth>().map_err(|e| UsageError(format!("--month: {e}")))).transpose()?;
+    // The lapse threshold in force this month.
+    let lapse = flexpension_ledger::lapse_after_months(params, YearMonth::of_date(crate::today()))?;
     let shown = runtime()?.block_on(async {
         let store = open(&a.db.db).await?;
         let r = async {
@@ -67,6 +73,7 @@ pub fn run(cmd: WorkerCommand) -> anyhow::Result<()> {
             };
             let enrolments = store.enrolments(worker.id).await?;
             let income = store.worker_month_income(worker.id, month).await?;
+            let account = store.worker_statement(worker.id, lapse).await?;
             let by_platform = income
                 .by_platform
                 .into_iter()
@@ -84,6 +91,7 @@ pub fn run(cmd: WorkerCommand) -> anyhow::Result<()> {
                 income_fen: income.income_fen,
                 orders: income.orders,
                 by_platform,
+                account,
             })
         }
         .await;
@@ -125,6 +133,34 @@ fn text(s: &Shown) -> Result<String, std::fmt::Error> {
     writeln!(o, "income {}: {} yuan, {} orders", s.month, yuan(s.income_fen), s.orders)?;
     for p in &s.by_platform {
         writeln!(o, "  {} (platform {}): {} yuan, {} orders", p.platform_name, p.platform_id, yuan(p.income_fen), p.orders)?;
+    }
+    let a = &s.account;
+    let status = match a.status {
+        Status::Uninsured => "no month closed".to_string(),
+        Status::Current => "current".to_string(),
+        Status::InArrears { months, arrears_fen } => format!("in arrears: {months} months, {} yuan", yuan(arrears_fen)),
+        Status::Lapsed { months, arrears_fen, since } => format!("lapsed since {since}: {months} months, {} yuan", yuan(arrears_fen)),
+    };
+    writeln!(
+        o,
+        "account: personal account {} yuan, {} months paid ({} years counted), {status}",
+        yuan(a.personal_account_fen),
+        a.months_paid,
+        a.years_counted
+    )?;
+    for m in &a.months {
+        writeln!(
+            o,
+            "  {}: base {} yuan, rate {}.{:02}%, contribution {} yuan, subsidy {} yuan, paid {} yuan, due {} yuan",
+            m.month,
+            yuan(m.base_fen),
+            m.rate_bp / 100,
+            m.rate_bp % 100,
+            yuan(m.contribution_fen),
+            yuan(m.subsidy_fen),
+            yuan(m.paid_fen),
+            yuan(m.due_fen)
+        )?;
     }
     Ok(o)
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Month-close benchmark. Sets up WORKERS workers (default 1,000,000) enrolled in the employee
+# pension with one order each in 2025-09, through the store's bulk worker import and earnings
+# ingest (not timed, not HTTP); then, for ROUNDS rounds (default 3), on SQLite and on
+# PostgreSQL: the month close of 2025-09 through Store::settle_month (enrolments and incomes
+# read, rules, ledger entries, journal written, 10,000 workers per transaction) next to the
+# rules engine's pure batch_totals on the same incomes in the same run. Each round starts from
+# an empty journal. Prints each round, the medians and the ratio close/batch.
+#
+# PostgreSQL: FLEXPENSION_TEST_PG (default postgres://postgres@127.0.0.1:5432/test), a schema of
+# its own, dropped afterwards. FLEXPENSION_SKIP_PG=1 skips PostgreSQL, SKIP_SQLITE=1 SQLite.
+# CHUNK sets the workers per transaction (default 10,000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+workers=${WORKERS:-1000000}
+rounds=${ROUNDS:-3}
+pg=${FLEXPENSION_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
+skip_pg=${FLEXPENSION_SKIP_PG:-0}
+skip_sqlite=${SKIP_SQLITE:-0}
+
+work=$(mktemp -d)
+schema="settle_bench_$$"
+cleanup() {
+  rm -rf "$work"
+  if [ "$skip_pg" != 1 ]; then psql -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+cargo build --release -q -p flexpension-store --example settle_bench
+bin=${CARGO_TARGET_DIR:-target}/release/examples/settle_bench
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+report() {
+  local name=$1 file=$2
+  local c b
+  c=$(grep -o 'close_secs=[0-9.]*' "$file" | cut -d= -f2 | median)
+  b=$(grep -o 'batch_secs=[0-9.]*' "$file" | cut -d= -f2 | median)
+  awk -v n="$name" -v c="$c" -v b="$b" -v w="$workers" \
+    'BEGIN { printf "%s: month close of %d worker-months, median %.2f s (%.0f workers/s); rules batch_totals median %.4f s; ratio %.0fx\n", n, w, c, w / c, b, c / b }'
+}
+
+if [ "$skip_sqlite" != 1 ]; then
+  echo "setting up $workers workers on SQLite..."
+  $bin setup "sqlite:$work/template.db" "$workers"
+  for r in $(seq "$rounds"); do
+    cp "$work/template.db" "$work/round.db"
+    $bin close "sqlite:$work/round.db" | tee -a "$work/sqlite.txt"
+    rm -f "$work/round.db" "$work/round.db-wal" "$work/round.db-shm"
+  done
+fi
+
+if [ "$skip_pg" != 1 ]; then
+  echo "setting up $workers workers on PostgreSQL..."
+  $bin setup "$pg" "$workers" "$schema"
+  for r in $(seq "$rounds"); do
+    $bin reset "$pg" "$schema"
+    $bin close "$pg" "$schema" | tee -a "$work/postgres.txt"
+  done
+fi
+
+if [ "$skip_sqlite" != 1 ]; then report SQLite "$work/sqlite.txt"; fi
+if [ "$skip_pg" != 1 ]; then report PostgreSQL "$work/postgres.txt"; fi

@@ -1,0 +1,151 @@
+//! Properties of the journal on the store, small sizes, both backends: after random closes,
+//! reopens and payments, the balances equal the sums of the stored postings (and the ledger
+//! replayed from the stored entries), closing a closed month again changes nothing, and each
+//! month's contribution equals the rules engine's per-worker results summed.
+
+mod common;
+
+use common::*;
+use flexpension_ledger::{Ledger, Payer, Payment, WorkerId as LW};
+use flexpension_rules::YearMonth;
+use flexpension_rules::contribution::compute;
+use flexpension_store::*;
+use proptest::prelude::*;
+
+const MONTHS: [&str; 2] = ["2025-09", "2025-10"];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Close(usize),
+    Reopen(usize, bool),
+    Pay { worker: usize, yuan: i64, reference: i64 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0..MONTHS.len()).prop_map(Op::Close),
+        (0..MONTHS.len(), any::<bool>()).prop_map(|(m, paper)| Op::Reopen(m, paper)),
+        (0usize..3, 1i64..2_000, 0i64..4).prop_map(|(worker, yuan, reference)| Op::Pay { worker, yuan, reference }),
+    ]
+}
+
+fn ym(s: &str) -> YearMonth {
+    s.parse().expect("month")
+}
+
+async fn journal_rows(ctx: &Ctx) -> (i64, i64) {
+    (ctx.scalar("SELECT COUNT(*) FROM journal_entries").await, ctx.scalar("SELECT COUNT(*) FROM journal_postings").await)
+}
+
+async fn check(kind: Kind, incomes: Vec<[u16; 2]>, ops: Vec<Op>) {
+    let Some(ctx) = Ctx::new(kind).await else { return };
+    let result = tokio::spawn({
+        let ctx = ctx.clone();
+        async move {
+            let s = &ctx.store;
+            let f = fixture(s, 3).await;
+            let mut rows = Vec::new();
+            for (i, (idn, w)) in f.workers.iter().enumerate() {
+                let e = NewEnrolment {
+                    worker: w.id,
+                    scheme: Scheme::EmployeePension,
+                    from: ym("2025-09"),
+                    to: None,
+                    basis: Basis::PlatformIncome,
+                };
+                s.enrol(&e).await.expect("enrol");
+                for (k, m) in MONTHS.iter().enumerate() {
+                    if incomes[i][k] > 0 {
+                        rows.push([
+                            format!("o{i}-{k}"),
+                            idn.clone(),
+                            format!("{}", u32::from(incomes[i][k]) * 3),
+                            format!("{m}-05T10:00:00+08:00"),
+                        ]);
+                    }
+                }
+            }
+            let refs: Vec<[&str; 6]> = rows.iter().map(|r| [&*r[0], &*r[1], &*r[2], &*r[3], "ride_hailing", "g1"]).collect();
+            if !refs.is_empty() {
+                s.ingest_earnings(f.a.id, &zj(), std::io::Cursor::new(csv(&refs)), Format::Csv, &IngestOptions::request(now(), None))
+                    .await
+                    .expect("ingest");
+            }
+            let paper = PARAMS.scenario("zj", Some("paper"), None).expect("paper");
+            let opts = SettleOptions { chunk_workers: 2, ..SettleOptions::new(ym("2025-12")) };
+            for op in &ops {
+                match *op {
+                    Op::Close(m) => {
+                        s.settle_month(&zj(), ym(MONTHS[m]), &opts).await.expect("close");
+                        // Closing a closed month again changes nothing.
+                        let before = journal_rows(&ctx).await;
+                        let again = s.settle_month(&zj(), ym(MONTHS[m]), &opts).await.expect("close again");
+                        assert!(again.already_closed);
+                        assert_eq!(journal_rows(&ctx).await, before);
+                    }
+                    Op::Reopen(m, p) => {
+                        let current = zj();
+                        let sc = if p { &paper } else { &current };
+                        s.settle_month(sc, ym(MONTHS[m]), &SettleOptions { reopen: true, ..opts }).await.expect("reopen");
+                    }
+                    Op::Pay { worker, yuan, reference } => {
+                        let p = Payment {
+                            worker: LW(f.workers[worker].1.id.0),
+                            payer: Payer::SelfPaid,
+                            reference,
+                            amount_fen: yuan * 100,
+                            period: ym("2025-12"),
+                        };
+                        // The same reference with another amount is refused; that is fine here.
+                        let _ = s.pay(&p).await;
+                    }
+                }
+            }
+            // Balances: stored postings = the ledger replayed from stored entries; sum 0.
+            let mut entries = Vec::new();
+            for (_, w) in &f.workers {
+                entries.extend(s.worker_entries(w.id).await.expect("entries"));
+            }
+            let l = Ledger::from_entries(entries).expect("replay");
+            let mut want: Vec<(String, i64)> = l.balances().into_iter().map(|(a, v)| (a.to_string(), v)).collect();
+            want.sort();
+            assert_eq!(s.account_balances().await.expect("balances"), want);
+            assert_eq!(s.trial_balance().await.expect("trial"), 0);
+            // Contributions of each closed month = the rules engine per worker, summed, under the
+            // policy that last closed it.
+            for m in MONTHS {
+                let Some(c) = s.month_close(ym(m)).await.expect("close record") else { continue };
+                let sc = PARAMS.scenario("zj", Some(&c.policy), None).expect("scenario");
+                let (rules, _) = sc.month_rules(ym(m)).expect("rules");
+                let incomes = s.enrolled_incomes(ym(m)).await.expect("incomes");
+                let want: i64 = incomes.iter().map(|(_, i)| compute(&rules, *i, None).contribution_fen).sum();
+                let rep = s.month_report(ym(m)).await.expect("report");
+                assert_eq!(rep.contribution_fen, want, "{m}");
+                assert_eq!(rep.contribution_fen, rep.subsidy_fen + rep.paid_fen + rep.arrears_fen);
+            }
+        }
+    })
+    .await;
+    ctx.cleanup().await;
+    if let Err(e) = result {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+
+    #[test]
+    fn sqlite_journal_properties(incomes in prop::collection::vec([0u16..4000, 0u16..4000], 3), ops in prop::collection::vec(op(), 1..10)) {
+        runtime().block_on(check(Kind::Sqlite, incomes, ops));
+    }
+
+    #[test]
+    fn postgres_journal_properties(incomes in prop::collection::vec([0u16..4000, 0u16..4000], 3), ops in prop::collection::vec(op(), 1..10)) {
+        runtime().block_on(check(Kind::Postgres, incomes, ops));
+    }
+}
