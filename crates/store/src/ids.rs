@@ -58,10 +58,11 @@ impl fmt::Debug for Pepper {
 }
 
 impl Pepper {
-    pub(crate) fn new(key: &[u8]) -> Pepper {
-        // HMAC takes keys of any length; the store's is 32 bytes.
-        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable_hmac());
-        Pepper { mac }
+    /// HMAC takes keys of any length; the store's is 32 bytes.
+    pub(crate) fn new(key: &[u8]) -> Result<Pepper, crate::StoreError> {
+        let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+            .map_err(|_| crate::StoreError::Corrupt("the pepper is not a usable HMAC key".into()))?;
+        Ok(Pepper { mac })
     }
 
     fn hash(&self, domain: &[u8], value: &[u8]) -> Hash32 {
@@ -79,11 +80,6 @@ impl Pepper {
     pub(crate) fn phone(&self, digits: &[u8]) -> Hash32 {
         self.hash(b"phone\0", digits)
     }
-}
-
-fn unreachable_hmac() -> Hmac<Sha256> {
-    // new_from_slice never fails for HMAC; keep a fixed fallback rather than a panic.
-    <Hmac<Sha256> as KeyInit>::new(&Default::default())
 }
 
 /// Check a resident ID and return it normalised (upper-case X). The reason never quotes the
@@ -205,8 +201,8 @@ mod tests {
 
     #[test]
     fn keyed_hashes_depend_on_pepper_and_domain() {
-        let a = Pepper::new(&[1; 32]);
-        let b = Pepper::new(&[2; 32]);
+        let a = Pepper::new(&[1; 32]).unwrap();
+        let b = Pepper::new(&[2; 32]).unwrap();
         assert_ne!(a.resident_id(b"1"), b.resident_id(b"1"));
         assert_ne!(a.resident_id(b"1"), a.phone(b"1"));
         let k = ApiKey::generate().unwrap();

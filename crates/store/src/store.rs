@@ -116,5 +116,5 @@ async fn load_pepper(backend: &Backend) -> Result<Pepper> {
     if value.len() != 32 {
         return Err(StoreError::Corrupt("the pepper in store_meta is not 32 bytes".into()));
     }
-    Ok(Pepper::new(&value))
+    Pepper::new(&value)
 }
