@@ -121,8 +121,9 @@ enum Caller {
     Anonymous,
 }
 
-const ENDPOINTS: [&str; 7] = [
+const ENDPOINTS: [&str; 8] = [
     "/me",
+    "/api/v1/me/account",
     "/platform?month=2025-09",
     "/officer?month=2025-09",
     "/api/v1/me/months",
@@ -140,7 +141,7 @@ fn expected(c: Caller, endpoint: &str) -> Result<&'static [&'static str], u16> {
         (Anonymous, _) => Err(401),
         (WorkerA, "/me") => Ok(&["工人0"]),
         (WorkerB, "/me") => Ok(&["工人1"]),
-        (WorkerA | WorkerB, "/api/v1/me/months" | "/api/v1/me/enrolments") => Ok(&[]),
+        (WorkerA | WorkerB, "/api/v1/me/months" | "/api/v1/me/enrolments" | "/api/v1/me/account") => Ok(&[]),
         (PlatformP, "/platform" | "/api/v1/platform/workers") => Ok(&["工人0", "工人2", "外地工人"]),
         (PlatformQ, "/platform" | "/api/v1/platform/workers") => Ok(&["工人0", "工人1"]),
         (OfficerZj, "/officer" | "/api/v1/officer/workers") => Ok(&["工人0", "工人1", "工人2"]),
@@ -213,6 +214,12 @@ fn who_sees_what(s: &Server) {
     let page = send(s, "GET", "/me", &[("cookie", a)], "");
     assert!(page.body.contains("incomes=170.00"), "{}", page.body);
     assert!(page.body.contains("未结算"));
+    // Every API endpoint of the table is in the OpenAPI document.
+    let doc: serde_json::Value = serde_json::from_str(&send(s, "GET", "/api/v1/openapi.json", &[], "").body).expect("json");
+    for e in ENDPOINTS.iter().filter(|e| e.starts_with("/api/")) {
+        let path = e.split('?').next().unwrap_or("");
+        assert!(doc["paths"][path]["get"].is_object(), "{path} is not documented");
+    }
     let logs = harness::logs();
     for id in &ids {
         assert!(!logs.contains(id.as_str()), "a resident ID in the logs");
@@ -267,4 +274,32 @@ fn accounts_refuse_resident_ids_and_weak_passwords(s: &Server) {
     });
 }
 
-both!(who_sees_what, sessions_csrf_and_throttling, accounts_refuse_resident_ids_and_weak_passwords);
+/// Once the month is closed, the worker sees its figures instead of "not settled".
+fn closed_month_on_the_worker_page(s: &Server) {
+    use flexpension_store::{Basis, NewEnrolment, Scheme, SettleOptions};
+    seed(s);
+    let sep: flexpension_rules::YearMonth = "2025-09".parse().expect("month");
+    s.block_on(async {
+        let e = NewEnrolment { worker: WorkerId(1), scheme: Scheme::EmployeePension, from: sep, to: None, basis: Basis::PlatformIncome };
+        s.store.enrol(&e).await.expect("enrol");
+        let params = flexpension_rules::Params::embedded().expect("params");
+        let zj = params.scenario("zj", None, None).expect("scenario");
+        s.store.settle_month(&zj, sep, &SettleOptions::new(sep)).await.expect("settle");
+    });
+    let a = login(s, "13800000000");
+    let v: serde_json::Value = serde_json::from_str(&send(s, "GET", "/api/v1/me/months", &[("cookie", &a)], "").body).expect("json");
+    assert_eq!(v["months"][0]["status"], "closed", "{v}");
+    assert!(v["months"][0]["closed"]["base_fen"].as_i64().unwrap_or(0) > 0, "{v}");
+    let v: serde_json::Value = serde_json::from_str(&send(s, "GET", "/api/v1/me/account", &[("cookie", &a)], "").body).expect("json");
+    assert_eq!(v["closed_months"], 1, "{v}");
+    let page = send(s, "GET", "/me", &[("cookie", &a)], "");
+    assert!(page.body.contains("id=\"balance\"") && page.body.contains("缴费基数"), "{}", page.body);
+    assert!(!page.body.contains("未结算"), "{}", page.body);
+    // Worker B has no closed month: the honest empty state.
+    let b = login(s, "worker.b");
+    assert!(send(s, "GET", "/me", &[("cookie", &b)], "").body.contains("还没有结算"));
+    let o = login(s, "officer.zj");
+    assert!(send(s, "GET", "/officer?month=2025-09", &[("cookie", &o)], "").body.contains("试算平衡"));
+}
+
+both!(who_sees_what, sessions_csrf_and_throttling, accounts_refuse_resident_ids_and_weak_passwords, closed_month_on_the_worker_page);

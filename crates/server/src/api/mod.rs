@@ -6,6 +6,7 @@ mod error;
 mod input;
 pub mod openapi;
 pub(crate) mod people;
+mod people_doc;
 mod platform;
 mod schemas;
 
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/calc/residents", endpoint(|s, r| calc::residents(s.params(), &r)))
         .merge(platform::routes())
         .route("/me/months", private(get(people::me_months).fallback(method_not_allowed)))
+        .route("/me/account", private(get(people::me_account).fallback(method_not_allowed)))
         .route("/me/enrolments", private(get(people::me_enrolments).fallback(method_not_allowed)))
         .route("/officer/workers", private(get(people::officer_workers).fallback(method_not_allowed)))
 }

@@ -156,6 +156,7 @@ pub fn doc() -> Doc {
         .response("200", ResponseBuilder::new().description("ok").content("text/plain", ContentBuilder::new().build()));
     doc.paths.paths.insert("/healthz".into(), PathItem::new(HttpMethod::Get, health));
     super::platform::doc::add(&mut doc);
+    super::people_doc::add(&mut doc);
     doc
 }
 

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use flexpension_rules::YearMonth;
 use flexpension_store::people::{IncomeFilter, IncomeRow, IncomeTotals};
-use flexpension_store::{MonthIncome, PlatformId, Store, WorkerId};
+use flexpension_store::{MonthIncome, PlatformId, StatementMonth, Store, WorkerId, WorkerStatement};
 use serde::{Deserialize, Serialize};
 
 /// Rows a listing returns at most; `totals` always cover every selected row.
@@ -47,9 +47,11 @@ pub struct MyMonth {
     pub income_fen: i64,
     pub orders: i64,
     pub by_platform: Vec<PlatformLine>,
-    /// `not_closed` until the month close has written the contribution (base, rate,
-    /// contribution, subsidy, paid, due); those figures are never guessed.
+    /// `closed` once the month close has written the contribution, else `not_closed` (and
+    /// `closed` is absent: those figures are never guessed).
     pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed: Option<StatementMonth>,
 }
 
 #[derive(Debug, Serialize)]
@@ -60,9 +62,17 @@ pub struct PlatformLine {
     pub orders: i64,
 }
 
+/// A worker's statement off the journal, with the lapse threshold in force this month.
+pub async fn my_statement(s: &AppState, store: &Store, worker: WorkerId) -> Result<WorkerStatement, ApiError> {
+    let lapse = flexpension_ledger::lapse_after_months(s.params(), s.this_month())
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_parameter", e.to_string(), ""))?;
+    store.worker_statement(worker, lapse).await.map_err(|e| failed(&e))
+}
+
 pub async fn me_months(State(s): State<AppState>, AsWorker(_, worker): AsWorker) -> Result<Response, ApiError> {
     let store = store(&s)?;
     let months = my_months(store, worker, 24).await.map_err(|e| failed(&e))?;
+    let statement = my_statement(&s, store, worker).await?;
     let months = months
         .into_iter()
         .map(|m| MyMonth {
@@ -79,10 +89,43 @@ pub async fn me_months(State(s): State<AppState>, AsWorker(_, worker): AsWorker)
                     orders: p.orders,
                 })
                 .collect(),
-            status: "not_closed",
+            closed: statement.months.iter().find(|c| c.month == m.month).copied(),
+            status: if statement.months.iter().any(|c| c.month == m.month) { "closed" } else { "not_closed" },
         })
         .collect();
     Ok(super::json(&MyMonths { worker_id: worker.0, months }))
+}
+
+/// A worker's account: balance, months and years counted, arrears, standing.
+pub async fn me_account(State(s): State<AppState>, AsWorker(_, worker): AsWorker) -> Result<Response, ApiError> {
+    let store = store(&s)?;
+    let st = my_statement(&s, store, worker).await?;
+    Ok(super::json(&MyAccount {
+        worker_id: worker.0,
+        closed_months: st.months.len(),
+        personal_account_fen: st.personal_account_fen,
+        months_paid: st.months_paid,
+        years_counted: st.years_counted,
+        arrears_fen: st.arrears_fen,
+        credit_fen: st.credit_fen,
+        standing: st.status,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct MyAccount {
+    pub worker_id: i64,
+    /// Months closed so far; 0: nothing settled yet, the figures below are all 0.
+    pub closed_months: usize,
+    pub personal_account_fen: i64,
+    /// Months paid in full: the months that count.
+    pub months_paid: u32,
+    pub years_counted: u32,
+    pub arrears_fen: i64,
+    /// Paid ahead, not yet used.
+    pub credit_fen: i64,
+    /// `uninsured`, `current`, `in_arrears`, `lapsed` (with months, arrears and since).
+    pub standing: flexpension_ledger::Status,
 }
 
 #[derive(Debug, Serialize)]
@@ -171,8 +214,8 @@ pub struct OfficerListing {
     pub region: String,
     #[serde(flatten)]
     pub listing: Listing,
-    /// The ledger's trial balance; `null` until the journal is in the store.
-    pub trial_balance: Option<()>,
+    /// The sum of every journal posting: 0 when the books balance.
+    pub trial_balance_fen: i64,
 }
 
 pub async fn officer_workers(
@@ -186,5 +229,6 @@ pub async fn officer_workers(
     let grid = q.grid.as_deref().map(str::trim).filter(|g| !g.is_empty()).map(str::to_string);
     let f = IncomeFilter { month, platform: q.platform.map(PlatformId), region: Some(region.clone()), grid };
     let listing = listing(store, &f).await?;
-    Ok(super::json(&OfficerListing { region, listing, trial_balance: None }))
+    let trial_balance_fen = store.trial_balance().await.map_err(|e| failed(&e))?;
+    Ok(super::json(&OfficerListing { region, listing, trial_balance_fen }))
 }

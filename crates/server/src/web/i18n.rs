@@ -106,7 +106,9 @@ mod tests {
             }
             // Keys passed around as values: ("current", "col_current"), "err_income", ...
             for part in s.split('"').skip(1).step_by(2) {
-                if (["col_", "err_", "ledger_"].iter().any(|p| part.starts_with(p)) || part.ends_with("_title")) && !part.ends_with('_') {
+                if (["col_", "err_", "ledger_", "c_", "standing_"].iter().any(|p| part.starts_with(p)) || part.ends_with("_title"))
+                    && !part.ends_with('_')
+                {
                     keys.push(part.to_string());
                 }
             }

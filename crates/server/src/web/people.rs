@@ -126,6 +126,38 @@ struct MonthLine {
     orders: i64,
     /// (platform name, income, orders)
     by_platform: Vec<(String, String, i64)>,
+    /// (label key, value) of the month close; empty: not closed yet.
+    closed: Vec<(&'static str, String)>,
+}
+
+/// The account card once a month is closed.
+struct AccountLine {
+    balance: String,
+    years: u32,
+    months_paid: u32,
+    arrears: String,
+    standing: &'static str,
+}
+
+fn closed_lines(c: &flexpension_store::StatementMonth) -> Vec<(&'static str, String)> {
+    vec![
+        ("c_base", yuan(c.base_fen)),
+        ("c_rate", format!("{}.{:02}%", c.rate_bp / 100, c.rate_bp % 100)),
+        ("c_contribution", yuan(c.contribution_fen)),
+        ("c_subsidy", yuan(c.subsidy_fen)),
+        ("c_paid", yuan(c.paid_fen)),
+        ("c_due", yuan(c.due_fen)),
+    ]
+}
+
+fn standing_key(s: &flexpension_ledger::Status) -> &'static str {
+    use flexpension_ledger::Status;
+    match s {
+        Status::Uninsured => "standing_uninsured",
+        Status::Current => "standing_current",
+        Status::InArrears { .. } => "standing_in_arrears",
+        Status::Lapsed { .. } => "standing_lapsed",
+    }
 }
 
 #[derive(Template)]
@@ -136,6 +168,7 @@ struct MePage {
     id_masked: String,
     grid: String,
     months: Vec<MonthLine>,
+    account: Option<AccountLine>,
     calc_href: String,
     /// (scheme key, months in words)
     enrolments: Vec<(String, String)>,
@@ -149,6 +182,14 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
     let Ok(Some(w)) = store.worker(worker).await else { return failed(lang) };
     let Ok(months) = crate::api::people::my_months(store, worker, MY_MONTHS).await else { return failed(lang) };
     let Ok(enrolments) = store.enrolments(worker).await else { return failed(lang) };
+    let Ok(st) = crate::api::people::my_statement(&s, store, worker).await else { return failed(lang) };
+    let account = (!st.months.is_empty()).then(|| AccountLine {
+        balance: yuan(st.personal_account_fen),
+        years: st.years_counted,
+        months_paid: st.months_paid,
+        arrears: yuan(st.arrears_fen),
+        standing: standing_key(&st.status),
+    });
     // The calculator gets up to 12 of the latest months, oldest first, and the latest as "this month".
     let recent: Vec<String> = months.iter().take(12).rev().map(|m| yuan(m.income_fen)).collect();
     let mut calc_href = format!("/?lang={}", base.lang_code);
@@ -166,8 +207,10 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
                 income: yuan(m.income_fen),
                 orders: m.orders,
                 by_platform: m.by_platform.iter().map(|p| (p.platform_name.clone(), yuan(p.income_fen), p.orders)).collect(),
+                closed: st.months.iter().find(|c| c.month == m.month).map(closed_lines).unwrap_or_default(),
             })
             .collect(),
+        account,
         calc_href,
         enrolments: enrolments
             .iter()
@@ -269,9 +312,12 @@ pub async fn officer(State(s): State<AppState>, AsOfficer(v, region): AsOfficer,
     };
     let grid = q.grid();
     let filter = IncomeFilter { month, platform, region: Some(region.clone()), grid: grid.clone() };
-    let (Ok((rows, totals)), Ok(grids), Ok(platforms)) =
-        (store.income_rows(&filter, MAX_ROWS).await, store.grids(Some(&region)).await, store.platforms().await)
-    else {
+    let (Ok((rows, totals)), Ok(grids), Ok(platforms), Ok(trial)) = (
+        store.income_rows(&filter, MAX_ROWS).await,
+        store.grids(Some(&region)).await,
+        store.platforms().await,
+        store.trial_balance().await,
+    ) else {
         return failed(lang);
     };
     let mut base = Base::of(&v, lang, "officer_title", "/officer");
@@ -287,7 +333,7 @@ pub async fn officer(State(s): State<AppState>, AsOfficer(v, region): AsOfficer,
         total_income: yuan(totals.income_fen),
         totals,
         premium: String::new(),
-        ledger_note: "ledger_not_yet",
+        ledger_note: if trial == 0 { "ledger_balanced" } else { "ledger_unbalanced" },
         more: rows.len() as i64 >= MAX_ROWS,
         rows: lines(rows),
     };
