@@ -50,3 +50,6 @@ echo "server at $base"
 
 cd "$here"
 BASE_URL="$base" node --test --test-concurrency=1 calculator.test.mjs
+
+# The people pages: their own seeded store and server.
+FLEXPENSION_BIN="$bin" bash "$here/people.sh"

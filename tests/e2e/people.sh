@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Browser test of the people pages: seed a fresh SQLite store with the CLI (two platforms, two
+# workers, a month of orders, the month closed), make accounts through the server's bootstrap
+# (FLEXPENSION_BOOTSTRAP_PEOPLE), start `serve --db` and run people.test.mjs.
+# Test data only: the IDs below are made-up numbers with valid check digits.
+# Usage: FLEXPENSION_BIN=... bash tests/e2e/people.sh (run.sh calls it).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+bin="${FLEXPENSION_BIN:?set FLEXPENSION_BIN}"
+tmp="$(mktemp -d)"
+db="sqlite:$tmp/people.db"
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$bin" grid add --db "$db" --code g1 --name "西湖网格" >/dev/null
+"$bin" platform add --db "$db" --name "骑手平台P" --credit-code 91350100M000100Y43 >/dev/null
+"$bin" platform add --db "$db" --name "配送平台Q" --credit-code 91440300708461136T >/dev/null
+cat >"$tmp/workers.csv" <<'CSV'
+id_number,name,phone,hukou_region,grid,pension_from
+330106199001010018,工人甲,13800000001,zj,g1,2025-09
+330106199202020028,工人乙,13800000002,zj,g1,2025-09
+CSV
+"$bin" import workers --db "$db" "$tmp/workers.csv" >/dev/null
+cat >"$tmp/p.csv" <<'CSV'
+order_id,id_number,amount_yuan,settled_at,order_type,grid
+p1,330106199001010018,3000.00,2025-09-01T12:00:00,instant_delivery,g1
+p2,330106199001010018,1200.50,2025-09-02T12:00:00,instant_delivery,g1
+CSV
+cat >"$tmp/q.csv" <<'CSV'
+order_id,id_number,amount_yuan,settled_at,order_type,grid
+q1,330106199202020028,2500.00,2025-09-03T12:00:00,ride_hailing,g1
+CSV
+"$bin" import earnings --db "$db" --platform 1 "$tmp/p.csv" >/dev/null
+"$bin" import earnings --db "$db" --platform 2 "$tmp/q.csv" >/dev/null
+"$bin" settle --db "$db" --month 2025-09 >/dev/null
+
+out="$tmp/out"
+FLEXPENSION_BOOTSTRAP_PEOPLE="worker:1:13800000001:e2e-password-1;platform:1:staff.p:e2e-password-2" \
+  "$bin" serve --db "$db" --addr 127.0.0.1:0 >"$out" 2>"$tmp/err" &
+pid=$!
+base=""
+for _ in $(seq 200); do
+  line="$(head -n 1 "$out" 2>/dev/null || true)"
+  if [[ "$line" == "listening on http://"* ]]; then base="${line#listening on }"; break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then echo "the server exited:" >&2; cat "$out" "$tmp/err" >&2; exit 1; fi
+  sleep 0.05
+done
+[ -n "$base" ] || { echo "the server did not start" >&2; cat "$out" "$tmp/err" >&2; exit 1; }
+echo "people server at $base"
+cd "$here"
+BASE_URL="$base" node --test --test-concurrency=1 people.test.mjs
