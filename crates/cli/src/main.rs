@@ -3,6 +3,7 @@
 
 mod calc;
 mod data;
+mod demo;
 mod ledger;
 mod output;
 mod serve;
@@ -42,18 +43,9 @@ enum Command {
         #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
         region: String,
     },
-    /// The demo: everything on the embedded SQLite store, with the server started.
-    Demo {
-        /// Where the demo keeps its data.
-        #[arg(long, default_value = "flexpension-data/demo")]
-        data: PathBuf,
-        /// Address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: String,
-        /// The data store; default sqlite:DATA/flexpension.db.
-        #[arg(long, value_name = "URL")]
-        db: Option<String>,
-    },
+    /// The demo: a fresh SQLite store with a synthetic Zhejiang population, a year of orders
+    /// through the platform API, months closed and paid; then the server, with demo logins.
+    Demo(demo::DemoArgs),
     /// Platforms: register one (prints its API key once).
     #[command(subcommand)]
     Platform(data::PlatformCommand),
@@ -116,13 +108,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve { addr, db, region } => {
             let params = load_params(cli.params.as_deref())?;
-            serve::run(params, &addr, None, db.as_deref(), &region)
+            serve::run(params, &addr, db.as_deref(), &region)
         }
-        Command::Demo { data, addr, db } => {
-            let params = load_params(cli.params.as_deref())?;
-            let db = db.unwrap_or_else(|| format!("sqlite:{}", data.join("flexpension.db").display()));
-            serve::run(params, &addr, Some(&data), Some(&db), flexpension_server::DEFAULT_REGION)
-        }
+        Command::Demo(a) => demo::run(load_params(cli.params.as_deref())?, a),
         Command::Platform(c) => data::platform(c),
         Command::Grid(c) => data::grid(&load_params(cli.params.as_deref())?, c),
         Command::Import(c) => data::import::run(&load_params(cli.params.as_deref())?, c),

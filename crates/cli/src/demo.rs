@@ -1,0 +1,258 @@
+//! `flexpension demo`: a fresh SQLite store with a synthetic Zhejiang population, a year of
+//! platform orders pushed through the real earnings API, the months closed and paid, then the
+//! server kept running with demo logins. Progress and phase times go to stderr.
+
+mod cast;
+mod money;
+mod orders;
+
+use crate::UsageError;
+use anyhow::Context;
+use clap::Args;
+use flexpension_rules::{Params, YearMonth};
+use flexpension_server::AppState;
+use flexpension_store::people::Scope;
+use flexpension_store::{NewGrid, NewPlatform, RevenueBand, Store, WorkerImportOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Fixed so that every demo is the same demo.
+const SEED: u64 = 20_250_901;
+/// The months: the injury pilot runs in Zhejiang from 2025-08-21, so from its first full month;
+/// fixed rather than "the last 12" so the demo does not change with the date.
+const FIRST_MONTH: (i32, u32) = (2025, 9);
+const MONTHS: i64 = 12;
+const WORKER_PASSWORD: &str = "demo-worker-2025";
+const PLATFORM_PASSWORD: &str = "demo-platform-2025";
+const OFFICER_PASSWORD: &str = "demo-officer-2025";
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Where the demo keeps its data; its flexpension.db is made afresh.
+    #[arg(long, default_value = "flexpension-data/demo")]
+    data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// How many workers.
+    #[arg(long, default_value_t = 10_000)]
+    workers: usize,
+    /// Build the data and exit (for tests and scripts).
+    #[arg(long)]
+    no_serve: bool,
+}
+
+/// Phase timer: a stderr line per phase, and the list for the summary.
+struct Phases {
+    start: Instant,
+    last: Instant,
+    done: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    fn new() -> Phases {
+        let now = Instant::now();
+        Phases { start: now, last: now, done: Vec::new() }
+    }
+    fn end(&mut self, name: &'static str, what: String) {
+        let s = self.last.elapsed().as_secs_f64();
+        self.last = Instant::now();
+        eprintln!("demo: {name:<10} {s:>6.2} s  {what}");
+        self.done.push((name, s));
+    }
+}
+
+pub fn run(params: Params, a: DemoArgs) -> anyhow::Result<()> {
+    if !(1..=1_000_000).contains(&a.workers) {
+        return Err(UsageError("--workers: give 1 to 1000000".into()).into());
+    }
+    crate::serve::init_logging_quiet()?;
+    let db_path = a.data.join("flexpension.db");
+    fresh(&a.data, &db_path)?;
+    let url = format!("sqlite:{}", db_path.display());
+    let addr = if a.no_serve { "127.0.0.1:0".to_string() } else { a.addr.clone() };
+    let params = Arc::new(params);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        let mut ph = Phases::new();
+        let store = crate::data::open(&url).await?;
+        let listener =
+            tokio::net::TcpListener::bind(&addr).await.map_err(|e| UsageError(format!("--addr: cannot listen on {addr}: {e}")))?;
+        let local = listener.local_addr()?;
+        let base = format!("http://{local}");
+        if !a.no_serve {
+            // The first line is read by scripts (tests, benchmarks) to find the port.
+            println!("listening on {base}");
+        }
+        let state = AppState::new(params.clone()).with_store(store.clone());
+        let server = tokio::spawn(flexpension_server::serve(listener, state));
+        let built = build(&params, &store, &base, a.workers, &mut ph).await?;
+        let total = ph.start.elapsed().as_secs_f64();
+        eprintln!("demo: setup done in {total:.2} s");
+        print_guide(&base, &db_path, &built, &ph, total, a.no_serve)?;
+        if a.no_serve {
+            server.abort();
+            store.close().await;
+            return Ok(());
+        }
+        server.await.context("the server task failed")?.context("the server stopped")
+    })
+}
+
+/// Remove an earlier demo database (and its WAL files) so the demo starts fresh.
+fn fresh(dir: &Path, db: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| UsageError(format!("--data: cannot create {}: {e}", dir.display())))?;
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", db.display()));
+        match std::fs::remove_file(&p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(UsageError(format!("--data: cannot remove the old {}: {e}", p.display())).into());
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// What the guide prints.
+struct Built {
+    months: Vec<YearMonth>,
+    worker_login: String,
+    platform_login: String,
+    platform_name: String,
+    officer_login: String,
+    worker_id_number: String,
+}
+
+async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Phases) -> anyhow::Result<Built> {
+    let region = flexpension_server::DEFAULT_REGION;
+    let scenario = params.scenario(region, None, None)?;
+    let first = YearMonth::new(FIRST_MONTH.0, FIRST_MONTH.1).context("the demo's first month")?;
+    let months: Vec<YearMonth> = (0..MONTHS).filter_map(|k| first.add_months(k)).collect();
+
+    // 1. The population: generated with spare, since only jobs with an order type are kept.
+    let pp = flexpension_sim::PopParams::embedded(&params.sources).context("the simulation's population parameters")?;
+    let mut gen_n = n + n / 2 + 16;
+    let (pop, workers) = loop {
+        let pop = flexpension_sim::Population::generate(&pp, gen_n, SEED);
+        let ws = cast::workers(&pop, &pp, n, SEED, first);
+        if ws.len() == n || gen_n > 8 * n + 64 {
+            break (pop, ws);
+        }
+        gen_n *= 2;
+    };
+    ph.end("population", format!("{} workers drawn from {} simulated", workers.len(), pop.len()));
+
+    // 2. The registry: region, grids, platforms (with their keys), workers with enrolments.
+    crate::data::ensure_regions(store, params).await?;
+    for (code, name) in cast::GRIDS {
+        store.add_grid(&NewGrid { code: code.into(), name: name.into(), region: region.into() }).await?;
+    }
+    let plats = cast::platforms(&pp);
+    let mut keys = Vec::new();
+    let mut platform_ids = Vec::new();
+    for (i, p) in plats.iter().enumerate() {
+        let band = if i % 3 == 2 { RevenueBand::Below100m } else { RevenueBand::From100m };
+        let np = NewPlatform { name: p.name.clone(), uscc: p.uscc.clone(), revenue_band: band, injury_high_level: false };
+        let (platform, key) = store.add_platform(&np).await.with_context(|| format!("registering {}", p.name))?;
+        keys.push(key.expose().to_string());
+        platform_ids.push(platform.id);
+    }
+    let csv = cast::workers_csv(&workers, SEED);
+    let r = store.import_workers(csv.as_bytes(), &WorkerImportOptions::default()).await?;
+    if r.rejected > 0 || r.conflicting > 0 {
+        anyhow::bail!("demo workers were refused: {:?}", r.errors.first());
+    }
+    ph.end("registry", format!("{} grids, {} platforms, {} workers, {} enrolled", cast::GRIDS.len(), plats.len(), r.added, r.enrolled));
+
+    // 3. Orders through the platform API.
+    let names: Vec<String> = plats.iter().map(|p| p.sim_name.clone()).collect();
+    let batches = orders::batches(&pop, &pp, &workers, &names, &months);
+    let sent = orders::post_all(base, &keys, batches, 2).await?;
+    ph.end(
+        "orders",
+        format!(
+            "{} rows in {} signed requests, {} accepted, income {} 元, injury premiums {} 元",
+            sent.rows,
+            sent.requests,
+            sent.accepted,
+            sent.income_fen / 100,
+            sent.premium_fen / 100
+        ),
+    );
+
+    // 4. Close the months under the region's policy.
+    let at = YearMonth::of_date(crate::today());
+    let closed = money::settle(store, &scenario, &months, at).await?;
+    ph.end("close", format!("{} months closed, {closed} worker-months billed (policy {})", months.len(), scenario.policy.name));
+
+    // 5. Payments.
+    let last = *months.last().context("no months")?;
+    let lapse = flexpension_ledger::lapse_after_months(params, last)?;
+    let paid = money::pay_all(store, &workers, SEED, lapse, 2).await?;
+    let [on_time, late, partly, stops] = paid.by_habit;
+    ph.end(
+        "payments",
+        format!(
+            "{} payments, {} 元; workers paying on time {on_time}, late {late}, partly {partly}, stopping {stops}",
+            paid.payments,
+            paid.amount_fen / 100
+        ),
+    );
+
+    // 6. Logins: a worker who pays on time, the first platform, an officer of the region.
+    let w = workers
+        .iter()
+        .find(|w| w.pension_from == Some(first) && money::habit(SEED, w.sim_index as u64) == money::Habit::OnTime)
+        .or(workers.first())
+        .context("no demo workers")?;
+    let wid = store.find_worker(&w.id_number).await?.context("the demo worker is not registered")?.id;
+    let logins = [
+        ("worker.demo", WORKER_PASSWORD, Scope::Worker(wid)),
+        ("platform.demo", PLATFORM_PASSWORD, Scope::Platform(platform_ids[0])),
+        ("officer.demo", OFFICER_PASSWORD, Scope::Region(region.into())),
+    ];
+    for (login, pw, scope) in &logins {
+        flexpension_server::people::add_person(store, login, pw, scope).await.with_context(|| format!("making the login {login}"))?;
+    }
+    ph.end("logins", "3 accounts".into());
+    Ok(Built {
+        months,
+        worker_login: logins[0].0.into(),
+        platform_login: logins[1].0.into(),
+        platform_name: plats[0].name.clone(),
+        officer_login: logins[2].0.into(),
+        worker_id_number: w.id_number.clone(),
+    })
+}
+
+fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_serve: bool) -> anyhow::Result<()> {
+    let first = b.months.first().map(|m| m.to_string()).unwrap_or_default();
+    let last = b.months.last().map(|m| m.to_string()).unwrap_or_default();
+    let dbs = db.display();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "flexpension demo: Zhejiang, {first} .. {last}, set up in {total:.1} s")?;
+    writeln!(out, "  data:                           sqlite:{dbs}")?;
+    if !no_serve {
+        writeln!(out, "  the worker's calculator (中文):  {base}/")?;
+        writeln!(out, "  in English:                     {base}/?lang=en")?;
+        writeln!(out, "  the API, browsable:             {base}/api/docs/")?;
+        writeln!(out, "  log in at {base}/login (then /me, /platform, /officer):")?;
+    } else {
+        writeln!(out, "  logins (when served):")?;
+    }
+    writeln!(out, "    worker   {} / {WORKER_PASSWORD}   -> /me", b.worker_login)?;
+    writeln!(out, "    platform {} / {PLATFORM_PASSWORD} ({}) -> /platform", b.platform_login, b.platform_name)?;
+    writeln!(out, "    officer  {} / {OFFICER_PASSWORD}  -> /officer", b.officer_login)?;
+    writeln!(out, "  a month's books:   flexpension report month --db sqlite:{dbs} --month {last}")?;
+    writeln!(out, "  the demo worker:   flexpension worker show --db sqlite:{dbs} --id-number {} --month {last}", b.worker_id_number)?;
+    let times: Vec<String> = ph.done.iter().map(|(n, s)| format!("{n} {s:.2} s")).collect();
+    writeln!(out, "  phases: {}", times.join(", "))?;
+    if !no_serve {
+        writeln!(out, "Stop with Ctrl-C.")?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! `flexpension demo --no-serve` on a small population: the books balance, money was billed,
+//! paid and owed, and a demo worker can be looked up with the CLI.
+
+mod common;
+
+use common::TempDir;
+
+#[test]
+fn a_small_demo_builds_balanced_books() {
+    let t = TempDir::new("demo-small");
+    let data = t.path("demo");
+    let data_s = data.display().to_string();
+    let o = common::run(&t.0, &["demo", "--no-serve", "--workers", "500", "--data", &data_s]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let out = common::stdout(&o);
+    assert!(out.contains("worker.demo") && out.contains("officer.demo"), "{out}");
+    let db = format!("sqlite:{}", data.join("flexpension.db").display());
+    let r = common::json(&t.0, &["report", "month", "--db", &db, "--month", "2025-12", "--json"]);
+    let n = |k: &str| r[k].as_i64().unwrap_or_else(|| panic!("{k} in {r}"));
+    assert_eq!(n("trial_balance_fen"), 0, "{r}");
+    assert!(n("workers") > 0 && n("contribution_fen") > 0 && n("paid_fen") > 0 && n("arrears_fen") > 0, "{r}");
+
+    // The guide's worker can be shown.
+    let id = out.split("--id-number ").nth(1).and_then(|s| s.split_whitespace().next()).expect("a worker in the guide");
+    let w = common::json(&t.0, &["worker", "show", "--db", &db, "--id-number", id, "--month", "2025-12", "--json"]);
+    assert!(w["income_fen"].as_i64().unwrap_or(0) > 0, "{w}");
+
+    // Run again: a fresh database, the same demo.
+    let o2 = common::run(&t.0, &["demo", "--no-serve", "--workers", "500", "--data", &data_s]);
+    assert!(o2.status.success(), "{}", common::stderr(&o2));
+    let r2 = common::json(&t.0, &["report", "month", "--db", &db, "--month", "2025-12", "--json"]);
+    assert_eq!(r, r2, "the same seed gives the same books");
+}
