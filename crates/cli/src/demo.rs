@@ -191,7 +191,7 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
     // 5. Payments.
     let last = *months.last().context("no months")?;
     let lapse = flexpension_ledger::lapse_after_months(params, last)?;
-    let paid = money::pay_all(store, &workers, SEED, lapse, 2).await?;
+    let paid = money::pay_all(store, &workers, SEED, lapse, 1).await?;
     let [on_time, late, partly, stops] = paid.by_habit;
     ph.end(
         "payments",
