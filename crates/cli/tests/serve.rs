@@ -97,14 +97,14 @@ fn serve_without_a_store_and_the_demo_with_one() {
     // The demo opens DATA/flexpension.db.
     let data = t.path("demo");
     let mut child = Command::new(common::BIN)
-        .args(["demo", "--addr", "127.0.0.1:0", "--data", &data.display().to_string()])
+        .args(["demo", "--addr", "127.0.0.1:0", "--workers", "200", "--data", &data.display().to_string()])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn demo");
     let mut out = BufReader::new(child.stdout.take().expect("stdout"));
     let mut text = String::new();
-    for _ in 0..12 {
+    for _ in 0..60 {
         let mut l = String::new();
         if out.read_line(&mut l).unwrap_or(0) == 0 {
             break;
