@@ -8,7 +8,7 @@ rounds=${ROUNDS:-3}
 out=$(mktemp)
 for r in $(seq "$rounds"); do
   taskset -c 0 cargo bench -q -p flexpension-rules --bench rules -- --noplot 2>/dev/null |
-    awk -v r="$r" '/^[a-z_]+\// {name=$1} /time:/ {print r, name, $4, $5} /thrpt:/ {print r, name"_thrpt", $4, $5}' | tee -a "$out"
+    awk -v r="$r" '/^[a-z_]+\// {name=$1; t=0; p=0} /time:/ && !t {print r, name, $4, $5; t=1} /thrpt:/ && !p {print r, name"_thrpt", $4, $5; p=1}' | tee -a "$out"
 done
 echo "median of $rounds rounds:"
 awk '{k=$2; v[k]=v[k] " " $3; u[k]=$4} END {for (k in v) print k, v[k], u[k]}' "$out" | sort | while read -r k vals; do
