@@ -39,6 +39,9 @@ enum Command {
         /// The data store (sqlite:PATH or postgres://...); without it the platform API is off.
         #[arg(long, value_name = "URL")]
         db: Option<String>,
+        /// Close each month by itself once it is over (checked every hour; needs --db).
+        #[arg(long, requires = "db")]
+        auto_close: bool,
         /// The insurance region whose rules apply to ingested earnings.
         #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
         region: String,
@@ -106,9 +109,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { addr, db, region } => {
+        Command::Serve { addr, db, auto_close, region } => {
             let params = load_params(cli.params.as_deref())?;
-            serve::run(params, &addr, db.as_deref(), &region)
+            serve::run(params, &addr, db.as_deref(), &region, auto_close)
         }
         Command::Demo(a) => demo::run(load_params(cli.params.as_deref())?, a),
         Command::Platform(c) => data::platform(c),

@@ -8,7 +8,7 @@ use flexpension_server::AppState;
 use std::io::Write;
 use std::sync::Arc;
 
-pub fn run(params: Params, addr: &str, db: Option<&str>, region: &str) -> anyhow::Result<()> {
+pub fn run(params: Params, addr: &str, db: Option<&str>, region: &str, auto_close: bool) -> anyhow::Result<()> {
     params.scenario(region, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
     init_logging()?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
@@ -25,6 +25,9 @@ pub fn run(params: Params, addr: &str, db: Option<&str>, region: &str) -> anyhow
         writeln!(out, "listening on http://{local}")?;
         out.flush()?;
         drop(out);
+        if auto_close {
+            tokio::spawn(flexpension_server::jobs::month_close_loop(state.clone(), std::time::Duration::from_secs(3600)));
+        }
         flexpension_server::serve(listener, state).await.context("the server stopped")
     })
 }

@@ -14,6 +14,7 @@ mod api;
 mod assets;
 pub mod calc;
 pub mod guard;
+pub mod jobs;
 pub mod people;
 pub mod privacy;
 pub mod signature;
