@@ -31,6 +31,10 @@ id_type!(
     BatchId
 );
 
+/// A hash map with a fast seeded hasher (foldhash) for the ingest's per-row lookups: SipHash was
+/// a visible share of the hot path, and the seed keeps crafted keys from colliding on purpose.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 /// A month as stored: YYYYMM.
 pub(crate) fn month_code(m: flexpension_rules::YearMonth) -> i32 {
     m.year() * 100 + m.month() as i32

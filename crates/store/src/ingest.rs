@@ -4,21 +4,20 @@
 use crate::backend::{BatchCounts, BatchRow, BatchTx, Stored};
 use crate::earnings::{IngestOptions, IngestReport, check_nonce, order_type_code};
 use crate::error::{RowError, RowErrorCode as Code};
-use crate::ids::{BatchId, PlatformId, month_code, month_from_code};
+use crate::ids::{BatchId, FastMap, PlatformId, month_code, month_from_code};
 use crate::parse::{Chunk, Format, Parser};
 use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
 use flexpension_rules::injury::OrderType;
 use flexpension_rules::{Fen, Scenario, YearMonth};
-use std::collections::HashMap;
 use std::io::Read;
 
 /// Month rules and premium rates, looked up once per month / day and order type.
 struct RuleCache<'a, 's> {
     scenario: &'a Scenario<'s>,
     high: bool,
-    months: HashMap<i32, Result<(), String>>,
-    premiums: HashMap<(i32, OrderType), Result<Fen, String>>,
+    months: FastMap<i32, Result<(), String>>,
+    premiums: FastMap<(i32, OrderType), Result<Fen, String>>,
 }
 
 impl RuleCache<'_, '_> {
@@ -60,7 +59,7 @@ struct Open {
     tx: BatchTx,
     id: BatchId,
     /// Order id -> the standing data (and whether an earlier batch stored it), for repeats.
-    seen: HashMap<Box<str>, (Stored, bool)>,
+    seen: FastMap<Box<str>, (Stored, bool)>,
     counts: BatchCounts,
     records: usize,
 }
@@ -117,7 +116,7 @@ impl Store {
             }
         });
 
-        let mut rules = RuleCache { scenario, high: p.injury_high_level, months: HashMap::new(), premiums: HashMap::new() };
+        let mut rules = RuleCache { scenario, high: p.injury_high_level, months: FastMap::default(), premiums: FastMap::default() };
         let mut report = IngestReport::default();
         let mut open: Option<Open> = None;
         let mut nonce = opts.nonce.as_deref();
@@ -126,7 +125,7 @@ impl Store {
                 let chunk = chunk?;
                 if open.is_none() {
                     let (tx, id) = self.inner.backend.begin_batch(platform, now_us, nonce.take()).await?;
-                    open = Some(Open { tx, id, seen: HashMap::new(), counts: BatchCounts::default(), records: 0 });
+                    open = Some(Open { tx, id, seen: FastMap::default(), counts: BatchCounts::default(), records: 0 });
                 }
                 if let Some(o) = open.as_mut() {
                     self.ingest_chunk(platform, chunk, &mut rules, o, &mut report, opts.max_errors).await?;
@@ -141,7 +140,7 @@ impl Store {
             // An input with no rows still makes a batch: its nonce is remembered.
             if open.is_none() && report.batches.is_empty() {
                 let (tx, id) = self.inner.backend.begin_batch(platform, now_us, nonce.take()).await?;
-                open = Some(Open { tx, id, seen: HashMap::new(), counts: BatchCounts::default(), records: 0 });
+                open = Some(Open { tx, id, seen: FastMap::default(), counts: BatchCounts::default(), records: 0 });
             }
             if let Some(o) = open.take() {
                 o.tx.commit(o.id, &o.counts).await.map(|made| self.remember_partitions(made))?;
@@ -179,6 +178,7 @@ impl Store {
         let mut duplicate = 0u64;
         let mut conflicting = 0u64;
         let mut rows: Vec<BatchRow> = Vec::with_capacity(chunk.rows.len());
+        o.seen.reserve(chunk.rows.len());
         let mut repeats: Vec<BatchRow> = Vec::new();
         o.records += chunk.rows.len() + chunk.rejected as usize;
 
@@ -231,7 +231,7 @@ impl Store {
             }
         }
 
-        let existing = o.tx.write(&self.inner.partitions, platform, o.id, &rows).await?;
+        let existing = o.tx.write(&self.inner.partitions, platform, o.id, &mut rows).await?;
         let mut skip = vec![false; rows.len()];
         for (i, stored) in existing {
             skip[i] = true;

@@ -1,9 +1,10 @@
 //! Opening a store: the backend by URL, migrations, the pepper, and in-process caches.
 
 use crate::backend::{Backend, postgres, sqlite};
+use crate::ids::FastMap;
 use crate::ids::{Hash32, Pepper, random32};
 use crate::{Result, StoreError};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 /// Which database a store runs on.
@@ -40,9 +41,9 @@ pub(crate) struct Inner {
     pub(crate) pepper: Pepper,
     /// Keyed ID hash -> worker id. A worker's hash never changes and workers are never deleted,
     /// so entries read from committed rows stay true.
-    pub(crate) workers: Mutex<HashMap<Hash32, i64>>,
+    pub(crate) workers: Mutex<FastMap<Hash32, i64>>,
     /// Grid code -> grid id, same reasoning.
-    pub(crate) grids: Mutex<HashMap<String, i64>>,
+    pub(crate) grids: Mutex<FastMap<String, i64>>,
     /// PostgreSQL: months whose earnings partition is known to exist.
     pub(crate) partitions: Mutex<HashSet<i32>>,
 }
@@ -76,8 +77,8 @@ impl Store {
         let inner = Inner {
             backend,
             pepper,
-            workers: Mutex::new(HashMap::new()),
-            grids: Mutex::new(HashMap::new()),
+            workers: Mutex::new(FastMap::default()),
+            grids: Mutex::new(FastMap::default()),
             partitions: Mutex::new(HashSet::new()),
         };
         Ok(Store { inner: Arc::new(inner) })

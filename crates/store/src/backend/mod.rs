@@ -160,13 +160,14 @@ impl Backend {
 
 impl BatchTx {
     /// Write good rows; returns, for each row that was not inserted because its order id is
-    /// already stored, the row's index and what is stored.
+    /// already stored, the row's index and what is stored. The backend may reorder `rows` (the
+    /// indices refer to the order it leaves).
     pub(crate) async fn write(
         &mut self,
         partitions: &Mutex<HashSet<i32>>,
         platform: PlatformId,
         batch: BatchId,
-        rows: &[BatchRow],
+        rows: &mut [BatchRow],
     ) -> Result<Vec<(usize, Stored)>> {
         match self {
             BatchTx::Sqlite(tx) => sqlite::write_rows(tx, platform, batch, rows).await,

@@ -11,11 +11,14 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// Page cache per connection, MiB: memory stays below this times the pool size. Rows are written
-/// in key order within a month, so the working set of a bulk write is small.
+/// Page cache per connection, MiB. Rows are written in key order within a month, so the working
+/// set of a bulk write is small.
 const CACHE_MIB: u32 = 32;
+/// SQLite's whole heap (every connection's cache) is kept near this, whatever the pool size.
+const HEAP_LIMIT_BYTES: i64 = 64 << 20;
 
 pub(crate) async fn open(url: &str, opts: &OpenOptions) -> Result<SqlitePool> {
+    super::sqlite_raw::soft_heap_limit(HEAP_LIMIT_BYTES);
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let connect = SqliteConnectOptions::from_str(url)
         .map_err(|e| StoreError::Url(e.to_string()))?
@@ -64,11 +67,14 @@ pub(crate) async fn write_rows(
     tx: &mut Transaction<'static, Sqlite>,
     platform: PlatformId,
     batch: BatchId,
-    rows: &[BatchRow],
+    rows: &mut [BatchRow],
 ) -> Result<Vec<(usize, Stored)>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    // In key order each insert lands next to the one before, so the pages it needs are hot;
+    // (month, worker) is enough for that. Sorting the rows themselves keeps reads sequential.
+    rows.sort_unstable_by_key(|r| (r.month, r.worker_id));
     let mut handle = tx.lock_handle().await?;
     let db = handle.as_raw_handle();
     // SAFETY: the handle is locked out of sqlx's worker for as long as `handle` lives, and
@@ -90,14 +96,7 @@ fn in_place<T>(f: impl FnOnce() -> T) -> T {
 fn write_raw(conn: &RawConn<'_>, platform: PlatformId, batch: BatchId, rows: &[BatchRow]) -> Result<Vec<(usize, Stored)>> {
     let mut missed = Vec::new();
     let mut ins = conn.prepare(INSERT)?;
-    // In key order, each insert lands next to the one before: the pages it needs are hot.
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (x, y) = (&rows[a], &rows[b]);
-        (x.month, x.worker_id, &x.order_id).cmp(&(y.month, y.worker_id, &y.order_id))
-    });
-    for i in order {
-        let r = &rows[i];
+    for (i, r) in rows.iter().enumerate() {
         let n = ins.execute(&[
             Int(i64::from(r.month)),
             Int(r.worker_id),

@@ -28,6 +28,18 @@ pub(crate) enum Val<'v> {
     Text(&'v str),
 }
 
+/// Ask SQLite to keep its heap, all connections' page caches together, near `bytes` (process
+/// wide; a limit already set by someone else is left alone).
+pub(crate) fn soft_heap_limit(bytes: i64) {
+    // SAFETY: plain process-wide setters/getters, callable at any time from any thread; a
+    // negative argument only reads the current limit.
+    unsafe {
+        if ffi::sqlite3_soft_heap_limit64(-1) == 0 {
+            ffi::sqlite3_soft_heap_limit64(bytes);
+        }
+    }
+}
+
 impl<'h> RawConn<'h> {
     /// # Safety
     /// `db` must be an open connection that no other thread uses while this value lives

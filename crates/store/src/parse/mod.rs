@@ -3,14 +3,13 @@
 //! the resident ID (then its keyed hash), the amount, the time, the order type.
 
 use crate::error::{RowError, RowErrorCode as Code};
-use crate::ids::{Hash32, Pepper, check_resident_id};
+use crate::ids::{FastMap, Hash32, Pepper, check_resident_id};
 use flexpension_rules::checkdigit::mask;
 use flexpension_rules::injury::OrderType;
 use flexpension_rules::money::parse_yuan;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 
 mod settled;
@@ -239,9 +238,9 @@ fn json_fields(buf: &[u8], line: u64) -> Result<Fields<'_>, RowError> {
 /// Per-chunk memo of the costly checks: each distinct resident ID is checked and hashed once.
 #[derive(Default)]
 struct Memo {
-    id_index: HashMap<Box<str>, Result<u32, String>>,
+    id_index: FastMap<Box<str>, Result<u32, String>>,
     ids: Vec<(Hash32, String)>,
-    grid_index: HashMap<Box<str>, u32>,
+    grid_index: FastMap<Box<str>, u32>,
     grids: Vec<String>,
 }
 
