@@ -155,13 +155,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take(&mut self, path: &str) -> Option<Value> {
-        let mut parts: Vec<&str> = path.split('.').collect();
-        let last = parts.pop()?;
-        let mut t = &mut self.table;
-        for p in parts {
-            t = t.get_mut(p)?.as_table_mut()?;
-        }
-        t.remove(last)
+        flexpension_rules::params::take_path(&mut self.table, path)
     }
 
     /// A figure `{ value, source, confidence, note }`: returns its value, records its provenance.

@@ -90,6 +90,19 @@ impl Params {
     }
 }
 
+/// Remove the value at a dotted path ("injury_premium.ride_hailing") from a TOML table, so that
+/// whatever is left after reading a file is an unknown key. Other data files (the simulation's)
+/// read the same way.
+pub fn take_path(table: &mut Table, path: &str) -> Option<Value> {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let last = parts.pop()?;
+    let mut t = table;
+    for p in parts {
+        t = t.get_mut(p)?.as_table_mut()?;
+    }
+    t.remove(last)
+}
+
 fn invalid(file: &str, key: &str, problem: impl Into<String>) -> ParamError {
     ParamError::Invalid { file: file.to_string(), key: key.to_string(), problem: problem.into() }
 }
@@ -122,13 +135,7 @@ impl<'a> Reader<'a> {
     }
 
     fn take(&mut self, path: &str) -> Option<Value> {
-        let mut parts: Vec<&str> = path.split('.').collect();
-        let last = parts.pop()?;
-        let mut t = &mut self.table;
-        for p in parts {
-            t = t.get_mut(p)?.as_table_mut()?;
-        }
-        t.remove(last)
+        take_path(&mut self.table, path)
     }
 
     fn text(&mut self, path: &str) -> Result<String, ParamError> {
