@@ -9,6 +9,8 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
+command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils) # voucher PDF tests
+command -v zbarimg >/dev/null 2>&1 || need_apt+=(zbar-tools)       # voucher QR test
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

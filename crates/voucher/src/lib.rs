@@ -1,0 +1,104 @@
+//! The contribution voucher (参保缴费凭证) as a PDF.
+//!
+//! [`render_pdf`] is pure: it takes a [`VoucherDoc`] and returns the bytes of an A4 PDF that
+//! carries its own font (a subset of Noto Sans SC, shipped in `assets/fonts/` and subset once
+//! more into each PDF, so the document renders Chinese on machines without any CJK font), a
+//! vector QR code holding [`VoucherDoc::verify_url`], and the signed machine-readable voucher
+//! attached as the embedded file `voucher.json`. [`extract_payload`] reads that attachment
+//! back out of a PDF this crate produced.
+
+mod extract;
+mod font;
+mod money;
+mod qr;
+mod render;
+
+pub use extract::extract_payload;
+pub use money::format_fen;
+
+/// Name of the embedded file that carries [`VoucherDoc::payload`].
+pub const PAYLOAD_FILE_NAME: &str = "voucher.json";
+
+/// The language of the voucher's labels. The data is printed as given either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    /// Labels in Simplified Chinese.
+    #[default]
+    Zh,
+    /// Labels in English.
+    En,
+}
+
+/// Everything printed on a voucher; every string is printed as given (preformatted by the
+/// caller), money is in fen and printed as yuan with two decimals.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VoucherDoc {
+    /// Language of the labels.
+    pub lang: Lang,
+    /// e.g. "ZJ-2026-000123-7F3A".
+    pub voucher_id: String,
+    /// e.g. "浙江省".
+    pub region_name: String,
+    /// e.g. "zj".
+    pub region_code: String,
+    /// e.g. "王小明".
+    pub worker_name: String,
+    /// e.g. "330106********1234".
+    pub id_masked: String,
+    /// e.g. "2026-11-29 18:30".
+    pub issued_at: String,
+    /// One table row each, in the order given; the table runs over as many pages as needed.
+    pub months: Vec<VoucherMonth>,
+    /// e.g. "3年2个月" / "3 y 2 m".
+    pub years_counted: String,
+    /// Personal pension account balance, in fen.
+    pub balance_fen: i64,
+    /// Total paid, in fen (printed as given, not recomputed from `months`).
+    pub total_paid_fen: i64,
+    /// Encoded in the QR code and printed in small type under it.
+    pub verify_url: String,
+    /// Printed at the bottom of the last page.
+    pub signature_line: String,
+    /// The signed machine-readable voucher, attached as the embedded file `voucher.json`.
+    pub payload: Vec<u8>,
+}
+
+/// One month of contributions: one row of the voucher's table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VoucherMonth {
+    /// e.g. "2026-03".
+    pub month: String,
+    /// Contribution base, in fen.
+    pub base_fen: i64,
+    /// Amount due, in fen.
+    pub amount_fen: i64,
+    /// Amount paid, in fen.
+    pub paid_fen: i64,
+    /// e.g. "已缴" / "欠缴", preformatted.
+    pub status: String,
+}
+
+/// Why a voucher could not be rendered or its payload not read back.
+#[derive(Debug, thiserror::Error)]
+pub enum VoucherError {
+    /// The bundled font could not be parsed (a broken build, not bad input).
+    #[error("the bundled font could not be loaded")]
+    Font,
+    /// The verification URL does not fit in a QR code.
+    #[error("the verification URL cannot be encoded as a QR code: {0}")]
+    Qr(String),
+    /// krilla refused to write the document.
+    #[error("PDF could not be written: {0}")]
+    Pdf(String),
+    /// The PDF has no embedded `voucher.json`.
+    #[error("the PDF has no embedded voucher.json")]
+    PayloadMissing,
+    /// The PDF or its embedded file could not be parsed.
+    #[error("the PDF could not be read: {0}")]
+    Malformed(&'static str),
+}
+
+/// Renders the voucher as an A4 portrait PDF.
+pub fn render_pdf(doc: &VoucherDoc) -> Result<Vec<u8>, VoucherError> {
+    render::render(doc)
+}

@@ -1,0 +1,461 @@
+//! Layout and drawing: A4 portrait, y grows downwards, units are PDF points.
+
+use std::ops::Range;
+
+use krilla::Document;
+use krilla::color::luma;
+use krilla::embed::{AssociationKind, EmbeddedFile, MimeType};
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::metadata::Metadata;
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
+
+use crate::font::Face;
+use crate::money::format_fen_wide;
+use crate::{Lang, PAYLOAD_FILE_NAME, VoucherDoc, VoucherError, qr};
+
+const PAGE_W: f32 = 595.276;
+const PAGE_H: f32 = 841.89;
+const MARGIN: f32 = 51.0; // 18 mm
+const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
+/// Nothing of the body goes below this line; the footer sits under it.
+const BODY_BOTTOM: f32 = PAGE_H - MARGIN - 8.0;
+const FOOTER_Y: f32 = PAGE_H - 30.0;
+
+const TABLE_TOP_FIRST: f32 = 224.0;
+const TABLE_TOP_NEXT: f32 = MARGIN + 40.0;
+const HEADER_ROW_H: f32 = 21.0;
+const ROW_H: f32 = 17.0;
+const ROW_SIZE: f32 = 10.0;
+
+/// Side of the QR code's square, quiet zone included: 46 mm, so the code itself is at
+/// least ~36 mm wide.
+const QR_SIDE: f32 = 46.0 * 72.0 / 25.4;
+/// The column under the QR code (URL, plain-words line) is a little wider than the code.
+const QR_COL_W: f32 = QR_SIDE + 50.0;
+const URL_SIZE: f32 = 7.0;
+const URL_LINE: f32 = 9.0;
+/// The plain-words line sits under the summary, left of the QR code.
+const LEFT_COL_W: f32 = CONTENT_W - QR_COL_W - 10.0;
+const NOTE_SIZE: f32 = 10.0;
+const NOTE_LINE: f32 = 14.0;
+const NOTE_GAP: f32 = 16.0;
+const SUMMARY_SIZE: f32 = 11.0;
+const SUMMARY_LINE: f32 = 22.0;
+const SIG_SIZE: f32 = 9.0;
+const SIG_LINE: f32 = 13.0;
+
+struct Labels {
+    title: &'static str,
+    continued: &'static str,
+    region: &'static str,
+    name: &'static str,
+    id: &'static str,
+    issued: &'static str,
+    voucher_id: &'static str,
+    columns: [&'static str; 5],
+    total_row: &'static str,
+    years: &'static str,
+    total_paid: &'static str,
+    balance: &'static str,
+    scan: &'static str,
+    colon: &'static str,
+    lang_tag: &'static str,
+}
+
+const ZH: Labels = Labels {
+    title: "参保缴费凭证",
+    continued: "参保缴费凭证（续）",
+    region: "参保地区",
+    name: "姓名",
+    id: "身份证号",
+    issued: "开具时间",
+    voucher_id: "凭证编号",
+    columns: ["缴费月份", "缴费基数（元）", "应缴金额（元）", "实缴金额（元）", "状态"],
+    total_row: "本表合计",
+    years: "累计缴费年限",
+    total_paid: "累计实缴金额（元）",
+    balance: "个人账户余额（元）",
+    scan: "扫码可核验本凭证是否真实、是否被修改",
+    colon: "：",
+    lang_tag: "zh-CN",
+};
+
+const EN: Labels = Labels {
+    title: "Contribution voucher",
+    continued: "Contribution voucher (continued)",
+    region: "Region",
+    name: "Name",
+    id: "ID number",
+    issued: "Issued at",
+    voucher_id: "Voucher ID",
+    columns: ["Month", "Base (CNY)", "Amount due (CNY)", "Paid (CNY)", "Status"],
+    total_row: "Total (this table)",
+    years: "Years counted",
+    total_paid: "Total paid (CNY)",
+    balance: "Personal account balance (CNY)",
+    scan: "Scan to check this voucher is genuine and unchanged",
+    colon: ": ",
+    lang_tag: "en",
+};
+
+fn page_label(lang: Lang, page: usize, pages: usize) -> String {
+    match lang {
+        Lang::Zh => format!("第 {page} 页 / 共 {pages} 页"),
+        Lang::En => format!("Page {page} of {pages}"),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Align {
+    Left,
+    Right,
+}
+
+/// Table columns: left edge, right edge, alignment.
+const COLUMNS: [(f32, f32, Align); 5] = [
+    (MARGIN, MARGIN + 95.0, Align::Left),
+    (MARGIN + 95.0, MARGIN + 195.0, Align::Right),
+    (MARGIN + 195.0, MARGIN + 295.0, Align::Right),
+    (MARGIN + 295.0, MARGIN + 395.0, Align::Right),
+    (MARGIN + 410.0, PAGE_W - MARGIN, Align::Left),
+];
+const CELL_PAD: f32 = 6.0;
+
+/// What one page holds: a slice of the table (the totals row counts as the item after the
+/// last month), and whether the closing block (summary, QR code, signature) goes on it.
+struct PagePlan {
+    items: Range<usize>,
+    closing: bool,
+}
+
+fn table_capacity(top: f32) -> usize {
+    let rows = ((BODY_BOTTOM - top - HEADER_ROW_H) / ROW_H).floor();
+    if rows < 1.0 { 1 } else { rows as usize }
+}
+
+fn table_top(page: usize) -> f32 {
+    if page == 0 { TABLE_TOP_FIRST } else { TABLE_TOP_NEXT }
+}
+
+/// Splits the table across pages and finds room for the closing block.
+fn plan(months: usize, closing_h: f32) -> Vec<PagePlan> {
+    let items = months + 1; // + the totals row
+    let mut pages = Vec::new();
+    let mut next = 0;
+    while next < items {
+        let cap = table_capacity(table_top(pages.len()));
+        let end = (next + cap).min(items);
+        pages.push(PagePlan { items: next..end, closing: false });
+        next = end;
+    }
+    let last = pages.len() - 1;
+    let used = table_top(last) + HEADER_ROW_H + pages[last].items.len() as f32 * ROW_H;
+    if BODY_BOTTOM - used >= closing_h {
+        pages[last].closing = true;
+    } else {
+        pages.push(PagePlan { items: items..items, closing: true });
+    }
+    pages
+}
+
+/// The closing block's wrapped text, measured once for both planning and drawing.
+struct Closing {
+    url_lines: Vec<String>,
+    note_lines: Vec<String>,
+    sig_lines: Vec<String>,
+}
+
+impl Closing {
+    const GAP_TOP: f32 = 18.0;
+    const GAP_SIG: f32 = 18.0;
+
+    fn new(face: &Face, doc: &VoucherDoc, l: &Labels) -> Closing {
+        Closing {
+            url_lines: face.wrap(&doc.verify_url, URL_SIZE, QR_COL_W),
+            note_lines: face.wrap(l.scan, NOTE_SIZE, LEFT_COL_W),
+            sig_lines: face.wrap(&doc.signature_line, SIG_SIZE, CONTENT_W),
+        }
+    }
+
+    fn qr_column_h(&self) -> f32 {
+        QR_SIDE + 2.0 + self.url_lines.len() as f32 * URL_LINE
+    }
+
+    fn summary_column_h(&self) -> f32 {
+        3.0 * SUMMARY_LINE + NOTE_GAP + self.note_lines.len() as f32 * NOTE_LINE
+    }
+
+    fn columns_h(&self) -> f32 {
+        self.qr_column_h().max(self.summary_column_h())
+    }
+
+    fn height(&self) -> f32 {
+        Self::GAP_TOP + self.columns_h() + Self::GAP_SIG + self.sig_lines.len() as f32 * SIG_LINE
+    }
+}
+
+pub(crate) fn render(doc: &VoucherDoc) -> Result<Vec<u8>, VoucherError> {
+    let face = Face::get()?;
+    let l = match doc.lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    };
+    let closing = Closing::new(face, doc, l);
+    let pages = plan(doc.months.len(), closing.height());
+
+    let mut document = Document::new();
+    document.set_metadata(
+        Metadata::new()
+            .title(format!("{} {}", l.title, doc.voucher_id))
+            .language(l.lang_tag.to_string())
+            .creator("flexpension".to_string()),
+    );
+    let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or(VoucherError::Pdf("page size".into()))?;
+    for (index, page_plan) in pages.iter().enumerate() {
+        let mut page = document.start_page_with(settings.clone());
+        let mut surface = page.surface();
+        let mut pen = Pen { s: &mut surface, face };
+        let top = if index == 0 {
+            draw_first_header(&mut pen, doc, l);
+            TABLE_TOP_FIRST
+        } else {
+            draw_next_header(&mut pen, doc, l);
+            TABLE_TOP_NEXT
+        };
+        let mut y = top;
+        if !page_plan.items.is_empty() {
+            y = draw_table(&mut pen, doc, l, top, page_plan.items.clone());
+        }
+        if page_plan.closing {
+            draw_closing(&mut pen, doc, l, &closing, y)?;
+        }
+        pen.text_at(MARGIN, FOOTER_Y, 8.0, 110, &doc.voucher_id);
+        pen.text_right(PAGE_W - MARGIN, FOOTER_Y, 8.0, 110, &page_label(doc.lang, index + 1, pages.len()));
+        surface.finish();
+        page.finish();
+    }
+
+    let mime = MimeType::new("application/json").ok_or(VoucherError::Pdf("mime type".into()))?;
+    document
+        .embed_file(EmbeddedFile {
+            path: PAYLOAD_FILE_NAME.to_string(),
+            mime_type: Some(mime),
+            description: Some("Signed machine-readable voucher".to_string()),
+            association_kind: AssociationKind::Data,
+            data: doc.payload.clone().into(),
+            modification_date: None,
+            compress: Some(true),
+            location: None,
+        })
+        .ok_or(VoucherError::Pdf("embedded file could not be added".into()))?;
+    document.finish().map_err(|e| VoucherError::Pdf(format!("{e:?}")))
+}
+
+/// A surface plus the face, with the few drawing operations the voucher needs.
+struct Pen<'a, 'b> {
+    s: &'a mut Surface<'b>,
+    face: &'static Face,
+}
+
+impl Pen<'_, '_> {
+    fn fill_luma(&mut self, lightness: u8) {
+        self.s.set_stroke(None);
+        self.s.set_fill(Some(Fill { paint: luma::Color::new(lightness).into(), ..Fill::default() }));
+    }
+
+    /// `text` with its baseline's left end at `(x, y)`.
+    fn text_at(&mut self, x: f32, y: f32, size: f32, lightness: u8, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        self.fill_luma(lightness);
+        let glyphs = self.face.layout(text);
+        self.s.draw_glyphs(Point::from_xy(x, y), &glyphs, self.face.pdf.clone(), text, size, false);
+    }
+
+    fn text_right(&mut self, right: f32, y: f32, size: f32, lightness: u8, text: &str) {
+        let w = self.face.width(text, size);
+        self.text_at(right - w, y, size, lightness, text);
+    }
+
+    fn text_center(&mut self, center: f32, y: f32, size: f32, lightness: u8, text: &str) {
+        let w = self.face.width(text, size);
+        self.text_at(center - w / 2.0, y, size, lightness, text);
+    }
+
+    /// A horizontal rule.
+    fn hline(&mut self, x0: f32, x1: f32, y: f32, width: f32, lightness: u8) {
+        let mut pb = PathBuilder::new();
+        pb.move_to(x0, y);
+        pb.line_to(x1, y);
+        if let Some(path) = pb.finish() {
+            self.s.set_fill(None);
+            self.s.set_stroke(Some(Stroke { paint: luma::Color::new(lightness).into(), width, ..Stroke::default() }));
+            self.s.draw_path(&path);
+            self.s.set_stroke(None);
+        }
+    }
+
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, lightness: u8) {
+        let mut pb = PathBuilder::new();
+        if let Some(rect) = Rect::from_xywh(x, y, w, h) {
+            pb.push_rect(rect);
+        }
+        if let Some(path) = pb.finish() {
+            self.fill_luma(lightness);
+            self.s.draw_path(&path);
+        }
+    }
+
+    /// One table cell: shrunk to fit its column if need be.
+    fn cell(&mut self, column: usize, y: f32, size: f32, lightness: u8, text: &str) {
+        let (left, right, align) = COLUMNS[column];
+        let room = right - left - 2.0 * CELL_PAD;
+        let size = self.face.fit(text, size, 5.0, room);
+        match align {
+            Align::Left => self.text_at(left + CELL_PAD, y, size, lightness, text),
+            Align::Right => self.text_right(right - CELL_PAD, y, size, lightness, text),
+        }
+    }
+}
+
+fn draw_first_header(pen: &mut Pen, doc: &VoucherDoc, l: &Labels) {
+    pen.text_center(PAGE_W / 2.0, MARGIN + 24.0, 22.0, 0, l.title);
+    pen.hline(MARGIN, PAGE_W - MARGIN, MARGIN + 40.0, 1.2, 0);
+    let region = if doc.region_code.is_empty() {
+        doc.region_name.clone()
+    } else if doc.lang == Lang::Zh {
+        format!("{}（{}）", doc.region_name, doc.region_code)
+    } else {
+        format!("{} ({})", doc.region_name, doc.region_code)
+    };
+    let rows: [(&str, &str); 5] = [
+        (l.region, &region),
+        (l.name, &doc.worker_name),
+        (l.id, &doc.id_masked),
+        (l.issued, &doc.issued_at),
+        (l.voucher_id, &doc.voucher_id),
+    ];
+    let label_w = 95.0;
+    let mut y = MARGIN + 66.0;
+    for (label, value) in rows {
+        pen.text_at(MARGIN, y, 10.5, 90, &format!("{label}{}", l.colon));
+        let size = pen.face.fit(value, 11.0, 6.0, CONTENT_W - label_w);
+        pen.text_at(MARGIN + label_w, y, size, 0, value);
+        y += 20.0;
+    }
+}
+
+fn draw_next_header(pen: &mut Pen, doc: &VoucherDoc, l: &Labels) {
+    pen.text_at(MARGIN, MARGIN + 14.0, 12.0, 0, l.continued);
+    pen.text_right(PAGE_W - MARGIN, MARGIN + 14.0, 9.0, 90, &doc.voucher_id);
+    pen.hline(MARGIN, PAGE_W - MARGIN, MARGIN + 22.0, 0.8, 0);
+}
+
+/// Draws the header row and the given items (months, and the totals row as the item after
+/// the last month); returns the y under the table.
+fn draw_table(pen: &mut Pen, doc: &VoucherDoc, l: &Labels, top: f32, items: Range<usize>) -> f32 {
+    pen.rect(MARGIN, top, CONTENT_W, HEADER_ROW_H, 232);
+    for (column, label) in l.columns.iter().enumerate() {
+        pen.cell(column, top + 14.5, 9.5, 30, label);
+    }
+    pen.hline(MARGIN, PAGE_W - MARGIN, top + HEADER_ROW_H, 0.8, 60);
+    let mut y = top + HEADER_ROW_H;
+    for item in items {
+        let baseline = y + 12.5;
+        if let Some(m) = doc.months.get(item) {
+            if item % 2 == 1 {
+                pen.rect(MARGIN, y, CONTENT_W, ROW_H, 246);
+            }
+            pen.cell(0, baseline, ROW_SIZE, 0, &m.month);
+            pen.cell(1, baseline, ROW_SIZE, 0, &format_fen_wide(i128::from(m.base_fen)));
+            pen.cell(2, baseline, ROW_SIZE, 0, &format_fen_wide(i128::from(m.amount_fen)));
+            pen.cell(3, baseline, ROW_SIZE, 0, &format_fen_wide(i128::from(m.paid_fen)));
+            pen.cell(4, baseline, ROW_SIZE, 0, &m.status);
+            y += ROW_H;
+            pen.hline(MARGIN, PAGE_W - MARGIN, y, 0.3, 200);
+        } else {
+            let due: i128 = doc.months.iter().map(|m| i128::from(m.amount_fen)).sum();
+            let paid: i128 = doc.months.iter().map(|m| i128::from(m.paid_fen)).sum();
+            pen.hline(MARGIN, PAGE_W - MARGIN, y, 0.8, 60);
+            pen.cell(0, baseline, ROW_SIZE, 0, l.total_row);
+            pen.cell(2, baseline, ROW_SIZE, 0, &format_fen_wide(due));
+            pen.cell(3, baseline, ROW_SIZE, 0, &format_fen_wide(paid));
+            y += ROW_H;
+            pen.hline(MARGIN, PAGE_W - MARGIN, y, 0.8, 60);
+        }
+    }
+    y
+}
+
+fn draw_closing(pen: &mut Pen, doc: &VoucherDoc, l: &Labels, closing: &Closing, table_end: f32) -> Result<(), VoucherError> {
+    let top = table_end + Closing::GAP_TOP;
+
+    // Left: the summary.
+    let summary: [(&str, String); 3] = [
+        (l.years, doc.years_counted.clone()),
+        (l.total_paid, format_fen_wide(i128::from(doc.total_paid_fen))),
+        (l.balance, format_fen_wide(i128::from(doc.balance_fen))),
+    ];
+    let left_w = LEFT_COL_W;
+    let mut y = top + 16.0;
+    for (label, value) in &summary {
+        let label = format!("{label}{}", l.colon);
+        let label_size = pen.face.fit(&label, SUMMARY_SIZE, 6.0, left_w * 0.65);
+        pen.text_at(MARGIN, y, label_size, 60, &label);
+        let value_x = MARGIN + pen.face.width(&label, label_size) + 4.0;
+        let value_size = pen.face.fit(value, SUMMARY_SIZE + 1.0, 6.0, MARGIN + left_w - value_x);
+        pen.text_at(value_x, y, value_size, 0, value);
+        y += SUMMARY_LINE;
+    }
+    y += NOTE_GAP - SUMMARY_LINE + NOTE_LINE;
+    for line in &closing.note_lines {
+        pen.text_at(MARGIN, y, NOTE_SIZE, 0, line);
+        y += NOTE_LINE;
+    }
+
+    // Right: QR code, the URL under it, the plain-words line.
+    let col_center = PAGE_W - MARGIN - QR_COL_W / 2.0;
+    let qr_x = col_center - QR_SIDE / 2.0;
+    pen.rect(qr_x, top, QR_SIDE, QR_SIDE, 255);
+    let qr_path = qr::qr_path(&doc.verify_url, qr_x, top, QR_SIDE)?;
+    pen.fill_luma(0);
+    pen.s.draw_path(&qr_path);
+    let mut y = top + QR_SIDE + 2.0;
+    for line in &closing.url_lines {
+        y += URL_LINE;
+        pen.text_center(col_center, y - 2.0, URL_SIZE, 40, line);
+    }
+
+    // Across the bottom: the signature line.
+    let mut y = top + closing.columns_h() + Closing::GAP_SIG;
+    pen.hline(MARGIN, PAGE_W - MARGIN, y - 10.0, 0.5, 150);
+    for line in &closing.sig_lines {
+        y += SIG_LINE;
+        pen.text_at(MARGIN, y - 3.0, SIG_SIZE, 30, line);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sixty_months_run_over_pages_and_every_row_is_placed_once() {
+        for months in [0, 1, 14, 27, 28, 29, 30, 60, 61, 200] {
+            let pages = plan(months, 260.0);
+            let mut next = 0;
+            for p in &pages {
+                assert_eq!(p.items.start, next);
+                next = p.items.end;
+            }
+            assert_eq!(next, months + 1, "{months} months");
+            assert_eq!(pages.iter().filter(|p| p.closing).count(), 1);
+            assert!(pages.last().is_some_and(|p| p.closing));
+        }
+        assert!(plan(60, 260.0).len() >= 2);
+    }
+}
