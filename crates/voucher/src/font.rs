@@ -35,11 +35,13 @@ impl Face {
     }
 
     /// One glyph per character (no shaping: CJK, digits and Latin need none here), with
-    /// advances in ems. Characters the face lacks come out as its .notdef glyph.
+    /// advances in ems. Control characters are skipped; characters the face lacks come out
+    /// as its .notdef glyph (an empty box).
     pub(crate) fn layout(&self, text: &str) -> Vec<KrillaGlyph> {
         let charmap = self.skrifa.charmap();
         let metrics = self.skrifa.glyph_metrics(Size::unscaled(), LocationRef::default());
         text.char_indices()
+            .filter(|(_, ch)| !ch.is_control())
             .map(|(at, ch)| {
                 let gid = charmap.map(ch).unwrap_or_default();
                 let advance = metrics.advance_width(gid).unwrap_or(0.0) / self.units_per_em;
@@ -53,6 +55,7 @@ impl Face {
         let charmap = self.skrifa.charmap();
         let metrics = self.skrifa.glyph_metrics(Size::unscaled(), LocationRef::default());
         text.chars()
+            .filter(|ch| !ch.is_control())
             .map(|ch| {
                 let gid = charmap.map(ch).unwrap_or_default();
                 metrics.advance_width(gid).unwrap_or(0.0)

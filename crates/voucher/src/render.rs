@@ -29,9 +29,9 @@ const HEADER_ROW_H: f32 = 21.0;
 const ROW_H: f32 = 17.0;
 const ROW_SIZE: f32 = 10.0;
 
-/// Side of the QR code's square, quiet zone included: 46 mm, so the code itself is at
-/// least ~36 mm wide.
-const QR_SIDE: f32 = 46.0 * 72.0 / 25.4;
+/// Side of the QR code's square, quiet zone included: 48 mm, so the code itself is at least
+/// ~37 mm wide for any URL over 26 bytes (version 3 and up).
+const QR_SIDE: f32 = 48.0 * 72.0 / 25.4;
 /// The column under the QR code (URL, plain-words line) is a little wider than the code.
 const QR_COL_W: f32 = QR_SIDE + 50.0;
 const URL_SIZE: f32 = 7.0;
@@ -350,7 +350,10 @@ fn draw_first_header(pen: &mut Pen, doc: &VoucherDoc, l: &Labels) {
 
 fn draw_next_header(pen: &mut Pen, doc: &VoucherDoc, l: &Labels) {
     pen.text_at(MARGIN, MARGIN + 14.0, 12.0, 0, l.continued);
-    pen.text_right(PAGE_W - MARGIN, MARGIN + 14.0, 9.0, 90, &doc.voucher_id);
+    let who = format!("{}  {}  {}", doc.worker_name, doc.id_masked, doc.voucher_id);
+    let room = CONTENT_W - pen.face.width(l.continued, 12.0) - 20.0;
+    let size = pen.face.fit(&who, 9.0, 5.0, room);
+    pen.text_right(PAGE_W - MARGIN, MARGIN + 14.0, size, 90, &who);
     pen.hline(MARGIN, PAGE_W - MARGIN, MARGIN + 22.0, 0.8, 0);
 }
 

@@ -87,12 +87,34 @@ fn pdftotext(pdf: &Path) -> String {
     run("pdftotext", &["-layout", "-enc", "UTF-8", pdf, "-"])
 }
 
-/// Rasterizes the PDF at 150 dpi; returns the PNGs, one a page.
-fn pdftoppm(pdf: &Path, dir: &Path) -> Vec<PathBuf> {
+/// Rasterizes the PDF at 150 dpi into `dir`; returns the PNGs, one a page. With
+/// `no_system_fonts`, poppler runs under a fontconfig setup that lists no fonts at all, so
+/// anything not embedded in the PDF could not be drawn.
+fn pdftoppm(pdf: &Path, dir: &Path, no_system_fonts: bool) -> Vec<PathBuf> {
+    std::fs::create_dir_all(dir).expect("create png dir");
     let prefix = dir.join("page");
-    run("pdftoppm", &["-r", "150", "-png", pdf.to_str().expect("utf-8 temp path"), prefix.to_str().expect("utf-8 temp path")]);
+    let mut cmd = Command::new("pdftoppm");
+    cmd.args(["-r", "150", "-png"]).arg(pdf).arg(&prefix);
+    if no_system_fonts {
+        let conf = dir.join("fonts.conf");
+        let cache = dir.join("fc-cache");
+        std::fs::write(
+            &conf,
+            format!(
+                "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n\
+                 <fontconfig><cachedir>{}</cachedir></fontconfig>\n",
+                cache.display()
+            ),
+        )
+        .expect("write fonts.conf");
+        cmd.env("FONTCONFIG_FILE", &conf);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("`pdftoppm` could not be run ({e}); it comes from poppler-utils: run scripts/setup-test-deps.sh"));
+    assert!(out.status.success(), "pdftoppm failed: {}", String::from_utf8_lossy(&out.stderr));
     let mut pngs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("read scratch dir")
+        .expect("read png dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "png"))
         .collect();
@@ -124,9 +146,15 @@ fn chinese_voucher_text_and_qr_read_back() {
         assert!(text.contains(needle), "{needle:?} not in pdftotext output:\n{text}");
     }
 
-    let pngs = pdftoppm(&path, &dir);
+    let pngs = pdftoppm(&path, &dir.join("system-fonts"), false);
     assert_eq!(pngs.len(), 1, "14 months fit on one page");
-    let decoded = run("zbarimg", &["--raw", "-q", pngs[0].to_str().expect("utf-8 temp path")]);
+    let bare = pdftoppm(&path, &dir.join("no-fonts"), true);
+    assert_eq!(bare.len(), 1);
+    assert!(
+        std::fs::read(&pngs[0]).expect("png") == std::fs::read(&bare[0]).expect("png"),
+        "the page looks different without system fonts: something is not embedded"
+    );
+    let decoded = run("zbarimg", &["--raw", "-q", bare[0].to_str().expect("utf-8 temp path")]);
     assert_eq!(decoded.trim_end_matches('\n'), VERIFY_URL);
 
     assert!(pdf.len() < 1_000_000, "PDF is {} bytes: font not subset?", pdf.len());
@@ -205,7 +233,7 @@ fn sixty_months_paginate_and_keep_every_row() {
     assert!(text.contains("参保缴费凭证（续）"));
     let squeezed: String = text.split_whitespace().collect();
     assert!(squeezed.contains("共2页") || squeezed.contains("共3页"), "{text}");
-    let pngs = pdftoppm(&path, &dir);
+    let pngs = pdftoppm(&path, &dir, false);
     assert!(pngs.len() >= 2);
     let last = pngs.last().expect("a page");
     let decoded = run("zbarimg", &["--raw", "-q", last.to_str().expect("utf-8 temp path")]);
@@ -235,4 +263,37 @@ fn font_is_embedded() {
 fn rendering_is_deterministic() {
     let doc = sample(14, Lang::Zh);
     assert_eq!(render_pdf(&doc).expect("render"), render_pdf(&doc).expect("render"));
+}
+
+#[test]
+fn odd_input_renders() {
+    // Empty everything.
+    let pdf = render_pdf(&VoucherDoc::default()).expect("empty voucher renders");
+    assert_eq!(extract_payload(&pdf).expect("payload"), Vec::<u8>::new());
+
+    // Control characters, characters outside the font (Extension B, emoji), very long
+    // fields, extreme amounts, a long signature line.
+    let mut doc = sample(3, Lang::Zh);
+    doc.worker_name = "王\n小\t明𠀀😀".into();
+    doc.id_masked = "3".repeat(300);
+    doc.months[0].status = "部分缴纳，待补缴差额".repeat(5);
+    doc.months[1].base_fen = i64::MIN;
+    doc.months[1].amount_fen = i64::MAX;
+    doc.months[2].amount_fen = i64::MAX;
+    doc.balance_fen = -12_345;
+    doc.signature_line = "签发：浙江省社会保险事业管理中心 · ".repeat(12);
+    let pdf = render_pdf(&doc).expect("odd voucher renders");
+    assert_eq!(extract_payload(&pdf).expect("payload"), doc.payload);
+
+    // A thousand months.
+    let doc = sample(1000, Lang::En);
+    let pdf = render_pdf(&doc).expect("long voucher renders");
+    assert_eq!(extract_payload(&pdf).expect("payload"), doc.payload);
+}
+
+#[test]
+fn url_too_long_for_a_qr_code_is_an_error() {
+    let mut doc = sample(1, Lang::Zh);
+    doc.verify_url = format!("https://verify.example/{}", "x".repeat(4000));
+    assert!(render_pdf(&doc).is_err());
 }
