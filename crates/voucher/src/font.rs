@@ -107,6 +107,27 @@ impl Face {
         let w = self.width(text, size);
         if w <= max_width || w <= 0.0 { size } else { (size * max_width / w).max(min) }
     }
+
+    /// [`Face::fit`], and if `text` is too wide even at `min`, cut short with "…".
+    pub(crate) fn fit_text(&self, text: &str, size: f32, min: f32, max_width: f32) -> (String, f32) {
+        let size = self.fit(text, size, min, max_width);
+        if self.width(text, size) <= max_width {
+            return (text.to_string(), size);
+        }
+        let room = max_width - self.width("…", size);
+        let mut cut = String::new();
+        let mut used = 0.0;
+        for ch in text.chars() {
+            let w = self.width(ch.encode_utf8(&mut [0; 4]), size);
+            if used + w > room {
+                break;
+            }
+            used += w;
+            cut.push(ch);
+        }
+        cut.push('…');
+        (cut, size)
+    }
 }
 
 #[cfg(test)]
@@ -121,6 +142,20 @@ mod tests {
             let glyphs = face.layout(&ch.to_string());
             assert_ne!(glyphs[0].glyph_id.to_u32(), 0, "{ch} missing from the font");
         }
+    }
+
+    #[test]
+    fn fit_text_shrinks_then_cuts() {
+        let face = Face::get().expect("bundled font loads");
+        let (t, size) = face.fit_text("845.40", 10.0, 5.0, 200.0);
+        assert_eq!((t.as_str(), size), ("845.40", 10.0));
+        let (t, size) = face.fit_text("12345678901234567890", 10.0, 5.0, 60.0);
+        assert!((5.0..10.0).contains(&size));
+        assert!(face.width(&t, size) <= 60.0);
+        let long = "3".repeat(300);
+        let (t, size) = face.fit_text(&long, 10.0, 5.0, 60.0);
+        assert_eq!(size, 5.0);
+        assert!(t.ends_with('…') && face.width(&t, size) <= 60.0);
     }
 
     #[test]

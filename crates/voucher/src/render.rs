@@ -313,10 +313,10 @@ impl Pen<'_, '_> {
     fn cell(&mut self, column: usize, y: f32, size: f32, lightness: u8, text: &str) {
         let (left, right, align) = COLUMNS[column];
         let room = right - left - 2.0 * CELL_PAD;
-        let size = self.face.fit(text, size, 5.0, room);
+        let (text, size) = self.face.fit_text(text, size, 5.0, room);
         match align {
-            Align::Left => self.text_at(left + CELL_PAD, y, size, lightness, text),
-            Align::Right => self.text_right(right - CELL_PAD, y, size, lightness, text),
+            Align::Left => self.text_at(left + CELL_PAD, y, size, lightness, &text),
+            Align::Right => self.text_right(right - CELL_PAD, y, size, lightness, &text),
         }
     }
 }
@@ -342,8 +342,8 @@ fn draw_first_header(pen: &mut Pen, doc: &VoucherDoc, l: &Labels) {
     let mut y = MARGIN + 66.0;
     for (label, value) in rows {
         pen.text_at(MARGIN, y, 10.5, 90, &format!("{label}{}", l.colon));
-        let size = pen.face.fit(value, 11.0, 6.0, CONTENT_W - label_w);
-        pen.text_at(MARGIN + label_w, y, size, 0, value);
+        let (value, size) = pen.face.fit_text(value, 11.0, 6.0, CONTENT_W - label_w);
+        pen.text_at(MARGIN + label_w, y, size, 0, &value);
         y += 20.0;
     }
 }
@@ -352,7 +352,7 @@ fn draw_next_header(pen: &mut Pen, doc: &VoucherDoc, l: &Labels) {
     pen.text_at(MARGIN, MARGIN + 14.0, 12.0, 0, l.continued);
     let who = format!("{}  {}  {}", doc.worker_name, doc.id_masked, doc.voucher_id);
     let room = CONTENT_W - pen.face.width(l.continued, 12.0) - 20.0;
-    let size = pen.face.fit(&who, 9.0, 5.0, room);
+    let (who, size) = pen.face.fit_text(&who, 9.0, 5.0, room);
     pen.text_right(PAGE_W - MARGIN, MARGIN + 14.0, size, 90, &who);
     pen.hline(MARGIN, PAGE_W - MARGIN, MARGIN + 22.0, 0.8, 0);
 }
@@ -406,11 +406,11 @@ fn draw_closing(pen: &mut Pen, doc: &VoucherDoc, l: &Labels, closing: &Closing, 
     let mut y = top + 16.0;
     for (label, value) in &summary {
         let label = format!("{label}{}", l.colon);
-        let label_size = pen.face.fit(&label, SUMMARY_SIZE, 6.0, left_w * 0.65);
+        let (label, label_size) = pen.face.fit_text(&label, SUMMARY_SIZE, 6.0, left_w * 0.65);
         pen.text_at(MARGIN, y, label_size, 60, &label);
         let value_x = MARGIN + pen.face.width(&label, label_size) + 4.0;
-        let value_size = pen.face.fit(value, SUMMARY_SIZE + 1.0, 6.0, MARGIN + left_w - value_x);
-        pen.text_at(value_x, y, value_size, 0, value);
+        let (value, value_size) = pen.face.fit_text(value, SUMMARY_SIZE + 1.0, 6.0, MARGIN + left_w - value_x);
+        pen.text_at(value_x, y, value_size, 0, &value);
         y += SUMMARY_LINE;
     }
     y += NOTE_GAP - SUMMARY_LINE + NOTE_LINE;
