@@ -13,17 +13,21 @@
 mod api;
 mod assets;
 pub mod calc;
+pub mod evidence;
 pub mod guard;
 pub mod jobs;
+pub mod log;
 pub mod people;
 pub mod privacy;
 pub mod signature;
 mod state;
 mod web;
+pub mod voucher;
+pub mod witness;
 
 pub use api::openapi;
 pub use api::{MAX_BATCH_BYTES, MAX_BATCH_ROWS};
-pub use state::{AppState, DEFAULT_REGION};
+pub use state::{AppState, DEFAULT_PUBLIC_URL, DEFAULT_REGION};
 pub use web::i18n;
 
 use axum::Router;
@@ -44,6 +48,8 @@ pub fn router(state: AppState) -> Router {
         .route("/platform", get(web::people::platform))
         .route("/officer", get(web::people::officer))
         .route("/static/{name}", get(assets::serve))
+        .merge(log::routes())
+        .merge(evidence::routes())
         .nest("/api/v1", api::routes())
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi::doc()))
         .route("/api", any(api::not_found))

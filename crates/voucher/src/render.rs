@@ -171,11 +171,25 @@ impl Closing {
     const GAP_TOP: f32 = 18.0;
     const GAP_SIG: f32 = 18.0;
 
+    /// Most lines the URL or the signature may take; beyond that they are cut short with
+    /// "…" so the block always fits on a page (the QR code carries the whole URL anyway).
+    const MAX_LINES: usize = 8;
+
     fn new(face: &Face, doc: &VoucherDoc, l: &Labels) -> Closing {
+        let capped = |mut lines: Vec<String>| {
+            if lines.len() > Self::MAX_LINES {
+                lines.truncate(Self::MAX_LINES);
+                if let Some(last) = lines.last_mut() {
+                    last.pop();
+                    last.push('…');
+                }
+            }
+            lines
+        };
         Closing {
-            url_lines: face.wrap(&doc.verify_url, URL_SIZE, QR_COL_W),
+            url_lines: capped(face.wrap(&doc.verify_url, URL_SIZE, QR_COL_W)),
             note_lines: face.wrap(l.scan, NOTE_SIZE, LEFT_COL_W),
-            sig_lines: face.wrap(&doc.signature_line, SIG_SIZE, CONTENT_W),
+            sig_lines: capped(face.wrap(&doc.signature_line, SIG_SIZE, CONTENT_W)),
         }
     }
 
@@ -445,6 +459,20 @@ fn draw_closing(pen: &mut Pen, doc: &VoucherDoc, l: &Labels, closing: &Closing, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closing_block_always_fits_a_page() {
+        let face = Face::get().expect("font");
+        let doc = VoucherDoc {
+            verify_url: "https://x.example/".repeat(200),
+            signature_line: "签发：浙江省社会保险事业管理中心".repeat(200),
+            ..VoucherDoc::default()
+        };
+        let closing = Closing::new(face, &doc, &ZH);
+        assert_eq!(closing.sig_lines.len(), Closing::MAX_LINES);
+        assert!(closing.sig_lines[Closing::MAX_LINES - 1].ends_with('…'));
+        assert!(TABLE_TOP_NEXT + closing.height() < BODY_BOTTOM);
+    }
 
     #[test]
     fn sixty_months_run_over_pages_and_every_row_is_placed_once() {
