@@ -5,7 +5,9 @@
 # PostgreSQL: the month close of 2025-09 through Store::settle_month (enrolments and incomes
 # read, rules, ledger entries, journal written, 10,000 workers per transaction) next to the
 # rules engine's pure batch_totals on the same incomes in the same run. Each round starts from
-# an empty journal. Prints each round, the medians and the ratio close/batch.
+# an empty journal. Each round closes twice from the same start: with the tamper-evident log
+# (as always in use) and with NOLOG=1 (journal writes not logged), to state what logging costs.
+# Prints each round, the medians, the ratio close/batch and the ratio logged/unlogged.
 #
 # PostgreSQL: FLEXPENSION_TEST_PG (default postgres://postgres@127.0.0.1:5432/test), a schema of
 # its own, dropped afterwards. FLEXPENSION_SKIP_PG=1 skips PostgreSQL, SKIP_SQLITE=1 SQLite.
@@ -32,20 +34,23 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 report() {
   local name=$1 file=$2
-  local c b
-  c=$(grep -o 'close_secs=[0-9.]*' "$file" | cut -d= -f2 | median)
-  b=$(grep -o 'batch_secs=[0-9.]*' "$file" | cut -d= -f2 | median)
-  awk -v n="$name" -v c="$c" -v b="$b" -v w="$workers" \
-    'BEGIN { printf "%s: month close of %d worker-months, median %.2f s (%.0f workers/s); rules batch_totals median %.4f s; ratio %.0fx\n", n, w, c, w / c, b, c / b }'
+  local c b u
+  c=$(grep 'logged=true' "$file" | grep -o 'close_secs=[0-9.]*' | cut -d= -f2 | median)
+  u=$(grep 'logged=false' "$file" | grep -o 'close_secs=[0-9.]*' | cut -d= -f2 | median)
+  b=$(grep 'logged=true' "$file" | grep -o 'batch_secs=[0-9.]*' | cut -d= -f2 | median)
+  awk -v n="$name" -v c="$c" -v b="$b" -v u="$u" -v w="$workers" \
+    'BEGIN { printf "%s: month close of %d worker-months, median %.2f s (%.0f workers/s); rules batch_totals median %.4f s; ratio %.0fx; without the log %.2f s, logged/unlogged %.2fx\n", n, w, c, w / c, b, c / b, u, c / u }'
 }
 
 if [ "$skip_sqlite" != 1 ]; then
   echo "setting up $workers workers on SQLite..."
   $bin setup "sqlite:$work/template.db" "$workers"
   for r in $(seq "$rounds"); do
-    cp "$work/template.db" "$work/round.db"
-    $bin close "sqlite:$work/round.db" | tee -a "$work/sqlite.txt"
-    rm -f "$work/round.db" "$work/round.db-wal" "$work/round.db-shm"
+    for nolog in 0 1; do
+      cp "$work/template.db" "$work/round.db"
+      NOLOG=$nolog $bin close "sqlite:$work/round.db" | tee -a "$work/sqlite.txt"
+      rm -f "$work/round.db" "$work/round.db-wal" "$work/round.db-shm"
+    done
   done
 fi
 
@@ -53,8 +58,10 @@ if [ "$skip_pg" != 1 ]; then
   echo "setting up $workers workers on PostgreSQL..."
   $bin setup "$pg" "$workers" "$schema"
   for r in $(seq "$rounds"); do
-    $bin reset "$pg" "$schema"
-    $bin close "$pg" "$schema" | tee -a "$work/postgres.txt"
+    for nolog in 0 1; do
+      $bin reset "$pg" "$schema"
+      NOLOG=$nolog $bin close "$pg" "$schema" | tee -a "$work/postgres.txt"
+    done
   done
 fi
 

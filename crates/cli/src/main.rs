@@ -5,6 +5,7 @@ mod calc;
 mod data;
 mod demo;
 mod ledger;
+mod log;
 mod output;
 mod serve;
 mod simulate;
@@ -45,6 +46,15 @@ enum Command {
         /// The insurance region whose rules apply to ingested earnings.
         #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
         region: String,
+        /// A witness of the log, URL=KEY (repeat for each); new checkpoints are sent to it to cosign.
+        #[arg(long, value_name = "URL=KEY")]
+        witness: Vec<String>,
+        /// How many witnesses must cosign before a checkpoint is used in proofs (default: all).
+        #[arg(long)]
+        witness_quorum: Option<usize>,
+        /// The address people reach this server at (what voucher QR codes open); default the --addr.
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
     },
     /// The demo: a fresh SQLite store with a synthetic Zhejiang population, a year of orders
     /// through the platform API, months closed and paid; then the server, with demo logins.
@@ -72,6 +82,15 @@ enum Command {
     Report(ledger::ReportCommand),
     /// Policy microsimulation: current law against the paper's proposals on a population.
     Simulate(simulate::SimulateArgs),
+    /// The tamper-evident log: its key, checkpoint, inclusion and consistency proofs.
+    #[command(subcommand)]
+    Log(log::LogCommand),
+    /// Check a proof bundle or a contribution voucher offline, with the public keys.
+    Verify(log::VerifyArgs),
+    /// Run a witness (another department's cosigner of the log), or make its key.
+    Witness(log::WitnessArgs),
+    /// Issue a worker's contribution voucher (参保缴费凭证) as a PDF.
+    Voucher(log::VoucherArgs),
     /// Check a parameter directory and report the first problem, naming file and key.
     CheckParams {
         /// The directory (default: ./params).
@@ -109,9 +128,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { addr, db, auto_close, region } => {
+        Command::Serve { addr, db, auto_close, region, witness, witness_quorum, public_url } => {
             let params = load_params(cli.params.as_deref())?;
-            serve::run(params, &addr, db.as_deref(), &region, auto_close)
+            let log = serve::LogOptions::parse(&witness, witness_quorum, public_url.as_deref())?;
+            serve::run(params, &addr, db.as_deref(), &region, auto_close, log)
         }
         Command::Demo(a) => demo::run(load_params(cli.params.as_deref())?, a),
         Command::Platform(c) => data::platform(c),
@@ -122,6 +142,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pay(a) => ledger::pay(&load_params(cli.params.as_deref())?, a),
         Command::Interest(a) => ledger::interest(&load_params(cli.params.as_deref())?, a),
         Command::Report(c) => ledger::report(c),
+        Command::Log(c) => log::log(c),
+        Command::Verify(a) => log::verify(a),
+        Command::Witness(a) => log::witness(a),
+        Command::Voucher(a) => log::voucher(load_params(cli.params.as_deref())?, a),
         Command::Simulate(a) => simulate::run(&load_params(cli.params.as_deref())?, &a),
         Command::Calc(c) => {
             let params = load_params(cli.params.as_deref())?;

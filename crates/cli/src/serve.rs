@@ -8,7 +8,35 @@ use flexpension_server::AppState;
 use std::io::Write;
 use std::sync::Arc;
 
-pub fn run(params: Params, addr: &str, db: Option<&str>, region: &str, auto_close: bool) -> anyhow::Result<()> {
+/// The log's settings of a server: its witnesses and its public address.
+pub struct LogOptions {
+    pub witnesses: flexpension_server::log::Witnesses,
+    pub public_url: Option<String>,
+}
+
+impl LogOptions {
+    pub fn parse(witness: &[String], quorum: Option<usize>, public_url: Option<&str>) -> anyhow::Result<LogOptions> {
+        let peers = witness
+            .iter()
+            .map(|w| flexpension_server::log::WitnessPeer::parse(w).map_err(|e| UsageError(format!("--witness: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let quorum = quorum.unwrap_or(peers.len());
+        if quorum > peers.len() {
+            return Err(UsageError(format!("--witness-quorum: {quorum} is more than the {} witnesses given", peers.len())).into());
+        }
+        if let Some(u) = public_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(UsageError(format!("--public-url: '{u}' must start with http:// or https://")).into());
+        }
+        Ok(LogOptions { witnesses: flexpension_server::log::Witnesses { peers, quorum }, public_url: public_url.map(str::to_string) })
+    }
+}
+
+/// How often new log entries are integrated and a checkpoint signed and sent to witnesses.
+pub const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+pub fn run(params: Params, addr: &str, db: Option<&str>, region: &str, auto_close: bool, log: LogOptions) -> anyhow::Result<()> {
     params.scenario(region, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
     init_logging()?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
@@ -20,16 +48,25 @@ pub fn run(params: Params, addr: &str, db: Option<&str>, region: &str, auto_clos
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| UsageError(format!("--addr: cannot listen on {addr}: {e}")))?;
         let local = listener.local_addr()?;
+        state = state.with_witnesses(log.witnesses).with_public_url(&log.public_url.unwrap_or_else(|| format!("http://{local}")));
         // The first line is read by scripts (tests, benchmarks) to find the port.
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{local}")?;
         out.flush()?;
         drop(out);
+        if state.store().is_some() {
+            tokio::spawn(flexpension_server::log::publish_loop(state.clone(), PUBLISH_EVERY));
+        }
         if auto_close {
             tokio::spawn(flexpension_server::jobs::month_close_loop(state.clone(), std::time::Duration::from_secs(3600)));
         }
         flexpension_server::serve(listener, state).await.context("the server stopped")
     })
+}
+
+/// Logging for other long-running commands (the witness).
+pub fn init_logging_pub() -> anyhow::Result<()> {
+    init_logging()
 }
 
 fn init_logging() -> anyhow::Result<()> {

@@ -11,6 +11,9 @@ use std::sync::atomic::AtomicI64;
 /// region).
 pub const DEFAULT_REGION: &str = "zj";
 
+/// The public address assumed when none is given: the default `serve` address.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
 /// Shared, cheap to clone. The rules core never reads the clock; the shell does, here.
 #[derive(Clone)]
 pub struct AppState {
@@ -21,11 +24,43 @@ pub struct AppState {
     region: Arc<str>,
     /// Unix seconds of the last sweep of old request nonces (see `api::platform`).
     pub(crate) nonces_swept_at: Arc<AtomicI64>,
+    /// The log's witnesses and how many must cosign (see `crate::log`).
+    witnesses: Arc<crate::log::Witnesses>,
+    /// The address people reach this server at (what a voucher's QR code opens).
+    public_url: Arc<str>,
 }
 
 impl AppState {
     pub fn new(params: Arc<Params>) -> AppState {
-        AppState { params, today: None, store: None, region: DEFAULT_REGION.into(), nonces_swept_at: Arc::new(AtomicI64::new(0)) }
+        AppState {
+            params,
+            today: None,
+            store: None,
+            region: DEFAULT_REGION.into(),
+            nonces_swept_at: Arc::new(AtomicI64::new(0)),
+            witnesses: Arc::new(crate::log::Witnesses::default()),
+            public_url: DEFAULT_PUBLIC_URL.into(),
+        }
+    }
+
+    /// The witnesses to ask for cosignatures, and the quorum a checkpoint needs to count.
+    pub fn with_witnesses(mut self, w: crate::log::Witnesses) -> AppState {
+        self.witnesses = Arc::new(w);
+        self
+    }
+
+    pub fn witnesses(&self) -> &crate::log::Witnesses {
+        &self.witnesses
+    }
+
+    /// Where people reach this server (no trailing slash), e.g. `https://si.example.gov.cn`.
+    pub fn with_public_url(mut self, url: &str) -> AppState {
+        self.public_url = url.trim_end_matches('/').into();
+        self
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// Freeze "today" (tests, demos, reproducing a past month). Only the calculators read it:

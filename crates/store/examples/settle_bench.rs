@@ -66,6 +66,11 @@ async fn setup(url: &str, n: u32, schema: Option<String>) -> Res<()> {
 
 async fn close(url: &str, schema: Option<String>) -> Res<()> {
     let store = open(url, schema).await?;
+    // NOLOG=1: the same close without logging the journal writes (what the log costs).
+    let logged = std::env::var("NOLOG").map_or(true, |v| v != "1");
+    if !logged {
+        store.benchmark_without_journal_log();
+    }
     let params = Params::embedded()?;
     let zj = params.scenario("zj", None, None)?;
     let month: YearMonth = "2025-09".parse()?;
@@ -83,7 +88,7 @@ async fn close(url: &str, schema: Option<String>) -> Res<()> {
     if rep.contribution_fen != totals.contribution_fen || rep.workers != totals.workers || rep.trial_balance_fen != 0 {
         return Err(format!("the close disagrees with the rules engine: {rep:?} vs {totals:?}").into());
     }
-    println!("close workers={} entries={} close_secs={close_secs:.3} batch_secs={batch_secs:.4}", r.workers, r.entries);
+    println!("close logged={logged} workers={} entries={} close_secs={close_secs:.3} batch_secs={batch_secs:.4}", r.workers, r.entries);
     store.close().await;
     Ok(())
 }

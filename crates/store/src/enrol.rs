@@ -174,6 +174,15 @@ macro_rules! insert_enrolment {
             .bind($crate::registry::now_us())
             .fetch_one(&mut *$tx)
             .await?;
+            let rec = $crate::log::entry::Record::new("enrolment", $crate::registry::now_us(), serde_json::json!({
+                "basis": e.basis.as_str(),
+                "enrolment": id,
+                "from": e.from.to_string(),
+                "scheme": e.scheme.as_str(),
+                "to": e.to.map(|t| t.to_string()),
+                "worker": e.worker.0,
+            }));
+            $crate::log::log_append!($tx, &rec, None)?;
             Ok($crate::enrol::Enrolment { id: $crate::ids::EnrolmentId(id), worker: e.worker, scheme: e.scheme, from: e.from, to: e.to, basis: e.basis })
         }
         .await
@@ -210,9 +219,17 @@ impl Store {
         {
             return Err(StoreError::invalid("to", format!("the enrolment already ends in {t}; enrol again to extend it")));
         }
-        with_pool!(&self.inner.backend, p => {
-            sqlx::query("UPDATE enrolments SET to_month = $2 WHERE id = $1").bind(id.0).bind(month_code(to)).execute(p).await?;
-        });
+        let rec = crate::log::entry::Record::new(
+            "enrolment_end",
+            crate::registry::now_us(),
+            serde_json::json!({"enrolment": id.0, "scheme": e.scheme.as_str(), "to": to.to_string(), "worker": e.worker.0}),
+        );
+        let r: Result<()> = in_tx!(&self.inner.backend, tx => async {
+            sqlx::query("UPDATE enrolments SET to_month = $2 WHERE id = $1").bind(id.0).bind(month_code(to)).execute(&mut *tx).await?;
+            crate::log::log_append!(tx, &rec, None)?;
+            Ok(())
+        }.await);
+        r?;
         e.to = Some(to);
         Ok(e)
     }

@@ -143,6 +143,7 @@ impl Store {
         let mut r = WorkerImportReport::default();
         let done: Result<()> = in_tx!(&self.inner.backend, tx => {
             async {
+                let mut logged: Vec<(i64, flexpension_tlog::Hash, String)> = Vec::new();
                 for g in &rows {
                     let c = &g.worker;
                     let existing: Option<(i64, String, Vec<u8>, String, String)> = sqlx::query_as(
@@ -170,6 +171,7 @@ impl Store {
                         None => match insert_worker!(tx, c) {
                             Ok(id) => {
                                 r.added += 1;
+                                logged.push((id, c.id_commit, c.hukou_region.clone()));
                                 WorkerId(id)
                             }
                             Err(StoreError::NotFound { what: "region", key }) => {
@@ -205,6 +207,7 @@ impl Store {
                         Err(e) => return Err(e),
                     }
                 }
+                crate::registry::log_workers!(tx, &logged)?;
                 Ok(())
             }
             .await

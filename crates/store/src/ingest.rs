@@ -62,6 +62,8 @@ struct Open {
     seen: FastMap<Box<str>, (Stored, bool)>,
     counts: BatchCounts,
     records: usize,
+    /// Leaf hashes of the rows written, in order: the batch's own tree in the log.
+    logged: Vec<flexpension_tlog::Hash>,
 }
 
 impl Store {
@@ -125,14 +127,14 @@ impl Store {
                 let chunk = chunk?;
                 if open.is_none() {
                     let (tx, id) = self.inner.backend.begin_batch(platform, now_us, nonce.take()).await?;
-                    open = Some(Open { tx, id, seen: FastMap::default(), counts: BatchCounts::default(), records: 0 });
+                    open = Some(Open { tx, id, seen: FastMap::default(), counts: BatchCounts::default(), records: 0, logged: Vec::new() });
                 }
                 if let Some(o) = open.as_mut() {
                     self.ingest_chunk(platform, chunk, &mut rules, o, &mut report, opts.max_errors).await?;
                     if o.records >= per_batch
                         && let Some(o) = open.take()
                     {
-                        o.tx.commit(o.id, &o.counts).await.map(|made| self.remember_partitions(made))?;
+                        o.tx.commit(platform, o.id, &o.counts, &o.logged).await.map(|made| self.remember_partitions(made))?;
                         report.batches.push(o.id);
                     }
                 }
@@ -140,10 +142,10 @@ impl Store {
             // An input with no rows still makes a batch: its nonce is remembered.
             if open.is_none() && report.batches.is_empty() {
                 let (tx, id) = self.inner.backend.begin_batch(platform, now_us, nonce.take()).await?;
-                open = Some(Open { tx, id, seen: FastMap::default(), counts: BatchCounts::default(), records: 0 });
+                open = Some(Open { tx, id, seen: FastMap::default(), counts: BatchCounts::default(), records: 0, logged: Vec::new() });
             }
             if let Some(o) = open.take() {
-                o.tx.commit(o.id, &o.counts).await.map(|made| self.remember_partitions(made))?;
+                o.tx.commit(platform, o.id, &o.counts, &o.logged).await.map(|made| self.remember_partitions(made))?;
                 report.batches.push(o.id);
             }
             Ok(())
@@ -255,6 +257,7 @@ impl Store {
             }
         }
         let accepted: Vec<&BatchRow> = rows.iter().zip(&skip).filter(|(_, s)| !**s).map(|(r, _)| r).collect();
+        o.logged.extend(accepted.iter().map(|r| crate::log::entry::row_hash(&crate::log::entry::OrderRow::of(platform, r))));
         let income_fen: Fen = accepted.iter().map(|r| r.amount_fen).sum();
         let premium_fen: Fen = accepted.iter().map(|r| r.premium_fen).sum();
 

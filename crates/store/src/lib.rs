@@ -18,6 +18,7 @@ mod ids;
 mod import;
 mod ingest;
 mod journal;
+pub mod log;
 mod model;
 mod parse;
 pub mod people;

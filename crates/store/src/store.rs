@@ -46,6 +46,12 @@ pub(crate) struct Inner {
     pub(crate) grids: Mutex<FastMap<String, i64>>,
     /// PostgreSQL: months whose earnings partition is known to exist.
     pub(crate) partitions: Mutex<HashSet<i32>>,
+    /// The region's log key and origin.
+    pub(crate) log_keys: crate::log::LogKeys,
+    /// One integration at a time in this process (the database lock covers other processes).
+    pub(crate) integrating: tokio::sync::Mutex<()>,
+    /// Journal writes are logged (always, except in the benchmark that measures the cost).
+    pub(crate) log_journal: std::sync::atomic::AtomicBool,
 }
 
 /// Bound on the worker cache; past it the cache starts again (misses just cost a query).
@@ -74,12 +80,16 @@ impl Store {
             return Err(StoreError::Url("use sqlite:PATH or postgres://user@host/database".into()));
         };
         let pepper = load_pepper(&backend).await?;
+        let log_keys = crate::log::keys_load(&backend).await?;
         let inner = Inner {
             backend,
             pepper,
             workers: Mutex::new(FastMap::default()),
             grids: Mutex::new(FastMap::default()),
             partitions: Mutex::new(HashSet::new()),
+            log_keys,
+            integrating: tokio::sync::Mutex::new(()),
+            log_journal: std::sync::atomic::AtomicBool::new(true),
         };
         Ok(Store { inner: Arc::new(inner) })
     }
@@ -97,6 +107,18 @@ impl Store {
             Backend::Sqlite(p) => p.close().await,
             Backend::Postgres(p) => p.close().await,
         }
+    }
+
+    /// Benchmarks only: stop logging journal writes, to measure what the log costs the month
+    /// close. A store used for real never calls this.
+    #[doc(hidden)]
+    pub fn benchmark_without_journal_log(&self) {
+        self.inner.log_journal.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The region's log key and the log's origin.
+    pub fn log_keys(&self) -> &crate::log::LogKeys {
+        &self.inner.log_keys
     }
 
     pub(crate) fn pepper(&self) -> &Pepper {

@@ -7,7 +7,7 @@ mod input;
 pub mod openapi;
 pub(crate) mod people;
 mod people_doc;
-mod platform;
+pub(crate) mod platform;
 mod schemas;
 
 pub use error::ApiError;

@@ -212,9 +212,23 @@ impl BatchTx {
         })
     }
 
-    pub(crate) async fn commit(self, batch: BatchId, c: &BatchCounts) -> Result<Vec<i32>> {
+    /// Commit the batch: its counts and, when it wrote rows, its log entry (the root of a tree
+    /// over the rows' leaf hashes).
+    pub(crate) async fn commit(self, platform: PlatformId, batch: BatchId, c: &BatchCounts, logged: &[flexpension_tlog::Hash]) -> Result<Vec<i32>> {
+        let record = (!logged.is_empty()).then(|| {
+            crate::log::entry::Record::new(
+                "earnings_batch",
+                crate::registry::now_us(),
+                serde_json::json!({"batch": batch.0, "income_fen": c.income_fen, "platform": platform.0, "premium_fen": c.premium_fen}),
+            )
+            .with_rows(logged)
+        });
         macro_rules! body {
             ($tx:ident) => {
+                if let Some(rec) = &record {
+                    let idx = crate::log::log_append!($tx, rec, Some(crate::log::entry::pack(logged)))?;
+                    sqlx::query("UPDATE batches SET log_idx = $2 WHERE id = $1").bind(batch.0).bind(idx).execute(&mut *$tx).await?;
+                }
                 sqlx::query(
                     "UPDATE batches SET accepted = $2, duplicate = $3, conflicting = $4, rejected = $5, income_fen = $6, premium_fen = $7 WHERE id = $1",
                 )

@@ -139,12 +139,21 @@ impl crate::Store {
             entries: written as i64,
             at_us: crate::registry::now_us(),
         };
-        with_pool!(&self.inner.backend, p => {
+        let logged = crate::log::entry::Record::new(
+            "month_close",
+            rec.at_us,
+            serde_json::json!({"action": rec.action, "entries": rec.entries, "month": month.to_string(), "policy": rec.policy,
+                "region": rec.region, "run": rec.run, "workers": rec.workers}),
+        );
+        let done: Result<()> = crate::backend::in_tx!(&self.inner.backend, tx => async {
             sqlx::query("INSERT INTO month_closes (month, run, action, region, policy, workers, entries, at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(month_code(month)).bind(rec.run).bind(&rec.action).bind(&rec.region).bind(&rec.policy)
                 .bind(rec.workers).bind(rec.entries).bind(rec.at_us)
-                .execute(p).await?;
-        });
+                .execute(&mut *tx).await?;
+            crate::log::log_append!(tx, &logged, None)?;
+            Ok(())
+        }.await);
+        done?;
         Ok(SettleReport { month, region, policy, already_closed: false, close: Some(rec), workers: count, entries: written as u64 })
     }
 
@@ -153,7 +162,7 @@ impl crate::Store {
         let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { return Ok(0) };
         let ids: Vec<i64> = chunk.iter().map(|w| w.worker.0).collect();
         let ((), n) = self
-            .with_workers(first.worker.0, last.worker.0, &ids, |l| {
+            .with_workers(if opts.reopen { "reclose" } else { "close" }, first.worker.0, last.worker.0, &ids, |l| {
                 if !opts.reopen {
                     l.close_month(month, chunk, rules).map_err(ledger_error)?;
                     return Ok(());

@@ -20,6 +20,7 @@ use crate::backend::Backend;
 use crate::{Result, StoreError};
 use flexpension_ledger::{Entry, Ledger, LedgerError, Payer, Payment, Subject, WorkerId as LedgerWorker};
 use flexpension_rules::{Dec6, Fen, Params, YearMonth};
+pub(crate) use rows::kind_str;
 use rows::{JoinRow, NewRow, SELECT_RANGE, entries_from, write_postgres, write_sqlite};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -38,6 +39,15 @@ pub(crate) fn ledger_error(e: LedgerError) -> StoreError {
         LedgerError::BadYear { year } => StoreError::invalid("year", format!("{year} is out of range")),
         other => StoreError::Corrupt(other.to_string()),
     }
+}
+
+/// The log entry of one journal write: an operation over a range of workers, with a tree over
+/// the entries it wrote.
+fn journal_record(what: &str, lo: i64, hi: i64, rows: &[NewRow<'_>]) -> (crate::log::entry::Record, Vec<u8>) {
+    use crate::log::entry::{JournalRow, Record, pack, row_hash};
+    let hashes: Vec<flexpension_tlog::Hash> = rows.iter().map(|r| row_hash(&JournalRow::of(r.entry))).collect();
+    let rec = Record::new("journal", crate::registry::now_us(), serde_json::json!({"op": what, "workers": [lo, hi]})).with_rows(&hashes);
+    (rec, pack(&hashes))
 }
 
 /// What a payment did.
@@ -69,17 +79,27 @@ impl crate::Store {
     /// Returns `op`'s result and the number of entries written.
     pub(crate) async fn with_workers<R>(
         &self,
+        what: &'static str,
         lo: i64,
         hi: i64,
         lock: &[i64],
         op: impl FnOnce(&mut Ledger) -> std::result::Result<R, StoreError>,
     ) -> Result<(R, usize)> {
+        let logged = self.inner.log_journal.load(std::sync::atomic::Ordering::Relaxed);
         match &self.inner.backend {
             Backend::Sqlite(p) => {
                 let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
                 let rows: Vec<JoinRow> = sqlx::query_as(SELECT_RANGE).bind(lo).bind(hi).fetch_all(&mut *tx).await?;
                 let (r, new) = apply(rows, op)?;
-                write_sqlite(&mut tx, &new.rows()).await?;
+                let rows = new.rows();
+                if !rows.is_empty() && !logged {
+                    write_sqlite(&mut tx, &rows, -1).await?;
+                } else if !rows.is_empty() {
+                    let idx = crate::log::log_reserve!(&mut *tx)?;
+                    write_sqlite(&mut tx, &rows, idx).await?;
+                    let (rec, packed) = journal_record(what, lo, hi, &rows);
+                    crate::log::log_insert!(&mut *tx, idx, &rec, Some(packed))?;
+                }
                 tx.commit().await?;
                 Ok((r, new.len()))
             }
@@ -98,7 +118,15 @@ impl crate::Store {
                     .await?;
                 let rows: Vec<JoinRow> = sqlx::query_as(SELECT_RANGE).bind(lo).bind(hi).fetch_all(&mut *tx).await?;
                 let (r, new) = apply(rows, op)?;
-                write_postgres(&mut tx, &new.rows()).await?;
+                let rows = new.rows();
+                if !rows.is_empty() && !logged {
+                    write_postgres(&mut tx, &rows, -1).await?;
+                } else if !rows.is_empty() {
+                    let idx = crate::log::log_reserve!(&mut *tx)?;
+                    write_postgres(&mut tx, &rows, idx).await?;
+                    let (rec, packed) = journal_record(what, lo, hi, &rows);
+                    crate::log::log_insert!(&mut *tx, idx, &rec, Some(packed))?;
+                }
                 tx.commit().await?;
                 Ok((r, new.len()))
             }
@@ -131,7 +159,7 @@ impl crate::Store {
         let w = p.worker;
         let id = flexpension_ledger::EntryId::new(w, Subject::Payment { payer: p.payer, reference: p.reference });
         let ((duplicate, credited, arrears), _) = self
-            .with_workers(w.0, w.0, &[w.0], |l| {
+            .with_workers("payment", w.0, w.0, &[w.0], |l| {
                 let duplicate = l.entry(&id).is_some();
                 let new = l.pay(p).map_err(ledger_error)?;
                 let credited: Vec<YearMonth> = new
@@ -165,7 +193,7 @@ impl crate::Store {
         while start <= hi {
             let end = start.saturating_add(CHUNK_WORKERS as i64 - 1).min(hi);
             let ((n, fen), _) = self
-                .with_workers(start, end, &[], |l| {
+                .with_workers("interest", start, end, &[], |l| {
                     let new = l.credit_interest(year, params, assumed_rate).map_err(ledger_error)?;
                     Ok((new.len() as u64, new.iter().map(interest_of).sum::<Fen>()))
                 })

@@ -105,13 +105,13 @@ pub(crate) struct NewRow<'a> {
 }
 
 const INSERT_ENTRY: &str = "INSERT INTO journal_entries (worker_id, entry_id, seq, kind, period, month, reference, income_fen, base_fen, \
-    contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen) VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(?6, -1), NULLIF(?7, ''), \
-    NULLIF(?8, -1), NULLIF(?9, -1), NULLIF(?10, -1), NULLIF(?11, -1), NULLIF(?12, -1), NULLIF(?13, -1), NULLIF(?14, -1))";
+    contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen, log_idx) VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(?6, -1), NULLIF(?7, ''), \
+    NULLIF(?8, -1), NULLIF(?9, -1), NULLIF(?10, -1), NULLIF(?11, -1), NULLIF(?12, -1), NULLIF(?13, -1), NULLIF(?14, -1), NULLIF(?15, -1))";
 const INSERT_POSTING: &str = "INSERT INTO journal_postings (worker_id, entry_id, line, account, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 /// SQLite: step prepared inserts on the transaction's connection (a million entries through
 /// sqlx's per-value channel cost more than the whole close).
-pub(crate) async fn write_sqlite(tx: &mut Transaction<'static, Sqlite>, rows: &[NewRow<'_>]) -> Result<()> {
+pub(crate) async fn write_sqlite(tx: &mut Transaction<'static, Sqlite>, rows: &[NewRow<'_>], log_idx: i64) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -121,7 +121,7 @@ pub(crate) async fn write_sqlite(tx: &mut Transaction<'static, Sqlite>, rows: &[
     // connection is dropped inside this block, before it.
     let out = in_place(|| {
         let conn = unsafe { RawConn::new(db) };
-        write_raw(&conn, rows)
+        write_raw(&conn, rows, log_idx)
     });
     drop(handle);
     out
@@ -135,7 +135,7 @@ fn in_place<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-fn write_raw(conn: &RawConn<'_>, rows: &[NewRow<'_>]) -> Result<()> {
+fn write_raw(conn: &RawConn<'_>, rows: &[NewRow<'_>], log_idx: i64) -> Result<()> {
     let mut ins = conn.prepare(INSERT_ENTRY)?;
     let mut post = conn.prepare(INSERT_POSTING)?;
     // The raw binder has no NULL: -1 and '' stand for it (amounts and months are never negative).
@@ -163,6 +163,7 @@ fn write_raw(conn: &RawConn<'_>, rows: &[NewRow<'_>]) -> Result<()> {
             f(d.map(|d| d.pooling_fen)),
             f(d.map(|d| d.subsidy_fen)),
             f(d.map(|d| d.net_fen)),
+            Int(log_idx),
         ])?;
         for (line, p) in e.postings().iter().enumerate() {
             let account = p.account.to_string();
@@ -173,7 +174,7 @@ fn write_raw(conn: &RawConn<'_>, rows: &[NewRow<'_>]) -> Result<()> {
 }
 
 /// PostgreSQL: one statement per table, the rows as arrays.
-pub(crate) async fn write_postgres(tx: &mut Transaction<'static, Postgres>, rows: &[NewRow<'_>]) -> Result<()> {
+pub(crate) async fn write_postgres(tx: &mut Transaction<'static, Postgres>, rows: &[NewRow<'_>], log_idx: i64) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -216,8 +217,8 @@ pub(crate) async fn write_postgres(tx: &mut Transaction<'static, Postgres>, rows
     let [inc, base, contr, pa, pool, sub, net] = due;
     sqlx::query(
         "INSERT INTO journal_entries (worker_id, entry_id, seq, kind, period, month, reference, income_fen, base_fen, contribution_fen, \
-         personal_account_fen, pooling_fen, subsidy_fen, net_fen) \
-         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::bigint[], \
+         personal_account_fen, pooling_fen, subsidy_fen, net_fen, log_idx) \
+         SELECT *, NULLIF($15::bigint, -1) FROM UNNEST($1::bigint[], $2::text[], $3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::bigint[], \
          $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])",
     )
     .bind(w)
@@ -234,6 +235,7 @@ pub(crate) async fn write_postgres(tx: &mut Transaction<'static, Postgres>, rows
     .bind(pool)
     .bind(sub)
     .bind(net)
+    .bind(log_idx)
     .execute(&mut **tx)
     .await?;
     sqlx::query(

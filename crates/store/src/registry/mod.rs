@@ -4,7 +4,7 @@
 mod platforms;
 mod workers;
 
-pub(crate) use workers::{CheckedWorker, insert_worker};
+pub(crate) use workers::{CheckedWorker, insert_worker, log_workers};
 
 use crate::backend::{BatchTx, with_pool};
 use crate::ids::GridId;

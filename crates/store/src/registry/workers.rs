@@ -47,6 +47,9 @@ pub(crate) struct CheckedWorker {
     pub phone_masked: String,
     pub hukou_region: String,
     pub home_grid: String,
+    /// The salt and commitment the log knows the worker's ID by.
+    pub id_salt: [u8; 32],
+    pub id_commit: flexpension_tlog::Hash,
 }
 
 /// Insert a checked worker inside an open transaction; refuses unknown region or grid and a
@@ -66,8 +69,8 @@ macro_rules! insert_worker {
                 return Err($crate::StoreError::NotFound { what: "grid", key: c.home_grid.clone() });
             };
             let r = sqlx::query_scalar(
-                "INSERT INTO workers (id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, hukou_region, home_grid_id, created_at_us) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id_hash) DO NOTHING RETURNING id",
+                "INSERT INTO workers (id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, hukou_region, home_grid_id, created_at_us, id_salt, id_commit) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id_hash) DO NOTHING RETURNING id",
             )
             .bind(c.id_hash.to_vec())
             .bind(&c.id_masked)
@@ -79,6 +82,8 @@ macro_rules! insert_worker {
             .bind(&c.hukou_region)
             .bind(grid)
             .bind($crate::registry::now_us())
+            .bind(c.id_salt.to_vec())
+            .bind(c.id_commit.0.to_vec())
             .fetch_optional(&mut *$tx)
             .await?;
             r.ok_or_else(|| $crate::StoreError::Exists { what: "worker with this resident ID", key: c.id_masked.clone() })
@@ -88,6 +93,35 @@ macro_rules! insert_worker {
 }
 pub(crate) use insert_worker;
 
+/// Log newly registered workers (id, ID commitment, hukou region) as one batch entry, in the
+/// transaction that registered them. Evaluates to `Result<()>`.
+macro_rules! log_workers {
+    ($tx:ident, $rows:expr) => {
+        async {
+            let rows: &[(i64, flexpension_tlog::Hash, String)] = $rows;
+            if rows.is_empty() {
+                return Ok::<(), $crate::StoreError>(());
+            }
+            let wr: Vec<$crate::log::entry::WorkerRow> = rows
+                .iter()
+                .map(|(w, c, r)| $crate::log::entry::WorkerRow { worker: *w, id_commit: c.to_hex(), hukou_region: r.clone() })
+                .collect();
+            let hashes: Vec<flexpension_tlog::Hash> = wr.iter().map($crate::log::entry::row_hash).collect();
+            let rec = $crate::log::entry::Record::new("workers", $crate::registry::now_us(), serde_json::json!({"workers": rows.len()}))
+                .with_rows(&hashes);
+            let idx = $crate::log::log_append!($tx, &rec, Some($crate::log::entry::pack(&hashes)))?;
+            let ids: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
+            sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE workers SET log_idx = $1 WHERE id IN ({})", ids.join(","))))
+                .bind(idx)
+                .execute(&mut *$tx)
+                .await?;
+            Ok(())
+        }
+        .await
+    };
+}
+pub(crate) use log_workers;
+
 impl Store {
     /// Check a new worker: resident ID (GB 11643), phone, name, and that region and grid exist.
     pub(crate) fn check_worker(&self, w: &NewWorker) -> Result<CheckedWorker> {
@@ -96,7 +130,10 @@ impl Store {
         let phone = check_phone(&w.phone).map_err(|r| StoreError::invalid("phone", r))?;
         // The 17th character is odd for men, even for women (GB 11643).
         let sex = if (id.as_bytes()[16] - b'0').is_multiple_of(2) { Sex::Female } else { Sex::Male };
+        let id_salt = crate::ids::random32().map_err(|e| StoreError::Corrupt(format!("no OS randomness: {e}")))?;
         Ok(CheckedWorker {
+            id_salt,
+            id_commit: crate::log::entry::id_commitment(&id_salt, &id),
             id_hash: self.pepper().resident_id(id.as_bytes()),
             id_masked: mask(&id),
             birth_month: month_code(YearMonth::of_date(birth)),
@@ -113,7 +150,11 @@ impl Store {
     /// home grid are enough. The same resident ID twice is [`StoreError::Exists`].
     pub async fn add_worker(&self, w: &NewWorker) -> Result<Worker> {
         let c = self.check_worker(w)?;
-        let r: Result<i64> = in_tx!(&self.inner.backend, tx => insert_worker!(tx, c));
+        let r: Result<i64> = in_tx!(&self.inner.backend, tx => async {
+            let id = insert_worker!(tx, c)?;
+            log_workers!(tx, &[(id, c.id_commit, c.hukou_region.clone())])?;
+            Ok(id)
+        }.await);
         let id = r?;
         self.worker(WorkerId(id)).await?.ok_or_else(|| StoreError::Corrupt("a worker just added is missing".into()))
     }

@@ -2,7 +2,7 @@
 //! HMAC signature) and reads what it owes (`GET /platform/premiums`, API key). Answers never
 //! carry a resident ID in clear, and neither do log lines.
 
-mod auth;
+pub(crate) mod auth;
 pub mod doc;
 mod earnings;
 mod premiums;

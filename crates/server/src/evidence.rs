@@ -1,0 +1,234 @@
+//! Evidence for people: a worker's proof bundle for a month and their contribution voucher, a
+//! platform's proof bundle for an order row, and the public page a voucher's QR code opens.
+//! Access: the worker's own records (session), the platform's own orders (API key); the
+//! verify page shows only what the voucher itself prints.
+
+use crate::AppState;
+use crate::api::ApiError;
+use crate::guard::AsWorker;
+use crate::voucher::{VoucherBody, VoucherIssueError, issue};
+use axum::Router;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use flexpension_rules::YearMonth;
+use flexpension_store::log::{ProofBundle, VerifyOptions, VerifyReport, verify_bundle};
+use flexpension_store::{Store, StoreError};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/me/voucher.pdf", get(my_voucher))
+        .route("/verify/voucher/{id}", get(verify_page))
+        .route("/api/v1/me/proof", get(my_proof))
+        .route("/api/v1/platform/proof", get(order_proof))
+}
+
+fn store(s: &AppState) -> Result<&Store, ApiError> {
+    s.store().ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_store", "this server runs without a data store", ""))
+}
+
+fn store_error(e: StoreError) -> ApiError {
+    match e.code() {
+        "not_found" => ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string(), ""),
+        "invalid" => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string(), ""),
+        _ => {
+            tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "evidence could not be read");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the data store failed; try again", "")
+        }
+    }
+}
+
+fn month(field: &'static str, v: Option<&str>) -> Result<Option<YearMonth>, ApiError> {
+    v.map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(|m| m.parse::<YearMonth>().map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid", format!("'{m}' is not a month (YYYY-MM)"), field)))
+        .transpose()
+}
+
+fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+struct MonthQuery {
+    month: Option<String>,
+}
+
+/// `GET /api/v1/me/proof?month=YYYY-MM`: the worker's proof bundle for a closed month.
+async fn my_proof(State(s): State<AppState>, AsWorker(_, worker): AsWorker, q: Query<MonthQuery>) -> Result<Response, ApiError> {
+    let store = store(&s)?;
+    let m = month("month", q.month.as_deref())?.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the month, YYYY-MM", "month"))?;
+    crate::log::publish(&s).await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "log_unavailable", e, ""))?;
+    let b = store.bundle_worker_month(worker, m, s.witnesses().quorum).await.map_err(store_error)?;
+    let body = serde_json::to_vec_pretty(&b).unwrap_or_default();
+    Ok(attachment(body, "application/json", &format!("proof-{m}.json")))
+}
+
+#[derive(Deserialize)]
+struct OrderQuery {
+    order_id: Option<String>,
+}
+
+/// `GET /api/v1/platform/proof?order_id=...`: a platform's proof bundle for one of its rows.
+async fn order_proof(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    let store = store(&s)?;
+    let caller = crate::api::platform::auth::authenticate(store, req.headers()).await?;
+    let q: OrderQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid", e.to_string(), "order_id"))?;
+    let id = q.order_id.filter(|o| !o.trim().is_empty()).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the order_id", "order_id"))?;
+    crate::log::publish(&s).await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "log_unavailable", e, ""))?;
+    let b = store.bundle_order(caller.platform.id, id.trim(), s.witnesses().quorum).await.map_err(store_error)?;
+    Ok(attachment(serde_json::to_vec_pretty(&b).unwrap_or_default(), "application/json", "proof-order.json"))
+}
+
+#[derive(Deserialize)]
+struct VoucherQuery {
+    from: Option<String>,
+    to: Option<String>,
+    lang: Option<String>,
+}
+
+/// `GET /me/voucher.pdf[?from=YYYY-MM&to=YYYY-MM&lang=en]`: the worker's voucher.
+async fn my_voucher(State(s): State<AppState>, AsWorker(_, worker): AsWorker, q: Query<VoucherQuery>) -> Result<Response, ApiError> {
+    let store = store(&s)?;
+    let from = month("from", q.from.as_deref())?;
+    let to = month("to", q.to.as_deref())?;
+    let lang = if q.lang.as_deref() == Some("en") { flexpension_voucher::Lang::En } else { flexpension_voucher::Lang::Zh };
+    match issue(&s, store, worker, from, to, lang).await {
+        Ok(v) => Ok(attachment(v.pdf, "application/pdf", &format!("voucher-{}.pdf", v.id))),
+        Err(VoucherIssueError::Input(m)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m, "from")),
+        Err(VoucherIssueError::Store(e)) => Err(store_error(e)),
+        Err(VoucherIssueError::Render(m)) => {
+            tracing::error!(error = %m, "a voucher could not be made");
+            Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the voucher could not be made; try again", ""))
+        }
+    }
+}
+
+/// Check an issued voucher against this server's keys: the region's signature, its entry in the
+/// log under the current (cosigned) checkpoint, and the witnesses.
+pub async fn check_voucher(s: &AppState, store: &Store, id: &str) -> Result<(VoucherReport, Option<VoucherBody>), StoreError> {
+    let quorum = s.witnesses().quorum;
+    let (v, mut b): (_, ProofBundle) = store.bundle_voucher(id, quorum).await?;
+    b.voucher = Some(v.note.clone());
+    let opts = VerifyOptions {
+        log_key: store.log_keys().verifier_key(),
+        witness_keys: s.witnesses().peers.iter().map(|p| p.key.clone()).collect(),
+        quorum: Some(quorum),
+        id_number: None,
+    };
+    let report = verify_bundle(&b, &opts);
+    Ok((VoucherReport { report, tree_size: tree_size(&b), index: v.log_idx }, VoucherBody::from_note(&v.note)))
+}
+
+fn tree_size(b: &ProofBundle) -> u64 {
+    flexpension_tlog::parse_note(&b.checkpoint).ok().and_then(|n| flexpension_tlog::Checkpoint::parse(&n.text).ok()).map_or(0, |c| c.size)
+}
+
+pub struct VoucherReport {
+    pub report: VerifyReport,
+    pub tree_size: u64,
+    pub index: u64,
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn yuan(fen: i64) -> String {
+    flexpension_rules::money::yuan(fen)
+}
+
+/// `GET /verify/voucher/{id}`: what the QR code opens. Plain words: genuine and unchanged, or
+/// what is wrong.
+async fn verify_page(State(s): State<AppState>, Path(id): Path<String>, q: Query<LangQuery>) -> Response {
+    let en = q.lang.as_deref() == Some("en");
+    let t = |zh: &'static str, e: &'static str| if en { e } else { zh };
+    let (status, verdict, detail, table) = match s.store() {
+        None => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", t("暂时无法核验，请稍后再试。", "Cannot check right now; try again later."), String::new()),
+        Some(store) => match check_voucher(&s, store, &id).await {
+            Ok((r, body)) if r.report.ok() => {
+                let mut table = String::new();
+                if let Some(b) = body {
+                    table.push_str(&format!(
+                        "<p>{} {}　{} {}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+                        t("姓名", "Name"),
+                        esc(&b.name),
+                        t("证件号", "ID"),
+                        esc(&b.id_masked),
+                        t("月份", "Month"),
+                        t("缴费基数", "Base"),
+                        t("应缴", "Due"),
+                        t("已缴", "Paid")
+                    ));
+                    for m in &b.months {
+                        table.push_str(&format!(
+                            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                            esc(&m.month),
+                            yuan(m.base_fen),
+                            yuan(m.net_fen),
+                            yuan(m.paid_fen)
+                        ));
+                    }
+                    table.push_str(&format!(
+                        "</tbody></table><p>{} {}　{} {}</p>",
+                        t("个人账户余额", "Personal account balance"),
+                        yuan(b.balance_fen),
+                        t("已缴合计", "Total paid"),
+                        yuan(b.total_paid_fen)
+                    ));
+                }
+                let detail = if en {
+                    format!("This voucher was issued by the social insurance agency and has not been changed. It is entry {} of the tamper-evident record ({} entries).", r.index + 1, r.tree_size)
+                } else {
+                    format!("本凭证由社保经办机构签发，内容没有被改动过，已记入防篡改记录（第 {} 条，共 {} 条）。请核对下面的金额与纸面是否一致。", r.index + 1, r.tree_size)
+                };
+                (StatusCode::OK, "verified", "", format!("<p class=\"detail\">{}</p>{table}", esc(&detail)))
+            }
+            Ok((r, _)) => {
+                let broke: Vec<String> = r.report.checks.iter().filter(|c| !c.ok).map(|c| format!("{}: {}", c.name, c.detail)).collect();
+                (StatusCode::OK, "failed", t("未通过核验：这张凭证可能被改动过或不是真的。请到社保窗口询问。", "NOT verified: this voucher may have been changed or is not genuine. Ask at the social insurance office."), format!("<pre>{}</pre>", esc(&broke.join("\n"))))
+            }
+            Err(e) if e.code() == "not_found" => (StatusCode::NOT_FOUND, "unknown", t("查不到这张凭证：编号不对，或不是本机构签发的。", "No such voucher: the number is wrong, or it was not issued here."), String::new()),
+            Err(e) => {
+                tracing::error!(error = %e, "voucher check failed");
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable", t("暂时无法核验，请稍后再试。", "Cannot check right now; try again later."), String::new())
+            }
+        },
+    };
+    let headline = match verdict {
+        "verified" => t("✔ 已核验：凭证真实、未被修改", "✔ Verified: genuine and unchanged"),
+        "failed" => t("✘ 未通过核验", "✘ Not verified"),
+        "unknown" => t("✘ 查无此凭证", "✘ Unknown voucher"),
+        _ => t("暂时无法核验", "Cannot check now"),
+    };
+    let other = if en { format!("/verify/voucher/{}", esc(&id)) } else { format!("/verify/voucher/{}?lang=en", esc(&id)) };
+    let html = format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main class=\"verify\">\
+         <h1>{title}</h1><p class=\"voucher-id\">{idl} {id}</p><p id=\"verdict\" class=\"verdict {verdict}\" data-verdict=\"{verdict}\">{headline}</p>\
+         <p>{detail}</p>{table}<p><a href=\"{other}\">{switch}</a></p></main></body></html>",
+        lang = if en { "en" } else { "zh-CN" },
+        title = t("参保缴费凭证核验", "Contribution voucher check"),
+        idl = t("凭证编号", "Voucher"),
+        id = esc(&id),
+        switch = t("English", "中文"),
+    );
+    let mut r = (status, Html(html)).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}

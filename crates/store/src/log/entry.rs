@@ -1,0 +1,180 @@
+//! What goes into the log: canonical, versioned event records (compact JSON in a fixed field
+//! order, so the store can encode a record again, byte for byte, when it proves it) and the rows
+//! of batch entries. Personal data never enters: a worker is their store number, bound once to a
+//! salted commitment of their resident ID.
+
+use flexpension_ledger::Entry;
+use flexpension_tlog::{Hash, leaf_hash};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The version of every record below; a change of shape is a new version, never an edit.
+pub const RECORD_VERSION: u32 = 1;
+
+/// The domain tag of the resident-ID commitment.
+const COMMIT_TAG: &[u8] = b"flexpension/id-commit/v1\n";
+
+/// A salted commitment to a resident ID: SHA-256(tag || salt || ID). Without the salt (kept by
+/// the store, revealed only in a proof bundle for someone who may see the record) the 18-digit
+/// ID cannot be found by trying them all.
+pub fn id_commitment(salt: &[u8; 32], id_number: &str) -> Hash {
+    let mut h = Sha256::new();
+    h.update(COMMIT_TAG);
+    h.update(salt);
+    h.update(id_number.as_bytes());
+    Hash(h.finalize().into())
+}
+
+/// A log entry. `rows` and `rows_root` are set on batch entries: the count of rows and the
+/// root of the batch's own RFC 9162 tree over them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub v: u32,
+    pub kind: String,
+    pub at_us: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_root: Option<String>,
+    /// What the event says, by kind (see docs/LOG.md).
+    pub data: serde_json::Value,
+}
+
+impl Record {
+    pub fn new(kind: &str, at_us: i64, data: serde_json::Value) -> Record {
+        Record { v: RECORD_VERSION, kind: kind.into(), at_us, rows: None, rows_root: None, data }
+    }
+
+    /// A batch entry over rows' leaf hashes.
+    pub fn with_rows(mut self, row_hashes: &[Hash]) -> Record {
+        self.rows = Some(row_hashes.len() as u64);
+        self.rows_root = Some(flexpension_tlog::root_of(row_hashes).to_hex());
+        self
+    }
+
+    /// The canonical bytes: compact JSON, fields in declaration order; `data` holds only maps
+    /// made by `serde_json::json!`, whose keys serde_json keeps sorted.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// A worker's registration row: their number and the commitment to their ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerRow {
+    pub worker: i64,
+    pub id_commit: String,
+    pub hukou_region: String,
+}
+
+/// One order row of an earnings batch, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRow {
+    pub platform: i64,
+    pub order_id: String,
+    pub worker: i64,
+    pub month: i32,
+    pub amount_fen: i64,
+    pub settled_at_us: i64,
+    pub order_type: i16,
+    pub grid: i64,
+    pub premium_fen: i64,
+}
+
+impl OrderRow {
+    pub(crate) fn of(platform: crate::PlatformId, r: &crate::backend::BatchRow) -> OrderRow {
+        OrderRow {
+            platform: platform.0,
+            order_id: r.order_id.to_string(),
+            worker: r.worker_id,
+            month: r.month,
+            amount_fen: r.amount_fen,
+            settled_at_us: r.settled_at_us,
+            order_type: r.order_type,
+            grid: r.grid_id,
+            premium_fen: r.premium_fen,
+        }
+    }
+}
+
+/// One journal entry of a worker (a month close, a payment, a crediting, a reversal, interest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalRow {
+    pub worker: i64,
+    pub entry: String,
+    pub kind: String,
+    pub period: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// income, base, contribution, personal account, pooling, subsidy, net (fen) on a close.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<[i64; 7]>,
+    /// (account, signed amount in fen), debits positive.
+    pub postings: Vec<(String, i64)>,
+}
+
+impl JournalRow {
+    pub fn of(e: &Entry) -> JournalRow {
+        JournalRow {
+            worker: e.id().worker.0,
+            entry: e.id().to_string(),
+            kind: crate::journal::kind_str(e.kind()).to_string(),
+            period: e.period().to_string(),
+            reference: e.reference().map(|r| r.to_string()),
+            due: e.due().map(|d| [d.income_fen, d.base_fen, d.contribution_fen, d.personal_account_fen, d.pooling_fen, d.subsidy_fen, d.net_fen]),
+            postings: e.postings().iter().map(|p| (p.account.to_string(), p.amount_fen)).collect(),
+        }
+    }
+}
+
+/// Canonical bytes of a row.
+pub fn row_bytes<T: Serialize>(row: &T) -> Vec<u8> {
+    serde_json::to_vec(row).unwrap_or_default()
+}
+
+/// The leaf hash of a row in its batch's tree.
+pub fn row_hash<T: Serialize>(row: &T) -> Hash {
+    leaf_hash(&row_bytes(row))
+}
+
+/// Row hashes packed for the `rows` column.
+pub fn pack(hashes: &[Hash]) -> Vec<u8> {
+    hashes.iter().flat_map(|h| h.0).collect()
+}
+
+/// The `rows` column unpacked; `None` when its length is not a multiple of 32.
+pub fn unpack(bytes: &[u8]) -> Option<Vec<Hash>> {
+    if !bytes.len().is_multiple_of(32) {
+        return None;
+    }
+    Some(bytes.chunks_exact(32).map(|c| Hash(c.try_into().unwrap_or([0; 32]))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_bytes_are_stable_and_keys_sorted() {
+        let r = Record::new("enrolment", 5, serde_json::json!({"scheme": "employee_pension", "worker": 1}));
+        let s = String::from_utf8(r.to_bytes()).unwrap();
+        assert_eq!(s, r#"{"v":1,"kind":"enrolment","at_us":5,"data":{"scheme":"employee_pension","worker":1}}"#);
+        let back: Record = serde_json::from_slice(s.as_bytes()).unwrap();
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn commitment_depends_on_salt_and_id() {
+        let a = id_commitment(&[1; 32], "11010519491231002X");
+        assert_ne!(a, id_commitment(&[2; 32], "11010519491231002X"));
+        assert_ne!(a, id_commitment(&[1; 32], "110105194912310029"));
+        assert_eq!(a, id_commitment(&[1; 32], "11010519491231002X"));
+    }
+
+    #[test]
+    fn pack_round_trip() {
+        let hs = vec![leaf_hash(b"a"), leaf_hash(b"b")];
+        assert_eq!(unpack(&pack(&hs)).unwrap(), hs);
+        assert!(unpack(&[0; 31]).is_none());
+    }
+}

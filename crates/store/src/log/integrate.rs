@@ -1,0 +1,146 @@
+//! Integration: hash the sequenced entries into the tree and sign a checkpoint.
+
+use super::prove::MapReader;
+use crate::backend::Backend;
+use crate::{Result, StoreError};
+use flexpension_tlog::{Checkpoint, Hash, leaf_hash, sign_note, stored_hash_index, stored_hashes, tree_hash};
+use std::collections::HashMap;
+
+/// Entries read per query while integrating.
+const PAGE: i64 = 50_000;
+/// Stored hashes per insert statement.
+const INSERT_ROWS: usize = 1_000;
+
+/// What an integration did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integrated {
+    pub size: u64,
+    pub root: Hash,
+    /// Entries hashed in by this call (0: the tree was current).
+    pub added: u64,
+    /// The latest checkpoint, signed by the region (cosignatures are added later).
+    pub note: String,
+}
+
+/// The hashes a tree of size `n` needs to grow: one complete subtree per set bit of `n`.
+pub(crate) fn frontier(n: u64) -> Vec<u64> {
+    (0..64u32).filter(|l| n >> l & 1 == 1).map(|l| stored_hash_index(l, (n >> l) - 1)).collect()
+}
+
+fn tlog(e: flexpension_tlog::TlogError) -> StoreError {
+    StoreError::Corrupt(format!("log: {e}"))
+}
+
+impl crate::Store {
+    /// Hash every sequenced entry into the tree and sign a checkpoint of the new size. Safe to
+    /// call at any time from any process: one integration runs at a time, and a call with
+    /// nothing new returns the latest checkpoint.
+    pub async fn log_integrate(&self) -> Result<Integrated> {
+        let _one = self.inner.integrating.lock().await;
+        let keys = &self.inner.log_keys;
+        macro_rules! body {
+            ($tx:ident) => {{
+                let (size, done): (i64, i64) = sqlx::query_as("SELECT size, integrated FROM log_head WHERE id = 1").fetch_one(&mut *$tx).await?;
+                let (size, done) = (size as u64, done as u64);
+                let mut map: HashMap<u64, Hash> = HashMap::new();
+                let want = frontier(done);
+                if !want.is_empty() {
+                    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "SELECT id, hash FROM log_hashes WHERE id IN ({})",
+                        want.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+                    )))
+                    .fetch_all(&mut *$tx)
+                    .await?;
+                    for (id, h) in rows {
+                        map.insert(id as u64, to_hash(&h, id)?);
+                    }
+                }
+                let mut new_rows: Vec<(i64, Vec<u8>)> = Vec::new();
+                let mut n = done;
+                while n < size {
+                    let page: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, body FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+                        .bind(n as i64)
+                        .bind((n as i64 + PAGE).min(size as i64))
+                        .fetch_all(&mut *$tx)
+                        .await?;
+                    if page.is_empty() {
+                        return Err(StoreError::Corrupt(format!("log entry {n} is missing (head says {size})")));
+                    }
+                    for (idx, body) in page {
+                        if idx as u64 != n {
+                            return Err(StoreError::Corrupt(format!("log entry {n} is missing (found {idx})")));
+                        }
+                        let hs = stored_hashes(n, &leaf_hash(&body), &MapReader(&map)).map_err(tlog)?;
+                        let start = stored_hash_index(0, n);
+                        for (k, h) in hs.into_iter().enumerate() {
+                            map.insert(start + k as u64, h);
+                            new_rows.push(((start + k as u64) as i64, h.0.to_vec()));
+                        }
+                        n += 1;
+                    }
+                    // Keep only what the next leaves can need.
+                    let keep = frontier(n);
+                    map.retain(|k, _| keep.contains(k));
+                }
+                let root = if size == 0 { flexpension_tlog::empty_root() } else { tree_hash(size, &MapReader(&map)).map_err(tlog)? };
+                for chunk in new_rows.chunks(INSERT_ROWS) {
+                    let mut q = sqlx::QueryBuilder::new("INSERT INTO log_hashes (id, hash) ");
+                    q.push_values(chunk, |mut b, (id, h)| {
+                        b.push_bind(*id).push_bind(h.clone());
+                    });
+                    q.build().execute(&mut *$tx).await?;
+                }
+                let latest: Option<String> =
+                    sqlx::query_scalar("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&mut *$tx).await?;
+                let note = match latest {
+                    Some(note) if size == done => note,
+                    _ => {
+                        let text = Checkpoint { origin: keys.origin.clone(), size, root, extensions: Vec::new() }.to_text();
+                        let note = sign_note(&text, &keys.signer).map_err(tlog)?;
+                        sqlx::query("INSERT INTO log_checkpoints (size, note, at_us) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING")
+                            .bind(size as i64)
+                            .bind(&note)
+                            .bind(crate::registry::now_us())
+                            .execute(&mut *$tx)
+                            .await?;
+                        sqlx::query("UPDATE log_head SET integrated = $1 WHERE id = 1").bind(size as i64).execute(&mut *$tx).await?;
+                        note
+                    }
+                };
+                Integrated { size, root, added: size - done, note }
+            }};
+        }
+        match &self.inner.backend {
+            Backend::Sqlite(p) => {
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let r = body!(tx);
+                tx.commit().await?;
+                Ok(r)
+            }
+            Backend::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                sqlx::query("SELECT id FROM log_tree WHERE id = 1 FOR UPDATE").execute(&mut *tx).await?;
+                let r = body!(tx);
+                tx.commit().await?;
+                Ok(r)
+            }
+        }
+    }
+}
+
+pub(crate) fn to_hash(bytes: &[u8], id: i64) -> Result<Hash> {
+    let a: [u8; 32] = bytes.try_into().map_err(|_| StoreError::Corrupt(format!("log hash {id} is not 32 bytes")))?;
+    Ok(Hash(a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frontier_of_six_is_two_subtrees() {
+        // Leaves 0-3 (level 2, node 0) and 4-5 (level 1, node 2).
+        assert_eq!(frontier(6), vec![stored_hash_index(1, 2), stored_hash_index(2, 0)]);
+        assert!(frontier(0).is_empty());
+    }
+}
