@@ -109,6 +109,12 @@ pub struct Server {
 impl Server {
     /// None when PostgreSQL tests are skipped.
     pub fn start(kind: Kind, workers: u32) -> Option<Server> {
+        Server::start_with(kind, workers, |_, _, s| s)
+    }
+
+    /// Like `start`, letting `setup` adjust the server's state (witnesses, public URL) once the
+    /// store is open.
+    pub fn start_with(kind: Kind, workers: u32, setup: impl FnOnce(&tokio::runtime::Runtime, &Store, AppState) -> AppState) -> Option<Server> {
         capture_logs();
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let (store, sqlite_dir, pg) = match kind {
@@ -134,7 +140,7 @@ impl Server {
         };
         let (a, key_a, b, key_b, ids) = rt.block_on(fixture(&store, workers));
         let params = Arc::new(Params::embedded().expect("params"));
-        let state = AppState::new(params).with_store(store.clone());
+        let state = setup(&rt, &store, AppState::new(params).with_store(store.clone()));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
