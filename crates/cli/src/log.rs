@@ -167,6 +167,9 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<()> {
         let p: flexpension_server::voucher::VoucherPayload =
             serde_json::from_slice(&payload).map_err(|e| UsageError(format!("{}: the voucher data does not parse: {e}", a.file.display())))?;
         p.bundle
+    } else if let Ok(p) = serde_json::from_slice::<flexpension_server::voucher::VoucherPayload>(&bytes) {
+        // A voucher's data saved from its PDF (pdfdetach): the bundle inside.
+        p.bundle
     } else {
         serde_json::from_slice(&bytes).map_err(|e| UsageError(format!("{}: not a proof bundle: {e}", a.file.display())))?
     };

@@ -118,6 +118,10 @@ async fn my_voucher(State(s): State<AppState>, AsWorker(_, worker): AsWorker, q:
 /// log under the current (cosigned) checkpoint, and the witnesses.
 pub async fn check_voucher(s: &AppState, store: &Store, id: &str) -> Result<(VoucherReport, Option<VoucherBody>), StoreError> {
     let quorum = s.witnesses().quorum;
+    // Bring the log up to date first, so a voucher issued a moment ago is already covered.
+    if let Err(e) = crate::log::publish(s).await {
+        tracing::warn!(error = %e, "publishing the log before a voucher check failed");
+    }
     let (v, mut b): (_, ProofBundle) = store.bundle_voucher(id, quorum).await?;
     b.voucher = Some(v.note.clone());
     let opts = VerifyOptions {
@@ -192,10 +196,12 @@ async fn verify_page(State(s): State<AppState>, Path(id): Path<String>, q: Query
                         yuan(b.total_paid_fen)
                     ));
                 }
-                let detail = if en {
-                    format!("This voucher was issued by the social insurance agency and has not been changed. It is entry {} of the tamper-evident record ({} entries).", r.index + 1, r.tree_size)
-                } else {
-                    format!("本凭证由社保经办机构签发，内容没有被改动过，已记入防篡改记录（第 {} 条，共 {} 条）。请核对下面的金额与纸面是否一致。", r.index + 1, r.tree_size)
+                let witnesses = s.witnesses().quorum;
+                let detail = match (en, witnesses) {
+                    (true, 0) => format!("This voucher was issued by the social insurance agency and has not been changed. It is entry {} of the tamper-evident record ({} entries). Check that the amounts below match the paper.", r.index + 1, r.tree_size),
+                    (true, k) => format!("This voucher was issued by the social insurance agency and has not been changed. It is entry {} of the tamper-evident record ({} entries), confirmed by {k} independent witnesses. Check that the amounts below match the paper.", r.index + 1, r.tree_size),
+                    (false, 0) => format!("本凭证由社保经办机构签发，内容没有被改动过，已记入防篡改记录（第 {} 条，共 {} 条）。请核对下面的金额与纸面是否一致。", r.index + 1, r.tree_size),
+                    (false, k) => format!("本凭证由社保经办机构签发，内容没有被改动过，已记入防篡改记录（第 {} 条，共 {} 条），并经 {k} 个独立见证方确认。请核对下面的金额与纸面是否一致。", r.index + 1, r.tree_size),
                 };
                 (StatusCode::OK, "verified", "", format!("<p class=\"detail\">{}</p>{table}", esc(&detail)))
             }
