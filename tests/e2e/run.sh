@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Browser test of the calculator page: start the release server on a free loopback port, run
-# the node test (playwright-core driving Debian's Chromium), stop the server.
+# Browser tests of the calculator and analysts' pages: start the release server on a free
+# loopback port, run the node tests (playwright-core driving Debian's Chromium), stop the server.
 # Needs: chromium and fonts-noto-cjk (Debian), node + npm. Usage: bash tests/e2e/run.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -49,7 +49,7 @@ fi
 echo "server at $base"
 
 cd "$here"
-BASE_URL="$base" node --test --test-concurrency=1 calculator.test.mjs
+BASE_URL="$base" node --test --test-concurrency=1 calculator.test.mjs analyst.test.mjs
 
 # The people pages: their own seeded store and server.
 FLEXPENSION_BIN="$bin" bash "$here/people.sh"

@@ -1,6 +1,7 @@
 //! The server shell: the calculators as requests and responses, the JSON API and the web pages.
 //!
-//! Routes: `/` (the worker's calculator page), `/api/v1/calc/*` (JSON, GET or POST),
+//! Routes: `/` (the worker's calculator page), `/analyst` (the analysts' policy microsimulation
+//! page; `format=json` for the JSON of `flexpension simulate --json`), `/api/v1/calc/*` (JSON, GET or POST),
 //! `/api/v1/platform/earnings` (POST, signed) and `/api/v1/platform/premiums` (GET) for
 //! platforms when the server has a store, `/api/v1/openapi.json`, `/api/docs/` (browsable API),
 //! `/healthz`, `/static/*`.
@@ -41,6 +42,7 @@ use utoipa_swagger_ui::SwaggerUi;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(web::page))
+        .route("/analyst", get(web::analyst::page))
         .route("/healthz", get(|| async { "ok" }))
         .route("/login", get(web::login::page).post(web::login::submit))
         .route("/logout", post(web::login::logout))

@@ -1,6 +1,7 @@
 //! The worker's calculator page at `/`: a plain GET form that works without JavaScript, and the
 //! results fragment that htmx swaps in while the worker types.
 
+pub(crate) mod analyst;
 mod charts;
 mod form;
 pub mod i18n;
