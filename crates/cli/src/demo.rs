@@ -86,9 +86,19 @@ pub fn run(params: Params, a: DemoArgs) -> anyhow::Result<()> {
             // The first line is read by scripts (tests, benchmarks) to find the port.
             println!("listening on {base}");
         }
-        let state = AppState::new(params.clone()).with_store(store.clone());
-        let server = tokio::spawn(flexpension_server::serve(listener, state));
-        let built = build(&params, &store, &base, a.workers, &mut ph).await?;
+        // Two witnesses of the log (the union federation, the audit office), each on its own port
+        // with its own key, as other departments would run them.
+        let witnesses = start_witnesses(&store, &a.data).await?;
+        let state = AppState::new(params.clone())
+            .with_store(store.clone())
+            .with_public_url(&base)
+            .with_witnesses(flexpension_server::log::Witnesses { peers: witnesses.clone(), quorum: witnesses.len() });
+        let server = tokio::spawn(flexpension_server::serve(listener, state.clone()));
+        let mut built = build(&params, &store, &base, a.workers, &mut ph).await?;
+        built.log = Some(record(&state, &store, &a.data, &built, &mut ph).await?);
+        if !a.no_serve {
+            tokio::spawn(flexpension_server::log::publish_loop(state.clone(), crate::serve::PUBLISH_EVERY));
+        }
         let total = ph.start.elapsed().as_secs_f64();
         eprintln!("demo: setup done in {total:.2} s");
         print_guide(&base, &db_path, &built, &ph, total, a.no_serve)?;
@@ -124,6 +134,58 @@ struct Built {
     platform_name: String,
     officer_login: String,
     worker_id_number: String,
+    log: Option<LogShown>,
+}
+
+/// What the guide prints about the tamper-evident record.
+struct LogShown {
+    entries: u64,
+    log_key: String,
+    witness_keys: Vec<String>,
+    voucher: PathBuf,
+    verify_url: String,
+}
+
+/// Start the witnesses in this process; their keys and views live in the data directory.
+async fn start_witnesses(store: &Store, data: &Path) -> anyhow::Result<Vec<flexpension_server::log::WitnessPeer>> {
+    let log = flexpension_tlog::NoteVerifier::parse(&store.log_keys().verifier_key())?;
+    let mut peers = Vec::new();
+    for name in ["zj-union", "zj-audit"] {
+        let signer = flexpension_tlog::CosignSigner::try_generate(name)?;
+        let key = signer.verifier_key();
+        let state = data.join(format!("witness-{name}.json"));
+        let _ = std::fs::remove_file(&state);
+        let w = Arc::new(flexpension_server::witness::Witness::new(signer, log.clone(), state));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.context("a port for a witness")?;
+        let url = format!("http://{}", listener.local_addr()?);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, flexpension_server::witness::router(w)).await;
+        });
+        peers.push(flexpension_server::log::WitnessPeer::parse(&format!("{url}={key}")).map_err(anyhow::Error::msg)?);
+    }
+    Ok(peers)
+}
+
+/// 7. The record: integrate the log, have both witnesses cosign, issue the demo worker's voucher.
+async fn record(state: &AppState, store: &Store, data: &Path, b: &Built, ph: &mut Phases) -> anyhow::Result<LogShown> {
+    flexpension_server::log::publish(state).await.map_err(anyhow::Error::msg)?;
+    let w = store.find_worker(&b.worker_id_number).await?.context("the demo worker is not registered")?;
+    let v = flexpension_server::voucher::issue(state, store, w.id, None, None, flexpension_voucher::Lang::Zh).await?;
+    let path = data.join("voucher.pdf");
+    std::fs::write(&path, &v.pdf).with_context(|| format!("cannot write {}", path.display()))?;
+    let (size, note) = store.log_checkpoint().await?.context("no checkpoint")?;
+    let cosigned = flexpension_tlog::parse_note(&note).map(|n| n.sigs.len().saturating_sub(1)).unwrap_or(0);
+    ph.end(
+        "record",
+        format!("{size} log entries, checkpoint cosigned by {cosigned} witnesses; voucher {} ({} months)", v.id, v.body.months.len()),
+    );
+    Ok(LogShown {
+        entries: size,
+        log_key: store.log_keys().verifier_key(),
+        witness_keys: state.witnesses().peers.iter().map(|p| p.key.clone()).collect(),
+        voucher: path,
+        verify_url: format!("{}/verify/voucher/{}", state.public_url(), v.id),
+    })
 }
 
 async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Phases) -> anyhow::Result<Built> {
@@ -225,6 +287,7 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         platform_name: plats[0].name.clone(),
         officer_login: logins[2].0.into(),
         worker_id_number: w.id_number.clone(),
+        log: None,
     })
 }
 
@@ -249,6 +312,12 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     writeln!(out, "  a month's books:   flexpension report month --db sqlite:{dbs} --month {last}")?;
     writeln!(out, "  the demo worker:   flexpension worker show --db sqlite:{dbs} --id-number {} --month {last}", b.worker_id_number)?;
     let times: Vec<String> = ph.done.iter().map(|(n, s)| format!("{n} {s:.2} s")).collect();
+    if let Some(l) = &b.log {
+        writeln!(out, "  the tamper-evident record: {} entries; checkpoint {base}/log/checkpoint", l.entries)?;
+        writeln!(out, "  the demo worker's voucher:  {}  (its QR code opens {})", l.voucher.display(), l.verify_url)?;
+        let wk: Vec<String> = l.witness_keys.iter().map(|k| format!("--witness-key {k}")).collect();
+        writeln!(out, "  check it offline:  flexpension verify {} --log-key {} {}", l.voucher.display(), l.log_key, wk.join(" "))?;
+    }
     writeln!(out, "  phases: {}", times.join(", "))?;
     if !no_serve {
         writeln!(out, "Stop with Ctrl-C.")?;

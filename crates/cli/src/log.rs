@@ -163,9 +163,10 @@ pub struct VerifyArgs {
 pub fn verify(a: VerifyArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(&a.file).map_err(|e| UsageError(format!("{}: {e}", a.file.display())))?;
     let bundle: ProofBundle = if bytes.starts_with(b"%PDF") {
-        let payload = flexpension_voucher::extract_payload(&bytes).map_err(|e| UsageError(format!("{}: no voucher data in this PDF: {e}", a.file.display())))?;
-        let p: flexpension_server::voucher::VoucherPayload =
-            serde_json::from_slice(&payload).map_err(|e| UsageError(format!("{}: the voucher data does not parse: {e}", a.file.display())))?;
+        let payload = flexpension_voucher::extract_payload(&bytes)
+            .map_err(|e| UsageError(format!("{}: no voucher data in this PDF: {e}", a.file.display())))?;
+        let p: flexpension_server::voucher::VoucherPayload = serde_json::from_slice(&payload)
+            .map_err(|e| UsageError(format!("{}: the voucher data does not parse: {e}", a.file.display())))?;
         p.bundle
     } else if let Ok(p) = serde_json::from_slice::<flexpension_server::voucher::VoucherPayload>(&bytes) {
         // A voucher's data saved from its PDF (pdfdetach): the bundle inside.
@@ -177,11 +178,23 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<()> {
     let opts = VerifyOptions { log_key: a.log_key, witness_keys: a.witness_keys, quorum: a.quorum, id_number: a.id_number };
     let report = verify_bundle(&bundle, &opts);
     if a.json {
-        emit(&format!("{}\n", serde_json::to_string_pretty(&serde_json::json!({"verified": report.ok(), "checks": report.checks, "summary": report.summary}))?));
+        emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"verified": report.ok(), "checks": report.checks, "summary": report.summary})
+            )?
+        ));
     } else {
         emit(&report.to_text());
     }
-    if report.ok() { Ok(()) } else { Err(anyhow::anyhow!("not verified: {}", report.checks.iter().filter(|c| !c.ok).map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "))) }
+    if report.ok() {
+        Ok(())
+    } else {
+        Err(anyhow::anyhow!(
+            "not verified: {}",
+            report.checks.iter().filter(|c| !c.ok).map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+        ))
+    }
 }
 
 #[derive(Args)]
@@ -226,7 +239,8 @@ pub fn witness(a: WitnessArgs) -> anyhow::Result<()> {
     w.load().map_err(|e| UsageError(format!("--state: {e}")))?;
     crate::serve::init_logging_pub()?;
     runtime()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&a.addr).await.map_err(|e| UsageError(format!("--addr: cannot listen on {}: {e}", a.addr)))?;
+        let listener =
+            tokio::net::TcpListener::bind(&a.addr).await.map_err(|e| UsageError(format!("--addr: cannot listen on {}: {e}", a.addr)))?;
         emit(&format!("listening on http://{}\n", listener.local_addr()?));
         axum_serve(listener, flexpension_server::witness::router(w)).await
     })
@@ -263,7 +277,9 @@ pub struct VoucherArgs {
 
 pub fn voucher(params: Params, a: VoucherArgs) -> anyhow::Result<()> {
     let month = |arg: &str, v: &Option<String>| -> anyhow::Result<Option<YearMonth>> {
-        v.as_deref().map(|m| m.parse::<YearMonth>().map_err(|_| UsageError(format!("{arg}: '{m}' is not a month (YYYY-MM)")).into())).transpose()
+        v.as_deref()
+            .map(|m| m.parse::<YearMonth>().map_err(|_| UsageError(format!("{arg}: '{m}' is not a month (YYYY-MM)")).into()))
+            .transpose()
     };
     let (from, to) = (month("--from", &a.from)?, month("--to", &a.to)?);
     let lang = match a.lang.as_str() {
@@ -276,7 +292,10 @@ pub fn voucher(params: Params, a: VoucherArgs) -> anyhow::Result<()> {
         let store = open(&a.db.db).await?;
         let w = store.find_worker(&a.id_number).await.map_err(|e| input_error("--id-number", e))?;
         let w = w.ok_or_else(|| UsageError("--id-number: no worker is registered with this resident ID".into()))?;
-        let state = flexpension_server::AppState::new(Arc::new(params)).with_region(&a.region).with_store(store.clone()).with_public_url(&a.public_url);
+        let state = flexpension_server::AppState::new(Arc::new(params))
+            .with_region(&a.region)
+            .with_store(store.clone())
+            .with_public_url(&a.public_url);
         let v = flexpension_server::voucher::issue(&state, &store, w.id, from, to, lang).await.map_err(|e| match e {
             flexpension_server::voucher::VoucherIssueError::Input(m) => anyhow::Error::new(UsageError(format!("--from/--to: {m}"))),
             other => anyhow::Error::new(other),

@@ -26,7 +26,16 @@ async fn setup(ctx: &Ctx) -> Fixture {
         .workers
         .iter()
         .enumerate()
-        .map(|(i, (idn, _))| [format!("o{i}"), idn.clone(), format!("{}", 3000 + 700 * i), "2025-09-10T10:00:00+08:00".into(), "ride_hailing".into(), "g1".into()])
+        .map(|(i, (idn, _))| {
+            [
+                format!("o{i}"),
+                idn.clone(),
+                format!("{}", 3000 + 700 * i),
+                "2025-09-10T10:00:00+08:00".into(),
+                "ride_hailing".into(),
+                "g1".into(),
+            ]
+        })
         .collect();
     let refs: Vec<[&str; 6]> = rows.iter().map(|r| [&*r[0], &*r[1], &*r[2], &*r[3], &*r[4], &*r[5]]).collect();
     let r = ctx
@@ -43,7 +52,12 @@ async fn setup(ctx: &Ctx) -> Fixture {
 }
 
 fn opts(ctx: &Ctx, id_number: Option<&str>) -> VerifyOptions {
-    VerifyOptions { log_key: ctx.store.log_keys().verifier_key(), witness_keys: vec![], quorum: None, id_number: id_number.map(str::to_string) }
+    VerifyOptions {
+        log_key: ctx.store.log_keys().verifier_key(),
+        witness_keys: vec![],
+        quorum: None,
+        id_number: id_number.map(str::to_string),
+    }
 }
 
 pub async fn every_event_is_logged_and_proves(ctx: Ctx) {
@@ -59,11 +73,21 @@ pub async fn every_event_is_logged_and_proves(ctx: Ctx) {
         }
         v
     };
-    assert_eq!(kinds, vec![("workers".into(), 6), ("enrolment".into(), 6), ("earnings_batch".into(), 1), ("journal".into(), 2), ("month_close".into(), 1)]);
+    assert_eq!(
+        kinds,
+        vec![
+            ("workers".into(), 6),
+            ("enrolment".into(), 6),
+            ("earnings_batch".into(), 1),
+            ("journal".into(), 2),
+            ("month_close".into(), 1)
+        ]
+    );
     assert_eq!(ctx.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM journal_entries WHERE log_idx IS NULL").await, 0);
     assert_eq!(ctx.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM batches WHERE accepted > 0 AND log_idx IS NULL").await, 0);
     // The checkpoint is signed by the log's key and names the tree the store proves from.
-    let note = verify_note(&done.note, &flexpension_tlog::NoteVerifier::parse(&ctx.store.log_keys().verifier_key()).expect("vkey")).expect("signed");
+    let note = verify_note(&done.note, &flexpension_tlog::NoteVerifier::parse(&ctx.store.log_keys().verifier_key()).expect("vkey"))
+        .expect("signed");
     let cp = Checkpoint::parse(&note.text).expect("checkpoint");
     assert_eq!((cp.size, cp.root), (done.size, done.root));
     for i in 0..done.size {
@@ -132,7 +156,9 @@ pub async fn tampered_store_is_caught(ctx: Ctx) {
     ctx.store.bundle_worker_month(w.id, ym("2025-09"), 0).await.expect("bundle before");
     let drop_triggers = match ctx.kind {
         Kind::Sqlite => "DROP TRIGGER journal_entries_no_update; DROP TRIGGER log_hashes_no_update; DROP TRIGGER log_entries_no_update;",
-        Kind::Postgres => "DROP TRIGGER journal_entries_append_only ON journal_entries; DROP TRIGGER log_hashes_append_only ON log_hashes; DROP TRIGGER log_entries_append_only ON log_entries;",
+        Kind::Postgres => {
+            "DROP TRIGGER journal_entries_append_only ON journal_entries; DROP TRIGGER log_hashes_append_only ON log_hashes; DROP TRIGGER log_entries_append_only ON log_entries;"
+        }
     };
     ctx.sql(drop_triggers).await;
     // A changed record: the store refuses to prove it (the logged row differs).

@@ -214,7 +214,13 @@ impl BatchTx {
 
     /// Commit the batch: its counts and, when it wrote rows, its log entry (the root of a tree
     /// over the rows' leaf hashes).
-    pub(crate) async fn commit(self, platform: PlatformId, batch: BatchId, c: &BatchCounts, logged: &[flexpension_tlog::Hash]) -> Result<Vec<i32>> {
+    pub(crate) async fn commit(
+        self,
+        platform: PlatformId,
+        batch: BatchId,
+        c: &BatchCounts,
+        logged: &[flexpension_tlog::Hash],
+    ) -> Result<Vec<i32>> {
         let record = (!logged.is_empty()).then(|| {
             crate::log::entry::Record::new(
                 "earnings_batch",

@@ -4,7 +4,9 @@
 //! `verify` and the server's verify page both call [`verify_bundle`].
 
 use super::entry::{JournalRow, Record, WorkerRow, id_commitment};
-use flexpension_tlog::{Checkpoint, CosignVerifier, Hash, NoteVerifier, WitnessPolicy, leaf_hash, parse_note, verify_inclusion, verify_note};
+use flexpension_tlog::{
+    Checkpoint, CosignVerifier, Hash, NoteVerifier, WitnessPolicy, leaf_hash, parse_note, verify_inclusion, verify_note,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -135,13 +137,14 @@ pub fn verify_bundle(b: &ProofBundle, o: &VerifyOptions) -> VerifyReport {
             return r;
         }
     };
-    let cp = verify_note(&b.checkpoint, &log).map_err(|e| format!("the checkpoint is not signed by '{}': {e}", log.name())).and_then(|note| {
-        let cp = Checkpoint::parse(&note.text).map_err(|e| format!("the checkpoint does not parse: {e}"))?;
-        if cp.origin != log.name() {
-            return Err(format!("the checkpoint is of log '{}', the key of '{}'", cp.origin, log.name()));
-        }
-        Ok(cp)
-    });
+    let cp =
+        verify_note(&b.checkpoint, &log).map_err(|e| format!("the checkpoint is not signed by '{}': {e}", log.name())).and_then(|note| {
+            let cp = Checkpoint::parse(&note.text).map_err(|e| format!("the checkpoint does not parse: {e}"))?;
+            if cp.origin != log.name() {
+                return Err(format!("the checkpoint is of log '{}', the key of '{}'", cp.origin, log.name()));
+            }
+            Ok(cp)
+        });
     let cp = match cp {
         Ok(cp) => {
             r.push("checkpoint signature", Ok(format!("signed by {}; tree of {} entries, root {}", log.name(), cp.size, cp.root)));
@@ -219,7 +222,11 @@ pub fn verify_bundle(b: &ProofBundle, o: &VerifyOptions) -> VerifyReport {
     if let (Some(j), Some(w)) = (&journal, &worker) {
         r.push(
             "record and worker",
-            if j.worker == w.worker { Ok(format!("both are about worker {}", w.worker)) } else { Err(format!("the record is about worker {}, the registration about {}", j.worker, w.worker)) },
+            if j.worker == w.worker {
+                Ok(format!("both are about worker {}", w.worker))
+            } else {
+                Err(format!("the record is about worker {}, the registration about {}", j.worker, w.worker))
+            },
         );
     }
     if let (Some(op), Some(w)) = (&b.opening, &worker) {

@@ -121,7 +121,9 @@ impl JournalRow {
             kind: crate::journal::kind_str(e.kind()).to_string(),
             period: e.period().to_string(),
             reference: e.reference().map(|r| r.to_string()),
-            due: e.due().map(|d| [d.income_fen, d.base_fen, d.contribution_fen, d.personal_account_fen, d.pooling_fen, d.subsidy_fen, d.net_fen]),
+            due: e
+                .due()
+                .map(|d| [d.income_fen, d.base_fen, d.contribution_fen, d.personal_account_fen, d.pooling_fen, d.subsidy_fen, d.net_fen]),
             postings: e.postings().iter().map(|p| (p.account.to_string(), p.amount_fen)).collect(),
         }
     }

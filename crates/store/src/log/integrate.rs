@@ -40,7 +40,8 @@ impl crate::Store {
         let keys = &self.inner.log_keys;
         macro_rules! body {
             ($tx:ident) => {{
-                let (size, done): (i64, i64) = sqlx::query_as("SELECT size, integrated FROM log_head WHERE id = 1").fetch_one(&mut *$tx).await?;
+                let (size, done): (i64, i64) =
+                    sqlx::query_as("SELECT size, integrated FROM log_head WHERE id = 1").fetch_one(&mut *$tx).await?;
                 let (size, done) = (size as u64, done as u64);
                 let mut map: HashMap<u64, Hash> = HashMap::new();
                 let want = frontier(done);
@@ -58,11 +59,12 @@ impl crate::Store {
                 let mut new_rows: Vec<(i64, Vec<u8>)> = Vec::new();
                 let mut n = done;
                 while n < size {
-                    let page: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT idx, body FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
-                        .bind(n as i64)
-                        .bind((n as i64 + PAGE).min(size as i64))
-                        .fetch_all(&mut *$tx)
-                        .await?;
+                    let page: Vec<(i64, Vec<u8>)> =
+                        sqlx::query_as("SELECT idx, body FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+                            .bind(n as i64)
+                            .bind((n as i64 + PAGE).min(size as i64))
+                            .fetch_all(&mut *$tx)
+                            .await?;
                     if page.is_empty() {
                         return Err(StoreError::Corrupt(format!("log entry {n} is missing (head says {size})")));
                     }

@@ -15,10 +15,10 @@ mod keys;
 mod prove;
 mod witness;
 
-pub use integrate::Integrated;
-pub use keys::{DEFAULT_ORIGIN, LogKeys};
-pub(crate) use keys::load as keys_load;
 pub use bundle::{BUNDLE_FORMAT, BundleProof, Check, ProofBundle, RowProof, VerifyOptions, VerifyReport, WorkerOpening, verify_bundle};
+pub use integrate::Integrated;
+pub(crate) use keys::load as keys_load;
+pub use keys::{DEFAULT_ORIGIN, LogKeys};
 pub use prove::VoucherRecord;
 
 /// Reserve the next log index inside an open transaction (`&mut *tx`). Evaluates to
@@ -26,7 +26,8 @@ pub use prove::VoucherRecord;
 macro_rules! log_reserve {
     ($conn:expr) => {
         async {
-            let idx: i64 = sqlx::query_scalar("UPDATE log_head SET size = size + 1 WHERE id = 1 RETURNING size - 1").fetch_one($conn).await?;
+            let idx: i64 =
+                sqlx::query_scalar("UPDATE log_head SET size = size + 1 WHERE id = 1 RETURNING size - 1").fetch_one($conn).await?;
             Ok::<i64, $crate::StoreError>(idx)
         }
         .await

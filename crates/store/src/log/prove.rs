@@ -64,7 +64,10 @@ impl crate::Store {
             if chunk.is_empty() {
                 continue;
             }
-            let sql = format!("SELECT id, hash FROM log_hashes WHERE id IN ({})", chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(","));
+            let sql = format!(
+                "SELECT id, hash FROM log_hashes WHERE id IN ({})",
+                chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+            );
             let rows: Vec<(i64, Vec<u8>)> = with_pool!(&self.inner.backend, p => {
                 sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?
             });
@@ -194,13 +197,19 @@ impl crate::Store {
         let row = match row {
             None => None,
             Some((data, h)) => {
-                let hashes = rows.as_deref().and_then(unpack).ok_or_else(|| StoreError::Corrupt(format!("log entry {index} has no rows")))?;
+                let hashes =
+                    rows.as_deref().and_then(unpack).ok_or_else(|| StoreError::Corrupt(format!("log entry {index} has no rows")))?;
                 let pos = hashes
                     .iter()
                     .position(|x| *x == h)
                     .ok_or_else(|| StoreError::Corrupt(format!("the stored record differs from what log entry {index} holds")))?;
                 let proof = inclusion_proof_of(&hashes, pos as u64).map_err(tlog)?;
-                Some(RowProof { index: pos as u64, count: hashes.len() as u64, data: String::from_utf8_lossy(&data).into_owned(), proof: hex(&proof) })
+                Some(RowProof {
+                    index: pos as u64,
+                    count: hashes.len() as u64,
+                    data: String::from_utf8_lossy(&data).into_owned(),
+                    proof: hex(&proof),
+                })
             }
         };
         Ok(BundleProof { what: what.into(), index, entry: String::from_utf8_lossy(&body).into_owned(), inclusion: hex(&inclusion), row })
@@ -232,18 +241,25 @@ impl crate::Store {
 
     /// A proof bundle for a worker's month close (their bill for `month`): the journal row, the
     /// worker's registration, the opening of their ID commitment, and the checkpoint.
-    pub async fn bundle_worker_month(&self, worker: crate::WorkerId, month: flexpension_rules::YearMonth, quorum: usize) -> Result<ProofBundle> {
-        let entry_id = flexpension_ledger::EntryId::new(
-            flexpension_ledger::WorkerId(worker.0),
-            flexpension_ledger::Subject::Close { month, rev: 0 },
-        )
-        .to_string();
+    pub async fn bundle_worker_month(
+        &self,
+        worker: crate::WorkerId,
+        month: flexpension_rules::YearMonth,
+        quorum: usize,
+    ) -> Result<ProofBundle> {
+        let entry_id =
+            flexpension_ledger::EntryId::new(flexpension_ledger::WorkerId(worker.0), flexpension_ledger::Subject::Close { month, rev: 0 })
+                .to_string();
         let idx: Option<Option<i64>> = with_pool!(&self.inner.backend, p => {
             sqlx::query_scalar("SELECT log_idx FROM journal_entries WHERE worker_id = $1 AND entry_id = $2").bind(worker.0).bind(&entry_id).fetch_optional(p).await?
         });
-        let idx = idx.flatten().ok_or_else(|| StoreError::NotFound { what: "logged month close", key: format!("{worker} {month}") })? as u64;
+        let idx =
+            idx.flatten().ok_or_else(|| StoreError::NotFound { what: "logged month close", key: format!("{worker} {month}") })? as u64;
         let entries = self.worker_entries(worker).await?;
-        let e = entries.iter().find(|e| e.id().to_string() == entry_id).ok_or_else(|| StoreError::NotFound { what: "month close", key: entry_id.clone() })?;
+        let e = entries
+            .iter()
+            .find(|e| e.id().to_string() == entry_id)
+            .ok_or_else(|| StoreError::NotFound { what: "month close", key: entry_id.clone() })?;
         let jr = JournalRow::of(e);
         let (size, checkpoint) = self.bundle_checkpoint(quorum, idx).await?;
         let record = self.bundle_proof("month_close", idx, size, Some((row_bytes(&jr), row_hash(&jr)))).await?;
