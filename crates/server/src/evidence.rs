@@ -43,7 +43,10 @@ fn store_error(e: StoreError) -> ApiError {
 fn month(field: &'static str, v: Option<&str>) -> Result<Option<YearMonth>, ApiError> {
     v.map(str::trim)
         .filter(|m| !m.is_empty())
-        .map(|m| m.parse::<YearMonth>().map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid", format!("'{m}' is not a month (YYYY-MM)"), field)))
+        .map(|m| {
+            m.parse::<YearMonth>()
+                .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid", format!("'{m}' is not a month (YYYY-MM)"), field))
+        })
         .transpose()
 }
 
@@ -66,7 +69,8 @@ struct MonthQuery {
 /// `GET /api/v1/me/proof?month=YYYY-MM`: the worker's proof bundle for a closed month.
 async fn my_proof(State(s): State<AppState>, AsWorker(_, worker): AsWorker, q: Query<MonthQuery>) -> Result<Response, ApiError> {
     let store = store(&s)?;
-    let m = month("month", q.month.as_deref())?.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the month, YYYY-MM", "month"))?;
+    let m = month("month", q.month.as_deref())?
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the month, YYYY-MM", "month"))?;
     crate::log::publish(&s).await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "log_unavailable", e, ""))?;
     let b = store.bundle_worker_month(worker, m, s.witnesses().quorum).await.map_err(store_error)?;
     let body = serde_json::to_vec_pretty(&b).unwrap_or_default();
@@ -84,7 +88,10 @@ async fn order_proof(State(s): State<AppState>, req: Request) -> Result<Response
     let caller = crate::api::platform::auth::authenticate(store, req.headers()).await?;
     let q: OrderQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid", e.to_string(), "order_id"))?;
-    let id = q.order_id.filter(|o| !o.trim().is_empty()).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the order_id", "order_id"))?;
+    let id = q
+        .order_id
+        .filter(|o| !o.trim().is_empty())
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the order_id", "order_id"))?;
     crate::log::publish(&s).await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "log_unavailable", e, ""))?;
     let b = store.bundle_order(caller.platform.id, id.trim(), s.witnesses().quorum).await.map_err(store_error)?;
     Ok(attachment(serde_json::to_vec_pretty(&b).unwrap_or_default(), "application/json", "proof-order.json"))
@@ -163,7 +170,12 @@ async fn verify_page(State(s): State<AppState>, Path(id): Path<String>, q: Query
     let en = q.lang.as_deref() == Some("en");
     let t = |zh: &'static str, e: &'static str| if en { e } else { zh };
     let (status, verdict, detail, table) = match s.store() {
-        None => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", t("暂时无法核验，请稍后再试。", "Cannot check right now; try again later."), String::new()),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            t("暂时无法核验，请稍后再试。", "Cannot check right now; try again later."),
+            String::new(),
+        ),
         Some(store) => match check_voucher(&s, store, &id).await {
             Ok((r, body)) if r.report.ok() => {
                 let mut table = String::new();
@@ -198,21 +210,55 @@ async fn verify_page(State(s): State<AppState>, Path(id): Path<String>, q: Query
                 }
                 let witnesses = s.witnesses().quorum;
                 let detail = match (en, witnesses) {
-                    (true, 0) => format!("This voucher was issued by the social insurance agency and has not been changed. It is entry {} of the tamper-evident record ({} entries). Check that the amounts below match the paper.", r.index + 1, r.tree_size),
-                    (true, k) => format!("This voucher was issued by the social insurance agency and has not been changed. It is entry {} of the tamper-evident record ({} entries), confirmed by {k} independent witnesses. Check that the amounts below match the paper.", r.index + 1, r.tree_size),
-                    (false, 0) => format!("本凭证由社保经办机构签发，内容没有被改动过，已记入防篡改记录（第 {} 条，共 {} 条）。请核对下面的金额与纸面是否一致。", r.index + 1, r.tree_size),
-                    (false, k) => format!("本凭证由社保经办机构签发，内容没有被改动过，已记入防篡改记录（第 {} 条，共 {} 条），并经 {k} 个独立见证方确认。请核对下面的金额与纸面是否一致。", r.index + 1, r.tree_size),
+                    (true, 0) => format!(
+                        "This voucher was issued by the social insurance agency and has not been changed. It is entry {} of the tamper-evident record ({} entries). Check that the amounts below match the paper.",
+                        r.index + 1,
+                        r.tree_size
+                    ),
+                    (true, k) => format!(
+                        "This voucher was issued by the social insurance agency and has not been changed. It is entry {} of the tamper-evident record ({} entries), confirmed by {k} independent witnesses. Check that the amounts below match the paper.",
+                        r.index + 1,
+                        r.tree_size
+                    ),
+                    (false, 0) => format!(
+                        "本凭证由社保经办机构签发，内容没有被改动过，已记入防篡改记录（第 {} 条，共 {} 条）。请核对下面的金额与纸面是否一致。",
+                        r.index + 1,
+                        r.tree_size
+                    ),
+                    (false, k) => format!(
+                        "本凭证由社保经办机构签发，内容没有被改动过，已记入防篡改记录（第 {} 条，共 {} 条），并经 {k} 个独立见证方确认。请核对下面的金额与纸面是否一致。",
+                        r.index + 1,
+                        r.tree_size
+                    ),
                 };
                 (StatusCode::OK, "verified", "", format!("<p class=\"detail\">{}</p>{table}", esc(&detail)))
             }
             Ok((r, _)) => {
                 let broke: Vec<String> = r.report.checks.iter().filter(|c| !c.ok).map(|c| format!("{}: {}", c.name, c.detail)).collect();
-                (StatusCode::OK, "failed", t("未通过核验：这张凭证可能被改动过或不是真的。请到社保窗口询问。", "NOT verified: this voucher may have been changed or is not genuine. Ask at the social insurance office."), format!("<pre>{}</pre>", esc(&broke.join("\n"))))
+                (
+                    StatusCode::OK,
+                    "failed",
+                    t(
+                        "未通过核验：这张凭证可能被改动过或不是真的。请到社保窗口询问。",
+                        "NOT verified: this voucher may have been changed or is not genuine. Ask at the social insurance office.",
+                    ),
+                    format!("<pre>{}</pre>", esc(&broke.join("\n"))),
+                )
             }
-            Err(e) if e.code() == "not_found" => (StatusCode::NOT_FOUND, "unknown", t("查不到这张凭证：编号不对，或不是本机构签发的。", "No such voucher: the number is wrong, or it was not issued here."), String::new()),
+            Err(e) if e.code() == "not_found" => (
+                StatusCode::NOT_FOUND,
+                "unknown",
+                t("查不到这张凭证：编号不对，或不是本机构签发的。", "No such voucher: the number is wrong, or it was not issued here."),
+                String::new(),
+            ),
             Err(e) => {
                 tracing::error!(error = %e, "voucher check failed");
-                (StatusCode::SERVICE_UNAVAILABLE, "unavailable", t("暂时无法核验，请稍后再试。", "Cannot check right now; try again later."), String::new())
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    t("暂时无法核验，请稍后再试。", "Cannot check right now; try again later."),
+                    String::new(),
+                )
             }
         },
     };

@@ -104,7 +104,9 @@ async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> Response {
     let full = format!("tile/{path}");
     let (data, partial) = if let Some(rest) = path.strip_prefix("entries/") {
         // Parse the entry-bundle index through the hash-tile parser (same N/.p/W encoding).
-        let Ok(t) = Tile::parse_path(&format!("tile/0/{rest}")) else { return text(StatusCode::NOT_FOUND, format!("no such tile: {full}\n"), "no-cache") };
+        let Ok(t) = Tile::parse_path(&format!("tile/0/{rest}")) else {
+            return text(StatusCode::NOT_FOUND, format!("no such tile: {full}\n"), "no-cache");
+        };
         let width = if t.w == 0 { 256 } else { t.w };
         match store.log_entries(t.n * 256, u64::from(width)).await {
             Ok(es) => {

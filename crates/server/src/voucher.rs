@@ -80,13 +80,15 @@ pub async fn issue(
     lang: Lang,
 ) -> Result<Issued, VoucherIssueError> {
     let w = store.worker(worker).await?.ok_or_else(|| VoucherIssueError::Input("no such worker".into()))?;
-    let lapse = flexpension_ledger::lapse_after_months(state.params(), state.this_month()).map_err(|e| VoucherIssueError::Input(e.to_string()))?;
+    let lapse =
+        flexpension_ledger::lapse_after_months(state.params(), state.this_month()).map_err(|e| VoucherIssueError::Input(e.to_string()))?;
     let st = store.worker_statement(worker, lapse).await?;
     let months: Vec<_> = st.months.iter().filter(|m| from.is_none_or(|f| m.month >= f) && to.is_none_or(|t| m.month <= t)).collect();
     if months.is_empty() {
         return Err(VoucherIssueError::Input("no closed contribution months in that range".into()));
     }
-    let region = state.params().scenario(state.region(), None, None).map_err(|e| VoucherIssueError::Input(e.to_string()))?.region.name_zh.clone();
+    let region =
+        state.params().scenario(state.region(), None, None).map_err(|e| VoucherIssueError::Input(e.to_string()))?.region.name_zh.clone();
     let now = chrono::Utc::now() + chrono::TimeDelta::hours(8);
     let tail = flexpension_tlog::leaf_hash(format!("{}{}", worker.0, now.timestamp_nanos_opt().unwrap_or(0)).as_bytes()).to_hex();
     let id = format!("{}-{}-{:06}-{}", state.region().to_uppercase(), now.format("%Y%m%d"), worker.0, tail[..6].to_uppercase());

@@ -50,7 +50,8 @@ impl Witness {
     }
 
     fn save(&self, st: &WitnessState) -> Result<(), String> {
-        let text = serde_json::to_string(&Saved { origin: st.origin.clone(), size: st.size, root: st.root.to_hex() }).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string(&Saved { origin: st.origin.clone(), size: st.size, root: st.root.to_hex() })
+            .map_err(|e| e.to_string())?;
         let tmp = self.state_file.with_extension("tmp");
         std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
         std::fs::rename(&tmp, &self.state_file).map_err(|e| format!("{}: {e}", self.state_file.display()))

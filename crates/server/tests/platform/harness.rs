@@ -114,7 +114,11 @@ impl Server {
 
     /// Like `start`, letting `setup` adjust the server's state (witnesses, public URL) once the
     /// store is open.
-    pub fn start_with(kind: Kind, workers: u32, setup: impl FnOnce(&tokio::runtime::Runtime, &Store, AppState) -> AppState) -> Option<Server> {
+    pub fn start_with(
+        kind: Kind,
+        workers: u32,
+        setup: impl FnOnce(&tokio::runtime::Runtime, &Store, AppState) -> AppState,
+    ) -> Option<Server> {
         capture_logs();
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
         let (store, sqlite_dir, pg) = match kind {
