@@ -53,3 +53,6 @@ BASE_URL="$base" node --test --test-concurrency=1 calculator.test.mjs analyst.te
 
 # The people pages: their own seeded store and server.
 FLEXPENSION_BIN="$bin" bash "$here/people.sh"
+
+# The contribution voucher: its own store, witnesses and server.
+FLEXPENSION_BIN="$bin" bash "$here/voucher.sh"

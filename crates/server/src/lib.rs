@@ -22,8 +22,8 @@ pub mod people;
 pub mod privacy;
 pub mod signature;
 mod state;
-mod web;
 pub mod voucher;
+mod web;
 pub mod witness;
 
 pub use api::openapi;

@@ -227,7 +227,8 @@ impl crate::Store {
 
     /// The worker's registration row proof and the opening of their ID commitment.
     async fn worker_part(&self, worker: i64, size: u64) -> Result<(BundleProof, WorkerOpening)> {
-        let row: Option<(Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>, String, String)> = with_pool!(&self.inner.backend, p => {
+        type Row = (Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>, String, String);
+        let row: Option<Row> = with_pool!(&self.inner.backend, p => {
             sqlx::query_as("SELECT id_salt, id_commit, log_idx, hukou_region, id_masked FROM workers WHERE id = $1").bind(worker).fetch_optional(p).await?
         });
         let Some((Some(salt), Some(commit), Some(idx), hukou_region, id_masked)) = row else {
