@@ -240,13 +240,10 @@ pub fn verify_consistency(old_size: u64, new_size: u64, old_root: &Hash, new_roo
         if !proof.is_empty() {
             return Err(TlogError::ConsistencyProofLength { got: proof.len(), want: 0, old_size, new_size });
         }
-        if old_size == 0 {
-            if *old_root != empty_root() {
-                return Err(TlogError::EmptyRootMismatch(old_root.to_hex()));
-            }
-            return Ok(());
+        if old_size == 0 && *old_root != empty_root() {
+            return Err(TlogError::EmptyRootMismatch(old_root.to_hex()));
         }
-        if old_root != new_root {
+        if old_size == new_size && old_root != new_root {
             return Err(TlogError::EqualSizeRootsDiffer { size: old_size, old_root: old_root.to_hex(), new_root: new_root.to_hex() });
         }
         return Ok(());
@@ -354,5 +351,7 @@ mod tests {
         assert!(verify_consistency(0, 5, &Hash::default(), &root, &[]).is_err());
         assert!(verify_consistency(0, 5, &empty_root(), &root, &[root]).is_err());
         assert!(verify_inclusion(&l[0], 0, 0, &[], &empty_root()).is_err());
+        verify_consistency(0, 0, &empty_root(), &empty_root(), &[]).unwrap();
+        assert!(verify_consistency(0, 0, &empty_root(), &root, &[]).is_err());
     }
 }

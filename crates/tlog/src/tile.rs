@@ -139,6 +139,11 @@ impl Tile {
         if self.w < 1 || self.w > self.full_width() {
             return Err(TlogError::InvalidTile(self.path()));
         }
+        // The tile's last leaf must fit a log of at most 2^62 records.
+        let span = self.h as u32 * (self.l as u32 + 1);
+        if span > 62 || (self.n as u128 + 1) << span > 1u128 << 62 {
+            return Err(TlogError::InvalidTile(self.path()));
+        }
         Ok(())
     }
 }
@@ -192,9 +197,11 @@ fn tile_for_index_range(h: u8, index: u64) -> (Tile, usize, usize) {
     level -= l * hh; // level within the tile
     let tn = (n << level) >> hh;
     n -= (tn << hh) >> level; // n within the tile at that level
-    let w = ((n + 1) << level) as u32;
-    let start = ((n << level) as usize) * HASH_SIZE;
-    let end = (((n + 1) << level) as usize) * HASH_SIZE;
+    // Wrapping: only indexes past any real log can overflow, and hash_from_tile then
+    // finds the tile mismatched.
+    let w = (n.wrapping_add(1) << level) as u32;
+    let start = ((n << level) as usize).wrapping_mul(HASH_SIZE);
+    let end = ((n.wrapping_add(1) << level) as usize).wrapping_mul(HASH_SIZE);
     (Tile { h, l: l as u8, n: tn, w }, start, end)
 }
 
@@ -234,7 +241,12 @@ pub fn hash_from_tile(t: &Tile, data: &[u8], index: u64) -> Result<Hash, TlogErr
     if t.l != t1.l || t.n != t1.n || t.w < t1.w {
         return Err(TlogError::IndexNotInTile { index, actual: t1.path(), given: t.path() });
     }
-    Ok(tile_hash(&data[start..end]))
+    let part = data.get(start..end).filter(|p| !p.is_empty()).ok_or_else(|| TlogError::IndexNotInTile {
+        index,
+        actual: t1.path(),
+        given: t.path(),
+    })?;
+    Ok(tile_hash(part))
 }
 
 /// A tile's data (its hashes concatenated) read from stored hashes.
@@ -472,6 +484,20 @@ mod tests {
         ] {
             assert!(Tile::parse_path(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn absurd_tiles_are_errors_not_panics() {
+        let log = crate::tree::MemLog::new();
+        for t in [Tile { h: 8, l: 0, n: u64::MAX, w: 256 }, Tile { h: 8, l: 7, n: 1, w: 1 }, Tile { h: 8, l: 63, n: 0, w: 1 }] {
+            assert!(read_tile_data(&t, &log).is_err());
+            assert!(hash_from_tile(&t, &[0; 32], 0).is_err());
+        }
+        let p = Tile::parse_path("tile/0/x018/x446/x744/x073/x709/x551/615").unwrap();
+        assert!(read_tile_data(&p, &log).is_err());
+        let _ = tile_for_index(8, u64::MAX);
+        let _ = crate::tree::split_stored_hash_index(u64::MAX);
+        let _ = crate::tree::stored_hash_index(40, u64::MAX / 3);
     }
 
     #[test]

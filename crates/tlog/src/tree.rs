@@ -16,18 +16,20 @@ fn maxpow2(n: u64) -> (u64, u32) {
 
 /// Storage index of the n'th hash at the given level (level 0 = leaves).
 pub fn stored_hash_index(level: u32, n: u64) -> u64 {
+    // Saturating: absurd inputs (beyond any real log) give u64::MAX, which no reader
+    // holds, instead of wrapping to some other hash's index.
     // Level L's n'th hash is written right after level L+1's 2n+1'th hash.
     let mut n = n;
     for _ in 0..level {
-        n = 2 * n + 1;
+        n = n.saturating_mul(2).saturating_add(1);
     }
     // Level 0's n'th hash is written at n + n/2 + n/4 + ...
     let mut i = 0u64;
     while n > 0 {
-        i += n;
+        i = i.saturating_add(n);
         n >>= 1;
     }
-    i + level as u64
+    i.saturating_add(level as u64)
 }
 
 /// Inverse of [`stored_hash_index`]: (level, n).
@@ -38,14 +40,15 @@ pub fn split_stored_hash_index(index: u64) -> (u32, u64) {
     debug_assert!(index_n <= index);
     loop {
         // Each record n adds 1 + trailing_zeros(n+1) hashes.
-        let x = index_n + 1 + (n + 1).trailing_zeros() as u64;
-        if x > index {
+        let x = index_n.saturating_add(1 + (n + 1).trailing_zeros() as u64);
+        if x > index || x == u64::MAX {
             break;
         }
         n += 1;
         index_n = x;
     }
-    let level = (index - index_n) as u32;
+    // Only an index past any real log gives a level of 64 or more.
+    let level = (index - index_n).min(63) as u32;
     (level, n >> level)
 }
 
@@ -294,8 +297,13 @@ impl MemLog {
         &self.hashes
     }
 
-    /// Appends records given their leaf hashes.
+    /// Appends records given their leaf hashes. Large batches compute their interior
+    /// nodes level by level in parallel, then lay them out in stored order.
     pub fn append_leaf_hashes(&mut self, leaves: &[Hash]) {
+        if leaves.len() >= PARALLEL_MIN {
+            self.append_parallel(leaves);
+            return;
+        }
         self.hashes.reserve(2 * leaves.len() + 64);
         for leaf in leaves {
             let n = self.size;
@@ -310,6 +318,41 @@ impl MemLog {
             }
             self.size += 1;
         }
+    }
+
+    fn append_parallel(&mut self, leaves: &[Hash]) {
+        let s = self.size;
+        let e = s + leaves.len() as u64;
+        // Node (level L, k) is completed by record (k+1)*2^L - 1, so the batch completes
+        // k in [lo[L], hi[L]) at level L.
+        let lo = |l: u32| ((s + (1u64 << l)) >> l) - 1;
+        let hi = |l: u32| e >> l;
+        let mut levels: Vec<Vec<Hash>> = vec![leaves.to_vec()];
+        let mut l = 1u32;
+        while l < 64 && hi(l) > lo(l) {
+            let below = &levels[l as usize - 1];
+            let below_lo = lo(l - 1);
+            let stored = &self.hashes;
+            // The right child is always completed in this batch; the left one may be older.
+            let node = |k: u64| {
+                let left =
+                    if 2 * k >= below_lo { below[(2 * k - below_lo) as usize] } else { stored[stored_hash_index(l - 1, 2 * k) as usize] };
+                node_hash(&left, &below[(2 * k + 1 - below_lo) as usize])
+            };
+            let level: Vec<Hash> =
+                if hi(l) - lo(l) >= 512 { (lo(l)..hi(l)).into_par_iter().map(node).collect() } else { (lo(l)..hi(l)).map(node).collect() };
+            levels.push(level);
+            l += 1;
+        }
+        let lows: Vec<u64> = (0..levels.len() as u32).map(lo).collect();
+        self.hashes.reserve(2 * leaves.len() + 64);
+        for n in s..e {
+            self.hashes.push(levels[0][(n - s) as usize]);
+            for i in 1..=(n + 1).trailing_zeros() as usize {
+                self.hashes.push(levels[i][((n >> i) - lows[i]) as usize]);
+            }
+        }
+        self.size = e;
     }
 
     /// Appends records given their bytes (leaf hashing in parallel for large batches).
@@ -382,6 +425,24 @@ mod tests {
         let t = MemLog::from_stored(torn);
         assert_eq!(t.size(), 101);
         assert_eq!(t.stored().len() as u64, stored_hash_count(101));
+    }
+
+    #[test]
+    fn parallel_batches_match_one_by_one() {
+        let leaves: Vec<Hash> = (0..20_000u32).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        let mut one = MemLog::new();
+        for l in &leaves {
+            one.append_leaf_hashes(std::slice::from_ref(l));
+        }
+        // Odd offsets, so batches start and end mid-subtree.
+        for cuts in [vec![0, 20_000], vec![0, 3, 5_000, 12_345, 20_000], vec![0, 4_096, 8_192, 20_000]] {
+            let mut big = MemLog::new();
+            for w in cuts.windows(2) {
+                big.append_leaf_hashes(&leaves[w[0]..w[1]]);
+            }
+            assert_eq!(big.stored(), one.stored(), "{cuts:?}");
+            assert_eq!(big.size(), 20_000);
+        }
     }
 
     #[test]
