@@ -7,7 +7,7 @@ use crate::checkpoint::Checkpoint;
 use crate::cosign::CosignSigner;
 use crate::error::TlogError;
 use crate::hash::{Hash, empty_root, verify_consistency};
-use crate::note::{NoteVerifier, verify_note};
+use crate::note::{NoteVerifier, parse_note, verify_note};
 
 /// What a witness remembers per log: the latest checkpoint it cosigned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,15 +69,14 @@ pub fn witness_checkpoint(
     signer: &CosignSigner,
     now_unix: u64,
 ) -> Result<(WitnessState, String), WitnessError> {
-    // The signature first: nothing unsigned is worth comparing.
-    let note = verify_note(checkpoint_note, log).map_err(|e| match e {
-        TlogError::MalformedNote(_) => WitnessError::BadCheckpoint(e),
-        e => WitnessError::BadLogSignature(e),
-    })?;
-    let cp = Checkpoint::parse(&note.text).map_err(WitnessError::BadCheckpoint)?;
+    // Order of checks as C2SP tlog-witness: origin (404), log signature (403), old size
+    // beyond the checkpoint (400), old size not ours (409), proof (422).
+    let unverified = parse_note(checkpoint_note).map_err(WitnessError::BadCheckpoint)?;
+    let cp = Checkpoint::parse(&unverified.text).map_err(WitnessError::BadCheckpoint)?;
     if cp.origin != log.name() {
         return Err(WitnessError::UnknownLog { origin: cp.origin, want: log.name().to_string() });
     }
+    let note = verify_note(checkpoint_note, log).map_err(WitnessError::BadLogSignature)?;
     if let Some(p) = prev
         && p.origin != cp.origin
     {
@@ -85,15 +84,15 @@ pub fn witness_checkpoint(
     }
     let (our_size, our_root) = prev.map_or((0, empty_root()), |p| (p.size, p.root));
 
+    if old_size > cp.size {
+        return Err(WitnessError::OldSizeTooLarge { old_size, size: cp.size });
+    }
     // Same size, different root: two signed views of one tree, proof of misbehaviour.
     if cp.size == our_size && cp.root != our_root && our_size > 0 {
         return Err(WitnessError::Fork { size: our_size, ours: our_root, theirs: cp.root });
     }
     if cp.size < our_size {
         return Err(WitnessError::Rollback { ours: our_size, theirs: cp.size });
-    }
-    if old_size > cp.size {
-        return Err(WitnessError::OldSizeTooLarge { old_size, size: cp.size });
     }
     if old_size != our_size {
         return Err(WitnessError::Conflict { size: our_size, old_size });

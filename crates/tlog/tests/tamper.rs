@@ -251,8 +251,12 @@ fn witness_refusals() {
 
     // Going back.
     let note9 = signed_checkpoint(&w.log, 9, tree_hash(9, &w.mem).unwrap());
-    let e = witness_checkpoint(Some(&st), &lv, 10, &[], &note9, &w.witness, 4).unwrap_err();
+    let e = witness_checkpoint(Some(&st), &lv, 9, &[], &note9, &w.witness, 4).unwrap_err();
     assert!(matches!(e, WitnessError::Rollback { ours: 10, theirs: 9 }), "{e}");
+    // With our own size as old size, the request is malformed first (C2SP: 400).
+    let e = witness_checkpoint(Some(&st), &lv, 10, &[], &note9, &w.witness, 4).unwrap_err();
+    assert!(matches!(e, WitnessError::OldSizeTooLarge { .. }), "{e}");
+    assert_eq!(e.http_status(), 400);
 
     // A bad proof, and a good proof for a different (forked) new root.
     let p10 = prove_tree(11, 10, &w.mem).unwrap();
@@ -277,6 +281,10 @@ fn witness_refusals() {
     let n = signed_checkpoint(&other_origin, 11, w.mem.root());
     let e = witness_checkpoint(Some(&st), &other_origin.verifier(), 10, &p10, &n, &w.witness, 4).unwrap_err();
     assert!(matches!(e, WitnessError::UnknownLog { .. }), "{e}");
+    // Origin is checked before the signature (C2SP: 404 before 403).
+    let e = witness_checkpoint(Some(&st), &lv, 10, &p10, &n, &w.witness, 4).unwrap_err();
+    assert!(matches!(e, WitnessError::UnknownLog { .. }), "{e}");
+    assert_eq!(e.http_status(), 404);
 }
 
 #[test]
