@@ -5,6 +5,17 @@
 //!
 //! Design follows golang.org/x/mod/sumdb/tlog and sumdb/note (BSD-3-Clause, The Go
 //! Authors) and transparency-dev/merkle's proof verification.
+//!
+//! Choices worth knowing:
+//! - Indices are 0-based; proofs are in RFC 9162 order. The empty tree's root is
+//!   SHA-256("") (Go's tlog returns a zero hash there; we do not).
+//! - A consistency proof from size 0 is accepted when empty and the old root is the
+//!   empty root (as C2SP tlog-witness); transparency-dev/merkle rejects it instead.
+//! - An inclusion proof also verifies for any other tree size with the same path shape
+//!   (e.g. leaf 5 at size 7 or 8): take size and root from one verified checkpoint.
+//! - Tile paths are C2SP's, without Go's height element; only height 8 is standard.
+//! - Ed25519 verification is strict (`verify_strict`): small-order keys and
+//!   non-canonical signatures are refused.
 
 pub mod checkpoint;
 pub mod cosign;

@@ -433,7 +433,7 @@ impl<F: Fn(&[Tile]) -> Result<Vec<Vec<u8>>, TlogError>> HashReader for TileHashR
                     names.push(p);
                 }
             }
-            return Err(TlogError::TileRootMismatch(names.join(", ")));
+            return Err(TlogError::TileRootMismatch(names.join(" or ")));
         }
 
         // Authenticate the other tiles against their (already authenticated) parents.
