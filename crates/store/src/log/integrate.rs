@@ -80,18 +80,19 @@ impl crate::Store {
                         }
                         n += 1;
                     }
-                    // Keep only what the next leaves can need.
+                    // Write this page's hashes and keep only what the next leaves can need.
+                    for chunk in new_rows.chunks(INSERT_ROWS) {
+                        let mut q = sqlx::QueryBuilder::new("INSERT INTO log_hashes (id, hash) ");
+                        q.push_values(chunk, |mut b, (id, h)| {
+                            b.push_bind(*id).push_bind(h.clone());
+                        });
+                        q.build().execute(&mut *$tx).await?;
+                    }
+                    new_rows.clear();
                     let keep = frontier(n);
                     map.retain(|k, _| keep.contains(k));
                 }
                 let root = if size == 0 { flexpension_tlog::empty_root() } else { tree_hash(size, &MapReader(&map)).map_err(tlog)? };
-                for chunk in new_rows.chunks(INSERT_ROWS) {
-                    let mut q = sqlx::QueryBuilder::new("INSERT INTO log_hashes (id, hash) ");
-                    q.push_values(chunk, |mut b, (id, h)| {
-                        b.push_bind(*id).push_bind(h.clone());
-                    });
-                    q.build().execute(&mut *$tx).await?;
-                }
                 let latest: Option<String> =
                     sqlx::query_scalar("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&mut *$tx).await?;
                 let note = match latest {
