@@ -150,6 +150,15 @@ pub(crate) fn check_overlap(existing: &[Enrolment], e: &NewEnrolment) -> Result<
 macro_rules! insert_enrolment {
     ($tx:ident, $e:expr) => {
         async {
+            let en = $crate::enrol::insert_enrolment!($tx, $e, unlogged)?;
+            $crate::log::log_append!($tx, &$crate::enrol::enrolment_record(&en), None)?;
+            Ok::<$crate::enrol::Enrolment, $crate::StoreError>(en)
+        }
+        .await
+    };
+    // Without its log entry: the caller logs a batch of them (`enrolment_rows`).
+    ($tx:ident, $e:expr, unlogged) => {
+        async {
             let e: &$crate::enrol::NewEnrolment = $e;
             // Lock the worker's row (PostgreSQL; SQLite already holds the write lock) so two
             // enrolments of one worker cannot both pass the overlap check.
@@ -174,21 +183,34 @@ macro_rules! insert_enrolment {
             .bind($crate::registry::now_us())
             .fetch_one(&mut *$tx)
             .await?;
-            let rec = $crate::log::entry::Record::new("enrolment", $crate::registry::now_us(), serde_json::json!({
-                "basis": e.basis.as_str(),
-                "enrolment": id,
-                "from": e.from.to_string(),
-                "scheme": e.scheme.as_str(),
-                "to": e.to.map(|t| t.to_string()),
-                "worker": e.worker.0,
-            }));
-            $crate::log::log_append!($tx, &rec, None)?;
             Ok($crate::enrol::Enrolment { id: $crate::ids::EnrolmentId(id), worker: e.worker, scheme: e.scheme, from: e.from, to: e.to, basis: e.basis })
         }
         .await
     };
 }
 pub(crate) use insert_enrolment;
+
+/// An enrolment's log record: one entry (`None`) or a batch's row data.
+pub(crate) fn enrolment_json(e: &Enrolment) -> serde_json::Value {
+    serde_json::json!({
+        "basis": e.basis.as_str(),
+        "enrolment": e.id.0,
+        "from": e.from.to_string(),
+        "scheme": e.scheme.as_str(),
+        "to": e.to.map(|t| t.to_string()),
+        "worker": e.worker.0,
+    })
+}
+
+/// The `enrolment` entry of one enrolment.
+pub(crate) fn enrolment_record(e: &Enrolment) -> crate::log::entry::Record {
+    crate::log::entry::Record::new("enrolment", crate::registry::now_us(), enrolment_json(e))
+}
+
+/// The `enrolments` entry of a batch (an import): a tree over the enrolments' records.
+pub(crate) fn enrolments_record(rows: &[flexpension_tlog::Hash]) -> crate::log::entry::Record {
+    crate::log::entry::Record::new("enrolments", crate::registry::now_us(), serde_json::json!({"enrolments": rows.len()})).with_rows(rows)
+}
 
 pub(crate) fn check_months(from: YearMonth, to: Option<YearMonth>) -> Result<()> {
     match to {

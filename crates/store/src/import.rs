@@ -144,6 +144,7 @@ impl Store {
         let done: Result<()> = in_tx!(&self.inner.backend, tx => {
             async {
                 let mut logged: Vec<(i64, flexpension_tlog::Hash, String)> = Vec::new();
+                let mut enrolled: Vec<flexpension_tlog::Hash> = Vec::new();
                 for g in &rows {
                     let c = &g.worker;
                     let existing: Option<(i64, String, Vec<u8>, String, String)> = sqlx::query_as(
@@ -199,8 +200,11 @@ impl Store {
                         continue;
                     }
                     let e = NewEnrolment { worker: id, scheme: Scheme::EmployeePension, from, to: None, basis: Basis::PlatformIncome };
-                    match insert_enrolment!(tx, &e) {
-                        Ok(_) => r.enrolled += 1,
+                    match insert_enrolment!(tx, &e, unlogged) {
+                        Ok(en) => {
+                            r.enrolled += 1;
+                            enrolled.push(flexpension_tlog::leaf_hash(&crate::log::entry::row_bytes(&crate::enrol::enrolment_json(&en))));
+                        }
                         Err(err @ (StoreError::Exists { .. } | StoreError::Invalid { .. })) => {
                             r.error(RowError::new(g.line, "pension_from", Code::Enrolment, format!("not enrolled: {err}")), max_errors)
                         }
@@ -208,6 +212,11 @@ impl Store {
                     }
                 }
                 crate::registry::log_workers!(tx, &logged)?;
+                // The batch's enrolments: one entry with a tree over them.
+                if !enrolled.is_empty() {
+                    let rec = crate::enrol::enrolments_record(&enrolled);
+                    crate::log::log_append!(tx, &rec, Some(crate::log::entry::pack(&enrolled)))?;
+                }
                 Ok(())
             }
             .await
