@@ -257,7 +257,8 @@ impl Store {
             }
         }
         let accepted: Vec<&BatchRow> = rows.iter().zip(&skip).filter(|(_, s)| !**s).map(|(r, _)| r).collect();
-        o.logged.extend(accepted.iter().map(|r| crate::log::entry::row_hash(&crate::log::entry::OrderRow::of(platform, r))));
+        let mut buf = Vec::with_capacity(256);
+        o.logged.extend(accepted.iter().map(|r| crate::log::entry::order_hash(&mut buf, platform, r)));
         let income_fen: Fen = accepted.iter().map(|r| r.amount_fen).sum();
         let premium_fen: Fen = accepted.iter().map(|r| r.premium_fen).sum();
 

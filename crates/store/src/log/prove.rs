@@ -299,7 +299,10 @@ impl crate::Store {
             premium_fen,
         };
         let (size, checkpoint) = self.bundle_checkpoint(quorum, idx).await?;
-        let record = self.bundle_proof("order", idx, size, Some((row_bytes(&or), row_hash(&or)))).await?;
+        let mut bytes = Vec::new();
+        or.write(&mut bytes);
+        let h = flexpension_tlog::leaf_hash(&bytes);
+        let record = self.bundle_proof("order", idx, size, Some((bytes, h))).await?;
         Ok(ProofBundle::new(&self.inner.log_keys.origin, checkpoint, vec![record], None))
     }
 
