@@ -223,4 +223,37 @@ pub fn add(doc: &mut Doc) {
                 .build(),
         );
     doc.paths.paths.insert("/api/v1/platform/premiums".into(), PathItem::new(HttpMethod::Get, get));
+
+    let order_id = ParameterBuilder::new()
+        .name("order_id")
+        .parameter_in(ParameterIn::Query)
+        .required(Required::True)
+        .description(Some("the platform's own order id"))
+        .schema(Some(ObjectBuilder::new().schema_type(SchemaType::new(Type::String))))
+        .example(Some(serde_json::Value::String("A-20250910-0001".into())))
+        .build();
+    let proof = OperationBuilder::new()
+        .tag("platform")
+        .summary(Some("A proof bundle for one of the platform's order rows"))
+        .description(Some(
+            "API key only. The row, its earnings-batch entry of the tamper-evident log, the proof of the row in the batch's tree and of \
+             the entry in the log, and the cosigned checkpoint (format flexpension-proof/v1, see docs/LOG.md). Check it offline with \
+             `flexpension verify FILE --log-key K`.",
+        ))
+        .operation_id(Some("platform_proof_get"))
+        .securities(Some(platform_security()))
+        .parameter(order_id)
+        .responses(
+            ResponsesBuilder::new()
+                .response(
+                    "200",
+                    ResponseBuilder::new().description("the proof bundle").content("application/json", ContentBuilder::new().build()),
+                )
+                .response("400", error_response("invalid (order_id missing)"))
+                .response("401", error_response("unauthenticated or bad_api_key"))
+                .response("404", error_response("not_found: no such order of this platform, or no cosigned checkpoint covers it yet"))
+                .response("503", error_response("no_store, store_unavailable or log_unavailable"))
+                .build(),
+        );
+    doc.paths.paths.insert("/api/v1/platform/proof".into(), PathItem::new(HttpMethod::Get, proof));
 }
