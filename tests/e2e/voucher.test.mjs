@@ -70,3 +70,11 @@ c.commit()
   await page.screenshot({ path: join(SHOTS, 'voucher-failed.png'), fullPage: true });
   await context.close();
 });
+
+test('an unknown voucher number is said to be unknown, not an error', async () => {
+  const unknown = URL.replace(/\/verify\/voucher\/.*/, '/verify/voucher/ZJ-00000000-000000-000000');
+  const { context, page, res } = await open(unknown);
+  assert.equal(res.status(), 404);
+  assert.equal(await page.locator('#verdict').getAttribute('data-verdict'), 'unknown');
+  await context.close();
+});

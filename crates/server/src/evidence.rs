@@ -245,7 +245,7 @@ async fn verify_page(State(s): State<AppState>, Path(id): Path<String>, q: Query
                     format!("<pre>{}</pre>", esc(&broke.join("\n"))),
                 )
             }
-            Err(e) if e.code() == "not_found" => (
+            Err(StoreError::NotFound { what: "voucher", .. }) => (
                 StatusCode::NOT_FOUND,
                 "unknown",
                 t("查不到这张凭证：编号不对，或不是本机构签发的。", "No such voucher: the number is wrong, or it was not issued here."),

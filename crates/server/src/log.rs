@@ -195,6 +195,8 @@ fn post(url: &str, body: String) -> Result<(u16, String), String> {
 /// Publish every `every` for as long as the server runs.
 pub async fn publish_loop(state: AppState, every: Duration) {
     let mut tick = tokio::time::interval(every);
+    // A slow round (a witness timing out) is followed by a pause, not by a burst of catch-up rounds.
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
         if let Err(e) = publish(&state).await {
