@@ -138,6 +138,21 @@ pub async fn bundles_verify_offline(ctx: Ctx) {
     let other = flexpension_tlog::NoteSigner::generate("flexpension.zj/log");
     let o = VerifyOptions { log_key: other.verifier_key(), ..opts(&ctx, None) };
     assert!(!verify_bundle(&b, &o).ok());
+    // After a correction (more income found, the month closed again) the bundle proves the
+    // close that stands.
+    let extra = [["o0-late", idn.as_str(), "2500", "2025-09-20T10:00:00+08:00", "ride_hailing", "g1"]];
+    ctx.store
+        .ingest_earnings(f.a.id, &zj(), std::io::Cursor::new(csv(&extra)), Format::Csv, &IngestOptions::request(now(), None))
+        .await
+        .expect("ingest");
+    let reopen = SettleOptions { reopen: true, ..SettleOptions::new(ym("2025-10")) };
+    ctx.store.settle_month(&zj(), ym("2025-09"), &reopen).await.expect("reclose");
+    ctx.store.log_integrate().await.expect("integrate");
+    let b2 = ctx.store.bundle_worker_month(w.id, ym("2025-09"), 0).await.expect("bundle after correction");
+    let r = verify_bundle(&b2, &opts(&ctx, Some(idn)));
+    assert!(r.ok(), "{}", r.to_text());
+    let row = &b2.proofs[0].row.as_ref().expect("row").data;
+    assert!(row.contains("/close/2025-09/1"), "{row}");
     // A platform's order row.
     let b = ctx.store.bundle_order(f.a.id, "o3", 0).await.expect("order bundle");
     let r = verify_bundle(&b, &opts(&ctx, None));

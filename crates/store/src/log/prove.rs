@@ -248,19 +248,24 @@ impl crate::Store {
         month: flexpension_rules::YearMonth,
         quorum: usize,
     ) -> Result<ProofBundle> {
-        let entry_id =
-            flexpension_ledger::EntryId::new(flexpension_ledger::WorkerId(worker.0), flexpension_ledger::Subject::Close { month, rev: 0 })
-                .to_string();
+        // The close that stands: after corrections (a reversal and a new close) the latest one.
+        let entries = self.worker_entries(worker).await?;
+        let e = entries
+            .iter()
+            .filter(|e| !e.id().reversal)
+            .filter_map(|e| match e.id().subject {
+                flexpension_ledger::Subject::Close { month: m, rev } if m == month => Some((rev, e)),
+                _ => None,
+            })
+            .max_by_key(|(rev, _)| *rev)
+            .map(|(_, e)| e)
+            .ok_or_else(|| StoreError::NotFound { what: "month close", key: format!("{worker} {month}") })?;
+        let entry_id = e.id().to_string();
         let idx: Option<Option<i64>> = with_pool!(&self.inner.backend, p => {
             sqlx::query_scalar("SELECT log_idx FROM journal_entries WHERE worker_id = $1 AND entry_id = $2").bind(worker.0).bind(&entry_id).fetch_optional(p).await?
         });
         let idx =
             idx.flatten().ok_or_else(|| StoreError::NotFound { what: "logged month close", key: format!("{worker} {month}") })? as u64;
-        let entries = self.worker_entries(worker).await?;
-        let e = entries
-            .iter()
-            .find(|e| e.id().to_string() == entry_id)
-            .ok_or_else(|| StoreError::NotFound { what: "month close", key: entry_id.clone() })?;
         let jr = JournalRow::of(e);
         let (size, checkpoint) = self.bundle_checkpoint(quorum, idx).await?;
         let record = self.bundle_proof("month_close", idx, size, Some((row_bytes(&jr), row_hash(&jr)))).await?;
