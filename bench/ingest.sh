@@ -8,7 +8,8 @@
 # ingest streaming a BIG_ROWS-row file (default 10,000,000; BIG_ROWS=0 skips it).
 #
 # PostgreSQL: FLEXPENSION_TEST_PG (default postgres://postgres@127.0.0.1:5432/test); each round
-# uses a schema of its own, dropped afterwards. FLEXPENSION_SKIP_PG=1 skips PostgreSQL.
+# uses a schema of its own, dropped afterwards. FLEXPENSION_SKIP_PG=1 skips PostgreSQL,
+# SKIP_SQLITE=1 SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${ROWS:-1000000}
@@ -17,6 +18,7 @@ rounds=${ROUNDS:-3}
 big=${BIG_ROWS:-10000000}
 pg=${FLEXPENSION_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
 skip_pg=${FLEXPENSION_SKIP_PG:-0}
+skip_sqlite=${SKIP_SQLITE:-0}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -39,11 +41,13 @@ timed_rate() {
 api_rate() { grep -o 'rows_per_s=[0-9]*' | cut -d= -f2; }
 
 for r in $(seq "$rounds"); do
-  db="$work/r$r.db"
-  api=$($bin run "sqlite:$db" "$people" "$orders" 2>/dev/null | api_rate)
-  raw=$(timed_rate sqlite3 "$db" ".import --csv $orders raw")
-  echo "round $r sqlite api $api raw $raw" | tee -a "$results"
-  rm -f "$db" "$db-wal" "$db-shm"
+  if [ "$skip_sqlite" != 1 ]; then
+    db="$work/r$r.db"
+    api=$($bin run "sqlite:$db" "$people" "$orders" 2>/dev/null | api_rate)
+    raw=$(timed_rate sqlite3 "$db" ".import --csv $orders raw")
+    echo "round $r sqlite api $api raw $raw" | tee -a "$results"
+    rm -f "$db" "$db-wal" "$db-shm"
+  fi
   if [ "$skip_pg" != 1 ]; then
     schema="bench_ingest_$$_$r"
     api=$($bin run "$pg" "$people" "$orders" "$schema" 2>/dev/null | api_rate)
