@@ -219,6 +219,11 @@ pub async fn voucher_is_logged(ctx: Ctx) {
     b.voucher = Some(v.note.replace("\"voucher\":1", "\"voucher\":2"));
     let r = verify_bundle(&b, &opts(&ctx, None));
     assert!(r.checks.iter().any(|c| c.name == "voucher" && !c.ok), "{}", r.to_text());
+    // A bundle stripped of its proofs proves nothing.
+    let mut empty = b.clone();
+    empty.proofs.clear();
+    let r = verify_bundle(&empty, &opts(&ctx, None));
+    assert!(!r.ok() && r.checks.iter().any(|c| c.name == "record" && !c.ok), "{}", r.to_text());
     // The same id twice is refused and logs nothing.
     let size = ctx.store.log_integrate().await.expect("integrate").size;
     assert!(ctx.store.record_voucher("ZJ-TEST-1", w.id, &note).await.is_err());

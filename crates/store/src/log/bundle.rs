@@ -166,6 +166,13 @@ pub fn verify_bundle(b: &ProofBundle, o: &VerifyOptions) -> VerifyReport {
         });
         r.push("witness cosignatures", res);
     }
+    // Nothing proved is nothing verified; a voucher needs its own entry.
+    if b.proofs.is_empty() {
+        r.push("record", Err("the bundle proves no record".to_string()));
+    }
+    if b.voucher.is_some() && !b.proofs.iter().any(|p| p.what == "voucher") {
+        r.push("voucher", Err("the bundle holds a voucher but no proof of its log entry".to_string()));
+    }
     let mut journal: Option<JournalRow> = None;
     let mut worker: Option<WorkerRow> = None;
     for p in &b.proofs {
