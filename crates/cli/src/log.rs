@@ -30,6 +30,14 @@ pub enum LogCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Recompute the whole tree from the stored entries and check every stored hash and every
+    /// checkpoint; names what differs (exit 1) or says the log is intact.
+    Audit {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: Db,
+    },
     /// The consistency proof between the trees of sizes OLD and NEW.
     Consistency {
         #[arg(long)]
@@ -106,6 +114,20 @@ pub fn log(c: LogCommand) -> anyhow::Result<()> {
                         out.proof.len(),
                         out.proof.iter().map(|h| format!("  {h}\n")).collect::<String>()
                     ));
+                }
+            }
+            LogCommand::Audit { json, db } => {
+                let store = open(&db.db).await?;
+                let r = store.log_audit().await?;
+                if json {
+                    emit(&format!("{}\n", serde_json::to_string_pretty(&r)?));
+                } else if r.ok() {
+                    emit(&format!("intact: {} entries, {} stored hashes and {} checkpoints agree\n", r.entries, r.hashes, r.checkpoints));
+                } else {
+                    emit(&r.problems.iter().map(|p| format!("{p}\n")).collect::<String>());
+                }
+                if !r.ok() {
+                    return Err(anyhow::anyhow!("the log does not match its entries ({} problems listed)", r.problems.len()));
                 }
             }
             LogCommand::Consistency { old, new, json, db } => {

@@ -176,6 +176,7 @@ pub async fn tampered_store_is_caught(ctx: Ctx) {
         }
     };
     ctx.sql(drop_triggers).await;
+    assert!(ctx.store.log_audit().await.expect("audit").ok(), "an untouched log audits clean");
     // A changed record: the store refuses to prove it (the logged row differs).
     ctx.sql(&format!("UPDATE journal_entries SET base_fen = base_fen + 1 WHERE worker_id = {} AND kind = 'month_close'", w.id.0)).await;
     let e = ctx.store.bundle_worker_month(w.id, ym("2025-09"), 0).await.expect_err("tampered record");
@@ -201,6 +202,24 @@ pub async fn tampered_store_is_caught(ctx: Ctx) {
     let (_, _, proof3) = ctx.store.log_inclusion(3, done.size).await.expect("inclusion");
     let err = verify_inclusion(&leaf_hash(&changed), 3, done.size, &proof3, &cp_root).expect_err("changed entry");
     assert!(err.to_string().contains("root"), "{err}");
+    // The audit recomputes everything and names each change: the hash, an entry, a checkpoint.
+    let audit = ctx.store.log_audit().await.expect("audit");
+    assert!(audit.problems.iter().any(|p| p.starts_with(&format!("entry 0: its stored leaf hash (hash {first})"))), "{:?}", audit.problems);
+    let body3 = match ctx.kind {
+        Kind::Sqlite => "UPDATE log_entries SET body = body || X'20' WHERE idx = 3",
+        Kind::Postgres => "UPDATE log_entries SET body = body || '\\x20'::bytea WHERE idx = 3",
+    };
+    ctx.sql(body3).await;
+    ctx.sql(&format!(
+        "UPDATE log_checkpoints SET note = replace(note, '\n{}\n', '\n{}\n') WHERE size = {}",
+        done.size,
+        done.size + 1,
+        done.size
+    ))
+    .await;
+    let audit = ctx.store.log_audit().await.expect("audit");
+    assert!(audit.problems.iter().any(|p| p.starts_with("entry 3:")), "{:?}", audit.problems);
+    assert!(audit.problems.iter().any(|p| p.starts_with(&format!("checkpoint {}:", done.size))), "{:?}", audit.problems);
     let _: Hash = leaf;
 }
 

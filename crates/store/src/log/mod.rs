@@ -8,6 +8,7 @@
 //! later hashes the new entries into the tree's stored hashes and signs a checkpoint; it never
 //! holds the lock events wait for.
 
+mod audit;
 pub mod bundle;
 pub mod entry;
 mod integrate;
@@ -15,6 +16,7 @@ mod keys;
 mod prove;
 mod witness;
 
+pub use audit::AuditReport;
 pub use bundle::{BUNDLE_FORMAT, BundleProof, Check, ProofBundle, RowProof, VerifyOptions, VerifyReport, WorkerOpening, verify_bundle};
 pub use integrate::Integrated;
 pub(crate) use keys::load as keys_load;
