@@ -1,11 +1,12 @@
 //! Evidence for people: a worker's proof bundle for a month and their contribution voucher, a
 //! platform's proof bundle for an order row, and the public page a voucher's QR code opens.
-//! Access: the worker's own records (session), the platform's own orders (API key); the
-//! verify page shows only what the voucher itself prints.
+//! Access: the worker's own records (session), the platform's own orders (API key), an
+//! officer's region's workers (session); the verify page shows only what the voucher itself
+//! prints.
 
 use crate::AppState;
 use crate::api::ApiError;
-use crate::guard::AsWorker;
+use crate::guard::{AsOfficer, AsWorker};
 use crate::voucher::{VoucherBody, VoucherIssueError, issue};
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/verify/voucher/{id}", get(verify_page))
         .route("/api/v1/me/proof", get(my_proof))
         .route("/api/v1/platform/proof", get(order_proof))
+        .route("/api/v1/officer/proof", get(officer_proof))
 }
 
 fn store(s: &AppState) -> Result<&Store, ApiError> {
@@ -75,6 +77,30 @@ async fn my_proof(State(s): State<AppState>, AsWorker(_, worker): AsWorker, q: Q
     let b = store.bundle_worker_month(worker, m, s.witnesses().quorum).await.map_err(store_error)?;
     let body = serde_json::to_vec_pretty(&b).unwrap_or_default();
     Ok(attachment(body, "application/json", &format!("proof-{m}.json")))
+}
+
+#[derive(Deserialize)]
+struct OfficerQuery {
+    worker: Option<i64>,
+    month: Option<String>,
+}
+
+/// `GET /api/v1/officer/proof?worker=ID&month=YYYY-MM`: an officer's proof bundle for a worker of
+/// their region (home grid), e.g. for an arbitration. Another region's worker is 404, as if absent.
+async fn officer_proof(State(s): State<AppState>, AsOfficer(_, region): AsOfficer, q: Query<OfficerQuery>) -> Result<Response, ApiError> {
+    let store = store(&s)?;
+    let m = month("month", q.month.as_deref())?
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the month, YYYY-MM", "month"))?;
+    let id = q.worker.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the worker's id", "worker"))?;
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such worker in your region", "worker");
+    let w = store.worker(flexpension_store::WorkerId(id)).await.map_err(store_error)?.ok_or_else(not_found)?;
+    let grids = store.grids(Some(&region)).await.map_err(store_error)?;
+    if !grids.iter().any(|g| g.code == w.home_grid) {
+        return Err(not_found());
+    }
+    crate::log::publish(&s).await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "log_unavailable", e, ""))?;
+    let b = store.bundle_worker_month(w.id, m, s.witnesses().quorum).await.map_err(store_error)?;
+    Ok(attachment(serde_json::to_vec_pretty(&b).unwrap_or_default(), "application/json", &format!("proof-{id}-{m}.json")))
 }
 
 #[derive(Deserialize)]

@@ -300,6 +300,40 @@ fn closed_month_on_the_worker_page(s: &Server) {
     assert!(send(s, "GET", "/me", &[("cookie", &b)], "").body.contains("还没有结算"));
     let o = login(s, "officer.zj");
     assert!(send(s, "GET", "/officer?month=2025-09", &[("cookie", &o)], "").body.contains("试算平衡"));
+
+    // Evidence of the closed month: the worker's own proof bundle verifies offline, with their ID
+    // number; the officer of the region gets the same; nobody else does.
+    use flexpension_store::log::{ProofBundle, VerifyOptions, verify_bundle};
+    let opts = VerifyOptions { log_key: s.store.log_keys().verifier_key(), id_number: Some(s.ids[0].clone()), ..Default::default() };
+    let mine = send(s, "GET", "/api/v1/me/proof?month=2025-09", &[("cookie", &a)], "");
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    let b: ProofBundle = serde_json::from_str(&mine.body).expect("bundle");
+    let r = verify_bundle(&b, &opts);
+    assert!(r.ok(), "{}", r.to_text());
+    assert!(!mine.body.contains(&s.ids[0]), "the bundle holds no ID number");
+    assert_eq!(send(s, "GET", "/api/v1/me/proof?month=2025-09", &[("cookie", &b_cookie(s))], "").status, 404);
+    assert_eq!(send(s, "GET", "/api/v1/me/proof?month=2025-13", &[("cookie", &a)], "").status, 400);
+    let theirs = send(s, "GET", "/api/v1/officer/proof?worker=1&month=2025-09", &[("cookie", &o)], "");
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    assert!(verify_bundle(&serde_json::from_str(&theirs.body).expect("bundle"), &opts).ok());
+    // The worker of another region (id 5, in sh) is not the zj officer's; a worker is no officer.
+    assert_eq!(send(s, "GET", "/api/v1/officer/proof?worker=5&month=2025-09", &[("cookie", &o)], "").status, 404);
+    assert_eq!(send(s, "GET", "/api/v1/officer/proof?worker=1&month=2025-09", &[("cookie", &a)], "").status, 403);
+    // The voucher: a PDF for the worker, with the verify link in it.
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let mut res = agent.get(format!("{}/me/voucher.pdf", s.base)).header("cookie", &a).call().expect("GET");
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/pdf"));
+    let pdf = res.body_mut().read_to_vec().expect("pdf");
+    let payload = flexpension_voucher::extract_payload(&pdf).expect("voucher data");
+    let p: flexpension_server::voucher::VoucherPayload = serde_json::from_slice(&payload).expect("payload");
+    let r = verify_bundle(&p.bundle, &VerifyOptions { id_number: None, ..opts.clone() });
+    assert!(r.ok(), "{}", r.to_text());
+    assert_eq!(send(s, "GET", "/me/voucher.pdf", &[], "").status, 401);
+}
+
+fn b_cookie(s: &Server) -> String {
+    login(s, "worker.b")
 }
 
 both!(who_sees_what, sessions_csrf_and_throttling, accounts_refuse_resident_ids_and_weak_passwords, closed_month_on_the_worker_page);
