@@ -5,24 +5,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { SHOTS, launchChromium } from './browser.mjs';
 
 const URL = process.env.VERIFY_URL;
 const DB = process.env.DB_FILE;
-const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 let browser;
 
 before(async () => {
   assert.ok(URL && DB, 'VERIFY_URL and DB_FILE are set by voucher.sh');
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

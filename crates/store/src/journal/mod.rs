@@ -72,6 +72,22 @@ pub struct InterestReport {
     pub interest_fen: Fen,
 }
 
+/// Write a transaction's new journal rows, and unless `logged` is off (benchmarks), reserve their
+/// log entry first (the rows carry its index) and insert it after them.
+macro_rules! write_logged {
+    ($tx:ident, $write:ident, $rows:expr, $logged:expr, ($what:expr, $lo:expr, $hi:expr)) => {
+        let rows = $rows;
+        if !rows.is_empty() && !$logged {
+            $write(&mut $tx, &rows, -1).await?;
+        } else if !rows.is_empty() {
+            let idx = crate::log::log_reserve!(&mut *$tx)?;
+            $write(&mut $tx, &rows, idx).await?;
+            let (rec, packed) = journal_record($what, $lo, $hi, &rows);
+            crate::log::log_insert!(&mut *$tx, idx, &rec, Some(packed))?;
+        }
+    };
+}
+
 impl crate::Store {
     /// Read the entries of workers `lo..=hi`, let `op` append to their ledger, and store exactly
     /// what it appended — all in one write transaction holding those workers (see the module
@@ -91,15 +107,7 @@ impl crate::Store {
                 let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
                 let rows: Vec<JoinRow> = sqlx::query_as(SELECT_RANGE).bind(lo).bind(hi).fetch_all(&mut *tx).await?;
                 let (r, new) = apply(rows, op)?;
-                let rows = new.rows();
-                if !rows.is_empty() && !logged {
-                    write_sqlite(&mut tx, &rows, -1).await?;
-                } else if !rows.is_empty() {
-                    let idx = crate::log::log_reserve!(&mut *tx)?;
-                    write_sqlite(&mut tx, &rows, idx).await?;
-                    let (rec, packed) = journal_record(what, lo, hi, &rows);
-                    crate::log::log_insert!(&mut *tx, idx, &rec, Some(packed))?;
-                }
+                write_logged!(tx, write_sqlite, new.rows(), logged, (what, lo, hi));
                 tx.commit().await?;
                 Ok((r, new.len()))
             }
@@ -118,15 +126,7 @@ impl crate::Store {
                     .await?;
                 let rows: Vec<JoinRow> = sqlx::query_as(SELECT_RANGE).bind(lo).bind(hi).fetch_all(&mut *tx).await?;
                 let (r, new) = apply(rows, op)?;
-                let rows = new.rows();
-                if !rows.is_empty() && !logged {
-                    write_postgres(&mut tx, &rows, -1).await?;
-                } else if !rows.is_empty() {
-                    let idx = crate::log::log_reserve!(&mut *tx)?;
-                    write_postgres(&mut tx, &rows, idx).await?;
-                    let (rec, packed) = journal_record(what, lo, hi, &rows);
-                    crate::log::log_insert!(&mut *tx, idx, &rec, Some(packed))?;
-                }
+                write_logged!(tx, write_postgres, new.rows(), logged, (what, lo, hi));
                 tx.commit().await?;
                 Ok((r, new.len()))
             }
