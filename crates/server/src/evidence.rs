@@ -6,14 +6,15 @@
 
 use crate::AppState;
 use crate::api::ApiError;
+use crate::api::input::from_form;
+use crate::api::people::{month_in, store};
 use crate::guard::{AsOfficer, AsWorker};
 use crate::voucher::{VoucherBody, VoucherIssueError, issue};
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use flexpension_rules::YearMonth;
 use flexpension_store::log::{ProofBundle, VerifyOptions, VerifyReport, verify_bundle};
 use flexpension_store::{Store, StoreError};
 use serde::Deserialize;
@@ -27,14 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/officer/proof", get(officer_proof))
 }
 
-fn store(s: &AppState) -> Result<&Store, ApiError> {
-    s.store().ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_store", "this server runs without a data store", ""))
-}
-
 fn store_error(e: StoreError) -> ApiError {
     match e.code() {
         "not_found" => ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string(), ""),
-        "invalid" => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string(), ""),
+        "invalid" => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", e.to_string(), ""),
         _ => {
             tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "evidence could not be read");
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the data store failed; try again", "")
@@ -42,14 +39,9 @@ fn store_error(e: StoreError) -> ApiError {
     }
 }
 
-fn month(field: &'static str, v: Option<&str>) -> Result<Option<YearMonth>, ApiError> {
-    v.map(str::trim)
-        .filter(|m| !m.is_empty())
-        .map(|m| {
-            m.parse::<YearMonth>()
-                .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid", format!("'{m}' is not a month (YYYY-MM)"), field))
-        })
-        .transpose()
+/// Bring the log up to date (and cosigned, as far as the witnesses answer) before proving.
+async fn publish_first(s: &AppState) -> Result<(), ApiError> {
+    crate::log::publish(s).await.map(|_| ()).map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "log_unavailable", e, ""))
 }
 
 fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Response {
@@ -64,66 +56,67 @@ fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Response
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct MonthQuery {
-    month: Option<String>,
+    month: String,
 }
 
 /// `GET /api/v1/me/proof?month=YYYY-MM`: the worker's proof bundle for a closed month.
-async fn my_proof(State(s): State<AppState>, AsWorker(_, worker): AsWorker, q: Query<MonthQuery>) -> Result<Response, ApiError> {
+async fn my_proof(State(s): State<AppState>, AsWorker(_, worker): AsWorker, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let store = store(&s)?;
-    let m = month("month", q.month.as_deref())?
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the month, YYYY-MM", "month"))?;
-    crate::log::publish(&s).await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "log_unavailable", e, ""))?;
+    let q: MonthQuery = from_form(q.as_deref().unwrap_or("").as_bytes())?;
+    let m = month_in("month", &q.month)?;
+    publish_first(&s).await?;
     let b = store.bundle_worker_month(worker, m, s.witnesses().quorum).await.map_err(store_error)?;
-    let body = serde_json::to_vec_pretty(&b).unwrap_or_default();
-    Ok(attachment(body, "application/json", &format!("proof-{m}.json")))
+    Ok(attachment(serde_json::to_vec_pretty(&b).unwrap_or_default(), "application/json", &format!("proof-{m}.json")))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct OfficerQuery {
-    worker: Option<i64>,
-    month: Option<String>,
+    worker: i64,
+    month: String,
 }
 
 /// `GET /api/v1/officer/proof?worker=ID&month=YYYY-MM`: an officer's proof bundle for a worker of
 /// their region (home grid), e.g. for an arbitration. Another region's worker is 404, as if absent.
-async fn officer_proof(State(s): State<AppState>, AsOfficer(_, region): AsOfficer, q: Query<OfficerQuery>) -> Result<Response, ApiError> {
+async fn officer_proof(State(s): State<AppState>, AsOfficer(_, region): AsOfficer, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let store = store(&s)?;
-    let m = month("month", q.month.as_deref())?
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the month, YYYY-MM", "month"))?;
-    let id = q.worker.ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the worker's id", "worker"))?;
+    let q: OfficerQuery = from_form(q.as_deref().unwrap_or("").as_bytes())?;
+    let m = month_in("month", &q.month)?;
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such worker in your region", "worker");
-    let w = store.worker(flexpension_store::WorkerId(id)).await.map_err(store_error)?.ok_or_else(not_found)?;
+    let w = store.worker(flexpension_store::WorkerId(q.worker)).await.map_err(store_error)?.ok_or_else(not_found)?;
     let grids = store.grids(Some(&region)).await.map_err(store_error)?;
     if !grids.iter().any(|g| g.code == w.home_grid) {
         return Err(not_found());
     }
-    crate::log::publish(&s).await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "log_unavailable", e, ""))?;
+    publish_first(&s).await?;
     let b = store.bundle_worker_month(w.id, m, s.witnesses().quorum).await.map_err(store_error)?;
-    Ok(attachment(serde_json::to_vec_pretty(&b).unwrap_or_default(), "application/json", &format!("proof-{id}-{m}.json")))
+    Ok(attachment(serde_json::to_vec_pretty(&b).unwrap_or_default(), "application/json", &format!("proof-{}-{m}.json", q.worker)))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct OrderQuery {
-    order_id: Option<String>,
+    order_id: String,
 }
 
 /// `GET /api/v1/platform/proof?order_id=...`: a platform's proof bundle for one of its rows.
 async fn order_proof(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let store = store(&s)?;
     let caller = crate::api::platform::auth::authenticate(store, req.headers()).await?;
-    let q: OrderQuery = serde_urlencoded::from_str(req.uri().query().unwrap_or(""))
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid", e.to_string(), "order_id"))?;
-    let id = q
-        .order_id
-        .filter(|o| !o.trim().is_empty())
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid", "give the order_id", "order_id"))?;
-    crate::log::publish(&s).await.map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "log_unavailable", e, ""))?;
-    let b = store.bundle_order(caller.platform.id, id.trim(), s.witnesses().quorum).await.map_err(store_error)?;
+    let q: OrderQuery = from_form(req.uri().query().unwrap_or("").as_bytes())?;
+    let id = q.order_id.trim();
+    if id.is_empty() {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", "give the order id", "order_id"));
+    }
+    publish_first(&s).await?;
+    let b = store.bundle_order(caller.platform.id, id, s.witnesses().quorum).await.map_err(store_error)?;
     Ok(attachment(serde_json::to_vec_pretty(&b).unwrap_or_default(), "application/json", "proof-order.json"))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct VoucherQuery {
     from: Option<String>,
     to: Option<String>,
@@ -131,14 +124,15 @@ struct VoucherQuery {
 }
 
 /// `GET /me/voucher.pdf[?from=YYYY-MM&to=YYYY-MM&lang=en]`: the worker's voucher.
-async fn my_voucher(State(s): State<AppState>, AsWorker(_, worker): AsWorker, q: Query<VoucherQuery>) -> Result<Response, ApiError> {
+async fn my_voucher(State(s): State<AppState>, AsWorker(_, worker): AsWorker, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let store = store(&s)?;
-    let from = month("from", q.from.as_deref())?;
-    let to = month("to", q.to.as_deref())?;
+    let q: VoucherQuery = from_form(q.as_deref().unwrap_or("").as_bytes())?;
+    let month = |field: &str, v: &Option<String>| v.as_deref().filter(|m| !m.trim().is_empty()).map(|m| month_in(field, m)).transpose();
+    let (from, to) = (month("from", &q.from)?, month("to", &q.to)?);
     let lang = if q.lang.as_deref() == Some("en") { flexpension_voucher::Lang::En } else { flexpension_voucher::Lang::Zh };
     match issue(&s, store, worker, from, to, lang).await {
         Ok(v) => Ok(attachment(v.pdf, "application/pdf", &format!("voucher-{}.pdf", v.id))),
-        Err(VoucherIssueError::Input(m)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m, "from")),
+        Err(VoucherIssueError::Input(m)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m, "from")),
         Err(VoucherIssueError::Store(e)) => Err(store_error(e)),
         Err(VoucherIssueError::Render(m)) => {
             tracing::error!(error = %m, "a voucher could not be made");

@@ -3,7 +3,7 @@
 //! store; the OpenAPI document; JSON 404/405.
 
 mod error;
-mod input;
+pub(crate) mod input;
 pub mod openapi;
 pub(crate) mod people;
 mod people_doc;

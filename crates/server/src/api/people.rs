@@ -25,7 +25,7 @@ pub async fn my_months(store: &Store, worker: WorkerId, at_most: usize) -> flexp
     Ok(out)
 }
 
-fn store(s: &AppState) -> Result<&Store, ApiError> {
+pub(crate) fn store(s: &AppState) -> Result<&Store, ApiError> {
     s.store().ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_store", "this server runs without a data store", ""))
 }
 
@@ -185,9 +185,14 @@ pub struct ListingRow {
 }
 
 pub fn month_of(text: &str) -> Result<YearMonth, ApiError> {
+    month_in("month", text)
+}
+
+/// A month (YYYY-MM) given in the query field `field`.
+pub fn month_in(field: &str, text: &str) -> Result<YearMonth, ApiError> {
     text.trim()
         .parse()
-        .map_err(|e: flexpension_rules::time::BadMonth| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", e.to_string(), "month"))
+        .map_err(|e: flexpension_rules::time::BadMonth| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", e.to_string(), field))
 }
 
 pub async fn listing(store: &Store, f: &IncomeFilter) -> Result<Listing, ApiError> {

@@ -249,7 +249,7 @@ pub fn add(doc: &mut Doc) {
                     "200",
                     ResponseBuilder::new().description("the proof bundle").content("application/json", ContentBuilder::new().build()),
                 )
-                .response("400", error_response("invalid (order_id missing)"))
+                .response("400", error_response("missing_field, unknown_field or invalid_input (order_id)"))
                 .response("401", error_response("unauthenticated or bad_api_key"))
                 .response("404", error_response("not_found: no such order of this platform, or no cosigned checkpoint covers it yet"))
                 .response("503", error_response("no_store, store_unavailable or log_unavailable"))
