@@ -2,11 +2,10 @@
 //! every stored hash and every signed checkpoint, naming the first thing that differs. A proof
 //! catches tampering with what it covers; the audit covers everything the store holds.
 
-use super::integrate::{frontier, to_hash};
-use super::prove::MapReader;
+use super::integrate::{Edge, to_hash};
 use crate::backend::with_pool;
 use crate::{Result, StoreError};
-use flexpension_tlog::{Checkpoint, Hash, NoteVerifier, leaf_hash, stored_hash_index, stored_hashes, tree_hash, verify_note};
+use flexpension_tlog::{Checkpoint, Hash, NoteVerifier, stored_hash_index, verify_note};
 use std::collections::HashMap;
 
 const PAGE: i64 = 50_000;
@@ -59,9 +58,9 @@ impl crate::Store {
                 Err(e) => problem(&mut report, format!("checkpoint {size}: {e}")),
             }
         }
-        let mut map: HashMap<u64, Hash> = HashMap::new();
-        let mut n = 0u64;
-        while n < n_total {
+        let mut edge = Edge::new(0, HashMap::new());
+        while edge.size() < n_total {
+            let n = edge.size();
             let entries: Vec<(i64, Vec<u8>)> = with_pool!(&self.inner.backend, p => {
                 sqlx::query_as("SELECT idx, body FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
                     .bind(n as i64).bind((n as i64 + PAGE).min(n_total as i64)).fetch_all(p).await?
@@ -76,14 +75,12 @@ impl crate::Store {
                 break;
             }
             for (idx, body) in entries {
+                let n = edge.size();
                 if idx as u64 != n {
                     problem(&mut report, format!("entry {n} is missing"));
                     return Ok(report);
                 }
-                let hs = stored_hashes(n, &leaf_hash(&body), &MapReader(&map)).map_err(|e| StoreError::Corrupt(format!("log: {e}")))?;
-                let start = stored_hash_index(0, n);
-                for (k, h) in hs.into_iter().enumerate() {
-                    let id = start + k as u64;
+                for (k, (id, h)) in edge.push(&body)?.into_iter().enumerate() {
                     match stored.get(&id) {
                         Some(s) if *s == h => {}
                         Some(_) if k == 0 => problem(
@@ -99,22 +96,18 @@ impl crate::Store {
                         None => problem(&mut report, format!("hash {id} is missing")),
                     }
                     report.hashes += 1;
-                    map.insert(id, h);
                 }
-                n += 1;
-                if let Some(roots) = want_roots.get(&n) {
-                    let root = tree_hash(n, &MapReader(&map)).map_err(|e| StoreError::Corrupt(format!("log: {e}")))?;
+                if let Some(roots) = want_roots.get(&edge.size()) {
+                    let root = edge.root()?;
                     for r in roots {
                         if *r != root.to_hex() {
                             problem(
                                 &mut report,
-                                format!("checkpoint {n}: its root {r} is not the root recomputed from the entries ({root})"),
+                                format!("checkpoint {}: its root {r} is not the root recomputed from the entries ({root})", edge.size()),
                             );
                         }
                     }
                 }
-                let keep = frontier(n);
-                map.retain(|k, _| keep.contains(k));
             }
         }
         Ok(report)

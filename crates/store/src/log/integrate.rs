@@ -27,6 +27,45 @@ pub(crate) fn frontier(n: u64) -> Vec<u64> {
     (0..64u32).filter(|l| n >> l & 1 == 1).map(|l| stored_hash_index(l, (n >> l) - 1)).collect()
 }
 
+/// The right edge of the tree while entries are hashed into it: only the stored hashes the next
+/// entries and the root can need (its `frontier`), so memory stays at a few dozen hashes.
+pub(crate) struct Edge {
+    size: u64,
+    hashes: HashMap<u64, Hash>,
+}
+
+impl Edge {
+    /// The edge of a tree of `size` entries, from its frontier's stored hashes.
+    pub(crate) fn new(size: u64, hashes: HashMap<u64, Hash>) -> Edge {
+        Edge { size, hashes }
+    }
+
+    /// Hash the next entry in; returns the stored hashes it makes, by id.
+    pub(crate) fn push(&mut self, entry: &[u8]) -> Result<Vec<(u64, Hash)>> {
+        let n = self.size;
+        let start = stored_hash_index(0, n);
+        let made: Vec<(u64, Hash)> = stored_hashes(n, &leaf_hash(entry), &MapReader(&self.hashes))
+            .map_err(tlog)?
+            .into_iter()
+            .zip(start..)
+            .map(|(h, id)| (id, h))
+            .collect();
+        self.hashes.extend(made.iter().copied());
+        self.size += 1;
+        let keep = frontier(self.size);
+        self.hashes.retain(|k, _| keep.contains(k));
+        Ok(made)
+    }
+
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub(crate) fn root(&self) -> Result<Hash> {
+        if self.size == 0 { Ok(flexpension_tlog::empty_root()) } else { tree_hash(self.size, &MapReader(&self.hashes)).map_err(tlog) }
+    }
+}
+
 fn tlog(e: flexpension_tlog::TlogError) -> StoreError {
     StoreError::Corrupt(format!("log: {e}"))
 }
@@ -37,6 +76,19 @@ impl crate::Store {
     /// nothing new returns the latest checkpoint.
     pub async fn log_integrate(&self) -> Result<Integrated> {
         let _one = self.inner.integrating.lock().await;
+        // Nothing new (the publisher asks every few seconds): answer from the latest checkpoint
+        // without taking the write lock that ingest and the close need.
+        let head: (i64, i64) = crate::backend::with_pool!(&self.inner.backend, p => {
+            sqlx::query_as("SELECT size, integrated FROM log_head WHERE id = 1").fetch_one(p).await?
+        });
+        if head.0 == head.1
+            && let Some((size, note)) = self.log_checkpoint().await?
+            && size == head.1 as u64
+        {
+            let text = flexpension_tlog::parse_note(&note).map_err(tlog)?.text;
+            let root = Checkpoint::parse(&text).map_err(tlog)?.root;
+            return Ok(Integrated { size, root, added: 0, note });
+        }
         let keys = &self.inner.log_keys;
         macro_rules! body {
             ($tx:ident) => {{
@@ -56,9 +108,10 @@ impl crate::Store {
                         map.insert(id as u64, to_hash(&h, id)?);
                     }
                 }
+                let mut edge = Edge::new(done, map);
                 let mut new_rows: Vec<(i64, Vec<u8>)> = Vec::new();
-                let mut n = done;
-                while n < size {
+                while edge.size() < size {
+                    let n = edge.size();
                     let page: Vec<(i64, Vec<u8>)> =
                         sqlx::query_as("SELECT idx, body FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
                             .bind(n as i64)
@@ -69,18 +122,12 @@ impl crate::Store {
                         return Err(StoreError::Corrupt(format!("log entry {n} is missing (head says {size})")));
                     }
                     for (idx, body) in page {
-                        if idx as u64 != n {
-                            return Err(StoreError::Corrupt(format!("log entry {n} is missing (found {idx})")));
+                        if idx as u64 != edge.size() {
+                            return Err(StoreError::Corrupt(format!("log entry {} is missing (found {idx})", edge.size())));
                         }
-                        let hs = stored_hashes(n, &leaf_hash(&body), &MapReader(&map)).map_err(tlog)?;
-                        let start = stored_hash_index(0, n);
-                        for (k, h) in hs.into_iter().enumerate() {
-                            map.insert(start + k as u64, h);
-                            new_rows.push(((start + k as u64) as i64, h.0.to_vec()));
-                        }
-                        n += 1;
+                        new_rows.extend(edge.push(&body)?.into_iter().map(|(id, h)| (id as i64, h.0.to_vec())));
                     }
-                    // Write this page's hashes and keep only what the next leaves can need.
+                    // Write this page's hashes.
                     for chunk in new_rows.chunks(INSERT_ROWS) {
                         let mut q = sqlx::QueryBuilder::new("INSERT INTO log_hashes (id, hash) ");
                         q.push_values(chunk, |mut b, (id, h)| {
@@ -89,10 +136,8 @@ impl crate::Store {
                         q.build().execute(&mut *$tx).await?;
                     }
                     new_rows.clear();
-                    let keep = frontier(n);
-                    map.retain(|k, _| keep.contains(k));
                 }
-                let root = if size == 0 { flexpension_tlog::empty_root() } else { tree_hash(size, &MapReader(&map)).map_err(tlog)? };
+                let root = edge.root()?;
                 let latest: Option<String> =
                     sqlx::query_scalar("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&mut *$tx).await?;
                 let note = match latest {

@@ -192,8 +192,12 @@ impl crate::Store {
 
     /// One entry's proof to the tree of `size`, with the proof of row `row` of its batch tree.
     async fn bundle_proof(&self, what: &str, index: u64, size: u64, row: Option<(Vec<u8>, Hash)>) -> Result<BundleProof> {
+        // `size` is a signed checkpoint's: the tree has it; only the entry must lie inside it.
+        if index >= size {
+            return Err(StoreError::NotFound { what: "cosigned checkpoint covering entry", key: index.to_string() });
+        }
         let (body, rows) = self.log_entry(index).await?;
-        let (_, _, inclusion) = self.log_inclusion(index, size).await?;
+        let inclusion = self.with_hashes(|r| prove_record(size, index, r)).await?;
         let row = match row {
             None => None,
             Some((data, h)) => {
@@ -270,9 +274,6 @@ impl crate::Store {
         let (size, checkpoint) = self.bundle_checkpoint(quorum, idx).await?;
         let record = self.bundle_proof("month_close", idx, size, Some((row_bytes(&jr), row_hash(&jr)))).await?;
         let (wp, opening) = self.worker_part(worker.0, size).await?;
-        if wp.index >= size {
-            return Err(StoreError::NotFound { what: "cosigned checkpoint covering entry", key: wp.index.to_string() });
-        }
         Ok(ProofBundle::new(&self.inner.log_keys.origin, checkpoint, vec![record, wp], Some(opening)))
     }
 
