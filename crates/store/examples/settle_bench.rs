@@ -6,8 +6,6 @@
 //!                                     (read, rules, ledger, write: everything), and next to it the
 //!                                     rules engine's pure batch_totals on the same incomes
 //! settle_bench reset URL SCHEMA       PostgreSQL: empty the journal for the next round
-//! settle_bench integrate URL [SCHEMA] time integrating every sequenced log entry into the
-//!                                     tree (hashes computed and stored, checkpoint signed)
 
 use flexpension_rules::contribution::batch_totals;
 use flexpension_rules::{Params, YearMonth};
@@ -105,16 +103,6 @@ async fn reset(url: &str, schema: String) -> Res<()> {
     Ok(())
 }
 
-async fn integrate(url: &str, schema: Option<String>) -> Res<()> {
-    let store = open(url, schema).await?;
-    let t = Instant::now();
-    let done = store.log_integrate().await?;
-    let secs = t.elapsed().as_secs_f64();
-    println!("integrate leaves={} secs={secs:.3} leaves_per_sec={:.0}", done.added, done.added as f64 / secs);
-    store.close().await;
-    Ok(())
-}
-
 #[tokio::main]
 async fn main() -> Res<()> {
     let a: Vec<String> = std::env::args().collect();
@@ -122,7 +110,6 @@ async fn main() -> Res<()> {
         Some("setup") if a.len() >= 4 => setup(&a[2], a[3].parse()?, a.get(4).cloned()).await,
         Some("close") if a.len() >= 3 => close(&a[2], a.get(3).cloned()).await,
         Some("reset") if a.len() >= 4 => reset(&a[2], a[3].clone()).await,
-        Some("integrate") if a.len() >= 3 => integrate(&a[2], a.get(3).cloned()).await,
-        _ => Err("usage: settle_bench setup URL N [SCHEMA] | close URL [SCHEMA] | reset URL SCHEMA | integrate URL [SCHEMA]".into()),
+        _ => Err("usage: settle_bench setup URL N [SCHEMA] | close URL [SCHEMA] | reset URL SCHEMA".into()),
     }
 }
