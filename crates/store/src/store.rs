@@ -126,16 +126,19 @@ impl Store {
     }
 }
 
-/// The pepper: made once with the OS CSPRNG; a race between two first opens keeps one.
+/// A `store_meta` value, set to `fresh` if it has none yet; a race between two first opens
+/// keeps one.
+pub(crate) async fn meta_value(backend: &Backend, key: &str, fresh: Vec<u8>) -> Result<Vec<u8>> {
+    Ok(crate::backend::with_pool!(backend, p => {
+        sqlx::query("INSERT INTO store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING").bind(key).bind(fresh).execute(p).await?;
+        sqlx::query_scalar("SELECT value FROM store_meta WHERE key = $1").bind(key).fetch_one(p).await?
+    }))
+}
+
+/// The pepper: made once with the OS CSPRNG.
 async fn load_pepper(backend: &Backend) -> Result<Pepper> {
     let fresh = random32().map_err(|e| StoreError::Corrupt(format!("no OS randomness: {e}")))?.to_vec();
-    let value: Vec<u8> = crate::backend::with_pool!(backend, p => {
-        sqlx::query("INSERT INTO store_meta (key, value) VALUES ('pepper', $1) ON CONFLICT (key) DO NOTHING")
-            .bind(fresh)
-            .execute(p)
-            .await?;
-        sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'pepper'").fetch_one(p).await?
-    });
+    let value = meta_value(backend, "pepper", fresh).await?;
     if value.len() != 32 {
         return Err(StoreError::Corrupt("the pepper in store_meta is not 32 bytes".into()));
     }

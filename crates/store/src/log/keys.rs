@@ -32,17 +32,8 @@ impl std::fmt::Debug for LogKeys {
 
 pub(crate) async fn load(backend: &Backend) -> Result<LogKeys> {
     let fresh = random32().map_err(|e| StoreError::Corrupt(format!("no OS randomness: {e}")))?.to_vec();
-    let (seed, origin): (Vec<u8>, Vec<u8>) = crate::backend::with_pool!(backend, p => {
-        sqlx::query("INSERT INTO store_meta (key, value) VALUES ('log_key', $1) ON CONFLICT (key) DO NOTHING").bind(fresh).execute(p).await?;
-        sqlx::query("INSERT INTO store_meta (key, value) VALUES ('log_origin', $1) ON CONFLICT (key) DO NOTHING")
-            .bind(DEFAULT_ORIGIN.as_bytes().to_vec())
-            .execute(p)
-            .await?;
-        (
-            sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'log_key'").fetch_one(p).await?,
-            sqlx::query_scalar("SELECT value FROM store_meta WHERE key = 'log_origin'").fetch_one(p).await?,
-        )
-    });
+    let seed = crate::store::meta_value(backend, "log_key", fresh).await?;
+    let origin = crate::store::meta_value(backend, "log_origin", DEFAULT_ORIGIN.as_bytes().to_vec()).await?;
     let seed: [u8; 32] = seed.try_into().map_err(|_| StoreError::Corrupt("the log key in store_meta is not 32 bytes".into()))?;
     let origin = String::from_utf8(origin).map_err(|_| StoreError::Corrupt("the log origin in store_meta is not UTF-8".into()))?;
     let signer = NoteSigner::new(&origin, seed).map_err(|e| StoreError::Corrupt(format!("log key: {e}")))?;
