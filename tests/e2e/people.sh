@@ -42,14 +42,8 @@ out="$tmp/out"
 FLEXPENSION_BOOTSTRAP_PEOPLE="worker:1:13800000001:e2e-password-1;platform:1:staff.p:e2e-password-2" \
   "$bin" serve --db "$db" --addr 127.0.0.1:0 >"$out" 2>"$tmp/err" &
 pid=$!
-base=""
-for _ in $(seq 200); do
-  line="$(head -n 1 "$out" 2>/dev/null || true)"
-  if [[ "$line" == "listening on http://"* ]]; then base="${line#listening on }"; break; fi
-  if ! kill -0 "$pid" 2>/dev/null; then echo "the server exited:" >&2; cat "$out" "$tmp/err" >&2; exit 1; fi
-  sleep 0.05
-done
-[ -n "$base" ] || { echo "the server did not start" >&2; cat "$out" "$tmp/err" >&2; exit 1; }
+source "$here/listening.sh"
+base="$(wait_listening "$pid" "$out" "$tmp/err")"
 echo "people server at $base"
 cd "$here"
 BASE_URL="$base" node --test --test-concurrency=1 people.test.mjs

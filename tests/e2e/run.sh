@@ -27,25 +27,8 @@ cleanup() {
 trap cleanup EXIT
 
 # The first stdout line is "listening on http://127.0.0.1:PORT".
-base=""
-for _ in $(seq 200); do
-  line="$(head -n 1 "$out" 2>/dev/null || true)"
-  if [[ "$line" == "listening on http://"* ]]; then
-    base="${line#listening on }"
-    break
-  fi
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "the server exited:" >&2
-    cat "$out" "$err" >&2
-    exit 1
-  fi
-  sleep 0.05
-done
-if [ -z "$base" ]; then
-  echo "the server did not say where it listens within 10 s" >&2
-  cat "$out" "$err" >&2
-  exit 1
-fi
+source "$here/listening.sh"
+base="$(wait_listening "$pid" "$out" "$err")"
 echo "server at $base"
 
 cd "$here"

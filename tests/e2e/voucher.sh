@@ -20,21 +20,15 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+source "$here/listening.sh"
 
-# Start a command that prints "listening on http://..." first; echo its address.
+# Start a command that prints "listening on http://..." first; its address goes to $started.
+# (Not run in a $(...) subshell, so that its pid reaches the cleanup.)
 start() {
   local name=$1; shift
   "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
   pids+=($!)
-  local pid=$!
-  for _ in $(seq 200); do
-    local line
-    line="$(head -n 1 "$tmp/$name.out" 2>/dev/null || true)"
-    if [[ "$line" == "listening on http://"* ]]; then echo "${line#listening on }"; return; fi
-    if ! kill -0 "$pid" 2>/dev/null; then echo "$name exited:" >&2; cat "$tmp/$name.out" "$tmp/$name.err" >&2; exit 1; fi
-    sleep 0.05
-  done
-  echo "$name did not start" >&2; exit 1
+  started="$(wait_listening "$!" "$tmp/$name.out" "$tmp/$name.err")"
 }
 
 id=330106199001010018
@@ -54,12 +48,14 @@ wkeys=()
 wspecs=()
 for w in zj-union zj-audit; do
   k="$("$bin" witness --new-key "$tmp/$w.key" --name "$w")"
-  url="$(start "$w" "$bin" witness --key "$tmp/$w.key" --log-key "$log_key" --state "$tmp/$w.state" --addr 127.0.0.1:0)"
+  start "$w" "$bin" witness --key "$tmp/$w.key" --log-key "$log_key" --state "$tmp/$w.state" --addr 127.0.0.1:0
+  url="$started"
   wkeys+=(--witness-key "$k")
   wspecs+=(--witness "$url=$k")
 done
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-base="$(start server "$bin" serve --db "$db" --addr "127.0.0.1:$port" "${wspecs[@]}")"
+start server "$bin" serve --db "$db" --addr "127.0.0.1:$port" "${wspecs[@]}"
+base="$started"
 echo "voucher server at $base"
 
 "$bin" voucher --db "$db" --id-number "$id" --out "$tmp/v.pdf" --public-url "$base"
