@@ -1,10 +1,10 @@
 //! `flexpension calc ...`: each calculator, with the same request and response as the API.
 
-use crate::output::{Lang, emit, explained};
+use crate::output::{emit, explained, lang_arg};
 use crate::{UsageError, today};
 use clap::{Args, Subcommand};
-use flexpension_rules::Params;
 use flexpension_rules::money::yuan;
+use flexpension_rules::{Lang, Params};
 use flexpension_server::calc::{self, CalcError, NumText};
 use serde::Serialize;
 use std::fmt::Write;
@@ -30,14 +30,14 @@ pub struct Common {
     /// Print JSON (field names are a contract).
     #[arg(long)]
     json: bool,
-    /// Language of the explanation.
-    #[arg(long, value_enum, default_value = "zh")]
+    /// Language of the labels and the explanation.
+    #[arg(long, default_value = "zh", value_parser = lang_arg())]
     lang: Lang,
 }
 
 #[derive(Args)]
 pub struct ContributionArgs {
-    #[arg(long, default_value = "zj")]
+    #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
     region: String,
     /// Contribution month, YYYY-MM.
     #[arg(long)]
@@ -69,7 +69,7 @@ pub struct RetirementArgs {
     /// For women: female55 or female50 (original retirement age); default: the region's practice.
     #[arg(long)]
     category: Option<String>,
-    #[arg(long, default_value = "zj")]
+    #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
     region: String,
     #[command(flatten)]
     common: Common,
@@ -77,7 +77,7 @@ pub struct RetirementArgs {
 
 #[derive(Args)]
 pub struct PensionArgs {
-    #[arg(long, default_value = "zj")]
+    #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
     region: String,
     /// Retirement month, YYYY-MM.
     #[arg(long)]
@@ -176,15 +176,15 @@ pub fn run(p: &Params, cmd: CalcCommand) -> anyhow::Result<()> {
             }
             let v = &r.result;
             let l = a.common.lang;
-            writeln!(o, "{} {} · {} {}", l.pick("地区", "region"), r.region, l.pick("政策", "policy"), r.policy)?;
-            writeln!(o, "{}: {}", l.pick("缴费基数", "base"), yuan(v.base_fen))?;
-            writeln!(o, "{}: {}", l.pick("费率", "rate"), v.rate)?;
-            writeln!(o, "{}: {}", l.pick("应缴", "contribution"), yuan(v.contribution_fen))?;
-            writeln!(o, "{}: {}", l.pick("个人账户", "personal account"), yuan(v.personal_account_fen))?;
-            writeln!(o, "{}: {}", l.pick("统筹基金", "pooling fund"), yuan(v.pooling_fen))?;
-            writeln!(o, "{}: {}", l.pick("补贴", "subsidy"), yuan(v.subsidy_fen))?;
-            writeln!(o, "{}: {}", l.pick("个人实付", "net"), yuan(v.net_fen))?;
-            writeln!(o, "{}: {}", l.pick("负担", "burden"), v.burden.as_deref().unwrap_or("-"))?;
+            writeln!(o, "{} {} · {} {}", l.t("cli.region"), r.region, l.t("cli.policy"), r.policy)?;
+            writeln!(o, "{}: {}", l.t("cli.base"), yuan(v.base_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.rate"), v.rate)?;
+            writeln!(o, "{}: {}", l.t("cli.contribution"), yuan(v.contribution_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.personal_account"), yuan(v.personal_account_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.pooling"), yuan(v.pooling_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.subsidy"), yuan(v.subsidy_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.net"), yuan(v.net_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.burden"), v.burden.as_deref().unwrap_or("-"))?;
             explained(&mut o, l, &r.explanation)?;
         }
         CalcCommand::Retirement(a) => {
@@ -194,10 +194,10 @@ pub fn run(p: &Params, cmd: CalcCommand) -> anyhow::Result<()> {
                 return json(&r);
             }
             let (v, l) = (&r.result, a.common.lang);
-            writeln!(o, "{}: {}", l.pick("退休月份", "retirement month"), v.retirement_month)?;
-            writeln!(o, "{}: {}y{}m", l.pick("法定退休年龄", "statutory age"), v.age_years, v.age_months)?;
-            writeln!(o, "{}: {}", l.pick("最低缴费年限", "minimum contribution years"), v.min_contribution_years)?;
-            writeln!(o, "{}: {}", l.pick("最早弹性退休", "earliest flexible retirement"), v.earliest_month)?;
+            writeln!(o, "{}: {}", l.t("cli.retirement_month"), v.retirement_month)?;
+            writeln!(o, "{}: {}y{}m", l.t("cli.statutory_age"), v.age_years, v.age_months)?;
+            writeln!(o, "{}: {}", l.t("cli.min_years"), v.min_contribution_years)?;
+            writeln!(o, "{}: {}", l.t("cli.earliest"), v.earliest_month)?;
             explained(&mut o, l, &r.explanation)?;
         }
         CalcCommand::Pension(a) => {
@@ -215,10 +215,10 @@ pub fn run(p: &Params, cmd: CalcCommand) -> anyhow::Result<()> {
                 return json(&r);
             }
             let (v, l) = (&r.result, a.common.lang);
-            writeln!(o, "{}: {}", l.pick("基础养老金", "basic pension"), yuan(v.basic_fen))?;
-            writeln!(o, "{}: {}", l.pick("个人账户养老金", "personal-account pension"), yuan(v.personal_fen))?;
-            writeln!(o, "{}: {}", l.pick("合计", "total"), yuan(v.total_fen))?;
-            writeln!(o, "{}: {}", l.pick("计发月数", "divisor"), v.divisor)?;
+            writeln!(o, "{}: {}", l.t("cli.basic_pension"), yuan(v.basic_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.personal_pension"), yuan(v.personal_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.total"), yuan(v.total_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.divisor"), v.divisor)?;
             explained(&mut o, l, &r.explanation)?;
         }
         CalcCommand::Workdays(a) => {
@@ -232,10 +232,10 @@ pub fn run(p: &Params, cmd: CalcCommand) -> anyhow::Result<()> {
             }
             let l = a.common.lang;
             if let Some(d) = r.date {
-                writeln!(o, "{}: {d}", l.pick("日期", "date"))?;
+                writeln!(o, "{}: {d}", l.t("cli.date"))?;
             }
             if let Some(n) = r.working_days {
-                writeln!(o, "{}: {n}", l.pick("工作日", "working days"))?;
+                writeln!(o, "{}: {n}", l.t("cli.working_days"))?;
             }
             explained(&mut o, l, &r.explanation)?;
         }
@@ -252,7 +252,7 @@ pub fn run(p: &Params, cmd: CalcCommand) -> anyhow::Result<()> {
                 return json(&r);
             }
             let l = a.common.lang;
-            writeln!(o, "{}: {}", l.pick("保费", "premium"), yuan(r.result.premium_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.premium"), yuan(r.result.premium_fen))?;
             explained(&mut o, l, &r.explanation)?;
         }
         CalcCommand::IdCheck(a) => {
@@ -266,12 +266,12 @@ pub fn run(p: &Params, cmd: CalcCommand) -> anyhow::Result<()> {
                 .map(|k| serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default())
                 .unwrap_or_default();
             if r.valid {
-                writeln!(o, "{} ({kind})", l.pick("有效", "valid"))?;
+                writeln!(o, "{} ({kind})", l.t("cli.valid"))?;
             } else {
-                writeln!(o, "{} ({kind}): {}", l.pick("无效", "invalid"), r.reason.as_deref().unwrap_or(""))?;
+                writeln!(o, "{} ({kind}): {}", l.t("cli.invalid"), r.reason.as_deref().unwrap_or(""))?;
             }
             if let Some(w) = &r.warning {
-                writeln!(o, "{}: {w}", l.pick("提示", "note"))?;
+                writeln!(o, "{}: {w}", l.t("cli.note"))?;
             }
         }
     }

@@ -1,22 +1,15 @@
 //! Printing explanations for people at a terminal.
 
+use flexpension_rules::Lang;
 use flexpension_server::calc::Explanation;
 use std::fmt::Write;
 use std::io::Write as _;
 
-#[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
-
-impl Lang {
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
+/// `--lang zh|en`: the language of the labels (the text catalogue's `cli` screen) and of the
+/// explanations.
+pub fn lang_arg() -> impl clap::builder::TypedValueParser<Value = Lang> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["zh", "en"]).map(|code: String| Lang::parse(Some(&code)))
 }
 
 /// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
@@ -27,23 +20,23 @@ pub fn emit(text: &str) {
 
 pub fn explained(o: &mut String, l: Lang, e: &Explanation) -> std::fmt::Result {
     writeln!(o)?;
-    writeln!(o, "{}", l.pick("计算过程：", "How it was worked out:"))?;
+    writeln!(o, "{}", l.t("cli.steps"))?;
     for (i, s) in e.steps.iter().enumerate() {
-        writeln!(o, "  {}. {}", i + 1, l.pick(&s.zh, &s.en))?;
+        writeln!(o, "  {}. {}", i + 1, s.get(l))?;
     }
     if !e.warnings.is_empty() {
-        writeln!(o, "{}", l.pick("请注意：", "Please note:"))?;
+        writeln!(o, "{}", l.t("cli.warnings"))?;
         for w in &e.warnings {
-            writeln!(o, "  ! {}", l.pick(&w.zh, &w.en))?;
+            writeln!(o, "  ! {}", w.get(l))?;
         }
     }
-    writeln!(o, "{}", l.pick("使用的参数：", "Parameters used:"))?;
+    writeln!(o, "{}", l.t("cli.params"))?;
     for u in &e.params {
         let to = u.effective_to.map(|d| d.to_string()).unwrap_or_default();
         writeln!(
             o,
             "  - {} = {} [{}..{}] {} {}{} ({:?})",
-            l.pick(&u.name.zh, &u.name.en),
+            u.name.get(l),
             u.value,
             u.effective_from,
             to,

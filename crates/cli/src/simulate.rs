@@ -33,7 +33,7 @@ pub struct SimulateArgs {
     /// Replace some official figures, e.g. paper-2024 to reproduce the paper.
     #[arg(long, value_name = "NAME")]
     pub overlay: Option<String>,
-    #[arg(long, value_name = "CODE", default_value = "zj")]
+    #[arg(long, value_name = "CODE", default_value = flexpension_server::DEFAULT_REGION)]
     pub region: String,
     /// The month simulated (default: this month).
     #[arg(long, value_name = "YYYY-MM")]

@@ -24,12 +24,8 @@ impl Text {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
+/// The language of every text people read, shared with the text catalogue.
+pub use flexpension_text::Lang;
 
 /// A parameter value a calculation used, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

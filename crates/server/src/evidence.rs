@@ -1,8 +1,8 @@
 //! Evidence for people: a worker's proof bundle for a month and their contribution voucher, a
-//! platform's proof bundle for an order row, and the public page a voucher's QR code opens.
-//! Access: the worker's own records (session), the platform's own orders (API key), an
-//! officer's region's workers (session); the verify page shows only what the voucher itself
-//! prints.
+//! platform's proof bundle for an order row, and the check behind the public page a voucher's
+//! QR code opens (the page itself is `web/verify.rs`). Access: the worker's own records
+//! (session), the platform's own orders (API key), an officer's region's workers (session); the
+//! verify page shows only what the voucher itself prints.
 
 use crate::AppState;
 use crate::api::ApiError;
@@ -11,9 +11,9 @@ use crate::api::people::{month_in, store};
 use crate::guard::{AsOfficer, AsWorker};
 use crate::voucher::{VoucherBody, VoucherIssueError, issue};
 use axum::Router;
-use axum::extract::{Path, Query, RawQuery, Request, State};
+use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use flexpension_store::log::{ProofBundle, VerifyOptions, VerifyReport, verify_bundle};
 use flexpension_store::{Store, StoreError};
@@ -22,7 +22,7 @@ use serde::Deserialize;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/me/voucher.pdf", get(my_voucher))
-        .route("/verify/voucher/{id}", get(verify_page))
+        .route("/verify/voucher/{id}", get(crate::web::verify::page))
         .route("/api/v1/me/proof", get(my_proof))
         .route("/api/v1/platform/proof", get(order_proof))
         .route("/api/v1/officer/proof", get(officer_proof))
@@ -129,7 +129,7 @@ async fn my_voucher(State(s): State<AppState>, AsWorker(_, worker): AsWorker, Ra
     let q: VoucherQuery = from_form(q.as_deref().unwrap_or("").as_bytes())?;
     let month = |field: &str, v: &Option<String>| v.as_deref().filter(|m| !m.trim().is_empty()).map(|m| month_in(field, m)).transpose();
     let (from, to) = (month("from", &q.from)?, month("to", &q.to)?);
-    let lang = if q.lang.as_deref() == Some("en") { flexpension_voucher::Lang::En } else { flexpension_voucher::Lang::Zh };
+    let lang = flexpension_voucher::Lang::parse(q.lang.as_deref());
     match issue(&s, store, worker, from, to, lang).await {
         Ok(v) => Ok(attachment(v.pdf, "application/pdf", &format!("voucher-{}.pdf", v.id))),
         Err(VoucherIssueError::Input(m)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m, "from")),
@@ -169,138 +169,4 @@ pub struct VoucherReport {
     pub report: VerifyReport,
     pub tree_size: u64,
     pub index: u64,
-}
-
-#[derive(Deserialize)]
-struct LangQuery {
-    lang: Option<String>,
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-fn yuan(fen: i64) -> String {
-    flexpension_rules::money::yuan(fen)
-}
-
-/// `GET /verify/voucher/{id}`: what the QR code opens. Plain words: genuine and unchanged, or
-/// what is wrong.
-async fn verify_page(State(s): State<AppState>, Path(id): Path<String>, q: Query<LangQuery>) -> Response {
-    let en = q.lang.as_deref() == Some("en");
-    let t = |zh: &'static str, e: &'static str| if en { e } else { zh };
-    let (status, verdict, detail, table) = match s.store() {
-        None => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            t("暂时无法核验，请稍后再试。", "Cannot check right now; try again later."),
-            String::new(),
-        ),
-        Some(store) => match check_voucher(&s, store, &id).await {
-            Ok((r, body)) if r.report.ok() => {
-                let mut table = String::new();
-                if let Some(b) = body {
-                    table.push_str(&format!(
-                        "<p>{} {}　{} {}</p><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-                        t("姓名", "Name"),
-                        esc(&b.name),
-                        t("证件号", "ID"),
-                        esc(&b.id_masked),
-                        t("月份", "Month"),
-                        t("缴费基数", "Base"),
-                        t("应缴", "Due"),
-                        t("已缴", "Paid")
-                    ));
-                    for m in &b.months {
-                        table.push_str(&format!(
-                            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                            esc(&m.month),
-                            yuan(m.base_fen),
-                            yuan(m.net_fen),
-                            yuan(m.paid_fen)
-                        ));
-                    }
-                    table.push_str(&format!(
-                        "</tbody></table><p>{} {}　{} {}</p>",
-                        t("个人账户余额", "Personal account balance"),
-                        yuan(b.balance_fen),
-                        t("已缴合计", "Total paid"),
-                        yuan(b.total_paid_fen)
-                    ));
-                }
-                let witnesses = s.witnesses().quorum;
-                let detail = match (en, witnesses) {
-                    (true, 0) => format!(
-                        "This voucher was issued by the social insurance agency and has not been changed. It is entry {} of the tamper-evident record ({} entries). Check that the amounts below match the paper.",
-                        r.index + 1,
-                        r.tree_size
-                    ),
-                    (true, k) => format!(
-                        "This voucher was issued by the social insurance agency and has not been changed. It is entry {} of the tamper-evident record ({} entries), confirmed by {k} independent witnesses. Check that the amounts below match the paper.",
-                        r.index + 1,
-                        r.tree_size
-                    ),
-                    (false, 0) => format!(
-                        "本凭证由社保经办机构签发，内容没有被改动过，已记入防篡改记录（第 {} 条，共 {} 条）。请核对下面的金额与纸面是否一致。",
-                        r.index + 1,
-                        r.tree_size
-                    ),
-                    (false, k) => format!(
-                        "本凭证由社保经办机构签发，内容没有被改动过，已记入防篡改记录（第 {} 条，共 {} 条），并经 {k} 个独立见证方确认。请核对下面的金额与纸面是否一致。",
-                        r.index + 1,
-                        r.tree_size
-                    ),
-                };
-                (StatusCode::OK, "verified", "", format!("<p class=\"detail\">{}</p>{table}", esc(&detail)))
-            }
-            Ok((r, _)) => {
-                let broke: Vec<String> = r.report.checks.iter().filter(|c| !c.ok).map(|c| format!("{}: {}", c.name, c.detail)).collect();
-                (
-                    StatusCode::OK,
-                    "failed",
-                    t(
-                        "未通过核验：这张凭证可能被改动过或不是真的。请到社保窗口询问。",
-                        "NOT verified: this voucher may have been changed or is not genuine. Ask at the social insurance office.",
-                    ),
-                    format!("<pre>{}</pre>", esc(&broke.join("\n"))),
-                )
-            }
-            Err(StoreError::NotFound { what: "voucher", .. }) => (
-                StatusCode::NOT_FOUND,
-                "unknown",
-                t("查不到这张凭证：编号不对，或不是本机构签发的。", "No such voucher: the number is wrong, or it was not issued here."),
-                String::new(),
-            ),
-            Err(e) => {
-                tracing::error!(error = %e, "voucher check failed");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    t("暂时无法核验，请稍后再试。", "Cannot check right now; try again later."),
-                    String::new(),
-                )
-            }
-        },
-    };
-    let headline = match verdict {
-        "verified" => t("✔ 已核验：凭证真实、未被修改", "✔ Verified: genuine and unchanged"),
-        "failed" => t("✘ 未通过核验", "✘ Not verified"),
-        "unknown" => t("✘ 查无此凭证", "✘ Unknown voucher"),
-        _ => t("暂时无法核验", "Cannot check now"),
-    };
-    let other = if en { format!("/verify/voucher/{}", esc(&id)) } else { format!("/verify/voucher/{}?lang=en", esc(&id)) };
-    let html = format!(
-        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main class=\"verify\">\
-         <h1>{title}</h1><p class=\"voucher-id\">{idl} {id}</p><p id=\"verdict\" class=\"verdict {verdict}\" data-verdict=\"{verdict}\">{headline}</p>\
-         <p>{detail}</p>{table}<p><a href=\"{other}\">{switch}</a></p></main></body></html>",
-        lang = if en { "en" } else { "zh-CN" },
-        title = t("参保缴费凭证核验", "Contribution voucher check"),
-        idl = t("凭证编号", "Voucher"),
-        id = esc(&id),
-        switch = t("English", "中文"),
-    );
-    let mut r = (status, Html(html)).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
 }

@@ -29,7 +29,6 @@ pub mod witness;
 pub use api::openapi;
 pub use api::{MAX_BATCH_BYTES, MAX_BATCH_ROWS};
 pub use state::{AppState, DEFAULT_PUBLIC_URL, DEFAULT_REGION};
-pub use web::i18n;
 
 use axum::Router;
 use axum::http::StatusCode;

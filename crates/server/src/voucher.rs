@@ -124,7 +124,6 @@ pub async fn issue(
     let (_, mut bundle) = store.bundle_voucher(&id, 0).await?;
     bundle.voucher = Some(note);
     let payload = serde_json::to_vec(&VoucherPayload { bundle }).map_err(|e| VoucherIssueError::Render(e.to_string()))?;
-    let zh = lang == Lang::Zh;
     let doc = VoucherDoc {
         lang,
         voucher_id: id.clone(),
@@ -140,23 +139,15 @@ pub async fn issue(
                 base_fen: m.base_fen,
                 amount_fen: m.net_fen,
                 paid_fen: m.paid_fen,
-                status: match (m.due_fen == 0, zh) {
-                    (true, true) => "已缴".into(),
-                    (true, false) => "paid".into(),
-                    (false, true) => "欠缴".into(),
-                    (false, false) => "owed".into(),
-                },
+                status: lang.t(if m.due_fen == 0 { "voucher.status_paid" } else { "voucher.status_owed" }).to_string(),
             })
             .collect(),
-        years_counted: if zh {
-            format!("{}年{}个月", st.months_paid / 12, st.months_paid % 12)
-        } else {
-            format!("{} y {} m", st.months_paid / 12, st.months_paid % 12)
-        },
+        years_counted: lang
+            .f("voucher.years_months", &[("years", &(st.months_paid / 12).to_string()), ("months", &(st.months_paid % 12).to_string())]),
         balance_fen: st.personal_account_fen,
         total_paid_fen: body.total_paid_fen,
         verify_url: format!("{}/verify/voucher/{id}", state.public_url()),
-        signature_line: format!("{} · {}", if zh { "签发密钥" } else { "Signed with key" }, keys.verifier_key()),
+        signature_line: lang.f("voucher.signed_with", &[("key", &keys.verifier_key().to_string())]),
         payload,
     };
     let pdf = flexpension_voucher::render_pdf(&doc).map_err(|e| VoucherIssueError::Render(e.to_string()))?;

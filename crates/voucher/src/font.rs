@@ -144,6 +144,19 @@ mod tests {
         }
     }
 
+    /// Every character the catalogue's `voucher` screen can print, in both languages.
+    #[test]
+    fn face_covers_every_label_of_the_catalogue() {
+        let face = Face::get().expect("bundled font loads");
+        let labels = flexpension_text::entries().into_iter().filter(|(k, _)| k.starts_with("voucher."));
+        for (key, e) in labels {
+            for ch in e.zh.chars().chain(e.en.chars()).filter(|c| !c.is_whitespace()) {
+                let glyphs = face.layout(&ch.to_string());
+                assert_ne!(glyphs[0].glyph_id.to_u32(), 0, "{ch} of {key} missing from the font");
+            }
+        }
+    }
+
     #[test]
     fn fit_text_shrinks_then_cuts() {
         let face = Face::get().expect("bundled font loads");

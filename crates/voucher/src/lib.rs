@@ -19,15 +19,9 @@ pub use money::format_fen;
 /// Name of the embedded file that carries [`VoucherDoc::payload`].
 pub const PAYLOAD_FILE_NAME: &str = "voucher.json";
 
-/// The language of the voucher's labels. The data is printed as given either way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Lang {
-    /// Labels in Simplified Chinese.
-    #[default]
-    Zh,
-    /// Labels in English.
-    En,
-}
+/// The language of the voucher's labels (the `voucher` screen of `flexpension-text`). The data
+/// is printed as given either way.
+pub use flexpension_text::Lang;
 
 /// Everything printed on a voucher; every string is printed as given (preformatted by the
 /// caller), money is in fen and printed as yuan with two decimals.

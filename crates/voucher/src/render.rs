@@ -46,7 +46,9 @@ const SUMMARY_LINE: f32 = 22.0;
 const SIG_SIZE: f32 = 9.0;
 const SIG_LINE: f32 = 13.0;
 
+/// The words printed around the data, from the text catalogue's `voucher` screen.
 struct Labels {
+    lang: Lang,
     title: &'static str,
     continued: &'static str,
     region: &'static str,
@@ -60,50 +62,36 @@ struct Labels {
     total_paid: &'static str,
     balance: &'static str,
     scan: &'static str,
-    colon: &'static str,
-    lang_tag: &'static str,
 }
 
-const ZH: Labels = Labels {
-    title: "参保缴费凭证",
-    continued: "参保缴费凭证（续）",
-    region: "参保地区",
-    name: "姓名",
-    id: "身份证号",
-    issued: "开具时间",
-    voucher_id: "凭证编号",
-    columns: ["缴费月份", "缴费基数（元）", "应缴金额（元）", "实缴金额（元）", "状态"],
-    total_row: "本表合计",
-    years: "累计缴费年限",
-    total_paid: "累计实缴金额（元）",
-    balance: "个人账户余额（元）",
-    scan: "扫码可核验本凭证是否真实、是否被修改",
-    colon: "：",
-    lang_tag: "zh-CN",
-};
+impl Labels {
+    fn of(lang: Lang) -> Labels {
+        let t = |key: &'static str| lang.t(key);
+        Labels {
+            lang,
+            title: t("voucher.title"),
+            continued: t("voucher.continued"),
+            region: t("voucher.region"),
+            name: t("voucher.name"),
+            id: t("voucher.id"),
+            issued: t("voucher.issued"),
+            voucher_id: t("voucher.voucher_id"),
+            columns: [t("voucher.col_month"), t("voucher.col_base"), t("voucher.col_due"), t("voucher.col_paid"), t("voucher.col_status")],
+            total_row: t("voucher.total_row"),
+            years: t("voucher.years"),
+            total_paid: t("voucher.total_paid"),
+            balance: t("voucher.balance"),
+            scan: t("voucher.scan"),
+        }
+    }
 
-const EN: Labels = Labels {
-    title: "Contribution voucher",
-    continued: "Contribution voucher (continued)",
-    region: "Region",
-    name: "Name",
-    id: "ID number",
-    issued: "Issued at",
-    voucher_id: "Voucher ID",
-    columns: ["Month", "Base (CNY)", "Amount due (CNY)", "Paid (CNY)", "Status"],
-    total_row: "Total (this table)",
-    years: "Years counted",
-    total_paid: "Total paid (CNY)",
-    balance: "Personal account balance (CNY)",
-    scan: "Scan to check this voucher is genuine and unchanged",
-    colon: ": ",
-    lang_tag: "en",
-};
+    /// A label as printed before its value: "姓名：", "Name: ".
+    fn label(&self, label: &str) -> String {
+        self.lang.f("voucher.label", &[("label", label)])
+    }
 
-fn page_label(lang: Lang, page: usize, pages: usize) -> String {
-    match lang {
-        Lang::Zh => format!("第 {page} 页 / 共 {pages} 页"),
-        Lang::En => format!("Page {page} of {pages}"),
+    fn page(&self, page: usize, pages: usize) -> String {
+        self.lang.f("voucher.page", &[("page", &page.to_string()), ("pages", &pages.to_string())])
     }
 }
 
@@ -212,10 +200,8 @@ impl Closing {
 
 pub(crate) fn render(doc: &VoucherDoc) -> Result<Vec<u8>, VoucherError> {
     let face = Face::get()?;
-    let l = match doc.lang {
-        Lang::Zh => &ZH,
-        Lang::En => &EN,
-    };
+    let labels = Labels::of(doc.lang);
+    let l = &labels;
     let closing = Closing::new(face, doc, l);
     let pages = plan(doc.months.len(), closing.height());
 
@@ -223,7 +209,7 @@ pub(crate) fn render(doc: &VoucherDoc) -> Result<Vec<u8>, VoucherError> {
     document.set_metadata(
         Metadata::new()
             .title(format!("{} {}", l.title, doc.voucher_id))
-            .language(l.lang_tag.to_string())
+            .language(doc.lang.html_lang().to_string())
             .creator("flexpension".to_string()),
     );
     let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or(VoucherError::Pdf("page size".into()))?;
@@ -246,7 +232,7 @@ pub(crate) fn render(doc: &VoucherDoc) -> Result<Vec<u8>, VoucherError> {
             draw_closing(&mut pen, doc, l, &closing, y)?;
         }
         pen.text_at(MARGIN, FOOTER_Y, 8.0, 110, &doc.voucher_id);
-        pen.text_right(PAGE_W - MARGIN, FOOTER_Y, 8.0, 110, &page_label(doc.lang, index + 1, pages.len()));
+        pen.text_right(PAGE_W - MARGIN, FOOTER_Y, 8.0, 110, &l.page(index + 1, pages.len()));
         surface.finish();
         page.finish();
     }
@@ -340,10 +326,8 @@ fn draw_first_header(pen: &mut Pen, doc: &VoucherDoc, l: &Labels) {
     pen.hline(MARGIN, PAGE_W - MARGIN, MARGIN + 40.0, 1.2, 0);
     let region = if doc.region_code.is_empty() {
         doc.region_name.clone()
-    } else if doc.lang == Lang::Zh {
-        format!("{}（{}）", doc.region_name, doc.region_code)
     } else {
-        format!("{} ({})", doc.region_name, doc.region_code)
+        l.lang.f("voucher.region_code", &[("name", &doc.region_name), ("code", &doc.region_code)])
     };
     let rows: [(&str, &str); 5] = [
         (l.region, &region),
@@ -355,7 +339,7 @@ fn draw_first_header(pen: &mut Pen, doc: &VoucherDoc, l: &Labels) {
     let label_w = 95.0;
     let mut y = MARGIN + 66.0;
     for (label, value) in rows {
-        pen.text_at(MARGIN, y, 10.5, 90, &format!("{label}{}", l.colon));
+        pen.text_at(MARGIN, y, 10.5, 90, &l.label(label));
         let (value, size) = pen.face.fit_text(value, 11.0, 6.0, CONTENT_W - label_w);
         pen.text_at(MARGIN + label_w, y, size, 0, &value);
         y += 20.0;
@@ -419,7 +403,7 @@ fn draw_closing(pen: &mut Pen, doc: &VoucherDoc, l: &Labels, closing: &Closing, 
     let left_w = LEFT_COL_W;
     let mut y = top + 16.0;
     for (label, value) in &summary {
-        let label = format!("{label}{}", l.colon);
+        let label = l.label(label);
         let (label, label_size) = pen.face.fit_text(&label, SUMMARY_SIZE, 6.0, left_w * 0.65);
         pen.text_at(MARGIN, y, label_size, 60, &label);
         let value_x = MARGIN + pen.face.width(&label, label_size) + 4.0;
@@ -468,10 +452,20 @@ mod tests {
             signature_line: "签发：浙江省社会保险事业管理中心".repeat(200),
             ..VoucherDoc::default()
         };
-        let closing = Closing::new(face, &doc, &ZH);
+        let closing = Closing::new(face, &doc, &Labels::of(Lang::Zh));
         assert_eq!(closing.sig_lines.len(), Closing::MAX_LINES);
         assert!(closing.sig_lines[Closing::MAX_LINES - 1].ends_with('…'));
         assert!(TABLE_TOP_NEXT + closing.height() < BODY_BOTTOM);
+    }
+
+    #[test]
+    fn labels_come_from_the_catalogue_in_both_languages() {
+        let (zh, en) = (Labels::of(Lang::Zh), Labels::of(Lang::En));
+        assert_eq!((zh.title, en.title), ("参保缴费凭证", "Contribution voucher"));
+        assert_eq!((zh.label(zh.name), en.label(en.name)), ("姓名：".to_string(), "Name: ".to_string()));
+        assert_eq!(en.page(2, 3), "Page 2 of 3");
+        assert_eq!(zh.page(2, 3), "第 2 页 / 共 3 页");
+        assert_eq!(en.columns[4], "Status");
     }
 
     #[test]

@@ -19,8 +19,9 @@ pub struct Form {
 }
 
 impl Form {
-    /// Read the query string; missing fields get the page's defaults.
-    pub fn parse(query: &str, this_month: YearMonth) -> Form {
+    /// Read the query string; missing fields get the page's defaults (the server's region,
+    /// this month).
+    pub fn parse(query: &str, this_month: YearMonth, region: &str) -> Form {
         let mut f = Form::default();
         for (k, v) in form_urlencoded::parse(query.as_bytes()) {
             // Cap what we keep: nothing here is legitimately long.
@@ -42,7 +43,7 @@ impl Form {
                 *s = d;
             }
         };
-        default(&mut f.region, "zj".into());
+        default(&mut f.region, region.into());
         default(&mut f.month, this_month.to_string());
         default(&mut f.years, "15".into());
         default(&mut f.grade, "100".into());
@@ -100,12 +101,12 @@ mod tests {
 
     #[test]
     fn defaults_and_values() {
-        let f = Form::parse("income=3800&month=&x=1", ym());
+        let f = Form::parse("income=3800&month=&x=1", ym(), crate::DEFAULT_REGION);
         assert_eq!((f.income.as_str(), f.month.as_str(), f.years.as_str(), f.grade.as_str()), ("3800", "2026-11", "15", "100"));
         assert!(f.submitted() && !f.has_options());
-        let f = Form::parse("", ym());
+        let f = Form::parse("", ym(), crate::DEFAULT_REGION);
         assert!(!f.submitted());
-        let f = Form::parse("income=1&incomes=1%2C2", ym());
+        let f = Form::parse("income=1&incomes=1%2C2", ym(), crate::DEFAULT_REGION);
         assert!(f.has_options());
         assert_eq!(f.query_with_lang("en"), "lang=en&region=zj&income=1&month=2026-11&years=15&incomes=1%2C2&grade=100");
     }

@@ -105,7 +105,7 @@ fn form(lang: Option<&str>, headers: &HeaderMap, status: StatusCode, login: &str
     let Some(token) = random_token() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "no randomness for a login token").into_response();
     };
-    let base = Base::new(lang, "login_title", "/login", "", "");
+    let base = Base::new(lang, "people.login_title", "/login", "", "");
     let page = LoginPage { base, login_csrf: token.clone(), login: login.chars().take(64).collect(), problem };
     let mut res = render(status, page.render());
     set_cookie(&mut res, format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Lax; Max-Age=1800{}", secure(headers)));
@@ -126,15 +126,15 @@ pub async fn submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Form
     };
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or("");
     if expected.is_empty() || !same(expected, f.csrf.trim()) {
-        return form(lang, &headers, StatusCode::FORBIDDEN, &f.login, "err_form_expired");
+        return form(lang, &headers, StatusCode::FORBIDDEN, &f.login, "people.err_form_expired");
     }
     let now = s.now();
     let record = match store.login_record(&f.login).await {
         Ok(r) => r,
-        Err(_) => return form(lang, &headers, StatusCode::SERVICE_UNAVAILABLE, &f.login, "err_try_later"),
+        Err(_) => return form(lang, &headers, StatusCode::SERVICE_UNAVAILABLE, &f.login, "people.err_try_later"),
     };
     if record.as_ref().and_then(|r| r.locked_until).is_some_and(|t| t > now) {
-        return form(lang, &headers, StatusCode::TOO_MANY_REQUESTS, &f.login, "err_locked");
+        return form(lang, &headers, StatusCode::TOO_MANY_REQUESTS, &f.login, "people.err_locked");
     }
     // argon2 takes tens of milliseconds of CPU: keep it off the request threads. Unknown logins
     // are checked against a dummy hash so both failures cost the same time.
@@ -146,14 +146,14 @@ pub async fn submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Form
             let _ = store.login_failed(r.person.id, now, LOCK_AFTER, LOCK_FOR).await;
         }
         tracing::info!("login refused");
-        return form(lang, &headers, StatusCode::UNAUTHORIZED, &f.login, "err_login");
+        return form(lang, &headers, StatusCode::UNAUTHORIZED, &f.login, "people.err_login");
     };
     let session = match store.login_succeeded(record.person.id).await {
         Ok(()) => store.open_session(record.person.id, now, SESSION_TTL).await,
         Err(e) => Err(e),
     };
     let Ok(session) = session else {
-        return form(lang, &headers, StatusCode::SERVICE_UNAVAILABLE, &f.login, "err_try_later");
+        return form(lang, &headers, StatusCode::SERVICE_UNAVAILABLE, &f.login, "people.err_try_later");
     };
     let mut res = see_other(format!("{}{}", home_of(record.person.role()), lang_suffix(&f.lang)));
     let max_age = SESSION_TTL.num_seconds();
@@ -167,12 +167,12 @@ pub async fn submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Form
 
 pub async fn logout(State(s): State<AppState>, headers: HeaderMap, v: Viewer, Form(f): Form<LogoutForm>) -> Response {
     if !same(&v.session.csrf, f.csrf.trim()) {
-        return super::people::denied_with(StatusCode::FORBIDDEN, Some(&f.lang), "err_form_expired");
+        return super::people::denied_with(StatusCode::FORBIDDEN, Some(&f.lang), "people.err_form_expired");
     }
     if let Some(store) = s.store()
         && store.close_session(&v.token).await.is_err()
     {
-        return super::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, Some(&f.lang), "err_try_later");
+        return super::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, Some(&f.lang), "people.err_try_later");
     }
     let mut res = see_other(format!("/login{}", lang_suffix(&f.lang)));
     set_cookie(&mut res, format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", secure(&headers)));

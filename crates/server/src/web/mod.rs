@@ -1,21 +1,31 @@
-//! The worker's calculator page at `/`: a plain GET form that works without JavaScript, and the
-//! results fragment that htmx swaps in while the worker types.
+//! The web pages, one module per screen; their words come from the text catalogue
+//! (`flexpension-text`), their HTML from askama templates in `templates/`.
+//!
+//! | module | screen |
+//! |---|---|
+//! | this file, `form`, `results`, `charts` | the worker's calculator (`/`, `page.html`, `results.html`) and the 404 page |
+//! | `analyst/` | the analysts' simulation page (`/analyst`): `form`, `build`, `view`, the handler in `mod.rs` |
+//! | `login`, `people` | logging in and out; a worker's page (`/me`), the platform's and the officer's listings |
+//! | `verify` | the page a voucher's QR code opens (`/verify/voucher/{id}`) |
+//!
+//! The calculator page is a plain GET form that works without JavaScript; htmx swaps in the
+//! results fragment while the worker types.
 
 pub(crate) mod analyst;
 mod charts;
 mod form;
-pub mod i18n;
 pub(crate) mod login;
 pub(crate) mod people;
 mod results;
+pub(crate) mod verify;
 
 use crate::{AppState, assets};
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use flexpension_text::Lang;
 use form::Form;
-use i18n::Ui;
 use results::{Problem, Results};
 
 pub(crate) use people::denied_page;
@@ -23,9 +33,8 @@ pub(crate) use people::denied_page;
 #[derive(Template)]
 #[template(path = "page.html")]
 struct Page<'a> {
-    ui: Ui,
+    lang: Lang,
     form: &'a Form,
-    lang_code: &'static str,
     switch_query: String,
     css: String,
     js: String,
@@ -39,7 +48,7 @@ struct Page<'a> {
 #[derive(Template)]
 #[template(path = "results.html")]
 struct Fragment<'a> {
-    ui: Ui,
+    lang: Lang,
     results: Option<&'a Results>,
     problems: &'a [Problem],
     /// With htmx: also refresh the language link so it keeps the inputs.
@@ -49,28 +58,28 @@ struct Fragment<'a> {
 #[derive(Template)]
 #[template(path = "not_found.html")]
 struct NotFound {
-    ui: Ui,
+    lang: Lang,
     css: String,
     icon: String,
 }
 
 pub async fn page(State(s): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    let form = Form::parse(q.as_deref().unwrap_or(""), s.this_month());
-    let ui = Ui::parse(form.lang.as_deref());
-    let (results, problems) = match form.submitted().then(|| results::compute(s.params(), &form, ui)) {
+    let form = Form::parse(q.as_deref().unwrap_or(""), s.this_month(), s.region());
+    let lang = Lang::parse(form.lang.as_deref());
+    let (results, problems) = match form.submitted().then(|| results::compute(s.params(), &form, lang)) {
         Some(Ok(r)) => (Some(r), Vec::new()),
         Some(Err(p)) => (None, p),
         None => (None, Vec::new()),
     };
-    let switch_query = form.query_with_lang(ui.other_code());
+    let switch_query = form.query_with_lang(lang.other().code());
     let htmx = headers.get("hx-request").is_some_and(|v| v == "true");
-    let fragment = Fragment { ui, results: results.as_ref(), problems: &problems, oob_switch: htmx.then(|| switch_query.clone()) }.render();
+    let fragment =
+        Fragment { lang, results: results.as_ref(), problems: &problems, oob_switch: htmx.then(|| switch_query.clone()) }.render();
     let body = match fragment {
         Ok(f) if htmx => Ok(f),
         Ok(f) => Page {
-            ui,
+            lang,
             form: &form,
-            lang_code: if ui.is_en() { "en" } else { "zh" },
             switch_query,
             css: assets::url("app.css"),
             js: assets::url("htmx.min.js"),
@@ -79,7 +88,7 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap, RawQuery(q): Ra
                 .params()
                 .regions
                 .values()
-                .map(|r| (r.code.clone(), if ui.is_en() { r.name_en.clone() } else { r.name_zh.clone() }))
+                .map(|r| (r.code.clone(), if lang.is_en() { r.name_en.clone() } else { r.name_zh.clone() }))
                 .collect(),
             grades: results::grades(s.params(), &form),
             open_options: form.has_options(),
@@ -96,12 +105,17 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap, RawQuery(q): Ra
 
 /// Any path that is neither the page, the API nor a static file.
 pub async fn not_found(RawQuery(q): RawQuery) -> Response {
-    let lang = form_urlencoded::parse(q.as_deref().unwrap_or("").as_bytes()).find(|(k, _)| k == "lang").map(|(_, v)| v.into_owned());
-    let ui = Ui::parse(lang.as_deref());
-    match (NotFound { ui, css: assets::url("app.css"), icon: assets::url("icon.svg") }).render() {
+    let lang = lang_of(q.as_deref());
+    match (NotFound { lang, css: assets::url("app.css"), icon: assets::url("icon.svg") }).render() {
         Ok(b) => html(StatusCode::NOT_FOUND, b),
         Err(_) => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
+}
+
+/// The language a query string asks for with `lang=`.
+fn lang_of(query: Option<&str>) -> Lang {
+    let code = form_urlencoded::parse(query.unwrap_or("").as_bytes()).find(|(k, _)| k == "lang").map(|(_, v)| v.into_owned());
+    Lang::parse(code.as_deref())
 }
 
 fn html(status: StatusCode, body: String) -> Response {

@@ -3,7 +3,6 @@
 //! extractors of [`crate::guard`]; these handlers read only through the scope they get.
 
 use super::html;
-use super::i18n::Ui;
 use crate::guard::{AsOfficer, AsPlatformStaff, AsWorker, Viewer};
 use crate::{AppState, assets};
 use askama::Template;
@@ -14,6 +13,7 @@ use flexpension_rules::YearMonth;
 use flexpension_rules::money::yuan;
 use flexpension_store::people::{IncomeFilter, IncomeRow, IncomeTotals};
 use flexpension_store::{PlatformId, Store};
+use flexpension_text::Lang;
 use serde::Deserialize;
 
 /// Rows a listing shows at most; the totals always cover all.
@@ -23,12 +23,11 @@ pub const MY_MONTHS: usize = 24;
 
 /// What every page of this kind shows around its content.
 pub struct Base {
-    pub ui: Ui,
+    pub lang: Lang,
     pub title: String,
     pub css: String,
     pub icon: String,
     pub switch_href: String,
-    pub lang_code: &'static str,
     /// The session's CSRF token (empty: no logout form).
     pub csrf: String,
     pub who: String,
@@ -36,15 +35,14 @@ pub struct Base {
 
 impl Base {
     pub fn new(lang: Option<&str>, title_key: &str, path: &str, csrf: &str, who: &str) -> Base {
-        let ui = Ui::parse(lang);
-        let switch_href = if ui.is_en() { path.to_string() } else { format!("{path}?lang=en") };
+        let lang = Lang::parse(lang);
+        let switch_href = if lang.is_en() { path.to_string() } else { format!("{path}?lang=en") };
         Base {
-            ui,
-            title: ui.t(title_key).to_string(),
+            lang,
+            title: lang.t(title_key).to_string(),
             css: assets::url("app.css"),
             icon: assets::url("icon.svg"),
             switch_href,
-            lang_code: if ui.is_en() { "en" } else { "zh" },
             csrf: csrf.to_string(),
             who: who.to_string(),
         }
@@ -76,15 +74,15 @@ struct Denied {
 
 /// A refusal as a page: what happened and a link to log in.
 pub fn denied_with(status: StatusCode, lang: Option<&str>, problem: &'static str) -> Response {
-    render(status, Denied { base: Base::new(lang, "login_title", "/login", "", ""), problem }.render())
+    render(status, Denied { base: Base::new(lang, "people.login_title", "/login", "", ""), problem }.render())
 }
 
 /// The page for a refusal of the guard.
 pub fn denied_page(status: StatusCode) -> Response {
     let problem = match status {
-        StatusCode::UNAUTHORIZED => "err_log_in_first",
-        StatusCode::FORBIDDEN => "err_not_yours",
-        _ => "err_try_later",
+        StatusCode::UNAUTHORIZED => "people.err_log_in_first",
+        StatusCode::FORBIDDEN => "people.err_not_yours",
+        _ => "people.err_try_later",
     };
     denied_with(status, None, problem)
 }
@@ -111,7 +109,7 @@ impl ListQuery {
 }
 
 fn failed(lang: Option<&str>) -> Response {
-    denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "err_try_later")
+    denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later")
 }
 
 fn store(s: &AppState) -> Option<&Store> {
@@ -141,22 +139,22 @@ struct AccountLine {
 
 fn closed_lines(c: &flexpension_store::StatementMonth) -> Vec<(&'static str, String)> {
     vec![
-        ("c_base", yuan(c.base_fen)),
-        ("c_rate", format!("{}.{:02}%", c.rate_bp / 100, c.rate_bp % 100)),
-        ("c_contribution", yuan(c.contribution_fen)),
-        ("c_subsidy", yuan(c.subsidy_fen)),
-        ("c_paid", yuan(c.paid_fen)),
-        ("c_due", yuan(c.due_fen)),
+        ("people.c_base", yuan(c.base_fen)),
+        ("people.c_rate", format!("{}.{:02}%", c.rate_bp / 100, c.rate_bp % 100)),
+        ("people.c_contribution", yuan(c.contribution_fen)),
+        ("people.c_subsidy", yuan(c.subsidy_fen)),
+        ("people.c_paid", yuan(c.paid_fen)),
+        ("people.c_due", yuan(c.due_fen)),
     ]
 }
 
 fn standing_key(s: &flexpension_ledger::Status) -> &'static str {
     use flexpension_ledger::Status;
     match s {
-        Status::Uninsured => "standing_uninsured",
-        Status::Current => "standing_current",
-        Status::InArrears { .. } => "standing_in_arrears",
-        Status::Lapsed { .. } => "standing_lapsed",
+        Status::Uninsured => "people.standing_uninsured",
+        Status::Current => "people.standing_current",
+        Status::InArrears { .. } => "people.standing_in_arrears",
+        Status::Lapsed { .. } => "people.standing_lapsed",
     }
 }
 
@@ -177,8 +175,8 @@ struct MePage {
 pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Query<ListQuery>) -> Response {
     let lang = q.lang.as_deref();
     let Some(store) = store(&s) else { return failed(lang) };
-    let base = Base::of(&v, lang, "me_title", "/me");
-    let ui = base.ui;
+    let base = Base::of(&v, lang, "people.me_title", "/me");
+    let shown = base.lang;
     let Ok(Some(w)) = store.worker(worker).await else { return failed(lang) };
     let Ok(months) = crate::api::people::my_months(store, worker, MY_MONTHS).await else { return failed(lang) };
     let Ok(enrolments) = store.enrolments(worker).await else { return failed(lang) };
@@ -192,7 +190,7 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
     });
     // The calculator gets up to 12 of the latest months, oldest first, and the latest as "this month".
     let recent: Vec<String> = months.iter().take(12).rev().map(|m| yuan(m.income_fen)).collect();
-    let mut calc_href = format!("/?lang={}", base.lang_code);
+    let mut calc_href = format!("/?lang={}", shown.code());
     if let Some(latest) = months.first() {
         calc_href.push_str(&format!("&month={}&income={}&incomes={}", latest.month, yuan(latest.income_fen), recent.join("%2C")));
     }
@@ -215,8 +213,8 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
         enrolments: enrolments
             .iter()
             .map(|e| {
-                let to = e.to.map(|t| t.to_string()).unwrap_or_else(|| ui.t("open_ended").to_string());
-                (format!("scheme_{}", e.scheme.as_str()), format!("{} – {}", e.from, to))
+                let to = e.to.map(|t| t.to_string()).unwrap_or_else(|| shown.t("people.open_ended").to_string());
+                (format!("people.scheme_{}", e.scheme.as_str()), format!("{} – {}", e.from, to))
             })
             .collect(),
         base,
@@ -270,7 +268,7 @@ fn lines(rows: Vec<IncomeRow>) -> Vec<RowLine> {
 pub async fn platform(State(s): State<AppState>, AsPlatformStaff(v, platform): AsPlatformStaff, q: Query<ListQuery>) -> Response {
     let lang = q.lang.as_deref();
     let Some(store) = store(&s) else { return failed(lang) };
-    let Ok(month) = q.month(s.this_month()) else { return denied_with(StatusCode::BAD_REQUEST, lang, "err_month") };
+    let Ok(month) = q.month(s.this_month()) else { return denied_with(StatusCode::BAD_REQUEST, lang, "common.err_month") };
     let grid = q.grid();
     let filter = IncomeFilter { month, platform: Some(platform), region: None, grid: grid.clone() };
     let (Ok((rows, totals)), Ok(premiums), Ok(grids)) =
@@ -279,7 +277,7 @@ pub async fn platform(State(s): State<AppState>, AsPlatformStaff(v, platform): A
         return failed(lang);
     };
     let name = store.platform(platform).await.ok().flatten().map(|p| p.name).unwrap_or_default();
-    let mut base = Base::of(&v, lang, "platform_title", "/platform");
+    let mut base = Base::of(&v, lang, "people.platform_title", "/platform");
     base.title = format!("{} · {name}", base.title);
     let page = ListingPage {
         base,
@@ -302,12 +300,12 @@ pub async fn platform(State(s): State<AppState>, AsPlatformStaff(v, platform): A
 pub async fn officer(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, q: Query<ListQuery>) -> Response {
     let lang = q.lang.as_deref();
     let Some(store) = store(&s) else { return failed(lang) };
-    let Ok(month) = q.month(s.this_month()) else { return denied_with(StatusCode::BAD_REQUEST, lang, "err_month") };
+    let Ok(month) = q.month(s.this_month()) else { return denied_with(StatusCode::BAD_REQUEST, lang, "common.err_month") };
     let platform = match q.platform.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => None,
         Some(p) => match p.parse::<i64>() {
             Ok(n) => Some(PlatformId(n)),
-            Err(_) => return denied_with(StatusCode::BAD_REQUEST, lang, "err_platform"),
+            Err(_) => return denied_with(StatusCode::BAD_REQUEST, lang, "people.err_platform"),
         },
     };
     let grid = q.grid();
@@ -320,7 +318,7 @@ pub async fn officer(State(s): State<AppState>, AsOfficer(v, region): AsOfficer,
     ) else {
         return failed(lang);
     };
-    let mut base = Base::of(&v, lang, "officer_title", "/officer");
+    let mut base = Base::of(&v, lang, "people.officer_title", "/officer");
     base.title = format!("{} · {region}", base.title);
     let page = ListingPage {
         base,
@@ -333,7 +331,7 @@ pub async fn officer(State(s): State<AppState>, AsOfficer(v, region): AsOfficer,
         total_income: yuan(totals.income_fen),
         totals,
         premium: String::new(),
-        ledger_note: if trial == 0 { "ledger_balanced" } else { "ledger_unbalanced" },
+        ledger_note: if trial == 0 { "people.ledger_balanced" } else { "people.ledger_unbalanced" },
         more: rows.len() as i64 >= MAX_ROWS,
         rows: lines(rows),
     };

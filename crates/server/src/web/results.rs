@@ -3,13 +3,13 @@
 
 use super::charts;
 use super::form::{Form, split_incomes};
-use super::i18n::Ui;
 use crate::calc::{self, CalcError, ContributionRequest, ContributionResponse, EstimateRequest, Explanation, NumText, ResidentsRequest};
 use flexpension_rules::money::{div_round, trim_decimal, yuan};
 use flexpension_rules::{Dec6, Params, YearMonth};
+use flexpension_text::Lang;
 
 /// The two rule sets compared side by side: today's law and the paper's proposal.
-pub const POLICIES: [(&str, &str); 2] = [("current", "col_current"), ("paper", "col_paper")];
+pub const POLICIES: [(&str, &str); 2] = [("current", "calculator.col_current"), ("paper", "calculator.col_paper")];
 
 /// Something the worker has to fix, in their language, with the technical reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub struct Results {
 }
 
 /// Everything for one request, or the problems with the form.
-pub fn compute(p: &Params, f: &Form, ui: Ui) -> Result<Results, Vec<Problem>> {
+pub fn compute(p: &Params, f: &Form, lang: Lang) -> Result<Results, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut all = Vec::new();
     let mut columns = Vec::new();
@@ -80,15 +80,15 @@ pub fn compute(p: &Params, f: &Form, ui: Ui) -> Result<Results, Vec<Problem>> {
         let e = calc::estimate(p, &estimate_request(f, policy, &f.years));
         match (c, e) {
             (Ok(c), Ok(e)) => {
-                columns.push(column(ui, ui.t(title_key), &c, e.result.total_fen));
-                let steps = c.explanation.steps.iter().chain(&e.explanation.steps).map(|s| ui.pick(s).to_string()).collect();
-                explanations.push((ui.f("steps_title", &[("policy", ui.t(title_key))]), steps));
+                columns.push(column(lang, lang.t(title_key), &c, e.result.total_fen));
+                let steps = c.explanation.steps.iter().chain(&e.explanation.steps).map(|s| s.get(lang).to_string()).collect();
+                explanations.push((lang.f("calculator.steps_title", &[("policy", lang.t(title_key))]), steps));
                 pensions.push(e.result.total_fen);
                 all.push(c.explanation);
                 all.push(e.explanation);
             }
             (c, e) => {
-                problems.extend(c.err().into_iter().chain(e.err()).map(|e| problem(ui, &e)));
+                problems.extend(c.err().into_iter().chain(e.err()).map(|e| problem(lang, &e)));
             }
         }
     }
@@ -96,11 +96,11 @@ pub fn compute(p: &Params, f: &Form, ui: Ui) -> Result<Results, Vec<Problem>> {
     let residents = match residents {
         Ok(r) => r,
         Err(e) => {
-            problems.push(problem(ui, &e));
+            problems.push(problem(lang, &e));
             return Err(dedup(problems));
         }
     };
-    let months = months(p, f, ui);
+    let months = months(p, f, lang);
     let months = match months {
         Ok(m) => m,
         Err(e) => {
@@ -111,26 +111,29 @@ pub fn compute(p: &Params, f: &Form, ui: Ui) -> Result<Results, Vec<Problem>> {
     if !problems.is_empty() {
         return Err(dedup(problems));
     }
-    explanations.push((ui.t("steps_residents").to_string(), residents.explanation.steps.iter().map(|s| ui.pick(s).to_string()).collect()));
+    explanations.push((
+        lang.t("calculator.steps_residents").to_string(),
+        residents.explanation.steps.iter().map(|s| s.get(lang).to_string()).collect(),
+    ));
     let residents_result = residents.result;
     all.push(residents.explanation);
     let base_fen = calc::estimate(p, &estimate_request(f, "current", "15")).map(|e| e.base_fen).unwrap_or(0);
-    let chart = charts::pension_by_years(p, f, ui, base_fen);
+    let chart = charts::pension_by_years(p, f, lang, base_fen);
     Ok(Results {
-        heading: ui.f("results_for", &[("month", f.month.trim()), ("income", &money(&f.income))]),
+        heading: lang.f("calculator.results_for", &[("month", f.month.trim()), ("income", &money(&f.income))]),
         columns,
-        pension_hint: ui.f("row_pension_hint", &[("years", f.years.trim())]),
+        pension_hint: lang.f("calculator.row_pension_hint", &[("years", f.years.trim())]),
         same_pension: pensions.windows(2).all(|w| w[0] == w[1]),
-        residents: ui.f(
-            "residents_text",
+        residents: lang.f(
+            "calculator.residents_text",
             &[("grade", &plain_yuan(residents_result.grade_fen)), ("years", f.years.trim()), ("total", &yuan(residents_result.total_fen))],
         ),
         chart,
-        min_years_note: min_years_note(p, f, ui),
+        min_years_note: min_years_note(p, f, lang),
         months,
-        warnings: warnings(&all, ui),
+        warnings: warnings(&all, lang),
         explanations,
-        sources: sources(&all, ui),
+        sources: sources(&all, lang),
     })
 }
 
@@ -165,14 +168,14 @@ pub fn residents_request(f: &Form, years: &str) -> ResidentsRequest {
     }
 }
 
-fn column(ui: Ui, title: &str, c: &ContributionResponse, pension_fen: i64) -> Column {
+fn column(lang: Lang, title: &str, c: &ContributionResponse, pension_fen: i64) -> Column {
     let v = &c.result;
     let pct = |s: &str| Dec6::parse(s).map(|d| d.percent()).unwrap_or_else(|_| s.to_string());
     let benchmark = pct(&v.benchmark);
     let (burden, burden_note) = match &v.burden {
-        Some(b) if v.over_benchmark => (pct(b), ui.f("burden_over", &[("benchmark", &benchmark)])),
-        Some(b) => (pct(b), ui.f("burden_ok", &[("benchmark", &benchmark)])),
-        None => ("–".into(), ui.t("burden_none").into()),
+        Some(b) if v.over_benchmark => (pct(b), lang.f("calculator.burden_over", &[("benchmark", &benchmark)])),
+        Some(b) => (pct(b), lang.f("calculator.burden_ok", &[("benchmark", &benchmark)])),
+        None => ("–".into(), lang.t("calculator.burden_none").into()),
     };
     Column {
         title: title.to_string(),
@@ -189,8 +192,8 @@ fn column(ui: Ui, title: &str, c: &ContributionResponse, pension_fen: i64) -> Co
 }
 
 /// The several-months table, when incomes were given.
-fn months(p: &Params, f: &Form, ui: Ui) -> Result<Option<Months>, Problem> {
-    let bad = |detail: String| Problem { message: ui.t("err_incomes").into(), detail };
+fn months(p: &Params, f: &Form, lang: Lang) -> Result<Option<Months>, Problem> {
+    let bad = |detail: String| Problem { message: lang.t("calculator.err_incomes").into(), detail };
     let Some(parts) = split_incomes(&f.incomes) else {
         return Err(bad("more than 12 amounts".into()));
     };
@@ -201,7 +204,8 @@ fn months(p: &Params, f: &Form, ui: Ui) -> Result<Option<Months>, Problem> {
     let mut nets: Vec<Vec<i64>> = vec![Vec::new(); POLICIES.len()];
     let mut incomes = Vec::new();
     for (i, income) in parts.iter().enumerate() {
-        let mut row = MonthRow { label: ui.f("month_n", &[("n", &(i + 1).to_string())]), income: String::new(), nets: Vec::new() };
+        let mut row =
+            MonthRow { label: lang.f("calculator.month_n", &[("n", &(i + 1).to_string())]), income: String::new(), nets: Vec::new() };
         for (j, (policy, _)) in POLICIES.iter().enumerate() {
             let c = calc::contribution(p, &contribution_request(f, income, policy)).map_err(|e| bad(format!("{income}: {}", e.message)))?;
             row.income = yuan(c.result.income_fen);
@@ -226,17 +230,17 @@ fn months(p: &Params, f: &Form, ui: Ui) -> Result<Option<Months>, Problem> {
             };
             let lo = n.iter().min().copied().unwrap_or(0);
             let hi = n.iter().max().copied().unwrap_or(0);
-            let policy = ui.t(title);
+            let policy = lang.t(title);
             if lo == hi {
-                ui.f("months_same", &[("policy", policy), ("amount", &yuan(lo)), ("share", &share)])
+                lang.f("calculator.months_same", &[("policy", policy), ("amount", &yuan(lo)), ("share", &share)])
             } else {
-                ui.f("months_range", &[("policy", policy), ("lo", &yuan(lo)), ("hi", &yuan(hi)), ("share", &share)])
+                lang.f("calculator.months_range", &[("policy", policy), ("lo", &yuan(lo)), ("hi", &yuan(hi)), ("share", &share)])
             }
         })
         .collect();
     Ok(Some(Months {
-        intro: ui.f("months_intro", &[("month", f.month.trim())]),
-        chart: charts::net_by_month(ui, &rows, &nets),
+        intro: lang.f("calculator.months_intro", &[("month", f.month.trim())]),
+        chart: charts::net_by_month(lang, &rows, &nets),
         totals: nets.iter().map(|n| yuan(n.iter().sum())).collect(),
         total_income: yuan(total_income),
         rows,
@@ -244,20 +248,20 @@ fn months(p: &Params, f: &Form, ui: Ui) -> Result<Option<Months>, Problem> {
     }))
 }
 
-fn min_years_note(p: &Params, f: &Form, ui: Ui) -> String {
+fn min_years_note(p: &Params, f: &Form, lang: Lang) -> String {
     let Ok(month) = f.month.trim().parse::<YearMonth>() else { return String::new() };
     let Ok((rule, _)) = p.lookup(&p.national.min_contribution_years, month.first_day(), |_| String::new()) else { return String::new() };
     let years = |m: u32| if m.is_multiple_of(12) { (m / 12).to_string() } else { format!("{:.1}", f64::from(m) / 12.0) };
-    ui.f(
-        "min_years_note",
+    lang.f(
+        "calculator.min_years_note",
         &[("min", &years(rule.base_months)), ("max", &years(rule.max_months)), ("year", &rule.first_rise_year.to_string())],
     )
 }
 
-fn warnings(all: &[Explanation], ui: Ui) -> Vec<String> {
+fn warnings(all: &[Explanation], lang: Lang) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for w in all.iter().flat_map(|e| &e.warnings) {
-        let w = ui.pick(w).to_string();
+        let w = w.get(lang).to_string();
         if !out.contains(&w) {
             out.push(w);
         }
@@ -265,7 +269,7 @@ fn warnings(all: &[Explanation], ui: Ui) -> Vec<String> {
     out
 }
 
-fn sources(all: &[Explanation], ui: Ui) -> Vec<SourceLine> {
+fn sources(all: &[Explanation], lang: Lang) -> Vec<SourceLine> {
     let mut seen = Vec::new();
     let mut out = Vec::new();
     for u in all.iter().flat_map(|e| &e.params) {
@@ -276,27 +280,27 @@ fn sources(all: &[Explanation], ui: Ui) -> Vec<SourceLine> {
         let conf = serde_json::to_value(u.confidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
         let origin = if u.doc_no.is_empty() { u.source_title.clone() } else { format!("{}（{}）", u.source_title, u.doc_no) };
         out.push(SourceLine {
-            name: ui.pick(&u.name).to_string(),
+            name: u.name.get(lang).to_string(),
             value: u.value.clone(),
             origin,
-            since: ui.f("from_date", &[("date", &u.effective_from.to_string())]),
-            confidence: ui.t(&format!("conf_{conf}")).to_string(),
+            since: lang.f("calculator.from_date", &[("date", &u.effective_from.to_string())]),
+            confidence: lang.t(&format!("calculator.conf_{conf}")).to_string(),
         });
     }
     out
 }
 
-fn problem(ui: Ui, e: &CalcError) -> Problem {
+fn problem(lang: Lang, e: &CalcError) -> Problem {
     let key = match (e.error, e.field.as_str()) {
-        ("no_parameter", _) => "err_no_parameter",
-        (_, "income") => "err_income",
-        (_, "month") => "err_month",
-        (_, "base") => "err_base",
-        (_, "years") => "err_years",
-        (_, "grade") => "err_grade",
-        _ => "err_other",
+        ("no_parameter", _) => "calculator.err_no_parameter",
+        (_, "income") => "calculator.err_income",
+        (_, "month") => "common.err_month",
+        (_, "base") => "calculator.err_base",
+        (_, "years") => "calculator.err_years",
+        (_, "grade") => "calculator.err_grade",
+        _ => "calculator.err_other",
     };
-    Problem { message: ui.t(key).to_string(), detail: format!("{}: {}", e.field, e.message) }
+    Problem { message: lang.t(key).to_string(), detail: format!("{}: {}", e.field, e.message) }
 }
 
 fn dedup(ps: Vec<Problem>) -> Vec<Problem> {
@@ -324,4 +328,22 @@ pub fn grades(p: &Params, f: &Form) -> Vec<String> {
     let s = &p.national.residents_grades;
     let dated = f.month.trim().parse::<YearMonth>().ok().and_then(|m| s.at(m.first_day()).ok()).or_else(|| s.latest());
     dated.map(|d| d.value.iter().map(|g| plain_yuan(*g)).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys built at run time: each confidence code and each insurance scheme has a text.
+    #[test]
+    fn every_confidence_code_and_scheme_has_a_text() {
+        for code in ["P", "S", "W", "M", "C", "PROPOSAL"] {
+            assert!(flexpension_rules::params::Confidence::parse(code).is_some(), "{code} is a confidence code");
+            assert!(flexpension_text::has(&format!("calculator.conf_{code}")), "no text for confidence {code}");
+        }
+        for s in flexpension_store::Scheme::ALL {
+            assert!(flexpension_text::has(&format!("people.scheme_{}", s.as_str())), "no text for scheme {}", s.as_str());
+        }
+        assert_eq!(Lang::En.t("calculator.conf_PROPOSAL"), "the paper's proposal, not law");
+    }
 }
