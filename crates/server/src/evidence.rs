@@ -52,11 +52,10 @@ struct MonthQuery {
 }
 
 /// `GET /api/v1/me/proof?month=YYYY-MM`: the worker's proof bundle for a closed month.
-///
-/// The month's close entry of the tamper-evident log with its inclusion proof and the cosigned
-/// checkpoint (format flexpension-proof/v1, see docs/LOG.md). Check it offline with
-/// `flexpension verify FILE --log-key K`.
 #[utoipa::path(get, path = "/me/proof", tag = "worker", operation_id = "me_proof_get", security(("session" = [])),
+    summary = "The worker's own proof bundle for a closed month",
+    description = "The month's close entry of the tamper-evident log with its inclusion proof and the cosigned checkpoint \
+        (format flexpension-proof/v1, see docs/LOG.md). Check it offline with `flexpension verify FILE --log-key K`.",
     params(("month" = String, Query, description = "YYYY-MM, a closed month", example = "2025-09")),
     responses(
         (status = 200, description = "the proof bundle, as a download", body = flexpension_store::log::ProofBundle),
@@ -85,6 +84,9 @@ struct OfficerQuery {
 /// `GET /api/v1/officer/proof?worker=ID&month=YYYY-MM`: an officer's proof bundle for a worker of
 /// their region (home grid), e.g. for an arbitration. Another region's worker is 404, as if absent.
 #[utoipa::path(get, path = "/officer/proof", tag = "officer", operation_id = "officer_proof_get", security(("session" = [])),
+    summary = "A proof bundle for a worker of the officer's region and a closed month",
+    description = "For an arbitration, say. A worker of another region (home grid) is 404, as if absent. The format is the \
+        worker's own (flexpension-proof/v1, see docs/LOG.md).",
     params(
         ("worker" = i64, Query, description = "the worker's number", example = 1),
         ("month" = String, Query, description = "YYYY-MM, a closed month", example = "2025-09"),
@@ -119,11 +121,11 @@ struct OrderQuery {
 }
 
 /// `GET /api/v1/platform/proof?order_id=...`: a platform's proof bundle for one of its rows.
-///
-/// API key only. The row, its earnings-batch entry of the tamper-evident log, the proof of the row
-/// in the batch's tree and of the entry in the log, and the cosigned checkpoint (format
-/// flexpension-proof/v1, see docs/LOG.md). Check it offline with `flexpension verify FILE --log-key K`.
 #[utoipa::path(get, path = "/platform/proof", tag = "platform", operation_id = "platform_proof_get",
+    summary = "A proof bundle for one of the platform's order rows",
+    description = "API key only. The row, its earnings-batch entry of the tamper-evident log, the proof of the row in the \
+        batch's tree and of the entry in the log, and the cosigned checkpoint (format flexpension-proof/v1, see docs/LOG.md). \
+        Check it offline with `flexpension verify FILE --log-key K`.",
     security(("bearer" = []), ("api_key" = [])),
     params(("order_id" = String, Query, description = "the platform's own order id", example = "A-20250910-0001")),
     responses(

@@ -266,3 +266,10 @@ fn the_document_matches_its_snapshot() {
     let kept = std::fs::read_to_string(&file).unwrap_or_default();
     assert!(kept == now, "the OpenAPI document changed: review it, then run with UPDATE_SNAPSHOTS=1 to keep it ({})", file.display());
 }
+
+#[test]
+fn the_browsable_page_reads_this_document() {
+    let init = get("/api/docs/swagger-initializer.js");
+    assert_eq!(init.status, 200);
+    assert!(init.body.contains("\"/api/v1/openapi.json\""), "{}", init.body);
+}

@@ -70,12 +70,15 @@ pub async fn my_statement(s: &AppState, store: &Store, worker: WorkerId) -> Resu
     store.worker_statement(worker, lapse).await.map_err(ApiError::from)
 }
 
-/// A worker's own months, newest first (at most 24): income by platform, and once closed the base, rate, contribution, subsidy, paid and due (`status` closed / not_closed)
+/// A worker's own months, newest first (at most 24)
+///
+/// Income by platform, and once closed the base, rate, contribution, subsidy, paid and due
+/// (`status` closed / not_closed).
 #[utoipa::path(get, path = "/me/months", tag = "worker", operation_id = "me_months_get", security(("session" = [])),
     responses((status = 200, description = "only the caller's own data", body = MyMonths), SessionRefusals))]
 pub async fn me_months(State(s): State<AppState>, AsWorker(_, worker): AsWorker) -> Result<Response, ApiError> {
     let store = store(&s)?;
-    let months = my_months(store, worker, 24).await.map_err(ApiError::from)?;
+    let months = my_months(store, worker, 24).await?;
     let statement = my_statement(&s, store, worker).await?;
     let months = months
         .into_iter()
@@ -158,7 +161,7 @@ pub struct EnrolmentLine {
     responses((status = 200, description = "only the caller's own data", body = MyEnrolments), SessionRefusals))]
 pub async fn me_enrolments(State(s): State<AppState>, AsWorker(_, worker): AsWorker) -> Result<Response, ApiError> {
     let store = store(&s)?;
-    let list = store.enrolments(worker).await.map_err(ApiError::from)?;
+    let list = store.enrolments(worker).await?;
     let enrolments =
         list.into_iter().map(|e| EnrolmentLine { scheme: e.scheme.as_str(), from: e.from, to: e.to, basis: e.basis.as_str() }).collect();
     Ok(super::json(&MyEnrolments { worker_id: worker.0, enrolments }))
@@ -217,7 +220,7 @@ pub fn month_in(field: &str, text: &str) -> Result<YearMonth, ApiError> {
 }
 
 pub async fn listing(store: &Store, f: &IncomeFilter) -> Result<Listing, ApiError> {
-    let (rows, totals) = store.income_rows(f, MAX_ROWS).await.map_err(ApiError::from)?;
+    let (rows, totals) = store.income_rows(f, MAX_ROWS).await?;
     let truncated = rows.len() as i64 >= MAX_ROWS;
     let rows = rows
         .into_iter()
@@ -244,7 +247,10 @@ pub struct OfficerListing {
     pub trial_balance_fen: i64,
 }
 
-/// An officer's region: a month's income per worker and platform (IDs masked), totals, the journal's trial balance. Filters: month, grid, platform
+/// An officer's region: a month's income per worker and platform
+///
+/// Resident IDs masked; with the totals and the journal's trial balance. Filters: month, grid,
+/// platform.
 #[utoipa::path(get, path = "/officer/workers", tag = "officer", operation_id = "officer_workers_get", security(("session" = [])),
     params(ListingQuery),
     responses(
@@ -262,6 +268,6 @@ pub async fn officer_workers(
     let grid = q.grid.as_deref().map(str::trim).filter(|g| !g.is_empty()).map(str::to_string);
     let f = IncomeFilter { month, platform: q.platform.map(PlatformId), region: Some(region.clone()), grid };
     let listing = listing(store, &f).await?;
-    let trial_balance_fen = store.trial_balance().await.map_err(ApiError::from)?;
+    let trial_balance_fen = store.trial_balance().await?;
     Ok(super::json(&OfficerListing { region, listing, trial_balance_fen }))
 }

@@ -37,7 +37,9 @@ pub struct PlatformListing {
     pub premium_fen: i64,
 }
 
-/// The calling platform's workers (IDs masked) with their month income and orders from this platform, totals, and the month's injury premiums. Filters: month, grid
+/// The calling platform's workers with their month income and orders from this platform
+///
+/// Resident IDs masked; with the totals and the month's injury premiums. Filters: month, grid.
 #[utoipa::path(get, path = "/platform/workers", tag = "platform", operation_id = "platform_workers_get",
     security(("bearer" = []), ("api_key" = [])), params(Query),
     responses(
