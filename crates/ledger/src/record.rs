@@ -29,6 +29,7 @@ pub struct Arrears {
 
 /// A worker's standing, derived from the journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Status {
     /// 未参保: no month ever closed (or every close reversed).
@@ -38,7 +39,13 @@ pub enum Status {
     /// Some months unpaid, fewer than the lapse threshold.
     InArrears { months: u32, arrears_fen: Fen },
     /// 断保: at least the threshold of closed months unpaid, since `since` (the oldest).
-    Lapsed { months: u32, arrears_fen: Fen, since: YearMonth },
+    Lapsed {
+        months: u32,
+        arrears_fen: Fen,
+        /// `YYYY-MM`.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        since: YearMonth,
+    },
 }
 
 /// What the benefit formula needs from the record.

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdKind {
     ResidentId,
@@ -14,9 +15,12 @@ pub enum IdKind {
 
 /// The result of checking a number; `reason` says what is wrong, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdCheck {
     pub valid: bool,
+    /// Null when it cannot be told.
     pub kind: Option<IdKind>,
+    /// What is wrong, in plain words; null when valid.
     pub reason: Option<String>,
     /// A softer finding on a valid number (the USCC's inner organisation-code check).
     #[serde(skip_serializing_if = "Option::is_none")]

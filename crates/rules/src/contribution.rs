@@ -45,7 +45,10 @@ pub struct Contribution {
 
 /// The JSON shape of a contribution (a contract: field names are used outside this repository).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContributionView {
+    /// `YYYY-MM`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2025-03"))]
     pub month: YearMonth,
     pub income_fen: Fen,
     pub base_fen: Fen,

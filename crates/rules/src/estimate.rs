@@ -54,6 +54,7 @@ impl Scenario<'_> {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResidentsPension {
     pub grade_fen: Fen,
     pub years: u32,

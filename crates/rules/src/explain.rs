@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// One sentence in both UI languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Text {
     pub zh: String,
     pub en: String,
@@ -29,6 +30,7 @@ pub use flexpension_text::Lang;
 
 /// A parameter value a calculation used, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParamUse {
     pub key: String,
     pub name: Text,
@@ -38,6 +40,7 @@ pub struct ParamUse {
     pub effective_to: Option<NaiveDate>,
     pub source: String,
     pub source_title: String,
+    /// The document number; left out when there is none.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub doc_no: String,
     pub confidence: Confidence,

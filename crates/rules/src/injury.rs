@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 /// The three industries of the injury-cover pilot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderType {
     RideHailing,
@@ -46,6 +47,7 @@ impl FromStr for OrderType {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InjuryPremium {
     pub order_type: OrderType,
     pub orders: u64,

@@ -88,10 +88,13 @@ pub struct PensionInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pension {
     pub basic_fen: Fen,
     pub personal_fen: Fen,
     pub total_fen: Fen,
+    /// Annuity divisor in months, one decimal (`138.4`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "138.4"))]
     pub divisor: Divisor,
     pub indexed_wage_fen: Fen,
     /// Years counted, in hundredths (17.33 = 1733).

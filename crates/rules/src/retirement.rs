@@ -9,8 +9,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Retirement {
     pub category: Category,
+    /// `YYYY-MM`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub retirement_month: YearMonth,
     pub age_years: u32,
     pub age_months: u32,
@@ -18,6 +21,8 @@ pub struct Retirement {
     pub min_contribution_months: u32,
     /// Years as a decimal string ("15", "15.5").
     pub min_contribution_years: String,
+    /// `YYYY-MM`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub earliest_month: YearMonth,
 }
 

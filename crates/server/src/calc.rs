@@ -14,9 +14,10 @@ use flexpension_rules::retirement::Retirement;
 use flexpension_rules::workdays::WorkdayError;
 use flexpension_rules::{Age, Category, Explained, ParamError, ParamUse, Params, Text, YearMonth};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-/// A request field that may arrive as a JSON number or as text ("3800", 3800).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+/// A number, as a JSON number or as text: `3800`, `"3800"`, `"3800.50"` (yuan: up to 2 decimals).
+#[derive(Debug, Clone, Deserialize, PartialEq, ToSchema)]
 #[serde(untagged)]
 pub enum NumText {
     Text(String),
@@ -40,13 +41,19 @@ impl From<&str> for NumText {
     }
 }
 
-/// A bad request: which field and why, in words a person can act on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+/// A bad request: which field and why, in words a person can act on. Also the API's one error
+/// shape, `{"error", "message", "field"}`, for every endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ToSchema)]
+#[schema(as = Error)]
 #[error("{field}: {message}")]
 pub struct CalcError {
-    /// A stable code: `invalid_input`, `no_parameter`, `unknown_name`, `bad_parameters`.
+    /// A stable code. From the calculators: `invalid_input`, `unknown_name`, `bad_parameters`
+    /// (400), `no_parameter` (422). From the API: `malformed`, `unknown_field`, `missing_field`
+    /// (400), `not_found`, `method_not_allowed`, `payload_too_large`, `unsupported_media_type`,
+    /// and the codes each operation lists.
     pub error: &'static str,
     pub message: String,
+    /// The request field at fault; empty when it is the request as a whole.
     pub field: String,
 }
 
@@ -82,7 +89,7 @@ fn date_field(field: &str, v: &str) -> Result<NaiveDate, CalcError> {
 }
 
 /// The explanation parts every response carries.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Explanation {
     pub steps: Vec<Text>,
     pub params: Vec<ParamUse>,
@@ -95,22 +102,33 @@ fn split<T>(e: Explained<T>) -> (T, Explanation) {
 
 // ---------------------------------------------------------------- contribution
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ContributionRequest {
+    /// Insurance region code; default the deployment's region (`zj`).
     #[serde(default)]
     pub region: Option<String>,
+    /// Contribution month, `YYYY-MM`.
+    #[schema(example = "2025-03")]
     pub month: String,
+    /// Verified income from all platforms this month, yuan.
+    #[schema(example = "3800")]
+    #[param(value_type = String)]
     pub income: NumText,
+    /// The base the worker declared, yuan; default the region's lower limit.
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     pub base: Option<NumText>,
+    /// `current` (the law; default) or `paper` (the paper's proposal).
     #[serde(default)]
     pub policy: Option<String>,
+    /// A named overlay, e.g. `paper-2024` to reproduce the paper's 2024 figures.
     #[serde(default)]
     pub overlay: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ContributionResponse {
     pub region: String,
     pub policy: String,
@@ -123,7 +141,7 @@ pub struct ContributionResponse {
 }
 
 pub fn contribution(p: &Params, r: &ContributionRequest) -> Result<ContributionResponse, CalcError> {
-    let region = r.region.as_deref().filter(|s| !s.is_empty()).unwrap_or("zj");
+    let region = r.region.as_deref().filter(|s| !s.is_empty()).unwrap_or(crate::DEFAULT_REGION);
     let policy = r.policy.as_deref().filter(|s| !s.is_empty());
     let overlay = r.overlay.as_deref().filter(|s| !s.is_empty());
     let s = p.scenario(region, policy, overlay).map_err(|e| CalcError::param(e, "region"))?;
@@ -152,18 +170,25 @@ pub fn contribution(p: &Params, r: &ContributionRequest) -> Result<ContributionR
 
 // ---------------------------------------------------------------- retirement
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RetirementRequest {
+    /// Birth month, `YYYY-MM`.
+    #[schema(example = "1971-04")]
     pub birth: String,
+    /// `male` or `female`.
+    #[schema(example = "female")]
     pub sex: String,
+    /// Women only: `female55` or `female50`; default the region's practice.
     #[serde(default)]
     pub category: Option<String>,
+    /// Insurance region code; default the deployment's region.
     #[serde(default)]
     pub region: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RetirementResponse {
     #[serde(flatten)]
     pub result: Retirement,
@@ -182,7 +207,7 @@ pub fn retirement(p: &Params, r: &RetirementRequest, today: NaiveDate) -> Result
         },
         ("female", None) => {
             // The region decides which original age applies to women in the flexible track.
-            let region = r.region.as_deref().unwrap_or("zj");
+            let region = r.region.as_deref().unwrap_or(crate::DEFAULT_REGION);
             let s = p.scenario(region, None, None).map_err(|e| CalcError::param(e, "region"))?;
             let (c, _) =
                 p.lookup(&s.region.female_flexible_category, today, |c| c.as_str().into()).map_err(|e| CalcError::param(e, "category"))?;
@@ -195,7 +220,7 @@ pub fn retirement(p: &Params, r: &RetirementRequest, today: NaiveDate) -> Result
     }
     let mut out = p.retirement(birth, category, today).map_err(|e| CalcError::param(e, "birth"))?;
     if r.sex.trim() == "female" && r.category.as_deref().filter(|c| !c.is_empty()).is_none() {
-        let region = r.region.as_deref().unwrap_or("zj");
+        let region = r.region.as_deref().unwrap_or(crate::DEFAULT_REGION);
         if let Ok(s) = p.scenario(region, None, None)
             && let Ok((_, u)) = p.lookup(&s.region.female_flexible_category, today, |c| c.as_str().into())
         {
@@ -212,20 +237,38 @@ pub fn retirement(p: &Params, r: &RetirementRequest, today: NaiveDate) -> Result
 
 // ---------------------------------------------------------------- pension
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PensionRequest {
+    /// Insurance region code; checked when given.
     #[serde(default)]
     pub region: Option<String>,
+    /// Retirement month, `YYYY-MM`.
+    #[schema(example = "2025-12")]
     pub retire: String,
+    /// Age at retirement, e.g. `60y1m`.
+    #[schema(example = "60y1m")]
     pub age: String,
+    /// Benefit base (last year's average monthly wage), yuan.
+    #[schema(example = "8462")]
+    #[param(value_type = String)]
     pub benefit_base: NumText,
+    /// Average contribution index, e.g. `0.872`.
+    #[schema(example = "0.872")]
+    #[param(value_type = String)]
     pub index: NumText,
+    /// Months of contributions.
+    #[schema(example = "517")]
+    #[param(value_type = String)]
     pub months: NumText,
+    /// Personal account balance, yuan.
+    #[schema(example = "111640.05")]
+    #[param(value_type = String)]
     pub balance: NumText,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PensionResponse {
     #[serde(flatten)]
     pub result: Pension,
@@ -259,20 +302,29 @@ pub fn pension(p: &Params, r: &PensionRequest) -> Result<PensionResponse, CalcEr
 
 // ---------------------------------------------------------------- workdays
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WorkdaysRequest {
+    /// Start date, `YYYY-MM-DD`.
+    #[schema(example = "2025-09-26")]
     pub from: String,
+    /// Working days to add (give this or `to`).
     #[serde(default)]
+    #[schema(example = "7")]
+    #[param(value_type = Option<String>)]
     pub add: Option<NumText>,
+    /// End date, `YYYY-MM-DD` (give this or `add`).
     #[serde(default)]
     pub to: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WorkdaysResponse {
+    /// With `add`: the date that many working days later.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
+    /// With `to`: the working days between the dates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub working_days: Option<u32>,
     #[serde(flatten)]
@@ -300,21 +352,29 @@ pub fn workdays(p: &Params, r: &WorkdaysRequest) -> Result<WorkdaysResponse, Cal
 
 // ---------------------------------------------------------------- injury
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InjuryRequest {
+    /// `ride_hailing`, `instant_delivery` or `same_city_freight`.
+    #[schema(example = "instant_delivery")]
     pub order_type: String,
+    /// Orders in the period.
+    #[schema(example = "1200")]
+    #[param(value_type = String)]
     pub orders: NumText,
     /// `standard` (default) or `high`: instant delivery's 0.25-yuan level.
     #[serde(default)]
     pub level: Option<String>,
+    /// `YYYY-MM-DD`; default today (Asia/Shanghai).
     #[serde(default)]
     pub date: Option<String>,
+    /// Insurance region code; default the national rates.
     #[serde(default)]
     pub region: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InjuryResponse {
     #[serde(flatten)]
     pub result: InjuryPremium,
@@ -351,9 +411,12 @@ pub fn injury(p: &Params, r: &InjuryRequest, today: NaiveDate) -> Result<InjuryR
 
 // ---------------------------------------------------------------- id check
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IdCheckRequest {
+    /// A resident ID (18 characters) or a unified social credit code. Not logged or stored.
+    #[schema(example = "11010519491231002X")]
     pub number: String,
     /// `resident_id` or `uscc`; guessed when left out.
     #[serde(default)]
@@ -372,24 +435,33 @@ pub fn id_check(r: &IdCheckRequest) -> Result<IdCheck, CalcError> {
 
 // ---------------------------------------------------------------- estimate (the worker's page)
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EstimateRequest {
+    /// Insurance region code; default the deployment's region.
     #[serde(default)]
     pub region: Option<String>,
+    /// `current` (the law; default) or `paper` (the paper's proposal).
     #[serde(default)]
     pub policy: Option<String>,
-    /// The base contributed on; default the region's lower limit in `month`.
+    /// The base contributed on, yuan; default the region's lower limit in `month`.
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     pub base: Option<NumText>,
+    /// Retirement month, `YYYY-MM` (the estimate is in that month's money).
+    #[schema(example = "2025-03")]
     pub month: String,
+    /// Years of contributions.
+    #[schema(example = "15")]
+    #[param(value_type = String)]
     pub years: NumText,
-    /// Age at retirement, default 60.
+    /// Age at retirement, default `60`.
     #[serde(default)]
     pub age: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EstimateResponse {
     #[serde(flatten)]
     pub result: Pension,
@@ -400,7 +472,7 @@ pub struct EstimateResponse {
 }
 
 pub fn estimate(p: &Params, r: &EstimateRequest) -> Result<EstimateResponse, CalcError> {
-    let region = r.region.as_deref().filter(|s| !s.is_empty()).unwrap_or("zj");
+    let region = r.region.as_deref().filter(|s| !s.is_empty()).unwrap_or(crate::DEFAULT_REGION);
     let s = p.scenario(region, r.policy.as_deref().filter(|s| !s.is_empty()), None).map_err(|e| CalcError::param(e, "region"))?;
     let month = month_field("month", &r.month)?;
     let (rules, _) = s.month_rules(month).map_err(|e| CalcError::param(e, "month"))?;
@@ -422,17 +494,28 @@ pub fn estimate(p: &Params, r: &EstimateRequest) -> Result<EstimateResponse, Cal
 
 // ---------------------------------------------------------------- residents' pension
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ResidentsRequest {
+    /// Yearly grade, yuan (100, 200, ... 2000).
+    #[schema(example = "100")]
+    #[param(value_type = String)]
     pub grade: NumText,
+    /// Years of contributions.
+    #[schema(example = "15")]
+    #[param(value_type = String)]
     pub years: NumText,
+    /// `YYYY-MM`.
+    #[schema(example = "2025-03")]
     pub month: String,
+    /// Monthly income, yuan, to show the replacement rate.
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     pub income: Option<NumText>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ResidentsResponse {
     #[serde(flatten)]
     pub result: ResidentsPension,
@@ -452,99 +535,4 @@ pub fn residents(p: &Params, r: &ResidentsRequest) -> Result<ResidentsResponse, 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p() -> Params {
-        Params::embedded().unwrap()
-    }
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 29).unwrap()
-    }
-
-    #[test]
-    fn contribution_contract_fields() {
-        let r = ContributionRequest {
-            region: Some("zj".into()),
-            month: "2025-03".into(),
-            income: NumText::Int(3800),
-            base: None,
-            policy: None,
-            overlay: None,
-        };
-        let v = serde_json::to_value(contribution(&p(), &r).unwrap()).unwrap();
-        for f in
-            ["base_fen", "rate", "contribution_fen", "personal_account_fen", "pooling_fen", "subsidy_fen", "net_fen", "burden", "steps"]
-        {
-            assert!(v.get(f).is_some(), "missing {f}");
-        }
-        assert_eq!(v["contribution_fen"], 99_720);
-        assert_eq!(v["burden"], "0.2624");
-        assert_eq!(v["rate"], "0.20");
-    }
-
-    #[test]
-    fn errors_name_the_field() {
-        let r =
-            ContributionRequest { region: None, month: "2025-13".into(), income: "3800".into(), base: None, policy: None, overlay: None };
-        assert_eq!(contribution(&p(), &r).unwrap_err().field, "month");
-        let r = ContributionRequest { region: None, month: "2025-03".into(), income: "-5".into(), base: None, policy: None, overlay: None };
-        assert_eq!(contribution(&p(), &r).unwrap_err().field, "income");
-        let r = ContributionRequest {
-            region: None,
-            month: "2025-03".into(),
-            income: "5".into(),
-            base: None,
-            policy: Some("nope".into()),
-            overlay: None,
-        };
-        let e = contribution(&p(), &r).unwrap_err();
-        assert_eq!((e.field.as_str(), e.error), ("policy", "unknown_name"));
-        let r = ContributionRequest { region: None, month: "2023-03".into(), income: "5".into(), base: None, policy: None, overlay: None };
-        assert_eq!(contribution(&p(), &r).unwrap_err().error, "no_parameter");
-        let r = RetirementRequest { birth: "1971-04".into(), sex: "x".into(), category: None, region: None };
-        assert_eq!(retirement(&p(), &r, today()).unwrap_err().field, "sex");
-        let r = WorkdaysRequest { from: "2025-09-26".into(), add: Some("7".into()), to: Some("2025-10-01".into()) };
-        assert_eq!(workdays(&p(), &r).unwrap_err().field, "add");
-    }
-
-    #[test]
-    fn female_default_category_is_the_regions() {
-        let r = RetirementRequest { birth: "1971-04".into(), sex: "female".into(), category: None, region: None };
-        let out = retirement(&p(), &r, today()).unwrap();
-        assert_eq!(out.result.retirement_month.to_string(), "2026-08");
-        assert!(out.explanation.warnings.iter().any(|w| w.en.contains("No category given")));
-    }
-
-    #[test]
-    fn other_calculators() {
-        let r = PensionRequest {
-            region: Some("zj".into()),
-            retire: "2025-12".into(),
-            age: "60y1m".into(),
-            benefit_base: "8462".into(),
-            index: "0.872".into(),
-            months: NumText::Int(517),
-            balance: "111640.05".into(),
-        };
-        let v = serde_json::to_value(pension(&p(), &r).unwrap()).unwrap();
-        assert_eq!(
-            (v["basic_fen"].as_i64(), v["personal_fen"].as_i64(), v["divisor"].as_str()),
-            (Some(341_212), Some(80_665), Some("138.4"))
-        );
-        let v =
-            serde_json::to_value(workdays(&p(), &WorkdaysRequest { from: "2025-09-26".into(), add: Some("7".into()), to: None }).unwrap())
-                .unwrap();
-        assert_eq!(v["date"], "2025-10-13");
-        let r = InjuryRequest { order_type: "instant_delivery".into(), orders: NumText::Int(1200), level: None, date: None, region: None };
-        assert_eq!(injury(&p(), &r, today()).unwrap().result.premium_fen, 8_400);
-        let v = id_check(&IdCheckRequest { number: "11010519491231002X".into(), kind: None }).unwrap();
-        assert!(v.valid);
-        let e = estimate(
-            &p(),
-            &EstimateRequest { region: None, policy: None, base: None, month: "2025-03".into(), years: "15".into(), age: None },
-        )
-        .unwrap();
-        assert!(e.result.total_fen > 0 && e.base_fen == 498_600);
-    }
-}
+mod tests;

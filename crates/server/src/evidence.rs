@@ -20,23 +20,13 @@ use flexpension_store::{Store, StoreError};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me/voucher.pdf", get(my_voucher))
-        .route("/verify/voucher/{id}", get(crate::web::verify::page))
-        .route("/api/v1/me/proof", get(my_proof))
-        .route("/api/v1/platform/proof", get(order_proof))
-        .route("/api/v1/officer/proof", get(officer_proof))
+    Router::new().route("/me/voucher.pdf", get(my_voucher)).route("/verify/voucher/{id}", get(crate::web::verify::page))
 }
 
-fn store_error(e: StoreError) -> ApiError {
-    match e.code() {
-        "not_found" => ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string(), ""),
-        "invalid" => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", e.to_string(), ""),
-        _ => {
-            tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "evidence could not be read");
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the data store failed; try again", "")
-        }
-    }
+/// The proof bundles, relative to `/api/v1` (mounted, and described, by [`crate::api`]).
+pub fn api_routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::default().routes(routes!(my_proof)).routes(routes!(order_proof)).routes(routes!(officer_proof))
 }
 
 /// Bring the log up to date (and cosigned, as far as the witnesses answer) before proving.
@@ -62,12 +52,25 @@ struct MonthQuery {
 }
 
 /// `GET /api/v1/me/proof?month=YYYY-MM`: the worker's proof bundle for a closed month.
+#[utoipa::path(get, path = "/me/proof", tag = "worker", operation_id = "me_proof_get", security(("session" = [])),
+    summary = "The worker's own proof bundle for a closed month",
+    description = "The month's close entry of the tamper-evident log with its inclusion proof and the cosigned checkpoint \
+        (format flexpension-proof/v1, see docs/LOG.md). Check it offline with `flexpension verify FILE --log-key K`.",
+    params(("month" = String, Query, description = "YYYY-MM, a closed month", example = "2025-09")),
+    responses(
+        (status = 200, description = "the proof bundle, as a download", body = flexpension_store::log::ProofBundle),
+        (status = 400, description = "missing_field, unknown_field or invalid_input (the month)", body = crate::calc::CalcError),
+        (status = 401, description = "unauthenticated: no live session (log in at /login)", body = crate::calc::CalcError),
+        (status = 403, description = "forbidden: the account has another role", body = crate::calc::CalcError),
+        (status = 404, description = "not_found: the month is not closed, or no cosigned checkpoint covers it yet", body = crate::calc::CalcError),
+        (status = 503, description = "no_store, store_unavailable or log_unavailable", body = crate::calc::CalcError),
+    ))]
 async fn my_proof(State(s): State<AppState>, AsWorker(_, worker): AsWorker, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let store = store(&s)?;
     let q: MonthQuery = from_form(q.as_deref().unwrap_or("").as_bytes())?;
     let m = month_in("month", &q.month)?;
     publish_first(&s).await?;
-    let b = store.bundle_worker_month(worker, m, s.witnesses().quorum).await.map_err(store_error)?;
+    let b = store.bundle_worker_month(worker, m, s.witnesses().quorum).await.map_err(ApiError::from)?;
     Ok(attachment(serde_json::to_vec_pretty(&b).unwrap_or_default(), "application/json", &format!("proof-{m}.json")))
 }
 
@@ -80,18 +83,34 @@ struct OfficerQuery {
 
 /// `GET /api/v1/officer/proof?worker=ID&month=YYYY-MM`: an officer's proof bundle for a worker of
 /// their region (home grid), e.g. for an arbitration. Another region's worker is 404, as if absent.
+#[utoipa::path(get, path = "/officer/proof", tag = "officer", operation_id = "officer_proof_get", security(("session" = [])),
+    summary = "A proof bundle for a worker of the officer's region and a closed month",
+    description = "For an arbitration, say. A worker of another region (home grid) is 404, as if absent. The format is the \
+        worker's own (flexpension-proof/v1, see docs/LOG.md).",
+    params(
+        ("worker" = i64, Query, description = "the worker's number", example = 1),
+        ("month" = String, Query, description = "YYYY-MM, a closed month", example = "2025-09"),
+    ),
+    responses(
+        (status = 200, description = "the proof bundle, as a download", body = flexpension_store::log::ProofBundle),
+        (status = 400, description = "missing_field, unknown_field or invalid_input", body = crate::calc::CalcError),
+        (status = 401, description = "unauthenticated: no live session (log in at /login)", body = crate::calc::CalcError),
+        (status = 403, description = "forbidden: the account has another role", body = crate::calc::CalcError),
+        (status = 404, description = "not_found: no such worker in the officer's region, the month is not closed, or not yet cosigned", body = crate::calc::CalcError),
+        (status = 503, description = "no_store, store_unavailable or log_unavailable", body = crate::calc::CalcError),
+    ))]
 async fn officer_proof(State(s): State<AppState>, AsOfficer(_, region): AsOfficer, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let store = store(&s)?;
     let q: OfficerQuery = from_form(q.as_deref().unwrap_or("").as_bytes())?;
     let m = month_in("month", &q.month)?;
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such worker in your region", "worker");
-    let w = store.worker(flexpension_store::WorkerId(q.worker)).await.map_err(store_error)?.ok_or_else(not_found)?;
-    let grids = store.grids(Some(&region)).await.map_err(store_error)?;
+    let w = store.worker(flexpension_store::WorkerId(q.worker)).await.map_err(ApiError::from)?.ok_or_else(not_found)?;
+    let grids = store.grids(Some(&region)).await.map_err(ApiError::from)?;
     if !grids.iter().any(|g| g.code == w.home_grid) {
         return Err(not_found());
     }
     publish_first(&s).await?;
-    let b = store.bundle_worker_month(w.id, m, s.witnesses().quorum).await.map_err(store_error)?;
+    let b = store.bundle_worker_month(w.id, m, s.witnesses().quorum).await.map_err(ApiError::from)?;
     Ok(attachment(serde_json::to_vec_pretty(&b).unwrap_or_default(), "application/json", &format!("proof-{}-{m}.json", q.worker)))
 }
 
@@ -102,6 +121,20 @@ struct OrderQuery {
 }
 
 /// `GET /api/v1/platform/proof?order_id=...`: a platform's proof bundle for one of its rows.
+#[utoipa::path(get, path = "/platform/proof", tag = "platform", operation_id = "platform_proof_get",
+    summary = "A proof bundle for one of the platform's order rows",
+    description = "API key only. The row, its earnings-batch entry of the tamper-evident log, the proof of the row in the \
+        batch's tree and of the entry in the log, and the cosigned checkpoint (format flexpension-proof/v1, see docs/LOG.md). \
+        Check it offline with `flexpension verify FILE --log-key K`.",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("order_id" = String, Query, description = "the platform's own order id", example = "A-20250910-0001")),
+    responses(
+        (status = 200, description = "the proof bundle, as a download", body = flexpension_store::log::ProofBundle),
+        (status = 400, description = "missing_field, unknown_field or invalid_input (order_id)", body = crate::calc::CalcError),
+        (status = 401, description = "unauthenticated or bad_api_key", body = crate::calc::CalcError),
+        (status = 404, description = "not_found: no such order of this platform, or no cosigned checkpoint covers it yet", body = crate::calc::CalcError),
+        (status = 503, description = "no_store, store_unavailable or log_unavailable", body = crate::calc::CalcError),
+    ))]
 async fn order_proof(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let store = store(&s)?;
     let caller = crate::api::platform::auth::authenticate(store, req.headers()).await?;
@@ -111,7 +144,7 @@ async fn order_proof(State(s): State<AppState>, req: Request) -> Result<Response
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", "give the order id", "order_id"));
     }
     publish_first(&s).await?;
-    let b = store.bundle_order(caller.platform.id, id, s.witnesses().quorum).await.map_err(store_error)?;
+    let b = store.bundle_order(caller.platform.id, id, s.witnesses().quorum).await.map_err(ApiError::from)?;
     Ok(attachment(serde_json::to_vec_pretty(&b).unwrap_or_default(), "application/json", "proof-order.json"))
 }
 
@@ -133,7 +166,7 @@ async fn my_voucher(State(s): State<AppState>, AsWorker(_, worker): AsWorker, Ra
     match issue(&s, store, worker, from, to, lang).await {
         Ok(v) => Ok(attachment(v.pdf, "application/pdf", &format!("voucher-{}.pdf", v.id))),
         Err(VoucherIssueError::Input(m)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m, "from")),
-        Err(VoucherIssueError::Store(e)) => Err(store_error(e)),
+        Err(VoucherIssueError::Store(e)) => Err(ApiError::from(e)),
         Err(VoucherIssueError::Render(m)) => {
             tracing::error!(error = %m, "a voucher could not be made");
             Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the voucher could not be made; try again", ""))

@@ -4,7 +4,8 @@
 //! page; `format=json` for the JSON of `flexpension simulate --json`), `/api/v1/calc/*` (JSON, GET or POST),
 //! `/api/v1/platform/earnings` (POST, signed) and `/api/v1/platform/premiums` (GET) for
 //! platforms when the server has a store, `/api/v1/openapi.json`, `/api/docs/` (browsable API),
-//! `/healthz`, `/static/*`.
+//! `/healthz`, `/static/*`. Everything under `/api/v1` and `/healthz` comes from [`api::router`],
+//! which also makes the OpenAPI document from the same handlers.
 //!
 //! People who log in (see `docs/PEOPLE.md`): `/login`, `/logout`, `/me` (a worker), `/platform`
 //! (a platform's staff), `/officer` (an agency officer); their JSON under `/api/v1/me/*`,
@@ -35,14 +36,13 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{any, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 /// Every route, ready to serve.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(web::page))
         .route("/analyst", get(web::analyst::page))
-        .route("/healthz", get(|| async { "ok" }))
         .route("/login", get(web::login::page).post(web::login::submit))
         .route("/logout", post(web::login::logout))
         .route("/me", get(web::people::me))
@@ -51,8 +51,8 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{name}", get(assets::serve))
         .merge(log::routes())
         .merge(evidence::routes())
-        .nest("/api/v1", api::routes())
-        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi::doc()))
+        .merge(api::router())
+        .merge(SwaggerUi::new("/api/docs").config(Config::from("/api/v1/openapi.json")))
         .route("/api", any(api::not_found))
         .route("/api/", any(api::not_found))
         .route("/api/{*rest}", any(api::not_found))

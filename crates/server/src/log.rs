@@ -85,15 +85,16 @@ async fn checkpoint(State(s): State<AppState>) -> Response {
     match store.log_checkpoint().await {
         Ok(Some((_, note))) => text(StatusCode::OK, note, "no-cache"),
         Ok(None) => text(StatusCode::NOT_FOUND, "no checkpoint yet\n".into(), "no-cache"),
-        Err(e) => failed(&e),
+        Err(e) => failed(e),
     }
 }
 
-fn failed(e: &flexpension_store::StoreError) -> Response {
-    if e.code() == "not_found" {
-        return text(StatusCode::NOT_FOUND, format!("{e}\n"), "no-cache");
+fn failed(e: flexpension_store::StoreError) -> Response {
+    let e = crate::api::ApiError::from(e);
+    if e.status == StatusCode::NOT_FOUND {
+        return text(StatusCode::NOT_FOUND, format!("{}\n", e.body.message), "no-cache");
     }
-    tracing::error!(error = %e, "the log failed to read the store");
+    tracing::error!(error = %e.body.message, "the log failed to read the store");
     text(StatusCode::SERVICE_UNAVAILABLE, "the log could not be read; try again\n".into(), "no-store")
 }
 
@@ -113,13 +114,13 @@ async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> Response {
                 let refs: Vec<&[u8]> = es.iter().map(Vec::as_slice).collect();
                 (flexpension_tlog::encode_entry_bundle(&refs), width < 256)
             }
-            Err(e) => return failed(&e),
+            Err(e) => return failed(e),
         }
     } else {
         let Ok(t) = Tile::parse_path(&full) else { return text(StatusCode::NOT_FOUND, format!("no such tile: {full}\n"), "no-cache") };
         match store.log_tile(&t).await {
             Ok(d) => (d, t.w < 256),
-            Err(e) => return failed(&e),
+            Err(e) => return failed(e),
         }
     };
     let mut r = (StatusCode::OK, data).into_response();

@@ -62,6 +62,7 @@ impl StoreError {
 
 /// Why a row of a batch was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RowErrorCode {
     /// Not CSV / JSON, wrong number of fields, not UTF-8, a required field missing.

@@ -8,8 +8,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// How sure we are of a value (see `params/sources.toml`).
+/// How sure we are of a value (see `params/sources.toml`): P primary law, S official secondary,
+/// W weak, M background knowledge, C computed, PROPOSAL the paper's proposal (not law).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Confidence {
     P,
     S,
@@ -151,6 +153,7 @@ pub struct DivisorTable(pub BTreeMap<u32, u32>);
 
 /// Which original retirement age applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Category {
     Male,

@@ -1,59 +1,67 @@
 //! The JSON API under `/api/v1`: the calculators of [`crate::calc`], each by GET (query string)
-//! and POST (JSON body); the platform API (earnings in, premiums out) when the server has a
-//! store; the OpenAPI document; JSON 404/405.
+//! and POST (JSON body); the platform API (earnings in, premiums out) and the people's views when
+//! the server has a store; the OpenAPI document; JSON 404/405.
+//!
+//! Every route is registered in [`router`] through `utoipa-axum`, from the handler's own
+//! `#[utoipa::path]`: the document and the router are built from one list, and
+//! `tests/openapi.rs` checks that the server serves nothing under `/api/v1` that the document
+//! does not describe.
 
+mod calculators;
 mod error;
 pub(crate) mod input;
 pub mod openapi;
 pub(crate) mod people;
-mod people_doc;
 pub(crate) mod platform;
-mod schemas;
 
 pub use error::ApiError;
 pub use platform::{MAX_BATCH_BYTES, MAX_BATCH_ROWS};
 
 use crate::AppState;
-use crate::calc::{self, CalcError};
-use axum::Router;
-use axum::extract::State;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
-use input::Input;
+use axum::routing::MethodRouter;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-/// Routes relative to `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/calc/contribution", endpoint(|s, r| calc::contribution(s.params(), &r)))
-        .route("/calc/retirement", endpoint(|s, r| calc::retirement(s.params(), &r, s.today())))
-        .route("/calc/pension", endpoint(|s, r| calc::pension(s.params(), &r)))
-        .route("/calc/workdays", endpoint(|s, r| calc::workdays(s.params(), &r)))
-        .route("/calc/injury", endpoint(|s, r| calc::injury(s.params(), &r, s.today())))
-        .route("/calc/id-check", private(endpoint(|_, r| calc::id_check(&r))))
-        .route("/calc/estimate", endpoint(|s, r| calc::estimate(s.params(), &r)))
-        .route("/calc/residents", endpoint(|s, r| calc::residents(s.params(), &r)))
-        .merge(platform::routes())
-        .route("/me/months", private(get(people::me_months).fallback(method_not_allowed)))
-        .route("/me/account", private(get(people::me_account).fallback(method_not_allowed)))
-        .route("/me/enrolments", private(get(people::me_enrolments).fallback(method_not_allowed)))
-        .route("/officer/workers", private(get(people::officer_workers).fallback(method_not_allowed)))
+/// `/healthz` and everything under `/api/v1`, with the OpenAPI document that describes them.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).routes(routes!(healthz)).nest("/api/v1", v1())
 }
 
-/// GET and POST of one calculator; other methods get a JSON 405.
-fn endpoint<T, R, F>(f: F) -> MethodRouter<AppState>
-where
-    T: DeserializeOwned + Send + 'static,
-    R: Serialize + 'static,
-    F: Fn(&AppState, T) -> Result<R, CalcError> + Clone + Send + Sync + 'static,
-{
-    let handler = move |State(s): State<AppState>, Input(r): Input<T>| {
-        let f = f.clone();
-        async move { f(&s, r).map(|v| json(&v)).map_err(ApiError::from) }
-    };
-    get(handler.clone()).post(handler).fallback(method_not_allowed)
+/// Routes relative to `/api/v1`.
+fn v1() -> OpenApiRouter<AppState> {
+    use calculators as c;
+    OpenApiRouter::default()
+        .routes(json_405(routes!(c::contribution_get, c::contribution_post)))
+        .routes(json_405(routes!(c::retirement_get, c::retirement_post)))
+        .routes(json_405(routes!(c::pension_get, c::pension_post)))
+        .routes(json_405(routes!(c::workdays_get, c::workdays_post)))
+        .routes(json_405(routes!(c::injury_get, c::injury_post)))
+        .routes(json_405(routes!(c::id_check_get, c::id_check_post)).map(private))
+        .routes(json_405(routes!(c::estimate_get, c::estimate_post)))
+        .routes(json_405(routes!(c::residents_get, c::residents_post)))
+        .merge(platform::routes())
+        .routes(json_405(routes!(people::me_months)).map(private))
+        .routes(json_405(routes!(people::me_account)).map(private))
+        .routes(json_405(routes!(people::me_enrolments)).map(private))
+        .routes(json_405(routes!(people::officer_workers)).map(private))
+        .merge(crate::evidence::api_routes())
+        .routes(routes!(openapi::openapi_json))
+}
+
+/// Liveness: 200 `ok` while the server runs
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
+    responses((status = 200, description = "ok", body = String, content_type = "text/plain")))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Other methods on the path get a JSON 405.
+fn json_405(r: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppState> {
+    r.map(|m| m.fallback(method_not_allowed))
 }
 
 /// Serialize into a buffer sized for a typical answer (5-7 KB with the explanation), so the

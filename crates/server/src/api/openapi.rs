@@ -1,72 +1,18 @@
-//! The OpenAPI 3.1 document. The paths are built from one table so that every calculator is
-//! described the same way: GET with the request fields as query parameters, POST with a JSON body.
+//! The OpenAPI 3.1 document, generated from the code: [`super::router`] registers every handler
+//! with its `#[utoipa::path]`, and the schemas are the real request and response types
+//! (`ToSchema`). This file holds only what belongs to no handler: the title and description, the
+//! tags, the security schemes and the refusals many operations share.
 
-use super::schemas as s;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, PathItemBuilder};
-use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::response::{ResponseBuilder, ResponsesBuilder};
-use utoipa::openapi::schema::Schema;
-use utoipa::openapi::{ContentBuilder, OpenApi as Doc, Ref, RefOr, Required};
-use utoipa::{OpenApi, ToSchema};
-
-/// One calculator: its path under `/api/v1/calc/`, what it does, its request and response.
-pub struct Endpoint {
-    pub name: &'static str,
-    pub summary: &'static str,
-    pub request: &'static str,
-    pub response: &'static str,
-}
-
-pub const ENDPOINTS: [Endpoint; 8] = [
-    Endpoint {
-        name: "contribution",
-        summary: "A month's contribution: base, rate, split, subsidy, what the worker pays, burden",
-        request: "ContributionRequest",
-        response: "ContributionResponse",
-    },
-    Endpoint {
-        name: "retirement",
-        summary: "Statutory retirement month and minimum contribution years under the 2025 reform",
-        request: "RetirementRequest",
-        response: "RetirementResponse",
-    },
-    Endpoint {
-        name: "pension",
-        summary: "Monthly pension at retirement: basic pension plus personal-account pension",
-        request: "PensionRequest",
-        response: "PensionResponse",
-    },
-    Endpoint {
-        name: "workdays",
-        summary: "Working days on the official holiday calendar: add days, or count between dates",
-        request: "WorkdaysRequest",
-        response: "WorkdaysResponse",
-    },
-    Endpoint {
-        name: "injury",
-        summary: "Occupational injury cover: the per-order premium a platform pays",
-        request: "InjuryRequest",
-        response: "InjuryResponse",
-    },
-    Endpoint {
-        name: "id-check",
-        summary: "Check digits of a resident ID or a unified social credit code (not logged, not stored)",
-        request: "IdCheckRequest",
-        response: "IdCheckResponse",
-    },
-    Endpoint {
-        name: "estimate",
-        summary: "Pension estimate in today's money from a base and years of contributions",
-        request: "EstimateRequest",
-        response: "EstimateResponse",
-    },
-    Endpoint {
-        name: "residents",
-        summary: "Residents' pension for comparison: yearly grade, years, monthly amount",
-        request: "ResidentsRequest",
-        response: "ResidentsResponse",
-    },
-];
+use crate::calc::CalcError;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use utoipa::openapi::response::{Response as Answer, ResponseBuilder};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Doc, Ref, RefOr};
+use utoipa::{Modify, OpenApi, ToSchema};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -82,113 +28,123 @@ unknown path, 405 for another method, 413 for a body over 64 KiB, 415 for a body
 or a form.\n\n\
 The platform API (tag `platform`) takes a platform's settled orders and reports what it owes; it \
 needs the platform's API key, and writes are signed (see `POST /api/v1/platform/earnings`). Its \
-limits and status codes are stated per operation."
+limits and status codes are stated per operation. The people who log in (tags `worker`, \
+`officer`) call with the session cookie that `POST /login` sets."
     ),
-    components(schemas(
-        s::NumText,
-        s::Text,
-        s::Confidence,
-        s::ParamUse,
-        s::Error,
-        s::ContributionRequest,
-        s::RetirementRequest,
-        s::PensionRequest,
-        s::WorkdaysRequest,
-        s::InjuryRequest,
-        s::IdCheckRequest,
-        s::EstimateRequest,
-        s::ResidentsRequest,
-        s::ContributionResponse,
-        s::RetirementResponse,
-        s::PensionResponse,
-        s::WorkdaysResponse,
-        s::InjuryResponse,
-        s::IdCheckResponse,
-        s::EstimateResponse,
-        s::ResidentsResponse,
-    ))
+    tags(
+        (name = "calculators", description = "Each by GET (query string) or POST (JSON body or form); no login"),
+        (name = "platform", description = "A platform's own data: its API key, writes signed"),
+        (name = "worker", description = "A worker's own data: session cookie"),
+        (name = "officer", description = "An agency officer's region: session cookie"),
+        (name = "operations", description = "Liveness and this document"),
+    ),
+    components(schemas(CalcError)),
+    modifiers(&SecuritySchemes)
 )]
-struct ApiDoc;
+pub struct ApiDoc;
 
-/// The whole document, paths included.
-pub fn doc() -> Doc {
-    let mut doc = ApiDoc::openapi();
-    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-    let schemas = doc.components.as_ref().map(|c| c.schemas.clone()).unwrap_or_default();
-    for e in &ENDPOINTS {
-        let params = match schemas.get(e.request) {
-            Some(RefOr::T(Schema::Object(o))) => o
-                .properties
-                .iter()
-                .map(|(name, schema)| {
-                    let required = if o.required.contains(name) { Required::True } else { Required::False };
-                    ParameterBuilder::new()
-                        .name(name)
-                        .parameter_in(ParameterIn::Query)
-                        .required(required)
-                        .description(describe(schema))
-                        .schema(Some(query_schema(schema)))
-                        .build()
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let op = |method: &str| {
-            OperationBuilder::new()
-                .tag("calculators")
-                .summary(Some(e.summary))
-                .operation_id(Some(format!("{}_{method}", e.name.replace('-', "_"))))
-                .responses(responses(e.response))
-        };
-        let get = op("get").parameters(Some(params));
-        let body = RequestBodyBuilder::new()
-            .required(Some(Required::True))
-            .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name(e.request))).build())
-            .build();
-        let post = op("post").request_body(Some(body));
-        let item = PathItemBuilder::new().operation(HttpMethod::Get, get).operation(HttpMethod::Post, post).build();
-        doc.paths.paths.insert(format!("/api/v1/calc/{}", e.name), item);
+/// The ways a caller proves who it is: a person's session cookie, a platform's API key (as a
+/// bearer token or in `X-Api-Key`). Platform writes are also signed with the key; those two
+/// headers are parameters of the operations that need them.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut Doc) {
+        let c = doc.components.get_or_insert_with(Default::default);
+        let cookie = ApiKeyValue::with_description(crate::guard::SESSION_COOKIE, "set by POST /login");
+        c.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(cookie)));
+        let bearer = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("the platform's API key")).build();
+        c.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+        c.add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))));
     }
-    let health = OperationBuilder::new()
-        .tag("operations")
-        .summary(Some("Liveness: 200 `ok` while the server runs"))
-        .operation_id(Some("healthz"))
-        .response("200", ResponseBuilder::new().description("ok").content("text/plain", ContentBuilder::new().build()));
-    doc.paths.paths.insert("/healthz".into(), PathItem::new(HttpMethod::Get, health));
-    super::platform::doc::add(&mut doc);
-    super::people_doc::add(&mut doc);
+}
+
+fn refusals(list: &[(&str, &str)]) -> BTreeMap<String, RefOr<Answer>> {
+    let body = || ContentBuilder::new().schema(Some(Ref::from_schema_name(CalcError::name()))).build();
+    list.iter()
+        .map(|(status, description)| {
+            (status.to_string(), RefOr::T(ResponseBuilder::new().description(*description).content("application/json", body()).build()))
+        })
+        .collect()
+}
+
+/// What every calculator may refuse.
+pub struct CalcRefusals;
+
+impl utoipa::IntoResponses for CalcRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Answer>> {
+        refusals(&[
+            ("400", "malformed request, unknown or missing field, or a bad value"),
+            ("422", "well-formed, but no parameter covers it (e.g. the month)"),
+        ])
+    }
+}
+
+/// What every endpoint of a person who logs in may refuse.
+pub struct SessionRefusals;
+
+impl utoipa::IntoResponses for SessionRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Answer>> {
+        refusals(&[
+            ("401", "unauthenticated: no live session (log in at /login)"),
+            ("403", "forbidden: the account has another role"),
+            ("503", "no_store or store_unavailable"),
+        ])
+    }
+}
+
+/// What every read of the platform API may refuse (writes list their own).
+pub struct KeyRefusals;
+
+impl utoipa::IntoResponses for KeyRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Answer>> {
+        refusals(&[("401", "unauthenticated or bad_api_key"), ("503", "no_store or store_unavailable")])
+    }
+}
+
+/// The whole document, as served.
+pub fn doc() -> Value {
+    let mut doc = serde_json::to_value(super::router().into_openapi()).unwrap_or_default();
+    inline_primitives(&mut doc);
     doc
 }
 
-fn responses(ok: &str) -> utoipa::openapi::Responses {
-    let json = |name: &str| ContentBuilder::new().schema(Some(Ref::from_schema_name(name))).build();
-    let err = |d: &str| ResponseBuilder::new().description(d).content("application/json", json(s::Error::name().as_ref())).build();
-    ResponsesBuilder::new()
-        .response("200", ResponseBuilder::new().description("the result with its explanation").content("application/json", json(ok)))
-        .response("400", err("malformed request, unknown or missing field, or a bad value"))
-        .response("422", err("well-formed, but no parameter covers it (e.g. the month)"))
-        .build()
+/// utoipa does not see through a type alias such as `type Fen = i64`: it refers to a schema named
+/// `i64`. Put the primitive's schema in place of each such reference and drop the entry.
+fn inline_primitives(doc: &mut Value) {
+    fn walk(v: &mut Value, found: &Map<String, Value>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(p) = o.get("$ref").and_then(Value::as_str).and_then(|r| found.get(r)).and_then(Value::as_object) {
+                    let p = p.clone();
+                    o.remove("$ref");
+                    for (k, x) in p {
+                        o.entry(k).or_insert(x);
+                    }
+                }
+                o.values_mut().for_each(|x| walk(x, found));
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| walk(x, found)),
+            _ => {}
+        }
+    }
+    let Some(schemas) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut) else { return };
+    let found: Map<String, Value> = ["i64", "u64", "i32", "u32", "usize"]
+        .into_iter()
+        .filter_map(|name| schemas.remove(name).map(|s| (format!("#/components/schemas/{name}"), s)))
+        .collect();
+    walk(doc, &found);
 }
 
-/// A property's doc comment, wherever utoipa put it (on the schema, or on the `$ref`).
-fn describe(schema: &RefOr<Schema>) -> Option<String> {
-    let text = |d: &str| (!d.is_empty()).then(|| d.to_string());
-    match schema {
-        RefOr::Ref(r) => text(&r.description),
-        RefOr::T(Schema::Object(o)) => o.description.clone(),
-        RefOr::T(Schema::OneOf(o)) => o.description.clone().or_else(|| o.items.iter().find_map(describe)),
-        RefOr::T(Schema::AllOf(a)) => a.description.clone(),
-        _ => None,
-    }
+/// The document as served, made once.
+fn json() -> &'static [u8] {
+    static JSON: OnceLock<Vec<u8>> = OnceLock::new();
+    JSON.get_or_init(|| serde_json::to_vec(&doc()).unwrap_or_default())
 }
 
-/// In a query string every value is text; `NumText` is described as a string there.
-fn query_schema(schema: &RefOr<Schema>) -> RefOr<Schema> {
-    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
-    let text = || RefOr::T(Schema::Object(ObjectBuilder::new().schema_type(SchemaType::new(Type::String)).build()));
-    match schema {
-        RefOr::Ref(_) => text(),
-        RefOr::T(Schema::OneOf(_)) | RefOr::T(Schema::AllOf(_)) => text(),
-        other => other.clone(),
-    }
+/// This document (OpenAPI 3.1); browsable at `/api/docs/`
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "openapi_get",
+    responses((status = 200, description = "the OpenAPI document", content_type = "application/json")))]
+pub async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], json()).into_response()
 }

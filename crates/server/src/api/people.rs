@@ -3,7 +3,9 @@
 //! [`super::platform`]. Who may call what is decided by [`crate::guard`].
 
 use super::ApiError;
+use super::openapi::SessionRefusals;
 use crate::AppState;
+use crate::calc::CalcError;
 use crate::guard::{AsOfficer, AsWorker};
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -12,6 +14,7 @@ use flexpension_rules::YearMonth;
 use flexpension_store::people::{IncomeFilter, IncomeRow, IncomeTotals};
 use flexpension_store::{MonthIncome, PlatformId, StatementMonth, Store, WorkerId, WorkerStatement};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// Rows a listing returns at most; `totals` always cover every selected row.
 pub const MAX_ROWS: i64 = 500;
@@ -29,32 +32,30 @@ pub(crate) fn store(s: &AppState) -> Result<&Store, ApiError> {
     s.store().ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_store", "this server runs without a data store", ""))
 }
 
-fn failed(e: &flexpension_store::StoreError) -> ApiError {
-    tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "a view failed to read the store");
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the data store failed; try again", "")
-}
-
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MyMonths {
     pub worker_id: i64,
     /// Newest first, at most 24.
     pub months: Vec<MyMonth>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MyMonth {
+    /// `YYYY-MM`.
+    #[schema(value_type = String)]
     pub month: YearMonth,
     pub income_fen: i64,
     pub orders: i64,
     pub by_platform: Vec<PlatformLine>,
     /// `closed` once the month close has written the contribution, else `not_closed` (and
     /// `closed` is absent: those figures are never guessed).
+    #[schema(example = "closed")]
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed: Option<StatementMonth>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlatformLine {
     pub platform_id: i64,
     pub platform_name: String,
@@ -66,12 +67,18 @@ pub struct PlatformLine {
 pub async fn my_statement(s: &AppState, store: &Store, worker: WorkerId) -> Result<WorkerStatement, ApiError> {
     let lapse = flexpension_ledger::lapse_after_months(s.params(), s.this_month())
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_parameter", e.to_string(), ""))?;
-    store.worker_statement(worker, lapse).await.map_err(|e| failed(&e))
+    store.worker_statement(worker, lapse).await.map_err(ApiError::from)
 }
 
+/// A worker's own months, newest first (at most 24)
+///
+/// Income by platform, and once closed the base, rate, contribution, subsidy, paid and due
+/// (`status` closed / not_closed).
+#[utoipa::path(get, path = "/me/months", tag = "worker", operation_id = "me_months_get", security(("session" = [])),
+    responses((status = 200, description = "only the caller's own data", body = MyMonths), SessionRefusals))]
 pub async fn me_months(State(s): State<AppState>, AsWorker(_, worker): AsWorker) -> Result<Response, ApiError> {
     let store = store(&s)?;
-    let months = my_months(store, worker, 24).await.map_err(|e| failed(&e))?;
+    let months = my_months(store, worker, 24).await?;
     let statement = my_statement(&s, store, worker).await?;
     let months = months
         .into_iter()
@@ -96,7 +103,9 @@ pub async fn me_months(State(s): State<AppState>, AsWorker(_, worker): AsWorker)
     Ok(super::json(&MyMonths { worker_id: worker.0, months }))
 }
 
-/// A worker's account: balance, months and years counted, arrears, standing.
+/// A worker's own account: personal-account balance, months paid, years counted, arrears, standing
+#[utoipa::path(get, path = "/me/account", tag = "worker", operation_id = "me_account_get", security(("session" = [])),
+    responses((status = 200, description = "only the caller's own data", body = MyAccount), SessionRefusals))]
 pub async fn me_account(State(s): State<AppState>, AsWorker(_, worker): AsWorker) -> Result<Response, ApiError> {
     let store = store(&s)?;
     let st = my_statement(&s, store, worker).await?;
@@ -112,7 +121,7 @@ pub async fn me_account(State(s): State<AppState>, AsWorker(_, worker): AsWorker
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MyAccount {
     pub worker_id: i64,
     /// Months closed so far; 0: nothing settled yet, the figures below are all 0.
@@ -128,41 +137,56 @@ pub struct MyAccount {
     pub standing: flexpension_ledger::Status,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MyEnrolments {
     pub worker_id: i64,
     pub enrolments: Vec<EnrolmentLine>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EnrolmentLine {
     pub scheme: &'static str,
+    /// First month covered, `YYYY-MM`.
+    #[schema(value_type = String)]
     pub from: YearMonth,
     /// Last month covered; absent: open.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub to: Option<YearMonth>,
     pub basis: &'static str,
 }
 
+/// A worker's own enrolments: insurance type, months, basis
+#[utoipa::path(get, path = "/me/enrolments", tag = "worker", operation_id = "me_enrolments_get", security(("session" = [])),
+    responses((status = 200, description = "only the caller's own data", body = MyEnrolments), SessionRefusals))]
 pub async fn me_enrolments(State(s): State<AppState>, AsWorker(_, worker): AsWorker) -> Result<Response, ApiError> {
     let store = store(&s)?;
-    let list = store.enrolments(worker).await.map_err(|e| failed(&e))?;
+    let list = store.enrolments(worker).await?;
     let enrolments =
         list.into_iter().map(|e| EnrolmentLine { scheme: e.scheme.as_str(), from: e.from, to: e.to, basis: e.basis.as_str() }).collect();
     Ok(super::json(&MyEnrolments { worker_id: worker.0, enrolments }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListingQuery {
+    /// `YYYY-MM`, China time.
+    #[param(example = "2025-09")]
     pub month: String,
+    /// A grid code: only workers whose home grid it is.
+    #[param(example = "g1")]
     pub grid: Option<String>,
+    /// A platform number.
+    #[param(example = 1)]
     pub platform: Option<i64>,
 }
 
 /// A month's income per worker and platform in the caller's scope.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Listing {
+    /// `YYYY-MM`.
+    #[schema(value_type = String)]
     pub month: YearMonth,
     pub rows: Vec<ListingRow>,
     /// Over every selected row, also those past the row limit.
@@ -171,7 +195,7 @@ pub struct Listing {
     pub truncated: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ListingRow {
     pub worker_id: i64,
     /// The resident ID masked ("3301**********123X"); never in clear.
@@ -196,7 +220,7 @@ pub fn month_in(field: &str, text: &str) -> Result<YearMonth, ApiError> {
 }
 
 pub async fn listing(store: &Store, f: &IncomeFilter) -> Result<Listing, ApiError> {
-    let (rows, totals) = store.income_rows(f, MAX_ROWS).await.map_err(|e| failed(&e))?;
+    let (rows, totals) = store.income_rows(f, MAX_ROWS).await?;
     let truncated = rows.len() as i64 >= MAX_ROWS;
     let rows = rows
         .into_iter()
@@ -214,7 +238,7 @@ pub async fn listing(store: &Store, f: &IncomeFilter) -> Result<Listing, ApiErro
     Ok(Listing { month: f.month, rows, totals, truncated })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OfficerListing {
     pub region: String,
     #[serde(flatten)]
@@ -223,6 +247,16 @@ pub struct OfficerListing {
     pub trial_balance_fen: i64,
 }
 
+/// An officer's region: a month's income per worker and platform
+///
+/// Resident IDs masked; with the totals and the journal's trial balance. Filters: month, grid,
+/// platform.
+#[utoipa::path(get, path = "/officer/workers", tag = "officer", operation_id = "officer_workers_get", security(("session" = [])),
+    params(ListingQuery),
+    responses(
+        (status = 200, description = "only the caller's region", body = OfficerListing),
+        (status = 400, description = "missing_field, unknown_field or invalid_input (the month)", body = CalcError),
+        SessionRefusals))]
 pub async fn officer_workers(
     State(s): State<AppState>,
     AsOfficer(_, region): AsOfficer,
@@ -234,6 +268,6 @@ pub async fn officer_workers(
     let grid = q.grid.as_deref().map(str::trim).filter(|g| !g.is_empty()).map(str::to_string);
     let f = IncomeFilter { month, platform: q.platform.map(PlatformId), region: Some(region.clone()), grid };
     let listing = listing(store, &f).await?;
-    let trial_balance_fen = store.trial_balance().await.map_err(|e| failed(&e))?;
+    let trial_balance_fen = store.trial_balance().await?;
     Ok(super::json(&OfficerListing { region, listing, trial_balance_fen }))
 }

@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 
 /// One closed month of a worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatementMonth {
+    /// `YYYY-MM`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub month: YearMonth,
     pub income_fen: Fen,
     pub base_fen: Fen,

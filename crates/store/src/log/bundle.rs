@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 pub const BUNDLE_FORMAT: &str = "flexpension-proof/v1";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProofBundle {
     pub format: String,
     pub origin: String,
@@ -36,6 +37,7 @@ impl ProofBundle {
 
 /// One log entry and its inclusion proof (RFC 9162 order, hex).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleProof {
     pub what: String,
     pub index: u64,
@@ -48,6 +50,7 @@ pub struct BundleProof {
 
 /// A row of a batch entry and its proof to the entry's `rows_root`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowProof {
     pub index: u64,
     pub count: u64,
@@ -58,6 +61,7 @@ pub struct RowProof {
 /// The salt of a worker's ID commitment: with it, whoever knows the ID number can confirm the
 /// record is about that person; without the ID number it reveals nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkerOpening {
     pub worker: i64,
     pub id_salt: String,

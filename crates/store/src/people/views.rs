@@ -32,6 +32,7 @@ pub struct IncomeRow {
 
 /// Totals over every row the filter selects (not only the rows returned).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IncomeTotals {
     pub workers: i64,
     pub income_fen: Fen,

@@ -60,7 +60,7 @@ pub async fn authenticate(store: &Store, headers: &HeaderMap) -> Result<Caller, 
     match store.platform_by_api_key(&key).await {
         Ok(Some(platform)) => Ok(Caller { platform, key }),
         Ok(None) => Err(refused("bad_api_key", "no platform has this API key (or it was revoked)", "authorization")),
-        Err(e) => Err(super::unavailable("checking the API key", &e)),
+        Err(e) => Err(ApiError::from(e)),
     }
 }
 

@@ -6,21 +6,23 @@
 //! as new. Rows are idempotent on (platform, order id): the same row again is a `duplicate`
 //! (nothing written), the same order id with other data is `conflicting` (not written).
 
+use super::ApiError;
 use super::auth::{authenticate, check_signature};
-use super::{ApiError, unavailable};
 use crate::AppState;
+use crate::calc::{CalcError, NumText};
 use crate::privacy::scrub_ids;
-use crate::signature::{MAX_SKEW_SECONDS, SIGNATURE_HEADER};
+use crate::signature::MAX_SKEW_SECONDS;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use chrono::{DateTime, TimeDelta, Utc};
-use flexpension_store::{Format, IngestOptions, IngestReport, Store, StoreError};
+use flexpension_store::{Format, IngestOptions, IngestReport, RowErrorCode, Store, StoreError};
 use http_body_util::BodyExt;
 use serde::Serialize;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
+use utoipa::ToSchema;
 
 /// Rows one request may carry: a batch is one transaction, and this keeps one under a few
 /// seconds even on SQLite. Send more as several requests.
@@ -28,14 +30,48 @@ pub const MAX_BATCH_ROWS: usize = 50_000;
 /// Bytes one request may carry (50,000 rows of ~100 bytes fit well inside).
 pub const MAX_BATCH_BYTES: usize = 16 << 20;
 
+/// One settled order: one line of an `application/x-ndjson` batch (a `text/csv` batch has the
+/// same columns, header `order_id,id_number,amount_yuan,settled_at,order_type,grid`).
+///
+/// It only describes the wire format: the store reads the rows itself (`flexpension_store::parse`),
+/// without building this type.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EarningsRow {
+    /// The platform's order id (at most 128 bytes): the idempotency key with the platform.
+    #[schema(example = "A-20250901-0001")]
+    order_id: String,
+    /// The worker's resident ID (GB 11643). Only its keyed hash is stored; answers show it masked.
+    #[schema(example = "11010519491231002X")]
+    id_number: String,
+    /// Yuan, more than 0, at most 2 decimals, at most 50,000 per order.
+    #[schema(example = "23.50")]
+    amount_yuan: NumText,
+    /// ISO 8601 time; without an offset it is China time (UTC+8). Not in the future; its China-time
+    /// month must have contribution rules.
+    #[schema(example = "2025-09-01T12:30:00+08:00")]
+    settled_at: String,
+    /// `ride_hailing`, `instant_delivery` or `same_city_freight`.
+    #[schema(example = "instant_delivery")]
+    order_type: String,
+    /// A registered grid code.
+    #[schema(example = "g1")]
+    grid: String,
+}
+
 /// What the batch did: `accepted + duplicate + conflicting + rejected` is the number of rows.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct IngestAnswer {
     /// The committed batch.
     pub batch_id: Option<i64>,
+    /// New orders written.
     pub accepted: u64,
+    /// Orders already stored (or earlier in this batch) with the same data: nothing written.
     pub duplicate: u64,
+    /// Order ids already stored (or earlier in this batch) with other data: not written, listed
+    /// in `errors` with code `conflict`.
     pub conflicting: u64,
+    /// Rows that failed a check: not written, listed in `errors`.
     pub rejected: u64,
     /// Income of the accepted rows, fen.
     pub income_fen: i64,
@@ -45,12 +81,15 @@ pub struct IngestAnswer {
     pub errors: Vec<RowProblem>,
 }
 
-#[derive(Debug, Serialize)]
+/// A row that was not written.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RowProblem {
     /// Line in the body, 1-based (a CSV header is line 1).
     pub line: u64,
+    /// The column at fault (`line` when the whole line is unreadable).
     pub field: &'static str,
-    pub code: &'static str,
+    pub code: RowErrorCode,
+    /// In plain words; a resident ID is only ever quoted masked.
     pub reason: String,
 }
 
@@ -67,12 +106,60 @@ impl From<IngestReport> for IngestAnswer {
             errors: r
                 .errors
                 .into_iter()
-                .map(|e| RowProblem { line: e.line, field: e.field, code: e.code.as_str(), reason: scrub_ids(&e.reason).into_owned() })
+                .map(|e| RowProblem { line: e.line, field: e.field, code: e.code, reason: scrub_ids(&e.reason).into_owned() })
                 .collect(),
         }
     }
 }
 
+/// Post a batch of settled orders (signed; one transaction; idempotent per order id)
+///
+/// A platform posts a batch of settled orders as `text/csv` (header
+/// `order_id,id_number,amount_yuan,settled_at,order_type,grid`) or `application/x-ndjson` (one
+/// `EarningsRow` object per line).
+///
+/// **Authentication.** The API key (`Authorization: Bearer KEY` or `X-Api-Key: KEY`) and a
+/// signature: `X-Flexpension-Timestamp` (unix seconds) and `X-Flexpension-Signature: v1=<hex
+/// HMAC-SHA256(key, timestamp + "." + body)>`. More than 300 s of clock difference is refused
+/// (`stale_timestamp`).
+///
+/// **One transaction.** Each row is checked; the good rows are written together or not at all,
+/// with the injury premium and the workers' month incomes. Rows are idempotent on
+/// (platform, order id): the same row again counts `duplicate` and writes nothing; the same order
+/// id with another worker, amount, time, type or grid counts `conflicting` and is not written. Bad
+/// rows come back in `errors` by line; the answer is still 200.
+///
+/// **Retries and replays.** The signature is remembered in the batch's own transaction. Sending
+/// the very same signed request again answers 409 `replayed`, which proves the first one
+/// committed: a client that lost the answer treats `replayed` to its own retry as accepted. If the
+/// first attempt did not commit (a crash, a timeout before the commit), the retry is processed as
+/// new. To see a committed batch's report again, sign the same body with a new timestamp: its rows
+/// come back `duplicate`, bad rows with the same errors, nothing is written twice.
+///
+/// **Limits.** At most 50,000 rows and 16 MiB per request (413 beyond). A resident ID is never
+/// returned in clear: reasons quote it masked (`1101**********002X`).
+#[utoipa::path(post, path = "/platform/earnings", tag = "platform", operation_id = "platform_earnings_post",
+    security(("bearer" = []), ("api_key" = [])),
+    params(
+        ("X-Flexpension-Timestamp" = String, Header, description = "Unix time in seconds when the request was signed", example = "1767225600"),
+        ("X-Flexpension-Signature" = String, Header,
+            description = "v1= and the hex HMAC-SHA256 of timestamp + \".\" + body, keyed with the API key",
+            example = "v1=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+    ),
+    request_body(content(
+        (String = "text/csv",
+            example = "order_id,id_number,amount_yuan,settled_at,order_type,grid\nA-1,11010519491231002X,23.50,2025-09-01T12:30:00+08:00,instant_delivery,g1\n"),
+        (EarningsRow = "application/x-ndjson"),
+    )),
+    responses(
+        (status = 200, description = "the batch was processed (bad rows are listed in errors)", body = IngestAnswer),
+        (status = 400, description = "malformed: an empty body, a CSV header without the columns, a JSON array", body = CalcError),
+        (status = 401, description = "unauthenticated, bad_api_key, missing_signature, bad_signature or stale_timestamp", body = CalcError),
+        (status = 409, description = "replayed: this very signed request was already accepted and committed", body = CalcError),
+        (status = 413, description = "payload_too_large: more than 50,000 rows or 16 MiB", body = CalcError),
+        (status = 415, description = "unsupported_media_type: not text/csv or application/x-ndjson", body = CalcError),
+        (status = 503, description = "no_store or store_unavailable: nothing was written; send it again", body = CalcError),
+    ))]
 pub async fn post(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
     handle(s, req).await.map_err(super::scrubbed)
 }
@@ -109,28 +196,17 @@ async fn handle(s: AppState, req: Request) -> Result<Response, ApiError> {
     Ok(crate::api::json(&answer))
 }
 
-/// The store refused the batch as a whole; nothing was written.
+/// The store refused the batch as a whole; nothing was written. Here an invalid input is the
+/// body's shape and a missing platform is the key's; the rest is the API's one mapping.
 fn refusal(e: StoreError) -> ApiError {
-    match e.code() {
-        "nonce_reused" => {
-            tracing::warn!(reason = "replayed", "platform request refused");
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "replayed",
-                "this signed request was already received and its batch committed; nothing was written again. \
-                 If it is your own retry, the batch is accepted. To get its report again, sign the same body with a \
-                 new timestamp: the rows already stored come back as duplicate",
-                SIGNATURE_HEADER,
-            )
+    match e {
+        StoreError::Invalid { field, .. } => {
+            ApiError::new(StatusCode::BAD_REQUEST, "malformed", scrub_ids(&e.to_string()).into_owned(), field)
         }
-        "invalid" => {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed", scrub_ids(&e.to_string()).into_owned(), e.field().unwrap_or("body"))
-        }
-        "io" => ApiError::new(StatusCode::BAD_REQUEST, "malformed", "the body could not be read", "body"),
-        "not_found" => {
+        StoreError::NotFound { .. } => {
             ApiError::new(StatusCode::UNAUTHORIZED, "bad_api_key", "the platform of this API key is not registered", "authorization")
         }
-        _ => unavailable("the earnings batch", &e),
+        e => ApiError::from(e),
     }
 }
 

@@ -1,9 +1,9 @@
 //! The platform API: a platform posts its settled orders (`POST /platform/earnings`, API key and
 //! HMAC signature) and reads what it owes (`GET /platform/premiums`, API key). Answers never
-//! carry a resident ID in clear, and neither do log lines.
+//! carry a resident ID in clear, and neither do log lines. (Its proof bundles are in
+//! [`crate::evidence`].)
 
 pub(crate) mod auth;
-pub mod doc;
 mod earnings;
 mod premiums;
 mod workers;
@@ -11,19 +11,17 @@ mod workers;
 use super::error::ApiError;
 use crate::AppState;
 use crate::privacy::scrub_ids;
-use axum::Router;
 use axum::http::{Method, StatusCode};
-use axum::routing::{get, post};
-use flexpension_store::{Store, StoreError};
+use flexpension_store::Store;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 pub use earnings::{MAX_BATCH_BYTES, MAX_BATCH_ROWS};
 
 /// Routes relative to `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/platform/earnings", super::private(post(earnings::post).fallback(method_not_allowed)))
-        .route("/platform/premiums", super::private(get(premiums::get).fallback(method_not_allowed)))
-        .route("/platform/workers", super::private(get(workers::get).fallback(method_not_allowed)))
+pub fn routes() -> OpenApiRouter<AppState> {
+    let only = |r: utoipa_axum::router::UtoipaMethodRouter<AppState>| r.map(|m| super::private(m.fallback(method_not_allowed)));
+    OpenApiRouter::default().routes(only(routes!(earnings::post))).routes(only(routes!(premiums::get))).routes(only(routes!(workers::get)))
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {
@@ -46,16 +44,4 @@ fn scrubbed(mut e: ApiError) -> ApiError {
     e.body.message = scrub_ids(&e.body.message).into_owned();
     e.body.field = scrub_ids(&e.body.field).into_owned();
     e
-}
-
-/// A store failure that is not the request's fault: logged (scrubbed) and answered 503 so the
-/// client retries; nothing of the request was written.
-fn unavailable(what: &str, e: &StoreError) -> ApiError {
-    tracing::error!(error = %scrub_ids(&e.to_string()), "{what}: the data store failed");
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "store_unavailable",
-        format!("{what}: the data store failed; nothing was written, send the request again"),
-        "",
-    )
 }

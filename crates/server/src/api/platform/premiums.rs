@@ -6,21 +6,31 @@ use super::ApiError;
 use super::auth::authenticate;
 use crate::AppState;
 use crate::api::input::from_form;
+use crate::api::openapi::KeyRefusals;
+use crate::calc::CalcError;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use flexpension_rules::YearMonth;
+use flexpension_rules::injury::OrderType;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct Query {
+    /// `YYYY-MM`, China time.
+    #[param(example = "2025-09")]
     month: String,
 }
 
-#[derive(Debug, Serialize)]
+/// The per-order injury premiums a platform's accepted orders accrued in a month.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PremiumsAnswer {
     pub platform_id: i64,
+    /// `YYYY-MM`, China time.
+    #[schema(value_type = String)]
     pub month: YearMonth,
     /// Accepted orders that month.
     pub orders: i64,
@@ -29,13 +39,23 @@ pub struct PremiumsAnswer {
     pub by_order_type: Vec<PremiumLine>,
 }
 
-#[derive(Debug, Serialize)]
+/// One order type's premiums in the month.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PremiumLine {
-    pub order_type: &'static str,
+    pub order_type: OrderType,
     pub orders: i64,
     pub premium_fen: i64,
 }
 
+/// The per-order injury premiums the platform's accepted orders accrued in a month
+///
+/// API key only (a read needs no signature). By order type, with totals.
+#[utoipa::path(get, path = "/platform/premiums", tag = "platform", operation_id = "platform_premiums_get",
+    security(("bearer" = []), ("api_key" = [])), params(Query),
+    responses(
+        (status = 200, description = "the month's premiums", body = PremiumsAnswer),
+        (status = 400, description = "missing_field, unknown_field or invalid_input (the month)", body = CalcError),
+        KeyRefusals))]
 pub async fn get(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
     handle(s, req).await.map_err(super::scrubbed)
 }
@@ -48,9 +68,9 @@ async fn handle(s: AppState, req: Request) -> Result<Response, ApiError> {
         .month
         .parse()
         .map_err(|e: flexpension_rules::time::BadMonth| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", e.to_string(), "month"))?;
-    let totals = store.injury_premiums(caller.platform.id, month).await.map_err(|e| super::unavailable("reading premiums", &e))?;
+    let totals = store.injury_premiums(caller.platform.id, month).await?;
     let by_order_type: Vec<PremiumLine> =
-        totals.iter().map(|t| PremiumLine { order_type: t.order_type.as_str(), orders: t.orders, premium_fen: t.premium_fen }).collect();
+        totals.iter().map(|t| PremiumLine { order_type: t.order_type, orders: t.orders, premium_fen: t.premium_fen }).collect();
     let answer = PremiumsAnswer {
         platform_id: caller.platform.id.0,
         month,

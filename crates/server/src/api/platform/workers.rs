@@ -6,20 +6,29 @@ use super::ApiError;
 use super::auth::authenticate;
 use crate::AppState;
 use crate::api::input::from_form;
+use crate::api::openapi::KeyRefusals;
 use crate::api::people::{Listing, listing, month_of};
+use crate::calc::CalcError;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use flexpension_store::people::IncomeFilter;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct Query {
+    /// `YYYY-MM`, China time.
+    #[param(example = "2025-09")]
     month: String,
+    /// A grid code: only workers whose home grid it is.
+    #[param(example = "g1")]
     grid: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// The platform's own listing.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlatformListing {
     pub platform_id: i64,
     #[serde(flatten)]
@@ -28,6 +37,15 @@ pub struct PlatformListing {
     pub premium_fen: i64,
 }
 
+/// The calling platform's workers with their month income and orders from this platform
+///
+/// Resident IDs masked; with the totals and the month's injury premiums. Filters: month, grid.
+#[utoipa::path(get, path = "/platform/workers", tag = "platform", operation_id = "platform_workers_get",
+    security(("bearer" = []), ("api_key" = [])), params(Query),
+    responses(
+        (status = 200, description = "only the caller's own data", body = PlatformListing),
+        (status = 400, description = "missing_field, unknown_field or invalid_input (the month)", body = CalcError),
+        KeyRefusals))]
 pub async fn get(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let store = super::store(&s)?;
     let caller = authenticate(store, req.headers()).await?;
@@ -37,7 +55,7 @@ pub async fn get(State(s): State<AppState>, req: Request) -> Result<Response, Ap
     // The scope is the key's platform: no platform id is read from the request.
     let f = IncomeFilter { month, platform: Some(caller.platform.id), region: None, grid };
     let listing = listing(store, &f).await?;
-    let premiums = store.injury_premiums(caller.platform.id, month).await.map_err(|e| super::unavailable("reading premiums", &e))?;
+    let premiums = store.injury_premiums(caller.platform.id, month).await?;
     let answer = PlatformListing { platform_id: caller.platform.id.0, listing, premium_fen: premiums.iter().map(|p| p.premium_fen).sum() };
     Ok(crate::api::json(&answer))
 }
