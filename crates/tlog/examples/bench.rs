@@ -6,6 +6,13 @@
 //!     medians over 10,000 random indices / old sizes.
 //! Sizes can be lowered for a quick run: TLOG_BENCH_APPEND=entries, TLOG_BENCH_TREE=leaves.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    clippy::disallowed_macros,
+    reason = "a benchmark reads its sizes and the clock and prints"
+)]
+
 use std::hint::black_box;
 use std::time::Instant;
 
