@@ -1,4 +1,7 @@
 //! Prints a sample bar chart and line chart as an HTML page: `cargo run -p flexpension-chart --example demo > demo.html`.
+
+#![allow(clippy::disallowed_macros, reason = "an example prints the page it makes")]
+
 use flexpension_chart::{Chart, Series};
 
 fn main() {

@@ -1,4 +1,4 @@
-//! Acceptance of issue 3: the real `flexpension serve --db sqlite:...` killed with SIGKILL at
+//! Crash safety of the ingest: the real `flexpension serve --db sqlite:...` killed with SIGKILL at
 //! random moments of a large ingest through the API, again and again, restarted, and the client
 //! retrying each unacknowledged batch with the very same signed request. Checked:
 //!
@@ -15,6 +15,7 @@ mod common;
 use common::{Served, Signed, TempDir, agent, post_csv, setup, worker_id};
 use flexpension_rules::YearMonth;
 use flexpension_store::Store;
+use flexpension_testkit::Rng;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -22,19 +23,6 @@ const KILLS: usize = 24;
 const WORKERS: u32 = 200;
 const ROWS_PER_BATCH: usize = 1_500;
 const MONTHS: [&str; 4] = ["2025-07", "2025-08", "2025-09", "2025-10"];
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// One batch: its rows' (worker, month, amount) and the request as first signed.
 struct Batch {
@@ -92,7 +80,7 @@ fn totals(rt: &tokio::runtime::Runtime, db: &str, platform: i64) -> (i64, i64) {
 /// Send batches until the connection fails; the failed one stays in flight.
 fn send_until_failure(mut c: Client, base: String, key: String, seed: u64, deadline: Instant) -> Client {
     let agent = agent();
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     c.retry_replayed = None;
     while Instant::now() < deadline {
         let (batch, retry) = match c.in_flight.take() {
@@ -136,7 +124,7 @@ fn killed_server_loses_no_acknowledged_row_and_writes_no_partial_batch() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7));
     eprintln!("crash test seed {seed} (FLEXPENSION_CRASH_SEED={seed} replays it)");
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     let t = TempDir::new("crash");
     let db = t.db("crash.db");
     let log = t.path("serve.log");
@@ -161,7 +149,7 @@ fn killed_server_loses_no_acknowledged_row_and_writes_no_partial_batch() {
         });
         let before = c.acked.len();
         let delay = Duration::from_millis(20 + rng.below(600));
-        let (k, b, s) = (key.clone(), base.clone(), rng.next());
+        let (k, b, s) = (key.clone(), base.clone(), rng.next_u64());
         let client = std::thread::spawn(move || send_until_failure(c, b, k, s, Instant::now() + Duration::from_secs(30)));
         std::thread::sleep(delay);
         server.kill();

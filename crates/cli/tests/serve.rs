@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{Served, Signed, TempDir, agent, post_csv, resident_id, setup, worker_id};
+use common::{Served, Signed, TempDir, agent, post_csv, setup, worker_id};
+use flexpension_testkit::resident_id;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 

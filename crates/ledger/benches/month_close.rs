@@ -6,25 +6,16 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use flexpension_ledger::{Ledger, Payer, Payment, WorkerId, WorkerMonth, settle_month};
 use flexpension_rules::contribution::batch_totals;
 use flexpension_rules::{Params, YearMonth};
+use flexpension_testkit::incomes_fen;
 use std::hint::black_box;
 
 const N: usize = 1_000_000;
 
-/// Incomes spread over 0..12,000 yuan in fen: the rules bench's generator, so figures compare.
-fn incomes(n: usize) -> Vec<i64> {
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..n)
-        .map(|_| {
-            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            ((x >> 33) % 1_200_000) as i64
-        })
-        .collect()
-}
-
 fn benches(c: &mut Criterion) {
     let p = Params::embedded().expect("parameters load");
     let month = YearMonth::new(2025, 3).expect("month");
-    let inc = incomes(N);
+    // The rules bench's incomes, so figures compare.
+    let inc = incomes_fen(N, 1);
     let workers: Vec<WorkerMonth> = inc
         .iter()
         .enumerate()

@@ -5,6 +5,7 @@ use flexpension_ledger::*;
 use flexpension_rules::contribution::{batch_totals, compute};
 use flexpension_rules::pension::AccountMonth;
 use flexpension_rules::{Dec6, Explainer, Fen, MonthRules, Params, YearMonth};
+use flexpension_testkit::Rng;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -115,7 +116,7 @@ proptest! {
     fn entries_balance_and_balances_are_sums_of_postings(c in case(), seed in any::<u64>()) {
         // An arbitrary order, so out-of-order closes and early payments occur.
         let mut ops = c.ops.clone();
-        shuffle(&mut ops, seed);
+        Rng::new(seed).shuffle(&mut ops);
         let l = apply(c.policy, &ops);
         for e in l.entries() {
             prop_assert_eq!(e.postings().iter().map(|p| i128::from(p.amount_fen)).sum::<i128>(), 0, "{}", e.id());
@@ -239,7 +240,7 @@ proptest! {
     fn closes_and_payments_in_any_order_end_the_same(c in case(), seed in any::<u64>()) {
         let canonical = apply(c.policy, &c.ops);
         let mut shuffled = c.ops.clone();
-        shuffle(&mut shuffled, seed);
+        Rng::new(seed).shuffle(&mut shuffled);
         let other = apply(c.policy, &shuffled);
         prop_assert_eq!(other.balances(), canonical.balances());
         prop_assert_eq!(reports(&other), reports(&canonical));
@@ -272,7 +273,7 @@ proptest! {
     #[test]
     fn stale_snapshots_committed_and_reconciled_equal_serial(c in case(), seed in any::<u64>(), k in any::<prop::sample::Index>()) {
         let mut ops = c.ops.clone();
-        shuffle(&mut ops, seed);
+        Rng::new(seed).shuffle(&mut ops);
         prop_assume!(ops.len() >= 2);
         let k = k.index(ops.len() - 1);
         let snapshot = apply(c.policy, &ops[..k]);
@@ -318,12 +319,4 @@ fn uncredited(l: &Ledger, policy: usize, ops: &[Op]) -> Fen {
             _ => None,
         })
         .sum()
-}
-
-/// Fisher–Yates with a small deterministic generator (the seed comes from proptest).
-fn shuffle<T>(v: &mut [T], mut seed: u64) {
-    for i in (1..v.len()).rev() {
-        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        v.swap(i, ((seed >> 33) % (i as u64 + 1)) as usize);
-    }
 }

@@ -4,24 +4,14 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use flexpension_rules::contribution::{ContributionInput, batch, batch_totals};
 use flexpension_rules::{Params, YearMonth};
+use flexpension_testkit::incomes_fen;
 use std::hint::black_box;
-
-/// Incomes spread over 0..12,000 yuan in fen, deterministic (a simple LCG; no I/O, no RNG crate).
-fn incomes(n: usize) -> Vec<i64> {
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    (0..n)
-        .map(|_| {
-            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            ((x >> 33) % 1_200_000) as i64
-        })
-        .collect()
-}
 
 fn benches(c: &mut Criterion) {
     let p = Params::embedded().expect("parameters load");
     let month = YearMonth::new(2025, 3).expect("month");
     let n = 1_000_000;
-    let inc = incomes(n);
+    let inc = incomes_fen(n, 1);
     let mut g = c.benchmark_group("batch_contribution");
     g.throughput(Throughput::Elements(n as u64));
     // Baseline: just reading and summing the same incomes, the floor any batch pays.

@@ -9,19 +9,15 @@
 //! than 200 with every row accepted fails it.
 
 use flexpension_server::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+use flexpension_testkit::{WORKERS_CSV_HEADER, distinct_resident_id, worker_line};
 use std::process::ExitCode;
 use std::time::Instant;
 
-fn resident_id(n: u32) -> String {
-    let body = format!("330106{}{:02}{:02}{:03}", 1960 + n % 40, 1 + n % 12, 1 + n % 28, n % 1000);
-    let sum: u32 = body.bytes().enumerate().map(|(i, c)| u32::from(c - b'0') * (0..17 - i).fold(1, |w, _| w * 2 % 11)).sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
-}
-
+/// The workers' CSV; `post` names the same workers by `distinct_resident_id`.
 fn workers(n: u32) -> String {
-    let mut s = String::from("id_number,name,phone,hukou_region,grid\n");
+    let mut s = String::from(WORKERS_CSV_HEADER);
     for i in 0..n {
-        s.push_str(&format!("{},工人{i},138{i:08},zj,g1\n", resident_id(i)));
+        s.push_str(&worker_line(&distinct_resident_id(i), i, "g1", ""));
     }
     s
 }
@@ -74,7 +70,7 @@ fn main() -> ExitCode {
         "post" => {
             let (base, key) = (arg(1).to_string(), arg(2).to_string());
             let (rows, per, threads, nworkers) = (num(3, 100_000), num(4, 5_000).max(1), num(5, 1).max(1), num(6, 1000) as u32);
-            let ids: Vec<String> = (0..nworkers).map(resident_id).collect();
+            let ids: Vec<String> = (0..nworkers).map(distinct_resident_id).collect();
             // Bodies are made before the clock starts: the figure is the server's.
             let bodies: Vec<String> = (0..rows.div_ceil(per)).map(|b| batch(b * per, per.min(rows - b * per), nworkers, &ids)).collect();
             let next = std::sync::atomic::AtomicUsize::new(0);

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{get, post, request};
+use flexpension_testkit::Rng;
 use serde_json::{Value, json};
 
 const ENDPOINTS: [&str; 8] = ["contribution", "retirement", "pension", "workdays", "injury", "id-check", "estimate", "residents"];
@@ -136,20 +137,6 @@ fn nasty() -> Vec<Value> {
     v
 }
 
-/// A tiny deterministic generator, so a failure can be replayed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[(self.next() % xs.len() as u64) as usize]
-    }
-}
-
 fn check(what: &str, r: &common::Reply) {
     assert!(r.status < 500, "{what} -> {} {}", r.status, r.body);
     if r.status >= 400 {
@@ -164,7 +151,7 @@ fn as_query_value(v: &Value) -> String {
 
 #[test]
 fn random_fields_and_values_never_fail_the_server() {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(1);
     let values = nasty();
     let names: Vec<&str> = FIELDS.iter().chain(MORE_FIELDS.iter()).copied().collect();
     for endpoint in ENDPOINTS {
@@ -172,7 +159,7 @@ fn random_fields_and_values_never_fail_the_server() {
         // The endpoint's usual fields with one or more nasty values, and random extra fields.
         for _ in 0..150 {
             let mut body = serde_json::Map::new();
-            for _ in 0..(1 + rng.next() % 6) {
+            for _ in 0..(1 + rng.below(6)) {
                 body.insert(rng.pick(&names).to_string(), rng.pick(&values).clone());
             }
             let body = Value::Object(body);
@@ -259,12 +246,12 @@ fn raw_bytes_and_odd_requests_never_fail_the_server() {
 
 #[test]
 fn the_page_survives_garbage_too() {
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let values = nasty();
     let names = ["income", "month", "years", "incomes", "base", "grade", "region", "lang", "x"];
     for _ in 0..300 {
         let mut q = form_urlencoded::Serializer::new(String::new());
-        for _ in 0..(1 + rng.next() % 6) {
+        for _ in 0..(1 + rng.below(6)) {
             let name = *rng.pick(&names);
             q.append_pair(name, &as_query_value(rng.pick(&values)));
         }

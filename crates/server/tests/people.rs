@@ -8,7 +8,8 @@ mod harness;
 use flexpension_server::people::add_person;
 use flexpension_store::people::Scope;
 use flexpension_store::{NewGrid, NewWorker, WorkerId};
-use harness::{Server, csv, resident_id};
+use flexpension_testkit::resident_id;
+use harness::{Server, csv};
 
 const T: &str = "2025-09-01T12:00:00+08:00";
 const PASSWORD: &str = "correct horse 42";

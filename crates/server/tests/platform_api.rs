@@ -10,7 +10,8 @@ mod harness;
 use chrono::Utc;
 use flexpension_rules::YearMonth;
 use flexpension_server::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
-use harness::{CSV_HEADER, Kind, Reply, Server, csv, logs, resident_id};
+use flexpension_testkit::{Rng, resident_id};
+use harness::{CSV_HEADER, Kind, Reply, Server, csv, logs};
 use serde_json::Value;
 
 both!(
@@ -372,17 +373,6 @@ fn personal_data_never_in_clear(s: &Server) {
     }
 }
 
-/// A tiny deterministic generator, so a failure can be replayed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 fn garbage_never_fails_the_server(s: &Server) {
     let w0 = s.ids[0].as_str();
     let mut bodies: Vec<Vec<u8>> = vec![
@@ -399,11 +389,13 @@ fn garbage_never_fails_the_server(s: &Server) {
         format!("{CSV_HEADER}{},{w0},1,2025-09-01T10:00:00,ride_hailing,g1\n", "o".repeat(10_000)).into_bytes(),
         b"order_id,order_id,order_id,order_id,order_id,order_id\n1,2,3,4,5,6\n".to_vec(),
     ];
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(1);
     for n in [1usize, 7, 100, 4096] {
-        bodies.push((0..n).map(|_| (rng.next() & 0xff) as u8).collect());
+        let mut bytes = vec![0; n];
+        rng.fill(&mut bytes);
+        bodies.push(bytes);
         let alphabet = b"{}[],\"\n:0a-";
-        let text: String = (0..n).map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize] as char).collect();
+        let text: String = (0..n).map(|_| *rng.pick(alphabet) as char).collect();
         bodies.push(text.into_bytes());
     }
     for b in &bodies {

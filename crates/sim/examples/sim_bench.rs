@@ -8,6 +8,13 @@
 //! `sim_bench project --workers N --years Y --rounds R`: times a whole `simulate` run with a
 //! projection to retirement (generation, month report and projection), R rounds.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    clippy::disallowed_macros,
+    reason = "a benchmark reads its arguments and the clock, writes files and prints"
+)]
+
 use flexpension_rules::{Params, YearMonth};
 use flexpension_sim::kernel::Kernel;
 use flexpension_sim::{PopParams, Population, PopulationSpec, SimRequest, declared_fen};

@@ -4,6 +4,7 @@
 
 use flexpension_rules::{Params, YearMonth};
 use flexpension_sim::{PopulationSpec, SimRequest, run};
+use flexpension_testkit::Rng;
 
 /// Half-up division of a non-negative amount by 10^6, via the remainder.
 fn round_millionths(x: u128) -> u128 {
@@ -50,17 +51,11 @@ fn independent(params: &Params, policy: &str, month: YearMonth, rows: &[(i64, i6
 fn csv_totals_match_an_independent_computation() {
     let params = Params::embedded().unwrap();
     // A fixed pseudo-random population, bracket edges and zero included.
-    let mut x: u64 = 0x9e3779b97f4a7c15;
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut rng = Rng::new(1);
     let mut rows = vec![(0, 0), (399_999, 0), (400_000, 0), (600_000, 0), (600_001, 0), (499_999, 0), (500_000, 0), (100, 3_000_000)];
     for _ in 0..20_000 {
-        let income = (next() % 1_500_000) as i64;
-        let base = if next() % 4 == 0 { (next() % 3_000_000) as i64 + 1 } else { 0 };
+        let income = rng.below(1_500_000) as i64;
+        let base = if rng.below(4) == 0 { rng.below(3_000_000) as i64 + 1 } else { 0 };
         rows.push((income, base));
     }
     let mut csv = String::from("worker_id,income_yuan,base_yuan\n");

@@ -8,54 +8,29 @@
 
 use flexpension_rules::Params;
 use flexpension_store::{Format, IngestOptions, NewGrid, NewPlatform, OpenOptions, RevenueBand, Store, WorkerImportOptions};
+use flexpension_testkit::{Rng, WORKERS_CSV_HEADER, distinct_resident_id, worker_line};
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
 const GRIDS: u32 = 100;
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
-fn resident_id(n: u32) -> String {
-    let body = format!("330106{}{:02}{:02}{:03}", 1960 + n % 40, 1 + n % 12, 1 + n % 28, n % 1000);
-    let sum: u32 = body.bytes().enumerate().map(|(i, c)| u32::from(c - b'0') * (0..17 - i).fold(1, |w, _| w * 2 % 11)).sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
-}
-
-/// A small deterministic generator (xorshift): the same file every run.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 fn generate(dir: &str, rows: u64, workers: u32) -> Res<()> {
     std::fs::create_dir_all(dir)?;
-    // Distinct IDs: the generator's fields repeat, so keep the first `workers` distinct ones.
-    let mut ids = Vec::with_capacity(workers as usize);
-    let mut seen = std::collections::HashSet::new();
-    let mut n = 0;
-    while ids.len() < workers as usize {
-        let id = resident_id(n);
-        if seen.insert(id.clone()) {
-            ids.push(id);
-        }
-        n += 1;
-    }
+    let ids: Vec<String> = (0..workers).map(distinct_resident_id).collect();
     let mut w = BufWriter::new(std::fs::File::create(format!("{dir}/workers.csv"))?);
-    writeln!(w, "id_number,name,phone,hukou_region,grid,pension_from")?;
-    for (i, id) in ids.iter().enumerate() {
-        writeln!(w, "{id},工人{i},1{:010},zj,g{},2025-01", 3_000_000_000u64 + i as u64, i as u32 % GRIDS)?;
+    w.write_all(WORKERS_CSV_HEADER.as_bytes())?;
+    for (i, id) in (0..).zip(&ids) {
+        w.write_all(worker_line(id, i, &format!("g{}", i % GRIDS), "2025-01").as_bytes())?;
     }
     w.flush()?;
     let mut o = BufWriter::with_capacity(1 << 20, std::fs::File::create(format!("{dir}/orders.csv"))?);
     writeln!(o, "order_id,id_number,amount_yuan,settled_at,order_type,grid")?;
     let types = ["ride_hailing", "instant_delivery", "same_city_freight"];
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    // A fixed seed: the same file every run.
+    let mut rng = Rng::new(1);
     for k in 0..rows {
-        let r = rng.next();
+        let r = rng.next_u64();
         let wi = (r % u64::from(workers)) as usize;
         let fen = 300 + (r >> 20) % 9_700;
         let month = 1 + (k * 12 / rows.max(1));

@@ -10,20 +10,11 @@
 use flexpension_rules::contribution::batch_totals;
 use flexpension_rules::{Params, YearMonth};
 use flexpension_store::{Format, IngestOptions, NewGrid, NewPlatform, OpenOptions, RevenueBand, SettleOptions, Store, WorkerImportOptions};
+use flexpension_testkit::{WORKERS_CSV_HEADER, distinct_resident_id, worker_line};
 use std::fmt::Write as _;
 use std::time::Instant;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
-fn resident_id(n: u32) -> String {
-    // 1M distinct IDs: birth day from n, sequence number from n / days.
-    let days = n % 9000;
-    let date = chrono::NaiveDate::from_ymd_opt(1965, 1, 1).and_then(|d| d.checked_add_days(chrono::Days::new(u64::from(days))));
-    let date = date.map(|d| d.format("%Y%m%d").to_string()).unwrap_or_else(|| "19650101".into());
-    let body = format!("330106{date}{:03}", n / 9000);
-    let sum: u32 = body.bytes().enumerate().map(|(i, c)| u32::from(c - b'0') * (0..17 - i).fold(1, |w, _| w * 2 % 11)).sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
-}
 
 async fn open(url: &str, schema: Option<String>) -> Res<Store> {
     Ok(Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema }).await?)
@@ -40,11 +31,11 @@ async fn setup(url: &str, n: u32, schema: Option<String>) -> Res<()> {
         injury_high_level: false,
     };
     let (platform, _) = store.add_platform(&np).await?;
-    let (mut workers, mut orders) = (String::from("id_number,name,phone,hukou_region,grid,pension_from\n"), String::new());
+    let (mut workers, mut orders) = (String::from(WORKERS_CSV_HEADER), String::new());
     orders.push_str("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
     for i in 0..n {
-        let id = resident_id(i);
-        writeln!(workers, "{id},工人{i},1{:010},zj,g0,2025-01", 3_000_000_000u64 + u64::from(i))?;
+        let id = distinct_resident_id(i);
+        workers.push_str(&worker_line(&id, i, "g0", "2025-01"));
         // Incomes spread over every bracket, 0 to 12,000 yuan.
         let yuan = (u64::from(i) * 7919) % 12_000 + 1;
         writeln!(orders, "O{i},{id},{yuan},2025-09-15T10:00:00+08:00,ride_hailing,g0")?;

@@ -1,4 +1,4 @@
-//! The ledger on the store (issue 4), on both backends: month close, payments, reopen, interest,
+//! The ledger on the store (docs/JOURNAL.md), on both backends: month close, payments, reopen, interest,
 //! reports; balances equal the stored postings; closes and payments racing on the same workers
 //! end where the serial order ends; SQLite and PostgreSQL give identical reports.
 

@@ -1,4 +1,4 @@
-//! The tamper-evident log on the store (issue 5), on both backends: every account event is an
+//! The tamper-evident log on the store (docs/LOG.md), on both backends: every account event is an
 //! entry; proofs from the store verify against the signed checkpoint; proof bundles verify
 //! offline and name what broke when anything in them, or in the store, is changed.
 

@@ -6,9 +6,17 @@
 //!     medians over 10,000 random indices / old sizes.
 //! Sizes can be lowered for a quick run: TLOG_BENCH_APPEND=entries, TLOG_BENCH_TREE=leaves.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    clippy::disallowed_macros,
+    reason = "a benchmark reads its sizes and the clock and prints"
+)]
+
 use std::hint::black_box;
 use std::time::Instant;
 
+use flexpension_testkit::Rng;
 use flexpension_tlog::{
     Hash, MemLog, leaf_hash, prove_record, prove_tree, stored_hash_index, tree_hash, verify_consistency, verify_inclusion,
 };
@@ -17,17 +25,6 @@ use sha2::{Digest, Sha256};
 const ENTRY_LEN: usize = 150;
 const BATCH: usize = 10_000;
 const SAMPLES: usize = 10_000;
-
-/// xorshift64*: reproducible filler without a rand dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -41,14 +38,11 @@ fn median_ns(mut v: Vec<u128>) -> f64 {
 fn main() {
     let total = env_usize("TLOG_BENCH_APPEND", 1_000_000) / BATCH * BATCH;
     let tree = env_usize("TLOG_BENCH_TREE", 10_000_000) as u64;
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(1);
 
     // (1) Append.
     let mut data = vec![0u8; total * ENTRY_LEN];
-    for chunk in data.chunks_mut(8) {
-        let x = rng.next().to_le_bytes();
-        chunk.copy_from_slice(&x[..chunk.len()]);
-    }
+    rng.fill(&mut data);
     let entries: Vec<&[u8]> = data.chunks(ENTRY_LEN).collect();
 
     let t = Instant::now();
@@ -101,7 +95,7 @@ fn main() {
     }
     let root = log.root();
 
-    let indices: Vec<u64> = (0..SAMPLES).map(|_| rng.next() % tree).collect();
+    let indices: Vec<u64> = (0..SAMPLES).map(|_| rng.below(tree)).collect();
     let mut gen_ns = Vec::with_capacity(SAMPLES);
     let mut proofs = Vec::with_capacity(SAMPLES);
     for &i in &indices {
@@ -121,7 +115,7 @@ fn main() {
     println!("inclusion_proof_gen_us {:.2} us", median_ns(gen_ns) / 1000.0);
     println!("inclusion_proof_verify_us {:.2} us", median_ns(ver_ns) / 1000.0);
 
-    let olds: Vec<u64> = (0..SAMPLES).map(|_| 1 + rng.next() % (tree - 1)).collect();
+    let olds: Vec<u64> = (0..SAMPLES).map(|_| 1 + rng.below(tree - 1)).collect();
     let old_roots: Vec<Hash> = olds.iter().map(|&m| tree_hash(m, &log).expect("root")).collect();
     let mut gen_ns = Vec::with_capacity(SAMPLES);
     let mut proofs = Vec::with_capacity(SAMPLES);

@@ -51,6 +51,7 @@ impl KeyPair {
         Ok(KeyPair { name: name.to_string(), alg, key_hash, sk })
     }
 
+    #[allow(clippy::disallowed_methods, reason = "a new signing key needs OS entropy; everything else here takes its seed")]
     pub(crate) fn generate(name: &str, alg: u8) -> Result<Self, TlogError> {
         let mut seed = [0u8; 32];
         // No OS randomness means no safe key; nothing sensible to fall back to.

@@ -1,5 +1,7 @@
 //! Writes a sample voucher: `cargo run -p flexpension-voucher --example sample -- out.pdf [months] [en]`.
 
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros, reason = "an example writes the PDF it makes to a file")]
+
 use flexpension_voucher::{Lang, VoucherDoc, VoucherMonth, render_pdf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,6 +1,12 @@
 //! Renders vouchers and reads them back with poppler (pdftotext, pdftoppm) and zbar (zbarimg).
 //! Those tools come from scripts/setup-test-deps.sh; without them these tests fail.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "checks the PDF with poppler and zbar, through files and processes"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,19 +1,10 @@
 //! The demo's cast: platforms with valid credit codes, grids, and workers from the simulated
-//! population with valid resident IDs, names, phones and pension enrolment.
+//! population with valid resident IDs, names, phones and pension enrolment. Every draw is
+//! `flexpension_testkit::unit(seed, key, purpose)`, so the same seed gives the same demo.
 
-use flexpension_rules::checkdigit;
 use flexpension_sim::{PopParams, Population};
+use flexpension_testkit::{WORKERS_CSV_HEADER, credit_code, phone, sequence, try_resident_id, unit};
 use std::collections::HashSet;
-
-/// One draw in [0, 1) from (seed, key, purpose): splitmix64, so each fact is independent and
-/// the same seed gives the same demo.
-pub fn unit(seed: u64, key: u64, purpose: u64) -> f64 {
-    let mut z = seed ^ key.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ purpose.wrapping_mul(0xD1B5_4A32_D192_ED03);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
-}
 
 /// Grid cells (网格) across Zhejiang cities: (code, name).
 pub const GRIDS: [(&str, &str); 12] = [
@@ -55,33 +46,10 @@ pub fn platforms(pp: &PopParams) -> Vec<DemoPlatform> {
     for job in pp.jobs.iter().filter(|j| j.order_type.is_some()) {
         for name in &job.platform_names {
             let n = out.len() as u32 + 1;
-            out.push(DemoPlatform { sim_name: name.clone(), name: format!("{name}（演示）"), uscc: uscc(n) });
+            out.push(DemoPlatform { sim_name: name.clone(), name: format!("{name}（演示）"), uscc: credit_code(n) });
         }
     }
     out
-}
-
-/// A unified social credit code: 9 (enterprise) 1 (company), Hangzhou 330100, an organisation
-/// code with its GB 11714 check, and the GB 32100 check character found by `checkdigit`.
-pub fn uscc(n: u32) -> String {
-    let org8 = format!("MA2K{n:04}");
-    const W: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 =
-        org8.bytes().zip(W).map(|(c, w)| w * if c.is_ascii_digit() { u32::from(c - b'0') } else { u32::from(c - b'A') + 10 }).sum();
-    let org9 = match 11 - sum % 11 {
-        10 => 'X',
-        11 => '0',
-        d => char::from(b'0' + d as u8),
-    };
-    let body = format!("91330100{org8}{org9}");
-    "0123456789ABCDEFGHJKLMNPQRTUWXY".chars().map(|c| format!("{body}{c}")).find(|code| checkdigit::uscc(code).is_ok()).unwrap_or(body)
-}
-
-/// A resident ID: area, birth date, sequence (odd for men), and the check character that
-/// `checkdigit::resident_id` accepts.
-pub fn resident_id(area: &str, birth: &str, seq: u32) -> Option<String> {
-    let body = format!("{area}{birth}{:03}", seq % 1000);
-    "0123456789X".chars().map(|c| format!("{body}{c}")).find(|id| checkdigit::resident_id(id).is_ok())
 }
 
 /// A demo worker: an index into the population and what the registry needs.
@@ -116,9 +84,9 @@ pub fn workers(pop: &Population, pp: &PopParams, n: usize, seed: u64, first: fle
         let day = 1 + (unit(seed, key, 2) * 28.0) as u32;
         let birth = format!("{y:04}{m:02}{day:02}");
         let male = w.male.unwrap_or(true);
-        let mut seq = (unit(seed, key, 3) * 499.0) as u32 * 2 + u32::from(male);
+        let mut seq = sequence((unit(seed, key, 3) * 499.0) as u32, male);
         let id = loop {
-            let Some(id) = resident_id(AREAS[g], &birth, seq) else { break None };
+            let Some(id) = try_resident_id(AREAS[g], &birth, seq) else { break None };
             if seen.insert(id.clone()) {
                 break Some(id);
             }
@@ -140,7 +108,7 @@ pub fn workers(pop: &Population, pp: &PopParams, n: usize, seed: u64, first: fle
 
 /// The workers' CSV for `Store::import_workers`.
 pub fn workers_csv(ws: &[DemoWorker], seed: u64) -> String {
-    let mut s = String::from("id_number,name,phone,hukou_region,grid,pension_from\n");
+    let mut s = String::from(WORKERS_CSV_HEADER);
     for (k, w) in ws.iter().enumerate() {
         let key = w.sim_index as u64;
         let pick = |list: &[char], p: u64| list[((unit(seed, key, p) * list.len() as f64) as usize).min(list.len() - 1)];
@@ -150,7 +118,7 @@ pub fn workers_csv(ws: &[DemoWorker], seed: u64) -> String {
             [pick(SURNAMES, 7), pick(GIVEN, 8), pick(GIVEN, 9)].iter().collect()
         };
         let from = w.pension_from.map(|m| m.to_string()).unwrap_or_default();
-        s.push_str(&format!("{},{name},138{k:08},zj,{},{from}\n", w.id_number, w.grid));
+        s.push_str(&format!("{},{name},{},zj,{},{from}\n", w.id_number, phone(k as u32), w.grid));
     }
     s
 }

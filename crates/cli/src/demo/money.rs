@@ -1,11 +1,12 @@
 //! Closing the months and the money that comes in: most enrolled workers pay each month in
 //! full, some late, some only part, and some stop after a few months (they lapse).
 
-use super::cast::{DemoWorker, unit};
+use super::cast::DemoWorker;
 use anyhow::Context;
 use flexpension_ledger::{Payer, Payment, WorkerId as LedgerWorker};
 use flexpension_rules::{Scenario, YearMonth};
 use flexpension_store::{SettleOptions, Store};
+use flexpension_testkit::unit;
 
 /// How a worker pays, drawn once per worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

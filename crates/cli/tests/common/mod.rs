@@ -62,26 +62,16 @@ pub fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
 }
 
-/// A valid resident ID: 6-digit area, birth date YYYYMMDD, 3-digit sequence, check character.
-pub fn resident_id(area: &str, birth: &str, seq: u32) -> String {
-    let body = format!("{area}{birth}{seq:03}");
-    assert_eq!(body.len(), 17);
-    let sum: u32 = body.bytes().enumerate().map(|(i, c)| u32::from(c - b'0') * (0..17 - i).fold(1, |w, _| w * 2 % 11)).sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{body}{check}")
-}
-
-/// The n-th test worker's resident ID.
+/// The n-th test worker's resident ID (born 1960-1999).
 pub fn worker_id(n: u32) -> String {
-    resident_id("330106", &format!("19{:02}{:02}{:02}", 60 + n % 40, 1 + n % 12, 1 + n % 28), n % 1000)
+    flexpension_testkit::worker_id(n, 1960..2000)
 }
 
-/// A workers CSV for `n` workers in grid g1 (region zj).
+/// A workers CSV for `n` workers in grid g1 (region zj); every third is enrolled from 2025-01.
 pub fn workers_csv(n: u32) -> String {
-    let mut s = String::from("id_number,name,phone,hukou_region,grid,pension_from\n");
+    let mut s = String::from(flexpension_testkit::WORKERS_CSV_HEADER);
     for i in 0..n {
-        let from = if i % 3 == 0 { "2025-01" } else { "" };
-        s.push_str(&format!("{},工人{i},138{i:08},zj,g1,{from}\n", worker_id(i)));
+        s.push_str(&flexpension_testkit::worker_line(&worker_id(i), i, "g1", if i % 3 == 0 { "2025-01" } else { "" }));
     }
     s
 }

@@ -66,15 +66,6 @@ pub fn logs() -> String {
 
 // ---- fixtures ----
 
-/// A valid resident ID: 6-digit area, birth date YYYYMMDD, 3-digit sequence, check character.
-pub fn resident_id(area: &str, birth: &str, seq: u32) -> String {
-    let body = format!("{area}{birth}{seq:03}");
-    assert_eq!(body.len(), 17);
-    let sum: u32 = body.bytes().enumerate().map(|(i, c)| u32::from(c - b'0') * (0..17 - i).fold(1, |w, _| w * 2 % 11)).sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{body}{check}")
-}
-
 pub const USCC_A: &str = "91350100M000100Y43";
 pub const USCC_B: &str = "91440300708461136T";
 
@@ -242,12 +233,12 @@ async fn fixture(store: &Store, n: u32) -> (Platform, String, Platform, String, 
     let (b, key_b) = store.add_platform(&platform("配送平台B", USCC_B, true)).await.expect("platform b");
     let mut ids = Vec::new();
     for i in 0..n {
-        let id = resident_id("330106", &format!("1990{:02}{:02}", 1 + i % 12, 1 + i % 28), i % 1000);
+        let id = flexpension_testkit::worker_id(i, 1990..1991);
         store
             .add_worker(&NewWorker {
                 id_number: id.clone(),
-                name: format!("工人{i}"),
-                phone: format!("138{i:08}"),
+                name: flexpension_testkit::worker_name(i),
+                phone: flexpension_testkit::phone(i),
                 hukou_region: "zj".into(),
                 home_grid: "g1".into(),
             })

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use flexpension_rules::{Params, Scenario};
 use flexpension_store::{NewGrid, NewPlatform, NewWorker, OpenOptions, Platform, RevenueBand, Store, Worker};
+use flexpension_testkit::{phone, worker_name};
 use sqlx::Connection;
 use std::future::Future;
 use std::path::PathBuf;
@@ -198,19 +199,9 @@ macro_rules! conformance {
 
 // ---- fixtures ----
 
-/// A valid resident ID: 6-digit area, birth date YYYYMMDD, 3-digit sequence, check character.
-pub fn resident_id(area: &str, birth: &str, seq: u32) -> String {
-    let body = format!("{area}{birth}{seq:03}");
-    assert_eq!(body.len(), 17);
-    let sum: u32 = body.bytes().enumerate().map(|(i, c)| u32::from(c - b'0') * (0..17 - i).fold(1, |w, _| w * 2 % 11)).sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{body}{check}")
-}
-
-/// The n-th test worker's resident ID.
+/// The n-th test worker's resident ID (born in 1990).
 pub fn worker_id_number(n: u32) -> String {
-    let day = 1 + n % 28;
-    resident_id("330106", &format!("1990{:02}{:02}", 1 + n % 12, day), n % 1000)
+    flexpension_testkit::worker_id(n, 1990..1991)
 }
 
 pub const USCC_A: &str = "91350100M000100Y43";
@@ -254,8 +245,8 @@ pub async fn fixture(store: &Store, n: u32) -> Fixture {
         let w = store
             .add_worker(&NewWorker {
                 id_number: id.clone(),
-                name: format!("工人{i}"),
-                phone: format!("138{:08}", i),
+                name: worker_name(i),
+                phone: phone(i),
                 hukou_region: "zj".into(),
                 home_grid: if i % 2 == 0 { "g1".into() } else { "g2".into() },
             })

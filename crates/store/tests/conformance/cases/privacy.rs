@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use flexpension_store::*;
+use flexpension_testkit::{phone, resident_id};
 
 pub async fn personal_data_never_in_clear(ctx: Ctx) {
     let s = &ctx.store;
@@ -12,7 +13,7 @@ pub async fn personal_data_never_in_clear(ctx: Ctx) {
     let typo = format!("{}0", &registered[0][..17]);
     let typo = if typo == registered[0] { format!("{}1", &registered[0][..17]) } else { typo };
     let bad_birth = "330106199013450012".to_string();
-    let phones: Vec<String> = (0..3).map(|i| format!("138{:08}", i)).collect();
+    let phones: Vec<String> = (0..3).map(phone).collect();
     let mut secrets: Vec<String> = registered.iter().chain([&stranger, &typo, &bad_birth]).cloned().collect();
     secrets.extend(phones.iter().cloned());
 

@@ -3,6 +3,7 @@
 use crate::common::*;
 use flexpension_rules::YearMonth;
 use flexpension_store::*;
+use flexpension_testkit::resident_id;
 
 fn ym(s: &str) -> YearMonth {
     s.parse().expect("month")
