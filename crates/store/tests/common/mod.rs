@@ -67,7 +67,7 @@ impl Ctx {
                 }
                 let url = pg_url();
                 let schema = format!("fpt_{}", unique());
-                let opts = OpenOptions { max_connections: 4, pg_schema: Some(schema.clone()) };
+                let opts = OpenOptions { max_connections: 4, pg_schema: Some(schema.clone()), ..OpenOptions::default() };
                 let store = Store::open_with(&url, &opts).await.unwrap_or_else(|e| {
                     panic!("PostgreSQL at {url} is not usable ({e}); start it, or set FLEXPENSION_SKIP_PG=1 to skip these tests")
                 });
@@ -170,30 +170,6 @@ where
     if let Err(e) = r {
         std::panic::resume_unwind(e.into_panic());
     }
-}
-
-/// Instantiate each listed case for both backends: `conformance!(case_a, case_b);` makes
-/// `sqlite::case_a`, `postgres::case_a`, ...
-#[macro_export]
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    $crate::common::run($crate::common::Kind::Sqlite, super::cases::$case).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    $crate::common::run($crate::common::Kind::Postgres, super::cases::$case).await;
-                }
-            )*
-        }
-    };
 }
 
 // ---- fixtures ----
