@@ -52,12 +52,17 @@ pub fn skip_pg() -> bool {
 
 impl Ctx {
     pub async fn new(kind: Kind) -> Option<Ctx> {
+        Ctx::with_options(kind, OpenOptions::default()).await
+    }
+
+    /// A fresh store opened with `opts` (its PostgreSQL schema is the test's own).
+    pub async fn with_options(kind: Kind, opts: OpenOptions) -> Option<Ctx> {
         match kind {
             Kind::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("flexpension-store-test-{}", unique()));
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let path = dir.join("store.db");
-                let store = Store::open(&format!("sqlite:{}", path.display())).await.expect("open sqlite store");
+                let store = Store::open_with(&format!("sqlite:{}", path.display()), &opts).await.expect("open sqlite store");
                 Some(Ctx { store, kind, sqlite_path: Some(path), pg: None })
             }
             Kind::Postgres => {
@@ -67,7 +72,7 @@ impl Ctx {
                 }
                 let url = pg_url();
                 let schema = format!("fpt_{}", unique());
-                let opts = OpenOptions { max_connections: 4, pg_schema: Some(schema.clone()), ..OpenOptions::default() };
+                let opts = OpenOptions { max_connections: 4, pg_schema: Some(schema.clone()), ..opts };
                 let store = Store::open_with(&url, &opts).await.unwrap_or_else(|e| {
                     panic!("PostgreSQL at {url} is not usable ({e}); start it, or set FLEXPENSION_SKIP_PG=1 to skip these tests")
                 });
