@@ -13,17 +13,18 @@ use std::ptr::NonNull;
 
 /// Run `f` on the raw handle of `conn` (a connection sqlx holds, usually inside a transaction
 /// it opened), on this thread.
-///
-/// Why this is sound: sqlx's `LockedSqliteHandle` keeps its worker thread off the connection
-/// for as long as the lock lives; the [`RawConn`] given to `f` borrows that lock, so it cannot
-/// outlive it, and every statement borrows the `RawConn`, so none outlives it either (each is
-/// finalized on drop). Nothing here changes the transaction state sqlx tracks: only
-/// INSERT/SELECT statements are prepared, inside the transaction sqlx began.
 pub(crate) async fn with_raw<T>(
     conn: &mut SqliteConnection,
     f: impl FnOnce(&RawConn<'_>) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     let mut handle = conn.lock_handle().await?;
+    // SAFETY (the argument every unsafe block below relies on): sqlx's `LockedSqliteHandle`
+    // keeps its worker thread off the connection, and off every statement of it, for as long
+    // as the lock lives. The `RawConn` borrows the lock, so it cannot outlive it; every `Stmt`
+    // borrows the `RawConn`, so none outlives it either, and each is finalized on drop. So the
+    // handle is open and used by this thread alone whenever SQLite is called here. Nothing here
+    // changes what sqlx tracks: only INSERT and SELECT statements run, inside the transaction
+    // sqlx began, and each is reset and cleared after its run.
     let raw = RawConn::lent(&mut handle);
     in_place(|| f(&raw))
 }
