@@ -142,12 +142,11 @@ impl Store {
     async fn import_batch(&self, rows: Vec<Good>, report: &mut WorkerImportReport, max_errors: usize) -> Result<()> {
         // Counted into a copy and kept only when the transaction commits.
         let mut r = WorkerImportReport::default();
-        let at = self.now_us();
         let mut tx = self.db().begin_write().await?;
         let mut logged: Vec<(i64, flexpension_tlog::Hash, String)> = Vec::new();
         let mut enrolled: Vec<flexpension_tlog::Hash> = Vec::new();
         for g in &rows {
-            let Some(id) = import_worker(&mut tx, g, &mut r, &mut logged, max_errors, at).await? else { continue };
+            let Some(id) = import_worker(&mut tx, g, &mut r, &mut logged, max_errors, self.now_us()).await? else { continue };
             let Some(from) = g.pension_from else { continue };
             let same: Option<i32> =
                 Sql::new("SELECT from_month FROM enrolments WHERE worker_id = $1 AND scheme = 'employee_pension' AND from_month = $2")
@@ -159,7 +158,7 @@ impl Store {
                 continue;
             }
             let e = NewEnrolment { worker: id, scheme: Scheme::EmployeePension, from, to: None, basis: Basis::PlatformIncome };
-            match tx.insert_enrolment_unlogged(&e, at).await {
+            match tx.insert_enrolment_unlogged(&e, self.now_us()).await {
                 Ok(en) => {
                     r.enrolled += 1;
                     enrolled.push(flexpension_tlog::leaf_hash(&row_bytes(&enrolment_json(&en))));
@@ -170,6 +169,7 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
+        let at = self.now_us();
         tx.log_workers(&logged, at).await?;
         // The batch's enrolments: one entry with a tree over them.
         if !enrolled.is_empty() {

@@ -42,6 +42,15 @@ async fn fixed_clock_times_are_stored(kind: Kind) {
     assert_eq!(ctx.scalar("SELECT MAX(created_at_us) FROM enrolments").await, T0 + DAY);
     assert_eq!(entry_time(&ctx, "enrolment").await, (T0 + DAY, T0 + DAY));
 
+    clock.set(T0 + DAY + 1);
+    let id = worker_id_number(99);
+    let input = format!("id_number,name,phone,hukou_region,grid,pension_from\n{id},工人99,13800000099,zj,g1,2025-09\n");
+    let imported = ctx.store.import_workers(input.as_bytes(), &WorkerImportOptions::default()).await.expect("import");
+    assert_eq!((imported.added, imported.enrolled), (1, 1));
+    assert_eq!(ctx.scalar("SELECT MAX(created_at_us) FROM workers").await, T0 + DAY + 1);
+    assert_eq!(entry_time(&ctx, "workers").await, (T0 + DAY + 1, T0 + DAY + 1));
+    assert_eq!(entry_time(&ctx, "enrolments").await, (T0 + DAY + 1, T0 + DAY + 1));
+
     // The ingest's own `now` decides which settlement times are in the future and when the
     // batch was received; the batch's log entry is stamped by the store's clock.
     clock.set(T0 + 2 * DAY);
