@@ -2,7 +2,7 @@
 # Month-close benchmark. Sets up WORKERS workers (default 1,000,000) enrolled in the employee
 # pension with one order each in 2025-09, through the store's bulk worker import and earnings
 # ingest (not timed, not HTTP); then, for ROUNDS rounds (default 3), on SQLite and on
-# PostgreSQL: the month close of 2025-09 through Store::settle_month (enrolments and incomes
+# PostgreSQL: the month close of 2025-09 through Store::close_month (enrolments and incomes
 # read, rules, ledger entries, journal written, 10,000 workers per transaction) next to the
 # rules engine's pure batch_totals on the same incomes in the same run. Each round starts from
 # an empty journal. Each round closes twice from the same start: with the tamper-evident log

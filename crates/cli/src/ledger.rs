@@ -5,10 +5,10 @@ use crate::data::{Db, input_error, open, runtime};
 use crate::output::emit;
 use crate::{UsageError, today};
 use clap::{Args, Subcommand};
-use flexpension_ledger::{Payment, WorkerId as LedgerWorker, lapse_after_months};
+use flexpension_ledger::{Payment, lapse_after_months};
 use flexpension_rules::money::{parse_yuan, yuan};
 use flexpension_rules::{Params, YearMonth};
-use flexpension_store::{SettleOptions, StoreError, parse_payer};
+use flexpension_store::{CloseOptions, StoreError, parse_payer};
 use sha2::{Digest, Sha256};
 
 #[derive(Args)]
@@ -87,10 +87,10 @@ fn month_arg(arg: &str, s: &str) -> anyhow::Result<YearMonth> {
 pub fn settle(params: &Params, a: SettleArgs) -> anyhow::Result<()> {
     let month = month_arg("--month", &a.month)?;
     let scenario = params.scenario(&a.region, a.policy.as_deref(), None).map_err(|e| UsageError(format!("--policy/--region: {e}")))?;
-    let opts = SettleOptions { reopen: a.reopen, ..SettleOptions::new(YearMonth::of_date(today()).max(month)) };
+    let opts = CloseOptions { reopen: a.reopen, ..CloseOptions::new(YearMonth::of_date(today()).max(month)) };
     runtime()?.block_on(async {
         let store = open(&a.db.db).await?;
-        let r = store.settle_month(&scenario, month, &opts).await.map_err(|e| input_error("--month", e));
+        let r = store.close_month(&scenario, month, &opts).await.map_err(|e| input_error("--month", e));
         let report = match &r {
             Ok(_) => Some(store.month_report(month).await?),
             Err(_) => None,
@@ -138,7 +138,7 @@ pub fn pay(params: &Params, a: PayArgs) -> anyhow::Result<()> {
         let out = async {
             let w = store.find_worker(&a.id_number).await.map_err(|e| input_error("--id-number", e))?;
             let w = w.ok_or_else(|| UsageError("--id-number: no registered worker has this resident ID".into()))?;
-            let p = Payment { worker: LedgerWorker(w.id.0), payer, reference, amount_fen, period: month };
+            let p = Payment { worker: w.id, payer, reference, amount_fen, period: month };
             let r = store.pay(&p).await.map_err(|e| match e {
                 StoreError::Exists { .. } => UsageError("--reference: this payment was recorded with another amount".into()).into(),
                 e => input_error("--amount-yuan", e),

@@ -1,9 +1,9 @@
 //! Month close of 1,000,000 worker-months in memory, next to the rules engine's pure batch for
-//! the same workers: `batch_totals` (totals only), `settle_month` (the pure close: one entry per
-//! worker) and `Ledger::close_month` (posting, indexing and settling against money held).
+//! the same workers: `batch_totals` (totals only), `close_entries` (the pure close: one entry per
+//! worker) and `Ledger::close_month` (posting, indexing and reconciling with money held).
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use flexpension_ledger::{Ledger, Payer, Payment, WorkerId, WorkerMonth, settle_month};
+use flexpension_ledger::{Ledger, Payer, Payment, WorkerId, WorkerMonth, close_entries};
 use flexpension_rules::contribution::batch_totals;
 use flexpension_rules::{Params, YearMonth};
 use flexpension_testkit::incomes_fen;
@@ -33,8 +33,8 @@ fn benches(c: &mut Criterion) {
         let s = p.scenario("zj", Some(policy), None).expect("scenario");
         let (rules, _) = s.month_rules(month).expect("rules");
         g.bench_function(format!("rules_batch_totals/{policy}"), |b| b.iter(|| batch_totals(&rules, black_box(&inc), None)));
-        g.bench_function(format!("settle_month/{policy}"), |b| {
-            b.iter_with_large_drop(|| settle_month(month, black_box(&workers), &rules).expect("settles"))
+        g.bench_function(format!("close_entries/{policy}"), |b| {
+            b.iter_with_large_drop(|| close_entries(month, black_box(&workers), &rules).expect("closes"))
         });
         g.bench_function(format!("ledger_close_month/{policy}"), |b| {
             b.iter_batched(

@@ -6,13 +6,13 @@ use flexpension_rules::YearMonth;
 use std::fmt;
 use std::str::FromStr;
 
-/// A flexible worker (灵活就业人员), by the store's worker number (the same i64 as the store's
-/// `WorkerId`, a BIGINT).
+/// A flexible worker (灵活就业人员), by the store's worker number (a BIGINT). The one worker id
+/// of every crate: the store re-exports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct WorkerId(pub i64);
 
-/// A platform (平台企业), by the store's platform number.
+/// A platform (平台企业), by the store's platform number. The one platform id of every crate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct PlatformId(pub i64);
@@ -118,6 +118,12 @@ impl EntryId {
 }
 
 impl fmt::Display for WorkerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for PlatformId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
     }

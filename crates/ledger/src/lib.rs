@@ -58,6 +58,7 @@
 //! arrears_fen`, with `paid_fen` what the workers have paid towards that month so far.
 
 mod check;
+mod close;
 mod entry;
 mod error;
 mod idmap;
@@ -67,8 +68,8 @@ mod ledger;
 mod ops;
 mod record;
 mod report;
-mod settle;
 
+pub use close::{WorkerMonth, close_entries};
 pub use entry::{Due, Entry, MAX_POSTINGS, Posting};
 pub use error::LedgerError;
 pub use ids::{Account, BadId, EntryId, EntryKind, Payer, PlatformId, Subject, WorkerId};
@@ -76,4 +77,3 @@ pub use ledger::Ledger;
 pub use ops::Payment;
 pub use record::{Arrears, ContributionRecord, Status, UnpaidMonth, lapse_after_months};
 pub use report::MonthReport;
-pub use settle::{WorkerMonth, settle_month};

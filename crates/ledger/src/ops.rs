@@ -1,15 +1,15 @@
 //! Operations on the ledger. Each one builds its entries, posts them and returns the entries it
 //! appended (a slice of the journal's tail, no copy), which is exactly what the store must
-//! persist. Every operation ends by settling the worker's months against the money received
+//! persist. Every operation ends by reconciling the worker's months with the money received
 //! (`reconcile`). Inputs are checked before anything is posted; the only failure after that is
 //! an overflowing balance (beyond 92 billion yuan), after which the ledger must be rebuilt from
 //! the store.
 
+use crate::close::{WorkerMonth, close_entries, close_entry};
 use crate::entry::{Entry, Posting, paid_postings};
 use crate::error::LedgerError;
 use crate::ids::{Account, EntryId, EntryKind, Payer, Subject, WorkerId};
 use crate::ledger::Ledger;
-use crate::settle::{WorkerMonth, close_entry, settle_month};
 use flexpension_rules::money::MAX_FEN;
 use flexpension_rules::{Fen, MonthRules, YearMonth};
 
@@ -32,7 +32,7 @@ impl Ledger {
     /// `correct_month`). Input errors refuse the whole batch before anything is posted.
     pub fn close_month(&mut self, month: YearMonth, workers: &[WorkerMonth], rules: &MonthRules) -> Result<&[Entry], LedgerError> {
         let open: Vec<WorkerMonth> = workers.iter().filter(|w| !self.was_closed(w.worker, month)).copied().collect();
-        let closes = settle_month(month, &open, rules)?;
+        let closes = close_entries(month, &open, rules)?;
         self.reserve(closes.len());
         let start = self.entries.len();
         for e in closes {
@@ -65,7 +65,7 @@ impl Ledger {
         Ok(&self.entries[start..])
     }
 
-    /// Reverse a close, a payment or an interest credit, booked in `at`, and re-settle the
+    /// Reverse a close, a payment or an interest credit, booked in `at`, and reconcile the
     /// worker. Creditings follow from closes and payments and are not reversed by hand.
     pub fn reverse(&mut self, id: &EntryId, at: YearMonth) -> Result<&[Entry], LedgerError> {
         let original = self.entry(id).ok_or(LedgerError::UnknownEntry { id: *id })?;

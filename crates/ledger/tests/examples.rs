@@ -70,7 +70,7 @@ fn closing_again_and_posting_again_change_nothing() {
     let p = Params::embedded().unwrap();
     let r = rules(&p, "current", ym(2025, 3));
     let workers = [wm(1, 500_000), wm(2, 0), WorkerMonth { enrolled: false, ..wm(3, 900_000) }];
-    let closes = settle_month(ym(2025, 3), &workers, &r).unwrap();
+    let closes = close_entries(ym(2025, 3), &workers, &r).unwrap();
     assert_eq!(closes.len(), 2, "the worker not enrolled gets no entry");
     let mut l = Ledger::new();
     assert_eq!(l.close_month(ym(2025, 3), &workers, &r).unwrap(), closes.as_slice());
@@ -84,21 +84,21 @@ fn closing_again_and_posting_again_change_nothing() {
     assert_eq!(l.balances(), before);
     assert_eq!(l.entries().len(), 2);
     // The same id with other content is refused.
-    let other = settle_month(ym(2025, 3), &[wm(1, 600_000)], &rules(&p, "paper", ym(2025, 3))).unwrap();
+    let other = close_entries(ym(2025, 3), &[wm(1, 600_000)], &rules(&p, "paper", ym(2025, 3))).unwrap();
     assert!(matches!(l.post(other[0].clone()), Err(LedgerError::Conflict { .. })));
 }
 
 #[test]
-fn settlement_refuses_bad_batches_whole() {
+fn close_refuses_bad_batches_whole() {
     let p = Params::embedded().unwrap();
     let r = rules(&p, "current", ym(2025, 3));
-    let e = settle_month(ym(2025, 4), &[wm(1, 1)], &r).unwrap_err();
+    let e = close_entries(ym(2025, 4), &[wm(1, 1)], &r).unwrap_err();
     assert!(matches!(e, LedgerError::WrongMonth { .. }), "{e}");
-    let e = settle_month(ym(2025, 3), &[wm(2, 1), wm(1, 1), wm(2, 5)], &r).unwrap_err();
+    let e = close_entries(ym(2025, 3), &[wm(2, 1), wm(1, 1), wm(2, 5)], &r).unwrap_err();
     assert_eq!(e, LedgerError::DuplicateWorker { worker: WorkerId(2), month: ym(2025, 3) });
-    let e = settle_month(ym(2025, 3), &[wm(1, -5)], &r).unwrap_err();
+    let e = close_entries(ym(2025, 3), &[wm(1, -5)], &r).unwrap_err();
     assert!(e.to_string().contains("income_fen"), "{e}");
-    let e = settle_month(ym(2025, 3), &[WorkerMonth { declared_base_fen: Some(0), ..wm(1, 5) }], &r).unwrap_err();
+    let e = close_entries(ym(2025, 3), &[WorkerMonth { declared_base_fen: Some(0), ..wm(1, 5) }], &r).unwrap_err();
     assert!(e.to_string().contains("declared_base_fen"), "{e}");
     let mut l = Ledger::new();
     assert!(l.close_month(ym(2025, 3), &[wm(1, 1), wm(2, -1)], &r).is_err());

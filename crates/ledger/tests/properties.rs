@@ -192,7 +192,7 @@ proptest! {
             .map(|(i, &(income_fen, declared_base_fen, enrolled))| WorkerMonth { worker: WorkerId(i as i64), income_fen, declared_base_fen, enrolled })
             .collect();
         let r = rules(policy, month);
-        let entries = settle_month(ym(month), &workers, r).expect("settles");
+        let entries = close_entries(ym(month), &workers, r).expect("closes");
         let enrolled: Vec<&WorkerMonth> = workers.iter().filter(|w| w.enrolled).collect();
         prop_assert_eq!(entries.len(), enrolled.len());
         let sum = |f: fn(&Due) -> Fen| entries.iter().map(|e| f(e.due().expect("due"))).sum::<Fen>();

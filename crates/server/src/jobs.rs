@@ -3,11 +3,11 @@
 //! closed month is left alone (the store's close is idempotent), so ticks can be frequent.
 
 use crate::AppState;
-use flexpension_store::{SettleOptions, SettleReport};
+use flexpension_store::{CloseOptions, CloseReport};
 use std::time::Duration;
 
 /// Close the month before `state.today()` unless it is closed. `None` without a store.
-pub async fn close_due_month(state: &AppState) -> Result<Option<SettleReport>, String> {
+pub async fn close_due_month(state: &AppState) -> Result<Option<CloseReport>, String> {
     let Some(store) = state.store() else { return Ok(None) };
     let this = state.this_month();
     let month = this.add_months(-1).ok_or("no previous month")?;
@@ -15,7 +15,7 @@ pub async fn close_due_month(state: &AppState) -> Result<Option<SettleReport>, S
         return Ok(None);
     }
     let scenario = state.params().scenario(state.region(), None, None).map_err(|e| e.to_string())?;
-    let report = store.settle_month(&scenario, month, &SettleOptions::new(this)).await.map_err(|e| e.to_string())?;
+    let report = store.close_month(&scenario, month, &CloseOptions::new(this)).await.map_err(|e| e.to_string())?;
     Ok(Some(report))
 }
 

@@ -277,7 +277,7 @@ fn accounts_refuse_resident_ids_and_weak_passwords(s: &Server) {
 
 /// Once the month is closed, the worker sees its figures instead of "not settled".
 fn closed_month_on_the_worker_page(s: &Server) {
-    use flexpension_store::{Basis, NewEnrolment, Scheme, SettleOptions};
+    use flexpension_store::{Basis, CloseOptions, NewEnrolment, Scheme};
     seed(s);
     let sep: flexpension_rules::YearMonth = "2025-09".parse().expect("month");
     s.block_on(async {
@@ -285,7 +285,7 @@ fn closed_month_on_the_worker_page(s: &Server) {
         s.store.enrol(&e).await.expect("enrol");
         let params = flexpension_rules::Params::embedded().expect("params");
         let zj = params.scenario("zj", None, None).expect("scenario");
-        s.store.settle_month(&zj, sep, &SettleOptions::new(sep)).await.expect("settle");
+        s.store.close_month(&zj, sep, &CloseOptions::new(sep)).await.expect("settle");
     });
     let a = login(s, "13800000000");
     let v: serde_json::Value = serde_json::from_str(&send(s, "GET", "/api/v1/me/months", &[("cookie", &a)], "").body).expect("json");

@@ -51,7 +51,7 @@ fn generate(dir: &str, rows: u64, workers: u32) -> Res<()> {
 }
 
 async fn run(url: &str, workers: &str, orders: &str, schema: Option<String>) -> Res<()> {
-    let store = Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema }).await?;
+    let store = Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema, ..OpenOptions::default() }).await?;
     store.add_region("zj", "浙江省").await?;
     for g in 0..GRIDS {
         store.add_grid(&NewGrid { code: format!("g{g}"), name: format!("网格{g}"), region: "zj".into() }).await?;

@@ -2,14 +2,14 @@
 //!
 //! settle_bench setup URL N [SCHEMA]   N workers enrolled in the employee pension, one order
 //!                                     each in 2025-09 (through the store's bulk import and ingest)
-//! settle_bench close URL [SCHEMA]     time the month close of 2025-09 through Store::settle_month
+//! settle_bench close URL [SCHEMA]     time the month close of 2025-09 through Store::close_month
 //!                                     (read, rules, ledger, write: everything), and next to it the
 //!                                     rules engine's pure batch_totals on the same incomes
 //! settle_bench reset URL SCHEMA       PostgreSQL: empty the journal for the next round
 
 use flexpension_rules::contribution::batch_totals;
 use flexpension_rules::{Params, YearMonth};
-use flexpension_store::{Format, IngestOptions, NewGrid, NewPlatform, OpenOptions, RevenueBand, SettleOptions, Store, WorkerImportOptions};
+use flexpension_store::{CloseOptions, Format, IngestOptions, NewGrid, NewPlatform, OpenOptions, RevenueBand, Store, WorkerImportOptions};
 use flexpension_testkit::{WORKERS_CSV_HEADER, distinct_resident_id, worker_line};
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -17,7 +17,7 @@ use std::time::Instant;
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 async fn open(url: &str, schema: Option<String>) -> Res<Store> {
-    Ok(Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema }).await?)
+    Ok(Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema, ..OpenOptions::default() }).await?)
 }
 
 async fn setup(url: &str, n: u32, schema: Option<String>) -> Res<()> {
@@ -67,7 +67,7 @@ async fn close(url: &str, schema: Option<String>) -> Res<()> {
     let month: YearMonth = "2025-09".parse()?;
     let t = Instant::now();
     let chunk = std::env::var("CHUNK").ok().and_then(|c| c.parse().ok()).unwrap_or(flexpension_store::CHUNK_WORKERS);
-    let r = store.settle_month(&zj, month, &SettleOptions { chunk_workers: chunk, ..SettleOptions::new("2025-12".parse()?) }).await?;
+    let r = store.close_month(&zj, month, &CloseOptions { chunk_workers: chunk, ..CloseOptions::new("2025-12".parse()?) }).await?;
     let close_secs = t.elapsed().as_secs_f64();
     // The same workers' incomes through the rules engine alone (read untimed).
     let incomes: Vec<i64> = store.enrolled_incomes(month).await?.into_iter().map(|(_, i)| i).collect();

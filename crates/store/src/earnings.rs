@@ -1,7 +1,7 @@
 //! Platform earnings: the ingest's options and report, a worker's month income, the injury
 //! premiums a platform owes, and request nonces.
 
-use crate::backend::with_pool;
+use crate::backend::Sql;
 use crate::error::RowError;
 use crate::ids::{BatchId, PlatformId, WorkerId, month_code};
 use crate::{Result, Store, StoreError};
@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use flexpension_rules::injury::OrderType;
 use flexpension_rules::{Fen, YearMonth};
 use serde::Serialize;
-use sqlx::Row;
 
 pub use crate::parse::{Format, MAX_ORDER_AMOUNT_FEN};
 
@@ -132,9 +131,7 @@ impl Store {
     pub async fn worker_month_income(&self, worker: WorkerId, month: YearMonth) -> Result<MonthIncome> {
         const SQL: &str = "SELECT m.platform_id, p.name, m.income_fen, m.orders FROM month_income m \
             JOIN platforms p ON p.id = m.platform_id WHERE m.month = $1 AND m.worker_id = $2 ORDER BY m.platform_id";
-        let rows: Vec<(i64, String, i64, i64)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(SQL).bind(month_code(month)).bind(worker.0).fetch_all(p).await?
-        });
+        let rows: Vec<(i64, String, i64, i64)> = Sql::new(SQL).bind(month_code(month)).bind(worker.0).fetch_all(self.db()).await?;
         Ok(month_income(worker, month, rows))
     }
 
@@ -145,18 +142,14 @@ impl Store {
         const SQL: &str = "SELECT e.platform_id, p.name, CAST(SUM(e.amount_fen) AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM earnings e \
             JOIN platforms p ON p.id = e.platform_id WHERE e.month = $1 AND e.worker_id = $2 \
             GROUP BY e.platform_id, p.name ORDER BY e.platform_id";
-        let rows: Vec<(i64, String, i64, i64)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(SQL).bind(month_code(month)).bind(worker.0).fetch_all(p).await?
-        });
+        let rows: Vec<(i64, String, i64, i64)> = Sql::new(SQL).bind(month_code(month)).bind(worker.0).fetch_all(self.db()).await?;
         Ok(month_income(worker, month, rows))
     }
 
     /// The months in which a worker has income, newest first.
     pub async fn worker_income_months(&self, worker: WorkerId) -> Result<Vec<YearMonth>> {
         const SQL: &str = "SELECT DISTINCT month FROM month_income WHERE worker_id = $1 ORDER BY month DESC";
-        let codes: Vec<i32> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_scalar(SQL).bind(worker.0).fetch_all(p).await?
-        });
+        let codes: Vec<i32> = Sql::new(SQL).bind(worker.0).scalars(self.db()).await?;
         Ok(codes.into_iter().filter_map(crate::ids::month_from_code).collect())
     }
 
@@ -164,9 +157,7 @@ impl Store {
     pub async fn injury_premiums(&self, platform: PlatformId, month: YearMonth) -> Result<Vec<InjuryPremiumTotal>> {
         const SQL: &str = "SELECT order_type, orders, premium_fen FROM injury_premiums \
             WHERE platform_id = $1 AND month = $2 ORDER BY order_type";
-        let rows: Vec<(i16, i64, i64)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(SQL).bind(platform.0).bind(month_code(month)).fetch_all(p).await?
-        });
+        let rows: Vec<(i16, i64, i64)> = Sql::new(SQL).bind(platform.0).bind(month_code(month)).fetch_all(self.db()).await?;
         rows.into_iter()
             .map(|(t, orders, premium_fen)| {
                 let order_type = order_type_from_code(t).ok_or_else(|| StoreError::Corrupt(format!("order type code {t}")))?;
@@ -179,35 +170,26 @@ impl Store {
     /// transaction through [`IngestOptions::nonce`]). True when new, false when already used.
     pub async fn remember_nonce(&self, platform: PlatformId, nonce: &str, at: DateTime<Utc>) -> Result<bool> {
         check_nonce(nonce)?;
-        let r = with_pool!(&self.inner.backend, p => {
-            sqlx::query("INSERT INTO nonces (platform_id, nonce, seen_at_us) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(platform.0)
-                .bind(nonce)
-                .bind(at.timestamp_micros())
-                .execute(p)
-                .await?
-                .rows_affected()
-        });
+        let r = Sql::new("INSERT INTO nonces (platform_id, nonce, seen_at_us) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(platform.0)
+            .bind(nonce)
+            .bind(at.timestamp_micros())
+            .execute(self.db())
+            .await?;
         Ok(r == 1)
     }
 
     /// Forget nonces seen before `before` (the HTTP layer refuses requests older than its
     /// signature window anyway). Returns how many were dropped.
     pub async fn forget_nonces_before(&self, before: DateTime<Utc>) -> Result<u64> {
-        Ok(with_pool!(&self.inner.backend, p => {
-            sqlx::query("DELETE FROM nonces WHERE seen_at_us < $1").bind(before.timestamp_micros()).execute(p).await?.rows_affected()
-        }))
+        Sql::new("DELETE FROM nonces WHERE seen_at_us < $1").bind(before.timestamp_micros()).execute(self.db()).await
     }
 
     /// Order counts and total income of a platform's stored orders (for reports and checks).
     pub async fn platform_order_totals(&self, platform: PlatformId) -> Result<(i64, Fen)> {
         const SQL: &str =
             "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM earnings WHERE platform_id = $1";
-        let row = with_pool!(&self.inner.backend, p => {
-            let r = sqlx::query(SQL).bind(platform.0).fetch_one(p).await?;
-            (r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)
-        });
-        Ok(row)
+        Sql::new(SQL).bind(platform.0).fetch_one(self.db()).await
     }
 }
 

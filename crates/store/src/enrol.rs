@@ -2,8 +2,9 @@
 //! pension, medical insurance and injury cover separately, each for its own months, on the
 //! income that platforms or the tax office report. No labour contract is required.
 
-use crate::backend::{in_tx, with_pool};
+use crate::backend::{Sql, Tx};
 use crate::ids::{EnrolmentId, WorkerId, month_code, month_from_code};
+use crate::log::entry::Record;
 use crate::{Result, Store, StoreError};
 use flexpension_rules::YearMonth;
 use serde::Serialize;
@@ -108,9 +109,9 @@ impl Enrolment {
     }
 }
 
-pub(crate) type EnrolmentRow = (i64, i64, String, i32, Option<i32>, String);
+type EnrolmentRow = (i64, i64, String, i32, Option<i32>, String);
 
-pub(crate) fn enrolment_from((id, worker, scheme, from, to, basis): EnrolmentRow) -> Result<Enrolment> {
+fn enrolment_from((id, worker, scheme, from, to, basis): EnrolmentRow) -> Result<Enrolment> {
     let bad = |what: &str| StoreError::Corrupt(format!("enrolment {id}: {what}"));
     Ok(Enrolment {
         id: EnrolmentId(id),
@@ -122,10 +123,10 @@ pub(crate) fn enrolment_from((id, worker, scheme, from, to, basis): EnrolmentRow
     })
 }
 
-pub(crate) const COLUMNS: &str = "id, worker_id, scheme, from_month, to_month, basis";
+const COLUMNS: &str = "id, worker_id, scheme, from_month, to_month, basis";
 
 /// Refuse an enrolment that overlaps one of the same scheme, or the other basic pension.
-pub(crate) fn check_overlap(existing: &[Enrolment], e: &NewEnrolment) -> Result<()> {
+fn check_overlap(existing: &[Enrolment], e: &NewEnrolment) -> Result<()> {
     for x in existing {
         if !x.overlaps(e.from, e.to) {
             continue;
@@ -146,49 +147,41 @@ pub(crate) fn check_overlap(existing: &[Enrolment], e: &NewEnrolment) -> Result<
     Ok(())
 }
 
-/// Enrol inside an open transaction; evaluates to `Result<Enrolment>`.
-macro_rules! insert_enrolment {
-    ($tx:ident, $e:expr) => {
-        async {
-            let en = $crate::enrol::insert_enrolment!($tx, $e, unlogged)?;
-            $crate::log::log_append!($tx, &$crate::enrol::enrolment_record(&en), None)?;
-            Ok::<$crate::enrol::Enrolment, $crate::StoreError>(en)
+impl Tx {
+    /// Enrol at `at_us`, with the enrolment's own log entry.
+    pub(crate) async fn insert_enrolment(&mut self, e: &NewEnrolment, at_us: i64) -> Result<Enrolment> {
+        let en = self.insert_enrolment_unlogged(e, at_us).await?;
+        self.log_append(&enrolment_record(&en, at_us), None).await?;
+        Ok(en)
+    }
+
+    /// Enrol without a log entry of its own: the caller logs a batch of them
+    /// ([`enrolments_record`]).
+    pub(crate) async fn insert_enrolment_unlogged(&mut self, e: &NewEnrolment, at_us: i64) -> Result<Enrolment> {
+        // Lock the worker's row (PostgreSQL; SQLite already holds the write lock) so two
+        // enrolments of one worker cannot both pass the overlap check.
+        let n = Sql::new("UPDATE workers SET id = id WHERE id = $1").bind(e.worker.0).execute(&mut *self).await?;
+        if n == 0 {
+            return Err(StoreError::NotFound { what: "worker", key: e.worker.to_string() });
         }
-        .await
-    };
-    // Without its log entry: the caller logs a batch of them (`enrolment_rows`).
-    ($tx:ident, $e:expr, unlogged) => {
-        async {
-            let e: &$crate::enrol::NewEnrolment = $e;
-            // Lock the worker's row (PostgreSQL; SQLite already holds the write lock) so two
-            // enrolments of one worker cannot both pass the overlap check.
-            let n = sqlx::query("UPDATE workers SET id = id WHERE id = $1").bind(e.worker.0).execute(&mut *$tx).await?.rows_affected();
-            if n == 0 {
-                return Err($crate::StoreError::NotFound { what: "worker", key: e.worker.to_string() });
-            }
-            let rows: Vec<$crate::enrol::EnrolmentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {} FROM enrolments WHERE worker_id = $1", $crate::enrol::COLUMNS)))
-                .bind(e.worker.0)
-                .fetch_all(&mut *$tx)
-                .await?;
-            let existing = rows.into_iter().map($crate::enrol::enrolment_from).collect::<$crate::Result<Vec<_>>>()?;
-            $crate::enrol::check_overlap(&existing, e)?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO enrolments (worker_id, scheme, from_month, to_month, basis, created_at_us) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(e.worker.0)
-            .bind(e.scheme.as_str())
-            .bind($crate::ids::month_code(e.from))
-            .bind(e.to.map($crate::ids::month_code))
-            .bind(e.basis.as_str())
-            .bind($crate::registry::now_us())
-            .fetch_one(&mut *$tx)
-            .await?;
-            Ok($crate::enrol::Enrolment { id: $crate::ids::EnrolmentId(id), worker: e.worker, scheme: e.scheme, from: e.from, to: e.to, basis: e.basis })
-        }
-        .await
-    };
+        let rows: Vec<EnrolmentRow> =
+            Sql::built(format!("SELECT {COLUMNS} FROM enrolments WHERE worker_id = $1")).bind(e.worker.0).fetch_all(&mut *self).await?;
+        let existing = rows.into_iter().map(enrolment_from).collect::<Result<Vec<_>>>()?;
+        check_overlap(&existing, e)?;
+        let id: i64 = Sql::new(
+            "INSERT INTO enrolments (worker_id, scheme, from_month, to_month, basis, created_at_us) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(e.worker.0)
+        .bind(e.scheme.as_str())
+        .bind(month_code(e.from))
+        .bind(e.to.map(month_code))
+        .bind(e.basis.as_str())
+        .bind(at_us)
+        .scalar(self)
+        .await?;
+        Ok(Enrolment { id: EnrolmentId(id), worker: e.worker, scheme: e.scheme, from: e.from, to: e.to, basis: e.basis })
+    }
 }
-pub(crate) use insert_enrolment;
 
 /// An enrolment's log record: one entry (`None`) or a batch's row data.
 pub(crate) fn enrolment_json(e: &Enrolment) -> serde_json::Value {
@@ -203,13 +196,13 @@ pub(crate) fn enrolment_json(e: &Enrolment) -> serde_json::Value {
 }
 
 /// The `enrolment` entry of one enrolment.
-pub(crate) fn enrolment_record(e: &Enrolment) -> crate::log::entry::Record {
-    crate::log::entry::Record::new("enrolment", crate::registry::now_us(), enrolment_json(e))
+pub(crate) fn enrolment_record(e: &Enrolment, at_us: i64) -> Record {
+    Record::new("enrolment", at_us, enrolment_json(e))
 }
 
 /// The `enrolments` entry of a batch (an import): a tree over the enrolments' records.
-pub(crate) fn enrolments_record(rows: &[flexpension_tlog::Hash]) -> crate::log::entry::Record {
-    crate::log::entry::Record::new("enrolments", crate::registry::now_us(), serde_json::json!({"enrolments": rows.len()})).with_rows(rows)
+pub(crate) fn enrolments_record(rows: &[flexpension_tlog::Hash], at_us: i64) -> Record {
+    Record::new("enrolments", at_us, serde_json::json!({"enrolments": rows.len()})).with_rows(rows)
 }
 
 pub(crate) fn check_months(from: YearMonth, to: Option<YearMonth>) -> Result<()> {
@@ -224,15 +217,16 @@ impl Store {
     /// it overlaps an enrolment of the same type, or the other basic pension.
     pub async fn enrol(&self, e: &NewEnrolment) -> Result<Enrolment> {
         check_months(e.from, e.to)?;
-        in_tx!(&self.inner.backend, tx => insert_enrolment!(tx, e))
+        let mut tx = self.db().begin_write().await?;
+        let en = tx.insert_enrolment(e, self.now_us()).await?;
+        tx.commit().await?;
+        Ok(en)
     }
 
     /// End an enrolment with `to` as its last month (open ones, or earlier than they end).
     pub async fn end_enrolment(&self, id: EnrolmentId, to: YearMonth) -> Result<Enrolment> {
         let sql = format!("SELECT {COLUMNS} FROM enrolments WHERE id = $1");
-        let row: Option<EnrolmentRow> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(p).await?
-        });
+        let row: Option<EnrolmentRow> = Sql::built(sql).bind(id.0).fetch_optional(self.db()).await?;
         let mut e = enrolment_from(row.ok_or_else(|| StoreError::NotFound { what: "enrolment", key: id.to_string() })?)?;
         check_months(e.from, Some(to))?;
         // Only shortening: a later end could run into another enrolment.
@@ -241,17 +235,15 @@ impl Store {
         {
             return Err(StoreError::invalid("to", format!("the enrolment already ends in {t}; enrol again to extend it")));
         }
-        let rec = crate::log::entry::Record::new(
+        let rec = Record::new(
             "enrolment_end",
-            crate::registry::now_us(),
+            self.now_us(),
             serde_json::json!({"enrolment": id.0, "scheme": e.scheme.as_str(), "to": to.to_string(), "worker": e.worker.0}),
         );
-        let r: Result<()> = in_tx!(&self.inner.backend, tx => async {
-            sqlx::query("UPDATE enrolments SET to_month = $2 WHERE id = $1").bind(id.0).bind(month_code(to)).execute(&mut *tx).await?;
-            crate::log::log_append!(tx, &rec, None)?;
-            Ok(())
-        }.await);
-        r?;
+        let mut tx = self.db().begin_write().await?;
+        Sql::new("UPDATE enrolments SET to_month = $2 WHERE id = $1").bind(id.0).bind(month_code(to)).execute(&mut tx).await?;
+        tx.log_append(&rec, None).await?;
+        tx.commit().await?;
         e.to = Some(to);
         Ok(e)
     }
@@ -259,9 +251,7 @@ impl Store {
     /// A worker's enrolments, by scheme and start.
     pub async fn enrolments(&self, worker: WorkerId) -> Result<Vec<Enrolment>> {
         let sql = format!("SELECT {COLUMNS} FROM enrolments WHERE worker_id = $1 ORDER BY scheme, from_month");
-        let rows: Vec<EnrolmentRow> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(worker.0).fetch_all(p).await?
-        });
+        let rows: Vec<EnrolmentRow> = Sql::built(sql).bind(worker.0).fetch_all(self.db()).await?;
         rows.into_iter().map(enrolment_from).collect()
     }
 }

@@ -58,6 +58,11 @@ impl StoreError {
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
         StoreError::Invalid { field, reason: reason.into() }
     }
+
+    /// The database refused a row because a unique key already holds its value.
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation())
+    }
 }
 
 /// Why a row of a batch was not accepted.

@@ -1,35 +1,45 @@
-//! Identifiers, keyed hashes of personal numbers, and API keys.
+//! Identifiers (the worker and platform numbers are the ledger's types, shared by every crate),
+//! keyed hashes of personal numbers, and API keys.
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-macro_rules! id_type {
-    ($(#[$m:meta])* $name:ident) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(pub i64);
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
-            }
-        }
-    };
+pub use flexpension_ledger::{PlatformId, WorkerId};
+
+/// A grid cell's number in this store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct GridId(pub i64);
+
+/// An enrolment's number in this store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct EnrolmentId(pub i64);
+
+/// One transaction of platform earnings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct BatchId(pub i64);
+
+impl fmt::Display for GridId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }
 
-id_type!(
-    /// A worker's number in this store (the shard key of every hot-path table).
-    WorkerId
-);
-id_type!(PlatformId);
-id_type!(GridId);
-id_type!(EnrolmentId);
-id_type!(
-    /// One transaction of platform earnings.
-    BatchId
-);
+impl fmt::Display for EnrolmentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for BatchId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
 
 /// A hash map with a fast seeded hasher (foldhash) for the ingest's per-row lookups: SipHash was
 /// a visible share of the hot path, and the seed keeps crafted keys from colliding on purpose.

@@ -2,12 +2,13 @@
 //! `pension_from` (YYYY-MM) also enrols the worker in the employee pension (flexible-worker
 //! track, on platform income) from that month.
 
-use crate::backend::in_tx;
-use crate::enrol::{Basis, NewEnrolment, Scheme, insert_enrolment};
+use crate::backend::{Sql, Tx};
+use crate::enrol::{Basis, NewEnrolment, Scheme, enrolment_json, enrolments_record};
 use crate::error::{RowError, RowErrorCode as Code};
-use crate::ids::{WorkerId, month_from_code};
+use crate::ids::{WorkerId, month_code, month_from_code};
+use crate::log::entry::{pack, row_bytes};
 use crate::model::NewWorker;
-use crate::registry::{CheckedWorker, insert_worker};
+use crate::registry::CheckedWorker;
 use crate::{Result, Store, StoreError};
 use flexpension_rules::YearMonth;
 use serde::Serialize;
@@ -141,87 +142,40 @@ impl Store {
     async fn import_batch(&self, rows: Vec<Good>, report: &mut WorkerImportReport, max_errors: usize) -> Result<()> {
         // Counted into a copy and kept only when the transaction commits.
         let mut r = WorkerImportReport::default();
-        let done: Result<()> = in_tx!(&self.inner.backend, tx => {
-            async {
-                let mut logged: Vec<(i64, flexpension_tlog::Hash, String)> = Vec::new();
-                let mut enrolled: Vec<flexpension_tlog::Hash> = Vec::new();
-                for g in &rows {
-                    let c = &g.worker;
-                    let existing: Option<(i64, String, Vec<u8>, String, String)> = sqlx::query_as(
-                        "SELECT w.id, w.name, w.phone_hash, w.hukou_region, g.code FROM workers w \
-                         JOIN grids g ON g.id = w.home_grid_id WHERE w.id_hash = $1",
-                    )
-                    .bind(c.id_hash.to_vec())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let id = match existing {
-                        Some((id, name, phone_hash, region, grid)) => {
-                            if name == c.name && phone_hash == c.phone_hash && region == c.hukou_region && grid == c.home_grid {
-                                r.duplicate += 1;
-                            } else {
-                                // The row is not applied at all, enrolment included.
-                                r.conflicting += 1;
-                                r.error(RowError::new(g.line, "id_number", Code::Conflict, format!(
-                                    "a worker with the resident ID {} is registered with a different name, phone, region or grid; the row was not applied",
-                                    c.id_masked
-                                )), max_errors);
-                                continue;
-                            }
-                            WorkerId(id)
-                        }
-                        None => match insert_worker!(tx, c) {
-                            Ok(id) => {
-                                r.added += 1;
-                                logged.push((id, c.id_commit, c.hukou_region.clone()));
-                                WorkerId(id)
-                            }
-                            Err(StoreError::NotFound { what: "region", key }) => {
-                                r.rejected += 1;
-                                r.error(RowError::new(g.line, "hukou_region", Code::UnknownRegion, format!("'{key}' is not a registered region")), max_errors);
-                                continue;
-                            }
-                            Err(StoreError::NotFound { what: "grid", key }) => {
-                                r.rejected += 1;
-                                r.error(RowError::new(g.line, "grid", Code::UnknownGrid, format!("'{key}' is not a registered grid")), max_errors);
-                                continue;
-                            }
-                            Err(e) => return Err(e),
-                        },
-                    };
-                    let Some(from) = g.pension_from else { continue };
-                    let same: Option<i32> = sqlx::query_scalar(
-                        "SELECT from_month FROM enrolments WHERE worker_id = $1 AND scheme = 'employee_pension' AND from_month = $2",
-                    )
+        let mut tx = self.db().begin_write().await?;
+        let mut logged: Vec<(i64, flexpension_tlog::Hash, String)> = Vec::new();
+        let mut enrolled: Vec<flexpension_tlog::Hash> = Vec::new();
+        for g in &rows {
+            let Some(id) = import_worker(&mut tx, g, &mut r, &mut logged, max_errors, self.now_us()).await? else { continue };
+            let Some(from) = g.pension_from else { continue };
+            let same: Option<i32> =
+                Sql::new("SELECT from_month FROM enrolments WHERE worker_id = $1 AND scheme = 'employee_pension' AND from_month = $2")
                     .bind(id.0)
-                    .bind(crate::ids::month_code(from))
-                    .fetch_optional(&mut *tx)
+                    .bind(month_code(from))
+                    .scalar_optional(&mut tx)
                     .await?;
-                    if same.and_then(month_from_code).is_some() {
-                        continue;
-                    }
-                    let e = NewEnrolment { worker: id, scheme: Scheme::EmployeePension, from, to: None, basis: Basis::PlatformIncome };
-                    match insert_enrolment!(tx, &e, unlogged) {
-                        Ok(en) => {
-                            r.enrolled += 1;
-                            enrolled.push(flexpension_tlog::leaf_hash(&crate::log::entry::row_bytes(&crate::enrol::enrolment_json(&en))));
-                        }
-                        Err(err @ (StoreError::Exists { .. } | StoreError::Invalid { .. })) => {
-                            r.error(RowError::new(g.line, "pension_from", Code::Enrolment, format!("not enrolled: {err}")), max_errors)
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-                crate::registry::log_workers!(tx, &logged)?;
-                // The batch's enrolments: one entry with a tree over them.
-                if !enrolled.is_empty() {
-                    let rec = crate::enrol::enrolments_record(&enrolled);
-                    crate::log::log_append!(tx, &rec, Some(crate::log::entry::pack(&enrolled)))?;
-                }
-                Ok(())
+            if same.and_then(month_from_code).is_some() {
+                continue;
             }
-            .await
-        });
-        done?;
+            let e = NewEnrolment { worker: id, scheme: Scheme::EmployeePension, from, to: None, basis: Basis::PlatformIncome };
+            match tx.insert_enrolment_unlogged(&e, self.now_us()).await {
+                Ok(en) => {
+                    r.enrolled += 1;
+                    enrolled.push(flexpension_tlog::leaf_hash(&row_bytes(&enrolment_json(&en))));
+                }
+                Err(err @ (StoreError::Exists { .. } | StoreError::Invalid { .. })) => {
+                    r.error(RowError::new(g.line, "pension_from", Code::Enrolment, format!("not enrolled: {err}")), max_errors)
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let at = self.now_us();
+        tx.log_workers(&logged, at).await?;
+        // The batch's enrolments: one entry with a tree over them.
+        if !enrolled.is_empty() {
+            tx.log_append(&enrolments_record(&enrolled, at), Some(pack(&enrolled))).await?;
+        }
+        tx.commit().await?;
         report.added += r.added;
         report.duplicate += r.duplicate;
         report.conflicting += r.conflicting;
@@ -232,6 +186,58 @@ impl Store {
         }
         report.errors_omitted += r.errors_omitted;
         Ok(())
+    }
+}
+
+/// One row's worker: the id of the one registered with the same data, or of the one it adds
+/// (remembered in `logged`). `None` when the row is not applied (counted and reported in `r`).
+async fn import_worker(
+    tx: &mut Tx,
+    g: &Good,
+    r: &mut WorkerImportReport,
+    logged: &mut Vec<(i64, flexpension_tlog::Hash, String)>,
+    max_errors: usize,
+    at: i64,
+) -> Result<Option<WorkerId>> {
+    let c = &g.worker;
+    let existing: Option<(i64, String, Vec<u8>, String, String)> = Sql::new(
+        "SELECT w.id, w.name, w.phone_hash, w.hukou_region, g.code FROM workers w \
+         JOIN grids g ON g.id = w.home_grid_id WHERE w.id_hash = $1",
+    )
+    .bind(c.id_hash.to_vec())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((id, name, phone_hash, region, grid)) = existing {
+        if name == c.name && phone_hash == c.phone_hash && region == c.hukou_region && grid == c.home_grid {
+            r.duplicate += 1;
+            return Ok(Some(WorkerId(id)));
+        }
+        // The row is not applied at all, enrolment included.
+        r.conflicting += 1;
+        let reason = format!(
+            "a worker with the resident ID {} is registered with a different name, phone, region or grid; the row was not applied",
+            c.id_masked
+        );
+        r.error(RowError::new(g.line, "id_number", Code::Conflict, reason), max_errors);
+        return Ok(None);
+    }
+    match tx.insert_worker(c, at).await {
+        Ok(id) => {
+            r.added += 1;
+            logged.push((id, c.id_commit, c.hukou_region.clone()));
+            Ok(Some(WorkerId(id)))
+        }
+        Err(StoreError::NotFound { what: "region", key }) => {
+            r.rejected += 1;
+            r.error(RowError::new(g.line, "hukou_region", Code::UnknownRegion, format!("'{key}' is not a registered region")), max_errors);
+            Ok(None)
+        }
+        Err(StoreError::NotFound { what: "grid", key }) => {
+            r.rejected += 1;
+            r.error(RowError::new(g.line, "grid", Code::UnknownGrid, format!("'{key}' is not a registered grid")), max_errors);
+            Ok(None)
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -91,7 +91,7 @@ impl Store {
         let chunk_rows = per_batch.min(opts.chunk_rows.max(1));
         let now_us = opts.now.timestamp_micros();
         let this_month = month_code(YearMonth::of_date((opts.now + chrono::Duration::hours(8)).date_naive()));
-        self.inner.backend.prepare_partitions(&self.inner.partitions, this_month).await?;
+        self.db().prepare_partitions(&self.inner.partitions, this_month).await?;
 
         // Parse a chunk ahead on a blocking thread; the channel bound keeps memory bounded.
         let (send, mut recv) = tokio::sync::mpsc::channel::<Result<Chunk>>(1);
@@ -126,7 +126,7 @@ impl Store {
             while let Some(chunk) = recv.recv().await {
                 let chunk = chunk?;
                 if open.is_none() {
-                    let (tx, id) = self.inner.backend.begin_batch(platform, now_us, nonce.take()).await?;
+                    let (tx, id) = self.db().begin_batch(platform, now_us, nonce.take()).await?;
                     open = Some(Open { tx, id, seen: FastMap::default(), counts: BatchCounts::default(), records: 0, logged: Vec::new() });
                 }
                 if let Some(o) = open.as_mut() {
@@ -134,18 +134,20 @@ impl Store {
                     if o.records >= per_batch
                         && let Some(o) = open.take()
                     {
-                        o.tx.commit(platform, o.id, &o.counts, &o.logged).await.map(|made| self.remember_partitions(made))?;
+                        o.tx.commit(platform, o.id, &o.counts, &o.logged, self.now_us())
+                            .await
+                            .map(|made| self.remember_partitions(made))?;
                         report.batches.push(o.id);
                     }
                 }
             }
             // An input with no rows still makes a batch: its nonce is remembered.
             if open.is_none() && report.batches.is_empty() {
-                let (tx, id) = self.inner.backend.begin_batch(platform, now_us, nonce.take()).await?;
+                let (tx, id) = self.db().begin_batch(platform, now_us, nonce.take()).await?;
                 open = Some(Open { tx, id, seen: FastMap::default(), counts: BatchCounts::default(), records: 0, logged: Vec::new() });
             }
             if let Some(o) = open.take() {
-                o.tx.commit(platform, o.id, &o.counts, &o.logged).await.map(|made| self.remember_partitions(made))?;
+                o.tx.commit(platform, o.id, &o.counts, &o.logged, self.now_us()).await.map(|made| self.remember_partitions(made))?;
                 report.batches.push(o.id);
             }
             Ok(())

@@ -1,16 +1,33 @@
 //! The only crate that talks SQL: one domain-level [`Store`] over SQLite (the embedded default:
-//! one file, WAL) or PostgreSQL (scale), chosen by URL.
+//! one file, WAL) or PostgreSQL (scale), chosen by URL. See `docs/STORE.md` for the schema,
+//! keys, idempotency and conflict semantics, `docs/JOURNAL.md` for the ledger on the store and
+//! `docs/LOG.md` for the tamper-evident log.
 //!
-//! - Registry: [`Region`]s, [`Grid`]s, [`Platform`]s (with API keys kept only as hashes) and
-//!   [`Worker`]s (resident ID and phone kept only as keyed hashes and masked forms).
-//! - Enrolment per insurance type, unbundled: [`Scheme`], [`Enrolment`].
-//! - Platform earnings in: streaming CSV / JSON-lines ingest, validated row by row, idempotent on
-//!   (platform, order id), with the per-order injury premium and the worker's month income kept in
-//!   the same transaction as the rows.
+//! | module | what it holds |
+//! |---|---|
+//! | `store` | [`Store::open`], [`OpenOptions`] (pool size, PostgreSQL schema, clock), the pepper, in-process caches |
+//! | `clock` | [`Clock`]: where every time the store writes comes from ([`SystemClock`], [`FixedClock`]) |
+//! | `backend` | everything that differs between SQLite and PostgreSQL: the pool `Db`, the write transaction `Tx`, the query value `Sql`, bulk writes, row locks, the one unsafe helper |
+//! | `registry` | regions, grids, platforms and API keys, workers (`Tx::insert_worker`, `Tx::log_workers`) |
+//! | `enrol` | enrolment per insurance type ([`Scheme`], [`Enrolment`]; `Tx::insert_enrolment`) |
+//! | `import` | the worker import from CSV ([`Store::import_workers`]) |
+//! | `parse` | reading earnings CSV / JSON lines row by row, with each row's checks |
+//! | `ingest` | the earnings ingest ([`Store::ingest_earnings`]): parse, resolve, check, write, classify |
+//! | `earnings` | the ingest's options and report, month incomes, injury premiums, nonces |
+//! | `journal` | the ledger on the store: the month close ([`Store::close_month`]), payments ([`Store::pay`]), interest, statements and reports |
+//! | [`log`] | the tamper-evident log: sequencing (`Tx::log_append`), integration, proofs, bundles, the audit |
+//! | [`people`] | people who log in, sessions, and the scoped income listings |
+//! | `ids` | ids ([`WorkerId`] and [`PlatformId`] are the ledger's, re-exported), keyed hashes, API keys |
+//! | `model` | registry types: [`Region`], [`Grid`], [`Platform`], [`Worker`] |
+//! | `error` | [`StoreError`] and the row errors of imports ([`RowError`]) |
 //!
-//! See `docs/STORE.md` for the schema, keys, idempotency and conflict semantics.
+//! Personal numbers never reach the database in clear: resident IDs and phones are kept as
+//! keyed hashes (HMAC with the store's pepper) and masked forms. Time is never read here: it
+//! comes from the clock in [`OpenOptions`] or from the caller.
+// unsafe_code is denied by the crate's lints (Cargo.toml); only backend::sqlite_raw allows it.
 
 mod backend;
+mod clock;
 mod earnings;
 mod enrol;
 mod error;
@@ -25,6 +42,8 @@ pub mod people;
 mod registry;
 mod store;
 
+pub use backend::BackendKind;
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use earnings::{
     CHUNK_ROWS, FILE_ROWS_PER_BATCH, Format, IngestOptions, IngestReport, InjuryPremiumTotal, MAX_ORDER_AMOUNT_FEN, MonthIncome,
     PlatformIncome,
@@ -34,11 +53,11 @@ pub use error::{RowError, RowErrorCode, StoreError};
 pub use ids::{ApiKey, BatchId, EnrolmentId, GridId, PlatformId, WorkerId};
 pub use import::{WorkerImportOptions, WorkerImportReport};
 pub use journal::{
-    CHUNK_WORKERS, InterestReport, MonthClose, PaymentReport, PlatformWorkerMonth, RegionMonthTotals, SettleOptions, SettleReport,
+    CHUNK_WORKERS, CloseOptions, CloseReport, InterestReport, MonthClose, PaymentReport, PlatformWorkerMonth, RegionMonthTotals,
     StatementMonth, WorkerStatement, parse_payer,
 };
 pub use model::{Grid, NewGrid, NewPlatform, NewWorker, Platform, Region, RevenueBand, Sex, Worker};
-pub use store::{BackendKind, OpenOptions, Store};
+pub use store::{OpenOptions, Store};
 
 /// The store's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,18 +1,12 @@
-//! Opening a store: the backend by URL, migrations, the pepper, and in-process caches.
+//! Opening a store: the backend by URL, migrations, the pepper, the clock, and in-process caches.
 
-use crate::backend::{Backend, postgres, sqlite};
+use crate::backend::{BackendKind, Db, Sql};
+use crate::clock::{Clock, SystemClock};
 use crate::ids::FastMap;
 use crate::ids::{Hash32, Pepper, random32};
 use crate::{Result, StoreError};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-
-/// Which database a store runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BackendKind {
-    Sqlite,
-    Postgres,
-}
 
 /// How to open a store.
 #[derive(Debug, Clone)]
@@ -22,11 +16,13 @@ pub struct OpenOptions {
     /// PostgreSQL only: keep every table in this schema (made if missing) by setting the
     /// connections' search_path. Tests give each run its own.
     pub pg_schema: Option<String>,
+    /// Where every time the store writes comes from (default: the system clock).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { max_connections: 8, pg_schema: None }
+        OpenOptions { max_connections: 8, pg_schema: None, clock: Arc::new(SystemClock) }
     }
 }
 
@@ -37,7 +33,8 @@ pub struct Store {
 }
 
 pub(crate) struct Inner {
-    pub(crate) backend: Backend,
+    pub(crate) db: Db,
+    pub(crate) clock: Arc<dyn Clock>,
     pub(crate) pepper: Pepper,
     /// Keyed ID hash -> worker id. A worker's hash never changes and workers are never deleted,
     /// so entries read from committed rows stay true.
@@ -72,17 +69,12 @@ impl Store {
     }
 
     pub async fn open_with(url: &str, opts: &OpenOptions) -> Result<Store> {
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite(sqlite::open(url, opts).await?)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres(postgres::open(url, opts).await?)
-        } else {
-            return Err(StoreError::Url("use sqlite:PATH or postgres://user@host/database".into()));
-        };
-        let pepper = load_pepper(&backend).await?;
-        let log_keys = crate::log::keys_load(&backend).await?;
+        let db = Db::open(url, opts).await?;
+        let pepper = load_pepper(&db).await?;
+        let log_keys = crate::log::keys_load(&db).await?;
         let inner = Inner {
-            backend,
+            db,
+            clock: opts.clock.clone(),
             pepper,
             workers: Mutex::new(FastMap::default()),
             grids: Mutex::new(FastMap::default()),
@@ -95,18 +87,21 @@ impl Store {
     }
 
     pub fn kind(&self) -> BackendKind {
-        match self.inner.backend {
-            Backend::Sqlite(_) => BackendKind::Sqlite,
-            Backend::Postgres(_) => BackendKind::Postgres,
-        }
+        self.inner.db.kind()
     }
 
     /// Close the pool (waits for connections in use to come back).
     pub async fn close(&self) {
-        match &self.inner.backend {
-            Backend::Sqlite(p) => p.close().await,
-            Backend::Postgres(p) => p.close().await,
-        }
+        self.inner.db.close().await
+    }
+
+    /// Now, by the store's clock (microseconds since the Unix epoch).
+    pub(crate) fn now_us(&self) -> i64 {
+        self.inner.clock.now_us()
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.inner.db
     }
 
     /// Benchmarks only: stop logging journal writes, to measure what the log costs the month
@@ -128,17 +123,15 @@ impl Store {
 
 /// A `store_meta` value, set to `fresh` if it has none yet; a race between two first opens
 /// keeps one.
-pub(crate) async fn meta_value(backend: &Backend, key: &str, fresh: Vec<u8>) -> Result<Vec<u8>> {
-    Ok(crate::backend::with_pool!(backend, p => {
-        sqlx::query("INSERT INTO store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING").bind(key).bind(fresh).execute(p).await?;
-        sqlx::query_scalar("SELECT value FROM store_meta WHERE key = $1").bind(key).fetch_one(p).await?
-    }))
+pub(crate) async fn meta_value(db: &Db, key: &str, fresh: Vec<u8>) -> Result<Vec<u8>> {
+    Sql::new("INSERT INTO store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING").bind(key).bind(fresh).execute(db).await?;
+    Sql::new("SELECT value FROM store_meta WHERE key = $1").bind(key).scalar(db).await
 }
 
 /// The pepper: made once with the OS CSPRNG.
-async fn load_pepper(backend: &Backend) -> Result<Pepper> {
+async fn load_pepper(db: &Db) -> Result<Pepper> {
     let fresh = random32().map_err(|e| StoreError::Corrupt(format!("no OS randomness: {e}")))?.to_vec();
-    let value = meta_value(backend, "pepper", fresh).await?;
+    let value = meta_value(db, "pepper", fresh).await?;
     if value.len() != 32 {
         return Err(StoreError::Corrupt("the pepper in store_meta is not 32 bytes".into()));
     }

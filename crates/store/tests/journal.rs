@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use flexpension_ledger::{Payer, Payment, WorkerId as LW};
+use flexpension_ledger::{Payer, Payment};
 use flexpension_rules::YearMonth;
 use flexpension_store::*;
 
@@ -53,7 +53,7 @@ async fn setup(ctx: &Ctx, n: u32) -> Fixture {
 }
 
 fn pay(w: &Worker, reference: i64, amount_fen: i64) -> Payment {
-    Payment { worker: LW(w.id.0), payer: Payer::SelfPaid, reference, amount_fen, period: ym("2025-12") }
+    Payment { worker: w.id, payer: Payer::SelfPaid, reference, amount_fen, period: ym("2025-12") }
 }
 
 /// Balances from the stored postings equal the ledger rebuilt from the stored entries, and
@@ -77,13 +77,13 @@ pub mod cases {
     pub async fn close_pay_report(ctx: Ctx) {
         let f = setup(&ctx, 6).await;
         let s = &ctx.store;
-        let opts = SettleOptions::new(ym("2025-12"));
-        let r = s.settle_month(&zj(), ym("2025-09"), &opts).await.expect("settle");
+        let opts = CloseOptions::new(ym("2025-12"));
+        let r = s.close_month(&zj(), ym("2025-09"), &opts).await.expect("settle");
         assert!(!r.already_closed);
         assert_eq!((r.workers, r.entries), (6, 6));
         assert_eq!(r.close.as_ref().map(|c| c.policy.as_str()), Some(zj().policy.name.as_str()));
         // Closing again is a no-op.
-        let again = s.settle_month(&zj(), ym("2025-09"), &opts).await.expect("settle again");
+        let again = s.close_month(&zj(), ym("2025-09"), &opts).await.expect("settle again");
         assert!(again.already_closed);
         assert_eq!(again.entries, 0);
 
@@ -116,7 +116,7 @@ pub mod cases {
 
         // Two more months: a worker who never pays is in arrears, then lapses at 3.
         for m in ["2025-10", "2025-11"] {
-            s.settle_month(&zj(), ym(m), &opts).await.expect("settle");
+            s.close_month(&zj(), ym(m), &opts).await.expect("settle");
         }
         let w1 = &f.workers[1].1;
         let st = s.worker_statement(w1.id, 3).await.expect("statement");
@@ -125,7 +125,7 @@ pub mod cases {
         // Reopen under the paper's policy: figures corrected by reversal and a new entry.
         let paper = PARAMS.scenario("zj", Some("paper"), None).expect("paper");
         let before = s.month_report(ym("2025-10")).await.expect("report");
-        let re = s.settle_month(&paper, ym("2025-10"), &SettleOptions { reopen: true, ..opts }).await.expect("reclose");
+        let re = s.close_month(&paper, ym("2025-10"), &CloseOptions { reopen: true, ..opts }).await.expect("reclose");
         assert_eq!(re.close.as_ref().map(|c| (c.action.as_str(), c.run)), Some(("reclose", 2)));
         let after = s.month_report(ym("2025-10")).await.expect("report");
         assert_eq!(after.workers, before.workers);
@@ -153,7 +153,7 @@ pub mod cases {
     pub async fn races_end_in_serial_result(ctx: Ctx) {
         let f = setup(&ctx, 8).await;
         let s = ctx.store.clone();
-        let opts = SettleOptions { chunk_workers: 3, ..SettleOptions::new(ym("2025-12")) };
+        let opts = CloseOptions { chunk_workers: 3, ..CloseOptions::new(ym("2025-12")) };
         let mut tasks = Vec::new();
         for m in MONTHS {
             for _ in 0..2 {
@@ -161,7 +161,7 @@ pub mod cases {
                 tasks.push(tokio::spawn(async move {
                     // Two closes of one month may race on the run number of the record; the
                     // journal itself is what must be right.
-                    let _ = s.settle_month(&zj(), ym(m), &opts).await;
+                    let _ = s.close_month(&zj(), ym(m), &opts).await;
                 }));
             }
         }
@@ -181,7 +181,7 @@ pub mod cases {
         }
         // Closes of months missed by a racing record are completed now (no-op if all closed).
         for m in MONTHS {
-            s.settle_month(&zj(), ym(m), &SettleOptions { reopen: true, ..opts }).await.expect("settle");
+            s.close_month(&zj(), ym(m), &CloseOptions { reopen: true, ..opts }).await.expect("settle");
         }
         // The serial result: the same closes and payments in one order on a pure ledger.
         let (mut l, mut serial_received) = (flexpension_ledger::Ledger::new(), 0i64);
@@ -193,7 +193,7 @@ pub mod cases {
                 .expect("incomes")
                 .into_iter()
                 .map(|(w, income_fen)| flexpension_ledger::WorkerMonth {
-                    worker: LW(w),
+                    worker: WorkerId(w),
                     income_fen,
                     declared_base_fen: None,
                     enrolled: true,
@@ -209,9 +209,9 @@ pub mod cases {
         }
         for (_, w) in &f.workers {
             let st = s.worker_statement(w.id, 3).await.expect("statement");
-            assert_eq!(st.personal_account_fen, l.personal_account_fen(LW(w.id.0)), "worker {}", w.id);
-            assert_eq!(st.arrears_fen, l.arrears(LW(w.id.0)).arrears_fen);
-            assert_eq!(st.credit_fen, l.arrears(LW(w.id.0)).credit_fen);
+            assert_eq!(st.personal_account_fen, l.personal_account_fen(w.id), "worker {}", w.id);
+            assert_eq!(st.arrears_fen, l.arrears(w.id).arrears_fen);
+            assert_eq!(st.credit_fen, l.arrears(w.id).credit_fen);
         }
         let stored: i64 =
             ctx.store.account_balances().await.expect("balances").iter().filter(|(a, _)| a == "clearing/self").map(|(_, v)| *v).sum();
@@ -220,7 +220,36 @@ pub mod cases {
     }
 }
 
-conformance!(close_pay_report, races_end_in_serial_result);
+// Each case on each backend: `sqlite::case` and `postgres::case`.
+mod sqlite {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn close_pay_report() {
+        run(Kind::Sqlite, cases::close_pay_report).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn races_end_in_serial_result() {
+        run(Kind::Sqlite, cases::races_end_in_serial_result).await;
+    }
+}
+
+mod postgres {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn close_pay_report() {
+        run(Kind::Postgres, cases::close_pay_report).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn races_end_in_serial_result() {
+        run(Kind::Postgres, cases::races_end_in_serial_result).await;
+    }
+}
 
 /// The same closes and payments on SQLite and PostgreSQL give identical reports.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -229,10 +258,10 @@ async fn backends_agree() {
     for kind in [Kind::Sqlite, Kind::Postgres] {
         let Some(ctx) = Ctx::new(kind).await else { return };
         let f = setup(&ctx, 5).await;
-        let opts = SettleOptions::new(ym("2025-12"));
+        let opts = CloseOptions::new(ym("2025-12"));
         let mut got = Vec::new();
         for m in MONTHS {
-            ctx.store.settle_month(&zj(), ym(m), &opts).await.expect("settle");
+            ctx.store.close_month(&zj(), ym(m), &opts).await.expect("settle");
         }
         ctx.store.pay(&pay(&f.workers[2].1, 7, 150_000)).await.expect("pay");
         for m in MONTHS {

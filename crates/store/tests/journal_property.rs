@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use flexpension_ledger::{Ledger, Payer, Payment, WorkerId as LW};
+use flexpension_ledger::{Ledger, Payer, Payment};
 use flexpension_rules::YearMonth;
 use flexpension_rules::contribution::compute;
 use flexpension_store::*;
@@ -72,25 +72,25 @@ async fn check(kind: Kind, incomes: Vec<[u16; 2]>, ops: Vec<Op>) {
                     .expect("ingest");
             }
             let paper = PARAMS.scenario("zj", Some("paper"), None).expect("paper");
-            let opts = SettleOptions { chunk_workers: 2, ..SettleOptions::new(ym("2025-12")) };
+            let opts = CloseOptions { chunk_workers: 2, ..CloseOptions::new(ym("2025-12")) };
             for op in &ops {
                 match *op {
                     Op::Close(m) => {
-                        s.settle_month(&zj(), ym(MONTHS[m]), &opts).await.expect("close");
+                        s.close_month(&zj(), ym(MONTHS[m]), &opts).await.expect("close");
                         // Closing a closed month again changes nothing.
                         let before = journal_rows(&ctx).await;
-                        let again = s.settle_month(&zj(), ym(MONTHS[m]), &opts).await.expect("close again");
+                        let again = s.close_month(&zj(), ym(MONTHS[m]), &opts).await.expect("close again");
                         assert!(again.already_closed);
                         assert_eq!(journal_rows(&ctx).await, before);
                     }
                     Op::Reopen(m, p) => {
                         let current = zj();
                         let sc = if p { &paper } else { &current };
-                        s.settle_month(sc, ym(MONTHS[m]), &SettleOptions { reopen: true, ..opts }).await.expect("reopen");
+                        s.close_month(sc, ym(MONTHS[m]), &CloseOptions { reopen: true, ..opts }).await.expect("reopen");
                     }
                     Op::Pay { worker, yuan, reference } => {
                         let p = Payment {
-                            worker: LW(f.workers[worker].1.id.0),
+                            worker: f.workers[worker].1.id,
                             payer: Payer::SelfPaid,
                             reference,
                             amount_fen: yuan * 100,

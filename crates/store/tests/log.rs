@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use flexpension_ledger::{Payer, Payment, WorkerId as LW};
+use flexpension_ledger::{Payer, Payment};
 use flexpension_rules::YearMonth;
 use flexpension_store::log::{VerifyOptions, verify_bundle};
 use flexpension_store::*;
@@ -44,9 +44,9 @@ async fn setup(ctx: &Ctx) -> Fixture {
         .await
         .expect("ingest");
     assert_eq!(r.accepted, 6);
-    ctx.store.settle_month(&zj(), ym("2025-09"), &SettleOptions::new(ym("2025-10"))).await.expect("close");
+    ctx.store.close_month(&zj(), ym("2025-09"), &CloseOptions::new(ym("2025-10"))).await.expect("close");
     let w = &f.workers[0].1;
-    let p = Payment { worker: LW(w.id.0), payer: Payer::SelfPaid, reference: 1, amount_fen: 50_000, period: ym("2025-10") };
+    let p = Payment { worker: w.id, payer: Payer::SelfPaid, reference: 1, amount_fen: 50_000, period: ym("2025-10") };
     ctx.store.pay(&p).await.expect("pay");
     f
 }
@@ -145,8 +145,8 @@ pub async fn bundles_verify_offline(ctx: Ctx) {
         .ingest_earnings(f.a.id, &zj(), std::io::Cursor::new(csv(&extra)), Format::Csv, &IngestOptions::request(now(), None))
         .await
         .expect("ingest");
-    let reopen = SettleOptions { reopen: true, ..SettleOptions::new(ym("2025-10")) };
-    ctx.store.settle_month(&zj(), ym("2025-09"), &reopen).await.expect("reclose");
+    let reopen = CloseOptions { reopen: true, ..CloseOptions::new(ym("2025-10")) };
+    ctx.store.close_month(&zj(), ym("2025-09"), &reopen).await.expect("reclose");
     ctx.store.log_integrate().await.expect("integrate");
     let b2 = ctx.store.bundle_worker_month(w.id, ym("2025-09"), 0).await.expect("bundle after correction");
     let r = verify_bundle(&b2, &opts(&ctx, Some(idn)));
@@ -253,4 +253,53 @@ mod cases {
     pub use super::{bundles_verify_offline, every_event_is_logged_and_proves, tampered_store_is_caught, voucher_is_logged};
 }
 
-conformance!(every_event_is_logged_and_proves, bundles_verify_offline, tampered_store_is_caught, voucher_is_logged);
+// Each case on each backend: `sqlite::case` and `postgres::case`.
+mod sqlite {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_event_is_logged_and_proves() {
+        run(Kind::Sqlite, cases::every_event_is_logged_and_proves).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bundles_verify_offline() {
+        run(Kind::Sqlite, cases::bundles_verify_offline).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tampered_store_is_caught() {
+        run(Kind::Sqlite, cases::tampered_store_is_caught).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn voucher_is_logged() {
+        run(Kind::Sqlite, cases::voucher_is_logged).await;
+    }
+}
+
+mod postgres {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_event_is_logged_and_proves() {
+        run(Kind::Postgres, cases::every_event_is_logged_and_proves).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bundles_verify_offline() {
+        run(Kind::Postgres, cases::bundles_verify_offline).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tampered_store_is_caught() {
+        run(Kind::Postgres, cases::tampered_store_is_caught).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn voucher_is_logged() {
+        run(Kind::Postgres, cases::voucher_is_logged).await;
+    }
+}

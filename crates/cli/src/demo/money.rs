@@ -3,9 +3,9 @@
 
 use super::cast::DemoWorker;
 use anyhow::Context;
-use flexpension_ledger::{Payer, Payment, WorkerId as LedgerWorker};
+use flexpension_ledger::{Payer, Payment};
 use flexpension_rules::{Scenario, YearMonth};
-use flexpension_store::{SettleOptions, Store};
+use flexpension_store::{CloseOptions, Store};
 use flexpension_testkit::unit;
 
 /// How a worker pays, drawn once per worker.
@@ -38,7 +38,7 @@ pub fn habit(seed: u64, key: u64) -> Habit {
 pub async fn settle(store: &Store, scenario: &Scenario<'_>, months: &[YearMonth], at: YearMonth) -> anyhow::Result<u64> {
     let mut workers = 0;
     for &m in months {
-        let r = store.settle_month(scenario, m, &SettleOptions::new(at.max(m))).await.with_context(|| format!("closing {m}"))?;
+        let r = store.close_month(scenario, m, &CloseOptions::new(at.max(m))).await.with_context(|| format!("closing {m}"))?;
         workers += r.workers;
     }
     Ok(workers)
@@ -93,7 +93,7 @@ async fn pay_worker(store: &Store, key: u64, id_number: &str, seed: u64, lapse: 
     }] += 1;
     let due: Vec<(YearMonth, i64)> = st.months.iter().filter(|m| m.net_fen > 0).map(|m| (m.month, m.net_fen)).collect();
     let mut pay = |period: YearMonth, amount_fen: i64, reference: i64| {
-        let p = Payment { worker: LedgerWorker(w.id.0), payer: Payer::SelfPaid, reference, amount_fen, period };
+        let p = Payment { worker: w.id, payer: Payer::SelfPaid, reference, amount_fen, period };
         paid.payments += 1;
         paid.amount_fen += amount_fen;
         p

@@ -126,7 +126,7 @@ impl Server {
                 }
                 let url = std::env::var("FLEXPENSION_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
                 let schema = format!("fps_{}", unique());
-                let opts = OpenOptions { max_connections: 4, pg_schema: Some(schema.clone()) };
+                let opts = OpenOptions { max_connections: 4, pg_schema: Some(schema.clone()), ..OpenOptions::default() };
                 let store = rt.block_on(Store::open_with(&url, &opts)).unwrap_or_else(|e| {
                     panic!("PostgreSQL at {url} is not usable ({e}); start it, or set FLEXPENSION_SKIP_PG=1 to skip these tests")
                 });

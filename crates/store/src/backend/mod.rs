@@ -1,59 +1,165 @@
-//! The two backends. Most SQL is shared (numbered `$N` parameters work on both); what differs
-//! (opening, bulk writes, partitions) lives in `sqlite` and `postgres`.
+//! The two backends behind one set of types. Everything that differs between SQLite and
+//! PostgreSQL is decided here and in the submodules; the rest of the store runs [`Sql`] on a
+//! [`Db`] or a [`Tx`] and never asks which backend it has.
+//!
+//! | module | holds |
+//! |---|---|
+//! | `sql` | [`Sql`], the query value both backends run, and its arguments |
+//! | `sqlite` | opening a SQLite file, the bulk writes of earnings and journal entries |
+//! | `sqlite_raw` | the one unsafe helper: prepared statements stepped on sqlx's connection |
+//! | `postgres` | opening PostgreSQL, partitions, COPY and merge of earnings, UNNEST journal writes, row locks |
 
 pub(crate) mod postgres;
+mod sql;
 pub(crate) mod sqlite;
-pub(crate) mod sqlite_raw;
+#[allow(unsafe_code)]
+mod sqlite_raw;
+
+pub(crate) use sql::{Sql, placeholders};
 
 use crate::ids::{BatchId, PlatformId};
+use crate::store::OpenOptions;
 use crate::{Result, StoreError};
+use flexpension_ledger::Entry;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-pub(crate) enum Backend {
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+/// The store's connection pool.
+pub(crate) enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
-/// Run the same code against whichever pool the store has: the body is compiled once per
-/// backend with concrete types, so shared SQL stays one text.
-macro_rules! with_pool {
-    ($backend:expr, $p:ident => $body:expr) => {
-        match $backend {
-            $crate::backend::Backend::Sqlite($p) => $body,
-            $crate::backend::Backend::Postgres($p) => $body,
-        }
-    };
+/// An open write transaction; rolled back when dropped without [`Tx::commit`].
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
 }
-pub(crate) use with_pool;
 
-/// Run a body inside a write transaction on either backend; commits when the body is Ok.
-/// SQLite takes the write lock up front (BEGIN IMMEDIATE) so a transaction never fails half
-/// way on a lock upgrade.
-macro_rules! in_tx {
-    ($backend:expr, $tx:ident => $body:expr) => {
-        match $backend {
-            $crate::backend::Backend::Sqlite(p) => {
-                let mut $tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                let r = $body;
-                if r.is_ok() {
-                    $tx.commit().await?;
-                }
-                r
-            }
-            $crate::backend::Backend::Postgres(p) => {
-                let mut $tx = p.begin().await?;
-                let r = $body;
-                if r.is_ok() {
-                    $tx.commit().await?;
-                }
-                r
+impl Db {
+    /// Open (and migrate) the database at `url`: `sqlite:...` or `postgres://...`.
+    pub(crate) async fn open(url: &str, opts: &OpenOptions) -> Result<Db> {
+        if url.starts_with("sqlite:") {
+            Ok(Db::Sqlite(sqlite::open(url, opts).await?))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Db::Postgres(postgres::open(url, opts).await?))
+        } else {
+            Err(StoreError::Url("use sqlite:PATH or postgres://user@host/database".into()))
+        }
+    }
+
+    pub(crate) fn kind(&self) -> BackendKind {
+        match self {
+            Db::Sqlite(_) => BackendKind::Sqlite,
+            Db::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Close the pool (waits for connections in use to come back).
+    pub(crate) async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Begin a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
+    /// a transaction never fails half way on a lock upgrade and its reads stay current until it
+    /// commits; PostgreSQL transactions lock rows as they go (see [`Tx::lock_workers`]).
+    pub(crate) async fn begin_write(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// PostgreSQL: make the earnings partitions of `month` (YYYYMM) and the next ahead of time.
+    pub(crate) async fn prepare_partitions(&self, known: &Mutex<HashSet<i32>>, month: i32) -> Result<()> {
+        match self {
+            Db::Sqlite(_) => Ok(()),
+            Db::Postgres(p) => postgres::prepare_partitions(p, known, month).await,
+        }
+    }
+
+    /// Open a batch: its row, and the request nonce if one is given (refused when reused).
+    pub(crate) async fn begin_batch(&self, platform: PlatformId, at_us: i64, nonce: Option<&str>) -> Result<(BatchTx, BatchId)> {
+        let mut tx = self.begin_write().await?;
+        if let Tx::Postgres(t) = &mut tx {
+            // The merge sorts a batch's keys: keep that in memory.
+            sqlx::query("SET LOCAL work_mem = '64MB'").execute(&mut **t).await?;
+        }
+        if let Some(n) = nonce {
+            let added = Sql::new("INSERT INTO nonces (platform_id, nonce, seen_at_us) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(platform.0)
+                .bind(n)
+                .bind(at_us)
+                .execute(&mut tx)
+                .await?;
+            if added == 0 {
+                return Err(StoreError::NonceReused);
             }
         }
-    };
+        let id: i64 = Sql::new("INSERT INTO batches (platform_id, received_at_us) VALUES ($1, $2) RETURNING id")
+            .bind(platform.0)
+            .bind(at_us)
+            .scalar(&mut tx)
+            .await?;
+        Ok((BatchTx { tx, made: Vec::new() }, BatchId(id)))
+    }
 }
-pub(crate) use in_tx;
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Hold workers `lo..=hi` until the transaction ends, so no other transaction reads their
+    /// journal meanwhile. SQLite's write lock already holds everything; PostgreSQL locks their
+    /// `ledger_workers` rows in id order, first making those of `new` (workers that may have none).
+    pub(crate) async fn lock_workers(&mut self, lo: i64, hi: i64, new: &[i64]) -> Result<()> {
+        match self {
+            Tx::Sqlite(_) => Ok(()),
+            Tx::Postgres(t) => postgres::lock_workers(t, lo, hi, new).await,
+        }
+    }
+
+    /// Hold the log's tree for an integration (SQLite: the write lock already does).
+    pub(crate) async fn lock_log_tree(&mut self) -> Result<()> {
+        match self {
+            Tx::Sqlite(_) => Ok(()),
+            Tx::Postgres(t) => postgres::lock_log_tree(t).await,
+        }
+    }
+
+    /// Insert new journal entries and their postings, each row carrying `log_idx` (-1: none).
+    pub(crate) async fn write_journal(&mut self, rows: &[NewEntry<'_>], log_idx: i64) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Tx::Sqlite(t) => sqlite::write_journal(t, rows, log_idx).await,
+            Tx::Postgres(t) => postgres::write_journal(t, rows, log_idx).await,
+        }
+    }
+}
+
+/// A new journal entry and its place in the worker's append order.
+pub(crate) struct NewEntry<'a> {
+    pub seq: i32,
+    pub entry: &'a Entry,
+}
 
 /// One good row, resolved, ready to write.
 #[derive(Debug, Clone)]
@@ -103,59 +209,10 @@ pub(crate) struct BatchCounts {
     pub premium_fen: i64,
 }
 
-/// An open batch transaction.
-pub(crate) enum BatchTx {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>, Vec<i32>),
-}
-
-impl Backend {
-    /// PostgreSQL: make the earnings partitions of `month` (YYYYMM) and the next ahead of time.
-    pub(crate) async fn prepare_partitions(&self, known: &Mutex<HashSet<i32>>, month: i32) -> Result<()> {
-        match self {
-            Backend::Sqlite(_) => Ok(()),
-            Backend::Postgres(p) => postgres::prepare_partitions(p, known, month).await,
-        }
-    }
-
-    /// Open a batch: its row, and the request nonce if one is given (refused when reused).
-    pub(crate) async fn begin_batch(&self, platform: PlatformId, at_us: i64, nonce: Option<&str>) -> Result<(BatchTx, BatchId)> {
-        macro_rules! body {
-            ($tx:ident) => {{
-                if let Some(n) = nonce {
-                    let r = sqlx::query("INSERT INTO nonces (platform_id, nonce, seen_at_us) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                        .bind(platform.0)
-                        .bind(n)
-                        .bind(at_us)
-                        .execute(&mut *$tx)
-                        .await?;
-                    if r.rows_affected() == 0 {
-                        return Err(StoreError::NonceReused);
-                    }
-                }
-                let id: i64 = sqlx::query_scalar("INSERT INTO batches (platform_id, received_at_us) VALUES ($1, $2) RETURNING id")
-                    .bind(platform.0)
-                    .bind(at_us)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                BatchId(id)
-            }};
-        }
-        match self {
-            Backend::Sqlite(p) => {
-                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                let id = body!(tx);
-                Ok((BatchTx::Sqlite(tx), id))
-            }
-            Backend::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                // The merge sorts a batch's keys: keep that in memory.
-                sqlx::query("SET LOCAL work_mem = '64MB'").execute(&mut *tx).await?;
-                let id = body!(tx);
-                Ok((BatchTx::Postgres(tx, Vec::new()), id))
-            }
-        }
-    }
+/// An open batch transaction, with the earnings partitions it made (PostgreSQL).
+pub(crate) struct BatchTx {
+    tx: Tx,
+    made: Vec<i32>,
 }
 
 impl BatchTx {
@@ -169,97 +226,58 @@ impl BatchTx {
         batch: BatchId,
         rows: &mut [BatchRow],
     ) -> Result<Vec<(usize, Stored)>> {
-        match self {
-            BatchTx::Sqlite(tx) => sqlite::write_rows(tx, platform, batch, rows).await,
-            BatchTx::Postgres(tx, made) => postgres::write_rows(tx, partitions, made, platform, batch, rows).await,
+        match &mut self.tx {
+            Tx::Sqlite(t) => sqlite::write_rows(t, platform, batch, rows).await,
+            Tx::Postgres(t) => postgres::write_rows(t, partitions, &mut self.made, platform, batch, rows).await,
         }
     }
 
     /// Worker ids of keyed resident-ID hashes (those registered), read in the batch's
     /// transaction so a one-connection store (SQLite in memory) never waits for itself.
     pub(crate) async fn worker_ids(&mut self, hashes: &[&[u8]]) -> Result<Vec<(Vec<u8>, i64)>> {
-        let sql = format!("SELECT id_hash, id FROM workers WHERE id_hash IN ({})", crate::registry::placeholders(1, hashes.len()));
-        macro_rules! body {
-            ($tx:expr) => {{
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-                for h in hashes {
-                    q = q.bind(h.to_vec());
-                }
-                q.fetch_all(&mut **$tx).await?
-            }};
-        }
-        Ok(match self {
-            BatchTx::Sqlite(tx) => body!(tx),
-            BatchTx::Postgres(tx, _) => body!(tx),
-        })
+        let sql = format!("SELECT id_hash, id FROM workers WHERE id_hash IN ({})", placeholders(1, hashes.len()));
+        hashes.iter().fold(Sql::built(sql), |q, h| q.bind(*h)).fetch_all(&mut self.tx).await
     }
 
     /// Grid ids of grid codes (those registered).
     pub(crate) async fn grid_ids(&mut self, codes: &[&str]) -> Result<Vec<(String, i64)>> {
-        let sql = format!("SELECT code, id FROM grids WHERE code IN ({})", crate::registry::placeholders(1, codes.len()));
-        macro_rules! body {
-            ($tx:expr) => {{
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
-                for c in codes {
-                    q = q.bind(*c);
-                }
-                q.fetch_all(&mut **$tx).await?
-            }};
-        }
-        Ok(match self {
-            BatchTx::Sqlite(tx) => body!(tx),
-            BatchTx::Postgres(tx, _) => body!(tx),
-        })
+        let sql = format!("SELECT code, id FROM grids WHERE code IN ({})", placeholders(1, codes.len()));
+        codes.iter().fold(Sql::built(sql), |q, c| q.bind(*c)).fetch_all(&mut self.tx).await
     }
 
-    /// Commit the batch: its counts and, when it wrote rows, its log entry (the root of a tree
-    /// over the rows' leaf hashes).
+    /// Commit the batch: its counts and, when it wrote rows, its log entry at `at_us` (the root
+    /// of a tree over the rows' leaf hashes). Returns the partitions it made.
     pub(crate) async fn commit(
-        self,
+        mut self,
         platform: PlatformId,
         batch: BatchId,
         c: &BatchCounts,
         logged: &[flexpension_tlog::Hash],
+        at_us: i64,
     ) -> Result<Vec<i32>> {
-        let record = (!logged.is_empty()).then(|| {
-            crate::log::entry::Record::new(
+        if !logged.is_empty() {
+            let record = crate::log::entry::Record::new(
                 "earnings_batch",
-                crate::registry::now_us(),
+                at_us,
                 serde_json::json!({"batch": batch.0, "income_fen": c.income_fen, "platform": platform.0, "premium_fen": c.premium_fen}),
             )
-            .with_rows(logged)
-        });
-        macro_rules! body {
-            ($tx:ident) => {
-                if let Some(rec) = &record {
-                    let idx = crate::log::log_append!($tx, rec, Some(crate::log::entry::pack(logged)))?;
-                    sqlx::query("UPDATE batches SET log_idx = $2 WHERE id = $1").bind(batch.0).bind(idx).execute(&mut *$tx).await?;
-                }
-                sqlx::query(
-                    "UPDATE batches SET accepted = $2, duplicate = $3, conflicting = $4, rejected = $5, income_fen = $6, premium_fen = $7 WHERE id = $1",
-                )
-                .bind(batch.0)
-                .bind(c.accepted)
-                .bind(c.duplicate)
-                .bind(c.conflicting)
-                .bind(c.rejected)
-                .bind(c.income_fen)
-                .bind(c.premium_fen)
-                .execute(&mut *$tx)
-                .await?
-            };
+            .with_rows(logged);
+            let idx = self.tx.log_append(&record, Some(crate::log::entry::pack(logged))).await?;
+            Sql::new("UPDATE batches SET log_idx = $2 WHERE id = $1").bind(batch.0).bind(idx).execute(&mut self.tx).await?;
         }
-        match self {
-            BatchTx::Sqlite(mut tx) => {
-                body!(tx);
-                tx.commit().await?;
-                Ok(Vec::new())
-            }
-            BatchTx::Postgres(mut tx, made) => {
-                body!(tx);
-                tx.commit().await?;
-                Ok(made)
-            }
-        }
+        Sql::new(
+            "UPDATE batches SET accepted = $2, duplicate = $3, conflicting = $4, rejected = $5, income_fen = $6, premium_fen = $7 WHERE id = $1",
+        )
+        .bind(batch.0)
+        .bind(c.accepted)
+        .bind(c.duplicate)
+        .bind(c.conflicting)
+        .bind(c.rejected)
+        .bind(c.income_fen)
+        .bind(c.premium_fen)
+        .execute(&mut self.tx)
+        .await?;
+        self.tx.commit().await?;
+        Ok(self.made)
     }
 }

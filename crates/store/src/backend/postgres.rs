@@ -1,8 +1,11 @@
 //! PostgreSQL: earnings partitioned by month (partitions made on demand); bulk writes by COPY
-//! into a session-local staging table, then one idempotent merge statement.
+//! into a session-local staging table, then one idempotent merge statement; journal entries as
+//! arrays (one UNNEST insert per table); the row locks that serialise journal writes and log
+//! integration.
 
-use super::{BatchRow, Stored};
-use crate::ids::{BatchId, PlatformId};
+use super::{BatchRow, NewEntry, Stored};
+use crate::ids::{BatchId, PlatformId, month_code};
+use crate::journal::{kind_str, subject_month};
 use crate::store::OpenOptions;
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -233,4 +236,102 @@ pub(crate) async fn write_rows(
         existing.push((idx as usize, stored));
     }
     Ok(existing)
+}
+
+/// Lock the `ledger_workers` rows of workers `lo..=hi` in id order, first making those of `new`.
+pub(crate) async fn lock_workers(tx: &mut Transaction<'static, Postgres>, lo: i64, hi: i64, new: &[i64]) -> Result<()> {
+    if !new.is_empty() {
+        sqlx::query("INSERT INTO ledger_workers (worker_id) SELECT * FROM UNNEST($1::bigint[]) ON CONFLICT DO NOTHING")
+            .bind(new)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("SELECT worker_id FROM ledger_workers WHERE worker_id BETWEEN $1 AND $2 ORDER BY worker_id FOR UPDATE")
+        .bind(lo)
+        .bind(hi)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Lock the log tree's row: one integration at a time across processes.
+pub(crate) async fn lock_log_tree(tx: &mut Transaction<'static, Postgres>) -> Result<()> {
+    sqlx::query("SELECT id FROM log_tree WHERE id = 1 FOR UPDATE").execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Journal entries and their postings: one statement per table, the rows as arrays.
+pub(crate) async fn write_journal(tx: &mut Transaction<'static, Postgres>, rows: &[NewEntry<'_>], log_idx: i64) -> Result<()> {
+    let n = rows.len();
+    let (mut w, mut id, mut seq, mut kind, mut period, mut month, mut reference) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let mut due: [Vec<Option<i64>>; 7] = Default::default();
+    let (mut pw, mut pid, mut pline, mut pacc, mut pamt) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in rows {
+        let e = r.entry;
+        let eid = e.id().to_string();
+        w.push(e.id().worker.0);
+        seq.push(r.seq);
+        kind.push(kind_str(e.kind()));
+        period.push(month_code(e.period()));
+        month.push(subject_month(e.id()).map(month_code));
+        reference.push(e.reference().map(|x| x.to_string()));
+        let d = e.due();
+        let vals =
+            d.map(|d| [d.income_fen, d.base_fen, d.contribution_fen, d.personal_account_fen, d.pooling_fen, d.subsidy_fen, d.net_fen]);
+        for (i, col) in due.iter_mut().enumerate() {
+            col.push(vals.map(|v| v[i]));
+        }
+        for (line, p) in e.postings().iter().enumerate() {
+            pw.push(e.id().worker.0);
+            pid.push(eid.clone());
+            pline.push(line as i32);
+            pacc.push(p.account.to_string());
+            pamt.push(p.amount_fen);
+        }
+        id.push(eid);
+    }
+    let [inc, base, contr, pa, pool, sub, net] = due;
+    sqlx::query(
+        "INSERT INTO journal_entries (worker_id, entry_id, seq, kind, period, month, reference, income_fen, base_fen, contribution_fen, \
+         personal_account_fen, pooling_fen, subsidy_fen, net_fen, log_idx) \
+         SELECT *, NULLIF($15::bigint, -1) FROM UNNEST($1::bigint[], $2::text[], $3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::bigint[], \
+         $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])",
+    )
+    .bind(w)
+    .bind(id)
+    .bind(seq)
+    .bind(kind)
+    .bind(period)
+    .bind(month)
+    .bind(reference)
+    .bind(inc)
+    .bind(base)
+    .bind(contr)
+    .bind(pa)
+    .bind(pool)
+    .bind(sub)
+    .bind(net)
+    .bind(log_idx)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO journal_postings (worker_id, entry_id, line, account, amount_fen) \
+         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::int[], $4::text[], $5::bigint[])",
+    )
+    .bind(pw)
+    .bind(pid)
+    .bind(pline)
+    .bind(pacc)
+    .bind(pamt)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -1,12 +1,15 @@
-//! SQLite: one file in WAL mode; bulk writes as prepared inserts stepped in one transaction.
+//! SQLite: one file in WAL mode; bulk writes (earnings, journal entries) as prepared inserts
+//! stepped on the transaction's own connection.
 
-use super::sqlite_raw::{RawConn, Val::Int, Val::Text};
-use super::{BatchRow, Stored};
-use crate::ids::{BatchId, PlatformId};
+use super::sqlite_raw::{RawConn, Val::Int, Val::Text, with_raw};
+use super::{BatchRow, NewEntry, Stored};
+use crate::ids::{BatchId, PlatformId, month_code};
+use crate::journal::{kind_str, subject_month};
 use crate::store::OpenOptions;
 use crate::{Result, StoreError};
+use sqlx::SqliteConnection;
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
@@ -64,7 +67,7 @@ const ADD_PREMIUM: &str = "INSERT INTO injury_premiums (platform_id, month, orde
 /// order id) is stored; rows not inserted come back with what is stored; the month incomes and
 /// premium totals grow by the inserted rows, grouped.
 pub(crate) async fn write_rows(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     platform: PlatformId,
     batch: BatchId,
     rows: &mut [BatchRow],
@@ -75,22 +78,7 @@ pub(crate) async fn write_rows(
     // In key order each insert lands next to the one before, so the pages it needs are hot;
     // (month, worker) is enough for that. Sorting the rows themselves keeps reads sequential.
     rows.sort_unstable_by_key(|r| (r.month, r.worker_id));
-    let mut handle = tx.lock_handle().await?;
-    let db = handle.as_raw_handle();
-    // SAFETY: the handle is locked out of sqlx's worker for as long as `handle` lives, and
-    // the raw connection is dropped inside this call, before it.
-    let out = in_place(|| write_raw(&unsafe { RawConn::new(db) }, platform, batch, rows));
-    drop(handle);
-    out
-}
-
-/// A bulk write keeps its thread busy for tens of milliseconds: on a multi-threaded runtime
-/// say so, so that other tasks move away; elsewhere just run.
-fn in_place<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
-        _ => f(),
-    }
+    with_raw(conn, |raw| write_raw(raw, platform, batch, rows)).await
 }
 
 fn write_raw(conn: &RawConn<'_>, platform: PlatformId, batch: BatchId, rows: &[BatchRow]) -> Result<Vec<(usize, Stored)>> {
@@ -154,4 +142,53 @@ fn write_raw(conn: &RawConn<'_>, platform: PlatformId, batch: BatchId, rows: &[B
         add.execute(&[Int(platform.0), Int(i64::from(month)), Int(i64::from(t)), Int(n), Int(fen)])?;
     }
     Ok(existing)
+}
+
+const INSERT_ENTRY: &str = "INSERT INTO journal_entries (worker_id, entry_id, seq, kind, period, month, reference, income_fen, base_fen, \
+    contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen, log_idx) VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(?6, -1), NULLIF(?7, ''), \
+    NULLIF(?8, -1), NULLIF(?9, -1), NULLIF(?10, -1), NULLIF(?11, -1), NULLIF(?12, -1), NULLIF(?13, -1), NULLIF(?14, -1), NULLIF(?15, -1))";
+const INSERT_POSTING: &str = "INSERT INTO journal_postings (worker_id, entry_id, line, account, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+/// Journal entries and their postings, stepped on the transaction's connection (a million
+/// entries through sqlx's per-value channel cost more than the whole close).
+pub(crate) async fn write_journal(conn: &mut SqliteConnection, rows: &[NewEntry<'_>], log_idx: i64) -> Result<()> {
+    with_raw(conn, |raw| write_journal_raw(raw, rows, log_idx)).await
+}
+
+fn write_journal_raw(conn: &RawConn<'_>, rows: &[NewEntry<'_>], log_idx: i64) -> Result<()> {
+    let mut ins = conn.prepare(INSERT_ENTRY)?;
+    let mut post = conn.prepare(INSERT_POSTING)?;
+    // The raw binder has no NULL: -1 and '' stand for it (amounts and months are never negative).
+    let null = || Int(-1);
+    for r in rows {
+        let e = r.entry;
+        let id = e.id().to_string();
+        let w = e.id().worker.0;
+        let reference = e.reference().map(|x| x.to_string());
+        let month = subject_month(e.id()).map(|m| Int(i64::from(month_code(m)))).unwrap_or_else(null);
+        let d = e.due();
+        let f = |v: Option<i64>| v.map(Int).unwrap_or_else(null);
+        ins.execute(&[
+            Int(w),
+            Text(&id),
+            Int(i64::from(r.seq)),
+            Text(kind_str(e.kind())),
+            Int(i64::from(month_code(e.period()))),
+            month,
+            Text(reference.as_deref().unwrap_or("")),
+            f(d.map(|d| d.income_fen)),
+            f(d.map(|d| d.base_fen)),
+            f(d.map(|d| d.contribution_fen)),
+            f(d.map(|d| d.personal_account_fen)),
+            f(d.map(|d| d.pooling_fen)),
+            f(d.map(|d| d.subsidy_fen)),
+            f(d.map(|d| d.net_fen)),
+            Int(log_idx),
+        ])?;
+        for (line, p) in e.postings().iter().enumerate() {
+            let account = p.account.to_string();
+            post.execute(&[Int(w), Text(&id), Int(line as i64), Text(&account), Int(p.amount_fen)])?;
+        }
+    }
+    Ok(())
 }

@@ -1,14 +1,44 @@
-//! Direct SQLite calls for the one hot path, the bulk write of earnings: prepared statements
-//! bound and stepped on this thread, inside the transaction sqlx opened on the same connection.
-//! Going through sqlx costs a channel round trip and an allocation per value; this costs only
-//! SQLite's own work. All the unsafe code of the crate is here.
+//! Direct SQLite calls for the hot paths, the bulk writes of earnings and journal entries:
+//! prepared statements bound and stepped on this thread, inside the transaction sqlx opened on
+//! the same connection. Going through sqlx costs a channel round trip and an allocation per
+//! value; this costs only SQLite's own work. All the unsafe code of the crate is here, and the
+//! one way in is [`with_raw`].
 
 use crate::StoreError;
 use libsqlite3_sys as ffi;
+use sqlx::SqliteConnection;
+use sqlx::sqlite::LockedSqliteHandle;
 use std::ffi::{CStr, c_char, c_int};
 use std::ptr::NonNull;
 
-/// A connection handle lent by sqlx (`LockedSqliteHandle`): valid while that borrow lives.
+/// Run `f` on the raw handle of `conn` (a connection sqlx holds, usually inside a transaction
+/// it opened), on this thread.
+pub(crate) async fn with_raw<T>(
+    conn: &mut SqliteConnection,
+    f: impl FnOnce(&RawConn<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut handle = conn.lock_handle().await?;
+    // SAFETY (the argument every unsafe block below relies on): sqlx's `LockedSqliteHandle`
+    // keeps its worker thread off the connection, and off every statement of it, for as long
+    // as the lock lives. The `RawConn` borrows the lock, so it cannot outlive it; every `Stmt`
+    // borrows the `RawConn`, so none outlives it either, and each is finalized on drop. So the
+    // handle is open and used by this thread alone whenever SQLite is called here. Nothing here
+    // changes what sqlx tracks: only INSERT and SELECT statements run, inside the transaction
+    // sqlx began, and each is reset and cleared after its run.
+    let raw = RawConn::lent(&mut handle);
+    in_place(|| f(&raw))
+}
+
+/// A bulk write keeps its thread busy for tens of milliseconds: on a multi-threaded runtime
+/// say so, so that other tasks move away; elsewhere just run.
+fn in_place<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// A connection handle lent by sqlx: valid while the lock it borrows lives.
 pub(crate) struct RawConn<'h> {
     db: NonNull<ffi::sqlite3>,
     _lent: std::marker::PhantomData<&'h mut ()>,
@@ -41,11 +71,9 @@ pub(crate) fn soft_heap_limit(bytes: i64) {
 }
 
 impl<'h> RawConn<'h> {
-    /// # Safety
-    /// `db` must be an open connection that no other thread uses while this value lives
-    /// (sqlx's `LockedSqliteHandle` guarantees it for the lifetime of its borrow).
-    pub(crate) unsafe fn new(db: NonNull<ffi::sqlite3>) -> RawConn<'h> {
-        RawConn { db, _lent: std::marker::PhantomData }
+    /// The connection under a sqlx lock: open, and used by no one else while the borrow lasts.
+    fn lent(handle: &'h mut LockedSqliteHandle<'_>) -> RawConn<'h> {
+        RawConn { db: handle.as_raw_handle(), _lent: std::marker::PhantomData }
     }
 
     fn error(&self, what: &str) -> StoreError {

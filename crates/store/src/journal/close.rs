@@ -3,16 +3,16 @@
 //! workers per transaction. A closed month closes again only when reopened explicitly.
 
 use super::{CHUNK_WORKERS, ledger_error};
-use crate::backend::with_pool;
+use crate::backend::Sql;
 use crate::ids::month_code;
 use crate::{Result, StoreError};
-use flexpension_ledger::{EntryId, MonthReport, Subject, WorkerId as LedgerWorker, WorkerMonth};
+use flexpension_ledger::{EntryId, MonthReport, Subject, WorkerId, WorkerMonth};
 use flexpension_rules::{MonthRules, Scenario, YearMonth};
 use serde::Serialize;
 
 /// How to close a month.
 #[derive(Debug, Clone, Copy)]
-pub struct SettleOptions {
+pub struct CloseOptions {
     /// Close it again although it is closed: each worker's close is corrected (reversed and
     /// posted anew) where the figures changed, booked in `at`.
     pub reopen: bool,
@@ -21,9 +21,9 @@ pub struct SettleOptions {
     pub chunk_workers: usize,
 }
 
-impl SettleOptions {
-    pub fn new(at: YearMonth) -> SettleOptions {
-        SettleOptions { reopen: false, at, chunk_workers: CHUNK_WORKERS }
+impl CloseOptions {
+    pub fn new(at: YearMonth) -> CloseOptions {
+        CloseOptions { reopen: false, at, chunk_workers: CHUNK_WORKERS }
     }
 }
 
@@ -43,7 +43,7 @@ pub struct MonthClose {
 
 /// What a close did, and the month's figures after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SettleReport {
+pub struct CloseReport {
     pub month: YearMonth,
     pub region: String,
     pub policy: String,
@@ -68,9 +68,7 @@ impl crate::Store {
     /// The latest recorded close of `month`, if any.
     pub async fn month_close(&self, month: YearMonth) -> Result<Option<MonthClose>> {
         const SQL: &str = "SELECT month, run, action, region, policy, workers, entries, at_us FROM month_closes WHERE month = $1 ORDER BY run DESC LIMIT 1";
-        let row: Option<CloseRow> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(SQL).bind(month_code(month)).fetch_optional(p).await?
-        });
+        let row: Option<CloseRow> = Sql::new(SQL).bind(month_code(month)).fetch_optional(self.db()).await?;
         row.map(close_from).transpose()
     }
 
@@ -81,20 +79,18 @@ impl crate::Store {
             LEFT JOIN month_income m ON m.month = $1 AND m.worker_id = e.worker_id \
             WHERE e.scheme = 'employee_pension' AND e.from_month <= $1 AND (e.to_month IS NULL OR e.to_month >= $1) \
             GROUP BY e.worker_id ORDER BY e.worker_id";
-        Ok(with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(SQL).bind(month_code(month)).fetch_all(p).await?
-        }))
+        Sql::new(SQL).bind(month_code(month)).fetch_all(self.db()).await
     }
 
     /// Close `month` under `scenario` (its region and policy), recording which policy closed it.
     /// A closed month is left alone unless `opts.reopen`.
-    pub async fn settle_month(&self, scenario: &Scenario<'_>, month: YearMonth, opts: &SettleOptions) -> Result<SettleReport> {
+    pub async fn close_month(&self, scenario: &Scenario<'_>, month: YearMonth, opts: &CloseOptions) -> Result<CloseReport> {
         let (rules, _) = scenario.month_rules(month).map_err(|e| StoreError::invalid("month", e.to_string()))?;
         let region = scenario.region.code.clone();
         let policy = scenario.policy.name.clone();
         let previous = self.month_close(month).await?;
         if previous.is_some() && !opts.reopen {
-            return Ok(SettleReport { month, region, policy, already_closed: true, close: previous, workers: 0, entries: 0 });
+            return Ok(CloseReport { month, region, policy, already_closed: true, close: previous, workers: 0, entries: 0 });
         }
         // The incomes are read a page ahead on another connection while the previous page is
         // closed: at a million workers the read costs as much as a third of the close.
@@ -107,12 +103,10 @@ impl crate::Store {
             }
             // Workers closed before but no longer enrolled: their close is reversed.
             const SQL: &str = "SELECT DISTINCT worker_id FROM journal_entries WHERE month = $1 AND kind = 'month_close' ORDER BY worker_id";
-            let closed: Vec<i64> = with_pool!(&self.inner.backend, p => {
-                sqlx::query_scalar(SQL).bind(month_code(month)).fetch_all(p).await?
-            });
+            let closed: Vec<i64> = Sql::new(SQL).bind(month_code(month)).scalars(self.db()).await?;
             for w in closed {
                 if workers.binary_search_by_key(&w, |x| x.worker.0).is_err() {
-                    workers.push(WorkerMonth { worker: LedgerWorker(w), income_fen: 0, declared_base_fen: None, enrolled: false });
+                    workers.push(WorkerMonth { worker: WorkerId(w), income_fen: 0, declared_base_fen: None, enrolled: false });
                 }
             }
             workers.sort_unstable_by_key(|w| w.worker);
@@ -137,7 +131,7 @@ impl crate::Store {
             policy: policy.clone(),
             workers: count as i64,
             entries: written as i64,
-            at_us: crate::registry::now_us(),
+            at_us: self.now_us(),
         };
         let logged = crate::log::entry::Record::new(
             "month_close",
@@ -145,20 +139,25 @@ impl crate::Store {
             serde_json::json!({"action": rec.action, "entries": rec.entries, "month": month.to_string(), "policy": rec.policy,
                 "region": rec.region, "run": rec.run, "workers": rec.workers}),
         );
-        let done: Result<()> = crate::backend::in_tx!(&self.inner.backend, tx => async {
-            sqlx::query("INSERT INTO month_closes (month, run, action, region, policy, workers, entries, at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(month_code(month)).bind(rec.run).bind(&rec.action).bind(&rec.region).bind(&rec.policy)
-                .bind(rec.workers).bind(rec.entries).bind(rec.at_us)
-                .execute(&mut *tx).await?;
-            crate::log::log_append!(tx, &logged, None)?;
-            Ok(())
-        }.await);
-        done?;
-        Ok(SettleReport { month, region, policy, already_closed: false, close: Some(rec), workers: count, entries: written as u64 })
+        let mut tx = self.db().begin_write().await?;
+        Sql::new("INSERT INTO month_closes (month, run, action, region, policy, workers, entries, at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(month_code(month))
+            .bind(rec.run)
+            .bind(&rec.action)
+            .bind(&rec.region)
+            .bind(&rec.policy)
+            .bind(rec.workers)
+            .bind(rec.entries)
+            .bind(rec.at_us)
+            .execute(&mut tx)
+            .await?;
+        tx.log_append(&logged, None).await?;
+        tx.commit().await?;
+        Ok(CloseReport { month, region, policy, already_closed: false, close: Some(rec), workers: count, entries: written as u64 })
     }
 
     /// Close (or, reopening, correct) one chunk of workers in one transaction.
-    async fn close_chunk(&self, month: YearMonth, chunk: &[WorkerMonth], rules: &MonthRules, opts: &SettleOptions) -> Result<usize> {
+    async fn close_chunk(&self, month: YearMonth, chunk: &[WorkerMonth], rules: &MonthRules, opts: &CloseOptions) -> Result<usize> {
         let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { return Ok(0) };
         let ids: Vec<i64> = chunk.iter().map(|w| w.worker.0).collect();
         let ((), n) = self
@@ -198,7 +197,7 @@ impl crate::Store {
                 }
                 let r = r.map(|p| {
                     p.into_iter()
-                        .map(|(w, income_fen)| WorkerMonth { worker: LedgerWorker(w), income_fen, declared_base_fen: None, enrolled: true })
+                        .map(|(w, income_fen)| WorkerMonth { worker: WorkerId(w), income_fen, declared_base_fen: None, enrolled: true })
                         .collect::<Vec<_>>()
                 });
                 let empty = r.as_ref().is_ok_and(|p| p.is_empty());
@@ -217,9 +216,7 @@ impl crate::Store {
             WHERE e.scheme = 'employee_pension' AND e.from_month <= $1 AND (e.to_month IS NULL OR e.to_month >= $1) \
             AND e.worker_id > $2 GROUP BY e.worker_id ORDER BY e.worker_id LIMIT $3";
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        Ok(with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(SQL).bind(month_code(month)).bind(after).bind(limit).fetch_all(p).await?
-        }))
+        Sql::new(SQL).bind(month_code(month)).bind(after).bind(limit).fetch_all(self.db()).await
     }
 
     /// The month's figures over all workers (`flexpension report month`): the ledger's

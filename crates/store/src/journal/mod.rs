@@ -1,4 +1,4 @@
-//! The ledger on the store (issue 4): `flexpension_ledger`'s append-only journal persisted on
+//! The ledger on the store: `flexpension_ledger`'s append-only journal persisted on
 //! both backends, and the operations that grow it — the month close, payments, year-end
 //! interest — each computed by the pure ledger on the affected workers' stored entries and
 //! written in the same transaction that read them.
@@ -13,15 +13,15 @@ mod close;
 mod read;
 mod rows;
 
-pub use close::{MonthClose, SettleOptions, SettleReport};
+pub use close::{CloseOptions, CloseReport, MonthClose};
 pub use read::{PlatformWorkerMonth, RegionMonthTotals, StatementMonth, WorkerStatement};
 
-use crate::backend::Backend;
+use crate::backend::{NewEntry, Sql, Tx};
 use crate::{Result, StoreError};
-use flexpension_ledger::{Entry, Ledger, LedgerError, Payer, Payment, Subject, WorkerId as LedgerWorker};
+use flexpension_ledger::{Entry, Ledger, LedgerError, Payer, Payment, Subject, WorkerId};
 use flexpension_rules::{Dec6, Fen, Params, YearMonth};
-pub(crate) use rows::kind_str;
-use rows::{JoinRow, NewRow, SELECT_RANGE, entries_from, write_postgres, write_sqlite};
+use rows::{JoinRow, SELECT_RANGE, entries_from};
+pub(crate) use rows::{kind_str, subject_month};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -41,12 +41,12 @@ pub(crate) fn ledger_error(e: LedgerError) -> StoreError {
     }
 }
 
-/// The log entry of one journal write: an operation over a range of workers, with a tree over
-/// the entries it wrote.
-fn journal_record(what: &str, lo: i64, hi: i64, rows: &[NewRow<'_>]) -> (crate::log::entry::Record, Vec<u8>) {
+/// The log entry of one journal write at `at_us`: an operation over a range of workers, with a
+/// tree over the entries it wrote.
+fn journal_record(what: &str, lo: i64, hi: i64, rows: &[NewEntry<'_>], at_us: i64) -> (crate::log::entry::Record, Vec<u8>) {
     use crate::log::entry::{JournalRow, Record, pack, row_hash};
     let hashes: Vec<flexpension_tlog::Hash> = rows.iter().map(|r| row_hash(&JournalRow::of(r.entry))).collect();
-    let rec = Record::new("journal", crate::registry::now_us(), serde_json::json!({"op": what, "workers": [lo, hi]})).with_rows(&hashes);
+    let rec = Record::new("journal", at_us, serde_json::json!({"op": what, "workers": [lo, hi]})).with_rows(&hashes);
     (rec, pack(&hashes))
 }
 
@@ -72,27 +72,11 @@ pub struct InterestReport {
     pub interest_fen: Fen,
 }
 
-/// Write a transaction's new journal rows, and unless `logged` is off (benchmarks), reserve their
-/// log entry first (the rows carry its index) and insert it after them.
-macro_rules! write_logged {
-    ($tx:ident, $write:ident, $rows:expr, $logged:expr, ($what:expr, $lo:expr, $hi:expr)) => {
-        let rows = $rows;
-        if !rows.is_empty() && !$logged {
-            $write(&mut $tx, &rows, -1).await?;
-        } else if !rows.is_empty() {
-            let idx = crate::log::log_reserve!(&mut *$tx)?;
-            $write(&mut $tx, &rows, idx).await?;
-            let (rec, packed) = journal_record($what, $lo, $hi, &rows);
-            crate::log::log_insert!(&mut *$tx, idx, &rec, Some(packed))?;
-        }
-    };
-}
-
 impl crate::Store {
     /// Read the entries of workers `lo..=hi`, let `op` append to their ledger, and store exactly
     /// what it appended — all in one write transaction holding those workers (see the module
-    /// docs). `lock` lists workers that may have no row yet (PostgreSQL makes their lock rows).
-    /// Returns `op`'s result and the number of entries written.
+    /// docs). `lock` lists workers that may have no lock row yet. Returns `op`'s result and the
+    /// number of entries written.
     pub(crate) async fn with_workers<R>(
         &self,
         what: &'static str,
@@ -101,51 +85,42 @@ impl crate::Store {
         lock: &[i64],
         op: impl FnOnce(&mut Ledger) -> std::result::Result<R, StoreError>,
     ) -> Result<(R, usize)> {
+        let mut tx = self.db().begin_write().await?;
+        tx.lock_workers(lo, hi, lock).await?;
+        let rows: Vec<JoinRow> = Sql::new(SELECT_RANGE).bind(lo).bind(hi).fetch_all(&mut tx).await?;
+        let (r, new) = apply(rows, op)?;
         let logged = self.inner.log_journal.load(std::sync::atomic::Ordering::Relaxed);
-        match &self.inner.backend {
-            Backend::Sqlite(p) => {
-                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                let rows: Vec<JoinRow> = sqlx::query_as(SELECT_RANGE).bind(lo).bind(hi).fetch_all(&mut *tx).await?;
-                let (r, new) = apply(rows, op)?;
-                write_logged!(tx, write_sqlite, new.rows(), logged, (what, lo, hi));
-                tx.commit().await?;
-                Ok((r, new.len()))
-            }
-            Backend::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                if !lock.is_empty() {
-                    sqlx::query("INSERT INTO ledger_workers (worker_id) SELECT * FROM UNNEST($1::bigint[]) ON CONFLICT DO NOTHING")
-                        .bind(lock)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                sqlx::query("SELECT worker_id FROM ledger_workers WHERE worker_id BETWEEN $1 AND $2 ORDER BY worker_id FOR UPDATE")
-                    .bind(lo)
-                    .bind(hi)
-                    .execute(&mut *tx)
-                    .await?;
-                let rows: Vec<JoinRow> = sqlx::query_as(SELECT_RANGE).bind(lo).bind(hi).fetch_all(&mut *tx).await?;
-                let (r, new) = apply(rows, op)?;
-                write_logged!(tx, write_postgres, new.rows(), logged, (what, lo, hi));
-                tx.commit().await?;
-                Ok((r, new.len()))
-            }
+        self.write_logged(&mut tx, &new.rows(), logged, (what, lo, hi)).await?;
+        tx.commit().await?;
+        Ok((r, new.len()))
+    }
+
+    /// Write a transaction's new journal rows and, unless `logged` is off (benchmarks), their
+    /// log entry: its index is reserved first so the rows can carry it, and the entry (a tree
+    /// over the rows) is inserted after them.
+    async fn write_logged(&self, tx: &mut Tx, rows: &[NewEntry<'_>], logged: bool, (what, lo, hi): (&str, i64, i64)) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
         }
+        if !logged {
+            return tx.write_journal(rows, -1).await;
+        }
+        let idx = tx.log_reserve().await?;
+        tx.write_journal(rows, idx).await?;
+        let (rec, packed) = journal_record(what, lo, hi, rows, self.now_us());
+        tx.log_insert(idx, &rec, Some(packed)).await
     }
 
     /// Entries of workers `lo..=hi` (no lock: for reports and statements).
     pub(crate) async fn read_workers(&self, lo: i64, hi: i64) -> Result<Ledger> {
-        let rows: Vec<JoinRow> = crate::backend::with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(SELECT_RANGE).bind(lo).bind(hi).fetch_all(p).await?
-        });
+        let rows: Vec<JoinRow> = Sql::new(SELECT_RANGE).bind(lo).bind(hi).fetch_all(self.db()).await?;
         Ledger::from_entries(entries_from(rows)?).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
     /// The smallest and largest worker id with journal entries.
     pub(crate) async fn journal_bounds(&self) -> Result<Option<(i64, i64)>> {
-        let b: (Option<i64>, Option<i64>) = crate::backend::with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT MIN(worker_id), MAX(worker_id) FROM journal_entries").fetch_one(p).await?
-        });
+        let b: (Option<i64>, Option<i64>) =
+            Sql::new("SELECT MIN(worker_id), MAX(worker_id) FROM journal_entries").fetch_one(self.db()).await?;
         Ok(b.0.zip(b.1))
     }
 
@@ -153,7 +128,7 @@ impl crate::Store {
     /// Idempotent on (worker, payer, reference): a retry finds the entry and writes nothing;
     /// the same reference with another amount is refused (`Exists`).
     pub async fn pay(&self, p: &Payment) -> Result<PaymentReport> {
-        if self.worker(crate::WorkerId(p.worker.0)).await?.is_none() {
+        if self.worker(p.worker).await?.is_none() {
             return Err(StoreError::NotFound { what: "worker", key: p.worker.0.to_string() });
         }
         let w = p.worker;
@@ -207,9 +182,7 @@ impl crate::Store {
 
     /// The sum of every stored posting: 0 unless the journal is broken.
     pub async fn trial_balance(&self) -> Result<Fen> {
-        Ok(crate::backend::with_pool!(&self.inner.backend, p => {
-            sqlx::query_scalar::<_, i64>("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM journal_postings").fetch_one(p).await?
-        }))
+        Sql::new("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM journal_postings").scalar(self.db()).await
     }
 
     /// Every account's balance as the sum of its stored postings (debit positive), non-zero
@@ -217,16 +190,14 @@ impl crate::Store {
     pub async fn account_balances(&self) -> Result<Vec<(String, Fen)>> {
         const SQL: &str = "SELECT account, CAST(SUM(amount_fen) AS BIGINT) FROM journal_postings GROUP BY account \
             HAVING SUM(amount_fen) <> 0 ORDER BY account";
-        let mut v: Vec<(String, Fen)> = crate::backend::with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(SQL).fetch_all(p).await?
-        });
+        let mut v: Vec<(String, Fen)> = Sql::new(SQL).fetch_all(self.db()).await?;
         // Byte order on both backends, whatever the database's collation.
         v.sort();
         Ok(v)
     }
 
     /// Every stored entry of one worker, in append order (audits, tests).
-    pub async fn worker_entries(&self, worker: crate::WorkerId) -> Result<Vec<Entry>> {
+    pub async fn worker_entries(&self, worker: WorkerId) -> Result<Vec<Entry>> {
         Ok(self.read_workers(worker.0, worker.0).await?.entries().to_vec())
     }
 }
@@ -242,8 +213,8 @@ struct Appended {
 }
 
 impl Appended {
-    fn rows(&self) -> Vec<NewRow<'_>> {
-        self.entries.iter().zip(&self.seqs).map(|(entry, &seq)| NewRow { seq, entry }).collect()
+    fn rows(&self) -> Vec<NewEntry<'_>> {
+        self.entries.iter().zip(&self.seqs).map(|(entry, &seq)| NewEntry { seq, entry }).collect()
     }
     fn len(&self) -> usize {
         self.entries.len()
@@ -253,7 +224,7 @@ impl Appended {
 fn apply<R>(rows: Vec<JoinRow>, op: impl FnOnce(&mut Ledger) -> std::result::Result<R, StoreError>) -> Result<(R, Appended)> {
     let stored = entries_from(rows)?;
     let before = stored.len();
-    let mut next: HashMap<LedgerWorker, i32> = HashMap::new();
+    let mut next: HashMap<WorkerId, i32> = HashMap::new();
     for e in &stored {
         *next.entry(e.id().worker).or_default() += 1;
     }

@@ -1,10 +1,10 @@
 //! What the pages and `worker show` read off the journal: a worker's statement, a platform's
 //! workers for a month, the region's month totals.
 
-use crate::backend::with_pool;
+use crate::backend::Sql;
 use crate::ids::month_code;
 use crate::{PlatformId, Result, WorkerId};
-use flexpension_ledger::{EntryKind, Ledger, MonthReport, Status, WorkerId as LedgerWorker};
+use flexpension_ledger::{EntryKind, Ledger, MonthReport, Status};
 use flexpension_rules::{Fen, YearMonth};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -65,7 +65,7 @@ pub struct RegionMonthTotals {
 }
 
 /// The statement of `w` from a ledger holding its entries.
-pub(crate) fn statement(l: &Ledger, w: LedgerWorker, lapse_after_months: u32) -> WorkerStatement {
+pub(crate) fn statement(l: &Ledger, w: WorkerId, lapse_after_months: u32) -> WorkerStatement {
     let arrears = l.arrears(w);
     let owed: BTreeMap<YearMonth, Fen> = arrears.unpaid.iter().map(|u| (u.month, u.owed_fen)).collect();
     let mut months: Vec<StatementMonth> = l
@@ -110,7 +110,7 @@ impl crate::Store {
     /// (`flexpension_ledger::lapse_after_months`).
     pub async fn worker_statement(&self, worker: WorkerId, lapse_after_months: u32) -> Result<WorkerStatement> {
         let l = self.read_workers(worker.0, worker.0).await?;
-        Ok(statement(&l, LedgerWorker(worker.0), lapse_after_months))
+        Ok(statement(&l, worker, lapse_after_months))
     }
 
     /// The workers `platform` paid income to in `month`, by worker id, with their month.
@@ -121,9 +121,7 @@ impl crate::Store {
         lapse_after_months: u32,
     ) -> Result<Vec<PlatformWorkerMonth>> {
         const SQL: &str = "SELECT worker_id, income_fen FROM month_income WHERE month = $1 AND platform_id = $2 ORDER BY worker_id";
-        let rows: Vec<(i64, i64)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(SQL).bind(month_code(month)).bind(platform.0).fetch_all(p).await?
-        });
+        let rows: Vec<(i64, i64)> = Sql::new(SQL).bind(month_code(month)).bind(platform.0).fetch_all(self.db()).await?;
         let mut out = Vec::with_capacity(rows.len());
         for (w, platform_income_fen) in rows {
             let s = self.worker_statement(WorkerId(w), lapse_after_months).await?;

@@ -3,7 +3,7 @@
 //! catches tampering with what it covers; the audit covers everything the store holds.
 
 use super::integrate::{Edge, to_hash};
-use crate::backend::with_pool;
+use crate::backend::Sql;
 use crate::{Result, StoreError};
 use flexpension_tlog::{Checkpoint, Hash, NoteVerifier, stored_hash_index, verify_note};
 use std::collections::HashMap;
@@ -43,9 +43,7 @@ impl crate::Store {
         let n_total = self.log_integrated().await?;
         let verifier =
             NoteVerifier::parse(&self.inner.log_keys.verifier_key()).map_err(|e| StoreError::Corrupt(format!("log key: {e}")))?;
-        let cps: Vec<(i64, String)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT size, note FROM log_checkpoints ORDER BY size").fetch_all(p).await?
-        });
+        let cps: Vec<(i64, String)> = Sql::new("SELECT size, note FROM log_checkpoints ORDER BY size").fetch_all(self.db()).await?;
         let mut want_roots: HashMap<u64, Vec<String>> = HashMap::new();
         let mut report = AuditReport { entries: n_total, hashes: 0, checkpoints: cps.len() as u64, problems: Vec::new() };
         for (size, note) in cps {
@@ -61,14 +59,17 @@ impl crate::Store {
         let mut edge = Edge::new(0, HashMap::new());
         while edge.size() < n_total {
             let n = edge.size();
-            let entries: Vec<(i64, Vec<u8>)> = with_pool!(&self.inner.backend, p => {
-                sqlx::query_as("SELECT idx, body FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
-                    .bind(n as i64).bind((n as i64 + PAGE).min(n_total as i64)).fetch_all(p).await?
-            });
+            let entries: Vec<(i64, Vec<u8>)> = Sql::new("SELECT idx, body FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+                .bind(n as i64)
+                .bind((n as i64 + PAGE).min(n_total as i64))
+                .fetch_all(self.db())
+                .await?;
             let (lo, hi) = (stored_hash_index(0, n), stored_hash_index(0, (n + entries.len() as u64).min(n_total)));
-            let stored: Vec<(i64, Vec<u8>)> = with_pool!(&self.inner.backend, p => {
-                sqlx::query_as("SELECT id, hash FROM log_hashes WHERE id >= $1 AND id < $2 ORDER BY id").bind(lo as i64).bind(hi as i64).fetch_all(p).await?
-            });
+            let stored: Vec<(i64, Vec<u8>)> = Sql::new("SELECT id, hash FROM log_hashes WHERE id >= $1 AND id < $2 ORDER BY id")
+                .bind(lo as i64)
+                .bind(hi as i64)
+                .fetch_all(self.db())
+                .await?;
             let stored: HashMap<u64, Hash> = stored.into_iter().map(|(i, h)| Ok((i as u64, to_hash(&h, i)?))).collect::<Result<_>>()?;
             if entries.is_empty() {
                 problem(&mut report, format!("entry {n} is missing"));

@@ -1,15 +1,17 @@
 //! Integration: hash the sequenced entries into the tree and sign a checkpoint.
 
+use super::LogKeys;
 use super::prove::MapReader;
-use crate::backend::Backend;
+use crate::backend::{Sql, Tx};
 use crate::{Result, StoreError};
 use flexpension_tlog::{Checkpoint, Hash, leaf_hash, sign_note, stored_hash_index, stored_hashes, tree_hash};
 use std::collections::HashMap;
 
 /// Entries read per query while integrating.
 const PAGE: i64 = 50_000;
-/// Stored hashes per insert statement.
-const INSERT_ROWS: usize = 1_000;
+/// Stored hashes per insert statement (two parameters each; SQLite looks `$N` names up
+/// linearly, so a statement is kept small).
+const INSERT_ROWS: usize = 250;
 
 /// What an integration did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,9 +80,7 @@ impl crate::Store {
         let _one = self.inner.integrating.lock().await;
         // Nothing new (the publisher asks every few seconds): answer from the latest checkpoint
         // without taking the write lock that ingest and the close need.
-        let head: (i64, i64) = crate::backend::with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT size, integrated FROM log_head WHERE id = 1").fetch_one(p).await?
-        });
+        let head: (i64, i64) = Sql::new(HEAD).fetch_one(self.db()).await?;
         if head.0 == head.1
             && let Some((size, note)) = self.log_checkpoint().await?
             && size == head.1 as u64
@@ -89,91 +89,80 @@ impl crate::Store {
             let root = Checkpoint::parse(&text).map_err(tlog)?.root;
             return Ok(Integrated { size, root, added: 0, note });
         }
-        let keys = &self.inner.log_keys;
-        macro_rules! body {
-            ($tx:ident) => {{
-                let (size, done): (i64, i64) =
-                    sqlx::query_as("SELECT size, integrated FROM log_head WHERE id = 1").fetch_one(&mut *$tx).await?;
-                let (size, done) = (size as u64, done as u64);
-                let mut map: HashMap<u64, Hash> = HashMap::new();
-                let want = frontier(done);
-                if !want.is_empty() {
-                    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                        "SELECT id, hash FROM log_hashes WHERE id IN ({})",
-                        want.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
-                    )))
-                    .fetch_all(&mut *$tx)
-                    .await?;
-                    for (id, h) in rows {
-                        map.insert(id as u64, to_hash(&h, id)?);
-                    }
-                }
-                let mut edge = Edge::new(done, map);
-                let mut new_rows: Vec<(i64, Vec<u8>)> = Vec::new();
-                while edge.size() < size {
-                    let n = edge.size();
-                    let page: Vec<(i64, Vec<u8>)> =
-                        sqlx::query_as("SELECT idx, body FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
-                            .bind(n as i64)
-                            .bind((n as i64 + PAGE).min(size as i64))
-                            .fetch_all(&mut *$tx)
-                            .await?;
-                    if page.is_empty() {
-                        return Err(StoreError::Corrupt(format!("log entry {n} is missing (head says {size})")));
-                    }
-                    for (idx, body) in page {
-                        if idx as u64 != edge.size() {
-                            return Err(StoreError::Corrupt(format!("log entry {} is missing (found {idx})", edge.size())));
-                        }
-                        new_rows.extend(edge.push(&body)?.into_iter().map(|(id, h)| (id as i64, h.0.to_vec())));
-                    }
-                    // Write this page's hashes.
-                    for chunk in new_rows.chunks(INSERT_ROWS) {
-                        let mut q = sqlx::QueryBuilder::new("INSERT INTO log_hashes (id, hash) ");
-                        q.push_values(chunk, |mut b, (id, h)| {
-                            b.push_bind(*id).push_bind(h.clone());
-                        });
-                        q.build().execute(&mut *$tx).await?;
-                    }
-                    new_rows.clear();
-                }
-                let root = edge.root()?;
-                let latest: Option<String> =
-                    sqlx::query_scalar("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(&mut *$tx).await?;
-                let note = match latest {
-                    Some(note) if size == done => note,
-                    _ => {
-                        let text = Checkpoint { origin: keys.origin.clone(), size, root, extensions: Vec::new() }.to_text();
-                        let note = sign_note(&text, &keys.signer).map_err(tlog)?;
-                        sqlx::query("INSERT INTO log_checkpoints (size, note, at_us) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING")
-                            .bind(size as i64)
-                            .bind(&note)
-                            .bind(crate::registry::now_us())
-                            .execute(&mut *$tx)
-                            .await?;
-                        sqlx::query("UPDATE log_head SET integrated = $1 WHERE id = 1").bind(size as i64).execute(&mut *$tx).await?;
-                        note
-                    }
-                };
-                Integrated { size, root, added: size - done, note }
-            }};
-        }
-        match &self.inner.backend {
-            Backend::Sqlite(p) => {
-                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                let r = body!(tx);
-                tx.commit().await?;
-                Ok(r)
-            }
-            Backend::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                sqlx::query("SELECT id FROM log_tree WHERE id = 1 FOR UPDATE").execute(&mut *tx).await?;
-                let r = body!(tx);
-                tx.commit().await?;
-                Ok(r)
-            }
+        let mut tx = self.db().begin_write().await?;
+        tx.lock_log_tree().await?;
+        let r = integrate(&mut tx, &self.inner.log_keys, self.now_us()).await?;
+        tx.commit().await?;
+        Ok(r)
+    }
+}
+
+const HEAD: &str = "SELECT size, integrated FROM log_head WHERE id = 1";
+
+/// Integrate inside the transaction that holds the tree: hash the new entries in a page at a
+/// time, store the hashes they make, and sign a checkpoint at `at_us` if the size grew.
+async fn integrate(tx: &mut Tx, keys: &LogKeys, at_us: i64) -> Result<Integrated> {
+    let (size, done): (i64, i64) = Sql::new(HEAD).fetch_one(&mut *tx).await?;
+    let (size, done) = (size as u64, done as u64);
+    let mut map: HashMap<u64, Hash> = HashMap::new();
+    let want = frontier(done);
+    if !want.is_empty() {
+        let ids = want.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let rows: Vec<(i64, Vec<u8>)> =
+            Sql::built(format!("SELECT id, hash FROM log_hashes WHERE id IN ({ids})")).fetch_all(&mut *tx).await?;
+        for (id, h) in rows {
+            map.insert(id as u64, to_hash(&h, id)?);
         }
     }
+    let mut edge = Edge::new(done, map);
+    let mut new_rows: Vec<(i64, Hash)> = Vec::new();
+    while edge.size() < size {
+        let n = edge.size();
+        let page: Vec<(i64, Vec<u8>)> = Sql::new("SELECT idx, body FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+            .bind(n as i64)
+            .bind((n as i64 + PAGE).min(size as i64))
+            .fetch_all(&mut *tx)
+            .await?;
+        if page.is_empty() {
+            return Err(StoreError::Corrupt(format!("log entry {n} is missing (head says {size})")));
+        }
+        for (idx, body) in page {
+            if idx as u64 != edge.size() {
+                return Err(StoreError::Corrupt(format!("log entry {} is missing (found {idx})", edge.size())));
+            }
+            new_rows.extend(edge.push(&body)?.into_iter().map(|(id, h)| (id as i64, h)));
+        }
+        for chunk in new_rows.chunks(INSERT_ROWS) {
+            insert_hashes(tx, chunk).await?;
+        }
+        new_rows.clear();
+    }
+    let root = edge.root()?;
+    let latest: Option<String> = Sql::new("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1").scalar_optional(&mut *tx).await?;
+    let note = match latest {
+        Some(note) if size == done => note,
+        _ => {
+            let text = Checkpoint { origin: keys.origin.clone(), size, root, extensions: Vec::new() }.to_text();
+            let note = sign_note(&text, &keys.signer).map_err(tlog)?;
+            Sql::new("INSERT INTO log_checkpoints (size, note, at_us) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING")
+                .bind(size as i64)
+                .bind(&note)
+                .bind(at_us)
+                .execute(&mut *tx)
+                .await?;
+            Sql::new("UPDATE log_head SET integrated = $1 WHERE id = 1").bind(size as i64).execute(&mut *tx).await?;
+            note
+        }
+    };
+    Ok(Integrated { size, root, added: size - done, note })
+}
+
+/// One multi-row insert of stored hashes.
+async fn insert_hashes(tx: &mut Tx, rows: &[(i64, Hash)]) -> Result<()> {
+    let values: Vec<String> = (0..rows.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+    let sql = Sql::built(format!("INSERT INTO log_hashes (id, hash) VALUES {}", values.join(",")));
+    rows.iter().fold(sql, |q, (id, h)| q.bind(*id).bind(h.0.to_vec())).execute(tx).await?;
+    Ok(())
 }
 
 pub(crate) fn to_hash(bytes: &[u8], id: i64) -> Result<Hash> {

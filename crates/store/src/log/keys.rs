@@ -2,7 +2,7 @@
 //! (like the pepper), named by the log's origin. A deployment with a hardware key would sign
 //! here instead.
 
-use crate::backend::Backend;
+use crate::backend::Db;
 use crate::ids::random32;
 use crate::{Result, StoreError};
 use flexpension_tlog::NoteSigner;
@@ -30,10 +30,10 @@ impl std::fmt::Debug for LogKeys {
     }
 }
 
-pub(crate) async fn load(backend: &Backend) -> Result<LogKeys> {
+pub(crate) async fn load(db: &Db) -> Result<LogKeys> {
     let fresh = random32().map_err(|e| StoreError::Corrupt(format!("no OS randomness: {e}")))?.to_vec();
-    let seed = crate::store::meta_value(backend, "log_key", fresh).await?;
-    let origin = crate::store::meta_value(backend, "log_origin", DEFAULT_ORIGIN.as_bytes().to_vec()).await?;
+    let seed = crate::store::meta_value(db, "log_key", fresh).await?;
+    let origin = crate::store::meta_value(db, "log_origin", DEFAULT_ORIGIN.as_bytes().to_vec()).await?;
     let seed: [u8; 32] = seed.try_into().map_err(|_| StoreError::Corrupt("the log key in store_meta is not 32 bytes".into()))?;
     let origin = String::from_utf8(origin).map_err(|_| StoreError::Corrupt("the log origin in store_meta is not UTF-8".into()))?;
     let signer = NoteSigner::new(&origin, seed).map_err(|e| StoreError::Corrupt(format!("log key: {e}")))?;

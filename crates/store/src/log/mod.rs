@@ -1,4 +1,4 @@
-//! The tamper-evident log on the store (issue 5; docs/LOG.md): every account event is an entry
+//! The tamper-evident log on the store (docs/LOG.md): every account event is an entry
 //! of an RFC 9162 Merkle log (`flexpension_tlog`), signed by the region as C2SP checkpoints and
 //! cosigned by witnesses.
 //!
@@ -23,51 +23,35 @@ pub(crate) use keys::load as keys_load;
 pub use keys::{DEFAULT_ORIGIN, LogKeys};
 pub use prove::VoucherRecord;
 
-/// Reserve the next log index inside an open transaction (`&mut *tx`). Evaluates to
-/// `Result<i64>`.
-macro_rules! log_reserve {
-    ($conn:expr) => {
-        async {
-            let idx: i64 =
-                sqlx::query_scalar("UPDATE log_head SET size = size + 1 WHERE id = 1 RETURNING size - 1").fetch_one($conn).await?;
-            Ok::<i64, $crate::StoreError>(idx)
-        }
-        .await
-    };
-}
-pub(crate) use log_reserve;
+use crate::Result;
+use crate::backend::{Sql, Tx};
+use entry::Record;
 
-/// Insert the entry at a reserved index. `$rows` is the packed row hashes of a batch entry.
-macro_rules! log_insert {
-    ($conn:expr, $idx:expr, $record:expr, $rows:expr) => {
-        async {
-            let rec: &$crate::log::entry::Record = $record;
-            let rows: Option<Vec<u8>> = $rows;
-            sqlx::query("INSERT INTO log_entries (idx, kind, body, rows, at_us) VALUES ($1, $2, $3, $4, $5)")
-                .bind($idx)
-                .bind(&rec.kind)
-                .bind(rec.to_bytes())
-                .bind(rows)
-                .bind(rec.at_us)
-                .execute($conn)
-                .await?;
-            Ok::<(), $crate::StoreError>(())
-        }
-        .await
-    };
-}
-pub(crate) use log_insert;
+/// Sequencing, in the event's own transaction.
+impl Tx {
+    /// Reserve the next log index. On PostgreSQL the head row stays locked until the
+    /// transaction ends: reserve last, just before the commit.
+    pub(crate) async fn log_reserve(&mut self) -> Result<i64> {
+        Sql::new("UPDATE log_head SET size = size + 1 WHERE id = 1 RETURNING size - 1").scalar(self).await
+    }
 
-/// Sequence one entry in an open transaction: `log_append!(&mut *tx, &record, rows)`.
-/// Call it last before the commit: on PostgreSQL the head row stays locked until then.
-macro_rules! log_append {
-    ($tx:ident, $record:expr, $rows:expr) => {
-        async {
-            let idx = $crate::log::log_reserve!(&mut *$tx)?;
-            $crate::log::log_insert!(&mut *$tx, idx, $record, $rows)?;
-            Ok::<i64, $crate::StoreError>(idx)
-        }
-        .await
-    };
+    /// Insert the entry at a reserved index; `rows` is the packed row hashes of a batch entry.
+    pub(crate) async fn log_insert(&mut self, idx: i64, rec: &Record, rows: Option<Vec<u8>>) -> Result<()> {
+        Sql::new("INSERT INTO log_entries (idx, kind, body, rows, at_us) VALUES ($1, $2, $3, $4, $5)")
+            .bind(idx)
+            .bind(&rec.kind)
+            .bind(rec.to_bytes())
+            .bind(rows)
+            .bind(rec.at_us)
+            .execute(self)
+            .await?;
+        Ok(())
+    }
+
+    /// Sequence one entry: reserve its index and insert it. Call it last before the commit.
+    pub(crate) async fn log_append(&mut self, rec: &Record, rows: Option<Vec<u8>>) -> Result<i64> {
+        let idx = self.log_reserve().await?;
+        self.log_insert(idx, rec, rows).await?;
+        Ok(idx)
+    }
 }
-pub(crate) use log_append;

@@ -3,8 +3,8 @@
 
 use super::entry::{JournalRow, OrderRow, Record, WorkerRow, row_bytes, row_hash, unpack};
 use super::integrate::to_hash;
-use crate::backend::with_pool;
-use crate::{Result, StoreError};
+use crate::backend::Sql;
+use crate::{PlatformId, Result, StoreError, WorkerId};
 use flexpension_tlog::{Hash, HashReader, Tile, TlogError, inclusion_proof_of, prove_record, prove_tree, read_tile_data, tree_hash};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -68,9 +68,7 @@ impl crate::Store {
                 "SELECT id, hash FROM log_hashes WHERE id IN ({})",
                 chunk.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
             );
-            let rows: Vec<(i64, Vec<u8>)> = with_pool!(&self.inner.backend, p => {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?
-            });
+            let rows: Vec<(i64, Vec<u8>)> = Sql::built(sql).fetch_all(self.db()).await?;
             for (id, h) in rows {
                 map.insert(id as u64, to_hash(&h, id)?);
             }
@@ -80,35 +78,28 @@ impl crate::Store {
 
     /// The latest signed checkpoint (with the cosignatures collected so far): (size, note).
     pub async fn log_checkpoint(&self) -> Result<Option<(u64, String)>> {
-        let row: Option<(i64, String)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(p).await?
-        });
+        let row: Option<(i64, String)> =
+            Sql::new("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1").fetch_optional(self.db()).await?;
         Ok(row.map(|(s, n)| (s as u64, n)))
     }
 
     /// The latest checkpoint that `quorum` witnesses have cosigned, if any.
     pub async fn log_cosigned_checkpoint(&self, quorum: usize) -> Result<Option<(u64, String)>> {
-        let row: Option<(i64, String)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT size, note FROM log_checkpoints WHERE cosigned >= $1 ORDER BY size DESC LIMIT 1")
-                .bind(quorum as i32)
-                .fetch_optional(p)
-                .await?
-        });
+        let row: Option<(i64, String)> = Sql::new("SELECT size, note FROM log_checkpoints WHERE cosigned >= $1 ORDER BY size DESC LIMIT 1")
+            .bind(quorum as i32)
+            .fetch_optional(self.db())
+            .await?;
         Ok(row.map(|(s, n)| (s as u64, n)))
     }
 
     /// The signed checkpoint of one size.
     pub async fn log_checkpoint_at(&self, size: u64) -> Result<Option<String>> {
-        Ok(with_pool!(&self.inner.backend, p => {
-            sqlx::query_scalar("SELECT note FROM log_checkpoints WHERE size = $1").bind(size as i64).fetch_optional(p).await?
-        }))
+        Sql::new("SELECT note FROM log_checkpoints WHERE size = $1").bind(size as i64).scalar_optional(self.db()).await
     }
 
     /// Entries integrated into the tree so far.
     pub async fn log_integrated(&self) -> Result<u64> {
-        let n: i64 = with_pool!(&self.inner.backend, p => {
-            sqlx::query_scalar("SELECT integrated FROM log_head WHERE id = 1").fetch_one(p).await?
-        });
+        let n: i64 = Sql::new("SELECT integrated FROM log_head WHERE id = 1").scalar(self.db()).await?;
         Ok(n as u64)
     }
 
@@ -131,9 +122,8 @@ impl crate::Store {
 
     /// An entry's bytes.
     pub async fn log_entry(&self, index: u64) -> Result<(Vec<u8>, Option<Vec<u8>>)> {
-        let row: Option<(Vec<u8>, Option<Vec<u8>>)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT body, rows FROM log_entries WHERE idx = $1").bind(index as i64).fetch_optional(p).await?
-        });
+        let row: Option<(Vec<u8>, Option<Vec<u8>>)> =
+            Sql::new("SELECT body, rows FROM log_entries WHERE idx = $1").bind(index as i64).fetch_optional(self.db()).await?;
         row.ok_or_else(|| StoreError::NotFound { what: "log entry", key: index.to_string() })
     }
 
@@ -177,13 +167,11 @@ impl crate::Store {
 
     /// The entries `first..first+count` (a tlog-tiles entry bundle's contents).
     pub async fn log_entries(&self, first: u64, count: u64) -> Result<Vec<Vec<u8>>> {
-        let rows: Vec<(i64, Vec<u8>)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT idx, body FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
-                .bind(first as i64)
-                .bind((first + count) as i64)
-                .fetch_all(p)
-                .await?
-        });
+        let rows: Vec<(i64, Vec<u8>)> = Sql::new("SELECT idx, body FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+            .bind(first as i64)
+            .bind((first + count) as i64)
+            .fetch_all(self.db())
+            .await?;
         if rows.len() as u64 != count {
             return Err(StoreError::NotFound { what: "log entries", key: format!("{first}+{count}") });
         }
@@ -232,9 +220,10 @@ impl crate::Store {
     /// The worker's registration row proof and the opening of their ID commitment.
     async fn worker_part(&self, worker: i64, size: u64) -> Result<(BundleProof, WorkerOpening)> {
         type Row = (Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>, String, String);
-        let row: Option<Row> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT id_salt, id_commit, log_idx, hukou_region, id_masked FROM workers WHERE id = $1").bind(worker).fetch_optional(p).await?
-        });
+        let row: Option<Row> = Sql::new("SELECT id_salt, id_commit, log_idx, hukou_region, id_masked FROM workers WHERE id = $1")
+            .bind(worker)
+            .fetch_optional(self.db())
+            .await?;
         let Some((Some(salt), Some(commit), Some(idx), hukou_region, id_masked)) = row else {
             return Err(StoreError::NotFound { what: "logged worker", key: worker.to_string() });
         };
@@ -246,12 +235,7 @@ impl crate::Store {
 
     /// A proof bundle for a worker's month close (their bill for `month`): the journal row, the
     /// worker's registration, the opening of their ID commitment, and the checkpoint.
-    pub async fn bundle_worker_month(
-        &self,
-        worker: crate::WorkerId,
-        month: flexpension_rules::YearMonth,
-        quorum: usize,
-    ) -> Result<ProofBundle> {
+    pub async fn bundle_worker_month(&self, worker: WorkerId, month: flexpension_rules::YearMonth, quorum: usize) -> Result<ProofBundle> {
         // The close that stands: after corrections (a reversal and a new close) the latest one.
         let entries = self.worker_entries(worker).await?;
         let e = entries
@@ -265,9 +249,11 @@ impl crate::Store {
             .map(|(_, e)| e)
             .ok_or_else(|| StoreError::NotFound { what: "month close", key: format!("{worker} {month}") })?;
         let entry_id = e.id().to_string();
-        let idx: Option<Option<i64>> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_scalar("SELECT log_idx FROM journal_entries WHERE worker_id = $1 AND entry_id = $2").bind(worker.0).bind(&entry_id).fetch_optional(p).await?
-        });
+        let idx: Option<Option<i64>> = Sql::new("SELECT log_idx FROM journal_entries WHERE worker_id = $1 AND entry_id = $2")
+            .bind(worker.0)
+            .bind(&entry_id)
+            .scalar_optional(self.db())
+            .await?;
         let idx =
             idx.flatten().ok_or_else(|| StoreError::NotFound { what: "logged month close", key: format!("{worker} {month}") })? as u64;
         let jr = JournalRow::of(e);
@@ -278,20 +264,15 @@ impl crate::Store {
     }
 
     /// A proof bundle for one order row of a platform (the platform's own evidence).
-    pub async fn bundle_order(&self, platform: crate::PlatformId, order_id: &str, quorum: usize) -> Result<ProofBundle> {
+    pub async fn bundle_order(&self, platform: PlatformId, order_id: &str, quorum: usize) -> Result<ProofBundle> {
         type R = (i32, i64, i64, i64, i32, i64, i64, i64);
-        let row: Option<R> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT month, worker_id, amount_fen, settled_at_us, CAST(order_type AS INTEGER), grid_id, premium_fen, batch_id FROM earnings WHERE platform_id = $1 AND order_id = $2")
+        let row: Option<R> = Sql::new("SELECT month, worker_id, amount_fen, settled_at_us, CAST(order_type AS INTEGER), grid_id, premium_fen, batch_id FROM earnings WHERE platform_id = $1 AND order_id = $2")
                 .bind(platform.0)
                 .bind(order_id)
-                .fetch_optional(p)
-                .await?
-        });
+                .fetch_optional(self.db()).await?;
         let (month, worker, amount_fen, settled_at_us, order_type, grid, premium_fen, batch) =
             row.ok_or_else(|| StoreError::NotFound { what: "order", key: order_id.to_string() })?;
-        let idx: Option<Option<i64>> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_scalar("SELECT log_idx FROM batches WHERE id = $1").bind(batch).fetch_optional(p).await?
-        });
+        let idx: Option<Option<i64>> = Sql::new("SELECT log_idx FROM batches WHERE id = $1").bind(batch).scalar_optional(self.db()).await?;
         let idx = idx.flatten().ok_or_else(|| StoreError::NotFound { what: "logged batch", key: batch.to_string() })? as u64;
         let or = OrderRow {
             platform: platform.0,
@@ -322,25 +303,28 @@ impl crate::Store {
 
     /// An issued voucher.
     pub async fn voucher(&self, id: &str) -> Result<Option<VoucherRecord>> {
-        let row: Option<(String, i64, String, i64)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT id, worker_id, note, log_idx FROM vouchers WHERE id = $1").bind(id).fetch_optional(p).await?
-        });
+        let row: Option<(String, i64, String, i64)> =
+            Sql::new("SELECT id, worker_id, note, log_idx FROM vouchers WHERE id = $1").bind(id).fetch_optional(self.db()).await?;
         Ok(row.map(|(id, worker, note, log_idx)| VoucherRecord { id, worker, note, log_idx: log_idx as u64 }))
     }
 
     /// Record an issued voucher: its signed note, and a log entry with the note's digest.
-    pub async fn record_voucher(&self, id: &str, worker: crate::WorkerId, note: &str) -> Result<u64> {
+    pub async fn record_voucher(&self, id: &str, worker: WorkerId, note: &str) -> Result<u64> {
         let digest = flexpension_tlog::Hash(sha2::Sha256::digest(note.as_bytes()).into());
-        let now = crate::registry::now_us();
+        let now = self.now_us();
         let rec = Record::new("voucher", now, serde_json::json!({"digest": digest.to_hex(), "voucher": id, "worker": worker.0}));
-        let idx: Result<i64> = crate::backend::in_tx!(&self.inner.backend, tx => async {
-            let idx = super::log_append!(tx, &rec, None)?;
-            sqlx::query("INSERT INTO vouchers (id, worker_id, note, log_idx, at_us) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id).bind(worker.0).bind(note).bind(idx).bind(now)
-                .execute(&mut *tx).await?;
-            Ok(idx)
-        }.await);
-        Ok(idx? as u64)
+        let mut tx = self.db().begin_write().await?;
+        let idx = tx.log_append(&rec, None).await?;
+        Sql::new("INSERT INTO vouchers (id, worker_id, note, log_idx, at_us) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(worker.0)
+            .bind(note)
+            .bind(idx)
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(idx as u64)
     }
 }
 

@@ -8,9 +8,10 @@ mod views;
 
 pub use views::{IncomeFilter, IncomeRow, IncomeTotals};
 
-use crate::backend::with_pool;
-use crate::ids::{PlatformId, WorkerId, hex, random32};
-use crate::registry::{check_code, is_unique_violation};
+use crate::backend::Sql;
+use crate::ids::{hex, random32};
+use crate::registry::check_code;
+use crate::{PlatformId, WorkerId};
 use crate::{Result, Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
@@ -192,25 +193,23 @@ impl Store {
             };
             return Err(StoreError::NotFound { what, key });
         }
-        let r: std::result::Result<i64, sqlx::Error> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_scalar(
-                "INSERT INTO people (role, login, password_phc, worker_id, platform_id, region_code, created_at_us) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-            )
-            .bind(scope.role().as_str())
-            .bind(&login)
-            .bind(password_phc)
-            .bind(worker)
-            .bind(platform)
-            .bind(&region)
-            .bind(crate::registry::now_us())
-            .fetch_one(p)
-            .await
-        });
+        let r = Sql::new(
+            "INSERT INTO people (role, login, password_phc, worker_id, platform_id, region_code, created_at_us) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(scope.role().as_str())
+        .bind(&login)
+        .bind(password_phc)
+        .bind(worker)
+        .bind(platform)
+        .bind(region)
+        .bind(self.now_us())
+        .scalar(self.db())
+        .await;
         match r {
             Ok(id) => Ok(Person { id: PersonId(id), login, scope: scope.clone() }),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Exists { what: "login", key: login }),
-            Err(e) => Err(e.into()),
+            Err(e) if e.is_unique_violation() => Err(StoreError::Exists { what: "login", key: login }),
+            Err(e) => Err(e),
         }
     }
 
@@ -218,9 +217,7 @@ impl Store {
     pub async fn login_record(&self, login: &str) -> Result<Option<LoginRecord>> {
         let Ok(login) = check_login(login) else { return Ok(None) };
         let sql = format!("SELECT {PERSON_COLUMNS} FROM people p WHERE p.login = $1");
-        let row: Option<PersonRow> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(&login).fetch_optional(p).await?
-        });
+        let row: Option<PersonRow> = Sql::built(sql).bind(&login).fetch_optional(self.db()).await?;
         row.map(|r| {
             Ok(LoginRecord {
                 person: person_from(&r)?,
@@ -236,26 +233,22 @@ impl Store {
     /// `now + lock_for` and the count starts again.
     pub async fn login_failed(&self, person: PersonId, now: DateTime<Utc>, lock_after: i64, lock_for: TimeDelta) -> Result<()> {
         let until = (now + lock_for).timestamp_micros();
-        with_pool!(&self.inner.backend, p => {
-            sqlx::query(
-                "UPDATE people SET \
-                 locked_until_us = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until_us END, \
-                 failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END WHERE id = $1",
-            )
-            .bind(person.0)
-            .bind(lock_after)
-            .bind(until)
-            .execute(p)
-            .await?;
-        });
+        Sql::new(
+            "UPDATE people SET \
+             locked_until_us = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until_us END, \
+             failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END WHERE id = $1",
+        )
+        .bind(person.0)
+        .bind(lock_after)
+        .bind(until)
+        .execute(self.db())
+        .await?;
         Ok(())
     }
 
     /// A good login: the failure count starts again.
     pub async fn login_succeeded(&self, person: PersonId) -> Result<()> {
-        with_pool!(&self.inner.backend, p => {
-            sqlx::query("UPDATE people SET failed_logins = 0, locked_until_us = 0 WHERE id = $1").bind(person.0).execute(p).await?;
-        });
+        Sql::new("UPDATE people SET failed_logins = 0, locked_until_us = 0 WHERE id = $1").bind(person.0).execute(self.db()).await?;
         Ok(())
     }
 
@@ -264,16 +257,14 @@ impl Store {
         let token = random_hex()?;
         let csrf = random_hex()?;
         let expires_at = now + ttl;
-        with_pool!(&self.inner.backend, p => {
-            sqlx::query("DELETE FROM sessions WHERE expires_at_us < $1").bind(now.timestamp_micros()).execute(p).await?;
-            sqlx::query("INSERT INTO sessions (token_hash, person_id, csrf, expires_at_us) VALUES ($1, $2, $3, $4)")
-                .bind(token_hash(&token))
-                .bind(person.0)
-                .bind(&csrf)
-                .bind(expires_at.timestamp_micros())
-                .execute(p)
-                .await?;
-        });
+        Sql::new("DELETE FROM sessions WHERE expires_at_us < $1").bind(now.timestamp_micros()).execute(self.db()).await?;
+        Sql::new("INSERT INTO sessions (token_hash, person_id, csrf, expires_at_us) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash(&token))
+            .bind(person.0)
+            .bind(&csrf)
+            .bind(expires_at.timestamp_micros())
+            .execute(self.db())
+            .await?;
         Ok(NewSession { token, csrf, expires_at })
     }
 
@@ -283,9 +274,8 @@ impl Store {
             "SELECT {PERSON_COLUMNS}, s.csrf FROM sessions s JOIN people p ON p.id = s.person_id \
              WHERE s.token_hash = $1 AND s.expires_at_us >= $2"
         );
-        let row: Option<SessionRow> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash(token)).bind(now.timestamp_micros()).fetch_optional(p).await?
-        });
+        let row: Option<SessionRow> =
+            Sql::built(sql).bind(token_hash(token)).bind(now.timestamp_micros()).fetch_optional(self.db()).await?;
         row.map(|r| {
             let csrf = r.9.clone();
             let pr: PersonRow = (r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8);
@@ -296,9 +286,7 @@ impl Store {
 
     /// Log out: the session is deleted (a no-op when it is already gone).
     pub async fn close_session(&self, token: &str) -> Result<()> {
-        with_pool!(&self.inner.backend, p => {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(p).await?;
-        });
+        Sql::new("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(self.db()).await?;
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! totals. The caller's scope becomes a filter here, so a listing never reaches past it.
 //! The grid is the worker's home grid.
 
-use crate::backend::with_pool;
+use crate::backend::Sql;
 use crate::ids::{PlatformId, WorkerId, month_code};
 use crate::{Result, Store};
 use flexpension_rules::{Fen, YearMonth};
@@ -59,24 +59,21 @@ impl Store {
         );
         let month = month_code(f.month);
         let platform = f.platform.map(|p| p.0);
-        let (rows, totals): (Vec<Row>, (i64, i64, i64)) = with_pool!(&self.inner.backend, p => {
-            let rows = sqlx::query_as(sqlx::AssertSqlSafe(rows_sql))
-                .bind(month)
-                .bind(platform)
-                .bind(f.region.as_deref())
-                .bind(f.grid.as_deref())
-                .bind(limit)
-                .fetch_all(p)
-                .await?;
-            let totals = sqlx::query_as(sqlx::AssertSqlSafe(totals_sql))
-                .bind(month)
-                .bind(platform)
-                .bind(f.region.as_deref())
-                .bind(f.grid.as_deref())
-                .fetch_one(p)
-                .await?;
-            (rows, totals)
-        });
+        let rows: Vec<Row> = Sql::built(rows_sql)
+            .bind(month)
+            .bind(platform)
+            .bind(f.region.as_deref())
+            .bind(f.grid.as_deref())
+            .bind(limit)
+            .fetch_all(self.db())
+            .await?;
+        let totals: (i64, i64, i64) = Sql::built(totals_sql)
+            .bind(month)
+            .bind(platform)
+            .bind(f.region.as_deref())
+            .bind(f.grid.as_deref())
+            .fetch_one(self.db())
+            .await?;
         let rows = rows
             .into_iter()
             .map(|(w, id_masked, name, grid, pl, platform_name, income_fen, orders)| IncomeRow {

@@ -4,9 +4,9 @@
 mod platforms;
 mod workers;
 
-pub(crate) use workers::{CheckedWorker, insert_worker, log_workers};
+pub(crate) use workers::CheckedWorker;
 
-use crate::backend::{BatchTx, with_pool};
+use crate::backend::{BatchTx, Sql};
 use crate::ids::GridId;
 use crate::model::{Grid, NewGrid, Region};
 use crate::{Result, Store, StoreError};
@@ -14,10 +14,6 @@ use std::collections::HashMap;
 
 /// Lookups per statement when resolving many hashes or codes at once.
 pub(crate) const KEYS_PER_LOOKUP: usize = 500;
-
-pub(crate) fn now_us() -> i64 {
-    chrono::Utc::now().timestamp_micros()
-}
 
 pub(crate) fn check_text(field: &'static str, s: &str, max: usize) -> Result<String> {
     let t = s.trim();
@@ -41,32 +37,17 @@ pub(crate) fn check_code(field: &'static str, s: &str) -> Result<String> {
     Ok(t)
 }
 
-/// `IN ($first, ..., $first+n-1)`.
-pub(crate) fn placeholders(first: usize, n: usize) -> String {
-    let mut s = String::with_capacity(n * 6);
-    for i in 0..n {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push('$');
-        s.push_str(&(first + i).to_string());
-    }
-    s
-}
-
 impl Store {
     /// Add an insurance region; adding the same code and name again is a no-op.
     pub async fn add_region(&self, code: &str, name: &str) -> Result<Region> {
         let code = check_code("code", code)?;
         let name = check_text("name", name, 100)?;
-        let existing: Option<String> = with_pool!(&self.inner.backend, p => {
-            sqlx::query("INSERT INTO regions (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING")
-                .bind(&code)
-                .bind(&name)
-                .execute(p)
-                .await?;
-            sqlx::query_scalar("SELECT name FROM regions WHERE code = $1").bind(&code).fetch_optional(p).await?
-        });
+        Sql::new("INSERT INTO regions (code, name) VALUES ($1, $2) ON CONFLICT (code) DO NOTHING")
+            .bind(&code)
+            .bind(&name)
+            .execute(self.db())
+            .await?;
+        let existing: Option<String> = Sql::new("SELECT name FROM regions WHERE code = $1").bind(&code).scalar_optional(self.db()).await?;
         match existing {
             Some(n) if n == name => Ok(Region { code, name }),
             _ => Err(StoreError::Exists { what: "region", key: code }),
@@ -74,9 +55,7 @@ impl Store {
     }
 
     pub async fn regions(&self) -> Result<Vec<Region>> {
-        let rows: Vec<(String, String)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT code, name FROM regions ORDER BY code").fetch_all(p).await?
-        });
+        let rows: Vec<(String, String)> = Sql::new("SELECT code, name FROM regions ORDER BY code").fetch_all(self.db()).await?;
         Ok(rows.into_iter().map(|(code, name)| Region { code, name }).collect())
     }
 
@@ -85,32 +64,30 @@ impl Store {
         let code = check_code("code", &g.code)?;
         let name = check_text("name", &g.name, 100)?;
         let region = check_code("region", &g.region)?;
-        let r: std::result::Result<i64, sqlx::Error> = with_pool!(&self.inner.backend, p => {
-            let known: Option<i64> = sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM regions WHERE code = $1").bind(&region).fetch_optional(p).await?;
-            if known.is_none() {
-                return Err(StoreError::NotFound { what: "region", key: region });
-            }
-            sqlx::query_scalar("INSERT INTO grids (code, name, region_code) VALUES ($1, $2, $3) RETURNING id")
-                .bind(&code)
-                .bind(&name)
-                .bind(&region)
-                .fetch_one(p)
-                .await
-        });
+        let known: Option<i64> =
+            Sql::new("SELECT CAST(1 AS BIGINT) FROM regions WHERE code = $1").bind(&region).scalar_optional(self.db()).await?;
+        if known.is_none() {
+            return Err(StoreError::NotFound { what: "region", key: region });
+        }
+        let r = Sql::new("INSERT INTO grids (code, name, region_code) VALUES ($1, $2, $3) RETURNING id")
+            .bind(&code)
+            .bind(&name)
+            .bind(&region)
+            .scalar(self.db())
+            .await;
         match r {
             Ok(id) => Ok(Grid { id: GridId(id), code, name, region }),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Exists { what: "grid", key: code }),
-            Err(e) => Err(e.into()),
+            Err(e) if e.is_unique_violation() => Err(StoreError::Exists { what: "grid", key: code }),
+            Err(e) => Err(e),
         }
     }
 
     pub async fn grids(&self, region: Option<&str>) -> Result<Vec<Grid>> {
-        let rows: Vec<(i64, String, String, String)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT id, code, name, region_code FROM grids WHERE $1 IS NULL OR region_code = $1 ORDER BY code")
+        let rows: Vec<(i64, String, String, String)> =
+            Sql::new("SELECT id, code, name, region_code FROM grids WHERE $1 IS NULL OR region_code = $1 ORDER BY code")
                 .bind(region)
-                .fetch_all(p)
-                .await?
-        });
+                .fetch_all(self.db())
+                .await?;
         Ok(rows.into_iter().map(|(id, code, name, region)| Grid { id: GridId(id), code, name, region }).collect())
     }
 
@@ -140,8 +117,4 @@ impl Store {
         }
         Ok(out)
     }
-}
-
-pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }

@@ -1,7 +1,7 @@
 //! Platforms and their API keys.
 
-use super::{check_text, is_unique_violation, now_us};
-use crate::backend::{in_tx, with_pool};
+use super::check_text;
+use crate::backend::Sql;
 use crate::ids::{ApiKey, PlatformId};
 use crate::model::{NewPlatform, Platform, RevenueBand};
 use crate::{Result, Store, StoreError};
@@ -15,53 +15,47 @@ impl Store {
         uscc(&code).map_err(|r| StoreError::invalid("uscc", format!("not a valid unified social credit code: {r}")))?;
         let key = ApiKey::generate().map_err(|e| StoreError::Corrupt(format!("no OS randomness: {e}")))?;
         let hash = ApiKey::hash(key.expose());
-        let at = now_us();
-        let r: std::result::Result<i64, sqlx::Error> = in_tx!(&self.inner.backend, tx => {
-            async {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO platforms (name, uscc, revenue_band, injury_high_level, created_at_us) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                )
-                .bind(&name)
-                .bind(&code)
-                .bind(np.revenue_band.as_str())
-                .bind(np.injury_high_level)
-                .bind(at)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query("INSERT INTO api_keys (key_hash, platform_id, created_at_us) VALUES ($1, $2, $3)")
-                    .bind(&hash)
-                    .bind(id)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                Ok::<i64, sqlx::Error>(id)
-            }
-            .await
-        });
-        match r {
-            Ok(id) => Ok((
-                Platform { id: PlatformId(id), name, uscc: code, revenue_band: np.revenue_band, injury_high_level: np.injury_high_level },
-                key,
-            )),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Exists { what: "platform with this credit code", key: code }),
-            Err(e) => Err(e.into()),
-        }
+        let at = self.now_us();
+        let mut tx = self.db().begin_write().await?;
+        let added = Sql::new(
+            "INSERT INTO platforms (name, uscc, revenue_band, injury_high_level, created_at_us) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&name)
+        .bind(&code)
+        .bind(np.revenue_band.as_str())
+        .bind(np.injury_high_level)
+        .bind(at)
+        .scalar(&mut tx)
+        .await;
+        let id = match added {
+            Ok(id) => id,
+            Err(e) if e.is_unique_violation() => return Err(StoreError::Exists { what: "platform with this credit code", key: code }),
+            Err(e) => return Err(e),
+        };
+        Sql::new("INSERT INTO api_keys (key_hash, platform_id, created_at_us) VALUES ($1, $2, $3)")
+            .bind(hash)
+            .bind(id)
+            .bind(at)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        let platform =
+            Platform { id: PlatformId(id), name, uscc: code, revenue_band: np.revenue_band, injury_high_level: np.injury_high_level };
+        Ok((platform, key))
     }
 
     pub async fn platform(&self, id: PlatformId) -> Result<Option<Platform>> {
-        let row: Option<(i64, String, String, String, bool)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT id, name, uscc, revenue_band, injury_high_level FROM platforms WHERE id = $1")
+        let row: Option<(i64, String, String, String, bool)> =
+            Sql::new("SELECT id, name, uscc, revenue_band, injury_high_level FROM platforms WHERE id = $1")
                 .bind(id.0)
-                .fetch_optional(p)
-                .await?
-        });
+                .fetch_optional(self.db())
+                .await?;
         row.map(platform_from).transpose()
     }
 
     pub async fn platforms(&self) -> Result<Vec<Platform>> {
-        let rows: Vec<(i64, String, String, String, bool)> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_as("SELECT id, name, uscc, revenue_band, injury_high_level FROM platforms ORDER BY id").fetch_all(p).await?
-        });
+        let rows: Vec<(i64, String, String, String, bool)> =
+            Sql::new("SELECT id, name, uscc, revenue_band, injury_high_level FROM platforms ORDER BY id").fetch_all(self.db()).await?;
         rows.into_iter().map(platform_from).collect()
     }
 
@@ -69,12 +63,10 @@ impl Store {
     /// the key's SHA-256, so no comparison of secrets happens here.
     pub async fn platform_by_api_key(&self, key: &str) -> Result<Option<Platform>> {
         let hash = ApiKey::hash(key);
-        let id: Option<i64> = with_pool!(&self.inner.backend, p => {
-            sqlx::query_scalar("SELECT platform_id FROM api_keys WHERE key_hash = $1 AND revoked_at_us IS NULL")
-                .bind(&hash)
-                .fetch_optional(p)
-                .await?
-        });
+        let id: Option<i64> = Sql::new("SELECT platform_id FROM api_keys WHERE key_hash = $1 AND revoked_at_us IS NULL")
+            .bind(hash)
+            .scalar_optional(self.db())
+            .await?;
         match id {
             Some(id) => self.platform(PlatformId(id)).await,
             None => Ok(None),
@@ -88,27 +80,23 @@ impl Store {
         }
         let key = ApiKey::generate().map_err(|e| StoreError::Corrupt(format!("no OS randomness: {e}")))?;
         let hash = ApiKey::hash(key.expose());
-        let at = now_us();
-        let r: Result<()> = in_tx!(&self.inner.backend, tx => {
-            async {
-                if revoke_others {
-                    sqlx::query("UPDATE api_keys SET revoked_at_us = $2 WHERE platform_id = $1 AND revoked_at_us IS NULL")
-                        .bind(platform.0)
-                        .bind(at)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                sqlx::query("INSERT INTO api_keys (key_hash, platform_id, created_at_us) VALUES ($1, $2, $3)")
-                    .bind(&hash)
-                    .bind(platform.0)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                Ok::<(), StoreError>(())
-            }
-            .await
-        });
-        r.map(|_| key)
+        let at = self.now_us();
+        let mut tx = self.db().begin_write().await?;
+        if revoke_others {
+            Sql::new("UPDATE api_keys SET revoked_at_us = $2 WHERE platform_id = $1 AND revoked_at_us IS NULL")
+                .bind(platform.0)
+                .bind(at)
+                .execute(&mut tx)
+                .await?;
+        }
+        Sql::new("INSERT INTO api_keys (key_hash, platform_id, created_at_us) VALUES ($1, $2, $3)")
+            .bind(hash)
+            .bind(platform.0)
+            .bind(at)
+            .execute(&mut tx)
+            .await?;
+        tx.commit().await?;
+        Ok(key)
     }
 }
 

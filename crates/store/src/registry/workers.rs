@@ -2,37 +2,31 @@
 //! ingest's hash-to-id resolution.
 
 use super::{KEYS_PER_LOOKUP, check_code, check_text};
-use crate::backend::{BatchTx, in_tx, with_pool};
+use crate::backend::{BatchTx, Sql, Tx};
 use crate::ids::{Hash32, WorkerId, check_phone, check_resident_id, mask_phone, month_code, month_from_code};
+use crate::log::entry::{Record, WorkerRow, pack, row_hash};
 use crate::model::{NewWorker, Sex, Worker};
 use crate::store::WORKER_CACHE_MAX;
 use crate::{Result, Store, StoreError};
 use flexpension_rules::YearMonth;
 use flexpension_rules::checkdigit::mask;
-use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
 
 const WORKER_COLUMNS: &str = "w.id, w.id_masked, w.birth_month, w.sex, w.name, w.phone_masked, w.hukou_region, g.code";
 
-fn worker_from_row<R: Row>(r: &R) -> Result<Worker>
-where
-    for<'a> &'a str: sqlx::ColumnIndex<R>,
-    usize: sqlx::ColumnIndex<R>,
-    i64: sqlx::Type<R::Database> + for<'d> sqlx::Decode<'d, R::Database>,
-    i32: sqlx::Type<R::Database> + for<'d> sqlx::Decode<'d, R::Database>,
-    String: sqlx::Type<R::Database> + for<'d> sqlx::Decode<'d, R::Database>,
-{
-    let birth: i32 = r.try_get(2)?;
-    let sex: String = r.try_get(3)?;
+/// The columns of `WORKER_COLUMNS`, in order.
+type WorkerCols = (i64, String, i32, String, String, String, String, String);
+
+fn worker_from((id, id_masked, birth, sex, name, phone_masked, hukou_region, home_grid): WorkerCols) -> Result<Worker> {
     Ok(Worker {
-        id: WorkerId(r.try_get(0)?),
-        id_masked: r.try_get(1)?,
+        id: WorkerId(id),
+        id_masked,
         birth_month: month_from_code(birth).ok_or_else(|| StoreError::Corrupt(format!("birth month {birth}")))?,
         sex: Sex::parse(&sex),
-        name: r.try_get(4)?,
-        phone_masked: r.try_get(5)?,
-        hukou_region: r.try_get(6)?,
-        home_grid: r.try_get(7)?,
+        name,
+        phone_masked,
+        hukou_region,
+        home_grid,
     })
 }
 
@@ -52,75 +46,59 @@ pub(crate) struct CheckedWorker {
     pub id_commit: flexpension_tlog::Hash,
 }
 
-/// Insert a checked worker inside an open transaction; refuses unknown region or grid and a
-/// resident ID already registered. Evaluates to `Result<i64>` (the new id).
-macro_rules! insert_worker {
-    ($tx:ident, $c:expr) => {
-        async {
-            let c = &$c;
-            let region: Option<i64> =
-                sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM regions WHERE code = $1").bind(&c.hukou_region).fetch_optional(&mut *$tx).await?;
-            if region.is_none() {
-                return Err($crate::StoreError::NotFound { what: "region", key: c.hukou_region.clone() });
-            }
-            let grid: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM grids WHERE code = $1").bind(&c.home_grid).fetch_optional(&mut *$tx).await?;
-            let Some(grid) = grid else {
-                return Err($crate::StoreError::NotFound { what: "grid", key: c.home_grid.clone() });
-            };
-            let r = sqlx::query_scalar(
-                "INSERT INTO workers (id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, hukou_region, home_grid_id, created_at_us, id_salt, id_commit) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id_hash) DO NOTHING RETURNING id",
-            )
-            .bind(c.id_hash.to_vec())
-            .bind(&c.id_masked)
-            .bind(c.birth_month)
-            .bind(c.sex.as_str())
-            .bind(&c.name)
-            .bind(c.phone_hash.to_vec())
-            .bind(&c.phone_masked)
-            .bind(&c.hukou_region)
-            .bind(grid)
-            .bind($crate::registry::now_us())
-            .bind(c.id_salt.to_vec())
-            .bind(c.id_commit.0.to_vec())
-            .fetch_optional(&mut *$tx)
-            .await?;
-            r.ok_or_else(|| $crate::StoreError::Exists { what: "worker with this resident ID", key: c.id_masked.clone() })
+/// Registration inside an open transaction.
+impl Tx {
+    /// Insert a checked worker registered at `at_us`; refuses an unknown region or grid and a
+    /// resident ID already registered. Returns the new id.
+    pub(crate) async fn insert_worker(&mut self, c: &CheckedWorker, at_us: i64) -> Result<i64> {
+        let region: Option<i64> =
+            Sql::new("SELECT CAST(1 AS BIGINT) FROM regions WHERE code = $1").bind(&c.hukou_region).scalar_optional(&mut *self).await?;
+        if region.is_none() {
+            return Err(StoreError::NotFound { what: "region", key: c.hukou_region.clone() });
         }
-        .await
-    };
-}
-pub(crate) use insert_worker;
+        let grid: Option<i64> = Sql::new("SELECT id FROM grids WHERE code = $1").bind(&c.home_grid).scalar_optional(&mut *self).await?;
+        let Some(grid) = grid else {
+            return Err(StoreError::NotFound { what: "grid", key: c.home_grid.clone() });
+        };
+        let id: Option<i64> = Sql::new(
+            "INSERT INTO workers (id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, hukou_region, home_grid_id, \
+             created_at_us, id_salt, id_commit) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id_hash) DO NOTHING RETURNING id",
+        )
+        .bind(c.id_hash.to_vec())
+        .bind(&c.id_masked)
+        .bind(c.birth_month)
+        .bind(c.sex.as_str())
+        .bind(&c.name)
+        .bind(c.phone_hash.to_vec())
+        .bind(&c.phone_masked)
+        .bind(&c.hukou_region)
+        .bind(grid)
+        .bind(at_us)
+        .bind(c.id_salt.to_vec())
+        .bind(c.id_commit.0.to_vec())
+        .scalar_optional(self)
+        .await?;
+        id.ok_or_else(|| StoreError::Exists { what: "worker with this resident ID", key: c.id_masked.clone() })
+    }
 
-/// Log newly registered workers (id, ID commitment, hukou region) as one batch entry, in the
-/// transaction that registered them. Evaluates to `Result<()>`.
-macro_rules! log_workers {
-    ($tx:ident, $rows:expr) => {
-        async {
-            let rows: &[(i64, flexpension_tlog::Hash, String)] = $rows;
-            if rows.is_empty() {
-                return Ok::<(), $crate::StoreError>(());
-            }
-            let wr: Vec<$crate::log::entry::WorkerRow> = rows
-                .iter()
-                .map(|(w, c, r)| $crate::log::entry::WorkerRow { worker: *w, id_commit: c.to_hex(), hukou_region: r.clone() })
-                .collect();
-            let hashes: Vec<flexpension_tlog::Hash> = wr.iter().map($crate::log::entry::row_hash).collect();
-            let rec = $crate::log::entry::Record::new("workers", $crate::registry::now_us(), serde_json::json!({"workers": rows.len()}))
-                .with_rows(&hashes);
-            let idx = $crate::log::log_append!($tx, &rec, Some($crate::log::entry::pack(&hashes)))?;
-            let ids: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
-            sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE workers SET log_idx = $1 WHERE id IN ({})", ids.join(","))))
-                .bind(idx)
-                .execute(&mut *$tx)
-                .await?;
-            Ok(())
+    /// Log newly registered workers (id, ID commitment, hukou region) as one batch entry at
+    /// `at_us`, in the transaction that registered them.
+    pub(crate) async fn log_workers(&mut self, rows: &[(i64, flexpension_tlog::Hash, String)], at_us: i64) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
         }
-        .await
-    };
+        let wr: Vec<WorkerRow> =
+            rows.iter().map(|(w, c, r)| WorkerRow { worker: *w, id_commit: c.to_hex(), hukou_region: r.clone() }).collect();
+        let hashes: Vec<flexpension_tlog::Hash> = wr.iter().map(row_hash).collect();
+        let rec = Record::new("workers", at_us, serde_json::json!({"workers": rows.len()})).with_rows(&hashes);
+        let idx = self.log_append(&rec, Some(pack(&hashes))).await?;
+        // The ids are numbers the database just gave out, never input.
+        let ids: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
+        Sql::built(format!("UPDATE workers SET log_idx = $1 WHERE id IN ({})", ids.join(","))).bind(idx).execute(self).await?;
+        Ok(())
+    }
 }
-pub(crate) use log_workers;
 
 impl Store {
     /// Check a new worker: resident ID (GB 11643), phone, name, and that region and grid exist.
@@ -150,21 +128,17 @@ impl Store {
     /// home grid are enough. The same resident ID twice is [`StoreError::Exists`].
     pub async fn add_worker(&self, w: &NewWorker) -> Result<Worker> {
         let c = self.check_worker(w)?;
-        let r: Result<i64> = in_tx!(&self.inner.backend, tx => async {
-            let id = insert_worker!(tx, c)?;
-            log_workers!(tx, &[(id, c.id_commit, c.hukou_region.clone())])?;
-            Ok(id)
-        }.await);
-        let id = r?;
+        let at = self.now_us();
+        let mut tx = self.db().begin_write().await?;
+        let id = tx.insert_worker(&c, at).await?;
+        tx.log_workers(&[(id, c.id_commit, c.hukou_region.clone())], at).await?;
+        tx.commit().await?;
         self.worker(WorkerId(id)).await?.ok_or_else(|| StoreError::Corrupt("a worker just added is missing".into()))
     }
 
     pub async fn worker(&self, id: WorkerId) -> Result<Option<Worker>> {
         let sql = format!("SELECT {WORKER_COLUMNS} FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE w.id = $1");
-        with_pool!(&self.inner.backend, p => {
-            let row = sqlx::query(AssertSqlSafe(sql)).bind(id.0).fetch_optional(p).await?;
-            row.as_ref().map(worker_from_row).transpose()
-        })
+        Sql::built(sql).bind(id.0).fetch_optional(self.db()).await?.map(worker_from).transpose()
     }
 
     /// Find a worker by resident ID (hashed with the pepper; the clear number goes nowhere).
@@ -173,10 +147,7 @@ impl Store {
             check_resident_id(id_number).map_err(|r| StoreError::invalid("id_number", format!("not a valid resident ID: {r}")))?;
         let hash = self.pepper().resident_id(id.as_bytes()).to_vec();
         let sql = format!("SELECT {WORKER_COLUMNS} FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE w.id_hash = $1");
-        with_pool!(&self.inner.backend, p => {
-            let row = sqlx::query(AssertSqlSafe(sql)).bind(hash).fetch_optional(p).await?;
-            row.as_ref().map(worker_from_row).transpose()
-        })
+        Sql::built(sql).bind(hash).fetch_optional(self.db()).await?.map(worker_from).transpose()
     }
 
     /// Workers registered with this phone number (a phone may be shared in a family).
@@ -185,10 +156,7 @@ impl Store {
         let hash = self.pepper().phone(digits.as_bytes()).to_vec();
         let sql =
             format!("SELECT {WORKER_COLUMNS} FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE w.phone_hash = $1 ORDER BY w.id");
-        with_pool!(&self.inner.backend, p => {
-            let rows = sqlx::query(AssertSqlSafe(sql)).bind(hash).fetch_all(p).await?;
-            rows.iter().map(worker_from_row).collect()
-        })
+        Sql::built(sql).bind(hash).fetch_all(self.db()).await?.into_iter().map(worker_from).collect()
     }
 
     /// Keyed ID hashes -> worker ids (None when unknown), through the in-process cache.

@@ -53,12 +53,17 @@ pub fn skip_pg() -> bool {
 
 impl Ctx {
     pub async fn new(kind: Kind) -> Option<Ctx> {
+        Ctx::with_options(kind, OpenOptions::default()).await
+    }
+
+    /// A fresh store opened with `opts` (its PostgreSQL schema is the test's own).
+    pub async fn with_options(kind: Kind, opts: OpenOptions) -> Option<Ctx> {
         match kind {
             Kind::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("flexpension-store-test-{}", unique()));
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let path = dir.join("store.db");
-                let store = Store::open(&format!("sqlite:{}", path.display())).await.expect("open sqlite store");
+                let store = Store::open_with(&format!("sqlite:{}", path.display()), &opts).await.expect("open sqlite store");
                 Some(Ctx { store, kind, sqlite_path: Some(path), pg: None })
             }
             Kind::Postgres => {
@@ -68,7 +73,7 @@ impl Ctx {
                 }
                 let url = pg_url();
                 let schema = format!("fpt_{}", unique());
-                let opts = OpenOptions { max_connections: 4, pg_schema: Some(schema.clone()) };
+                let opts = OpenOptions { max_connections: 4, pg_schema: Some(schema.clone()), ..opts };
                 let store = Store::open_with(&url, &opts).await.unwrap_or_else(|e| {
                     panic!("PostgreSQL at {url} is not usable ({e}); start it, or set FLEXPENSION_SKIP_PG=1 to skip these tests")
                 });
@@ -171,30 +176,6 @@ where
     if let Err(e) = r {
         std::panic::resume_unwind(e.into_panic());
     }
-}
-
-/// Instantiate each listed case for both backends: `conformance!(case_a, case_b);` makes
-/// `sqlite::case_a`, `postgres::case_a`, ...
-#[macro_export]
-macro_rules! conformance {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    $crate::common::run($crate::common::Kind::Sqlite, super::cases::$case).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    $crate::common::run($crate::common::Kind::Postgres, super::cases::$case).await;
-                }
-            )*
-        }
-    };
 }
 
 // ---- fixtures ----

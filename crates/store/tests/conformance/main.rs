@@ -15,20 +15,163 @@ mod cases {
     pub use registry::*;
 }
 
-conformance!(
-    registry_regions_grids_platforms,
-    registry_workers,
-    enrolment_unbundled,
-    import_workers_csv,
-    ingest_accepts_and_aggregates,
-    ingest_premium_by_date_and_level,
-    ingest_rejects_each_bad_input,
-    ingest_is_idempotent,
-    ingest_jsonl,
-    ingest_nonce_replay,
-    ingest_rolls_back_on_db_failure,
-    ingest_in_chunks,
-    ingest_concurrent_batches,
-    income_across_platforms,
-    personal_data_never_in_clear,
-);
+// Each case on each backend: `sqlite::case` and `postgres::case`.
+mod sqlite {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn registry_regions_grids_platforms() {
+        run(Kind::Sqlite, cases::registry_regions_grids_platforms).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn registry_workers() {
+        run(Kind::Sqlite, cases::registry_workers).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn enrolment_unbundled() {
+        run(Kind::Sqlite, cases::enrolment_unbundled).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_workers_csv() {
+        run(Kind::Sqlite, cases::import_workers_csv).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_accepts_and_aggregates() {
+        run(Kind::Sqlite, cases::ingest_accepts_and_aggregates).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_premium_by_date_and_level() {
+        run(Kind::Sqlite, cases::ingest_premium_by_date_and_level).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_rejects_each_bad_input() {
+        run(Kind::Sqlite, cases::ingest_rejects_each_bad_input).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_is_idempotent() {
+        run(Kind::Sqlite, cases::ingest_is_idempotent).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_jsonl() {
+        run(Kind::Sqlite, cases::ingest_jsonl).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_nonce_replay() {
+        run(Kind::Sqlite, cases::ingest_nonce_replay).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_rolls_back_on_db_failure() {
+        run(Kind::Sqlite, cases::ingest_rolls_back_on_db_failure).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_in_chunks() {
+        run(Kind::Sqlite, cases::ingest_in_chunks).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_concurrent_batches() {
+        run(Kind::Sqlite, cases::ingest_concurrent_batches).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn income_across_platforms() {
+        run(Kind::Sqlite, cases::income_across_platforms).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn personal_data_never_in_clear() {
+        run(Kind::Sqlite, cases::personal_data_never_in_clear).await;
+    }
+}
+
+mod postgres {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn registry_regions_grids_platforms() {
+        run(Kind::Postgres, cases::registry_regions_grids_platforms).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn registry_workers() {
+        run(Kind::Postgres, cases::registry_workers).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn enrolment_unbundled() {
+        run(Kind::Postgres, cases::enrolment_unbundled).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_workers_csv() {
+        run(Kind::Postgres, cases::import_workers_csv).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_accepts_and_aggregates() {
+        run(Kind::Postgres, cases::ingest_accepts_and_aggregates).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_premium_by_date_and_level() {
+        run(Kind::Postgres, cases::ingest_premium_by_date_and_level).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_rejects_each_bad_input() {
+        run(Kind::Postgres, cases::ingest_rejects_each_bad_input).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_is_idempotent() {
+        run(Kind::Postgres, cases::ingest_is_idempotent).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_jsonl() {
+        run(Kind::Postgres, cases::ingest_jsonl).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_nonce_replay() {
+        run(Kind::Postgres, cases::ingest_nonce_replay).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_rolls_back_on_db_failure() {
+        run(Kind::Postgres, cases::ingest_rolls_back_on_db_failure).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_in_chunks() {
+        run(Kind::Postgres, cases::ingest_in_chunks).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_concurrent_batches() {
+        run(Kind::Postgres, cases::ingest_concurrent_batches).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn income_across_platforms() {
+        run(Kind::Postgres, cases::income_across_platforms).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn personal_data_never_in_clear() {
+        run(Kind::Postgres, cases::personal_data_never_in_clear).await;
+    }
+}

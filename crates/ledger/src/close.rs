@@ -23,7 +23,7 @@ pub struct WorkerMonth {
 /// deterministic id `worker/close/month/0`. Pure: posting the result twice changes nothing
 /// (the second post finds the same ids). Refuses the whole batch, before producing anything,
 /// on an invalid amount, a worker listed twice or rules for another month.
-pub fn settle_month(month: YearMonth, workers: &[WorkerMonth], rules: &MonthRules) -> Result<Vec<Entry>, LedgerError> {
+pub fn close_entries(month: YearMonth, workers: &[WorkerMonth], rules: &MonthRules) -> Result<Vec<Entry>, LedgerError> {
     if rules.month != month {
         return Err(LedgerError::WrongMonth { month, rules: rules.month });
     }
