@@ -23,7 +23,7 @@ pub use money::format_fen;
 /// `LAYOUT`. Any change that changes the output (layout, labels, the font, krilla) must bump it:
 /// a voucher is checked by drawing its signed data again, and a program of another layout
 /// cannot compare its pages.
-pub const LAYOUT: &str = "flexpension-voucher-pdf/2";
+pub const LAYOUT: &str = "flexpension-voucher-pdf/1";
 
 /// Name of the embedded file that carries [`VoucherDoc::payload`].
 pub const PAYLOAD_FILE_NAME: &str = "voucher.json";
