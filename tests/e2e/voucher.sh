@@ -107,10 +107,14 @@ content = stream(objs[num])
 def unescape(s):
     return re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit()
                   else {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(m.group(1), m.group(1)), s, flags=re.S)
+# The figures in drawing order: the first month's base, due, paid, …; change its paid figure.
+figures = 0
 for m in re.finditer(rb"\[\(((?:\\.|[^\\)])*)\)\]TJ", content, re.S):
     raw = unescape(m.group(1))
     text = "".join(char.get(int.from_bytes(raw[i:i + 2], "big"), "?") for i in range(0, len(raw), 2))
-    if re.fullmatch(r"[2-9]\d*\.\d\d", text) and "1" in code:
+    if re.fullmatch(r"\d+\.\d\d", text):
+        figures += 1
+    if figures == 3 and re.fullmatch(r"[2-9]\d*\.\d\d", text) and "1" in code:
         new = "1" + text[1:]
         data = b"".join(code[c].to_bytes(2, "big") for c in new)
         esc = b"".join(b"\\%03o" % b for b in data)
