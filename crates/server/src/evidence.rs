@@ -9,17 +9,17 @@ use crate::api::ApiError;
 use crate::api::input::from_form;
 use crate::api::people::{month_in, store};
 use crate::guard::{AsOfficer, AsWorker, Viewer};
+use crate::voucher::{VoucherBody, VoucherIssueError, draw, issue};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query};
-use flexpension_rules::YearMonth;
-use flexpension_store::log::VoucherRecord;
-use crate::voucher::{VoucherBody, VoucherIssueError, draw, issue};
 use axum::Router;
+use axum::extract::{Path, Query};
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use flexpension_rules::YearMonth;
+use flexpension_store::log::VoucherRecord;
 use flexpension_store::log::{ProofBundle, VerifyOptions, VerifyReport, verify_bundle};
 use flexpension_store::{Store, StoreError};
 use serde::Deserialize;
@@ -174,7 +174,9 @@ async fn issue_voucher(State(s): State<AppState>, AsWorker(v, worker): AsWorker,
     if !crate::web::login::same(&v.session.csrf, f.csrf.trim()) {
         return crate::web::people::denied_with(StatusCode::FORBIDDEN, lang, "people.err_form_expired");
     }
-    let Some(store) = s.store() else { return crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later") };
+    let Some(store) = s.store() else {
+        return crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later");
+    };
     let month = |v: &Option<String>| v.as_deref().filter(|m| !m.trim().is_empty()).map(|m| m.trim().parse::<YearMonth>());
     let (from, to) = match (month(&f.from).transpose(), month(&f.to).transpose()) {
         (Ok(from), Ok(to)) => (from, to),
@@ -205,7 +207,9 @@ struct LangQuery {
 /// none yet, with the button that issues one.
 async fn latest_voucher(State(s): State<AppState>, AsWorker(v, worker): AsWorker, Query(q): Query<LangQuery>) -> Response {
     let lang = q.lang.as_deref();
-    let Some(store) = s.store() else { return crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later") };
+    let Some(store) = s.store() else {
+        return crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later");
+    };
     match store.latest_voucher(worker).await {
         Ok(Some(rec)) => voucher_response(&s, store, &rec, &v, lang).await,
         Ok(None) => none_page(&v, lang, StatusCode::NOT_FOUND, None),
@@ -218,7 +222,9 @@ async fn latest_voucher(State(s): State<AppState>, AsWorker(v, worker): AsWorker
 
 /// `GET /me/voucher/{id}.pdf`: one of the worker's own vouchers; anyone else's is not found.
 async fn voucher_pdf(State(s): State<AppState>, AsWorker(v, worker): AsWorker, Path(file): Path<String>) -> Response {
-    let Some(store) = s.store() else { return crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, None, "people.err_try_later") };
+    let Some(store) = s.store() else {
+        return crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, None, "people.err_try_later");
+    };
     let Some(id) = file.strip_suffix(".pdf") else { return crate::web::denied_page(StatusCode::NOT_FOUND) };
     match store.voucher(id).await {
         Ok(Some(rec)) if rec.worker == worker.0 => voucher_response(&s, store, &rec, &v, None).await,

@@ -63,7 +63,8 @@ fn login(s: &Server, login: &str) -> String {
     let pre = cookie_of(&form, "fp_login").expect("login cookie");
     let csrf = hidden(&form.text(), "csrf");
     let body = format!("csrf={csrf}&lang=zh&login={login}&password={}", PASSWORD.replace(' ', "+"));
-    let r = send(s, "POST", "/login", &[("cookie", &format!("fp_login={pre}")), ("content-type", "application/x-www-form-urlencoded")], &body);
+    let r =
+        send(s, "POST", "/login", &[("cookie", &format!("fp_login={pre}")), ("content-type", "application/x-www-form-urlencoded")], &body);
     assert_eq!(r.status, 303, "{login}: {}", r.text());
     format!("fp_session={}", cookie_of(&r, "fp_session").expect("session"))
 }

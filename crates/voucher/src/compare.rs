@@ -87,7 +87,8 @@ fn differences(expected: &[u8], drawn: &[Drawn], actual: &[u8]) -> Vec<String> {
         }
     }
     // Everything else, object by object: the font, the page dictionaries, the catalogue.
-    let contents: HashSet<u32> = e_pages.iter().flat_map(|&p| e.content_refs(p)).chain(a_pages.iter().flat_map(|&p| a.content_refs(p))).collect();
+    let contents: HashSet<u32> =
+        e_pages.iter().flat_map(|&p| e.content_refs(p)).chain(a_pages.iter().flat_map(|&p| a.content_refs(p))).collect();
     let mut nums: Vec<u32> = e.at.keys().copied().collect();
     nums.sort_unstable();
     let mut parts = BTreeSet::new();
@@ -377,7 +378,8 @@ mod tests {
 
     #[test]
     fn cmap_entries_are_read() {
-        let cmap = b"begincmap 2 beginbfchar\n<0001> <53C2>\n<0002> <0039>\nendbfchar\n1 beginbfrange\n<0010> <0012> <0030>\nendbfrange endcmap";
+        let cmap =
+            b"begincmap 2 beginbfchar\n<0001> <53C2>\n<0002> <0039>\nendbfchar\n1 beginbfrange\n<0010> <0012> <0030>\nendbfrange endcmap";
         let map = parse_cmap(cmap);
         assert_eq!(map.get(&1), Some(&'参'));
         assert_eq!(map.get(&2), Some(&'9'));

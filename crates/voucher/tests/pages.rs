@@ -278,7 +278,12 @@ fn a_changed_font_is_named() {
     data[mid] ^= 0x55;
     let num = objs[font].0;
     let z = miniz_oxide::deflate::compress_to_vec_zlib(&data, 6);
-    let mut o = head.replace(&format!("/Length {}", head.split("/Length ").nth(1).and_then(|r| r.split('/').next()).expect("length")), &format!("/Length {}", z.len())).into_bytes();
+    let mut o = head
+        .replace(
+            &format!("/Length {}", head.split("/Length ").nth(1).and_then(|r| r.split('/').next()).expect("length")),
+            &format!("/Length {}", z.len()),
+        )
+        .into_bytes();
     o.extend_from_slice(&z);
     o.extend_from_slice(b"\nendstream\nendobj\n");
     objs[font] = (num, o);

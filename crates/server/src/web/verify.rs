@@ -20,6 +20,7 @@ use flexpension_text::Lang;
 pub struct Shown {
     pub issued_at: String,
     pub period: String,
+    pub count: String,
     pub total_due: String,
     pub total_paid: String,
     pub balance: String,
@@ -52,7 +53,8 @@ type Outcome = (StatusCode, &'static str, String, Option<String>, Option<Shown>)
 pub async fn page(State(s): State<AppState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> Response {
     let q = q.unwrap_or_default();
     let lang = super::lang_of(Some(&q));
-    let code: String = form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "code").map(|(_, v)| v.chars().take(64).collect()).unwrap_or_default();
+    let code: String =
+        form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "code").map(|(_, v)| v.chars().take(64).collect()).unwrap_or_default();
     let (status, verdict, message, broke, voucher) = if code.trim().is_empty() {
         // Nothing is looked up: the page is the same for every number.
         (StatusCode::OK, "ask", lang.t("verify.ask_text").to_string(), None, None)
@@ -126,9 +128,9 @@ async fn check(s: &AppState, store: &Store, id: &str, code: &str, lang: Lang) ->
                     &[
                         ("first", b.months.first().map_or("", |m| m.month.as_str())),
                         ("last", b.months.last().map_or("", |m| m.month.as_str())),
-                        ("count", &b.months.len().to_string()),
                     ],
                 ),
+                count: lang.f("verify.count", &[("count", &b.months.len().to_string())]),
                 total_due: yuan(b.months.iter().map(|m| m.net_fen).fold(0, i64::saturating_add)),
                 total_paid: yuan(b.total_paid_fen),
                 balance: yuan(b.balance_fen),
