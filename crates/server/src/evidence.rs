@@ -2,7 +2,9 @@
 //! platform's proof bundle for an order row, and the check behind the public page a voucher's
 //! QR code opens (the page itself is `web/verify.rs`). Access: the worker's own records
 //! (session), the platform's own orders (API key), an officer's region's workers (session); the
-//! verify page shows only what the voucher itself prints.
+//! verify page shows only totals the voucher itself prints, and only to whoever has its check
+//! code. A voucher is issued only by a POST with the session's CSRF token; GETs draw what was
+//! issued and write nothing.
 
 use crate::AppState;
 use crate::api::ApiError;
