@@ -184,7 +184,7 @@ async fn record(state: &AppState, store: &Store, data: &Path, b: &Built, ph: &mu
         log_key: store.log_keys().verifier_key(),
         witness_keys: state.witnesses().peers.iter().map(|p| p.key.clone()).collect(),
         voucher: path,
-        verify_url: format!("{}/verify/voucher/{}", state.public_url(), v.id),
+        verify_url: v.verify_url.clone(),
     })
 }
 

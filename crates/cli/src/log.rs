@@ -184,21 +184,19 @@ pub struct VerifyArgs {
 /// one fails (the report says which), 2 for a bad argument or a file that is not a bundle.
 pub fn verify(a: VerifyArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(&a.file).map_err(|e| UsageError(format!("{}: {e}", a.file.display())))?;
-    let bundle: ProofBundle = if bytes.starts_with(b"%PDF") {
-        let payload = flexpension_voucher::extract_payload(&bytes)
-            .map_err(|e| UsageError(format!("{}: no voucher data in this PDF: {e}", a.file.display())))?;
-        let p: flexpension_server::voucher::VoucherPayload = serde_json::from_slice(&payload)
-            .map_err(|e| UsageError(format!("{}: the voucher data does not parse: {e}", a.file.display())))?;
-        p.bundle
-    } else if let Ok(p) = serde_json::from_slice::<flexpension_server::voucher::VoucherPayload>(&bytes) {
-        // A voucher's data saved from its PDF (pdfdetach): the bundle inside.
-        p.bundle
-    } else {
-        serde_json::from_slice(&bytes).map_err(|e| UsageError(format!("{}: not a proof bundle: {e}", a.file.display())))?
-    };
     NoteVerifier::parse(&a.log_key).map_err(|e| UsageError(format!("--log-key: {e}")))?;
     let opts = VerifyOptions { log_key: a.log_key, witness_keys: a.witness_keys, quorum: a.quorum, id_number: a.id_number };
-    let report = verify_bundle(&bundle, &opts);
+    let report = if bytes.starts_with(b"%PDF") {
+        // A voucher: its bundle, its page against its signed data, its signed figures.
+        flexpension_server::voucher::check_pdf(&bytes, &opts).map_err(|e| UsageError(format!("{}: {e}", a.file.display())))?
+    } else if let Ok(p) = serde_json::from_slice::<flexpension_server::voucher::VoucherPayload>(&bytes) {
+        // A voucher's data saved from its PDF (pdfdetach): the bundle inside and its figures.
+        flexpension_server::voucher::check_payload(&p, &opts)
+    } else {
+        let bundle: ProofBundle =
+            serde_json::from_slice(&bytes).map_err(|e| UsageError(format!("{}: not a proof bundle: {e}", a.file.display())))?;
+        verify_bundle(&bundle, &opts)
+    };
     if a.json {
         emit(&format!(
             "{}\n",
@@ -323,7 +321,15 @@ pub fn voucher(params: Params, a: VoucherArgs) -> anyhow::Result<()> {
             other => anyhow::Error::new(other),
         })?;
         std::fs::write(&a.out, &v.pdf).map_err(|e| UsageError(format!("--out: {}: {e}", a.out.display())))?;
-        emit(&format!("voucher {} for {} ({} months) written to {}\n", v.id, w.id_masked, v.body.months.len(), a.out.display()));
+        emit(&format!(
+            "voucher {} for {} ({} months) written to {}\ncheck code {} (its QR code opens {})\n",
+            v.id,
+            w.id_masked,
+            v.body.months.len(),
+            a.out.display(),
+            v.check_code,
+            v.verify_url
+        ));
         Ok(())
     })
 }

@@ -2,25 +2,36 @@
 //! platform's proof bundle for an order row, and the check behind the public page a voucher's
 //! QR code opens (the page itself is `web/verify.rs`). Access: the worker's own records
 //! (session), the platform's own orders (API key), an officer's region's workers (session); the
-//! verify page shows only what the voucher itself prints.
+//! verify page shows only totals the voucher itself prints, and only to whoever has its check
+//! code. A voucher is issued only by a POST with the session's CSRF token; GETs draw what was
+//! issued and write nothing.
 
 use crate::AppState;
 use crate::api::ApiError;
 use crate::api::input::from_form;
 use crate::api::people::{month_in, store};
-use crate::guard::{AsOfficer, AsWorker};
-use crate::voucher::{VoucherBody, VoucherIssueError, issue};
+use crate::guard::{AsOfficer, AsWorker, Viewer};
+use crate::voucher::{VoucherBody, VoucherIssueError, draw, issue};
+use askama::Template;
+use axum::Form;
 use axum::Router;
+use axum::extract::{Path, Query};
 use axum::extract::{RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use flexpension_rules::YearMonth;
+use flexpension_store::log::VoucherRecord;
 use flexpension_store::log::{ProofBundle, VerifyOptions, VerifyReport, verify_bundle};
 use flexpension_store::{Store, StoreError};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/me/voucher.pdf", get(my_voucher)).route("/verify/voucher/{id}", get(crate::web::verify::page))
+    Router::new()
+        .route("/me/voucher", post(issue_voucher))
+        .route("/me/voucher.pdf", get(latest_voucher))
+        .route("/me/voucher/{file}", get(voucher_pdf))
+        .route("/verify/voucher/{id}", get(crate::web::verify::page))
 }
 
 /// The proof bundles, relative to `/api/v1` (mounted, and described, by [`crate::api`]).
@@ -148,30 +159,108 @@ async fn order_proof(State(s): State<AppState>, req: Request) -> Result<Response
     Ok(attachment(serde_json::to_vec_pretty(&b).unwrap_or_default(), "application/json", "proof-order.json"))
 }
 
+/// The form of the button on /me that issues a voucher.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VoucherQuery {
+struct IssueForm {
+    #[serde(default)]
+    csrf: String,
+    lang: Option<String>,
     from: Option<String>,
     to: Option<String>,
+}
+
+/// `POST /me/voucher` (csrf, lang, optional from/to): issue a voucher, then see it at
+/// `/me/voucher/{id}.pdf`. Issuing is the only write; every GET only draws what was issued.
+async fn issue_voucher(State(s): State<AppState>, AsWorker(v, worker): AsWorker, Form(f): Form<IssueForm>) -> Response {
+    let lang = f.lang.as_deref();
+    if !crate::web::login::same(&v.session.csrf, f.csrf.trim()) {
+        return crate::web::people::denied_with(StatusCode::FORBIDDEN, lang, "people.err_form_expired");
+    }
+    let Some(store) = s.store() else {
+        return crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later");
+    };
+    let month = |v: &Option<String>| v.as_deref().filter(|m| !m.trim().is_empty()).map(|m| m.trim().parse::<YearMonth>());
+    let (from, to) = match (month(&f.from).transpose(), month(&f.to).transpose()) {
+        (Ok(from), Ok(to)) => (from, to),
+        _ => return none_page(&v, lang, StatusCode::UNPROCESSABLE_ENTITY, Some("voucher.err_month")),
+    };
+    match issue(&s, store, worker, from, to, flexpension_voucher::Lang::parse(lang)).await {
+        Ok(issued) => {
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            if let Ok(to) = HeaderValue::from_str(&format!("/me/voucher/{}.pdf", issued.id)) {
+                r.headers_mut().insert(header::LOCATION, to);
+            }
+            r
+        }
+        Err(VoucherIssueError::Input(_)) => none_page(&v, lang, StatusCode::UNPROCESSABLE_ENTITY, Some("voucher.err_no_months")),
+        Err(e) => {
+            tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "a voucher could not be issued");
+            crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later")
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
     lang: Option<String>,
 }
 
-/// `GET /me/voucher.pdf[?from=YYYY-MM&to=YYYY-MM&lang=en]`: the worker's voucher.
-async fn my_voucher(State(s): State<AppState>, AsWorker(_, worker): AsWorker, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
-    let store = store(&s)?;
-    let q: VoucherQuery = from_form(q.as_deref().unwrap_or("").as_bytes())?;
-    let month = |field: &str, v: &Option<String>| v.as_deref().filter(|m| !m.trim().is_empty()).map(|m| month_in(field, m)).transpose();
-    let (from, to) = (month("from", &q.from)?, month("to", &q.to)?);
-    let lang = flexpension_voucher::Lang::parse(q.lang.as_deref());
-    match issue(&s, store, worker, from, to, lang).await {
-        Ok(v) => Ok(attachment(v.pdf, "application/pdf", &format!("voucher-{}.pdf", v.id))),
-        Err(VoucherIssueError::Input(m)) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m, "from")),
-        Err(VoucherIssueError::Store(e)) => Err(ApiError::from(e)),
-        Err(VoucherIssueError::Render(m)) => {
-            tracing::error!(error = %m, "a voucher could not be made");
-            Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the voucher could not be made; try again", ""))
+/// `GET /me/voucher.pdf`: the worker's latest voucher, drawn again; or a page that says there is
+/// none yet, with the button that issues one.
+async fn latest_voucher(State(s): State<AppState>, AsWorker(v, worker): AsWorker, Query(q): Query<LangQuery>) -> Response {
+    let lang = q.lang.as_deref();
+    let Some(store) = s.store() else {
+        return crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later");
+    };
+    match store.latest_voucher(worker).await {
+        Ok(Some(rec)) => voucher_response(&s, store, &rec, &v, lang).await,
+        Ok(None) => none_page(&v, lang, StatusCode::NOT_FOUND, None),
+        Err(e) => {
+            tracing::error!(error = %e, "reading the latest voucher failed");
+            crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later")
         }
     }
+}
+
+/// `GET /me/voucher/{id}.pdf`: one of the worker's own vouchers; anyone else's is not found.
+async fn voucher_pdf(State(s): State<AppState>, AsWorker(v, worker): AsWorker, Path(file): Path<String>) -> Response {
+    let Some(store) = s.store() else {
+        return crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, None, "people.err_try_later");
+    };
+    let Some(id) = file.strip_suffix(".pdf") else { return crate::web::denied_page(StatusCode::NOT_FOUND) };
+    match store.voucher(id).await {
+        Ok(Some(rec)) if rec.worker == worker.0 => voucher_response(&s, store, &rec, &v, None).await,
+        Ok(_) => crate::web::denied_page(StatusCode::NOT_FOUND),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a voucher failed");
+            crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, None, "people.err_try_later")
+        }
+    }
+}
+
+async fn voucher_response(s: &AppState, store: &Store, rec: &VoucherRecord, v: &Viewer, lang: Option<&str>) -> Response {
+    match draw(s, store, rec).await {
+        Ok(pdf) => attachment(pdf, "application/pdf", &format!("voucher-{}.pdf", rec.id)),
+        // Issued before the page was bound to the signature: issue a new one.
+        Err(VoucherIssueError::Input(_)) => none_page(v, lang, StatusCode::NOT_FOUND, Some("voucher.err_old")),
+        Err(e) => {
+            tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "a voucher could not be drawn");
+            crate::web::people::denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later")
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "voucher_none.html")]
+struct NonePage {
+    base: crate::web::people::Base,
+    problem: Option<&'static str>,
+}
+
+/// The page that says there is no voucher to show (or why none was issued), with the button.
+fn none_page(v: &Viewer, lang: Option<&str>, status: StatusCode, problem: Option<&'static str>) -> Response {
+    let base = crate::web::people::Base::new(lang, "voucher.title", "/me/voucher.pdf", &v.session.csrf, &v.session.person.login);
+    crate::web::people::render(status, NonePage { base, problem }.render())
 }
 
 /// Check an issued voucher against this server's keys: the region's signature, its entry in the

@@ -231,6 +231,12 @@ pub async fn voucher_is_logged(ctx: Ctx) {
     ctx.store.log_integrate().await.expect("integrate");
     let (v, mut b) = ctx.store.bundle_voucher("ZJ-TEST-1", 0).await.expect("bundle");
     assert_eq!((v.log_idx, v.worker), (idx, w.id.0));
+    // The public entry says a voucher was issued, not which or whose: the note's digest only.
+    let entry: serde_json::Value = serde_json::from_str(&b.proofs[0].entry).expect("entry");
+    assert_eq!(entry["v"], 2, "{entry}");
+    let digest = flexpension_tlog::Hash(<sha2::Sha256 as sha2::Digest>::digest(note.as_bytes()).into()).to_hex();
+    assert_eq!(entry["data"], serde_json::json!({ "digest": digest }), "{entry}");
+    assert!(!b.proofs[0].entry.contains("ZJ-TEST-1") && !b.proofs[0].entry.contains("worker"), "{entry}");
     b.voucher = Some(v.note.clone());
     let r = verify_bundle(&b, &opts(&ctx, None));
     assert!(r.ok(), "{}", r.to_text());
@@ -247,6 +253,12 @@ pub async fn voucher_is_logged(ctx: Ctx) {
     let size = ctx.store.log_integrate().await.expect("integrate").size;
     assert!(ctx.store.record_voucher("ZJ-TEST-1", w.id, &note).await.is_err());
     assert_eq!(ctx.scalar("SELECT CAST(size AS BIGINT) FROM log_head").await as u64, size);
+    // A worker's latest voucher; none for another worker.
+    assert_eq!(ctx.store.latest_voucher(w.id).await.expect("latest").map(|v| v.id), Some("ZJ-TEST-1".to_string()));
+    let second = flexpension_tlog::sign_note("{\"voucher\":2}\n", &ctx.store.log_keys().signer).expect("sign");
+    ctx.store.record_voucher("ZJ-TEST-2", w.id, &second).await.expect("record");
+    assert_eq!(ctx.store.latest_voucher(w.id).await.expect("latest").map(|v| v.id), Some("ZJ-TEST-2".to_string()));
+    assert_eq!(ctx.store.latest_voucher(f.workers[1].1.id).await.expect("latest"), None);
 }
 
 mod cases {

@@ -41,7 +41,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Lang::En => "3 y 2 m".into(),
         },
         balance_fen: 2_345_678,
-        verify_url: "https://verify.flexpension.example/v/ZJ-2026-000123-7F3A".into(),
+        verify_url: "https://verify.flexpension.example/verify/voucher/ZJ-7F3A-K9QD-2MXC-8HTR?code=4WQ7-N2PB".into(),
+        check_code: "4WQ7-N2PB".into(),
         signature_line: "签发：浙江省社会保险事业管理中心 · 密钥 zj.flexpension+1a2b3c4d".into(),
         payload: br#"{"v":1,"id":"ZJ-2026-000123-7F3A"}"#.to_vec(),
     };

@@ -57,7 +57,7 @@ fn text_string(s: &[u8]) -> String {
 
 /// Object number → byte offset of "N G obj": from the cross-reference table when it is
 /// readable, completed by scanning the file for "N G obj" (later definitions win).
-fn object_offsets(pdf: &[u8]) -> HashMap<u32, usize> {
+pub(crate) fn object_offsets(pdf: &[u8]) -> HashMap<u32, usize> {
     let mut map = scan_objects(pdf);
     if let Some(xref) = xref_table(pdf) {
         for (num, offset) in xref {
@@ -144,7 +144,7 @@ fn header_at(pdf: &[u8], offset: usize) -> Option<u32> {
 }
 
 /// Parses the indirect object at `offset`; returns it and the position after it.
-fn parse_indirect(pdf: &[u8], offset: usize) -> Option<(Obj, usize)> {
+pub(crate) fn parse_indirect(pdf: &[u8], offset: usize) -> Option<(Obj, usize)> {
     header_at(pdf, offset)?;
     let mut lx = Lexer::new(pdf, offset);
     lx.integer()?;
@@ -155,7 +155,7 @@ fn parse_indirect(pdf: &[u8], offset: usize) -> Option<(Obj, usize)> {
 }
 
 /// The decoded data of the stream object at `offset`.
-fn read_stream(pdf: &[u8], offset: usize, offsets: &HashMap<u32, usize>) -> Result<Vec<u8>, VoucherError> {
+pub(crate) fn read_stream(pdf: &[u8], offset: usize, offsets: &HashMap<u32, usize>) -> Result<Vec<u8>, VoucherError> {
     let bad = VoucherError::Malformed;
     let (obj, after) = parse_indirect(pdf, offset).ok_or(bad("embedded file object"))?;
     let Obj::Dict(dict) = obj else {
@@ -243,7 +243,7 @@ fn hex_decode(data: &[u8]) -> Option<Vec<u8>> {
 }
 
 #[derive(Debug)]
-enum Obj {
+pub(crate) enum Obj {
     Null,
     Bool,
     Int(i64),
@@ -255,7 +255,7 @@ enum Obj {
     Ref(u32),
 }
 
-fn get<'a>(dict: &'a [(Vec<u8>, Obj)], key: &[u8]) -> Option<&'a Obj> {
+pub(crate) fn get<'a>(dict: &'a [(Vec<u8>, Obj)], key: &[u8]) -> Option<&'a Obj> {
     dict.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
@@ -267,29 +267,29 @@ fn is_delim(b: u8) -> bool {
     matches!(b, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).rposition(|w| w == needle)
 }
 
-struct Lexer<'a> {
+pub(crate) struct Lexer<'a> {
     data: &'a [u8],
-    pos: usize,
+    pub(crate) pos: usize,
 }
 
 impl<'a> Lexer<'a> {
-    fn new(data: &'a [u8], pos: usize) -> Self {
+    pub(crate) fn new(data: &'a [u8], pos: usize) -> Self {
         Lexer { data, pos: pos.min(data.len()) }
     }
 
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.data.get(self.pos).copied()
     }
 
-    fn skip_white(&mut self) {
+    pub(crate) fn skip_white(&mut self) {
         while let Some(b) = self.peek() {
             if is_white(b) {
                 self.pos += 1;
@@ -318,7 +318,7 @@ impl<'a> Lexer<'a> {
         &self.data[start..self.pos]
     }
 
-    fn keyword(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn keyword(&mut self) -> Option<&'a [u8]> {
         self.skip_white();
         let word = self.regular();
         (!word.is_empty()).then_some(word)
@@ -330,7 +330,7 @@ impl<'a> Lexer<'a> {
         std::str::from_utf8(word).ok()?.parse().ok()
     }
 
-    fn object(&mut self, depth: usize) -> Option<Obj> {
+    pub(crate) fn object(&mut self, depth: usize) -> Option<Obj> {
         if depth > MAX_DEPTH {
             return None;
         }

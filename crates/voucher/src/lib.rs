@@ -5,16 +5,25 @@
 //! more into each PDF, so the document renders Chinese on machines without any CJK font), a
 //! vector QR code holding [`VoucherDoc::verify_url`], and the signed machine-readable voucher
 //! attached as the embedded file `voucher.json`. [`extract_payload`] reads that attachment
-//! back out of a PDF this crate produced.
+//! back out of a PDF this crate produced, and [`check_pages`] tells whether a PDF is exactly
+//! what a [`VoucherDoc`] draws (rendering is deterministic), naming what differs when not.
 
+mod compare;
 mod extract;
 mod font;
 mod money;
 mod qr;
 mod render;
 
+pub use compare::{PageCheck, check_pages};
 pub use extract::extract_payload;
 pub use money::format_fen;
+
+/// The version of the drawing: the same [`VoucherDoc`] gives the same bytes under the same
+/// `LAYOUT`. Any change that changes the output (layout, labels, the font, krilla) must bump it:
+/// a voucher is checked by drawing its signed data again, and a program of another layout
+/// cannot compare its pages.
+pub const LAYOUT: &str = "flexpension-voucher-pdf/1";
 
 /// Name of the embedded file that carries [`VoucherDoc::payload`].
 pub const PAYLOAD_FILE_NAME: &str = "voucher.json";
@@ -49,8 +58,10 @@ pub struct VoucherDoc {
     pub balance_fen: i64,
     /// Total paid, in fen (printed as given, not recomputed from `months`).
     pub total_paid_fen: i64,
-    /// Encoded in the QR code and printed in small type under it.
+    /// Encoded in the QR code and printed in small type under it (without its query).
     pub verify_url: String,
+    /// The short code printed beside the QR code that the verify page asks for, e.g. "7F3A-K9QD".
+    pub check_code: String,
     /// Printed at the bottom of the last page.
     pub signature_line: String,
     /// The signed machine-readable voucher, attached as the embedded file `voucher.json`.

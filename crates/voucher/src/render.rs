@@ -43,6 +43,8 @@ const NOTE_LINE: f32 = 14.0;
 const NOTE_GAP: f32 = 16.0;
 const SUMMARY_SIZE: f32 = 11.0;
 const SUMMARY_LINE: f32 = 22.0;
+const CODE_SIZE: f32 = 12.0;
+const CODE_LINE: f32 = 18.0;
 const SIG_SIZE: f32 = 9.0;
 const SIG_LINE: f32 = 13.0;
 
@@ -62,6 +64,7 @@ struct Labels {
     total_paid: &'static str,
     balance: &'static str,
     scan: &'static str,
+    check_code: &'static str,
 }
 
 impl Labels {
@@ -82,6 +85,7 @@ impl Labels {
             total_paid: t("voucher.total_paid"),
             balance: t("voucher.balance"),
             scan: t("voucher.scan"),
+            check_code: t("voucher.check_code"),
         }
     }
 
@@ -110,6 +114,8 @@ const COLUMNS: [(f32, f32, Align); 5] = [
     (MARGIN + 410.0, PAGE_W - MARGIN, Align::Left),
 ];
 const CELL_PAD: f32 = 6.0;
+/// The columns' names where a difference is reported (always English).
+const EN_COLUMNS: [&str; 5] = ["month", "base", "amount due", "paid", "status"];
 
 /// What one page holds: a slice of the table (the totals row counts as the item after the
 /// last month), and whether the closing block (summary, QR code, signature) goes on it.
@@ -175,14 +181,14 @@ impl Closing {
             lines
         };
         Closing {
-            url_lines: capped(face.wrap(&doc.verify_url, URL_SIZE, QR_COL_W)),
+            url_lines: capped(face.wrap(printed_url(&doc.verify_url), URL_SIZE, QR_COL_W)),
             note_lines: face.wrap(l.scan, NOTE_SIZE, LEFT_COL_W),
             sig_lines: capped(face.wrap(&doc.signature_line, SIG_SIZE, CONTENT_W)),
         }
     }
 
     fn qr_column_h(&self) -> f32 {
-        QR_SIDE + 2.0 + self.url_lines.len() as f32 * URL_LINE
+        QR_SIDE + 2.0 + self.url_lines.len() as f32 * URL_LINE + CODE_LINE
     }
 
     fn summary_column_h(&self) -> f32 {
@@ -198,8 +204,28 @@ impl Closing {
     }
 }
 
+/// The URL as printed: without its query (the check code it carries is printed on its own line).
+fn printed_url(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
+
+/// One run of text as drawn: its page, what it is (in English, for naming a difference), and
+/// the text. Each is one text object of the page's content stream, in drawing order.
+#[derive(Debug, Clone)]
+pub(crate) struct Drawn {
+    pub(crate) page: usize,
+    pub(crate) what: String,
+    pub(crate) text: String,
+}
+
 pub(crate) fn render(doc: &VoucherDoc) -> Result<Vec<u8>, VoucherError> {
+    render_traced(doc).map(|(pdf, _)| pdf)
+}
+
+/// The PDF and the runs of text it draws, in order.
+pub(crate) fn render_traced(doc: &VoucherDoc) -> Result<(Vec<u8>, Vec<Drawn>), VoucherError> {
     let face = Face::get()?;
+    let mut drawn = Vec::new();
     let labels = Labels::of(doc.lang);
     let l = &labels;
     let closing = Closing::new(face, doc, l);
@@ -216,7 +242,7 @@ pub(crate) fn render(doc: &VoucherDoc) -> Result<Vec<u8>, VoucherError> {
     for (index, page_plan) in pages.iter().enumerate() {
         let mut page = document.start_page_with(settings.clone());
         let mut surface = page.surface();
-        let mut pen = Pen { s: &mut surface, face };
+        let mut pen = Pen { s: &mut surface, face, page: index, drawn: &mut drawn };
         let top = if index == 0 {
             draw_first_header(&mut pen, doc, l);
             TABLE_TOP_FIRST
@@ -231,8 +257,8 @@ pub(crate) fn render(doc: &VoucherDoc) -> Result<Vec<u8>, VoucherError> {
         if page_plan.closing {
             draw_closing(&mut pen, doc, l, &closing, y)?;
         }
-        pen.text_at(MARGIN, FOOTER_Y, 8.0, 110, &doc.voucher_id);
-        pen.text_right(PAGE_W - MARGIN, FOOTER_Y, 8.0, 110, &l.page(index + 1, pages.len()));
+        pen.text_at("footer voucher ID", MARGIN, FOOTER_Y, 8.0, 110, &doc.voucher_id);
+        pen.text_right("page number", PAGE_W - MARGIN, FOOTER_Y, 8.0, 110, &l.page(index + 1, pages.len()));
         surface.finish();
         page.finish();
     }
@@ -250,13 +276,17 @@ pub(crate) fn render(doc: &VoucherDoc) -> Result<Vec<u8>, VoucherError> {
             location: None,
         })
         .ok_or(VoucherError::Pdf("embedded file could not be added".into()))?;
-    document.finish().map_err(|e| VoucherError::Pdf(format!("{e:?}")))
+    let pdf = document.finish().map_err(|e| VoucherError::Pdf(format!("{e:?}")))?;
+    Ok((pdf, drawn))
 }
 
-/// A surface plus the face, with the few drawing operations the voucher needs.
+/// A surface plus the face, with the few drawing operations the voucher needs; it notes each
+/// run of text it draws.
 struct Pen<'a, 'b> {
     s: &'a mut Surface<'b>,
     face: &'static Face,
+    page: usize,
+    drawn: &'a mut Vec<Drawn>,
 }
 
 impl Pen<'_, '_> {
@@ -265,24 +295,25 @@ impl Pen<'_, '_> {
         self.s.set_fill(Some(Fill { paint: luma::Color::new(lightness).into(), ..Fill::default() }));
     }
 
-    /// `text` with its baseline's left end at `(x, y)`.
-    fn text_at(&mut self, x: f32, y: f32, size: f32, lightness: u8, text: &str) {
-        if text.is_empty() {
+    /// `text` with its baseline's left end at `(x, y)`; `what` names it (see [`Drawn`]).
+    fn text_at(&mut self, what: &str, x: f32, y: f32, size: f32, lightness: u8, text: &str) {
+        let glyphs = self.face.layout(text);
+        if glyphs.is_empty() {
             return;
         }
         self.fill_luma(lightness);
-        let glyphs = self.face.layout(text);
         self.s.draw_glyphs(Point::from_xy(x, y), &glyphs, self.face.pdf.clone(), text, size, false);
+        self.drawn.push(Drawn { page: self.page, what: what.to_string(), text: text.to_string() });
     }
 
-    fn text_right(&mut self, right: f32, y: f32, size: f32, lightness: u8, text: &str) {
+    fn text_right(&mut self, what: &str, right: f32, y: f32, size: f32, lightness: u8, text: &str) {
         let w = self.face.width(text, size);
-        self.text_at(right - w, y, size, lightness, text);
+        self.text_at(what, right - w, y, size, lightness, text);
     }
 
-    fn text_center(&mut self, center: f32, y: f32, size: f32, lightness: u8, text: &str) {
+    fn text_center(&mut self, what: &str, center: f32, y: f32, size: f32, lightness: u8, text: &str) {
         let w = self.face.width(text, size);
-        self.text_at(center - w / 2.0, y, size, lightness, text);
+        self.text_at(what, center - w / 2.0, y, size, lightness, text);
     }
 
     /// A horizontal rule.
@@ -309,49 +340,50 @@ impl Pen<'_, '_> {
         }
     }
 
-    /// One table cell: shrunk to fit its column if need be.
-    fn cell(&mut self, column: usize, y: f32, size: f32, lightness: u8, text: &str) {
+    /// One table cell: shrunk to fit its column if need be. `row` names the row (a month).
+    fn cell(&mut self, row: &str, column: usize, y: f32, size: f32, lightness: u8, text: &str) {
         let (left, right, align) = COLUMNS[column];
         let room = right - left - 2.0 * CELL_PAD;
         let (text, size) = self.face.fit_text(text, size, 5.0, room);
+        let what = format!("{row}, {}", EN_COLUMNS[column]);
         match align {
-            Align::Left => self.text_at(left + CELL_PAD, y, size, lightness, &text),
-            Align::Right => self.text_right(right - CELL_PAD, y, size, lightness, &text),
+            Align::Left => self.text_at(&what, left + CELL_PAD, y, size, lightness, &text),
+            Align::Right => self.text_right(&what, right - CELL_PAD, y, size, lightness, &text),
         }
     }
 }
 
 fn draw_first_header(pen: &mut Pen, doc: &VoucherDoc, l: &Labels) {
-    pen.text_center(PAGE_W / 2.0, MARGIN + 24.0, 22.0, 0, l.title);
+    pen.text_center("title", PAGE_W / 2.0, MARGIN + 24.0, 22.0, 0, l.title);
     pen.hline(MARGIN, PAGE_W - MARGIN, MARGIN + 40.0, 1.2, 0);
     let region = if doc.region_code.is_empty() {
         doc.region_name.clone()
     } else {
         l.lang.f("voucher.region_code", &[("name", &doc.region_name), ("code", &doc.region_code)])
     };
-    let rows: [(&str, &str); 5] = [
-        (l.region, &region),
-        (l.name, &doc.worker_name),
-        (l.id, &doc.id_masked),
-        (l.issued, &doc.issued_at),
-        (l.voucher_id, &doc.voucher_id),
+    let rows: [(&str, &str, &str); 5] = [
+        ("region", l.region, &region),
+        ("name", l.name, &doc.worker_name),
+        ("ID number", l.id, &doc.id_masked),
+        ("issued at", l.issued, &doc.issued_at),
+        ("voucher ID", l.voucher_id, &doc.voucher_id),
     ];
     let label_w = 95.0;
     let mut y = MARGIN + 66.0;
-    for (label, value) in rows {
-        pen.text_at(MARGIN, y, 10.5, 90, &l.label(label));
+    for (what, label, value) in rows {
+        pen.text_at(&format!("label of {what}"), MARGIN, y, 10.5, 90, &l.label(label));
         let (value, size) = pen.face.fit_text(value, 11.0, 6.0, CONTENT_W - label_w);
-        pen.text_at(MARGIN + label_w, y, size, 0, &value);
+        pen.text_at(what, MARGIN + label_w, y, size, 0, &value);
         y += 20.0;
     }
 }
 
 fn draw_next_header(pen: &mut Pen, doc: &VoucherDoc, l: &Labels) {
-    pen.text_at(MARGIN, MARGIN + 14.0, 12.0, 0, l.continued);
+    pen.text_at("title", MARGIN, MARGIN + 14.0, 12.0, 0, l.continued);
     let who = format!("{}  {}  {}", doc.worker_name, doc.id_masked, doc.voucher_id);
     let room = CONTENT_W - pen.face.width(l.continued, 12.0) - 20.0;
     let (who, size) = pen.face.fit_text(&who, 9.0, 5.0, room);
-    pen.text_right(PAGE_W - MARGIN, MARGIN + 14.0, size, 90, &who);
+    pen.text_right("name, ID number and voucher ID", PAGE_W - MARGIN, MARGIN + 14.0, size, 90, &who);
     pen.hline(MARGIN, PAGE_W - MARGIN, MARGIN + 22.0, 0.8, 0);
 }
 
@@ -360,7 +392,7 @@ fn draw_next_header(pen: &mut Pen, doc: &VoucherDoc, l: &Labels) {
 fn draw_table(pen: &mut Pen, doc: &VoucherDoc, l: &Labels, top: f32, items: Range<usize>) -> f32 {
     pen.rect(MARGIN, top, CONTENT_W, HEADER_ROW_H, 232);
     for (column, label) in l.columns.iter().enumerate() {
-        pen.cell(column, top + 14.5, 9.5, 30, label);
+        pen.cell("table header", column, top + 14.5, 9.5, 30, label);
     }
     pen.hline(MARGIN, PAGE_W - MARGIN, top + HEADER_ROW_H, 0.8, 60);
     let mut y = top + HEADER_ROW_H;
@@ -370,20 +402,21 @@ fn draw_table(pen: &mut Pen, doc: &VoucherDoc, l: &Labels, top: f32, items: Rang
             if item % 2 == 1 {
                 pen.rect(MARGIN, y, CONTENT_W, ROW_H, 246);
             }
-            pen.cell(0, baseline, ROW_SIZE, 0, &m.month);
-            pen.cell(1, baseline, ROW_SIZE, 0, &format_fen_wide(i128::from(m.base_fen)));
-            pen.cell(2, baseline, ROW_SIZE, 0, &format_fen_wide(i128::from(m.amount_fen)));
-            pen.cell(3, baseline, ROW_SIZE, 0, &format_fen_wide(i128::from(m.paid_fen)));
-            pen.cell(4, baseline, ROW_SIZE, 0, &m.status);
+            let row = format!("row {}", m.month);
+            pen.cell(&row, 0, baseline, ROW_SIZE, 0, &m.month);
+            pen.cell(&row, 1, baseline, ROW_SIZE, 0, &format_fen_wide(i128::from(m.base_fen)));
+            pen.cell(&row, 2, baseline, ROW_SIZE, 0, &format_fen_wide(i128::from(m.amount_fen)));
+            pen.cell(&row, 3, baseline, ROW_SIZE, 0, &format_fen_wide(i128::from(m.paid_fen)));
+            pen.cell(&row, 4, baseline, ROW_SIZE, 0, &m.status);
             y += ROW_H;
             pen.hline(MARGIN, PAGE_W - MARGIN, y, 0.3, 200);
         } else {
             let due: i128 = doc.months.iter().map(|m| i128::from(m.amount_fen)).sum();
             let paid: i128 = doc.months.iter().map(|m| i128::from(m.paid_fen)).sum();
             pen.hline(MARGIN, PAGE_W - MARGIN, y, 0.8, 60);
-            pen.cell(0, baseline, ROW_SIZE, 0, l.total_row);
-            pen.cell(2, baseline, ROW_SIZE, 0, &format_fen_wide(due));
-            pen.cell(3, baseline, ROW_SIZE, 0, &format_fen_wide(paid));
+            pen.cell("totals row", 0, baseline, ROW_SIZE, 0, l.total_row);
+            pen.cell("totals row", 2, baseline, ROW_SIZE, 0, &format_fen_wide(due));
+            pen.cell("totals row", 3, baseline, ROW_SIZE, 0, &format_fen_wide(paid));
             y += ROW_H;
             pen.hline(MARGIN, PAGE_W - MARGIN, y, 0.8, 60);
         }
@@ -395,25 +428,25 @@ fn draw_closing(pen: &mut Pen, doc: &VoucherDoc, l: &Labels, closing: &Closing, 
     let top = table_end + Closing::GAP_TOP;
 
     // Left: the summary.
-    let summary: [(&str, String); 3] = [
-        (l.years, doc.years_counted.clone()),
-        (l.total_paid, format_fen_wide(i128::from(doc.total_paid_fen))),
-        (l.balance, format_fen_wide(i128::from(doc.balance_fen))),
+    let summary: [(&str, &str, String); 3] = [
+        ("years counted", l.years, doc.years_counted.clone()),
+        ("total paid", l.total_paid, format_fen_wide(i128::from(doc.total_paid_fen))),
+        ("personal account balance", l.balance, format_fen_wide(i128::from(doc.balance_fen))),
     ];
     let left_w = LEFT_COL_W;
     let mut y = top + 16.0;
-    for (label, value) in &summary {
+    for (what, label, value) in &summary {
         let label = l.label(label);
         let (label, label_size) = pen.face.fit_text(&label, SUMMARY_SIZE, 6.0, left_w * 0.65);
-        pen.text_at(MARGIN, y, label_size, 60, &label);
+        pen.text_at(&format!("label of {what}"), MARGIN, y, label_size, 60, &label);
         let value_x = MARGIN + pen.face.width(&label, label_size) + 4.0;
         let (value, value_size) = pen.face.fit_text(value, SUMMARY_SIZE + 1.0, 6.0, MARGIN + left_w - value_x);
-        pen.text_at(value_x, y, value_size, 0, &value);
+        pen.text_at(what, value_x, y, value_size, 0, &value);
         y += SUMMARY_LINE;
     }
     y += NOTE_GAP - SUMMARY_LINE + NOTE_LINE;
     for line in &closing.note_lines {
-        pen.text_at(MARGIN, y, NOTE_SIZE, 0, line);
+        pen.text_at("how to check it", MARGIN, y, NOTE_SIZE, 0, line);
         y += NOTE_LINE;
     }
 
@@ -427,15 +460,18 @@ fn draw_closing(pen: &mut Pen, doc: &VoucherDoc, l: &Labels, closing: &Closing, 
     let mut y = top + QR_SIDE + 2.0;
     for line in &closing.url_lines {
         y += URL_LINE;
-        pen.text_center(col_center, y - 2.0, URL_SIZE, 40, line);
+        pen.text_center("verify address", col_center, y - 2.0, URL_SIZE, 40, line);
     }
+    let code = l.lang.f("voucher.check_code_line", &[("label", l.check_code), ("code", &doc.check_code)]);
+    let (code, code_size) = pen.face.fit_text(&code, CODE_SIZE, 6.0, QR_COL_W);
+    pen.text_center("check code", col_center, y + CODE_LINE - 3.0, code_size, 0, &code);
 
     // Across the bottom: the signature line.
     let mut y = top + closing.columns_h() + Closing::GAP_SIG;
     pen.hline(MARGIN, PAGE_W - MARGIN, y - 10.0, 0.5, 150);
     for line in &closing.sig_lines {
         y += SIG_LINE;
-        pen.text_at(MARGIN, y - 3.0, SIG_SIZE, 30, line);
+        pen.text_at("signing key line", MARGIN, y - 3.0, SIG_SIZE, 30, line);
     }
     Ok(())
 }

@@ -50,6 +50,7 @@ fn sample(months: usize, lang: Lang) -> VoucherDoc {
         balance_fen: 2_345_678,
         total_paid_fen,
         verify_url: VERIFY_URL.into(),
+        check_code: "7F3A-K9QD".into(),
         signature_line: "签发：浙江省社会保险事业管理中心 · 密钥 zj.flexpension+1a2b3c4d".into(),
         payload: br#"{"v":1,"id":"ZJ-2026-000123-7F3A","name":"\u738b\u5c0f\u660e","sig":"ed25519:AAAA"}"#.to_vec(),
     }
@@ -152,7 +153,7 @@ fn chinese_voucher_text_and_qr_read_back() {
         "欠缴",
         "3年2个月",
         "23456.78",
-        "扫码可核验本凭证是否真实、是否被修改",
+        "核验码：7F3A-K9QD",
         "浙江省社会保险事业管理中心",
     ] {
         assert!(text.contains(needle), "{needle:?} not in pdftotext output:\n{text}");
@@ -222,7 +223,8 @@ fn english_labels() {
         "ID number",
         "Amount due",
         "Years counted",
-        "Scan to check this voucher is genuine and unchanged",
+        "genuine and unchanged",
+        "Check code: 7F3A-K9QD",
         "王小明",
         "845.40",
         "3 y 2 m",

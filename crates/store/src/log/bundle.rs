@@ -101,6 +101,11 @@ impl VerifyReport {
         !self.checks.is_empty() && self.checks.iter().all(|c| c.ok)
     }
 
+    /// Adds a check (its detail, or what broke); returns whether it holds.
+    pub fn add(&mut self, name: impl Into<String>, r: Result<String, String>) -> bool {
+        self.push(name, r)
+    }
+
     fn push(&mut self, name: impl Into<String>, r: Result<String, String>) -> bool {
         let ok = r.is_ok();
         let detail = r.unwrap_or_else(|e| e);

@@ -11,6 +11,10 @@ use sha2::{Digest, Sha256};
 /// The version of every record below; a change of shape is a new version, never an edit.
 pub const RECORD_VERSION: u32 = 1;
 
+/// The version of `voucher` entries: 2 holds only the signed voucher's digest (version 1 also
+/// held the voucher's number and the worker's).
+pub const VOUCHER_RECORD_VERSION: u32 = 2;
+
 /// The domain tag of the resident-ID commitment.
 const COMMIT_TAG: &[u8] = b"flexpension/id-commit/v1\n";
 

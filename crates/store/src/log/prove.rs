@@ -308,11 +308,25 @@ impl crate::Store {
         Ok(row.map(|(id, worker, note, log_idx)| VoucherRecord { id, worker, note, log_idx: log_idx as u64 }))
     }
 
-    /// Record an issued voucher: its signed note, and a log entry with the note's digest.
+    /// The worker's latest voucher.
+    pub async fn latest_voucher(&self, worker: WorkerId) -> Result<Option<VoucherRecord>> {
+        let row: Option<(String, i64, String, i64)> =
+            Sql::new("SELECT id, worker_id, note, log_idx FROM vouchers WHERE worker_id = $1 ORDER BY log_idx DESC LIMIT 1")
+                .bind(worker.0)
+                .fetch_optional(self.db())
+                .await?;
+        Ok(row.map(|(id, worker, note, log_idx)| VoucherRecord { id, worker, note, log_idx: log_idx as u64 }))
+    }
+
+    /// Record an issued voucher: its signed note, and a log entry with only the note's digest
+    /// (docs/LOG.md): the public log says a voucher was issued, not whose or which. The note
+    /// holds a signature nobody but the region can make, so the digest cannot be found by
+    /// trying names, months or numbers.
     pub async fn record_voucher(&self, id: &str, worker: WorkerId, note: &str) -> Result<u64> {
         let digest = flexpension_tlog::Hash(sha2::Sha256::digest(note.as_bytes()).into());
         let now = self.now_us();
-        let rec = Record::new("voucher", now, serde_json::json!({"digest": digest.to_hex(), "voucher": id, "worker": worker.0}));
+        let mut rec = Record::new("voucher", now, serde_json::json!({"digest": digest.to_hex()}));
+        rec.v = super::entry::VOUCHER_RECORD_VERSION;
         let mut tx = self.db().begin_write().await?;
         let idx = tx.log_append(&rec, None).await?;
         Sql::new("INSERT INTO vouchers (id, worker_id, note, log_idx, at_us) VALUES ($1, $2, $3, $4, $5)")

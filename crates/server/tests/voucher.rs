@@ -1,0 +1,211 @@
+//! The contribution voucher on a running server, on both backends: issuing is a POST with the
+//! session's CSRF token and every GET only draws what was issued; the public log and the verify
+//! page let a stranger reach nobody's data (no voucher number or worker in the log, nothing
+//! without the check code, one answer for a wrong code and an unknown number); a PDF whose page
+//! was drawn from other figures, with the signed data spliced in, fails the offline check and the
+//! check names the figure.
+
+#[path = "platform/harness.rs"]
+mod harness;
+
+use flexpension_server::people::add_person;
+use flexpension_server::voucher::{PAGE_CHECK, VoucherBody, VoucherPayload, check_pdf};
+use flexpension_store::log::VerifyOptions;
+use flexpension_store::people::Scope;
+use flexpension_store::{Basis, CloseOptions, NewEnrolment, Scheme, WorkerId};
+use harness::{Server, csv};
+
+const PASSWORD: &str = "correct horse 42";
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+fn send(s: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
+    let mut req = ureq::http::Request::builder().method(method).uri(format!("{}{path}", s.base));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut r = agent.run(req.body(body.to_string()).expect("request")).expect("HTTP request");
+    let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
+    let status = r.status().as_u16();
+    let body = r.body_mut().with_config().limit(16 << 20).read_to_vec().expect("body");
+    Reply { status, headers, body }
+}
+
+fn cookie_of(r: &Reply, name: &str) -> Option<String> {
+    r.headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    body.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
+}
+
+/// Log in through the form; the session cookie header.
+fn login(s: &Server, login: &str) -> String {
+    let form = send(s, "GET", "/login", &[], "");
+    let pre = cookie_of(&form, "fp_login").expect("login cookie");
+    let csrf = hidden(&form.text(), "csrf");
+    let body = format!("csrf={csrf}&lang=zh&login={login}&password={}", PASSWORD.replace(' ', "+"));
+    let r =
+        send(s, "POST", "/login", &[("cookie", &format!("fp_login={pre}")), ("content-type", "application/x-www-form-urlencoded")], &body);
+    assert_eq!(r.status, 303, "{login}: {}", r.text());
+    format!("fp_session={}", cookie_of(&r, "fp_session").expect("session"))
+}
+
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+/// Worker 1 with two closed months (one paid in part), and two logins: worker 1 and worker 2.
+fn seed(s: &Server) -> (String, String) {
+    let rows = [
+        ["a1", &*s.ids[0], "3800.00", "2025-09-10T12:00:00+08:00", "instant_delivery", "g1"],
+        ["a2", &*s.ids[0], "4100.00", "2025-10-10T12:00:00+08:00", "instant_delivery", "g1"],
+    ];
+    assert_eq!(s.csv(&s.key_a, &csv(&rows)).status, 200);
+    s.block_on(async {
+        let sep: flexpension_rules::YearMonth = "2025-09".parse().expect("month");
+        let oct: flexpension_rules::YearMonth = "2025-10".parse().expect("month");
+        let e = NewEnrolment { worker: WorkerId(1), scheme: Scheme::EmployeePension, from: sep, to: None, basis: Basis::PlatformIncome };
+        s.store.enrol(&e).await.expect("enrol");
+        let params = flexpension_rules::Params::embedded().expect("params");
+        let zj = params.scenario("zj", None, None).expect("scenario");
+        s.store.close_month(&zj, sep, &CloseOptions::new(oct)).await.expect("close");
+        s.store.close_month(&zj, oct, &CloseOptions::new(oct)).await.expect("close");
+        for (login, w) in [("13800000000", 1), ("worker.b", 2)] {
+            add_person(&s.store, login, PASSWORD, &Scope::Worker(WorkerId(w))).await.expect("person");
+        }
+    });
+    (login(s, "13800000000"), login(s, "worker.b"))
+}
+
+fn log_size(s: &Server) -> u64 {
+    s.block_on(s.store.log_integrate()).expect("integrate").size
+}
+
+fn opts(s: &Server) -> VerifyOptions {
+    VerifyOptions { log_key: s.store.log_keys().verifier_key().to_string(), ..VerifyOptions::default() }
+}
+
+fn issue_and_check(s: &Server) {
+    let (a, b) = seed(s);
+    let me = send(s, "GET", "/me", &[("cookie", &a)], "").text();
+    assert!(me.contains(r#"action="/me/voucher""#) && me.contains(r#"id="voucher-issue""#), "{me}");
+    let csrf = hidden(&me, "csrf");
+    assert_eq!(csrf.len(), 64);
+
+    // Nothing issued yet: the latest voucher is a page with the button, and GETs write nothing.
+    let size = log_size(s);
+    let none = send(s, "GET", "/me/voucher.pdf", &[("cookie", &a)], "");
+    assert_eq!(none.status, 404);
+    assert!(none.text().contains(r#"id="voucher-issue""#) && none.text().contains(&csrf), "{}", none.text());
+    assert_eq!(send(s, "GET", "/me/voucher", &[("cookie", &a)], "").status, 405);
+    // A POST another site could make (no token, someone else's token) is refused.
+    assert_eq!(send(s, "POST", "/me/voucher", &[("cookie", &a), FORM], "lang=zh").status, 403);
+    assert_eq!(send(s, "POST", "/me/voucher", &[("cookie", &a), FORM], &format!("csrf={}", "0".repeat(64))).status, 403);
+    assert_eq!(send(s, "POST", "/me/voucher", &[FORM], &format!("csrf={csrf}")).status, 401);
+    assert_eq!(log_size(s), size, "refused requests log nothing");
+    assert_eq!(s.block_on(s.store.latest_voucher(WorkerId(1))).expect("latest"), None);
+
+    // Issued by the button: a redirect to that voucher's PDF.
+    let issued = send(s, "POST", "/me/voucher", &[("cookie", &a), FORM], &format!("csrf={csrf}&lang=zh"));
+    assert_eq!(issued.status, 303, "{}", issued.text());
+    let location = issued.header("location").expect("location").to_string();
+    let id = location.strip_prefix("/me/voucher/").and_then(|l| l.strip_suffix(".pdf")).expect("a voucher's PDF").to_string();
+    assert!(id.starts_with("ZJ-") && id.len() == 22 && !id.contains("000001"), "{id}");
+    let size = log_size(s);
+    let pdf = send(s, "GET", &location, &[("cookie", &a)], "");
+    assert_eq!((pdf.status, pdf.header("content-type")), (200, Some("application/pdf")));
+    let latest = send(s, "GET", "/me/voucher.pdf", &[("cookie", &a)], "");
+    assert_eq!(latest.status, 200);
+    assert_eq!(latest.header("content-disposition"), Some(&*format!("attachment; filename=\"voucher-{id}.pdf\"")));
+    assert_eq!(log_size(s), size, "GETs issue nothing");
+    // Someone else's voucher is not found, for another worker and for nobody.
+    assert_eq!(send(s, "GET", &location, &[("cookie", &b)], "").status, 404);
+    assert_eq!(send(s, "GET", &location, &[], "").status, 401);
+
+    // Offline: the PDF verifies, its page bound to the signed data, and the figures are listed.
+    let r = check_pdf(&pdf.body, &opts(s)).expect("a voucher");
+    assert!(r.ok(), "{}", r.to_text());
+    assert!(r.checks.iter().any(|c| c.name == PAGE_CHECK && c.ok), "{}", r.to_text());
+    let text = r.to_text();
+    assert!(text.contains("2025-09") && text.contains("2025-10") && text.contains("personal account balance"), "{text}");
+    assert!(check_pdf(&latest.body, &opts(s)).expect("a voucher").ok());
+
+    // Drawn again from other figures, with the signed data spliced in: refused, the figure named.
+    let payload = flexpension_voucher::extract_payload(&pdf.body).expect("payload");
+    let p: VoucherPayload = serde_json::from_slice(&payload).expect("payload");
+    let note = p.bundle.voucher.clone().expect("note");
+    let body = VoucherBody::from_note(&note).expect("body");
+    let mut doc = body.face(&note, payload.clone()).expect("face");
+    let signed = flexpension_voucher::format_fen(doc.months[0].paid_fen);
+    doc.months[0].paid_fen += 80_000;
+    let forged = flexpension_voucher::render_pdf(&doc).expect("render");
+    assert_eq!(flexpension_voucher::extract_payload(&forged).expect("payload"), payload);
+    let r = check_pdf(&forged, &opts(s)).expect("a voucher");
+    assert!(!r.ok(), "{}", r.to_text());
+    let page = r.checks.iter().find(|c| c.name == PAGE_CHECK).expect("the page check");
+    assert!(!page.ok && page.detail.contains(&format!("row 2025-09, paid: signed “{signed}”")), "{}", r.to_text());
+    assert!(r.to_text().ends_with("NOT VERIFIED\n"));
+
+    // The public log: one voucher entry, holding the note's digest and nothing else.
+    let cp = send(s, "GET", "/log/checkpoint", &[], "").text();
+    let n: u64 = cp.lines().nth(1).and_then(|l| l.parse().ok()).expect("size");
+    assert!(n < 256);
+    let tile = send(s, "GET", &format!("/log/tile/entries/000.p/{n}"), &[], "");
+    assert_eq!(tile.status, 200);
+    let mut entries = Vec::new();
+    let mut at = 0;
+    while at + 2 <= tile.body.len() {
+        let len = usize::from(u16::from_be_bytes([tile.body[at], tile.body[at + 1]]));
+        entries.push(String::from_utf8(tile.body[at + 2..at + 2 + len].to_vec()).expect("utf-8"));
+        at += 2 + len;
+    }
+    let code = flexpension_server::voucher::check_code(&note);
+    let vouchers: Vec<&String> = entries.iter().filter(|e| e.contains(r#""kind":"voucher""#)).collect();
+    assert_eq!(vouchers.len(), 1, "{entries:#?}");
+    let digest = flexpension_tlog::Hash(<sha2::Sha256 as sha2::Digest>::digest(note.as_bytes()).into()).to_hex();
+    let e: serde_json::Value = serde_json::from_str(vouchers[0]).expect("entry");
+    assert_eq!(e["data"], serde_json::json!({ "digest": digest }));
+    for e in &entries {
+        assert!(!e.contains(&id) && !e.contains(&code), "a log entry names the voucher: {e}");
+    }
+
+    // The verify page: nothing without the code; one answer for a wrong code and an unknown number.
+    let name = &body.name;
+    let total = flexpension_rules::money::yuan(body.total_paid_fen);
+    let ask = send(s, "GET", &format!("/verify/voucher/{id}"), &[], "");
+    assert_eq!(ask.status, 200);
+    let ask = ask.text();
+    assert!(ask.contains(r#"data-verdict="ask""#) && !ask.contains(name) && !ask.contains(&total) && !ask.contains("2025-09"), "{ask}");
+    let other = format!("ZJ-{}", &id[3..].chars().rev().collect::<String>());
+    let wrong = send(s, "GET", &format!("/verify/voucher/{id}?code=AAAA-AAAA"), &[], "");
+    let unknown = send(s, "GET", &format!("/verify/voucher/{other}?code=AAAA-AAAA"), &[], "");
+    assert_eq!((wrong.status, unknown.status), (404, 404));
+    assert_eq!(wrong.text().replace(&id, "ID"), unknown.text().replace(&other, "ID"));
+    assert!(wrong.text().contains(r#"data-verdict="unknown""#) && !wrong.text().contains(&total));
+    let right = send(s, "GET", &format!("/verify/voucher/{id}?code={}", code.to_lowercase()), &[], "");
+    assert_eq!(right.status, 200);
+    let right = right.text();
+    assert!(right.contains(r#"data-verdict="verified""#) && right.contains(&total), "{right}");
+    assert!(!right.contains(name) && !right.contains(&body.id_masked), "the page shows no name or ID: {right}");
+    // The page's QR address is the PDF's.
+    assert!(doc.verify_url.ends_with(&format!("/verify/voucher/{id}?code={code}")), "{}", doc.verify_url);
+}
+
+both!(issue_and_check);
