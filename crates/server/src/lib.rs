@@ -74,7 +74,8 @@ pub fn router(state: AppState) -> Router {
 
 /// Pages: scripts, styles and images from this server only (htmx is `/static`), forms post
 /// here, nothing frames them.
-pub const PAGE_CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+pub const PAGE_CSP: &str =
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 /// The Swagger UI page (`/api/docs/`): its own scripts from here; it sets inline styles and
 /// data: images, and fetches the OpenAPI document.
 pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \

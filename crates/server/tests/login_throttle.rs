@@ -95,9 +95,14 @@ fn addr(n: usize) -> String {
 }
 
 fn start(kind: Kind, trust_proxy: bool) -> Option<Server> {
-    let s = Server::start_with(kind, 4, |_, _, state| {
-        if trust_proxy { state.with_trusted_proxies(vec!["127.0.0.1".parse().expect("ip")]) } else { state }
-    })?;
+    let s =
+        Server::start_with(
+            kind,
+            4,
+            |_, _, state| {
+                if trust_proxy { state.with_trusted_proxies(vec!["127.0.0.1".parse().expect("ip")]) } else { state }
+            },
+        )?;
     s.block_on(async {
         add_person(&s.store, WORKER, PASSWORD, &Scope::Worker(WorkerId(1))).await.expect("person");
         add_person(&s.store, "worker.b", PASSWORD, &Scope::Worker(WorkerId(2))).await.expect("person");
@@ -151,7 +156,8 @@ fn invented_tokens_are_refused(s: &Server) {
     let (a, b) = (token(s), token(s));
     assert_ne!(a, b);
     let body = format!("csrf={a}&lang=zh&login={WORKER}&password={}", enc(PASSWORD));
-    let r = send(s, "POST", "/login", &[("cookie", &format!("fp_login={b}")), ("content-type", "application/x-www-form-urlencoded")], &body);
+    let r =
+        send(s, "POST", "/login", &[("cookie", &format!("fp_login={b}")), ("content-type", "application/x-www-form-urlencoded")], &body);
     assert_eq!(r.status, 403, "cookie and field differ");
     // Nothing above was counted: the real form logs in.
     assert_eq!(post_login(s, &token(s), &addr(1), "", WORKER, PASSWORD).status, 303);
@@ -197,7 +203,8 @@ fn known_and_unknown_logins_are_answered_alike(s: &Server) {
         assert_eq!(k.page_without(known), u.page_without(unknown), "step {step}");
         assert_eq!(k.header("retry-after").is_some(), u.header("retry-after").is_some(), "step {step}");
         let names = |r: &Reply| {
-            let mut v: Vec<String> = r.headers.iter().filter(|(n, _)| n != "date" && n != "content-length").map(|(n, _)| n.clone()).collect();
+            let mut v: Vec<String> =
+                r.headers.iter().filter(|(n, _)| n != "date" && n != "content-length").map(|(n, _)| n.clone()).collect();
             v.sort();
             v
         };

@@ -170,7 +170,13 @@ fn api_refusals_are_json_and_pages_html(s: &Server) {
     let form = send(s, "GET", "/login", &[], "");
     let token = hidden(&form.body, "csrf");
     let body = format!("csrf={token}&lang=zh&login=13800000001&password=correct+horse+42");
-    let r = send(s, "POST", "/login", &[("cookie", &format!("fp_login={token}")), ("content-type", "application/x-www-form-urlencoded")], &body);
+    let r = send(
+        s,
+        "POST",
+        "/login",
+        &[("cookie", &format!("fp_login={token}")), ("content-type", "application/x-www-form-urlencoded")],
+        &body,
+    );
     assert_eq!(r.status, 303, "{}", r.body);
     let session = r
         .headers
@@ -179,8 +185,18 @@ fn api_refusals_are_json_and_pages_html(s: &Server) {
         .find_map(|(_, v)| v.strip_prefix("fp_session=").map(|x| x.split(';').next().unwrap_or("").to_string()))
         .expect("session");
     let cookie = format!("fp_session={session}");
-    is_json_error(&send(s, "GET", "/api/v1/officer/workers?month=2025-09", &[("cookie", &cookie)], ""), 403, "forbidden", "officer API as a worker");
-    is_json_error(&send(s, "GET", "/api/v1/officer/proof?worker=1&month=2025-09", &[("cookie", &cookie)], ""), 403, "forbidden", "officer proof");
+    is_json_error(
+        &send(s, "GET", "/api/v1/officer/workers?month=2025-09", &[("cookie", &cookie)], ""),
+        403,
+        "forbidden",
+        "officer API as a worker",
+    );
+    is_json_error(
+        &send(s, "GET", "/api/v1/officer/proof?worker=1&month=2025-09", &[("cookie", &cookie)], ""),
+        403,
+        "forbidden",
+        "officer proof",
+    );
     assert_eq!(send(s, "GET", "/api/v1/me/months", &[("cookie", &cookie)], "").status, 200);
     // Pages stay pages.
     for (path, status) in [("/me", 401), ("/officer", 403)] {

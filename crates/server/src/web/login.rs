@@ -104,7 +104,14 @@ fn see_other(to: String) -> Response {
 }
 
 /// The form with a fresh signed token (none without the store's keys: it cannot be sent then).
-fn form(keys: Option<&LoginKeys>, lang: Option<&str>, headers: &HeaderMap, status: StatusCode, login: &str, problem: &'static str) -> Response {
+fn form(
+    keys: Option<&LoginKeys>,
+    lang: Option<&str>,
+    headers: &HeaderMap,
+    status: StatusCode,
+    login: &str,
+    problem: &'static str,
+) -> Response {
     let token = keys.and_then(|k| k.form_token(Utc::now()));
     let base = Base::new(lang, "people.login_title", "/login", "", "");
     let page = LoginPage { base, login_csrf: token.clone().unwrap_or_default(), login: login.chars().take(64).collect(), problem };
@@ -121,7 +128,12 @@ fn with_retry_after(mut res: Response, seconds: i64) -> Response {
     res
 }
 
-pub async fn page(State(s): State<AppState>, q: Query<LangQuery>, headers: HeaderMap, viewer: Result<Viewer, crate::guard::Denied>) -> Response {
+pub async fn page(
+    State(s): State<AppState>,
+    q: Query<LangQuery>,
+    headers: HeaderMap,
+    viewer: Result<Viewer, crate::guard::Denied>,
+) -> Response {
     if let Ok(v) = viewer {
         return see_other(format!("{}{}", home_of(v.session.person.role()), lang_suffix(q.lang.as_deref().unwrap_or(""))));
     }
@@ -140,7 +152,9 @@ fn store_failed(e: &StoreError) {
 fn sweep(s: &AppState, store: &Store, now: DateTime<Utc>) {
     let last = s.throttle_swept_at.load(Ordering::Relaxed);
     let t = now.timestamp();
-    if t - last < throttle::SWEEP_EVERY.num_seconds() || s.throttle_swept_at.compare_exchange(last, t, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+    if t - last < throttle::SWEEP_EVERY.num_seconds()
+        || s.throttle_swept_at.compare_exchange(last, t, Ordering::Relaxed, Ordering::Relaxed).is_err()
+    {
         return;
     }
     let store = store.clone();
