@@ -80,7 +80,10 @@ pub const PAGE_CSP: &str =
 /// data: images, and fetches the OpenAPI document.
 pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
     connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-/// Everything else (JSON, text, PDF, static files): nothing runs in it, nothing frames it.
+/// A PDF (the voucher): browsers show it in their own viewer, which a `default-src 'none'` or
+/// `object-src 'none'` can block; nothing frames it.
+pub const PDF_CSP: &str = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/// Everything else (JSON, text, static files): nothing runs in it, nothing frames it.
 pub const DATA_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// The security headers of every response: a CSP chosen by what the response is, nosniff,
@@ -88,11 +91,15 @@ pub const DATA_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let docs = req.uri().path().starts_with("/api/docs");
     let mut res = next.run(req).await;
-    let html = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
-    let csp = match (docs, html) {
-        (true, _) => DOCS_CSP,
-        (false, true) => PAGE_CSP,
-        (false, false) => DATA_CSP,
+    let kind = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let csp = if docs {
+        DOCS_CSP
+    } else if kind.starts_with("text/html") {
+        PAGE_CSP
+    } else if kind.starts_with("application/pdf") {
+        PDF_CSP
+    } else {
+        DATA_CSP
     };
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));

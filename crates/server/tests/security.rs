@@ -7,7 +7,7 @@ mod harness;
 
 use flexpension_rules::Params;
 use flexpension_server::people::add_person;
-use flexpension_server::{AppState, DATA_CSP, DOCS_CSP, PAGE_CSP};
+use flexpension_server::{AppState, DATA_CSP, DOCS_CSP, PAGE_CSP, PDF_CSP};
 use flexpension_store::WorkerId;
 use flexpension_store::people::Scope;
 use harness::{Kind, Server};
@@ -89,11 +89,13 @@ fn check_headers(what: &str, r: &Reply) {
     assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{what}");
     let csp = r.header("content-security-policy").unwrap_or_else(|| panic!("{what}: no CSP"));
     assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
-    let html = r.header("content-type").is_some_and(|t| t.starts_with("text/html"));
+    let kind = r.header("content-type").unwrap_or("");
     let expected = if what.contains(" /api/docs") {
         DOCS_CSP
-    } else if html {
+    } else if kind.starts_with("text/html") {
         PAGE_CSP
+    } else if kind.starts_with("application/pdf") {
+        PDF_CSP
     } else {
         DATA_CSP
     };
