@@ -177,7 +177,7 @@ fn a_parallel_burst_checks_at_most_the_limit(s: &Server) {
 /// In a burst of 60, the right password sent 40th does not log in: the burst used the login's
 /// attempts before it came.
 fn the_right_password_late_in_a_burst_does_not_log_in(s: &Server) {
-    let rs = burst(s, 60, Duration::from_millis(20), |i| {
+    let rs = burst(s, 60, Duration::from_millis(2), |i| {
         ("worker.b".into(), if i == 40 { PASSWORD.to_string() } else { format!("wrong password {i}") })
     });
     let st = statuses(&rs);
