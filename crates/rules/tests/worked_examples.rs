@@ -186,7 +186,11 @@ fn month_outside_every_range_is_an_error() {
     let s = p.scenario("zj", None, None).unwrap();
     let e = s.contribution(&ContributionInput { month: ym("2023-06"), income_fen: 380_000, declared_base_fen: None }).unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("base_lower") && msg.contains("2023-06-01") && msg.contains("regions/zj.toml"), "{msg}");
+    // Users read this message: the parameter and the date, not the server's file name.
+    assert!(msg.contains("base_lower") && msg.contains("2023-06-01") && !msg.contains(".toml"), "{msg}");
+    use flexpension_rules::contribution::ContributionError;
+    use flexpension_rules::params::ParamError;
+    assert!(matches!(&e, ContributionError::Param(ParamError::NoValue { file, .. }) if file == "regions/zj.toml"), "{e:?}");
 }
 
 #[test]

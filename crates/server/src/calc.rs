@@ -72,7 +72,13 @@ impl CalcError {
             ParamError::Unknown { what, .. } => (*what).to_string(),
             _ => field.to_string(),
         };
-        CalcError { error, message: e.to_string(), field }
+        // Users see this: never the parameter file's name, only the parameter and its problem.
+        let message = match e {
+            ParamError::Invalid { key, problem, .. } => format!("{key}: {problem}"),
+            ParamError::Syntax { .. } => "the rule data could not be read".into(),
+            e => e.to_string(),
+        };
+        CalcError { error, message, field }
     }
 }
 

@@ -11,6 +11,9 @@
 //! (a platform's staff), `/officer` (an agency officer); their JSON under `/api/v1/me/*`,
 //! `/api/v1/officer/*` (session cookie) and `/api/v1/platform/workers` (API key). Access is
 //! decided in one place, [`guard`].
+//!
+//! Every response, whatever route or error made it, passes [`security_headers`]: a
+//! Content-Security-Policy for what it is, nosniff, no framing, no referrer.
 
 mod api;
 mod assets;
@@ -23,6 +26,7 @@ pub mod people;
 pub mod privacy;
 pub mod signature;
 mod state;
+pub mod throttle;
 pub mod voucher;
 mod web;
 pub mod witness;
@@ -32,9 +36,12 @@ pub use api::{MAX_BATCH_BYTES, MAX_BATCH_ROWS};
 pub use state::{AppState, DEFAULT_PUBLIC_URL, DEFAULT_REGION};
 
 use axum::Router;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
+use std::net::{IpAddr, SocketAddr};
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -61,20 +68,79 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             api::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server failed on this request", "").into_response()
         }))
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// Pages: scripts, styles and images from this server only (htmx is `/static`), forms post
+/// here, nothing frames them.
+pub const PAGE_CSP: &str =
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// The Swagger UI page (`/api/docs/`): its own scripts from here; it sets inline styles and
+/// data: images, and fetches the OpenAPI document.
+pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+    connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// A PDF (the voucher): browsers show it in their own viewer, which a `default-src 'none'` or
+/// `object-src 'none'` can block; nothing frames it.
+pub const PDF_CSP: &str = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/// Everything else (JSON, text, static files): nothing runs in it, nothing frames it.
+pub const DATA_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// The security headers of every response: a CSP chosen by what the response is, nosniff,
+/// no framing (for browsers without frame-ancestors), no referrer.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let docs = req.uri().path().starts_with("/api/docs");
+    let mut res = next.run(req).await;
+    let kind = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let csp = if docs {
+        DOCS_CSP
+    } else if kind.starts_with("text/html") {
+        PAGE_CSP
+    } else if kind.starts_with("application/pdf") {
+        PDF_CSP
+    } else {
+        DATA_CSP
+    };
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    res
+}
+
+/// The environment variable `serve` reads for the reverse proxies whose X-Forwarded-For is
+/// believed: addresses separated by commas (e.g. `127.0.0.1,::1`). Unset: none, and the
+/// client address is the socket's peer.
+pub const TRUSTED_PROXIES_ENV: &str = "FLEXPENSION_TRUSTED_PROXIES";
+
+/// Read a list of proxy addresses.
+pub fn parse_trusted_proxies(text: &str) -> Result<Vec<IpAddr>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse::<IpAddr>().map_err(|_| format!("'{t}' is not an IP address")))
+        .collect()
 }
 
 /// Serve until the listener fails or the process is asked to stop (Ctrl-C, SIGTERM); requests
 /// in flight are finished first.
 ///
 /// With a store, accounts listed in the environment variable [`people::BOOTSTRAP_ENV`] are made
-/// first (the first officer of a deployment; tests).
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+/// first (the first officer of a deployment; tests). Proxies listed in [`TRUSTED_PROXIES_ENV`]
+/// are added to the state's trusted proxies.
+pub async fn serve(listener: tokio::net::TcpListener, mut state: AppState) -> std::io::Result<()> {
     if let (Some(store), Ok(text)) = (state.store(), std::env::var(people::BOOTSTRAP_ENV)) {
         let made = people::bootstrap(store, &text).await.map_err(|e| std::io::Error::other(format!("{}: {e}", people::BOOTSTRAP_ENV)))?;
         tracing::info!(made, "bootstrap accounts");
     }
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await
+    if let Ok(text) = std::env::var(TRUSTED_PROXIES_ENV) {
+        let mut proxies = state.trusted_proxies().to_vec();
+        proxies.extend(parse_trusted_proxies(&text).map_err(|e| std::io::Error::other(format!("{TRUSTED_PROXIES_ENV}: {e}")))?);
+        state = state.with_trusted_proxies(proxies);
+    }
+    // The peer's address reaches the handlers: the login throttle counts by it.
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

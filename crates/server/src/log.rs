@@ -98,17 +98,32 @@ fn failed(e: flexpension_store::StoreError) -> Response {
     text(StatusCode::SERVICE_UNAVAILABLE, "the log could not be read; try again\n".into(), "no-store")
 }
 
+/// The most records this log can hold (the tlog crate's bound): a tile reaching past it names
+/// nothing, whatever the tree's size.
+const MAX_RECORDS: u128 = 1 << 62;
+
+/// Whether the tile at `level`, index `n`, width `w` (of 256) lies inside a log of at most
+/// [`MAX_RECORDS`] records; checked before anything is computed from it, so no level or index
+/// can overflow the arithmetic that follows.
+fn tile_in_range(level: u8, n: u64, w: u32) -> bool {
+    let span = 8 * (u32::from(level) + 1);
+    (1..=256).contains(&w) && span <= 62 && (u128::from(n) + 1) << span <= MAX_RECORDS
+}
+
 /// `/log/tile/L/N[.p/W]` (hashes) and `/log/tile/entries/N[.p/W]` (entry bundles). Full tiles
-/// never change: cached for a year. Partial ones are replaced as the tree grows.
+/// never change: cached for a year. Partial ones are replaced as the tree grows. A path that
+/// names no tile of this log is 404, never a server error.
 async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> Response {
     let Some(store) = s.store() else { return text(StatusCode::NOT_FOUND, "this server keeps no log\n".into(), "no-store") };
     let full = format!("tile/{path}");
+    let no_such = || text(StatusCode::NOT_FOUND, format!("no such tile: {}\n", crate::privacy::scrub_ids(&full)), "no-cache");
     let (data, partial) = if let Some(rest) = path.strip_prefix("entries/") {
         // Parse the entry-bundle index through the hash-tile parser (same N/.p/W encoding).
-        let Ok(t) = Tile::parse_path(&format!("tile/0/{rest}")) else {
-            return text(StatusCode::NOT_FOUND, format!("no such tile: {full}\n"), "no-cache");
-        };
+        let Ok(t) = Tile::parse_path(&format!("tile/0/{rest}")) else { return no_such() };
         let width = if t.w == 0 { 256 } else { t.w };
+        if !tile_in_range(0, t.n, width) {
+            return no_such();
+        }
         match store.log_entries(t.n * 256, u64::from(width)).await {
             Ok(es) => {
                 let refs: Vec<&[u8]> = es.iter().map(Vec::as_slice).collect();
@@ -117,7 +132,10 @@ async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> Response {
             Err(e) => return failed(e),
         }
     } else {
-        let Ok(t) = Tile::parse_path(&full) else { return text(StatusCode::NOT_FOUND, format!("no such tile: {full}\n"), "no-cache") };
+        let Ok(t) = Tile::parse_path(&full) else { return no_such() };
+        if !tile_in_range(t.l, t.n, t.w) {
+            return no_such();
+        }
         match store.log_tile(&t).await {
             Ok(d) => (d, t.w < 256),
             Err(e) => return failed(e),
@@ -218,5 +236,19 @@ mod tests {
         assert_eq!(parse_add_checkpoint(&body).unwrap(), (3, p, note.to_string()));
         assert_eq!(parse_add_checkpoint(&add_checkpoint_body(0, &[], note)).unwrap(), (0, vec![], note.to_string()));
         assert!(parse_add_checkpoint("old x\n\nnote").is_err());
+    }
+
+    #[test]
+    fn tiles_past_the_largest_log_are_out_of_range() {
+        assert!(tile_in_range(0, 0, 256));
+        assert!(tile_in_range(6, 0, 1));
+        assert!(!tile_in_range(7, 0, 1), "a level-7 tile spans 2^64 records");
+        for level in [8u8, 15, 16, 23, 24, 63] {
+            assert!(!tile_in_range(level, 0, 256), "level {level}");
+        }
+        assert!(!tile_in_range(0, u64::MAX, 256));
+        assert!(!tile_in_range(0, (1 << 54) - 1 + 1, 256));
+        assert!(tile_in_range(0, (1 << 54) - 1, 256));
+        assert!(!tile_in_range(0, 0, 0) && !tile_in_range(0, 0, 257));
     }
 }

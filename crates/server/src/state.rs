@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use flexpension_rules::{Params, YearMonth};
 use flexpension_store::Store;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
@@ -28,6 +29,14 @@ pub struct AppState {
     witnesses: Arc<crate::log::Witnesses>,
     /// The address people reach this server at (what a voucher's QR code opens).
     public_url: Arc<str>,
+    /// Proxies whose X-Forwarded-For is believed (login throttling by client address).
+    trusted_proxies: Arc<[IpAddr]>,
+    /// Where logins check passwords (bounded in threads, queue and memory).
+    passwords: Arc<crate::people::PasswordPool>,
+    /// The store's login secret, read at the first login.
+    login_keys: Arc<tokio::sync::OnceCell<crate::throttle::LoginKeys>>,
+    /// Unix seconds of the last sweep of expired login counters.
+    pub(crate) throttle_swept_at: Arc<AtomicI64>,
 }
 
 impl AppState {
@@ -40,7 +49,37 @@ impl AppState {
             nonces_swept_at: Arc::new(AtomicI64::new(0)),
             witnesses: Arc::new(crate::log::Witnesses::default()),
             public_url: DEFAULT_PUBLIC_URL.into(),
+            trusted_proxies: Arc::new([]),
+            passwords: crate::people::PasswordPool::shared(),
+            login_keys: Arc::new(tokio::sync::OnceCell::new()),
+            throttle_swept_at: Arc::new(AtomicI64::new(0)),
         }
+    }
+
+    /// Believe X-Forwarded-For from these peers only (the deployment's reverse proxies).
+    pub fn with_trusted_proxies(mut self, proxies: Vec<IpAddr>) -> AppState {
+        self.trusted_proxies = proxies.into();
+        self
+    }
+
+    pub fn trusted_proxies(&self) -> &[IpAddr] {
+        &self.trusted_proxies
+    }
+
+    /// Check login passwords on this pool instead of the process's shared one.
+    pub fn with_password_pool(mut self, pool: Arc<crate::people::PasswordPool>) -> AppState {
+        self.passwords = pool;
+        self
+    }
+
+    pub fn passwords(&self) -> &crate::people::PasswordPool {
+        &self.passwords
+    }
+
+    /// The login's keys, from the store's login secret (read once).
+    pub async fn login_keys(&self) -> Result<&crate::throttle::LoginKeys, flexpension_store::StoreError> {
+        let store = self.store.as_ref().ok_or_else(|| flexpension_store::StoreError::Corrupt("no store".into()))?;
+        self.login_keys.get_or_try_init(|| async { Ok(crate::throttle::LoginKeys::new(&store.login_secret().await?)) }).await
     }
 
     /// The witnesses to ask for cosignatures, and the quorum a checkpoint needs to count.
@@ -73,6 +112,7 @@ impl AppState {
     /// Serve the platform endpoints from this store.
     pub fn with_store(mut self, store: Store) -> AppState {
         self.store = Some(store);
+        self.login_keys = Arc::new(tokio::sync::OnceCell::new());
         self
     }
 

@@ -24,7 +24,10 @@ pub enum ParamError {
     Syntax { file: String, message: String },
     #[error("{file}: {key}: {problem}")]
     Invalid { file: String, key: String, problem: String },
-    #[error("no value of {key} ({file}) for {date}: {problem}")]
+    /// A lookup found nothing in force on `date`. Its message is shown to users (the API, the
+    /// pages), so it names the parameter and the date, not the file it lives in (`file` is
+    /// kept for operators and tests).
+    #[error("no value of {key} for {date}: {problem}")]
     NoValue { file: String, key: String, date: NaiveDate, problem: String },
     #[error("unknown {what} '{name}' (known: {known})")]
     Unknown { what: &'static str, name: String, known: String },

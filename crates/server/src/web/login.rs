@@ -1,25 +1,35 @@
-//! Logging in and out. The login form is CSRF-safe before any session exists by a double
-//! submit: a random token in a short-lived cookie and the same in the form. Every later form
-//! carries the session's own token. Five wrong passwords lock an account for 15 minutes.
+//! Logging in and out. The login form is CSRF-safe before any session exists by a signed
+//! double submit: a token minted and signed by the server (a nonce and its issue time under an
+//! HMAC with the store's login secret) goes into a short-lived cookie and into the form, and
+//! both must come back equal, signed and fresh; a pair the client makes up is refused before
+//! anything else. Every later form carries the session's own token.
+//!
+//! Attempts are throttled before any password is checked (see [`crate::throttle`]); passwords
+//! are checked on the bounded [`crate::people::PasswordPool`]. Known and unknown logins get the
+//! same answers at every step.
 
 use super::people::{Base, render};
 use crate::AppState;
-use crate::guard::{SESSION_COOKIE, Viewer, cookie};
+use crate::guard::{ClientAddr, SESSION_COOKIE, Viewer, cookie};
+use crate::throttle::{self, DEVICE_COOKIE_TTL, FORM_TOKEN_TTL, Gate, LoginKeys};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use flexpension_store::people::Role;
+use flexpension_store::{Store, StoreError};
 use serde::Deserialize;
+use std::sync::atomic::Ordering;
 
 const LOGIN_COOKIE: &str = "fp_login";
-/// Failures before a lock, and how long it lasts.
-pub const LOCK_AFTER: i64 = 5;
-pub const LOCK_FOR: TimeDelta = TimeDelta::minutes(15);
+/// The device cookie: given on a good login, it lets this browser past the login's lock.
+pub const DEVICE_COOKIE: &str = "fp_device";
 /// A session lasts a working day.
 pub const SESSION_TTL: TimeDelta = TimeDelta::hours(12);
+/// What a client is told to wait when every password-checking place is taken (503).
+pub const BUSY_RETRY_AFTER_SECONDS: i64 = 1;
 
 #[derive(Template)]
 #[template(path = "people/login.html")]
@@ -53,13 +63,6 @@ pub struct LogoutForm {
     csrf: String,
     #[serde(default)]
     lang: String,
-}
-
-/// 64 hex digits from the OS CSPRNG.
-fn random_token() -> Option<String> {
-    let mut b = [0u8; 32];
-    getrandom::fill(&mut b).ok()?;
-    Some(b.iter().map(|x| format!("{x:02x}")).collect())
 }
 
 /// Equal without an early exit, so timing tells nothing about the token.
@@ -100,60 +103,127 @@ fn see_other(to: String) -> Response {
     res
 }
 
-/// The form with a fresh double-submit token.
-fn form(lang: Option<&str>, headers: &HeaderMap, status: StatusCode, login: &str, problem: &'static str) -> Response {
-    let Some(token) = random_token() else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "no randomness for a login token").into_response();
-    };
+/// The form with a fresh signed token (none without the store's keys: it cannot be sent then).
+fn form(
+    keys: Option<&LoginKeys>,
+    lang: Option<&str>,
+    headers: &HeaderMap,
+    status: StatusCode,
+    login: &str,
+    problem: &'static str,
+) -> Response {
+    let token = keys.and_then(|k| k.form_token(Utc::now()));
     let base = Base::new(lang, "people.login_title", "/login", "", "");
-    let page = LoginPage { base, login_csrf: token.clone(), login: login.chars().take(64).collect(), problem };
+    let page = LoginPage { base, login_csrf: token.clone().unwrap_or_default(), login: login.chars().take(64).collect(), problem };
     let mut res = render(status, page.render());
-    set_cookie(&mut res, format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Lax; Max-Age=1800{}", secure(headers)));
+    if let Some(token) = token {
+        let max_age = FORM_TOKEN_TTL.num_seconds();
+        set_cookie(&mut res, format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", secure(headers)));
+    }
     res
 }
 
-pub async fn page(q: Query<LangQuery>, headers: HeaderMap, viewer: Result<Viewer, crate::guard::Denied>) -> Response {
+fn with_retry_after(mut res: Response, seconds: i64) -> Response {
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    res
+}
+
+pub async fn page(
+    State(s): State<AppState>,
+    q: Query<LangQuery>,
+    headers: HeaderMap,
+    viewer: Result<Viewer, crate::guard::Denied>,
+) -> Response {
     if let Ok(v) = viewer {
         return see_other(format!("{}{}", home_of(v.session.person.role()), lang_suffix(q.lang.as_deref().unwrap_or(""))));
     }
-    form(q.lang.as_deref(), &headers, StatusCode::OK, "", "")
+    let keys = match s.store() {
+        Some(_) => s.login_keys().await.map_err(|e| store_failed(&e)).ok(),
+        None => None,
+    };
+    form(keys, q.lang.as_deref(), &headers, StatusCode::OK, "", "")
 }
 
-pub async fn submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
-    let lang = Some(f.lang.as_str());
+fn store_failed(e: &StoreError) {
+    tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "login: the data store failed");
+}
+
+/// Sweep expired login counters now and then, off the request.
+fn sweep(s: &AppState, store: &Store, now: DateTime<Utc>) {
+    let last = s.throttle_swept_at.load(Ordering::Relaxed);
+    let t = now.timestamp();
+    if t - last < throttle::SWEEP_EVERY.num_seconds()
+        || s.throttle_swept_at.compare_exchange(last, t, Ordering::Relaxed, Ordering::Relaxed).is_err()
+    {
+        return;
+    }
+    let store = store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.throttle_sweep(now).await {
+            store_failed(&e);
+        }
+    });
+}
+
+pub async fn submit(State(s): State<AppState>, ClientAddr(addr): ClientAddr, headers: HeaderMap, Form(mut f): Form<LoginForm>) -> Response {
+    let lang = Some(f.lang.clone());
+    let lang = lang.as_deref();
     let Some(store) = s.store() else {
         return crate::guard::Denied::NoStore.into_response();
     };
-    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or("");
-    if expected.is_empty() || !same(expected, f.csrf.trim()) {
-        return form(lang, &headers, StatusCode::FORBIDDEN, &f.login, "people.err_form_expired");
-    }
+    let keys = match s.login_keys().await {
+        Ok(k) => k,
+        Err(e) => {
+            store_failed(&e);
+            return form(None, lang, &headers, StatusCode::SERVICE_UNAVAILABLE, &f.login, "people.err_try_later");
+        }
+    };
+    let reply = |status: StatusCode, problem: &'static str| form(Some(keys), lang, &headers, status, &f.login, problem);
     let now = s.now();
+    // An invented or stale token: refused before any counter or hash.
+    if !keys.form_token_ok(cookie(&headers, LOGIN_COOKIE).unwrap_or(""), f.csrf.trim(), now) {
+        return reply(StatusCode::FORBIDDEN, "people.err_form_expired");
+    }
+    sweep(&s, store, now);
+    let device = cookie(&headers, DEVICE_COOKIE).and_then(|c| keys.device_of(c, &f.login));
+    let held = match throttle::claim(store, keys, &throttle::source_text(addr), &f.login, device, now).await {
+        Ok(Gate::Open(h)) => h,
+        Ok(Gate::Refused { retry_after }) => {
+            tracing::info!("login refused: too many attempts");
+            return with_retry_after(reply(StatusCode::TOO_MANY_REQUESTS, "people.err_locked"), retry_after);
+        }
+        Err(e) => {
+            store_failed(&e);
+            return reply(StatusCode::SERVICE_UNAVAILABLE, "people.err_try_later");
+        }
+    };
     let record = match store.login_record(&f.login).await {
         Ok(r) => r,
-        Err(_) => return form(lang, &headers, StatusCode::SERVICE_UNAVAILABLE, &f.login, "people.err_try_later"),
-    };
-    if record.as_ref().and_then(|r| r.locked_until).is_some_and(|t| t > now) {
-        return form(lang, &headers, StatusCode::TOO_MANY_REQUESTS, &f.login, "people.err_locked");
-    }
-    // argon2 takes tens of milliseconds of CPU: keep it off the request threads. Unknown logins
-    // are checked against a dummy hash so both failures cost the same time.
-    let phc = record.as_ref().map(|r| r.password_phc.clone()).unwrap_or_else(|| crate::people::DUMMY_HASH.clone());
-    let password = std::mem::take(&mut { f.password });
-    let ok = tokio::task::spawn_blocking(move || crate::people::verify_password(&password, &phc)).await.unwrap_or(false);
-    let Some(record) = record.filter(|_| ok) else {
-        if let Some(r) = store.login_record(&f.login).await.ok().flatten() {
-            let _ = store.login_failed(r.person.id, now, LOCK_AFTER, LOCK_FOR).await;
+        Err(e) => {
+            store_failed(&e);
+            let _ = throttle::give_back(store, &held).await;
+            return reply(StatusCode::SERVICE_UNAVAILABLE, "people.err_try_later");
         }
+    };
+    // An unknown login is checked against a hash nothing matches: the same time and answer.
+    let phc = record.as_ref().map(|r| r.password_phc.clone());
+    let ok = match s.passwords().verify(std::mem::take(&mut f.password), phc).await {
+        Ok(ok) => ok,
+        Err(crate::people::Busy) => {
+            tracing::warn!("login: every password check is taken; answered 503");
+            let _ = throttle::give_back(store, &held).await;
+            return with_retry_after(reply(StatusCode::SERVICE_UNAVAILABLE, "people.err_busy"), BUSY_RETRY_AFTER_SECONDS);
+        }
+    };
+    if let Err(e) = throttle::checked(store, &held, ok).await {
+        store_failed(&e);
+    }
+    let Some(record) = record.filter(|_| ok) else {
         tracing::info!("login refused");
-        return form(lang, &headers, StatusCode::UNAUTHORIZED, &f.login, "people.err_login");
+        return reply(StatusCode::UNAUTHORIZED, "people.err_login");
     };
-    let session = match store.login_succeeded(record.person.id).await {
-        Ok(()) => store.open_session(record.person.id, now, SESSION_TTL).await,
-        Err(e) => Err(e),
-    };
-    let Ok(session) = session else {
-        return form(lang, &headers, StatusCode::SERVICE_UNAVAILABLE, &f.login, "people.err_try_later");
+    let Ok(session) = store.open_session(record.person.id, now, SESSION_TTL).await else {
+        return reply(StatusCode::SERVICE_UNAVAILABLE, "people.err_try_later");
     };
     let mut res = see_other(format!("{}{}", home_of(record.person.role()), lang_suffix(&f.lang)));
     let max_age = SESSION_TTL.num_seconds();
@@ -162,6 +232,13 @@ pub async fn submit(State(s): State<AppState>, headers: HeaderMap, Form(f): Form
         format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", session.token, secure(&headers)),
     );
     set_cookie(&mut res, format!("{LOGIN_COOKIE}=; Path=/login; HttpOnly; SameSite=Lax; Max-Age=0{}", secure(&headers)));
+    // This browser is now known to this login (a fresh cookie unless it already was).
+    if device.is_none()
+        && let Some(d) = keys.device_cookie(&f.login)
+    {
+        let max_age = DEVICE_COOKIE_TTL.num_seconds();
+        set_cookie(&mut res, format!("{DEVICE_COOKIE}={d}; Path=/login; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", secure(&headers)));
+    }
     res
 }
 

@@ -140,7 +140,8 @@ impl Server {
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         rt.spawn(async move {
-            let app = flexpension_server::router(state);
+            // With the peer's address, as `serve` does (the login throttle counts by it).
+            let app = flexpension_server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;

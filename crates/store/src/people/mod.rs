@@ -4,8 +4,10 @@
 //! Passwords come in already hashed (argon2id PHC strings made by the server, which owns the
 //! password rules); session ids are made here with the OS CSPRNG and kept only as SHA-256.
 
+mod throttle;
 mod views;
 
+pub use throttle::{Claim, LOGIN_SECRET_LEN};
 pub use views::{IncomeFilter, IncomeRow, IncomeTotals};
 
 use crate::backend::Sql;
@@ -91,14 +93,11 @@ impl Person {
 pub struct LoginRecord {
     pub person: Person,
     pub password_phc: String,
-    /// Failures since the last success or lock.
-    pub failed_logins: i64,
-    pub locked_until: Option<DateTime<Utc>>,
 }
 
 impl fmt::Debug for LoginRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LoginRecord").field("person", &self.person).field("failed_logins", &self.failed_logins).finish_non_exhaustive()
+        f.debug_struct("LoginRecord").field("person", &self.person).finish_non_exhaustive()
     }
 }
 
@@ -139,12 +138,12 @@ pub fn check_login(s: &str) -> Result<String> {
     Ok(t)
 }
 
-type PersonRow = (i64, String, String, String, Option<i64>, Option<i64>, Option<String>, i64, i64);
+type PersonRow = (i64, String, String, String, Option<i64>, Option<i64>, Option<String>);
 /// A person's row and the session's CSRF token.
-type SessionRow = (i64, String, String, String, Option<i64>, Option<i64>, Option<String>, i64, i64, String);
+type SessionRow = (i64, String, String, String, Option<i64>, Option<i64>, Option<String>, String);
 
 fn person_from(r: &PersonRow) -> Result<Person> {
-    let (id, role, login, _, worker, platform, region, _, _) = r;
+    let (id, role, login, _, worker, platform, region) = r;
     let bad = || StoreError::Corrupt(format!("person {id}: role and scope disagree"));
     let role: Role = role.parse().map_err(|_| bad())?;
     let scope = match (role, worker, platform, region) {
@@ -156,8 +155,7 @@ fn person_from(r: &PersonRow) -> Result<Person> {
     Ok(Person { id: PersonId(*id), login: login.clone(), scope })
 }
 
-const PERSON_COLUMNS: &str =
-    "p.id, p.role, p.login, p.password_phc, p.worker_id, p.platform_id, p.region_code, p.failed_logins, p.locked_until_us";
+const PERSON_COLUMNS: &str = "p.id, p.role, p.login, p.password_phc, p.worker_id, p.platform_id, p.region_code";
 
 fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.trim().as_bytes()).to_vec()
@@ -218,38 +216,7 @@ impl Store {
         let Ok(login) = check_login(login) else { return Ok(None) };
         let sql = format!("SELECT {PERSON_COLUMNS} FROM people p WHERE p.login = $1");
         let row: Option<PersonRow> = Sql::built(sql).bind(&login).fetch_optional(self.db()).await?;
-        row.map(|r| {
-            Ok(LoginRecord {
-                person: person_from(&r)?,
-                password_phc: r.3.clone(),
-                failed_logins: r.7,
-                locked_until: (r.8 > 0).then(|| DateTime::from_timestamp_micros(r.8)).flatten(),
-            })
-        })
-        .transpose()
-    }
-
-    /// Count a failed login; at `lock_after` failures the account is locked until
-    /// `now + lock_for` and the count starts again.
-    pub async fn login_failed(&self, person: PersonId, now: DateTime<Utc>, lock_after: i64, lock_for: TimeDelta) -> Result<()> {
-        let until = (now + lock_for).timestamp_micros();
-        Sql::new(
-            "UPDATE people SET \
-             locked_until_us = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until_us END, \
-             failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END WHERE id = $1",
-        )
-        .bind(person.0)
-        .bind(lock_after)
-        .bind(until)
-        .execute(self.db())
-        .await?;
-        Ok(())
-    }
-
-    /// A good login: the failure count starts again.
-    pub async fn login_succeeded(&self, person: PersonId) -> Result<()> {
-        Sql::new("UPDATE people SET failed_logins = 0, locked_until_us = 0 WHERE id = $1").bind(person.0).execute(self.db()).await?;
-        Ok(())
+        row.map(|r| Ok(LoginRecord { person: person_from(&r)?, password_phc: r.3.clone() })).transpose()
     }
 
     /// Open a session for `ttl`; expired sessions are swept on the way.
@@ -277,8 +244,8 @@ impl Store {
         let row: Option<SessionRow> =
             Sql::built(sql).bind(token_hash(token)).bind(now.timestamp_micros()).fetch_optional(self.db()).await?;
         row.map(|r| {
-            let csrf = r.9.clone();
-            let pr: PersonRow = (r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8);
+            let csrf = r.7.clone();
+            let pr: PersonRow = (r.0, r.1, r.2, r.3, r.4, r.5, r.6);
             Ok(Session { person: person_from(&pr)?, csrf })
         })
         .transpose()

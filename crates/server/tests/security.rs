@@ -1,0 +1,276 @@
+//! What every answer carries, whoever asks: security headers on every route the router serves
+//! (and its 404s, 405s and refusals), JSON refusals under `/api/v1` with HTML ones on pages, and
+//! error messages without the server's file names.
+
+#[path = "platform/harness.rs"]
+mod harness;
+
+use flexpension_rules::Params;
+use flexpension_server::people::add_person;
+use flexpension_server::{AppState, DATA_CSP, DOCS_CSP, PAGE_CSP, PDF_CSP};
+use flexpension_store::WorkerId;
+use flexpension_store::people::Scope;
+use harness::{Kind, Server};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+fn send(s: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
+    let mut req = ureq::http::Request::builder().method(method).uri(format!("{}{path}", s.base));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut r = agent.run(req.body(body.to_string()).expect("request")).expect("HTTP request");
+    let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
+    let status = r.status().as_u16();
+    let body = String::from_utf8_lossy(&r.body_mut().with_config().limit(64 << 20).read_to_vec().expect("body")).into_owned();
+    Reply { status, headers, body }
+}
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// (method, path) of every route the router holds, read from its `Debug` form as
+/// `tests/openapi.rs` does (axum has no other way to list routes).
+fn served() -> BTreeSet<(String, String)> {
+    let router = flexpension_server::router(AppState::new(Arc::new(Params::embedded().expect("params"))));
+    let text = format!("{router:?}");
+    let main = text.split("fallback_router:").next().expect("the path router");
+    let (routes, node) = main.split_once("node: Node").expect("axum's Router Debug form: a node with the paths");
+    let id = |s: &str| s.split(')').next().map(str::to_string);
+    let paths: Vec<(String, String)> =
+        node.split("RouteId(").skip(1).filter_map(|s| Some((id(s)?, s.split('"').nth(1)?.to_string()))).collect();
+    let mut out = BTreeSet::new();
+    for s in routes.split("RouteId(").skip(1) {
+        let Some(route) = id(s) else { continue };
+        let Some((_, path)) = paths.iter().find(|(i, _)| *i == route) else { continue };
+        for m in METHODS {
+            let endpoint = s.split(&format!(" {m}: ")).nth(1).and_then(|e| e.split([',', ' ']).next()).unwrap_or("None");
+            if endpoint != "None" {
+                out.insert((m.to_string(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// A concrete path for a route pattern: each `{param}` or `{*rest}` becomes a sample value.
+fn concrete(pattern: &str) -> String {
+    let sample = |name: &str| match name {
+        "name" => "app.css",
+        "*path" => "0/000",
+        "*rest" => "swagger-ui.css",
+        _ => "ZJ-0000",
+    };
+    pattern
+        .split('/')
+        .map(|seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => sample(name).to_string(),
+            None => seg.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn check_headers(what: &str, r: &Reply) {
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{what}: {}", r.status);
+    assert_eq!(r.header("x-frame-options"), Some("DENY"), "{what}");
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{what}");
+    let csp = r.header("content-security-policy").unwrap_or_else(|| panic!("{what}: no CSP"));
+    assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+    let kind = r.header("content-type").unwrap_or("");
+    let expected = if what.contains(" /api/docs") {
+        DOCS_CSP
+    } else if kind.starts_with("text/html") {
+        PAGE_CSP
+    } else if kind.starts_with("application/pdf") {
+        PDF_CSP
+    } else {
+        DATA_CSP
+    };
+    assert_eq!(csp, expected, "{what} ({:?})", r.header("content-type"));
+}
+
+/// Every route, each method it serves, as a stranger: headers on every answer, whatever its
+/// status. Plus the answers no route makes: 404 pages and API 404s, 405s, refusals, a
+/// malformed request, static files, the Swagger UI and its files, the verify page.
+fn every_answer_carries_the_security_headers(s: &Server) {
+    let routes = served();
+    assert!(routes.len() > 30, "the route walk found {} routes", routes.len());
+    let mut seen = 0;
+    for (m, pattern) in &routes {
+        let path = concrete(pattern);
+        let r = send(s, &m.to_uppercase(), &path, &[("content-type", "application/json")], "");
+        assert!(r.status < 500 || r.status == 503, "{m} {path}: {}", r.status);
+        check_headers(&format!("{m} {path}"), &r);
+        seen += 1;
+    }
+    let extra = [
+        ("GET", "/no/such/page"),
+        ("GET", "/api/v1/nothing"),
+        ("DELETE", "/api/v1/calc/contribution"),
+        ("GET", "/api/v1/calc/contribution?month=2025-13&income=1"),
+        ("GET", "/me"),
+        ("GET", "/api/v1/me/months"),
+        ("GET", "/static/icon.svg"),
+        ("GET", "/static/htmx.min.js"),
+        ("GET", "/static/nothing.js"),
+        ("GET", "/api/docs/"),
+        ("GET", "/api/docs/swagger-initializer.js"),
+        ("GET", "/api/docs/swagger-ui-bundle.js"),
+        ("GET", "/verify/voucher/ZJ-0000"),
+        ("GET", "/log/checkpoint"),
+        ("GET", "/healthz"),
+        ("POST", "/login"),
+    ];
+    for (m, path) in extra {
+        let r = send(s, m, path, &[], "");
+        check_headers(&format!("{m} {path}"), &r);
+        seen += 1;
+    }
+    let docs = send(s, "GET", "/api/docs/", &[], "");
+    assert_eq!(docs.status, 200);
+    assert!(docs.body.contains("swagger-ui-bundle.js"), "the Swagger UI page");
+    assert!(seen > 45, "{seen}");
+}
+
+/// `/api/v1/...` refuses in the API's JSON shape (the nested router's paths included); pages
+/// refuse with an HTML page that links to the login.
+fn api_refusals_are_json_and_pages_html(s: &Server) {
+    s.block_on(async {
+        add_person(&s.store, "13800000001", "correct horse 42", &Scope::Worker(WorkerId(1))).await.expect("person");
+    });
+    let is_json_error = |r: &Reply, status: u16, code: &str, what: &str| {
+        assert_eq!(r.status, status, "{what}: {}", r.body);
+        assert!(r.header("content-type").is_some_and(|t| t.starts_with("application/json")), "{what}: {:?}", r.header("content-type"));
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {}", r.body));
+        assert_eq!(v["error"], code, "{what}: {v}");
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()) && v["field"].is_string(), "{what}: {v}");
+    };
+    for path in [
+        "/api/v1/me/months",
+        "/api/v1/me/account",
+        "/api/v1/me/enrolments",
+        "/api/v1/me/proof?month=2025-09",
+        "/api/v1/officer/workers?month=2025-09",
+        "/api/v1/officer/proof?worker=1&month=2025-09",
+    ] {
+        is_json_error(&send(s, "GET", path, &[], ""), 401, "unauthenticated", path);
+    }
+    // A worker's session on the officer's API: 403, as JSON.
+    let form = send(s, "GET", "/login", &[], "");
+    let token = hidden(&form.body, "csrf");
+    let body = format!("csrf={token}&lang=zh&login=13800000001&password=correct+horse+42");
+    let r = send(
+        s,
+        "POST",
+        "/login",
+        &[("cookie", &format!("fp_login={token}")), ("content-type", "application/x-www-form-urlencoded")],
+        &body,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let session = r
+        .headers
+        .iter()
+        .filter(|(k, _)| k == "set-cookie")
+        .find_map(|(_, v)| v.strip_prefix("fp_session=").map(|x| x.split(';').next().unwrap_or("").to_string()))
+        .expect("session");
+    let cookie = format!("fp_session={session}");
+    is_json_error(
+        &send(s, "GET", "/api/v1/officer/workers?month=2025-09", &[("cookie", &cookie)], ""),
+        403,
+        "forbidden",
+        "officer API as a worker",
+    );
+    is_json_error(
+        &send(s, "GET", "/api/v1/officer/proof?worker=1&month=2025-09", &[("cookie", &cookie)], ""),
+        403,
+        "forbidden",
+        "officer proof",
+    );
+    assert_eq!(send(s, "GET", "/api/v1/me/months", &[("cookie", &cookie)], "").status, 200);
+    // Pages stay pages.
+    for (path, status) in [("/me", 401), ("/officer", 403)] {
+        let cookies: &[(&str, &str)] = if status == 403 { &[("cookie", &cookie)] } else { &[] };
+        let r = send(s, "GET", path, cookies, "");
+        assert_eq!(r.status, status, "{path}");
+        assert!(r.header("content-type").is_some_and(|t| t.starts_with("text/html")), "{path}");
+        assert!(r.body.contains("href=\"/login"), "{path}: a login link");
+    }
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    body.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
+}
+
+/// A month no parameter covers is named in the user's terms: the parameter and the date, no
+/// file of the server's.
+fn parameter_errors_name_no_files(s: &Server) {
+    let paths = [
+        "/api/v1/calc/contribution?month=2023-03&income=5000",
+        "/api/v1/calc/contribution?month=1990-01&income=5000",
+        "/api/v1/calc/contribution?month=2099-01&income=5000",
+        "/api/v1/calc/injury?month=2001-01&income=5000&order_type=instant_delivery",
+        "/api/v1/calc/residents?grade=1000&years=15&month=1990-01",
+        "/api/v1/calc/retirement?birth=1800-01&sex=male",
+        "/api/v1/calc/pension?birth=1800-01&sex=male&years=15",
+        "/?month=1990-01&income=5000",
+        "/analyst?month=1990-01",
+    ];
+    let mut refused = 0;
+    for p in paths {
+        let r = send(s, "GET", p, &[], "");
+        assert!(!r.body.contains(".toml"), "{p} names a parameter file: {}", r.body);
+        assert!(!r.body.contains("regions/"), "{p}: {}", r.body);
+        if r.status == 422 {
+            refused += 1;
+        }
+    }
+    let r = send(s, "GET", paths[0], &[], "");
+    assert_eq!(r.status, 422, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    let m = v["message"].as_str().unwrap_or("");
+    assert!(m.contains("base_lower") || m.contains("base_upper") || m.contains("rate"), "names the parameter: {m}");
+    assert!(m.contains("2023-03"), "names the month: {m}");
+    assert!(refused >= 2, "{refused}");
+}
+
+#[test]
+fn sqlite_every_answer_carries_the_security_headers() {
+    if let Some(s) = Server::start(Kind::Sqlite, 4) {
+        every_answer_carries_the_security_headers(&s);
+    }
+}
+
+#[test]
+fn sqlite_api_refusals_are_json_and_pages_html() {
+    if let Some(s) = Server::start(Kind::Sqlite, 4) {
+        api_refusals_are_json_and_pages_html(&s);
+    }
+}
+
+#[test]
+fn postgres_api_refusals_are_json_and_pages_html() {
+    if let Some(s) = Server::start(Kind::Postgres, 4) {
+        api_refusals_are_json_and_pages_html(&s);
+    }
+}
+
+#[test]
+fn parameter_errors_name_no_files_test() {
+    if let Some(s) = Server::start(Kind::Sqlite, 0) {
+        parameter_errors_name_no_files(&s);
+    }
+}
