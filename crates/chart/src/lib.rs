@@ -6,6 +6,13 @@
 //! `aria-labelledby` so a screen reader announces it; each bar and point has its own `<title>`
 //! with its value. Values are `f64` because they are only drawn; a value that is not finite is
 //! left out (no bar, a gap in the line).
+//!
+//! | module | what |
+//! |---|---|
+//! | `axis` | The value axis: round ("nice") tick values that always include zero, and number printing |
+//! | `bar` | Grouped bars: one group per x slot, one bar per series, from zero to the value |
+//! | `line` | Lines: one per series through the slot centres, a point at each finite value, a gap where a value is missing |
+//! | `svg` | Writing SVG text: escaping, the frame every chart shares (title, legend, axes) and text width |
 
 mod axis;
 mod bar;

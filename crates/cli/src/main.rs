@@ -1,5 +1,16 @@
 //! `flexpension`: the command line. A thin shell: parse arguments, load the parameters, call the
 //! library, print. Bad input exits with code 2 and names the argument; other failures with 1.
+//!
+//! | module | what |
+//! |---|---|
+//! | `calc` | `flexpension calc ...`: each calculator, with the same request and response as the API |
+//! | `data` | The commands that touch the data store: `platform add`, `grid add`, `import workers`, `import earnings`, `worker show` |
+//! | `demo` | `flexpension demo`: a fresh SQLite store with a synthetic Zhejiang population |
+//! | `ledger` | The month close and the money on the store: `settle`, `pay`, `interest`, `report month` |
+//! | `log` | The tamper-evident log on the command line (a contract, see docs/LOG.md): `log key`, `log checkpoint`, `log proof` |
+//! | `output` | Printing explanations for people at a terminal |
+//! | `serve` | `flexpension serve`: start the server and say where it listens |
+//! | `simulate` | `flexpension simulate`: a population (synthetic or from CSV) under current law and the paper's proposals, with variants |
 
 mod calc;
 mod data;

@@ -56,6 +56,20 @@
 //!
 //! `MonthReport` is per contribution month: `contribution_fen = subsidy_fen + paid_fen +
 //! arrears_fen`, with `paid_fen` what the workers have paid towards that month so far.
+//!
+//! | module | what |
+//! |---|---|
+//! | `check` | The checks an entry passes before it joins the ledger, and what it changes |
+//! | `close` | Month close as a function: (month, workers' incomes and enrolment, rules) -> close entries |
+//! | `entry` | Journal entries: an id, the accounting month it is booked in, a reference and postings that sum to zero |
+//! | `error` | What can go wrong; every error names the entry, account or worker |
+//! | `idmap` | Hash maps keyed by the store's numbers: worker books and the entry index |
+//! | `ids` | Identifiers: workers, platforms, the chart of accounts and journal entry ids |
+//! | `interest` | Year end: credit the year's interest (记账利息) to every personal account, computed from the rules core's credited rates |
+//! | `ledger` | The in-memory ledger: the journal plus what is derived from it (balances, arrears, months paid) |
+//! | `ops` | Operations on the ledger: close, pay, reverse, credit interest; each returns the entries it posted |
+//! | `record` | What is derived per worker: arrears and credit, the lapse status, and the contribution record the benefit formula needs |
+//! | `report` | The month report: the figures of `flexpension report month --json` |
 
 mod check;
 mod close;

@@ -1,5 +1,21 @@
 //! The pure rules core of flexpension: dated, sourced parameters and the calculators of the
 //! contribution, the pension and the deadlines. No I/O, no clock: dates come in as arguments.
+//!
+//! | module | what |
+//! |---|---|
+//! | `checkdigit` | Check digits of the resident ID number (GB 11643, ISO 7064 MOD 11-2) and the unified social credit code (GB 32100) |
+//! | `contribution` | A month's contribution: base, rate, split, subsidy, net cost and burden |
+//! | `estimate` | The worker's question "what would I get?": a pension estimate in today's money from a base and a number of years |
+//! | `explain` | Every calculation returns its value with an explanation: plain steps in Chinese and English |
+//! | `injury` | Per-order injury premium (职业伤害保障·接单缴费): the platform pays a benchmark amount for every completed order |
+//! | `money` | Exact amounts: money in integer fen, decimals as integers in millionths |
+//! | `names` | Plain names of the parameters, for explanations: the `params` screen of the text catalogue (`flexpension-text`) |
+//! | `params` | The rule data: dated, sourced parameters read from `params/`, checked when loaded |
+//! | `pension` | The monthly pension at retirement: basic pension plus personal-account pension, the annuity divisor |
+//! | `retirement` | Statutory retirement month under the 2025 reform, the earliest flexible retirement |
+//! | `time` | Contribution months and ages in years and months |
+//! | `variant` | Policy variants without editing files: `--set subsidy.share=0.5` replaces one value of a policy for one run |
+//! | `workdays` | Working days under the official holiday calendar: off days and make-up working days, not plain Monday to Friday |
 
 pub mod checkdigit;
 pub mod contribution;

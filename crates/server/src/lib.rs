@@ -14,6 +14,24 @@
 //!
 //! Every response, whatever route or error made it, passes [`security_headers`]: a
 //! Content-Security-Policy for what it is, nosniff, no framing, no referrer.
+//!
+//! | module | what |
+//! |---|---|
+//! | `api` | The JSON API under `/api/v1`: the calculators of [`crate::calc`], each by GET (query string) and POST (JSON body) |
+//! | `assets` | Static files, embedded in the binary so the server runs from any directory |
+//! | `calc` | The calculators as requests and responses, shared by the CLI and the API |
+//! | `evidence` | Evidence for people: a worker's proof bundle for a month and their contribution voucher |
+//! | `guard` | Who may see what: the one place that turns a request into a person and a scope |
+//! | `jobs` | Background jobs: the month close runs by itself once a month is over |
+//! | `log` | The log over HTTP (docs/LOG.md): C2SP tlog-tiles under `/log/` (the checkpoint, hash tiles, entry bundles) |
+//! | `people` | Passwords (argon2id with the parameters below, salt from the OS CSPRNG) and making accounts |
+//! | `privacy` | A last line of defence for personal data in text the server sends to platforms or logs |
+//! | `signature` | Request signatures of the platform API, shaped like common webhook schemes (HMAC over time and body) |
+//! | `state` | What every request handler shares: the parameters (loaded once), the clock and the store when there is one |
+//! | `throttle` | Login throttling and the login's signed tokens (docs/PEOPLE.md, "Throttling") |
+//! | `voucher` | The contribution voucher (参保缴费凭证): the worker's closed months as a signed note of the region |
+//! | `web` | The web pages, one module per screen; their words come from the text catalogue (`flexpension-text`) |
+//! | `witness` | A witness (`flexpension witness`): a separate process with its own key, run by another department |
 
 mod api;
 mod assets;

@@ -1,4 +1,4 @@
-//! The log over HTTP (issue 5; docs/LOG.md): C2SP tlog-tiles under `/log/` (the checkpoint,
+//! The log over HTTP (docs/LOG.md): C2SP tlog-tiles under `/log/` (the checkpoint,
 //! hash tiles, entry bundles), and the publisher that integrates new entries, signs a
 //! checkpoint and asks the witnesses to cosign it (C2SP tlog-witness `add-checkpoint`).
 

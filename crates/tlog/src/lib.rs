@@ -16,6 +16,17 @@
 //! - Tile paths are C2SP's, without Go's height element; only height 8 is standard.
 //! - Ed25519 verification is strict (`verify_strict`): small-order keys and
 //!   non-canonical signatures are refused.
+//!
+//! | module | what |
+//! |---|---|
+//! | `checkpoint` | C2SP tlog-checkpoint: the signed note body naming a log's origin, size and root |
+//! | `cosign` | C2SP tlog-cosignature v1: a witness's timestamped Ed25519 signature (type 0x04) over a checkpoint |
+//! | `error` | One error type for the whole crate; each variant's message says what broke |
+//! | `hash` | RFC 9162 Merkle tree hashing, plain trees over a slice of leaf hashes, and proof verification |
+//! | `note` | C2SP signed notes with Ed25519 (signature type 0x01) |
+//! | `tile` | C2SP tlog-tiles: the stored hashes cut into tiles of height 8 (256 hashes wide), with their paths and entry bundles |
+//! | `tree` | A log's stored hashes, laid out as Go's golang.org/x/mod/sumdb/tlog does it (BSD; the design follows that package) |
+//! | `witness` | The witness's pure decision (C2SP tlog-witness) |
 
 pub mod checkpoint;
 pub mod cosign;

@@ -7,6 +7,15 @@
 //! attached as the embedded file `voucher.json`. [`extract_payload`] reads that attachment
 //! back out of a PDF this crate produced, and [`check_pages`] tells whether a PDF is exactly
 //! what a [`VoucherDoc`] draws (rendering is deterministic), naming what differs when not.
+//!
+//! | module | what |
+//! |---|---|
+//! | `compare` | Is a PDF exactly the voucher its signed data draws? Rendering is deterministic (same document, same bytes), so it re-renders and compares |
+//! | `extract` | Reading `voucher.json` back out of a PDF: a small reader for the PDFs this crate writes |
+//! | `font` | The bundled face: loading it once, and laying out a line of text with its advances |
+//! | `money` | Fen to yuan, in integer arithmetic |
+//! | `qr` | The QR code as vector rectangles |
+//! | `render` | Layout and drawing: A4 portrait, y grows downwards, units are PDF points |
 
 mod compare;
 mod extract;
