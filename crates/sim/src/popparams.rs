@@ -355,14 +355,7 @@ impl Reader<'_> {
     }
 
     fn done(self) -> Result<(), SimError> {
-        fn leftover(prefix: &str, t: &Table) -> Option<String> {
-            t.iter().find_map(|(k, v)| match v {
-                Value::Table(inner) if inner.is_empty() => None,
-                Value::Table(inner) => leftover(&format!("{prefix}{k}."), inner),
-                _ => Some(format!("{prefix}{k}")),
-            })
-        }
-        match leftover("", &self.table) {
+        match flexpension_rules::params::leftover_key(&self.table) {
             Some(k) => Err(err(self.file, &k, "unknown parameter (a typo?)")),
             None => Ok(()),
         }

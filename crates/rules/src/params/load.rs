@@ -90,6 +90,19 @@ impl Params {
     }
 }
 
+/// The first key left in a table once every known key was taken (dotted, e.g. `a.b`): a
+/// file with a key nobody reads has a typo.
+pub fn leftover_key(t: &Table) -> Option<String> {
+    fn walk(prefix: &str, t: &Table) -> Option<String> {
+        t.iter().find_map(|(k, v)| match v {
+            Value::Table(inner) if inner.is_empty() => None,
+            Value::Table(inner) => walk(&format!("{prefix}{k}."), inner),
+            _ => Some(format!("{prefix}{k}")),
+        })
+    }
+    walk("", t)
+}
+
 /// Remove the value at a dotted path ("injury_premium.ride_hailing") from a TOML table, so that
 /// whatever is left after reading a file is an unknown key. Other data files (the simulation's)
 /// read the same way.
@@ -204,14 +217,7 @@ impl<'a> Reader<'a> {
     }
 
     fn done(self) -> Result<(), ParamError> {
-        fn leftover(prefix: &str, t: &Table) -> Option<String> {
-            t.iter().find_map(|(k, v)| match v {
-                Value::Table(inner) if inner.is_empty() => None,
-                Value::Table(inner) => leftover(&format!("{prefix}{k}."), inner),
-                _ => Some(format!("{prefix}{k}")),
-            })
-        }
-        match leftover("", &self.table) {
+        match leftover_key(&self.table) {
             Some(k) => Err(invalid(self.file, &k, "unknown parameter (a typo?)")),
             None => Ok(()),
         }

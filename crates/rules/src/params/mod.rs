@@ -9,7 +9,7 @@
 mod load;
 mod model;
 
-pub use load::{EMBEDDED, Params, take_path};
+pub use load::{EMBEDDED, Params, leftover_key, take_path};
 pub use model::*;
 
 use crate::explain::{ParamUse, param_use};

@@ -7,7 +7,9 @@ use super::{Db, Tx};
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Arguments, AssertSqlSafe, FromRow, PgConnection, PgPool, SqlSafeStr, SqlStr, SqliteConnection, SqlitePool};
+use sqlx::{
+    Arguments, AssertSqlSafe, Database, Encode, FromRow, PgConnection, PgPool, SqlSafeStr, SqlStr, SqliteConnection, SqlitePool, Type,
+};
 
 /// A value bound to a parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,8 +220,21 @@ fn encode(e: sqlx::error::BoxDynError) -> StoreError {
     StoreError::Db(sqlx::Error::Encode(e))
 }
 
-fn sqlite_args(args: Vec<Arg>) -> Result<SqliteArguments> {
-    let mut a = SqliteArguments::default();
+/// The arguments of a statement for one backend. Options encode when their value type does.
+fn bind_all<DB: Database>(args: Vec<Arg>) -> Result<<DB as Database>::Arguments>
+where
+    for<'t> i64: Encode<'t, DB> + Type<DB>,
+    for<'t> i32: Encode<'t, DB> + Type<DB>,
+    for<'t> i16: Encode<'t, DB> + Type<DB>,
+    for<'t> bool: Encode<'t, DB> + Type<DB>,
+    for<'t> String: Encode<'t, DB> + Type<DB>,
+    for<'t> Vec<u8>: Encode<'t, DB> + Type<DB>,
+    for<'t> Option<i64>: Encode<'t, DB>,
+    for<'t> Option<i32>: Encode<'t, DB>,
+    for<'t> Option<String>: Encode<'t, DB>,
+    for<'t> Option<Vec<u8>>: Encode<'t, DB>,
+{
+    let mut a = <DB as Database>::Arguments::default();
     for v in args {
         match v {
             Arg::I64(x) => a.add(x),
@@ -238,24 +253,12 @@ fn sqlite_args(args: Vec<Arg>) -> Result<SqliteArguments> {
     Ok(a)
 }
 
+fn sqlite_args(args: Vec<Arg>) -> Result<SqliteArguments> {
+    bind_all::<sqlx::Sqlite>(args)
+}
+
 fn pg_args(args: Vec<Arg>) -> Result<PgArguments> {
-    let mut a = PgArguments::default();
-    for v in args {
-        match v {
-            Arg::I64(x) => a.add(x),
-            Arg::I32(x) => a.add(x),
-            Arg::I16(x) => a.add(x),
-            Arg::Bool(x) => a.add(x),
-            Arg::Text(x) => a.add(x),
-            Arg::Bytes(x) => a.add(x),
-            Arg::OptI64(x) => a.add(x),
-            Arg::OptI32(x) => a.add(x),
-            Arg::OptText(x) => a.add(x),
-            Arg::OptBytes(x) => a.add(x),
-        }
-        .map_err(encode)?;
-    }
-    Ok(a)
+    bind_all::<sqlx::Postgres>(args)
 }
 
 /// `$first, ..., $first+n-1`: the placeholders of an `IN (...)` list.
