@@ -50,7 +50,7 @@ fn month() -> YearMonth {
 }
 
 fn generated(workers: usize, seed: u64) -> SimRequest {
-    SimRequest::new(PopulationSpec::Generated { workers, seed }, month())
+    SimRequest::new(PopulationSpec::Generated { workers, seed }, "zj", month())
 }
 
 const PINNED: [(usize, u64, &str); 3] = [
