@@ -176,7 +176,9 @@ fn read_piece<'a>(layout: &Layout, first_line: usize, text: &'a str) -> Piece<'a
                 p.ids.push((id, line));
                 p.rows.push(row);
             }
-            Err((stage, error)) => {
+            Err((stage, error, id)) => {
+                // A row with bad values still has its id, which may repeat an earlier one.
+                p.ids.extend(id.map(|id| (id, line)));
                 p.err = Some(RowErr { line, stage, error });
                 break;
             }
@@ -185,9 +187,13 @@ fn read_piece<'a>(layout: &Layout, first_line: usize, text: &'a str) -> Piece<'a
     p
 }
 
-fn read_row<'a>(layout: &Layout, l: &'a str, line: usize, jobs: &mut Vec<&'a str>) -> Result<(&'a str, Row), (u8, SimError)> {
+/// A row's worker_id and values, or the mistake: the order of the check that failed, the
+/// error, and the worker_id when it was read.
+type RowResult<'a> = Result<(&'a str, Row), (u8, SimError, Option<&'a str>)>;
+
+fn read_row<'a>(layout: &Layout, l: &'a str, line: usize, jobs: &mut Vec<&'a str>) -> RowResult<'a> {
     if l.contains('"') {
-        return Err((0, row_err(line, "row", "quoted fields are not supported: write plain values".into())));
+        return Err((0, row_err(line, "row", "quoted fields are not supported: write plain values".into()), None));
     }
     let mut cells = [""; COLUMNS.len()];
     let mut count = 0;
@@ -198,14 +204,14 @@ fn read_row<'a>(layout: &Layout, l: &'a str, line: usize, jobs: &mut Vec<&'a str
         count += 1;
     }
     if count != layout.fields {
-        return Err((0, row_err(line, "row", format!("has {count} fields, the header has {}", layout.fields))));
+        return Err((0, row_err(line, "row", format!("has {count} fields, the header has {}", layout.fields)), None));
     }
     let get = |k: usize| layout.col[k].map(|i| cells[i]);
     let id = get(0).unwrap_or_default();
     if id.is_empty() {
-        return Err((0, row_err(line, "worker_id", "is empty".into())));
+        return Err((0, row_err(line, "worker_id", "is empty".into()), None));
     }
-    let late = |field: &str, problem: String| (2, row_err(line, field, problem));
+    let late = |field: &str, problem: String| (2, row_err(line, field, problem), Some(id));
     let income = parse_yuan_nonneg(get(1).unwrap_or_default()).map_err(|e| late("income_yuan", e.to_string()))?;
     let base = match get(2) {
         None | Some("") => WorkerBase::Lower,
@@ -368,5 +374,46 @@ mod tests {
             read("worker_id,income_yuan,base_yuan,job,age,sex\n0,3800.00,,rider,35y4m,male\n1,5000.10,6000.00,x,40y0m,female\n").unwrap();
         let text = write(&p, p.listed_incomes.as_deref().unwrap(), 843_300);
         assert_eq!(read(&text).unwrap(), p);
+    }
+
+    /// Rows over several pieces: file order kept, and the first mistake in the file reported.
+    #[test]
+    fn a_large_file_reads_as_one() {
+        let rows = |edit: &dyn Fn(usize) -> Option<String>| {
+            let mut t = String::from("worker_id,income_yuan,job\r\n");
+            for i in 0..60_000 {
+                t += &edit(i).unwrap_or_else(|| format!("w{i},{}.{:02},job{}\r\n", 3000 + i % 5000, i % 100, (i * 7) % 11));
+                if i == 100 {
+                    t += "\n  \n";
+                }
+            }
+            t
+        };
+        let text = rows(&|_| None);
+        assert!(text.len() > 4 << 18, "several pieces");
+        let p = read(&text).unwrap();
+        assert_eq!(p.len(), 60_000);
+        assert_eq!(p.jobs, (0..11).map(|k| format!("job{}", (k * 7) % 11)).collect::<Vec<_>>());
+        let w = &p.workers[54_321];
+        assert_eq!((w.id, p.jobs[usize::from(w.job)].clone()), (54_321, format!("job{}", (54_321 * 7) % 11)));
+        assert_eq!(p.listed_incomes.as_ref().unwrap()[54_321], (3000 + 54_321 % 5000) * 100 + 21);
+        // Line of row i: header, i rows, two blank lines after row 100.
+        let line = |i: usize| i + 2 + if i > 100 { 2 } else { 0 };
+        let err = |edit: &dyn Fn(usize) -> Option<String>| read(&rows(edit)).unwrap_err().to_string();
+        assert_eq!(
+            err(&|i| (i == 50_000).then(|| "w7,1,x\n".to_string())),
+            format!("line {}: worker_id: 'w7' already appears on line {}", line(50_000), line(7))
+        );
+        assert_eq!(
+            err(&|i| match i {
+                40_000 => Some("w40000,abc,x\n".into()),
+                50_000 => Some("w7,1,x\n".into()),
+                _ => None,
+            }),
+            format!("line {}: income_yuan: 'abc' is not a number", line(40_000))
+        );
+        // On one line the repeated id is found before a bad income, after a bad shape.
+        assert!(err(&|i| (i == 30_000).then(|| "w9,abc,x\n".to_string())).contains("'w9' already appears"));
+        assert!(err(&|i| (i == 30_000).then(|| "w9,1\n".to_string())).contains("has 2 fields"));
     }
 }
