@@ -21,7 +21,11 @@ fn library(workers: usize, seed: u64, sets: &[&str]) -> SimReport {
     let params = Params::embedded().expect("params");
     let req = SimRequest {
         sets: sets.iter().map(|s| s.to_string()).collect(),
-        ..SimRequest::new(PopulationSpec::Generated { workers, seed }, "2025-06".parse().expect("month"))
+        ..SimRequest::new(
+            PopulationSpec::Generated { workers, seed },
+            flexpension_server::DEFAULT_REGION,
+            "2025-06".parse().expect("month"),
+        )
     };
     flexpension_sim::run(&params, &req).expect("run")
 }

@@ -5,6 +5,10 @@
 //! rules to DIR for `bench/sim_numpy.py`, then times the exact totals of one month under current
 //! law and the paper's proposal, R rounds; prints JSON with every round, the median and totals.
 //!
+//! `sim_bench rules --out FILE`: writes both policies' rules for the month (and the region's
+//! benefit base) as JSON, for `bench/sim_numpy_whole.py`. `--region CODE` in every mode (default:
+//! the first region in params/).
+//!
 //! `sim_bench project --workers N --years Y --rounds R`: times a whole `simulate` run with a
 //! projection to retirement (generation, month report and projection), R rounds.
 
@@ -36,43 +40,64 @@ fn write_i64(path: &std::path::Path, v: &[i64]) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 
+type Kernels = Vec<(&'static str, Kernel)>;
+
+/// Both policies' month rules as `bench/sim_numpy.py` reads them, with the region's benefit base
+/// (for bases declared as a share of the average wage), and their kernels.
+fn rules_json(
+    params: &Params,
+    region: &str,
+    month: YearMonth,
+) -> Result<(serde_json::Map<String, serde_json::Value>, Kernels), Box<dyn std::error::Error>> {
+    let bb = params.regions.get(region).and_then(|r| r.benefit_base.latest()).map(|d| d.value).ok_or("no benefit base")?;
+    let mut rules = serde_json::Map::new();
+    let mut kernels = Vec::new();
+    for name in ["current", "paper"] {
+        let r = params.scenario(region, Some(name), None)?.month_rules(month)?.0;
+        let b = &r.brackets.0;
+        rules.insert(
+            name.into(),
+            json!({
+                "lower": r.base_lower_fen, "upper": r.base_upper_fen,
+                "ups": b.iter().filter_map(|x| x.up_to_fen).collect::<Vec<_>>(),
+                "rates": b.iter().map(|x| x.rate.0).collect::<Vec<_>>(),
+                "pa_rate": r.personal_account_rate.0, "share": r.subsidy_share.0,
+                "below": r.subsidy_income_below_fen, "bench": r.burden_benchmark.0,
+                "benefit_base": bb,
+            }),
+        );
+        kernels.push((name, Kernel::new(&r).ok_or("too many brackets")?));
+    }
+    Ok((rules, kernels))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let workers: usize = arg(&args, "--workers", "10000000").parse()?;
     let rounds: usize = arg(&args, "--rounds", "5").parse()?;
     let month: YearMonth = "2025-06".parse()?;
     let params = Params::embedded()?;
+    let default_region = params.region_codes().first().map(|r| r.to_string()).unwrap_or_default();
+    let region = arg(&args, "--region", &default_region);
     let threads = rayon::current_num_threads();
     match args.get(1).map(String::as_str) {
+        Some("rules") => {
+            let (rules, _) = rules_json(&params, &region, month)?;
+            std::fs::write(arg(&args, "--out", "rules.json"), serde_json::to_string(&rules)?)?;
+        }
         Some("month") => {
             let out = std::path::PathBuf::from(arg(&args, "--out", "."));
             let pp = PopParams::embedded(&params.sources)?;
             let t = Instant::now();
             let pop = Population::generate(&pp, workers, 1);
             let incomes = pop.month_incomes(&pp, month);
-            let bb = params.regions["zj"].benefit_base.latest().map(|d| d.value).unwrap_or(0);
+            let bb = params.regions[&region].benefit_base.latest().map(|d| d.value).unwrap_or(0);
             let bases: Vec<i64> = pop.workers.iter().map(|w| declared_fen(w, bb)).collect();
             let generate_s = t.elapsed().as_secs_f64();
             drop(pop);
             write_i64(&out.join("incomes.i64"), &incomes)?;
             write_i64(&out.join("bases.i64"), &bases)?;
-            let mut rules = serde_json::Map::new();
-            let mut kernels = Vec::new();
-            for name in ["current", "paper"] {
-                let r = params.scenario("zj", Some(name), None)?.month_rules(month)?.0;
-                let b = &r.brackets.0;
-                rules.insert(
-                    name.into(),
-                    json!({
-                        "lower": r.base_lower_fen, "upper": r.base_upper_fen,
-                        "ups": b.iter().filter_map(|x| x.up_to_fen).collect::<Vec<_>>(),
-                        "rates": b.iter().map(|x| x.rate.0).collect::<Vec<_>>(),
-                        "pa_rate": r.personal_account_rate.0, "share": r.subsidy_share.0,
-                        "below": r.subsidy_income_below_fen, "bench": r.burden_benchmark.0,
-                    }),
-                );
-                kernels.push((name, Kernel::new(&r).ok_or("too many brackets")?));
-            }
+            let (rules, kernels) = rules_json(&params, &region, month)?;
             std::fs::write(out.join("rules.json"), serde_json::to_string(&rules)?)?;
             let mut times = Vec::new();
             let mut totals = serde_json::Map::new();
@@ -94,7 +119,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Some("project") => {
             let years: u32 = arg(&args, "--years", "40").parse()?;
-            let mut req = SimRequest::new(PopulationSpec::Generated { workers, seed: 1 }, month);
+            let mut req = SimRequest::new(PopulationSpec::Generated { workers, seed: 1 }, &region, month);
             req.years = Some(years);
             let mut times = Vec::new();
             let mut projected = 0;
@@ -110,7 +135,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                        "threads": threads, "workers": workers, "years": years, "projected": projected, "rounds_s": times, "median_s": median(&times)})
             );
         }
-        _ => return Err("usage: sim_bench month|project --workers N --rounds R [--out DIR] [--years Y]".into()),
+        _ => return Err("usage: sim_bench rules|month|project --workers N --rounds R [--out DIR] [--years Y]".into()),
     }
     Ok(())
 }

@@ -25,6 +25,7 @@ pub mod charts;
 pub mod csv;
 pub mod error;
 pub mod kernel;
+mod month;
 pub mod popparams;
 pub mod population;
 pub mod projection;

@@ -3,7 +3,7 @@
 //! from the worker's own random stream, so any month of any worker can be asked for on its own.
 
 use crate::popparams::{BaseChoice, PopParams};
-use crate::rng::{Purpose, Streams, pick, unit};
+use crate::rng::{Cumulative, Draws, LANES, Purpose, Streams, unit};
 use flexpension_rules::injury::OrderType;
 use flexpension_rules::money::MAX_FEN;
 use flexpension_rules::{Dec6, Fen, YearMonth};
@@ -94,7 +94,36 @@ impl Population {
     /// `n` workers for `seed`: worker `i` depends on (seed, i) only.
     pub fn generate(pp: &PopParams, n: usize, seed: u64) -> Population {
         let streams = Streams::new(seed);
-        let workers = (0..n).into_par_iter().with_min_len(4096).map(|i| draw_worker(pp, &streams, i as u64)).collect();
+        let t = Tables::new(pp);
+        let blank = Worker {
+            id: 0,
+            job: 0,
+            male: None,
+            age_months: None,
+            local_hukou: false,
+            below_junior_college: false,
+            labour_contract: false,
+            platform_contract: false,
+            union_member: false,
+            large_swings: false,
+            platform_ids: [0; 3],
+            platform_count: 0,
+            usual_income_fen: 0,
+            base: WorkerBase::Lower,
+            prior_coverage_ppm: 0,
+        };
+        let mut workers = vec![blank; n];
+        by_lanes::<_, 2>(
+            &mut workers,
+            &streams,
+            Purpose::Attributes,
+            |p| p as u64,
+            |pos, draws, group| {
+                for (l, (w, r)) in group.iter_mut().zip(draws.iter_mut()).enumerate() {
+                    *w = draw_worker(pp, &t, r, (pos + l) as u64);
+                }
+            },
+        );
         Population {
             origin: Origin::Generated { seed },
             jobs: pp.jobs.iter().map(|j| j.code.clone()).collect(),
@@ -117,7 +146,21 @@ impl Population {
             (Some(inc), _) => inc.clone(),
             (None, Origin::Generated { seed }) => {
                 let streams = Streams::new(*seed);
-                self.workers.par_iter().with_min_len(4096).map(|w| month_draw(pp, &streams, w, month).0).collect()
+                let mut out = vec![0; self.workers.len()];
+                let ws = &self.workers;
+                by_lanes::<_, 1>(
+                    &mut out,
+                    &streams,
+                    Purpose::Month(month.index()),
+                    |p| ws[p].id,
+                    |pos, draws, group| {
+                        for (l, (inc, r)) in group.iter_mut().zip(draws.iter_mut()).enumerate() {
+                            let w = &ws[pos + l];
+                            *inc = month_draw(pp, r, w.usual_income_fen, w.large_swings).0;
+                        }
+                    },
+                );
+                out
             }
             (None, Origin::Listed) => self.workers.iter().map(|w| w.usual_income_fen).collect(),
         }
@@ -128,7 +171,10 @@ impl Population {
         let w = self.workers.get(i)?;
         let (income_fen, shock) = match (&self.listed_incomes, &self.origin) {
             (Some(inc), _) => (*inc.get(i)?, false),
-            (None, Origin::Generated { seed }) => month_draw(pp, &Streams::new(*seed), w, month),
+            (None, Origin::Generated { seed }) => {
+                let streams = Streams::new(*seed);
+                month_draw(pp, &mut Draws::one(&streams, w.id, Purpose::Month(month.index())), w.usual_income_fen, w.large_swings)
+            }
             (None, Origin::Listed) => (w.usual_income_fen, false),
         };
         let job = pp.job_index(self.jobs.get(usize::from(w.job))?).map(|j| &pp.jobs[j]);
@@ -154,16 +200,34 @@ impl Population {
     }
 }
 
-fn draw_worker(pp: &PopParams, streams: &Streams, i: u64) -> Worker {
-    let mut r = streams.rng(i, Purpose::Attributes);
-    let job_i = pick(&mut r, pp.jobs.iter().map(|j| j.share));
+/// The population parameters' shares as cumulative tables, made once per run.
+pub(crate) struct Tables {
+    job: Cumulative,
+    age: Cumulative,
+    count: Cumulative,
+    base: Cumulative,
+}
+
+impl Tables {
+    pub(crate) fn new(pp: &PopParams) -> Tables {
+        Tables {
+            job: Cumulative::new(pp.jobs.iter().map(|j| j.share)),
+            age: Cumulative::new(pp.age_bands.iter().map(|b| b.2)),
+            count: Cumulative::new(pp.platform_count_shares.iter().copied()),
+            base: Cumulative::new(pp.base_choices.iter().map(|b| b.1)),
+        }
+    }
+}
+
+/// Worker `i` from its attribute stream `r` (positioned at its start).
+fn draw_worker(pp: &PopParams, t: &Tables, r: &mut Draws, i: u64) -> Worker {
+    let job_i = t.job.index(r.unit());
     let job = &pp.jobs[job_i];
-    let z: f64 = r.sample(StandardNormal);
-    let usual = (job.income_median_fen as f64 * (job.income_spread * z).exp()).round().clamp(0.0, MAX_FEN as f64) as Fen;
-    let (from, to, _) = pp.age_bands[pick(&mut r, pp.age_bands.iter().map(|b| b.2))];
-    let years = from + (unit(&mut r) * f64::from(to - from + 1)) as u32;
-    let age_months = (years.min(to) * 12 + (unit(&mut r) * 12.0) as u32).min(u32::from(u16::MAX)) as u16;
-    let mut yes = |p: f64| unit(&mut r) < p;
+    let usual = usual_income(job, r.sample(StandardNormal));
+    let (from, to, _) = pp.age_bands[t.age.index(r.unit())];
+    let years = from + (r.unit() * f64::from(to - from + 1)) as u32;
+    let age_months = (years.min(to) * 12 + (r.unit() * 12.0) as u32).min(u32::from(u16::MAX)) as u16;
+    let mut yes = |p: f64| r.unit() < p;
     let male = yes(job.male_share);
     let local_hukou = yes(pp.local_hukou);
     let below_junior_college = yes(pp.below_junior_college);
@@ -171,21 +235,19 @@ fn draw_worker(pp: &PopParams, streams: &Streams, i: u64) -> Worker {
     let platform_contract = yes(pp.platform_contract);
     let union_member = yes(pp.union_member);
     let large_swings = yes(pp.large_swings);
-    let count = (pick(&mut r, pp.platform_count_shares.iter().copied()) + 1).min(job.platform_names.len()).min(3);
+    let count = platform_count(job, t, r);
     // Distinct platforms of the job, in random order.
-    let mut ids: Vec<u8> = (0..job.platform_names.len().min(255) as u8).collect();
+    let mut ids = [0u8; 256];
+    let len = job.platform_names.len().min(255);
+    ids.iter_mut().take(len).enumerate().for_each(|(k, id)| *id = k as u8);
     for k in 0..count {
-        let len = ids.len();
-        let j = k + (unit(&mut r) * (len - k) as f64) as usize;
+        let j = k + (r.unit() * (len - k) as f64) as usize;
         ids.swap(k, j.min(len - 1));
     }
     let mut platform_ids = [0u8; 3];
     platform_ids[..count].copy_from_slice(&ids[..count]);
-    let base = match pp.base_choices[pick(&mut r, pp.base_choices.iter().map(|b| b.1))].0 {
-        BaseChoice::Lower => WorkerBase::Lower,
-        BaseChoice::OfAverageWage(d) => WorkerBase::OfAverageWage(d),
-    };
-    let prior_coverage_ppm = (unit(&mut r) * pp.prior_coverage_max * 1e6) as u32;
+    let base = worker_base(pp, t, r);
+    let prior_coverage_ppm = (r.unit() * pp.prior_coverage_max * 1e6) as u32;
     Worker {
         id: i,
         job: job_i as u16,
@@ -205,12 +267,83 @@ fn draw_worker(pp: &PopParams, streams: &Streams, i: u64) -> Worker {
     }
 }
 
+#[inline]
+fn usual_income(job: &crate::popparams::Job, z: f64) -> Fen {
+    (job.income_median_fen as f64 * (job.income_spread * z).exp()).round().clamp(0.0, MAX_FEN as f64) as Fen
+}
+
+#[inline]
+fn platform_count(job: &crate::popparams::Job, t: &Tables, r: &mut Draws) -> usize {
+    (t.count.index(r.unit()) + 1).min(job.platform_names.len()).min(3)
+}
+
+#[inline]
+fn worker_base(pp: &PopParams, t: &Tables, r: &mut Draws) -> WorkerBase {
+    match pp.base_choices[t.base.index(r.unit())].0 {
+        BaseChoice::Lower => WorkerBase::Lower,
+        BaseChoice::OfAverageWage(d) => WorkerBase::OfAverageWage(d),
+    }
+}
+
+/// What a month's report needs of a generated worker, drawn from the same stream positions as
+/// [`draw_worker`] but passing over the draws it does not need (age, sex, hukou, platforms,
+/// months paid before) without computing them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MonthWorker {
+    pub job: u16,
+    pub usual_income_fen: Fen,
+    pub base: WorkerBase,
+    pub below_junior_college: bool,
+    pub labour_contract: bool,
+    pub union_member: bool,
+    pub large_swings: bool,
+}
+
+pub(crate) fn draw_month_worker(pp: &PopParams, t: &Tables, r: &mut Draws) -> MonthWorker {
+    let job_i = t.job.index(r.unit());
+    let job = &pp.jobs[job_i];
+    let usual = usual_income(job, r.sample(StandardNormal));
+    // Age band, year, month, sex, hukou.
+    r.skip(5);
+    let below_junior_college = r.unit() < pp.below_junior_college;
+    let labour_contract = r.unit() < pp.labour_contract;
+    r.skip(1); // platform contract
+    let union_member = r.unit() < pp.union_member;
+    let large_swings = r.unit() < pp.large_swings;
+    let count = platform_count(job, t, r);
+    r.skip(count); // the platforms' order
+    let base = worker_base(pp, t, r);
+    MonthWorker { job: job_i as u16, usual_income_fen: usual, base, below_junior_college, labour_contract, union_member, large_swings }
+}
+
 /// The month's income: the usual income moved by this month's swing, cut in a shock month.
-fn month_draw(pp: &PopParams, streams: &Streams, w: &Worker, month: YearMonth) -> (Fen, bool) {
-    let mut r = streams.rng(w.id, Purpose::Month(month.index()));
+/// `r` is the worker's stream at `Purpose::Month`.
+#[inline]
+pub(crate) fn month_draw(pp: &PopParams, r: &mut Draws, usual_income_fen: Fen, large_swings: bool) -> (Fen, bool) {
     let z: f64 = r.sample(StandardNormal);
-    let spread = if w.large_swings { pp.large_spread } else { pp.small_spread };
-    let swung = (w.usual_income_fen as f64 * (spread * z).exp()).round().clamp(0.0, MAX_FEN as f64) as Fen;
-    let shock = w.large_swings && unit(&mut r) < pp.shock_chance;
+    let spread = if large_swings { pp.large_spread } else { pp.small_spread };
+    let swung = (usual_income_fen as f64 * (spread * z).exp()).round().clamp(0.0, MAX_FEN as f64) as Fen;
+    let shock = large_swings && r.unit() < pp.shock_chance;
     if shock { (swung - pp.shock_drop.of(swung), true) } else { (swung, false) }
+}
+
+/// Workers in groups of `LANES`, in parallel: `f(position of the group, its streams, its slots)`
+/// where the stream of the worker at position `p` is `id_of(p)`'s.
+fn by_lanes<T: Send, const B: usize>(
+    out: &mut [T],
+    streams: &Streams,
+    purpose: Purpose,
+    id_of: impl Fn(usize) -> u64 + Sync,
+    f: impl Fn(usize, &mut [Draws; LANES], &mut [T]) + Sync,
+) {
+    const CHUNK: usize = 1 << 13;
+    let n = out.len();
+    out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, slots)| {
+        for (g, group) in slots.chunks_mut(LANES).enumerate() {
+            let pos = c * CHUNK + g * LANES;
+            let ids = std::array::from_fn(|l| if pos + l < n { id_of(pos + l) } else { 0 });
+            let mut draws = Draws::lanes::<B>(streams, ids, purpose);
+            f(pos, &mut draws, group);
+        }
+    });
 }

@@ -39,11 +39,12 @@ pub struct SimRequest {
 }
 
 impl SimRequest {
-    /// A request for the paper's comparison: current law against the proposal.
-    pub fn new(population: PopulationSpec, month: YearMonth) -> SimRequest {
+    /// A request for the paper's comparison in `region` (a code from params/regions): current
+    /// law against the proposal.
+    pub fn new(population: PopulationSpec, region: &str, month: YearMonth) -> SimRequest {
         SimRequest {
             population,
-            region: "zj".into(),
+            region: region.to_string(),
             policies: vec!["current".into(), "paper".into()],
             overlay: None,
             month,

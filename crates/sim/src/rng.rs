@@ -1,6 +1,9 @@
 //! Randomness that does not depend on how work is split: worker `i` always draws from ChaCha8
 //! keyed by the seed, on stream `i`, at a word position fixed by what is drawn (attributes, a
 //! month's income, the projection). Chunking and thread counts never change a result.
+//!
+//! [`Draws`] computes the same words as `ChaCha8Rng` (a test compares them) for the simulation's
+//! hot loops: several workers' blocks at once, only the blocks a draw reaches.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -34,11 +37,16 @@ impl Purpose {
 #[derive(Debug, Clone)]
 pub struct Streams {
     base: ChaCha8Rng,
+    /// The key of `base`, as the words ChaCha's state holds.
+    key: [u32; 8],
 }
 
 impl Streams {
     pub fn new(seed: u64) -> Streams {
-        Streams { base: ChaCha8Rng::seed_from_u64(seed) }
+        let base = ChaCha8Rng::seed_from_u64(seed);
+        let bytes = base.get_seed();
+        let key = std::array::from_fn(|i| u32::from_le_bytes([bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]]));
+        Streams { base, key }
     }
 
     pub fn rng(&self, worker: u64, purpose: Purpose) -> ChaCha8Rng {
@@ -56,6 +64,200 @@ pub fn unit(r: &mut ChaCha8Rng) -> f64 {
     (r.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// "expand 32-byte k": the ChaCha constants.
+const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
+
+/// 32-bit words per ChaCha block.
+const BLOCK_WORDS: usize = 16;
+
+#[inline(always)]
+#[allow(clippy::needless_range_loop, reason = "one lane index across four rows of the state")]
+fn quarter<const L: usize>(x: &mut [[u32; L]; 16], a: usize, b: usize, c: usize, d: usize) {
+    for l in 0..L {
+        x[a][l] = x[a][l].wrapping_add(x[b][l]);
+        x[d][l] = (x[d][l] ^ x[a][l]).rotate_left(16);
+        x[c][l] = x[c][l].wrapping_add(x[d][l]);
+        x[b][l] = (x[b][l] ^ x[c][l]).rotate_left(12);
+        x[a][l] = x[a][l].wrapping_add(x[b][l]);
+        x[d][l] = (x[d][l] ^ x[a][l]).rotate_left(8);
+        x[c][l] = x[c][l].wrapping_add(x[d][l]);
+        x[b][l] = (x[b][l] ^ x[c][l]).rotate_left(7);
+    }
+}
+
+/// One ChaCha8 block for each of `L` streams (lanes side by side, so the rounds run as vector
+/// instructions): `out[l]` is the block at counter `block` of stream `streams[l]`, the words
+/// `ChaCha8Rng` gives at word position `16 * block` after `set_stream(streams[l])`.
+#[inline(always)]
+fn blocks<const L: usize>(key: &[u32; 8], streams: &[u64; L], block: u64, out: &mut [[u32; BLOCK_WORDS]; L]) {
+    let mut init = [[0u32; L]; 16];
+    for (w, s) in SIGMA.iter().enumerate() {
+        init[w] = [*s; L];
+    }
+    for (w, k) in key.iter().enumerate() {
+        init[4 + w] = [*k; L];
+    }
+    init[12] = [block as u32; L];
+    init[13] = [(block >> 32) as u32; L];
+    for l in 0..L {
+        init[14][l] = streams[l] as u32;
+        init[15][l] = (streams[l] >> 32) as u32;
+    }
+    let mut x = init;
+    for _ in 0..4 {
+        quarter(&mut x, 0, 4, 8, 12);
+        quarter(&mut x, 1, 5, 9, 13);
+        quarter(&mut x, 2, 6, 10, 14);
+        quarter(&mut x, 3, 7, 11, 15);
+        quarter(&mut x, 0, 5, 10, 15);
+        quarter(&mut x, 1, 6, 11, 12);
+        quarter(&mut x, 2, 7, 8, 13);
+        quarter(&mut x, 3, 4, 9, 14);
+    }
+    for (w, (xw, iw)) in x.iter().zip(&init).enumerate() {
+        for l in 0..L {
+            out[l][w] = xw[l].wrapping_add(iw[l]);
+        }
+    }
+}
+
+/// Workers drawn together: one vector lane each.
+pub const LANES: usize = 4;
+
+/// A worker's stream from a block on, with the first blocks computed for several workers at
+/// once. Gives the same words as [`Streams::rng`] at the same position, without the four-block
+/// buffer `ChaCha8Rng` fills on every seek; words the caller does not need can be skipped
+/// without computing them ([`Draws::skip`]).
+pub struct Draws<'a> {
+    key: &'a [u32; 8],
+    stream: u64,
+    /// The block after those in `buf`.
+    next_block: u64,
+    buf: [u32; 2 * BLOCK_WORDS],
+    len: usize,
+    at: usize,
+}
+
+impl<'a> Draws<'a> {
+    /// The streams of workers `ids` at `purpose`, their first `B` blocks computed side by side
+    /// (`B` is 1 or 2).
+    pub fn lanes<const B: usize>(streams: &'a Streams, ids: [u64; LANES], purpose: Purpose) -> [Draws<'a>; LANES] {
+        let block = (purpose.word_pos() / BLOCK_WORDS as u128) as u64;
+        let mut out: [Draws<'a>; LANES] = std::array::from_fn(|l| Draws {
+            key: &streams.key,
+            stream: ids[l],
+            next_block: block + B as u64,
+            buf: [0; 2 * BLOCK_WORDS],
+            len: B.min(2) * BLOCK_WORDS,
+            at: 0,
+        });
+        let mut words = [[0u32; BLOCK_WORDS]; LANES];
+        for b in 0..B.min(2) {
+            blocks(&streams.key, &ids, block + b as u64, &mut words);
+            for (d, w) in out.iter_mut().zip(&words) {
+                d.buf[b * BLOCK_WORDS..(b + 1) * BLOCK_WORDS].copy_from_slice(w);
+            }
+        }
+        out
+    }
+
+    /// One worker's stream at `purpose`.
+    pub fn one(streams: &'a Streams, worker: u64, purpose: Purpose) -> Draws<'a> {
+        let block = (purpose.word_pos() / BLOCK_WORDS as u128) as u64;
+        Draws { key: &streams.key, stream: worker, next_block: block, buf: [0; 2 * BLOCK_WORDS], len: 0, at: 0 }
+    }
+
+    #[inline]
+    fn word(&mut self) -> u32 {
+        if self.at >= self.len {
+            self.refill();
+        }
+        let w = self.buf[self.at];
+        self.at += 1;
+        w
+    }
+
+    #[cold]
+    fn refill(&mut self) {
+        // Skipped past the buffer: move the block counter on by whole blocks.
+        let past = self.at - self.len;
+        self.next_block += (past / BLOCK_WORDS) as u64;
+        let mut w = [[0u32; BLOCK_WORDS]; 1];
+        blocks(self.key, &[self.stream], self.next_block, &mut w);
+        self.next_block += 1;
+        self.buf[..BLOCK_WORDS].copy_from_slice(&w[0]);
+        self.len = BLOCK_WORDS;
+        self.at = past % BLOCK_WORDS;
+    }
+
+    /// Pass over `n` 64-bit draws without computing them.
+    #[inline]
+    pub fn skip(&mut self, n: usize) {
+        self.at += 2 * n;
+    }
+
+    /// A uniform draw in [0, 1), as [`unit`].
+    #[inline]
+    pub fn unit(&mut self) -> f64 {
+        use rand::Rng;
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+impl rand::TryRng for Draws<'_> {
+    type Error = std::convert::Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(self.word())
+    }
+
+    /// Two words, low first, as `ChaCha8Rng` reads them.
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let lo = self.word();
+        Ok(u64::from(lo) | (u64::from(self.word()) << 32))
+    }
+
+    /// Whole words, little-endian; a partial last word uses up the whole word.
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(4) {
+            let w = self.word().to_le_bytes();
+            chunk.copy_from_slice(&w[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// Cumulative shares, summed in the order [`pick`] sums them, for picking without a loop that
+/// branches on the draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cumulative(Vec<f64>);
+
+impl Cumulative {
+    pub fn new(shares: impl IntoIterator<Item = f64>) -> Cumulative {
+        let mut acc = 0.0;
+        Cumulative(
+            shares
+                .into_iter()
+                .map(|s| {
+                    acc += s;
+                    acc
+                })
+                .collect(),
+        )
+    }
+
+    /// The index [`pick`] gives for the draw `u`: the first whose running sum passes `u`, else
+    /// the last. Running sums of shares never fall, so that is the number of sums at or below
+    /// `u`.
+    #[inline]
+    pub fn index(&self, u: f64) -> usize {
+        let below: usize = self.0.iter().map(|&a| usize::from(a <= u)).sum();
+        below.min(self.0.len().saturating_sub(1))
+    }
+}
+
 /// Pick an index by shares that add up to 1.
 pub fn pick(r: &mut ChaCha8Rng, shares: impl IntoIterator<Item = f64>) -> usize {
     let u = unit(r);
@@ -69,4 +271,89 @@ pub fn pick(r: &mut ChaCha8Rng, shares: impl IntoIterator<Item = f64>) -> usize 
         }
     }
     last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    fn purposes() -> [Purpose; 5] {
+        [Purpose::Attributes, Purpose::Month(0), Purpose::Month(24_305), Purpose::Split(7), Purpose::Projection]
+    }
+
+    #[test]
+    fn draws_give_the_words_of_chacha8() {
+        for seed in [0, 1, 2025, u64::MAX] {
+            let s = Streams::new(seed);
+            for first in [0u64, 5, 1 << 33, u64::MAX - 3] {
+                for p in purposes() {
+                    let ids = std::array::from_fn(|l| first + l as u64);
+                    let mut two = Draws::lanes::<2>(&s, ids, p);
+                    let mut one = Draws::lanes::<1>(&s, ids, p);
+                    for l in 0..LANES {
+                        let mut want = s.rng(first + l as u64, p);
+                        let mut alone = Draws::one(&s, first + l as u64, p);
+                        // Past the blocks computed up front, and a u32 draw to shift the pairs.
+                        for k in 0..50 {
+                            let w = want.next_u64();
+                            assert_eq!(two[l].next_u64(), w, "seed {seed} worker {first}+{l} {p:?} draw {k}");
+                            assert_eq!(one[l].next_u64(), w);
+                            assert_eq!(alone.next_u64(), w);
+                        }
+                        assert_eq!(two[l].next_u32(), want.next_u32());
+                        assert_eq!(two[l].next_u64(), want.next_u64());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn skipping_lands_where_drawing_would() {
+        let s = Streams::new(9);
+        for n in [0, 1, 7, 8, 15, 16, 17, 40] {
+            let mut drawn = s.rng(3, Purpose::Month(5));
+            for _ in 0..n {
+                drawn.next_u64();
+            }
+            let mut skipped = Draws::lanes::<2>(&s, [3, 4, 5, 6], Purpose::Month(5));
+            skipped[0].skip(n);
+            assert_eq!(skipped[0].next_u64(), drawn.next_u64(), "skip {n}");
+            let mut again = s.rng(3, Purpose::Month(5));
+            for _ in 0..=n {
+                again.next_u64();
+            }
+            let mut alone = Draws::one(&s, 3, Purpose::Month(5));
+            alone.next_u64();
+            alone.skip(n);
+            assert_eq!(alone.next_u64(), again.next_u64(), "skip {n} after one");
+        }
+    }
+
+    #[test]
+    fn cumulative_picks_as_pick_does() {
+        let tables = [vec![0.36, 0.2, 0.14, 0.12, 0.1, 0.08], vec![0.55, 0.33, 0.12], vec![1.0], vec![0.0, 0.5, 0.0, 0.5], vec![]];
+        let s = Streams::new(4);
+        for shares in tables {
+            let c = Cumulative::new(shares.iter().copied());
+            let mut r = s.rng(0, Purpose::Attributes);
+            for _ in 0..20_000 {
+                let mut probe = r.clone();
+                let u = unit(&mut probe);
+                assert_eq!(c.index(u), pick(&mut r, shares.iter().copied()), "{shares:?} at {u}");
+            }
+            for u in [0.0, 0.36, 0.56, 0.999_999_999_999_999_9, 1.0 - f64::EPSILON / 2.0] {
+                let mut acc = 0.0;
+                let want = shares
+                    .iter()
+                    .position(|s| {
+                        acc += s;
+                        u < acc
+                    })
+                    .unwrap_or(shares.len().saturating_sub(1));
+                assert_eq!(c.index(u), want, "{shares:?} at {u}");
+            }
+        }
+    }
 }

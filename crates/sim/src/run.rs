@@ -3,12 +3,13 @@
 
 use crate::error::SimError;
 use crate::kernel::{Kernel, MAX_BRACKETS};
+use crate::month::{MonthInputs, medians, month_report, population_report, residents};
 use crate::popparams::PopParams;
-use crate::population::{Population, Worker, WorkerBase};
+use crate::population::{Population, Worker};
 use crate::projection::{GroupAcc, Outcome, ProjectionReport, Setup, project_worker};
 use crate::report::*;
 use crate::rng::Streams;
-use crate::stats::{Acc, band_labels, band_of, share};
+use crate::stats::{band_labels, band_of};
 use flexpension_rules::explain::Text;
 use flexpension_rules::variant::Override;
 use flexpension_rules::{Dec6, Fen, MonthRules, Params};
@@ -59,7 +60,13 @@ pub fn run_with(params: &Params, req: &SimRequest, progress: &dyn Progress) -> R
     let (sim_sets, overrides) = split_sets(&req.sets)?;
     let assumed_rate = sim_sets.unwrap_or(pp.assumed_credited_rate);
     progress.stage("generating workers", 0);
-    let pop = population(&pp, &req.population)?;
+    // A month without a projection needs only each worker's month: a generated population is
+    // then drawn below straight into the month's inputs, and `pop` holds no workers.
+    let month_only = match req.population {
+        PopulationSpec::Generated { .. } => req.years.is_none(),
+        PopulationSpec::Csv { .. } => false,
+    };
+    let pop = if month_only { checked_shell(&pp, &req.population)? } else { population(&pp, &req.population)? };
     let month = req.month;
     let mut warnings = Vec::new();
     let mut resolved = Vec::new();
@@ -123,9 +130,11 @@ pub fn run_with(params: &Params, req: &SimRequest, progress: &dyn Progress) -> R
     }
     warnings.splice(0..0, overlay_used);
     let benefit_base = latest_benefit_base(params, &req.region, req.overlay.as_deref())?;
-    let declared: Vec<Fen> = pop.workers.iter().map(|w| declared_fen(w, benefit_base)).collect();
-    let incomes = pop.month_incomes(&pp, month);
-    if incomes.contains(&0) {
+    let inputs = match req.population {
+        PopulationSpec::Generated { workers, seed } if month_only => MonthInputs::generated(&pp, workers, seed, month, benefit_base),
+        _ => MonthInputs::of_population(&pop, &pp, month, benefit_base),
+    };
+    if inputs.incomes.par_iter().any(|&i| i == 0) {
         warnings.push(Text::new(
             "收入为零的月份没有负担比例，不计入平均和中位负担。",
             "Months with no income have no burden and are left out of the mean and median burden.",
@@ -135,11 +144,11 @@ pub fn run_with(params: &Params, req: &SimRequest, progress: &dyn Progress) -> R
     let band_names = band_labels(edges);
     let job_names = job_labels(&pop, &pp);
     for r in &mut resolved {
-        progress.stage(&format!("month totals: {}", r.name), incomes.len() as u64);
-        month_report(r, &incomes, &declared, &pop.workers, edges, &band_names, &job_names, progress);
+        progress.stage(&format!("month totals: {}", r.name), inputs.len() as u64);
+        month_report(&r.kernel, &mut r.report, &inputs, edges, &band_names, &job_names, progress);
     }
     if let Some(years) = req.years {
-        let reports = project(params, req, &pp, &pop, &declared, &resolved, years, assumed_rate, &band_names, &job_names, progress)?;
+        let reports = project(params, req, &pp, &pop, &inputs.declared, &resolved, years, assumed_rate, &band_names, &job_names, progress)?;
         for (r, p) in resolved.iter_mut().zip(reports) {
             r.report.projection = Some(p);
         }
@@ -154,8 +163,9 @@ pub fn run_with(params: &Params, req: &SimRequest, progress: &dyn Progress) -> R
             "This is a synthetic population: it matches the paper's survey shares, but job mix, income spread and many other figures are assumptions (see params/sim/population.toml).",
         ));
     }
-    let residents = residents(params, month, &incomes);
-    let population = population_report(&pop, &incomes);
+    let (median_all, median_positive) = medians(&inputs.incomes);
+    let residents = residents(params, month, &inputs.incomes, median_positive);
+    let population = population_report(&pop, &inputs, median_all);
     let figures = match pop.origin {
         crate::population::Origin::Generated { .. } => pp.figures.clone(),
         crate::population::Origin::Listed => Vec::new(),
@@ -184,13 +194,30 @@ fn pop_params(params: &Params, req: &SimRequest) -> Result<PopParams, SimError> 
 fn population(pp: &PopParams, spec: &PopulationSpec) -> Result<Population, SimError> {
     match spec {
         PopulationSpec::Generated { workers, seed } => {
-            if !(1..=MAX_WORKERS).contains(workers) {
-                return Err(SimError::request("population", format!("{workers} workers: choose 1 to {MAX_WORKERS}")));
-            }
+            checked_shell(pp, spec)?;
             Ok(Population::generate(pp, *workers, *seed))
         }
         PopulationSpec::Csv { text } => crate::csv::read(text),
     }
+}
+
+/// A generated population's size checked, and its origin and jobs without the workers.
+fn checked_shell(pp: &PopParams, spec: &PopulationSpec) -> Result<Population, SimError> {
+    let seed = match spec {
+        PopulationSpec::Generated { workers, seed } => {
+            if !(1..=MAX_WORKERS).contains(workers) {
+                return Err(SimError::request("population", format!("{workers} workers: choose 1 to {MAX_WORKERS}")));
+            }
+            *seed
+        }
+        PopulationSpec::Csv { .. } => return Err(SimError::request("population", "a listed population has its workers")),
+    };
+    Ok(Population {
+        origin: crate::population::Origin::Generated { seed },
+        jobs: pp.jobs.iter().map(|j| j.code.clone()).collect(),
+        workers: Vec::new(),
+        listed_incomes: None,
+    })
 }
 
 /// The request's population in its month as CSV (`csv::read` columns): the exact inputs a run
@@ -228,11 +255,7 @@ fn latest_benefit_base(params: &Params, region: &str, overlay: Option<&str>) -> 
 
 /// The base a worker declares, in fen; 0 means the region's lower limit.
 pub fn declared_fen(w: &Worker, benefit_base_fen: Fen) -> Fen {
-    match w.base {
-        WorkerBase::Lower => 0,
-        WorkerBase::OfAverageWage(d) => d.of(benefit_base_fen),
-        WorkerBase::Declared(f) => f,
-    }
+    crate::month::declared_of(w.base, benefit_base_fen)
 }
 
 fn job_labels(pop: &Population, pp: &PopParams) -> Vec<String> {
@@ -240,67 +263,6 @@ fn job_labels(pop: &Population, pp: &PopParams) -> Vec<String> {
         .iter()
         .map(|code| pp.jobs.iter().find(|j| &j.code == code).map(|j| j.name_en.clone()).unwrap_or_else(|| code.clone()))
         .collect()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn month_report(
-    r: &mut Resolved,
-    incomes: &[Fen],
-    declared: &[Fen],
-    workers: &[Worker],
-    edges: &[Fen],
-    band_names: &[String],
-    job_names: &[String],
-    progress: &dyn Progress,
-) {
-    let n_groups = 1 + band_names.len() + job_names.len();
-    let k = r.kernel;
-    let accs = incomes
-        .par_chunks(CHUNK)
-        .zip(declared.par_chunks(CHUNK))
-        .zip(workers.par_chunks(CHUNK))
-        .fold(
-            || vec![Acc::default(); n_groups],
-            |mut accs, ((inc, dec), ws)| {
-                for ((&i, &d), w) in inc.iter().zip(dec).zip(ws) {
-                    let c = k.one(i, d);
-                    accs[0].add(&c);
-                    accs[1 + band_of(edges, i)].add(&c);
-                    accs[1 + band_names.len() + usize::from(w.job).min(job_names.len().saturating_sub(1))].add(&c);
-                }
-                progress.advance(inc.len() as u64);
-                accs
-            },
-        )
-        .reduce(
-            || vec![Acc::default(); n_groups],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| x.merge(y));
-                a
-            },
-        );
-    let all = &accs[0];
-    let rep = &mut r.report;
-    rep.workers = all.workers;
-    rep.contribution_fen = all.contribution_fen;
-    rep.personal_account_fen = all.personal_account_fen;
-    rep.pooling_fen = all.contribution_fen - all.personal_account_fen;
-    rep.subsidy_fen = all.subsidy_fen;
-    rep.net_fen = all.net_fen;
-    rep.over_benchmark = all.over_benchmark;
-    let g = all.group(String::new());
-    rep.over_benchmark_share = g.over_benchmark_share;
-    rep.mean_burden = g.mean_burden;
-    rep.median_burden = g.median_burden;
-    // Whole percentage points: bucket p holds burdens from p% up to (p+1)%.
-    let mut hist = vec![0u64; 101];
-    for (bp, c) in all.hist.iter().enumerate() {
-        hist[(bp / 100).min(100)] += c;
-    }
-    rep.burden_histogram = hist;
-    rep.by_income_band = band_names.iter().enumerate().map(|(i, n)| accs[1 + i].group(n.clone())).collect();
-    rep.by_job =
-        job_names.iter().enumerate().map(|(i, n)| accs[1 + band_names.len() + i].group(n.clone())).filter(|g| g.workers > 0).collect();
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -400,55 +362,4 @@ fn project(
         });
     }
     Ok(out)
-}
-
-/// The residents' pension at each grade after its minimum years, against the month's incomes.
-fn residents(params: &Params, month: flexpension_rules::YearMonth, incomes: &[Fen]) -> Option<ResidentsReport> {
-    let date = month.first_day();
-    let n = &params.national;
-    let grades = n.residents_grades.at(date).ok()?.value.clone();
-    let years = n.residents_min_years.at(date).ok()?.value;
-    let basic = n.residents_basic_pension.at(date).ok()?.value;
-    let positive: Vec<Fen> = incomes.iter().copied().filter(|&i| i > 0).collect();
-    let median = median_fen(&positive)?;
-    let mut out = Vec::new();
-    for g in grades {
-        let p = params.residents_pension(g, years, month, None).ok()?.value;
-        let under = positive.par_iter().filter(|&&i| p.total_fen * 10 < i).count() as u64;
-        out.push(ResidentsGrade {
-            grade_fen: g,
-            pension_fen: p.total_fen,
-            replacement_under_10pct: share(under, positive.len() as u64),
-            replacement_at_median_income: p.total_fen as f64 / median as f64,
-        });
-    }
-    Some(ResidentsReport { years, basic_fen: basic, grades: out })
-}
-
-/// The lower median.
-fn median_fen(v: &[Fen]) -> Option<Fen> {
-    if v.is_empty() {
-        return None;
-    }
-    let mut c = v.to_vec();
-    let mid = (c.len() - 1) / 2;
-    Some(*c.select_nth_unstable(mid).1)
-}
-
-fn population_report(pop: &Population, incomes: &[Fen]) -> PopulationReport {
-    let n = pop.workers.len() as u64;
-    let count = |f: &(dyn Fn(&Worker) -> bool + Sync)| pop.workers.par_iter().filter(|w| f(w)).count() as u64;
-    let in_range = |i: Fen| (300_000..=700_000).contains(&i);
-    PopulationReport {
-        origin: pop.origin.clone(),
-        workers: n,
-        jobs: pop.jobs.clone(),
-        usual_income_3000_7000: share(count(&|w| in_range(w.usual_income_fen)), n),
-        month_income_3000_7000: share(incomes.par_iter().filter(|&&i| in_range(i)).count() as u64, n),
-        median_month_income_fen: median_fen(incomes).unwrap_or(0),
-        large_swings: share(count(&|w| w.large_swings), n),
-        labour_contract: share(count(&|w| w.labour_contract), n),
-        below_junior_college: share(count(&|w| w.below_junior_college), n),
-        union_member: share(count(&|w| w.union_member), n),
-    }
 }

@@ -8,7 +8,7 @@ use flexpension_sim::{PopParams, PopulationSpec, SimRequest, run};
 fn survey_shares_are_met() {
     let params = Params::embedded().unwrap();
     let pp = PopParams::embedded(&params.sources).unwrap();
-    let req = SimRequest::new(PopulationSpec::Generated { workers: 100_000, seed: 2025 }, "2025-06".parse().unwrap());
+    let req = SimRequest::new(PopulationSpec::Generated { workers: 100_000, seed: 2025 }, "zj", "2025-06".parse().unwrap());
     let rep = run(&params, &req).unwrap();
     let p = &rep.population;
     let c = &pp.calibration;

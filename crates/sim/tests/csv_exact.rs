@@ -65,7 +65,7 @@ fn csv_totals_match_an_independent_computation() {
     }
     for month in ["2025-06", "2026-01"] {
         let m: YearMonth = month.parse().unwrap();
-        let rep = run(&params, &SimRequest::new(PopulationSpec::Csv { text: csv.clone() }, m)).unwrap();
+        let rep = run(&params, &SimRequest::new(PopulationSpec::Csv { text: csv.clone() }, "zj", m)).unwrap();
         for policy in ["current", "paper"] {
             let want = independent(&params, policy, m, &rows);
             let got = &rep.policies[policy];
@@ -82,10 +82,10 @@ fn csv_totals_match_an_independent_computation() {
 fn a_generated_population_written_as_csv_gives_the_same_month() {
     let params = Params::embedded().unwrap();
     let m: YearMonth = "2025-06".parse().unwrap();
-    let req = SimRequest::new(PopulationSpec::Generated { workers: 5_000, seed: 3 }, m);
+    let req = SimRequest::new(PopulationSpec::Generated { workers: 5_000, seed: 3 }, "zj", m);
     let text = flexpension_sim::population_csv(&params, &req).unwrap();
     let generated = run(&params, &req).unwrap();
-    let listed = run(&params, &SimRequest::new(PopulationSpec::Csv { text }, m)).unwrap();
+    let listed = run(&params, &SimRequest::new(PopulationSpec::Csv { text }, "zj", m)).unwrap();
     for policy in ["current", "paper"] {
         let (a, b) = (&generated.policies[policy], &listed.policies[policy]);
         assert_eq!(

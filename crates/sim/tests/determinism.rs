@@ -11,7 +11,7 @@ fn on_threads(n: usize, req: &SimRequest, params: &Params) -> flexpension_sim::S
 #[test]
 fn one_and_two_threads_agree() {
     let params = Params::embedded().unwrap();
-    let mut req = SimRequest::new(PopulationSpec::Generated { workers: 20_000, seed: 42 }, "2025-06".parse().unwrap());
+    let mut req = SimRequest::new(PopulationSpec::Generated { workers: 20_000, seed: 42 }, "zj", "2025-06".parse().unwrap());
     req.years = Some(40);
     let one = on_threads(1, &req, &params);
     let two = on_threads(2, &req, &params);

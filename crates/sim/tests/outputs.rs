@@ -6,7 +6,7 @@ use flexpension_sim::{PopulationSpec, SimRequest, charts, render, run};
 #[test]
 fn table_csv_and_charts() {
     let params = Params::embedded().unwrap();
-    let mut req = SimRequest::new(PopulationSpec::Generated { workers: 3_000, seed: 1 }, "2025-06".parse().unwrap());
+    let mut req = SimRequest::new(PopulationSpec::Generated { workers: 3_000, seed: 1 }, "zj", "2025-06".parse().unwrap());
     req.years = Some(40);
     req.sets = vec!["paper.subsidy.share=0.5".into()];
     let rep = run(&params, &req).unwrap();

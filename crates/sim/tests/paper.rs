@@ -16,7 +16,7 @@ fn incomes_3500_to_4000() -> String {
 #[test]
 fn section_4_2_is_reproduced_with_the_overlay() {
     let params = Params::embedded().unwrap();
-    let mut req = SimRequest::new(PopulationSpec::Csv { text: incomes_3500_to_4000() }, "2024-06".parse().unwrap());
+    let mut req = SimRequest::new(PopulationSpec::Csv { text: incomes_3500_to_4000() }, "zj", "2024-06".parse().unwrap());
     req.overlay = Some("paper-2024".into());
     let rep = run(&params, &req).unwrap();
     let cur = &rep.policies["current"];
@@ -39,7 +39,7 @@ fn section_4_2_is_reproduced_with_the_overlay() {
 #[test]
 fn official_2025_figures_change_the_picture() {
     let params = Params::embedded().unwrap();
-    let req = SimRequest::new(PopulationSpec::Csv { text: incomes_3500_to_4000() }, "2025-06".parse().unwrap());
+    let req = SimRequest::new(PopulationSpec::Csv { text: incomes_3500_to_4000() }, "zj", "2025-06".parse().unwrap());
     let rep = run(&params, &req).unwrap();
     assert_eq!(rep.policies["current"].contribution_fen, 99_720 * 501);
     assert!(rep.warnings.is_empty());
@@ -48,7 +48,7 @@ fn official_2025_figures_change_the_picture() {
 #[test]
 fn a_variant_is_applied_checked_and_reported() {
     let params = Params::embedded().unwrap();
-    let mut req = SimRequest::new(PopulationSpec::Csv { text: incomes_3500_to_4000() }, "2025-06".parse().unwrap());
+    let mut req = SimRequest::new(PopulationSpec::Csv { text: incomes_3500_to_4000() }, "zj", "2025-06".parse().unwrap());
     req.sets = vec!["paper.subsidy.share=0.5".into(), "paper.rate.brackets=3999.99:0.10,6000:0.16,:0.20".into()];
     let rep = run(&params, &req).unwrap();
     let p = &rep.policies["paper"];

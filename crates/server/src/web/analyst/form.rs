@@ -409,7 +409,10 @@ mod tests {
         let b = check(&params(), DEFAULT_REGION, &f, Lang::parse(Some("en"))).unwrap();
         assert_eq!(
             b.request,
-            SimRequest { sets: vec![], ..SimRequest::new(PopulationSpec::Generated { workers: 1000, seed: 1 }, ym("2025-06")) }
+            SimRequest {
+                sets: vec![],
+                ..SimRequest::new(PopulationSpec::Generated { workers: 1000, seed: 1 }, DEFAULT_REGION, ym("2025-06"))
+            }
         );
         assert_eq!(
             command_line(&b.request, true),

@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn the_command_line_names_the_region_only_when_it_is_not_the_default() {
-        let req = SimRequest::new(PopulationSpec::Generated { workers: 5, seed: 2 }, "2025-06".parse().unwrap());
+        let req = SimRequest::new(PopulationSpec::Generated { workers: 5, seed: 2 }, crate::DEFAULT_REGION, "2025-06".parse().unwrap());
         let other = SimRequest { region: "elsewhere".into(), ..req.clone() };
         assert!(!command_line(&req, false).contains("--region"));
         assert!(command_line(&other, false).contains("--region elsewhere"));
