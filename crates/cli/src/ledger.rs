@@ -188,7 +188,7 @@ fn pay_file(file: &std::path::Path, json: bool, db: &Db) -> anyhow::Result<()> {
     let input = std::fs::File::open(file).map_err(|e| UsageError(format!("--file: {}: {e}", file.display())))?;
     runtime()?.block_on(async {
         let store = open(&db.db).await?;
-        let r = store.pay_file(std::io::BufReader::new(input), PAYMENT_FILE_MAX_ROWS).await;
+        let r = store.pay_file(std::io::BufReader::new(input), PAYMENT_FILE_MAX_ROWS, None).await;
         store.close().await;
         let r = r.map_err(|e| input_error("--file", e))?;
         let errors: Vec<RowProblem> = r.errors.iter().map(RowProblem::from).collect();

@@ -86,7 +86,7 @@ pub mod cases {
             y1 = flexpension_rules::money::yuan(due0),
             y2 = flexpension_rules::money::yuan(1_000),
         );
-        let r = s.pay_file(file.as_bytes(), 100).await.expect("file");
+        let r = s.pay_file(file.as_bytes(), 100, None).await.expect("file");
         assert_eq!((r.rows, r.accepted, r.duplicate, r.rejected), (14, 5, 0, 9), "{r:#?}");
         let got: Vec<(u64, &str)> = r.errors.iter().map(|e| (e.line, e.field)).collect();
         assert_eq!(
@@ -139,12 +139,12 @@ pub mod cases {
 
         // The same file again: every good row is a duplicate, nothing is written.
         let before = counts(&ctx).await;
-        let again = s.pay_file(file.as_bytes(), 100).await.expect("again");
+        let again = s.pay_file(file.as_bytes(), 100, None).await.expect("again");
         assert_eq!((again.accepted, again.duplicate, again.rejected), (0, 5, 9), "{again:#?}");
         assert_eq!(counts(&ctx).await, before);
         // A reference reused with another amount is refused by line.
         let other = format!("reference,id_number,amount_yuan,month,payer\nB-1,{},1.00,2025-11,self\n", w0.0);
-        let r = s.pay_file(other.as_bytes(), 100).await.expect("conflict");
+        let r = s.pay_file(other.as_bytes(), 100, Some("zj")).await.expect("conflict");
         assert_eq!((r.accepted, r.rejected, r.errors[0].line, r.errors[0].field), (0, 1, 2, "reference"));
         assert_eq!(counts(&ctx).await, before);
     }
@@ -158,12 +158,12 @@ pub mod cases {
         for i in 0..4 {
             file.push_str(&row.replace("{}", &i.to_string()));
         }
-        let e = s.pay_file(file.as_bytes(), 3).await.expect_err("over the row limit");
+        let e = s.pay_file(file.as_bytes(), 3, None).await.expect_err("over the row limit");
         assert_eq!(e.field(), Some("rows"));
         assert_eq!(counts(&ctx).await, before, "nothing written");
-        let e = s.pay_file("reference,id_number,amount\n".as_bytes(), 3).await.expect_err("bad header");
+        let e = s.pay_file("reference,id_number,amount\n".as_bytes(), 3, None).await.expect_err("bad header");
         assert_eq!(e.field(), Some("header"));
-        let r = s.pay_file(file.as_bytes(), 4).await.expect("within the limit");
+        let r = s.pay_file(file.as_bytes(), 4, Some("zj")).await.expect("within the limit");
         assert_eq!(r.accepted, 4);
     }
 }

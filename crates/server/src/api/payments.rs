@@ -82,7 +82,7 @@ impl From<PaymentFileReport> for PaymentAnswer {
         (status = 413, description = "payload_too_large: more than 100,000 rows or 16 MiB", body = CalcError),
         (status = 415, description = "unsupported_media_type: not text/csv", body = CalcError),
         SessionRefusals))]
-pub async fn officer_payments(State(s): State<AppState>, AsOfficer(_, _region): AsOfficer, req: Request) -> Result<Response, ApiError> {
+pub async fn officer_payments(State(s): State<AppState>, AsOfficer(_, region): AsOfficer, req: Request) -> Result<Response, ApiError> {
     let store = super::people::store(&s)?.clone();
     let kind = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if kind.split(';').next().unwrap_or("").trim() != "text/csv" {
@@ -106,7 +106,7 @@ pub async fn officer_payments(State(s): State<AppState>, AsOfficer(_, _region): 
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed", "the body is empty: send the CSV header and rows", "body"));
     }
-    let report = store.pay_file(std::io::Cursor::new(bytes), MAX_PAYMENT_ROWS).await.map_err(|e| match e {
+    let report = store.pay_file(std::io::Cursor::new(bytes), MAX_PAYMENT_ROWS, Some(&region)).await.map_err(|e| match e {
         StoreError::Invalid { field: "rows", .. } => too_large(),
         StoreError::Invalid { field, .. } => {
             ApiError::new(StatusCode::BAD_REQUEST, "malformed", scrub_ids(&e.to_string()).into_owned(), field)

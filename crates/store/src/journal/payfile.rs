@@ -82,11 +82,13 @@ impl PaymentFileReport {
 
 impl crate::Store {
     /// Book a payment file (CSV, header `reference,id_number,amount_yuan,month,payer`). More
-    /// than `max_rows` rows refuses the whole file before anything is written.
-    pub async fn pay_file<R: Read>(&self, input: R, max_rows: usize) -> Result<PaymentFileReport> {
+    /// than `max_rows` rows refuses the whole file before anything is written. `region`: only
+    /// workers of this insurance region (an officer's scope); others are refused by row as
+    /// unknown, so a file does not tell which IDs are registered elsewhere.
+    pub async fn pay_file<R: Read>(&self, input: R, max_rows: usize, region: Option<&str>) -> Result<PaymentFileReport> {
         let mut report = PaymentFileReport::default();
         let rows = self.read_payment_file(input, max_rows, &mut report)?;
-        let rows = self.resolve_payments(rows, &mut report).await?;
+        let rows = self.resolve_payments(rows, region, &mut report).await?;
         self.book_payments(rows, &mut report).await?;
         report.errors.sort_by_key(|e| e.line);
         Ok(report)
@@ -155,15 +157,15 @@ impl crate::Store {
     }
 
     /// Workers by resident ID, platforms, enrolments: rows that fail are refused by line.
-    async fn resolve_payments(&self, rows: Vec<Read1>, report: &mut PaymentFileReport) -> Result<Vec<Row>> {
+    async fn resolve_payments(&self, rows: Vec<Read1>, region: Option<&str>, report: &mut PaymentFileReport) -> Result<Vec<Row>> {
         let mut hashes: Vec<&[u8]> = rows.iter().map(|r| &r.hash[..]).collect();
         hashes.sort_unstable();
         hashes.dedup();
         let mut workers: HashMap<Vec<u8>, i64> = HashMap::with_capacity(hashes.len());
         for part in hashes.chunks(crate::registry::KEYS_PER_LOOKUP) {
-            let sql = format!("SELECT id_hash, id FROM workers WHERE id_hash IN ({})", placeholders(1, part.len()));
-            let found: Vec<(Vec<u8>, i64)> = part.iter().fold(Sql::built(sql), |q, h| q.bind(*h)).fetch_all(self.db()).await?;
-            workers.extend(found);
+            let sql = format!("SELECT id_hash, id, hukou_region FROM workers WHERE id_hash IN ({})", placeholders(1, part.len()));
+            let found: Vec<(Vec<u8>, i64, String)> = part.iter().fold(Sql::built(sql), |q, h| q.bind(*h)).fetch_all(self.db()).await?;
+            workers.extend(found.into_iter().filter(|r| region.is_none_or(|g| g == r.2)).map(|r| (r.0, r.1)));
         }
         let platforms: BTreeSet<i64> =
             rows.iter().filter_map(|r| if let Payer::Platform(p) = r.payer { Some(p.0) } else { None }).collect();
@@ -180,7 +182,8 @@ impl crate::Store {
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let Some(&worker) = workers.get(&r.hash[..]) else {
-                let reason = format!("no registered worker has the resident ID {}", r.masked);
+                let of = region.map(|g| format!(" of region {g}")).unwrap_or_default();
+                let reason = format!("no registered worker{of} has the resident ID {}", r.masked);
                 report.refuse(RowError::new(r.line, "id_number", Code::UnknownWorker, reason));
                 continue;
             };
