@@ -27,6 +27,8 @@ pub enum LedgerError {
     WrongMonth { month: YearMonth, rules: YearMonth },
     #[error("worker {worker} has never had {month} closed, so there is nothing to correct: close it instead")]
     NotClosed { worker: WorkerId, month: YearMonth },
+    #[error("worker {worker}: {later}'s interest is already credited, so {year}'s cannot be: years are credited in order")]
+    InterestOrder { worker: WorkerId, year: i32, later: i32 },
     #[error("{year} is not a year the ledger knows (1900 to 2200)")]
     BadYear { year: i32 },
     #[error(transparent)]

@@ -55,7 +55,14 @@
 //! # Amounts of the month report
 //!
 //! `MonthReport` is per contribution month: `contribution_fen = subsidy_fen + paid_fen +
-//! arrears_fen`, with `paid_fen` what the workers have paid towards that month so far.
+//! arrears_fen`, with `paid_fen` what the workers have paid towards that month so far;
+//! `subsidy_fen` is the subsidy billed, `subsidy_paid_fen` the part drawn (months paid in full).
+//!
+//! # What is refused
+//!
+//! A payment received before the oldest month it pays (`period`), a year's interest after a
+//! later year's (`InterestOrder`). What needs a clock or the registry (months in the future,
+//! closes out of order, unknown payers, retirement age) is the store's to refuse.
 //!
 //! | module | what |
 //! |---|---|

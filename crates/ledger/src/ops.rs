@@ -54,6 +54,21 @@ impl Ledger {
             });
         }
         let id = EntryId::new(p.worker, Subject::Payment { payer: p.payer, reference: p.reference });
+        // The money pays the oldest month not paid in full: it cannot have been received before
+        // that month existed (a repeat of a recorded payment is let through to be a no-op).
+        if self.entry(&id).is_none()
+            && let Some(first) = self.oldest_unpaid(p.worker)
+            && p.period < first
+        {
+            return Err(LedgerError::Input {
+                worker: p.worker,
+                field: "period",
+                reason: format!(
+                    "money received in {} cannot pay {first}, the oldest month it pays: it is received in that month or later",
+                    p.period
+                ),
+            });
+        }
         let postings = vec![
             Posting::debit(Account::Clearing(p.payer), p.amount_fen),
             Posting::credit(Account::ContributionsReceivable(p.worker), p.amount_fen),
@@ -167,8 +182,11 @@ impl Ledger {
         Ok(())
     }
 
-    /// Credit a month paid in full: deferred net and subsidy to the personal account and pool.
+    /// Credit a month paid in full: deferred net and subsidy to the personal account and pool,
+    /// booked in `at` but never before the month itself (money held as credit pays a month
+    /// when it closes, and earns interest from then).
     fn credit(&mut self, worker: WorkerId, month: YearMonth, at: YearMonth) -> Result<(), LedgerError> {
+        let at = at.max(month);
         let Some(mb) = self.books.get(&worker).and_then(|b| b.month(month)).copied() else { return Ok(()) };
         let Some(close) = mb.close.map(|i| &self.entries[i]) else { return Ok(()) };
         let id = EntryId::new(worker, Subject::MonthPaid { month, seq: mb.paids });
@@ -187,6 +205,11 @@ impl Ledger {
             }
             None => Ok(()),
         }
+    }
+
+    /// The oldest closed month of the worker not yet paid in full.
+    pub(crate) fn oldest_unpaid(&self, worker: WorkerId) -> Option<YearMonth> {
+        self.books.get(&worker)?.months.iter().find(|m| m.close.is_some() && m.paid.is_none()).map(|m| m.month)
     }
 
     fn was_closed(&self, worker: WorkerId, month: YearMonth) -> bool {

@@ -94,6 +94,11 @@ pub(crate) fn allocation<'a>(l: &'a Ledger, book: &'a WorkerBook) -> impl Iterat
 }
 
 impl Ledger {
+    /// Months paid in full (实缴), the months that count towards the minimum years.
+    pub fn months_paid(&self, worker: WorkerId) -> u32 {
+        self.books.get(&worker).map_or(0, |b| u32::try_from(b.months.iter().filter(|m| m.paid.is_some()).count()).unwrap_or(u32::MAX))
+    }
+
     pub fn arrears(&self, worker: WorkerId) -> Arrears {
         let Some(book) = self.books.get(&worker) else { return Arrears::default() };
         let unpaid: Vec<UnpaidMonth> = allocation(self, book)

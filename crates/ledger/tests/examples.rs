@@ -271,7 +271,8 @@ fn json_contracts() {
     l.pay(&pay(1, 1, 35_899, ym(2025, 3))).unwrap();
     let report = serde_json::to_value(l.month_report(ym(2025, 3))).unwrap();
     let keys: Vec<&str> = report.as_object().unwrap().keys().map(String::as_str).collect();
-    let mut expected = ["workers", "income_fen", "contribution_fen", "subsidy_fen", "paid_fen", "arrears_fen", "trial_balance_fen"];
+    let mut expected =
+        ["workers", "income_fen", "contribution_fen", "subsidy_fen", "subsidy_paid_fen", "paid_fen", "arrears_fen", "trial_balance_fen"];
     expected.sort_unstable();
     assert_eq!(keys, expected);
     let c2 = compute(&r, 800_000, None);
@@ -349,4 +350,59 @@ fn stored_entries_that_do_not_fit_are_refused() {
     assert!(malformed(l.post(Entry::reversal_of(&close, ym(2025, 4)).unwrap())));
     // A reversal of what is not there.
     assert!(matches!(Ledger::new().post(Entry::reversal_of(&close, ym(2025, 4)).unwrap()), Err(LedgerError::UnknownEntry { .. })));
+}
+
+/// Issue 20, item 2: money cannot have been received before the oldest month it pays, and a
+/// crediting is never booked before its month (so it earns no interest for a year before it).
+#[test]
+fn a_payment_is_not_received_before_the_month_it_pays() {
+    let p = Params::embedded().unwrap();
+    let mut l = Ledger::new();
+    l.close_month(ym(2025, 3), &[wm(1, 380_000)], &rules(&p, "paper", ym(2025, 3))).unwrap();
+    let n = l.entries().len();
+    let e = l.pay(&pay(1, 1, 100_000, ym(2024, 12))).unwrap_err();
+    assert!(matches!(e, LedgerError::Input { field: "period", .. }), "{e}");
+    assert_eq!(l.entries().len(), n, "nothing posted");
+    // Money held as credit before a month closes pays it at the close, booked in that month.
+    let mut l = Ledger::new();
+    l.pay(&pay(1, 1, 100_000, ym(2024, 12))).unwrap();
+    let new = l.close_month(ym(2025, 3), &[wm(1, 380_000)], &rules(&p, "paper", ym(2025, 3))).unwrap();
+    let paid = new.iter().find(|e| e.kind() == EntryKind::MonthPaid).expect("credited at the close");
+    assert_eq!(paid.period(), ym(2025, 3));
+    // So 2024 earns nothing on it.
+    assert!(l.credit_interest(2024, &p, None).unwrap().is_empty());
+}
+
+/// Issue 20, item 5: a year's interest after a later year's is refused whole.
+#[test]
+fn interest_is_credited_in_year_order() {
+    let p = Params::embedded().unwrap();
+    let mut l = Ledger::new();
+    for m in [11, 12] {
+        l.close_month(ym(2024, m), &[wm(1, 380_000), wm(2, 500_000)], &rules(&p, "current", ym(2024, m))).unwrap();
+    }
+    l.pay(&pay(1, 1, 2_000_000, ym(2024, 12))).unwrap();
+    l.pay(&pay(2, 1, 2_000_000, ym(2024, 12))).unwrap();
+    l.credit_interest(2025, &p, None).unwrap();
+    let n = l.entries().len();
+    let e = l.credit_interest(2024, &p, None).unwrap_err();
+    assert!(matches!(e, LedgerError::InterestOrder { year: 2024, later: 2025, .. }), "{e}");
+    assert_eq!(l.entries().len(), n, "nothing posted");
+}
+
+/// Issue 20, item 6: the month report's subsidy drawn is the subsidy of the months paid.
+#[test]
+fn month_report_gives_the_subsidy_drawn() {
+    let p = Params::embedded().unwrap();
+    let mut l = Ledger::new();
+    let r = rules(&p, "paper", ym(2025, 1));
+    l.close_month(ym(2025, 1), &[wm(1, 380_000), wm(2, 380_000)], &r).unwrap();
+    let rep = l.month_report(ym(2025, 1));
+    assert_eq!((rep.subsidy_fen, rep.subsidy_paid_fen), (2 * 23_933, 0));
+    l.pay(&pay(1, 1, 35_899, ym(2025, 1))).unwrap();
+    let rep = l.month_report(ym(2025, 1));
+    assert_eq!((rep.subsidy_fen, rep.subsidy_paid_fen), (2 * 23_933, 23_933));
+    assert_eq!(rep.subsidy_paid_fen, l.balance_fen(&Account::SubsidyFund));
+    let json = serde_json::to_value(rep).unwrap();
+    assert_eq!(json["subsidy_paid_fen"], 23_933);
 }

@@ -63,7 +63,7 @@ fn payer() -> impl Strategy<Value = Payer> {
 /// month, then payments).
 fn case() -> impl Strategy<Value = Case> {
     let closes = prop::collection::vec((1..=MONTHS, 1i64..=4).prop_flat_map(|(m, w)| worker_month(w).prop_map(move |x| (m, x))), 0..14);
-    let pays = prop::collection::vec((1i64..=4, payer(), 1i64..150_000, 1..=MONTHS), 0..10);
+    let pays = prop::collection::vec((1i64..=4, payer(), 1i64..150_000), 0..10);
     (0usize..2, closes, pays).prop_map(|(policy, closes, pays)| {
         // One close per (month, worker): a second would be a correction, not a close.
         let mut seen = BTreeMap::new();
@@ -71,8 +71,9 @@ fn case() -> impl Strategy<Value = Case> {
             seen.entry((m, w.worker)).or_insert(w);
         }
         let mut ops: Vec<Op> = seen.into_iter().map(|((m, _), w)| Op::Close(m, w)).collect();
-        ops.extend(pays.into_iter().enumerate().map(|(i, (w, payer, amount_fen, m))| {
-            Op::Pay(Payment { worker: WorkerId(w), payer, reference: i as i64, amount_fen, period: ym(m) })
+        // Received in the last month: never before a month it pays, in any order of the ops.
+        ops.extend(pays.into_iter().enumerate().map(|(i, (w, payer, amount_fen))| {
+            Op::Pay(Payment { worker: WorkerId(w), payer, reference: i as i64, amount_fen, period: ym(MONTHS) })
         }));
         Case { policy, ops }
     })
@@ -259,6 +260,70 @@ proptest! {
         prop_assert_eq!(dues, rep.iter().map(|r| r.arrears_fen).sum::<Fen>());
         prop_assert_eq!(credited, rep.iter().map(|r| r.contribution_fen).sum::<Fen>() - uncredited(&other, c.policy, &c.ops));
         prop_assert_eq!(billed - dues + (1..=4).map(|w| other.arrears(WorkerId(w)).credit_fen).sum::<Fen>(), paid);
+    }
+}
+
+/// The ledger's invariants: trial balance 0; each personal account = the personal share (8%)
+/// of its months paid in full plus its interest; the subsidy fund draws only for months paid.
+fn invariants(l: &Ledger) -> Result<(), TestCaseError> {
+    prop_assert_eq!(l.trial_balance_fen(), 0);
+    prop_assert_eq!(l.balances(), summed(l));
+    let live = |e: &&Entry| l.entry(&e.id().reversed()).is_none();
+    let mut pa: BTreeMap<WorkerId, Fen> = BTreeMap::new();
+    let mut subsidy = 0;
+    for e in l.entries().iter().filter(live) {
+        match e.kind() {
+            EntryKind::MonthPaid => {
+                let due = e.reference().and_then(|r| l.entry(r)).and_then(Entry::due).expect("a crediting references its close");
+                *pa.entry(e.id().worker).or_default() += due.personal_account_fen;
+                subsidy += due.subsidy_fen;
+            }
+            EntryKind::InterestCredit => {
+                let interest: Fen = e.postings().iter().filter(|p| p.account == Account::InterestExpense).map(|p| p.amount_fen).sum();
+                *pa.entry(e.id().worker).or_default() += interest;
+            }
+            _ => {}
+        }
+    }
+    for w in l.workers() {
+        prop_assert_eq!(l.personal_account_fen(w), pa.get(&w).copied().unwrap_or(0), "worker {}", w);
+    }
+    prop_assert_eq!(l.balance_fen(&Account::SubsidyFund), subsidy);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Refused operations (money received before the month it pays, a year's interest after a
+    /// later year's) change nothing, and the invariants hold throughout.
+    #[test]
+    fn refusals_change_nothing_and_invariants_hold(c in case(), seed in any::<u64>(), w in 1i64..=4, amount in 1i64..400_000, back in 1i64..30) {
+        let p = params();
+        let mut ops = c.ops.clone();
+        Rng::new(seed).shuffle(&mut ops);
+        let mut l = apply(c.policy, &ops);
+        invariants(&l)?;
+        if let Some(first) = l.arrears(WorkerId(w)).unpaid.first().map(|u| u.month) {
+            let early = Payment { worker: WorkerId(w), payer: Payer::SelfPaid, reference: 5_000, amount_fen: amount, period: first.add_months(-back).expect("month") };
+            let before = l.entries().to_vec();
+            prop_assert!(l.pay(&early).is_err());
+            prop_assert_eq!(l.entries(), before.as_slice());
+        }
+        // Out-of-order years: 2026 (at an assumed rate), then 2025 is refused if anyone has 2026's.
+        l.credit_interest(2026, p, Some(Dec6(15_000))).expect("2026");
+        invariants(&l)?;
+        let credited_2026 = l.entries().iter().any(|e| matches!(e.id().subject, Subject::Interest { year: 2026, .. }));
+        let before = l.entries().to_vec();
+        let r = l.credit_interest(2025, p, None).map(|n| n.len());
+        if credited_2026 {
+            prop_assert!(r.is_err());
+            prop_assert_eq!(l.entries(), before.as_slice());
+        }
+        invariants(&l)?;
+        // More money after the interest: creditings still follow, invariants still hold.
+        l.pay(&Payment { worker: WorkerId(w), payer: Payer::SelfPaid, reference: 5_001, amount_fen: amount, period: ym(MONTHS) }).expect("pays");
+        invariants(&l)?;
     }
 }
 

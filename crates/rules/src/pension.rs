@@ -203,7 +203,8 @@ pub struct AccountProjection {
 impl Params {
     /// Grow a personal account month by month to the end of `until`, crediting each calendar
     /// year's official rate at year end: last year's balance × r + the year's contributions × r ×
-    /// the monthly-product factor. Years without an official rate use `assumed_rate` (an
+    /// 1.083 × ½ (the annual method, 年度计算法, of 劳办发〔1997〕116号; the factor is the
+    /// parameter `new_contribution_interest_factor`). Years without an official rate use `assumed_rate` (an
     /// assumption, said so) or fail when none is given. The last, partial year is credited in
     /// proportion to its months.
     pub fn project_account(

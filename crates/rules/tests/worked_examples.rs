@@ -239,3 +239,30 @@ fn residents_pension_matches_the_papers_range() {
     assert!(r.replacement_bp.unwrap() < 1_000, "under 10%");
     assert!(p.residents_pension(12_345, 15, ym("2025-06"), None).is_err());
 }
+
+/// The year's contributions earn rate × 1.083 × ½: the annual method (年度计算法) of the
+/// personal-account rules, 劳办发〔1997〕116号, not the 2017 credited-rate notice (which sets
+/// the rate) and not the monthly-product method (月积数法) of the same rules.
+#[test]
+fn interest_factor_names_its_method_and_source() {
+    let p = params();
+    let d = p.national.new_contribution_interest_factor.at(today()).expect("factor");
+    assert_eq!(d.value, Dec6(541_500), "1.083 × 1/2");
+    assert_eq!(d.source, "LB1997-116");
+    assert_eq!(p.sources[&d.source].doc_no, "劳办发〔1997〕116号");
+    let note = d.note.as_ref().expect("note");
+    assert!(note.zh.contains("年度计算法") && !note.zh.contains("月积数法"), "{note:?}");
+    assert!(note.en.contains("Annual method"), "{note:?}");
+    // The credited rate itself stays with the 2017 notice.
+    let rate = p.national.credited_rate.at(NaiveDate::from_ymd_opt(2024, 6, 1).unwrap()).expect("rate");
+    assert_eq!(rate.source, "RSB2017-31");
+}
+
+/// 延缴: continuing past the statutory age is a sourced rule parameter.
+#[test]
+fn continued_contribution_past_retirement_is_a_sourced_parameter() {
+    let p = params();
+    let d = p.national.continued_contribution_until_min_years.at(today()).expect("rule");
+    assert!(d.value);
+    assert_eq!(p.sources[&d.source].doc_no, "主席令第35号");
+}

@@ -325,8 +325,48 @@ fn closed_month_on_the_worker_page(s: &Server) {
     assert_eq!(send(s, "GET", "/me/voucher.pdf", &[], "").status, 401);
 }
 
+/// An officer books a payment file for the region's workers; other regions' workers are refused
+/// by row (as unknown), other roles by status; a retried file writes nothing.
+fn officer_books_a_payment_file(s: &Server) {
+    use flexpension_store::{Basis, CloseOptions, NewEnrolment, Scheme};
+    let ids = seed(s);
+    let sep: flexpension_rules::YearMonth = "2025-09".parse().expect("month");
+    s.block_on(async {
+        let e = NewEnrolment { worker: WorkerId(1), scheme: Scheme::EmployeePension, from: sep, to: None, basis: Basis::PlatformIncome };
+        s.store.enrol(&e).await.expect("enrol");
+        let params = flexpension_rules::Params::embedded().expect("params");
+        let zj = params.scenario("zj", None, None).expect("scenario");
+        s.store.close_month(&zj, sep, &CloseOptions::new(sep)).await.expect("settle");
+    });
+    let file = format!(
+        "reference,id_number,amount_yuan,month,payer\nBANK-1,{},10.00,2025-09,self\nBANK-2,{},10.00,2025-09,self\n",
+        ids[0], ids[4]
+    );
+    let path = "/api/v1/officer/payments";
+    let o = login(s, "officer.zj");
+    let r = send(s, "POST", path, &[("cookie", &o), ("content-type", "text/csv")], &file);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+    assert_eq!((v["accepted"].as_u64(), v["rejected"].as_u64(), v["amount_fen"].as_i64()), (Some(1), Some(1), Some(1_000)), "{v}");
+    assert_eq!((v["errors"][0]["line"].as_u64(), v["errors"][0]["field"].as_str()), (Some(3), Some("id_number")), "{v}");
+    assert!(!r.body.contains(&ids[4]) && !r.body.contains(&ids[0]), "no resident ID in clear: {}", r.body);
+    let again = send(s, "POST", path, &[("cookie", &o), ("content-type", "text/csv")], &file);
+    let v: serde_json::Value = serde_json::from_str(&again.body).expect("json");
+    assert_eq!((v["accepted"].as_u64(), v["duplicate"].as_u64()), (Some(0), Some(1)), "{v}");
+    assert_eq!(send(s, "POST", path, &[("cookie", &o), ("content-type", "text/plain")], &file).status, 415);
+    assert_eq!(send(s, "POST", path, &[("cookie", &o), ("content-type", "text/csv")], "reference,amount\n1,2\n").status, 400);
+    assert_eq!(send(s, "POST", path, &[("cookie", &login(s, "13800000000")), ("content-type", "text/csv")], &file).status, 403);
+    assert_eq!(send(s, "POST", path, &[("content-type", "text/csv")], &file).status, 401);
+}
+
 fn b_cookie(s: &Server) -> String {
     login(s, "worker.b")
 }
 
-both!(who_sees_what, sessions_csrf_and_throttling, accounts_refuse_resident_ids_and_weak_passwords, closed_month_on_the_worker_page);
+both!(
+    who_sees_what,
+    sessions_csrf_and_throttling,
+    accounts_refuse_resident_ids_and_weak_passwords,
+    closed_month_on_the_worker_page,
+    officer_books_a_payment_file
+);

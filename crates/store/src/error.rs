@@ -89,6 +89,14 @@ pub enum RowErrorCode {
     /// The same order id (or resident ID, in a worker import) was already recorded, or appears
     /// earlier in the batch, with other data.
     Conflict,
+    /// Payment file: the reference is empty, padded or has control characters.
+    Reference,
+    /// Payment file: the payer is not `self` or a registered `platform:ID`.
+    Payer,
+    /// Payment file: the month received is in the future or before the month the money pays.
+    Period,
+    /// Payment file: the worker is not enrolled in the employee pension by the month received.
+    NotEnrolled,
 }
 
 impl RowErrorCode {
@@ -106,6 +114,10 @@ impl RowErrorCode {
             RowErrorCode::UnknownRegion => "unknown_region",
             RowErrorCode::Enrolment => "enrolment",
             RowErrorCode::Conflict => "conflict",
+            RowErrorCode::Reference => "reference",
+            RowErrorCode::Payer => "payer",
+            RowErrorCode::Period => "period",
+            RowErrorCode::NotEnrolled => "not_enrolled",
         }
     }
 }

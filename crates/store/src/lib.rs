@@ -53,8 +53,9 @@ pub use error::{RowError, RowErrorCode, StoreError};
 pub use ids::{ApiKey, BatchId, EnrolmentId, GridId, PlatformId, WorkerId};
 pub use import::{WorkerImportOptions, WorkerImportReport};
 pub use journal::{
-    CHUNK_WORKERS, CloseOptions, CloseReport, InterestReport, MonthClose, PaymentReport, PlatformWorkerMonth, RegionMonthTotals,
-    StatementMonth, WorkerStatement, parse_payer,
+    CHUNK_WORKERS, CloseOptions, CloseReport, InterestReport, MonthClose, PAYMENT_COLUMNS, PAYMENT_FILE_MAX_ERRORS, PAYMENT_FILE_MAX_ROWS,
+    PaymentFileReport, PaymentReport, PlatformWorkerMonth, RegionMonthTotals, StatementMonth, WorkerStatement, parse_payer,
+    payment_reference,
 };
 pub use model::{Grid, NewGrid, NewPlatform, NewWorker, Platform, Region, RevenueBand, Sex, Worker};
 pub use store::{OpenOptions, Store};

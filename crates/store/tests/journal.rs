@@ -125,7 +125,7 @@ pub mod cases {
         // Reopen under the paper's policy: figures corrected by reversal and a new entry.
         let paper = PARAMS.scenario("zj", Some("paper"), None).expect("paper");
         let before = s.month_report(ym("2025-10")).await.expect("report");
-        let re = s.close_month(&paper, ym("2025-10"), &CloseOptions { reopen: true, ..opts }).await.expect("reclose");
+        let re = s.close_month(&paper, ym("2025-10"), &CloseOptions { reopen: true, policy_given: true, ..opts }).await.expect("reclose");
         assert_eq!(re.close.as_ref().map(|c| (c.action.as_str(), c.run)), Some(("reclose", 2)));
         let after = s.month_report(ym("2025-10")).await.expect("report");
         assert_eq!(after.workers, before.workers);

@@ -1,5 +1,7 @@
 //! Properties of the journal on the store, small sizes, both backends: after random closes,
-//! reopens and payments, the balances equal the sums of the stored postings (and the ledger
+//! reopens (with a policy named or not), payments, closes of months not over (refused, nothing
+//! written) and year-end interest in any year order (a year after a later one refused, nothing
+//! written), the balances equal the sums of the stored postings (and the ledger
 //! replayed from the stored entries), closing a closed month again changes nothing, and each
 //! month's contribution equals the rules engine's per-worker results summed.
 
@@ -17,15 +19,26 @@ const MONTHS: [&str; 2] = ["2025-09", "2025-10"];
 #[derive(Debug, Clone)]
 enum Op {
     Close(usize),
-    Reopen(usize, bool),
-    Pay { worker: usize, yuan: i64, reference: i64 },
+    /// Reclose under the paper's policy (`Some(true)`), the region's (`Some(false)`), or with
+    /// no policy named (`None`: the month keeps its recorded one).
+    Reopen(usize, Option<bool>),
+    Pay {
+        worker: usize,
+        yuan: i64,
+        reference: i64,
+    },
+    /// A month that is not over: refused.
+    Future(i64),
+    Interest(i32),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (0..MONTHS.len()).prop_map(Op::Close),
-        (0..MONTHS.len(), any::<bool>()).prop_map(|(m, paper)| Op::Reopen(m, paper)),
+        (0..MONTHS.len(), prop::option::of(any::<bool>())).prop_map(|(m, paper)| Op::Reopen(m, paper)),
         (0usize..3, 1i64..2_000, 0i64..4).prop_map(|(worker, yuan, reference)| Op::Pay { worker, yuan, reference }),
+        (0i64..900).prop_map(Op::Future),
+        (2025i32..=2026).prop_map(Op::Interest),
     ]
 }
 
@@ -85,8 +98,34 @@ async fn check(kind: Kind, incomes: Vec<[u16; 2]>, ops: Vec<Op>) {
                     }
                     Op::Reopen(m, p) => {
                         let current = zj();
-                        let sc = if p { &paper } else { &current };
-                        s.close_month(sc, ym(MONTHS[m]), &CloseOptions { reopen: true, ..opts }).await.expect("reopen");
+                        let sc = if p == Some(true) { &paper } else { &current };
+                        let recorded = s.month_close(ym(MONTHS[m])).await.expect("record").map(|c| c.policy);
+                        let o = CloseOptions { reopen: true, policy_given: p.is_some(), ..opts };
+                        let r = s.close_month(sc, ym(MONTHS[m]), &o).await.expect("reopen");
+                        match (p, recorded) {
+                            (None, Some(policy)) => assert!(r.policy_kept && r.policy == policy, "{r:?}"),
+                            _ => assert_eq!(r.policy, sc.policy.name),
+                        }
+                    }
+                    Op::Future(k) => {
+                        let month = s.this_month().add_months(k).expect("month");
+                        let before = journal_rows(&ctx).await;
+                        let e = s.close_month(&zj(), month, &opts).await.expect_err("a month not over");
+                        assert_eq!(e.field(), Some("month"));
+                        assert_eq!(journal_rows(&ctx).await, before);
+                    }
+                    Op::Interest(year) => {
+                        let before = journal_rows(&ctx).await;
+                        let later = ctx
+                            .scalar(&format!("SELECT COUNT(*) FROM journal_entries WHERE kind = 'interest_credit' AND period > {year}12"))
+                            .await;
+                        let r = s.credit_interest(year, &PARAMS, Some(flexpension_rules::Dec6(15_000))).await;
+                        if later > 0 {
+                            assert_eq!(r.expect_err("a year after a later one").field(), Some("year"));
+                            assert_eq!(journal_rows(&ctx).await, before);
+                        } else {
+                            r.expect("interest");
+                        }
                     }
                     Op::Pay { worker, yuan, reference } => {
                         let p = Payment {

@@ -405,6 +405,7 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
         retirement_reform: r.series("retirement_reform", reform)?,
         flexible_early_retirement_months: r.series("flexible_early_retirement_months", count)?,
         min_contribution_years: r.series("min_contribution_years", min_years)?,
+        continued_contribution_until_min_years: r.series("continued_contribution_until_min_years", boolean)?,
         injury_ride_hailing: r.series("injury_premium.ride_hailing", yuan)?,
         injury_instant_delivery: r.series("injury_premium.instant_delivery", yuan)?,
         injury_instant_delivery_high: r.series("injury_premium.instant_delivery_high", yuan)?,

@@ -222,6 +222,9 @@ pub struct National {
     pub retirement_reform: Series<Reform>,
     pub flexible_early_retirement_months: Series<u32>,
     pub min_contribution_years: Series<MinYearsRule>,
+    /// 延缴: past the statutory retirement age a worker may go on paying only while short of the
+    /// minimum contribution years (true), or not at all (false).
+    pub continued_contribution_until_min_years: Series<bool>,
     pub injury_ride_hailing: Series<Fen>,
     pub injury_instant_delivery: Series<Fen>,
     pub injury_instant_delivery_high: Series<Fen>,

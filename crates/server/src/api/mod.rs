@@ -11,6 +11,7 @@ mod calculators;
 mod error;
 pub(crate) mod input;
 pub mod openapi;
+pub(crate) mod payments;
 pub(crate) mod people;
 pub(crate) mod platform;
 
@@ -48,6 +49,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(json_405(routes!(people::me_account)).map(private))
         .routes(json_405(routes!(people::me_enrolments)).map(private))
         .routes(json_405(routes!(people::officer_workers)).map(private))
+        .routes(json_405(routes!(payments::officer_payments)).map(private))
         .merge(crate::evidence::api_routes())
         .routes(routes!(openapi::openapi_json))
 }

@@ -2,11 +2,12 @@
 //! income over all platforms -> the rules -> the ledger's close entries, written a chunk of
 //! workers per transaction. A closed month closes again only when reopened explicitly.
 
+use super::guard::{AgeLimit, AgeLimits};
 use super::{CHUNK_WORKERS, ledger_error};
 use crate::backend::Sql;
 use crate::ids::month_code;
 use crate::{Result, StoreError};
-use flexpension_ledger::{EntryId, MonthReport, Subject, WorkerId, WorkerMonth};
+use flexpension_ledger::{EntryId, Ledger, MonthReport, Subject, WorkerId, WorkerMonth};
 use flexpension_rules::{MonthRules, Scenario, YearMonth};
 use serde::Serialize;
 
@@ -19,11 +20,14 @@ pub struct CloseOptions {
     /// The accounting month corrections are booked in (the month the close runs in).
     pub at: YearMonth,
     pub chunk_workers: usize,
+    /// The caller named the policy. When not, a reclose keeps the policy the month was last
+    /// closed under (and says so in `CloseReport::policy_kept`).
+    pub policy_given: bool,
 }
 
 impl CloseOptions {
     pub fn new(at: YearMonth) -> CloseOptions {
-        CloseOptions { reopen: false, at, chunk_workers: CHUNK_WORKERS }
+        CloseOptions { reopen: false, at, chunk_workers: CHUNK_WORKERS, policy_given: false }
     }
 }
 
@@ -55,6 +59,48 @@ pub struct CloseReport {
     pub workers: u64,
     /// Journal entries written.
     pub entries: u64,
+    /// A reclose with no policy named kept the month's recorded policy (`policy`).
+    pub policy_kept: bool,
+    /// Enrolled workers not billed: past the statutory retirement age and not entitled to go on
+    /// paying (延缴: short of the minimum years, insured before the age).
+    pub past_retirement: u64,
+}
+
+/// An enrolled worker's month as read for the close: income, and what the retirement age
+/// check needs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Billed {
+    wm: WorkerMonth,
+    age: Option<AgeLimit>,
+    /// The month code the worker's employee-pension enrolment began.
+    from: i32,
+}
+
+impl Billed {
+    /// Is the worker billed for `month`? Before the statutory retirement month, yes; from it
+    /// on only to go on paying towards the minimum years (延缴), which continues an insurance
+    /// begun before the age and never starts one.
+    fn billed(&self, l: &Ledger, month: YearMonth) -> bool {
+        match self.age {
+            None => true,
+            Some(a) if month < a.retire => true,
+            Some(a) => a.continue_until_months.is_some_and(|min| self.from < month_code(a.retire) && l.months_paid(self.wm.worker) < min),
+        }
+    }
+}
+
+/// (worker, income, birth month code, sex, enrolment start code).
+type IncomeRow = (i64, i64, i32, String, i32);
+
+/// Rows of the income read as the close's workers, with their retirement age.
+fn billed(rows: Vec<IncomeRow>, ages: &mut AgeLimits<'_>) -> Vec<Billed> {
+    rows.into_iter()
+        .map(|(w, income_fen, birth, sex, from)| Billed {
+            wm: WorkerMonth { worker: WorkerId(w), income_fen, declared_base_fen: None, enrolled: true },
+            age: ages.of(birth, sex == crate::model::Sex::Female.as_str()),
+            from,
+        })
+        .collect()
 }
 
 type CloseRow = (i32, i32, String, String, String, i64, i64, i64);
@@ -85,39 +131,67 @@ impl crate::Store {
     /// Close `month` under `scenario` (its region and policy), recording which policy closed it.
     /// A closed month is left alone unless `opts.reopen`.
     pub async fn close_month(&self, scenario: &Scenario<'_>, month: YearMonth, opts: &CloseOptions) -> Result<CloseReport> {
+        let previous = self.month_close(month).await?;
+        if previous.is_some() && !opts.reopen {
+            let (region, policy) = (scenario.region.code.clone(), scenario.policy.name.clone());
+            let r = CloseReport {
+                month,
+                region,
+                policy,
+                already_closed: true,
+                close: previous,
+                workers: 0,
+                entries: 0,
+                policy_kept: false,
+                past_retirement: 0,
+            };
+            return Ok(r);
+        }
+        self.check_close(month, opts.at, previous.is_some()).await?;
+        // A reclose keeps the policy the month was closed under unless another is named.
+        let policy_kept = previous.is_some() && !opts.policy_given;
+        let kept = match &previous {
+            Some(c) if policy_kept && c.policy != scenario.policy.name => {
+                Some(scenario.params.scenario(&scenario.region.code, Some(&c.policy), scenario.overlay.map(|o| o.name.as_str())).map_err(
+                    |e| StoreError::invalid("policy", format!("{month} was closed under '{}', which is no longer known: {e}", c.policy)),
+                )?)
+            }
+            _ => None,
+        };
+        let scenario = kept.as_ref().unwrap_or(scenario);
         let (rules, _) = scenario.month_rules(month).map_err(|e| StoreError::invalid("month", e.to_string()))?;
         let region = scenario.region.code.clone();
         let policy = scenario.policy.name.clone();
-        let previous = self.month_close(month).await?;
-        if previous.is_some() && !opts.reopen {
-            return Ok(CloseReport { month, region, policy, already_closed: true, close: previous, workers: 0, entries: 0 });
-        }
+        let mut ages = AgeLimits::new(scenario.params, &scenario.region, month)?;
         // The incomes are read a page ahead on another connection while the previous page is
         // closed: at a million workers the read costs as much as a third of the close.
         let mut pages = self.income_pages(month, opts.chunk_workers.max(1));
-        let (mut written, mut count) = (0usize, 0u64);
+        let (mut written, mut count, mut past) = (0usize, 0u64, 0u64);
         if opts.reopen {
-            let mut workers: Vec<WorkerMonth> = Vec::new();
+            let mut workers: Vec<Billed> = Vec::new();
             while let Some(page) = pages.recv().await {
-                workers.extend(page?);
+                workers.extend(billed(page?, &mut ages));
             }
             // Workers closed before but no longer enrolled: their close is reversed.
             const SQL: &str = "SELECT DISTINCT worker_id FROM journal_entries WHERE month = $1 AND kind = 'month_close' ORDER BY worker_id";
             let closed: Vec<i64> = Sql::new(SQL).bind(month_code(month)).scalars(self.db()).await?;
             for w in closed {
-                if workers.binary_search_by_key(&w, |x| x.worker.0).is_err() {
-                    workers.push(WorkerMonth { worker: WorkerId(w), income_fen: 0, declared_base_fen: None, enrolled: false });
+                if workers.binary_search_by_key(&w, |x| x.wm.worker.0).is_err() {
+                    let wm = WorkerMonth { worker: WorkerId(w), income_fen: 0, declared_base_fen: None, enrolled: false };
+                    workers.push(Billed { wm, age: None, from: 0 });
                 }
             }
-            workers.sort_unstable_by_key(|w| w.worker);
+            workers.sort_unstable_by_key(|w| w.wm.worker);
             for chunk in workers.chunks(opts.chunk_workers.max(1)) {
-                written += self.close_chunk(month, chunk, &rules, opts).await?;
+                let (n, p) = self.close_chunk(month, chunk, &rules, opts).await?;
+                (written, past) = (written + n, past + p);
             }
             count = workers.len() as u64;
         } else {
             while let Some(page) = pages.recv().await {
-                let page = page?;
-                written += self.close_chunk(month, &page, &rules, opts).await?;
+                let page = billed(page?, &mut ages);
+                let (n, p) = self.close_chunk(month, &page, &rules, opts).await?;
+                (written, past) = (written + n, past + p);
                 count += page.len() as u64;
             }
         }
@@ -153,20 +227,40 @@ impl crate::Store {
             .await?;
         tx.log_append(&logged, None).await?;
         tx.commit().await?;
-        Ok(CloseReport { month, region, policy, already_closed: false, close: Some(rec), workers: count, entries: written as u64 })
+        Ok(CloseReport {
+            month,
+            region,
+            policy,
+            already_closed: false,
+            close: Some(rec),
+            workers: count,
+            entries: written as u64,
+            policy_kept,
+            past_retirement: past,
+        })
     }
 
     /// Close (or, reopening, correct) one chunk of workers in one transaction.
-    async fn close_chunk(&self, month: YearMonth, chunk: &[WorkerMonth], rules: &MonthRules, opts: &CloseOptions) -> Result<usize> {
-        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { return Ok(0) };
-        let ids: Vec<i64> = chunk.iter().map(|w| w.worker.0).collect();
-        let ((), n) = self
-            .with_workers(if opts.reopen { "reclose" } else { "close" }, first.worker.0, last.worker.0, &ids, |l| {
+    /// Returns the entries written and the workers not billed for their age.
+    async fn close_chunk(&self, month: YearMonth, chunk: &[Billed], rules: &MonthRules, opts: &CloseOptions) -> Result<(usize, u64)> {
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { return Ok((0, 0)) };
+        let ids: Vec<i64> = chunk.iter().map(|w| w.wm.worker.0).collect();
+        let (past, n) = self
+            .with_workers(if opts.reopen { "reclose" } else { "close" }, first.wm.worker.0, last.wm.worker.0, &ids, |l| {
+                let mut past = 0u64;
+                let chunk: Vec<WorkerMonth> = chunk
+                    .iter()
+                    .map(|b| {
+                        let billed = !b.wm.enrolled || b.billed(l, month);
+                        past += u64::from(!billed);
+                        WorkerMonth { enrolled: b.wm.enrolled && billed, ..b.wm }
+                    })
+                    .collect();
                 if !opts.reopen {
-                    l.close_month(month, chunk, rules).map_err(ledger_error)?;
-                    return Ok(());
+                    l.close_month(month, &chunk, rules).map_err(ledger_error)?;
+                    return Ok(past);
                 }
-                for wm in chunk {
+                for wm in &chunk {
                     let first = EntryId::new(wm.worker, Subject::Close { month, rev: 0 });
                     if l.entry(&first).is_some() {
                         l.correct_month(wm, rules, opts.at).map_err(ledger_error)?;
@@ -174,15 +268,15 @@ impl crate::Store {
                         l.close_month(month, std::slice::from_ref(wm), rules).map_err(ledger_error)?;
                     }
                 }
-                Ok(())
+                Ok(past)
             })
             .await?;
-        Ok(n)
+        Ok((n, past))
     }
 
     /// The enrolled workers and incomes of `month` in pages of `page` workers, by worker id,
     /// read by a task of their own (keyset pages: each query starts after the last id).
-    fn income_pages(&self, month: YearMonth, page: usize) -> tokio::sync::mpsc::Receiver<Result<Vec<WorkerMonth>>> {
+    fn income_pages(&self, month: YearMonth, page: usize) -> tokio::sync::mpsc::Receiver<Result<Vec<IncomeRow>>> {
         let (tx, rx) = tokio::sync::mpsc::channel(2);
         let store = self.clone();
         tokio::spawn(async move {
@@ -195,11 +289,6 @@ impl crate::Store {
                 {
                     after = last.0;
                 }
-                let r = r.map(|p| {
-                    p.into_iter()
-                        .map(|(w, income_fen)| WorkerMonth { worker: WorkerId(w), income_fen, declared_base_fen: None, enrolled: true })
-                        .collect::<Vec<_>>()
-                });
                 let empty = r.as_ref().is_ok_and(|p| p.is_empty());
                 if (!empty && tx.send(r).await.is_err()) || done {
                     break;
@@ -210,11 +299,12 @@ impl crate::Store {
     }
 
     /// A page of `enrolled_incomes`: the first `limit` workers with an id above `after`.
-    async fn enrolled_incomes_after(&self, month: YearMonth, after: i64, limit: usize) -> Result<Vec<(i64, i64)>> {
-        const SQL: &str = "SELECT e.worker_id, CAST(COALESCE(SUM(m.income_fen), 0) AS BIGINT) FROM enrolments e \
+    async fn enrolled_incomes_after(&self, month: YearMonth, after: i64, limit: usize) -> Result<Vec<IncomeRow>> {
+        const SQL: &str = "SELECT e.worker_id, CAST(COALESCE(SUM(m.income_fen), 0) AS BIGINT), w.birth_month, w.sex, MIN(e.from_month) \
+            FROM enrolments e JOIN workers w ON w.id = e.worker_id \
             LEFT JOIN month_income m ON m.month = $1 AND m.worker_id = e.worker_id \
             WHERE e.scheme = 'employee_pension' AND e.from_month <= $1 AND (e.to_month IS NULL OR e.to_month >= $1) \
-            AND e.worker_id > $2 GROUP BY e.worker_id ORDER BY e.worker_id LIMIT $3";
+            AND e.worker_id > $2 GROUP BY e.worker_id, w.birth_month, w.sex ORDER BY e.worker_id LIMIT $3";
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         Sql::new(SQL).bind(month_code(month)).bind(after).bind(limit).fetch_all(self.db()).await
     }
@@ -232,6 +322,7 @@ impl crate::Store {
                 r.income_fen += part.income_fen;
                 r.contribution_fen += part.contribution_fen;
                 r.subsidy_fen += part.subsidy_fen;
+                r.subsidy_paid_fen += part.subsidy_paid_fen;
                 r.paid_fen += part.paid_fen;
                 r.arrears_fen += part.arrears_fen;
                 start = end.saturating_add(1);

@@ -10,10 +10,13 @@
 //! from the same snapshot, so no fen is lost or doubled.
 
 mod close;
+mod guard;
+mod payfile;
 mod read;
 mod rows;
 
 pub use close::{CloseOptions, CloseReport, MonthClose};
+pub use payfile::{PAYMENT_COLUMNS, PAYMENT_FILE_MAX_ERRORS, PAYMENT_FILE_MAX_ROWS, PaymentFileReport};
 pub use read::{PlatformWorkerMonth, RegionMonthTotals, StatementMonth, WorkerStatement};
 
 use crate::backend::{NewEntry, Sql, Tx};
@@ -36,6 +39,7 @@ pub(crate) fn ledger_error(e: LedgerError) -> StoreError {
         LedgerError::Conflict { id } => StoreError::Exists { what: "journal entry with other content", key: id.to_string() },
         LedgerError::Param(p) => StoreError::invalid("month", p.to_string()),
         LedgerError::Interest(p) => StoreError::invalid("year", p.to_string()),
+        e @ LedgerError::InterestOrder { .. } => StoreError::invalid("year", e.to_string()),
         LedgerError::BadYear { year } => StoreError::invalid("year", format!("{year} is out of range")),
         other => StoreError::Corrupt(other.to_string()),
     }
@@ -131,6 +135,7 @@ impl crate::Store {
         if self.worker(p.worker).await?.is_none() {
             return Err(StoreError::NotFound { what: "worker", key: p.worker.0.to_string() });
         }
+        self.check_payment(p).await?;
         let w = p.worker;
         let id = flexpension_ledger::EntryId::new(w, Subject::Payment { payer: p.payer, reference: p.reference });
         let ((duplicate, credited, arrears), _) = self
@@ -163,6 +168,17 @@ impl crate::Store {
     /// already credited for the year are skipped, so running it again is a no-op.
     pub async fn credit_interest(&self, year: i32, params: &Params, assumed_rate: Option<Dec6>) -> Result<InterestReport> {
         let mut out = InterestReport { year, workers: 0, interest_fen: 0 };
+        // Years are credited in order: refused whole, before any chunk is written, when a later
+        // year's interest is on the books (the ledger refuses it per worker too).
+        let december = YearMonth::new(year, 12).ok_or_else(|| StoreError::invalid("year", format!("{year} is out of range")))?;
+        const LATER: &str = "SELECT CAST(MAX(period) AS BIGINT) FROM journal_entries WHERE kind = 'interest_credit' AND period > $1";
+        let later: Option<i64> = Sql::new(LATER).bind(crate::ids::month_code(december)).scalar(self.db()).await?;
+        if let Some(later) = later {
+            return Err(StoreError::invalid(
+                "year",
+                format!("{}'s interest is already credited, so {year}'s cannot be: years are credited in order", later / 100),
+            ));
+        }
         let Some((lo, hi)) = self.journal_bounds().await? else { return Ok(out) };
         let mut start = lo;
         while start <= hi {
@@ -253,4 +269,31 @@ pub fn parse_payer(s: &str) -> std::result::Result<Payer, String> {
             .map(|id| Payer::Platform(flexpension_ledger::PlatformId(id)))
             .ok_or_else(|| format!("'{t}' is not a payer: use self or platform:ID")),
     }
+}
+
+/// The ledger's number for a payment reference (the bank's or platform's own transaction
+/// reference, an opaque string compared exactly): a decimal number written plainly (no sign,
+/// no leading zero, below 2^62) is itself; any other text, "007" included, is 2^62 + the first
+/// 62 bits of its SHA-256. So "7" and "007" are two payments, and two texts share a number only
+/// if their hashes collide (about n² / 2^63 for n references of one worker and payer). Empty
+/// text, spaces at either end and control characters are refused.
+pub fn payment_reference(s: &str) -> std::result::Result<i64, String> {
+    const HASHED: u64 = 1 << 62;
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    if s.trim() != s || s.chars().any(char::is_control) {
+        return Err("has spaces at an end or control characters".into());
+    }
+    if let Ok(n) = s.parse::<u64>()
+        && n < HASHED
+        && n.to_string() == s
+    {
+        return Ok(n as i64);
+    }
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(s.as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h[..8]);
+    Ok((HASHED | (u64::from_be_bytes(b) >> 2)) as i64)
 }

@@ -16,6 +16,7 @@ use flexpension_store::Store;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
+pub(crate) use earnings::RowProblem;
 pub use earnings::{MAX_BATCH_BYTES, MAX_BATCH_ROWS};
 
 /// Routes relative to `/api/v1`.
