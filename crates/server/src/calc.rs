@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 /// A number, as a JSON number or as text: `3800`, `"3800"`, `"3800.50"` (yuan: up to 2 decimals).
-#[derive(Debug, Clone, Deserialize, PartialEq, ToSchema)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum NumText {
     Text(String),
@@ -34,6 +34,20 @@ impl NumText {
         }
     }
 }
+
+/// Written by hand for the text form's constraint: not blank (the API refuses a blank number).
+impl utoipa::PartialSchema for NumText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        let num = |t, f| ObjectBuilder::new().schema_type(t).format(Some(SchemaFormat::KnownFormat(f)));
+        let text = ObjectBuilder::new().schema_type(Type::String).min_length(Some(1)).pattern(Some(r"\S"));
+        let about = "A number, as a JSON number or as text: `3800`, `\"3800\"`, `\"3800.50\"` (yuan: up to 2 decimals).";
+        let one = OneOfBuilder::new().description(Some(about)).item(text).item(num(Type::Integer, KnownFormat::Int64));
+        one.item(num(Type::Number, KnownFormat::Double)).into()
+    }
+}
+
+impl ToSchema for NumText {}
 
 impl From<&str> for NumText {
     fn from(s: &str) -> Self {
@@ -117,10 +131,12 @@ pub struct ContributionRequest {
     pub region: Option<String>,
     /// Contribution month, `YYYY-MM`.
     #[schema(example = "2025-03")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
     pub month: String,
     /// Verified income from all platforms this month, yuan.
     #[schema(example = "3800")]
-    #[param(value_type = String)]
+    #[param(value_type = String, min_length = 1, pattern = r"\S")]
     pub income: NumText,
     /// The base the worker declared, yuan; default the region's lower limit.
     #[serde(default)]
@@ -182,9 +198,13 @@ pub fn contribution(p: &Params, r: &ContributionRequest) -> Result<ContributionR
 pub struct RetirementRequest {
     /// Birth month, `YYYY-MM`.
     #[schema(example = "1971-04")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
     pub birth: String,
     /// `male` or `female`.
     #[schema(example = "female")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
     pub sex: String,
     /// Women only: `female55` or `female50`; default the region's practice.
     #[serde(default)]
@@ -252,25 +272,29 @@ pub struct PensionRequest {
     pub region: Option<String>,
     /// Retirement month, `YYYY-MM`.
     #[schema(example = "2025-12")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
     pub retire: String,
     /// Age at retirement, e.g. `60y1m`.
     #[schema(example = "60y1m")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
     pub age: String,
     /// Benefit base (last year's average monthly wage), yuan.
     #[schema(example = "8462")]
-    #[param(value_type = String)]
+    #[param(value_type = String, min_length = 1, pattern = r"\S")]
     pub benefit_base: NumText,
     /// Average contribution index, e.g. `0.872`.
     #[schema(example = "0.872")]
-    #[param(value_type = String)]
+    #[param(value_type = String, min_length = 1, pattern = r"\S")]
     pub index: NumText,
     /// Months of contributions.
     #[schema(example = "517")]
-    #[param(value_type = String)]
+    #[param(value_type = String, min_length = 1, pattern = r"\S")]
     pub months: NumText,
     /// Personal account balance, yuan.
     #[schema(example = "111640.05")]
-    #[param(value_type = String)]
+    #[param(value_type = String, min_length = 1, pattern = r"\S")]
     pub balance: NumText,
 }
 
@@ -314,6 +338,8 @@ pub fn pension(p: &Params, r: &PensionRequest) -> Result<PensionResponse, CalcEr
 pub struct WorkdaysRequest {
     /// Start date, `YYYY-MM-DD`.
     #[schema(example = "2025-09-26")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
     pub from: String,
     /// Working days to add (give this or `to`).
     #[serde(default)]
@@ -364,10 +390,12 @@ pub fn workdays(p: &Params, r: &WorkdaysRequest) -> Result<WorkdaysResponse, Cal
 pub struct InjuryRequest {
     /// `ride_hailing`, `instant_delivery` or `same_city_freight`.
     #[schema(example = "instant_delivery")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
     pub order_type: String,
     /// Orders in the period.
     #[schema(example = "1200")]
-    #[param(value_type = String)]
+    #[param(value_type = String, min_length = 1, pattern = r"\S")]
     pub orders: NumText,
     /// `standard` (default) or `high`: instant delivery's 0.25-yuan level.
     #[serde(default)]
@@ -457,10 +485,12 @@ pub struct EstimateRequest {
     pub base: Option<NumText>,
     /// Retirement month, `YYYY-MM` (the estimate is in that month's money).
     #[schema(example = "2025-03")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
     pub month: String,
     /// Years of contributions.
     #[schema(example = "15")]
-    #[param(value_type = String)]
+    #[param(value_type = String, min_length = 1, pattern = r"\S")]
     pub years: NumText,
     /// Age at retirement, default `60`.
     #[serde(default)]
@@ -506,14 +536,16 @@ pub fn estimate(p: &Params, r: &EstimateRequest) -> Result<EstimateResponse, Cal
 pub struct ResidentsRequest {
     /// Yearly grade, yuan (100, 200, ... 2000).
     #[schema(example = "100")]
-    #[param(value_type = String)]
+    #[param(value_type = String, min_length = 1, pattern = r"\S")]
     pub grade: NumText,
     /// Years of contributions.
     #[schema(example = "15")]
-    #[param(value_type = String)]
+    #[param(value_type = String, min_length = 1, pattern = r"\S")]
     pub years: NumText,
     /// `YYYY-MM`.
     #[schema(example = "2025-03")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
     pub month: String,
     /// Monthly income, yuan, to show the replacement rate.
     #[serde(default)]

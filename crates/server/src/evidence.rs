@@ -67,7 +67,7 @@ struct MonthQuery {
     summary = "The worker's own proof bundle for a closed month",
     description = "The month's close entry of the tamper-evident log with its inclusion proof and the cosigned checkpoint \
         (format flexpension-proof/v1, see docs/LOG.md). Check it offline with `flexpension verify FILE --log-key K`.",
-    params(("month" = String, Query, description = "YYYY-MM, a closed month", example = "2025-09")),
+    params(("month" = String, Query, description = "YYYY-MM, a closed month", example = "2025-09", min_length = 1, pattern = r"\S")),
     responses(
         (status = 200, description = "the proof bundle, as a download", body = flexpension_store::log::ProofBundle),
         (status = 400, description = "missing_field, unknown_field or invalid_input (the month)", body = crate::calc::CalcError),
@@ -100,7 +100,7 @@ struct OfficerQuery {
         worker's own (flexpension-proof/v1, see docs/LOG.md).",
     params(
         ("worker" = i64, Query, description = "the worker's number", example = 1),
-        ("month" = String, Query, description = "YYYY-MM, a closed month", example = "2025-09"),
+        ("month" = String, Query, description = "YYYY-MM, a closed month", example = "2025-09", min_length = 1, pattern = r"\S"),
     ),
     responses(
         (status = 200, description = "the proof bundle, as a download", body = flexpension_store::log::ProofBundle),
@@ -138,7 +138,7 @@ struct OrderQuery {
         batch's tree and of the entry in the log, and the cosigned checkpoint (format flexpension-proof/v1, see docs/LOG.md). \
         Check it offline with `flexpension verify FILE --log-key K`.",
     security(("bearer" = []), ("api_key" = [])),
-    params(("order_id" = String, Query, description = "the platform's own order id", example = "A-20250910-0001")),
+    params(("order_id" = String, Query, description = "the platform's own order id", example = "A-20250910-0001", min_length = 1, pattern = r"\S")),
     responses(
         (status = 200, description = "the proof bundle, as a download", body = flexpension_store::log::ProofBundle),
         (status = 400, description = "missing_field, unknown_field or invalid_input (order_id)", body = crate::calc::CalcError),

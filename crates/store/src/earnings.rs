@@ -17,6 +17,10 @@ pub const FILE_ROWS_PER_BATCH: usize = 50_000;
 /// Records parsed, checked and written per step: the unit of pipelining and of memory.
 pub const CHUNK_ROWS: usize = 50_000;
 
+/// Row errors one report lists (an HTTP answer, a file import); the rest are only counted in
+/// `errors_omitted`. 50,000 bad rows would otherwise make an answer of ~20 MB.
+pub const MAX_REPORTED_ERRORS: usize = 1_000;
+
 /// How to run an ingest.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
@@ -36,13 +40,19 @@ pub struct IngestOptions {
 }
 
 impl IngestOptions {
-    /// One HTTP batch: one transaction, every row error reported.
+    /// One HTTP batch: one transaction, the first [`MAX_REPORTED_ERRORS`] row errors listed.
     pub fn request(now: DateTime<Utc>, nonce: Option<String>) -> IngestOptions {
-        IngestOptions { now, rows_per_batch: None, nonce, max_errors: usize::MAX, chunk_rows: CHUNK_ROWS }
+        IngestOptions { now, rows_per_batch: None, nonce, max_errors: MAX_REPORTED_ERRORS, chunk_rows: CHUNK_ROWS }
     }
-    /// A file: a transaction per 50,000 rows, the first 1,000 row errors kept.
+    /// A file: a transaction per 50,000 rows, the first [`MAX_REPORTED_ERRORS`] row errors kept.
     pub fn file(now: DateTime<Utc>) -> IngestOptions {
-        IngestOptions { now, rows_per_batch: Some(FILE_ROWS_PER_BATCH), nonce: None, max_errors: 1000, chunk_rows: CHUNK_ROWS }
+        IngestOptions {
+            now,
+            rows_per_batch: Some(FILE_ROWS_PER_BATCH),
+            nonce: None,
+            max_errors: MAX_REPORTED_ERRORS,
+            chunk_rows: CHUNK_ROWS,
+        }
     }
 }
 

@@ -25,7 +25,7 @@ pub struct WorkerImportOptions {
 
 impl Default for WorkerImportOptions {
     fn default() -> Self {
-        WorkerImportOptions { rows_per_batch: 5_000, max_errors: 1_000 }
+        WorkerImportOptions { rows_per_batch: 5_000, max_errors: crate::earnings::MAX_REPORTED_ERRORS }
     }
 }
 
@@ -93,7 +93,11 @@ impl Store {
             let more = rdr.read_byte_record(&mut rec).map_err(csv_err)?;
             if more {
                 let line = rec.position().map_or(0, |p| p.line());
-                match self.check_import_row(&rec, &cols, line) {
+                let checked = match crate::parse::open_quote_error(&rec, line, rdr.position().line()) {
+                    Some(e) => Err(e),
+                    None => self.check_import_row(&rec, &cols, line),
+                };
+                match checked {
                     Ok(g) => good.push(g),
                     Err(e) => {
                         report.rejected += 1;
@@ -115,7 +119,11 @@ impl Store {
     fn check_import_row(&self, rec: &csv::ByteRecord, cols: &Columns, line: u64) -> std::result::Result<Good, RowError> {
         let text = |i: usize, field: &'static str| -> std::result::Result<&str, RowError> {
             let raw = rec.get(i).ok_or_else(|| RowError::new(line, field, Code::Malformed, "is missing (too few fields)"))?;
-            std::str::from_utf8(raw).map_err(|_| RowError::new(line, field, Code::Malformed, "is not valid UTF-8 text"))
+            let t = std::str::from_utf8(raw).map_err(|_| RowError::new(line, field, Code::Malformed, "is not valid UTF-8 text"))?;
+            match crate::parse::control_error(line, field, t) {
+                Some(e) => Err(e),
+                None => Ok(t),
+            }
         };
         let w = NewWorker {
             id_number: text(cols.req[0], "id_number")?.to_string(),
@@ -133,6 +141,7 @@ impl Store {
         let worker = self.check_worker(&w).map_err(|e| match e {
             StoreError::Invalid { field: "id_number", reason } => RowError::new(line, "id_number", Code::InvalidId, reason),
             StoreError::Invalid { field: "phone", reason } => RowError::new(line, "phone", Code::Phone, reason),
+            StoreError::Invalid { field: "home_grid", reason } => RowError::new(line, "grid", Code::Malformed, reason),
             StoreError::Invalid { field, reason } => RowError::new(line, field, Code::Malformed, reason),
             other => RowError::new(line, "line", Code::Malformed, other.to_string()),
         })?;

@@ -45,8 +45,8 @@ mod store;
 pub use backend::BackendKind;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use earnings::{
-    CHUNK_ROWS, FILE_ROWS_PER_BATCH, Format, IngestOptions, IngestReport, InjuryPremiumTotal, MAX_ORDER_AMOUNT_FEN, MonthIncome,
-    PlatformIncome,
+    CHUNK_ROWS, FILE_ROWS_PER_BATCH, Format, IngestOptions, IngestReport, InjuryPremiumTotal, MAX_ORDER_AMOUNT_FEN, MAX_REPORTED_ERRORS,
+    MonthIncome, PlatformIncome,
 };
 pub use enrol::{Basis, Enrolment, NewEnrolment, Scheme};
 pub use error::{RowError, RowErrorCode, StoreError};

@@ -172,7 +172,7 @@ pub async fn me_enrolments(State(s): State<AppState>, AsWorker(_, worker): AsWor
 #[serde(deny_unknown_fields)]
 pub struct ListingQuery {
     /// `YYYY-MM`, China time.
-    #[param(example = "2025-09")]
+    #[param(example = "2025-09", min_length = 1, pattern = r"\S")]
     pub month: String,
     /// A grid code: only workers whose home grid it is.
     #[param(example = "g1")]

@@ -13,7 +13,9 @@ use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 
 mod settled;
+mod text;
 pub(crate) use settled::parse_settled_at;
+pub(crate) use text::{control_error, open_quote_error};
 
 /// The largest amount one order may carry: 50,000 yuan. A ride, a delivery or a same-city
 /// freight order above it is a data error (a misplaced decimal point, fen sent as yuan), not
@@ -155,6 +157,11 @@ impl<R: Read> Parser<R> {
                         break;
                     }
                     let line = rec.position().map_or(0, |p| p.line());
+                    if let Some(e) = open_quote_error(rec, line, rdr.position().line()) {
+                        reject(&mut chunk, vec![e]);
+                        records += 1;
+                        continue;
+                    }
                     match csv_fields(rec, cols, line) {
                         Ok(f) => check(&f, pepper, now_us, &mut memo, &mut chunk),
                         Err(e) => reject(&mut chunk, vec![e]),
@@ -257,6 +264,13 @@ fn quote(s: &str) -> String {
 
 fn check(f: &Fields<'_>, pepper: &Pepper, now_us: i64, memo: &mut Memo, chunk: &mut Chunk) {
     let line = f.line;
+    // A control character (a NUL above all) is refused before any other check: no backend
+    // stores it faithfully, and no other message about such a value would help.
+    let texts = [&f.order_id, &f.id_number, &f.amount_yuan, &f.settled_at, &f.order_type, &f.grid];
+    let errors: Vec<RowError> = COLUMNS.iter().zip(texts).filter_map(|(c, t)| control_error(line, c, t)).collect();
+    if !errors.is_empty() {
+        return reject(chunk, errors);
+    }
     let mut errors = Vec::new();
 
     let order_id = f.order_id.trim();

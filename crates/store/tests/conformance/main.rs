@@ -7,9 +7,11 @@
 mod common;
 
 mod cases {
+    mod datain;
     mod earnings;
     mod privacy;
     mod registry;
+    pub use datain::*;
     pub use earnings::*;
     pub use privacy::*;
     pub use registry::*;
@@ -94,6 +96,26 @@ mod sqlite {
     async fn personal_data_never_in_clear() {
         run(Kind::Sqlite, cases::personal_data_never_in_clear).await;
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_refuses_control_characters() {
+        run(Kind::Sqlite, cases::ingest_refuses_control_characters).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_names_an_open_quote() {
+        run(Kind::Sqlite, cases::ingest_names_an_open_quote).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_caps_the_error_list() {
+        run(Kind::Sqlite, cases::ingest_caps_the_error_list).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_refuses_control_characters() {
+        run(Kind::Sqlite, cases::import_refuses_control_characters).await;
+    }
 }
 
 mod postgres {
@@ -173,5 +195,25 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn personal_data_never_in_clear() {
         run(Kind::Postgres, cases::personal_data_never_in_clear).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_refuses_control_characters() {
+        run(Kind::Postgres, cases::ingest_refuses_control_characters).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_names_an_open_quote() {
+        run(Kind::Postgres, cases::ingest_names_an_open_quote).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ingest_caps_the_error_list() {
+        run(Kind::Postgres, cases::ingest_caps_the_error_list).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_refuses_control_characters() {
+        run(Kind::Postgres, cases::import_refuses_control_characters).await;
     }
 }

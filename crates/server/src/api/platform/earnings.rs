@@ -39,23 +39,23 @@ pub const MAX_BATCH_BYTES: usize = 16 << 20;
 #[allow(dead_code)]
 pub struct EarningsRow {
     /// The platform's order id (at most 128 bytes): the idempotency key with the platform.
-    #[schema(example = "A-20250901-0001")]
+    #[schema(example = "A-20250901-0001", min_length = 1, pattern = r"\S")]
     order_id: String,
     /// The worker's resident ID (GB 11643). Only its keyed hash is stored; answers show it masked.
-    #[schema(example = "11010519491231002X")]
+    #[schema(example = "11010519491231002X", min_length = 1, pattern = r"\S")]
     id_number: String,
     /// Yuan, more than 0, at most 2 decimals, at most 50,000 per order.
     #[schema(example = "23.50")]
     amount_yuan: NumText,
     /// ISO 8601 time; without an offset it is China time (UTC+8). Not in the future; its China-time
     /// month must have contribution rules.
-    #[schema(example = "2025-09-01T12:30:00+08:00")]
+    #[schema(example = "2025-09-01T12:30:00+08:00", min_length = 1, pattern = r"\S")]
     settled_at: String,
     /// `ride_hailing`, `instant_delivery` or `same_city_freight`.
-    #[schema(example = "instant_delivery")]
+    #[schema(example = "instant_delivery", min_length = 1, pattern = r"\S")]
     order_type: String,
     /// A registered grid code.
-    #[schema(example = "g1")]
+    #[schema(example = "g1", min_length = 1, pattern = r"\S")]
     grid: String,
 }
 
@@ -77,8 +77,10 @@ pub struct IngestAnswer {
     pub income_fen: i64,
     /// Injury premium the accepted rows accrue to the platform, fen.
     pub premium_fen: i64,
-    /// Each rejected or conflicting row, in line order.
+    /// Each rejected or conflicting row, in line order: the first 1,000 (`MAX_REPORTED_ERRORS`).
     pub errors: Vec<RowProblem>,
+    /// Row errors beyond those listed in `errors`: counted, not listed.
+    pub errors_omitted: u64,
 }
 
 /// A row that was not written.
@@ -108,6 +110,7 @@ impl From<IngestReport> for IngestAnswer {
                 .into_iter()
                 .map(|e| RowProblem { line: e.line, field: e.field, code: e.code, reason: scrub_ids(&e.reason).into_owned() })
                 .collect(),
+            errors_omitted: r.errors_omitted,
         }
     }
 }
@@ -127,7 +130,10 @@ impl From<IngestReport> for IngestAnswer {
 /// with the injury premium and the workers' month incomes. Rows are idempotent on
 /// (platform, order id): the same row again counts `duplicate` and writes nothing; the same order
 /// id with another worker, amount, time, type or grid counts `conflicting` and is not written. Bad
-/// rows come back in `errors` by line; the answer is still 200.
+/// rows come back in `errors` by line, the first 1,000 of them (the rest are counted in
+/// `errors_omitted`); the answer is still 200. A control character (NUL, escape, a line break
+/// inside a quoted field...) in any field is such a row error; tab is allowed. A CSV quote left
+/// open is named by the line it opens on.
 ///
 /// **Retries and replays.** The signature is remembered in the batch's own transaction. Sending
 /// the very same signed request again answers 409 `replayed`, which proves the first one

@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(deny_unknown_fields)]
 struct Query {
     /// `YYYY-MM`, China time.
-    #[param(example = "2025-09")]
+    #[param(example = "2025-09", min_length = 1, pattern = r"\S")]
     month: String,
 }
 

@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(deny_unknown_fields)]
 struct Query {
     /// `YYYY-MM`, China time.
-    #[param(example = "2025-09")]
+    #[param(example = "2025-09", min_length = 1, pattern = r"\S")]
     month: String,
     /// A grid code: only workers whose home grid it is.
     #[param(example = "g1")]
