@@ -278,7 +278,10 @@ fn sources(all: &[Explanation], lang: Lang) -> Vec<SourceLine> {
         }
         seen.push((&u.key, u.effective_from));
         let conf = serde_json::to_value(u.confidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        let origin = if u.doc_no.is_empty() { u.source_title.clone() } else { format!("{}（{}）", u.source_title, u.doc_no) };
+        // Sources whose stored title is not in the page's language have a plain title in the catalogue.
+        let key = format!("calculator.source_{}", u.source);
+        let title = if flexpension_text::has(&key) { lang.t(&key).to_string() } else { u.source_title.clone() };
+        let origin = if u.doc_no.is_empty() { title } else { format!("{title}（{}）", u.doc_no) };
         out.push(SourceLine {
             name: u.name.get(lang).to_string(),
             value: u.value.clone(),

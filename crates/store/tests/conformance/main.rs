@@ -7,9 +7,11 @@
 mod common;
 
 mod cases {
+    mod console;
     mod earnings;
     mod privacy;
     mod registry;
+    pub use console::*;
     pub use earnings::*;
     pub use privacy::*;
     pub use registry::*;
@@ -19,6 +21,11 @@ mod cases {
 mod sqlite {
     use crate::cases;
     use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn console_lists_figures_and_access_log() {
+        run(Kind::Sqlite, cases::console_lists_figures_and_access_log).await;
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn registry_regions_grids_platforms() {
@@ -99,6 +106,11 @@ mod sqlite {
 mod postgres {
     use crate::cases;
     use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn console_lists_figures_and_access_log() {
+        run(Kind::Postgres, cases::console_lists_figures_and_access_log).await;
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn registry_regions_grids_platforms() {
