@@ -154,9 +154,14 @@ for (const lang of LANGS) {
       const page = await context.newPage();
       await page.goto(`${BASE}/?lang=${lang}`);
       await look(page, 'calculator', width, lang);
+      assert.ok(await page.isVisible('#login-link'), 'a way to log in');
       await page.fill('#income', '4200');
-      await Promise.all([page.waitForNavigation(), page.click('#calc button[type=submit]')]);
+      await page.click('#calc button[type=submit]');
+      await page.locator('#bill-today td.net').waitFor();
+      assert.equal(await page.locator('#paper[open]').count(), 0, 'the proposal waits behind its toggle');
       await look(page, 'calculator-result', width, lang);
+      await page.goto(`${BASE}/analyst?lang=${lang}`);
+      await look(page, 'analyst', width, lang);
       await page.goto(`${BASE}/login`);
       assert.equal(await page.getAttribute('html', 'lang'), lang === 'zh' ? 'zh-CN' : 'en', 'the language is remembered');
       await look(page, 'login', width, lang);

@@ -44,9 +44,15 @@ pub fn short_month(lang: Lang, m: YearMonth) -> String {
     if m.month() == 1 { lang.f("console.axis_month_year", &[("name", &name), ("year", &m.year().to_string())]) } else { name }
 }
 
-/// A small trend chart of one figure.
-pub fn trend(lang: Lang, id: &str, title: &str, months: &[YearMonth], values: Vec<f64>) -> String {
-    Chart::new(title).x_labels(months.iter().map(|m| short_month(lang, *m))).series(Series::new(title, values)).id(id).size(360, 180).bars()
+/// A small trend chart of one figure (`what` names it; the chart's title says the period).
+pub fn trend(lang: Lang, id: &str, what: &str, months: &[YearMonth], values: Vec<f64>) -> String {
+    Chart::new(lang.t("console.last_12_months"))
+        .desc(lang.f("console.trend_of", &[("what", what)]))
+        .x_labels(months.iter().map(|m| short_month(lang, *m)))
+        .series(Series::new(what, values))
+        .id(id)
+        .size(360, 180)
+        .bars()
 }
 
 /// The name of a region in `lang` (its code when the parameters do not know it).

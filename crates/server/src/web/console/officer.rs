@@ -71,7 +71,7 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, q:
     let lapse_s = if lapse == u32::MAX { "-".to_string() } else { lapse.to_string() };
     let mut figures = Vec::new();
     let mut add = |id: &'static str, label: &'static str, def: String, value: String, unit: &'static str, values: Vec<f64>| {
-        let chart = trend(lang, &format!("trend-{id}"), lang.f("console.trend_of", &[("what", lang.t(label))]).as_str(), &months, values);
+        let chart = trend(lang, &format!("trend-{id}"), lang.t(label), &months, values);
         figures.push(Figure { id, label, definition: def, value, unit, chart });
     };
     let r = now.report;

@@ -76,7 +76,7 @@ pub async fn page(State(s): State<AppState>, AsPlatformStaff(v, platform): AsPla
         chart: trend(
             lang,
             "trend-premiums",
-            lang.t("console.premiums_by_month"),
+            lang.t("console.fig_premiums"),
             &months,
             months.iter().map(|m| premium_of(*m) as f64 / 100.0).collect(),
         ),
