@@ -113,7 +113,10 @@ test('zh: Chinese text is drawn with a real CJK font, not boxes', async () => {
 
 test('en: the same figures in English, switched with the visible link', async () => {
   const { context, page } = await phone({ locale: 'en-US' });
+  // An English browser gets English at once (Accept-Language); start from Chinese to use the switch.
   await page.goto(`${BASE}/`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.goto(`${BASE}/?lang=zh`);
   await page.click('#lang-switch');
   await page.waitForURL(/lang=en/);
   assert.equal(await page.getAttribute('html', 'lang'), 'en');

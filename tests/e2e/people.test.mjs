@@ -40,7 +40,7 @@ test('a worker sees the months and the balance', async () => {
   assert.ok(!body.includes('工人乙'), 'another worker shows');
   assert.ok(!body.includes('330106199001010018'), 'the ID in clear');
   assert.ok((await page.textContent('#months')).includes('2025-09'));
-  assert.ok((await page.textContent('#months')).includes('4200.50'));
+  assert.ok((await page.textContent('#months')).includes('4,200.50'));
   assert.ok(await page.isVisible('#balance'), 'the balance shows once the month is closed');
   assert.ok(await page.isVisible('#years'));
   const calc = await page.getAttribute('#calc-link', 'href');
@@ -64,7 +64,7 @@ test('a platform sees only its own workers', async () => {
   assert.ok(!rows.includes('工人乙'), 'a worker of another platform shows');
   assert.ok(rows.includes('3301**********0018'), rows);
   assert.ok(!(await page.content()).includes('330106199001010018'), 'the ID in clear');
-  assert.ok((await page.textContent('#totals')).includes('4200.50'));
+  assert.ok((await page.textContent('#totals')).includes('4,200.50'));
   await page.screenshot({ path: join(SHOTS, 'platform-zh.png'), fullPage: true });
   assert.deepEqual(errors, []);
   // A worker page is not for a platform (the browser logs the 403 itself).

@@ -97,4 +97,4 @@ pub use ids::{Account, BadId, EntryId, EntryKind, Payer, PlatformId, Subject, Wo
 pub use ledger::Ledger;
 pub use ops::Payment;
 pub use record::{Arrears, ContributionRecord, Status, UnpaidMonth, lapse_after_months};
-pub use report::MonthReport;
+pub use report::{MonthFigures, MonthReport};

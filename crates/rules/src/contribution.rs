@@ -185,7 +185,7 @@ fn explain_steps(ex: &mut Explainer, s: &Scenario, input: &ContributionInput, r:
     let upper = yuan(r.base_upper_fen);
     ex.step(
         format!("缴费基数是计算养老保险费用的那个工资数，不一定等于您的实际收入。{region_zh}{m}的缴费基数下限是{lower}元，上限是{upper}元。"),
-        format!("The contribution base (缴费基数) is the wage figure your pension contribution is worked out on; it need not be what you earn. In {region_en} for {m} it must be between {lower} and {upper} yuan."),
+        format!("The contribution base is the wage figure your pension contribution is worked out on; it need not be what you earn. In {region_en} for {m} it must be between {lower} and {upper} yuan."),
     );
     let base = yuan(c.base_fen);
     match input.declared_base_fen {

@@ -100,14 +100,8 @@ impl Explainer {
         } else {
             match p.confidence {
                 Confidence::W | Confidence::M => self.warn(
-                    format!("「{name_zh}」={}，来源较弱（{:?}，{}），请谨慎参考。{}", p.value, p.confidence, p.source, sep(&note.zh)),
-                    format!(
-                        "{name_en} = {} comes from a weak source ({:?}, {}); treat it with care.{}",
-                        p.value,
-                        p.confidence,
-                        p.source,
-                        sep(&note.en)
-                    ),
+                    format!("「{name_zh}」={} 的依据还不够可靠（出处见下面的“用到的数字和出处”），请谨慎参考。{}", p.value, sep(&note.zh)),
+                    format!("{name_en} = {} rests on a source that is not fully reliable (see “Figures used and where they come from” below); treat it with care.{}", p.value, sep(&note.en)),
                 ),
                 Confidence::Proposal => self.warn(
                     format!("「{name_zh}」={} 是论文的建议，不是现行法律。", p.value),

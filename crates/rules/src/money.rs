@@ -85,6 +85,29 @@ pub fn yuan(fen: Fen) -> String {
     format!("{sign}{}.{:02}", a / 100, a % 100)
 }
 
+/// Fen as yuan for people to read: thousands separated by commas, two decimals
+/// (`5239590255` → `52,395,902.55`). Machine formats (CSV, JSON, URLs) use [`yuan`].
+pub fn yuan_grouped(fen: Fen) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", group_digits(&(a / 100).to_string()), a % 100)
+}
+
+/// A whole number's digits in groups of three (`12345` → `12,345`); other text unchanged.
+pub fn group_digits(digits: &str) -> String {
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return digits.to_string();
+    }
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// An exact decimal with six places (a rate, a share, an index): 0.12 is `Dec6(120_000)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Dec6(pub i64);
@@ -186,5 +209,16 @@ mod tests {
         assert_eq!(Dec6::parse("0.2").unwrap().rate_string(), "0.20");
         assert_eq!(Dec6::parse("1").unwrap().rate_string(), "1.00");
         assert_eq!(Dec6::parse("0.165").unwrap().rate_string(), "0.165");
+    }
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(yuan_grouped(5_239_590_255), "52,395,902.55");
+        assert_eq!(yuan_grouped(-123_456), "-1,234.56");
+        assert_eq!(yuan_grouped(99_999), "999.99");
+        assert_eq!(yuan_grouped(100_000), "1,000.00");
+        assert_eq!(yuan_grouped(0), "0.00");
+        assert_eq!(group_digits("10000"), "10,000");
+        assert_eq!(group_digits("-"), "-");
     }
 }

@@ -133,7 +133,7 @@ impl Params {
         );
         ex.step(
             format!("平均缴费指数{idx}：您每个月的缴费基数除以当年平均工资，再取平均。指数化月平均缴费工资 = 计发基数 × 指数，即按今天的工资水平折算的您平均缴费工资：{} × {idx} = {}元。", yuan(c), yuan(indexed)),
-            format!("Average contribution index {idx}: each month's base divided by that year's average wage, averaged. Your indexed average wage (指数化月平均缴费工资) is the benefit base × index, your average contribution wage in today's terms: {} × {idx} = {} yuan.", yuan(c), yuan(indexed)),
+            format!("Average contribution index {idx}: each month's base divided by that year's average wage, averaged. Your indexed average wage is the benefit base × index, your average contribution wage in today's terms: {} × {idx} = {} yuan.", yuan(c), yuan(indexed)),
         );
         let scale = 10i64.pow(*decimals);
         let years = div_round(i128::from(p.months) * i128::from(scale), 12) as i64;

@@ -56,6 +56,11 @@ fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Response
     r
 }
 
+/// A PDF as a download (a voucher issued on a worker's behalf).
+pub fn pdf_attachment(pdf: Vec<u8>, name: &str) -> Response {
+    attachment(pdf, "application/pdf", name)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MonthQuery {

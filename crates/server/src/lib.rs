@@ -8,7 +8,7 @@
 //! which also makes the OpenAPI document from the same handlers.
 //!
 //! People who log in (see `docs/PEOPLE.md`): `/login`, `/logout`, `/me` (a worker), `/platform`
-//! (a platform's staff), `/officer` (an agency officer); their JSON under `/api/v1/me/*`,
+//! (a platform's staff), `/officer` and `/officer/workers[/{id}]` (an agency officer); their JSON under `/api/v1/me/*`,
 //! `/api/v1/officer/*` (session cookie) and `/api/v1/platform/workers` (API key). Access is
 //! decided in one place, [`guard`].
 //!
@@ -71,8 +71,13 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(web::login::page).post(web::login::submit))
         .route("/logout", post(web::login::logout))
         .route("/me", get(web::people::me))
-        .route("/platform", get(web::people::platform))
-        .route("/officer", get(web::people::officer))
+        .route("/platform", get(web::console::platform::page))
+        .route("/platform/workers.csv", get(web::console::platform::csv))
+        .route("/officer", get(web::console::officer::page))
+        .route("/officer/workers", get(web::console::workers::list_page))
+        .route("/officer/workers.csv", get(web::console::workers::list_csv))
+        .route("/officer/workers/{id}", get(web::console::workers::worker_page))
+        .route("/officer/workers/{id}/voucher", post(web::console::workers::voucher))
         .route("/static/{name}", get(assets::serve))
         .merge(log::routes())
         .merge(evidence::routes())
@@ -86,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             api::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server failed on this request", "").into_response()
         }))
+        .layer(axum::middleware::from_fn(web::lang::middleware))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }

@@ -57,6 +57,18 @@ fn the_empty_page_is_a_form_with_the_files_values() {
 }
 
 #[test]
+fn in_chinese_the_jobs_charts_and_region_are_named_in_chinese() {
+    let r = get(&RUN.replace("lang=en", "lang=zh"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let b = &r.body;
+    for s in ["外卖骑手", "缴费负担分布：浙江", "人数占比（%）", "给技术人员"] {
+        assert!(b.contains(s), "missing {s}");
+    }
+    assert!(!b.contains("delivery rider") && !b.contains("Contribution burden") && !b.contains("% of workers"));
+    assert!(!b.contains("其他 --set"), "no CLI jargon in the form");
+}
+
+#[test]
 fn a_run_shows_the_librarys_totals_tables_charts_and_command() {
     let r = get(RUN);
     assert_eq!(r.status, 200, "{}", r.body);

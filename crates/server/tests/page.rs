@@ -107,6 +107,7 @@ fn several_months_show_how_swings_change_the_bill() {
 fn problems_are_shown_in_plain_words() {
     let t = text(&get("/?income=abc&month=2025-03").body);
     assert!(t.contains("请检查下面的内容") && t.contains("本月收入请填一个数"));
+    assert!(!t.contains("英文") && !t.contains("income:"), "no English detail on a Chinese page: {t}");
     let t = text(&get("/?income=3800&month=2023-03").body);
     assert!(t.contains("这个月份还没有可用的官方数字"));
     let t = text(&get("/?lang=en&income=3800&month=2025-3x").body);
@@ -130,4 +131,44 @@ fn unknown_pages_are_404_html() {
     let r = get("/nothing-here?lang=en");
     assert_eq!(r.status, 404);
     assert!(r.body.contains("There is no such page."));
+}
+
+#[test]
+fn the_language_is_remembered_and_defaults_to_the_browsers() {
+    // Asked for: honoured and remembered in a cookie.
+    let r = get("/?lang=en");
+    assert!(r.body.contains(r#"<html lang="en">"#));
+    let cookie = r.header("set-cookie").unwrap_or_default();
+    assert!(cookie.starts_with("fp_lang=en;") && cookie.contains("Path=/"), "{cookie}");
+    // Remembered: the cookie wins over the browser's language, on every page, errors too.
+    for path in ["/", "/analyst", "/login", "/nothing-here"] {
+        let r = get_with(path, ("cookie", "fp_lang=en"));
+        assert!(r.body.contains(r#"<html lang="en""#), "{path}: {}", &r.body[..r.body.len().min(300)]);
+        assert!(r.header("set-cookie").is_none_or(|c| !c.starts_with("fp_lang")), "{path}: set only when asked");
+    }
+    // Not chosen: Accept-Language decides; anything else is Chinese.
+    assert!(get_with("/", ("accept-language", "en-US,en;q=0.9")).body.contains(r#"<html lang="en">"#));
+    assert!(get_with("/", ("accept-language", "fr-FR, zh-CN;q=0.8, en;q=0.5")).body.contains(r#"<html lang="zh-CN">"#));
+    assert!(get_with("/", ("accept-language", "de")).body.contains(r#"<html lang="zh-CN">"#));
+    // The switch always names its language, so it beats the cookie.
+    let r = get_with("/", ("cookie", "fp_lang=en"));
+    assert!(r.body.contains(r#"href="/?lang=zh""#), "the switch back to Chinese is explicit");
+    // The calculator offers a way to log in.
+    assert!(get("/").body.contains(r#"href="/login?lang=zh""#));
+}
+
+#[test]
+fn the_law_comes_first_and_the_proposal_behind_a_toggle() {
+    let r = get("/?income=3800&month=2025-03");
+    let b = &r.body;
+    let today = b.find(r#"id="bill-today""#).expect("the law's table");
+    let paper = b.find(r#"<details class="card paper""#).expect("the proposal's toggle");
+    assert!(today < paper, "the law first");
+    assert!(text(&b[paper..]).starts_with("试点方案（论文建议）"), "a labelled toggle");
+    assert!(!b[today..paper].contains("¥358.99"), "the proposal's bill is not in the law's table");
+    // No source codes in the notes, no English in the Chinese sources.
+    let t = text(b);
+    assert!(!t.contains("PAPER") && !t.contains("(W") && !t.contains("（W"), "{t}");
+    let sources = &t[t.find("用到的数字和出处").expect("sources")..];
+    assert!(!sources.contains("public repositories") && !sources.contains("transcribed"), "{sources}");
 }

@@ -122,11 +122,15 @@ enum Caller {
     Anonymous,
 }
 
-const ENDPOINTS: [&str; 8] = [
+const ENDPOINTS: [&str; 12] = [
     "/me",
     "/api/v1/me/account",
     "/platform?month=2025-09",
-    "/officer?month=2025-09",
+    "/platform/workers.csv?month=2025-09",
+    "/officer/workers?month=2025-09",
+    "/officer/workers.csv?month=2025-09",
+    "/officer/workers/1",
+    "/officer/workers/5",
     "/api/v1/me/months",
     "/api/v1/me/enrolments",
     "/api/v1/officer/workers?month=2025-09",
@@ -143,9 +147,14 @@ fn expected(c: Caller, endpoint: &str) -> Result<&'static [&'static str], u16> {
         (WorkerA, "/me") => Ok(&["工人0"]),
         (WorkerB, "/me") => Ok(&["工人1"]),
         (WorkerA | WorkerB, "/api/v1/me/months" | "/api/v1/me/enrolments" | "/api/v1/me/account") => Ok(&[]),
-        (PlatformP, "/platform" | "/api/v1/platform/workers") => Ok(&["工人0", "工人2", "外地工人"]),
-        (PlatformQ, "/platform" | "/api/v1/platform/workers") => Ok(&["工人0", "工人1"]),
-        (OfficerZj, "/officer" | "/api/v1/officer/workers") => Ok(&["工人0", "工人1", "工人2"]),
+        (PlatformP, "/platform" | "/platform/workers.csv" | "/api/v1/platform/workers") => Ok(&["工人0", "工人2", "外地工人"]),
+        (PlatformQ, "/platform" | "/platform/workers.csv" | "/api/v1/platform/workers") => Ok(&["工人0", "工人1"]),
+        (OfficerZj, "/api/v1/officer/workers") => Ok(&["工人0", "工人1", "工人2"]),
+        // The officer's list is every worker registered in the region, with or without income.
+        (OfficerZj, "/officer/workers" | "/officer/workers.csv") => Ok(&["工人0", "工人1", "工人2", "工人3"]),
+        (OfficerZj, "/officer/workers/1") => Ok(&["工人0"]),
+        // Another region's worker: as if absent.
+        (OfficerZj, "/officer/workers/5") => Err(404),
         // The platform API takes the API key only: a session is not a key.
         (_, "/api/v1/platform/workers") => Err(401),
         _ => Err(403),
@@ -300,7 +309,32 @@ fn closed_month_on_the_worker_page(s: &Server) {
     let b = login(s, "worker.b");
     assert!(send(s, "GET", "/me", &[("cookie", &b)], "").body.contains("还没有结算"));
     let o = login(s, "officer.zj");
-    assert!(send(s, "GET", "/officer?month=2025-09", &[("cookie", &o)], "").body.contains("试算平衡"));
+    // The dashboard opens on the latest month with data and shows the month report's figures.
+    let dash = send(s, "GET", "/officer", &[("cookie", &o)], "");
+    assert!(dash.body.contains("试算平衡"), "{}", dash.body);
+    let report = s.block_on(async { s.store.month_report(sep).await.expect("report") });
+    assert_eq!(report.workers, 1);
+    let fig = |id: &str| {
+        let at = dash.body.find(&format!("id=\"fig-{id}\">")).unwrap_or_else(|| panic!("fig-{id}: {}", dash.body));
+        let rest = &dash.body[at..];
+        rest[rest.find('>').expect(">") + 1..rest.find('<').expect("<")].to_string()
+    };
+    assert_eq!(fig("billed"), "1");
+    assert_eq!(fig("due"), flexpension_rules::money::yuan_grouped(report.contribution_fen));
+    assert_eq!(fig("arrears"), flexpension_rules::money::yuan_grouped(report.arrears_fen));
+    assert!(report.contribution_fen > 0);
+    assert!(dash.body.contains("浙江"), "the region by name");
+    // Opening a worker's page is recorded in the access log; another region's worker is not found.
+    let seen = |w: i64| s.block_on(async { s.store.accesses(WorkerId(w), 10).await.expect("accesses") });
+    let before = seen(1).len();
+    let page = send(s, "GET", "/officer/workers/1?lang=en", &[("cookie", &o)], "");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let after = seen(1);
+    assert_eq!(after.len(), before + 1);
+    assert_eq!((after[0].login.as_str(), after[0].what.as_str()), ("officer.zj", "view"));
+    assert!(page.body.contains("/api/v1/officer/proof?worker=1&#38;month=2025-09"), "{}", page.body);
+    assert_eq!(send(s, "GET", "/officer/workers/5", &[("cookie", &o)], "").status, 404);
+    assert!(seen(5).is_empty());
 
     // Evidence of the closed month: the worker's own proof bundle verifies offline, with their ID
     // number; the officer of the region gets the same; nobody else does.

@@ -10,6 +10,7 @@ pub const SCREENS: &[(&str, &str)] = &[
     ("common", include_str!("../catalogue/common.toml")),
     ("calculator", include_str!("../catalogue/calculator.toml")),
     ("people", include_str!("../catalogue/people.toml")),
+    ("console", include_str!("../catalogue/console.toml")),
     ("analyst", include_str!("../catalogue/analyst.toml")),
     ("verify", include_str!("../catalogue/verify.toml")),
     ("voucher", include_str!("../catalogue/voucher.toml")),

@@ -5,7 +5,9 @@
 //! |---|---|
 //! | this file, `form`, `results`, `charts` | the worker's calculator (`/`, `page.html`, `results.html`) and the 404 page |
 //! | `analyst/` | the analysts' simulation page (`/analyst`): `form`, `build`, `view`, the handler in `mod.rs` |
-//! | `login`, `people` | logging in and out; a worker's page (`/me`), the platform's and the officer's listings |
+//! | `login`, `people` | logging in and out; a worker's page (`/me`) |
+//! | `console/` | the officer's dashboard, worker list and worker page; the platform's portal |
+//! | `lang` | the page language: `?lang=`, its cookie, Accept-Language |
 //! | `verify` | the page a voucher's QR code opens (`/verify/voucher/{id}`) |
 //!
 //! The calculator page is a plain GET form that works without JavaScript; htmx swaps in the
@@ -13,7 +15,9 @@
 
 pub(crate) mod analyst;
 mod charts;
+pub(crate) mod console;
 mod form;
+pub(crate) mod lang;
 pub(crate) mod login;
 pub(crate) mod people;
 mod results;

@@ -4,7 +4,7 @@
 use super::charts;
 use super::form::{Form, split_incomes};
 use crate::calc::{self, CalcError, ContributionRequest, ContributionResponse, EstimateRequest, Explanation, NumText, ResidentsRequest};
-use flexpension_rules::money::{div_round, trim_decimal, yuan};
+use flexpension_rules::money::{div_round, trim_decimal, yuan, yuan_grouped};
 use flexpension_rules::{Dec6, Params, YearMonth};
 use flexpension_text::Lang;
 
@@ -126,7 +126,11 @@ pub fn compute(p: &Params, f: &Form, lang: Lang) -> Result<Results, Vec<Problem>
         same_pension: pensions.windows(2).all(|w| w[0] == w[1]),
         residents: lang.f(
             "calculator.residents_text",
-            &[("grade", &plain_yuan(residents_result.grade_fen)), ("years", f.years.trim()), ("total", &yuan(residents_result.total_fen))],
+            &[
+                ("grade", &plain_yuan(residents_result.grade_fen)),
+                ("years", f.years.trim()),
+                ("total", &yuan_grouped(residents_result.total_fen)),
+            ],
         ),
         chart,
         min_years_note: min_years_note(p, f, lang),
@@ -179,15 +183,15 @@ fn column(lang: Lang, title: &str, c: &ContributionResponse, pension_fen: i64) -
     };
     Column {
         title: title.to_string(),
-        base: yuan(v.base_fen),
+        base: yuan_grouped(v.base_fen),
         rate: pct(&v.rate),
-        contribution: yuan(v.contribution_fen),
-        subsidy: yuan(v.subsidy_fen),
-        net: yuan(v.net_fen),
+        contribution: yuan_grouped(v.contribution_fen),
+        subsidy: yuan_grouped(v.subsidy_fen),
+        net: yuan_grouped(v.net_fen),
         burden,
         burden_note,
         over: v.over_benchmark,
-        pension: yuan(pension_fen),
+        pension: yuan_grouped(pension_fen),
     }
 }
 
@@ -208,8 +212,8 @@ fn months(p: &Params, f: &Form, lang: Lang) -> Result<Option<Months>, Problem> {
             MonthRow { label: lang.f("calculator.month_n", &[("n", &(i + 1).to_string())]), income: String::new(), nets: Vec::new() };
         for (j, (policy, _)) in POLICIES.iter().enumerate() {
             let c = calc::contribution(p, &contribution_request(f, income, policy)).map_err(|e| bad(format!("{income}: {}", e.message)))?;
-            row.income = yuan(c.result.income_fen);
-            row.nets.push(yuan(c.result.net_fen));
+            row.income = yuan_grouped(c.result.income_fen);
+            row.nets.push(yuan_grouped(c.result.net_fen));
             nets[j].push(c.result.net_fen);
             if j == 0 {
                 incomes.push(c.result.income_fen);
@@ -232,17 +236,20 @@ fn months(p: &Params, f: &Form, lang: Lang) -> Result<Option<Months>, Problem> {
             let hi = n.iter().max().copied().unwrap_or(0);
             let policy = lang.t(title);
             if lo == hi {
-                lang.f("calculator.months_same", &[("policy", policy), ("amount", &yuan(lo)), ("share", &share)])
+                lang.f("calculator.months_same", &[("policy", policy), ("amount", &yuan_grouped(lo)), ("share", &share)])
             } else {
-                lang.f("calculator.months_range", &[("policy", policy), ("lo", &yuan(lo)), ("hi", &yuan(hi)), ("share", &share)])
+                lang.f(
+                    "calculator.months_range",
+                    &[("policy", policy), ("lo", &yuan_grouped(lo)), ("hi", &yuan_grouped(hi)), ("share", &share)],
+                )
             }
         })
         .collect();
     Ok(Some(Months {
         intro: lang.f("calculator.months_intro", &[("month", f.month.trim())]),
         chart: charts::net_by_month(lang, &rows, &nets),
-        totals: nets.iter().map(|n| yuan(n.iter().sum())).collect(),
-        total_income: yuan(total_income),
+        totals: nets.iter().map(|n| yuan_grouped(n.iter().sum())).collect(),
+        total_income: yuan_grouped(total_income),
         rows,
         ranges,
     }))
@@ -261,7 +268,7 @@ fn min_years_note(p: &Params, f: &Form, lang: Lang) -> String {
 fn warnings(all: &[Explanation], lang: Lang) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for w in all.iter().flat_map(|e| &e.warnings) {
-        let w = w.get(lang).to_string();
+        let w = in_units_of(lang, w.get(lang));
         if !out.contains(&w) {
             out.push(w);
         }
@@ -278,16 +285,24 @@ fn sources(all: &[Explanation], lang: Lang) -> Vec<SourceLine> {
         }
         seen.push((&u.key, u.effective_from));
         let conf = serde_json::to_value(u.confidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        let origin = if u.doc_no.is_empty() { u.source_title.clone() } else { format!("{}（{}）", u.source_title, u.doc_no) };
+        // Sources whose stored title is not in the page's language have a plain title in the catalogue.
+        let key = format!("calculator.source_{}", u.source);
+        let title = if flexpension_text::has(&key) { lang.t(&key).to_string() } else { u.source_title.clone() };
+        let origin = if u.doc_no.is_empty() { title } else { format!("{title}（{}）", u.doc_no) };
         out.push(SourceLine {
             name: u.name.get(lang).to_string(),
-            value: u.value.clone(),
+            value: in_units_of(lang, &u.value),
             origin,
             since: lang.f("calculator.from_date", &[("date", &u.effective_from.to_string())]),
             confidence: lang.t(&format!("calculator.conf_{conf}")).to_string(),
         });
     }
     out
+}
+
+/// A parameter's value as the rules write it (`4986.00 元`) with the unit in the page's language.
+fn in_units_of(lang: Lang, s: &str) -> String {
+    if lang.is_en() { s.replace(" 元", " yuan").replace('元', " yuan") } else { s.to_string() }
 }
 
 fn problem(lang: Lang, e: &CalcError) -> Problem {
@@ -320,7 +335,7 @@ pub fn plain_yuan(fen: i64) -> String {
 
 /// An amount as the worker typed it, printed back with two decimals when it parses.
 fn money(s: &str) -> String {
-    flexpension_rules::money::parse_yuan(s).map(yuan).unwrap_or_else(|_| s.trim().to_string())
+    flexpension_rules::money::parse_yuan(s).map(yuan_grouped).unwrap_or_else(|_| s.trim().to_string())
 }
 
 /// The residents' pension grades on offer in the form's month (or the latest known).

@@ -66,12 +66,9 @@ pub async fn page(State(s): State<AppState>, Path(id): Path<String>, RawQuery(q)
     };
     let path = format!("/verify/voucher/{}", path_segment(&id));
     let code_q: String = form_urlencoded::byte_serialize(code.as_bytes()).collect();
-    let switch_href = match (lang.is_en(), code.is_empty()) {
-        (true, true) => path.clone(),
-        (true, false) => format!("{path}?code={code_q}"),
-        (false, true) => format!("{path}?lang=en"),
-        (false, false) => format!("{path}?code={code_q}&lang=en"),
-    };
+    // Always an explicit language: without one the remembered choice would win.
+    let other = lang.other().code();
+    let switch_href = if code.is_empty() { format!("{path}?lang={other}") } else { format!("{path}?code={code_q}&lang={other}") };
     let page = VerifyPage {
         lang,
         css: assets::url("app.css"),
@@ -203,11 +200,14 @@ mod tests {
         assert!(b.contains("ZJ-1&#60;b&#62;") || b.contains("ZJ-1&lt;b&gt;"), "the id is escaped: {b}");
         assert!(b.contains(r#"href="/verify/voucher/ZJ-1%3Cb%3E?lang=en""#), "{b}");
         let en = body(page(State(state.clone()), Path("ZJ-1".into()), RawQuery(Some("lang=en".into()))).await).await;
-        assert!(en.contains("Enter the check code") && en.contains(">中文</a>") && en.contains(r#"href="/verify/voucher/ZJ-1""#), "{en}");
+        assert!(
+            en.contains("Enter the check code") && en.contains(">中文</a>") && en.contains(r#"href="/verify/voucher/ZJ-1?lang=zh""#),
+            "{en}"
+        );
         // With a code it must look, and cannot.
         let res = page(State(state), Path("ZJ-1".into()), RawQuery(Some("code=ab12-cd34&lang=en".into()))).await;
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
         let b = body(res).await;
-        assert!(b.contains("Cannot check now") && b.contains(r#"href="/verify/voucher/ZJ-1?code=ab12-cd34""#), "{b}");
+        assert!(b.contains("Cannot check now") && b.contains(r#"href="/verify/voucher/ZJ-1?code=ab12-cd34&amp;lang=zh""#), "{b}");
     }
 }

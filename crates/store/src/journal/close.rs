@@ -312,22 +312,7 @@ impl crate::Store {
     /// The month's figures over all workers (`flexpension report month`): the ledger's
     /// `MonthReport` of each worker range summed, with the trial balance of the stored postings.
     pub async fn month_report(&self, month: YearMonth) -> Result<MonthReport> {
-        let mut r = MonthReport::default();
-        if let Some((lo, hi)) = self.journal_bounds().await? {
-            let mut start = lo;
-            while start <= hi {
-                let end = start.saturating_add(50_000 - 1).min(hi);
-                let part = self.read_workers(start, end).await?.month_report(month);
-                r.workers += part.workers;
-                r.income_fen += part.income_fen;
-                r.contribution_fen += part.contribution_fen;
-                r.subsidy_fen += part.subsidy_fen;
-                r.subsidy_paid_fen += part.subsidy_paid_fen;
-                r.paid_fen += part.paid_fen;
-                r.arrears_fen += part.arrears_fen;
-                start = end.saturating_add(1);
-            }
-        }
+        let mut r = self.month_figures(&[month], None, u32::MAX).await?.into_iter().next().map(|f| f.report).unwrap_or_default();
         r.trial_balance_fen = self.trial_balance().await?;
         Ok(r)
     }

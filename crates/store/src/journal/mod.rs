@@ -10,6 +10,7 @@
 //! from the same snapshot, so no fen is lost or doubled.
 
 mod close;
+mod figures;
 mod guard;
 mod payfile;
 mod read;

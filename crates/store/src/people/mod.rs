@@ -4,8 +4,11 @@
 //! Passwords come in already hashed (argon2id PHC strings made by the server, which owns the
 //! password rules); session ids are made here with the OS CSPRNG and kept only as SHA-256.
 
+mod console;
 mod throttle;
 mod views;
+
+pub use console::{Access, ConsoleWorker};
 
 pub use throttle::{Claim, LOGIN_SECRET_LEN};
 pub use views::{IncomeFilter, IncomeRow, IncomeTotals};

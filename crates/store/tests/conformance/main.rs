@@ -7,10 +7,12 @@
 mod common;
 
 mod cases {
+    mod console;
     mod datain;
     mod earnings;
     mod privacy;
     mod registry;
+    pub use console::*;
     pub use datain::*;
     pub use earnings::*;
     pub use privacy::*;
@@ -21,6 +23,11 @@ mod cases {
 mod sqlite {
     use crate::cases;
     use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn console_lists_figures_and_access_log() {
+        run(Kind::Sqlite, cases::console_lists_figures_and_access_log).await;
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn registry_regions_grids_platforms() {
@@ -121,6 +128,11 @@ mod sqlite {
 mod postgres {
     use crate::cases;
     use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn console_lists_figures_and_access_log() {
+        run(Kind::Postgres, cases::console_lists_figures_and_access_log).await;
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn registry_regions_grids_platforms() {

@@ -80,7 +80,40 @@ fn at_fault(e: &SimError) -> bool {
     e.is_input() || matches!(e, SimError::Param(ParamError::NoValue { .. } | ParamError::Unknown { .. }))
 }
 
-pub fn view(r: &SimReport, req: &SimRequest, lang: Lang) -> View {
+/// What the page names in its language: the region, the job types (the report names them in English).
+pub struct Names {
+    pub region: String,
+    /// English job name → the page's.
+    pub jobs: std::collections::HashMap<String, String>,
+}
+
+impl Names {
+    pub fn of(s: &AppState, region: &str, lang: Lang) -> Names {
+        let jobs = match flexpension_sim::PopParams::embedded(&s.params().sources) {
+            Ok(pp) if !lang.is_en() => pp.jobs.iter().map(|j| (j.name_en.clone(), j.name_zh.clone())).collect(),
+            _ => Default::default(),
+        };
+        Names { region: crate::web::console::region_name(s, lang, region), jobs }
+    }
+}
+
+/// The charts' words from the catalogue.
+fn chart_words(lang: Lang, region: &str) -> charts::ChartWords {
+    let t = |k: &str| lang.t(k).replace("{region}", region);
+    charts::ChartWords {
+        burden_title: t("analyst.chart_burden_title"),
+        burden_desc: t("analyst.chart_burden_desc"),
+        burden_x: t("analyst.chart_burden_x"),
+        burden_y: t("analyst.chart_burden_y"),
+        replacement_title: t("analyst.chart_replacement_title"),
+        replacement_desc: t("analyst.chart_replacement_desc"),
+        replacement_x: t("analyst.chart_replacement_x"),
+        replacement_y: t("analyst.chart_replacement_y"),
+        variant: t("analyst.chart_variant"),
+    }
+}
+
+pub fn view(r: &SimReport, req: &SimRequest, lang: Lang, names: &Names) -> View {
     let pols: Vec<(&String, &PolicyReport)> = r.policy_order.iter().filter_map(|n| r.policies.get(n).map(|p| (n, p))).collect();
     let seed = match &req.population {
         PopulationSpec::Generated { seed, .. } => seed.to_string(),
@@ -88,7 +121,7 @@ pub fn view(r: &SimReport, req: &SimRequest, lang: Lang) -> View {
     };
     let summary = lang.f(
         "analyst.summary",
-        &[("workers", &count(r.population.workers)), ("seed", &seed), ("region", &r.region), ("month", &r.month.to_string())],
+        &[("workers", &count(r.population.workers)), ("seed", &seed), ("region", &names.region), ("month", &r.month.to_string())],
     );
     let columns = pols
         .iter()
@@ -137,7 +170,7 @@ pub fn view(r: &SimReport, req: &SimRequest, lang: Lang) -> View {
             .iter()
             .enumerate()
             .map(|(i, g)| GroupRow {
-                group: g.group.clone(),
+                group: names.jobs.get(&g.group).cloned().unwrap_or_else(|| g.group.clone()),
                 workers: count(g.workers),
                 cells: pols
                     .iter()
@@ -172,6 +205,12 @@ pub fn view(r: &SimReport, req: &SimRequest, lang: Lang) -> View {
             })
         })
         .collect();
+    let words = chart_words(lang, &names.region);
+    let policy_name = |n: &str| match r.policies.get(n) {
+        Some(p) if lang.is_en() => p.title_en.clone(),
+        Some(p) => p.title_zh.clone(),
+        None => n.to_string(),
+    };
     // The report's warnings already say every variant value.
     let warnings = r.warnings.iter().map(|t| t.get(lang).to_string()).collect();
     View {
@@ -181,8 +220,8 @@ pub fn view(r: &SimReport, req: &SimRequest, lang: Lang) -> View {
         totals,
         groups,
         projection,
-        burden_svg: charts::burden_distribution(r),
-        replacement_svg: charts::replacement_by_band(r),
+        burden_svg: charts::burden_distribution_in(r, &words, &policy_name),
+        replacement_svg: charts::replacement_by_band_in(r, &words, &policy_name),
         warnings,
         command: command_line(req, lang.is_en()),
     }

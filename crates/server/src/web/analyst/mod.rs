@@ -61,7 +61,7 @@ pub async fn page(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response 
             Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, lang.t("analyst.e_failed")).into_response(),
         },
         Ok(report) => {
-            let v = build::view(&report, &checked.request, lang);
+            let v = build::view(&report, &checked.request, lang, &build::Names::of(&s, &report.region, lang));
             render(&s, &form, lang, &[], &checked.notes, Some(v), StatusCode::OK)
         }
         Err(Failure::Input(p)) => refuse(&s, &form, lang, &[p], StatusCode::UNPROCESSABLE_ENTITY),

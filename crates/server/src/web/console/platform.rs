@@ -1,0 +1,122 @@
+//! `/platform`: a platform's portal, on the latest month it has income for unless asked: the
+//! month's workers, income and injury premiums, premiums month by month (12 months), its
+//! workers by standing, and the list of them with search and CSV (`/platform/workers.csv`).
+
+use super::list::{self, ListQuery, Selection, Standing};
+use super::workers::{csv_response, page_of};
+use super::{bad_month, failed, lapse_after, month_shown, trend, trend_months};
+use crate::AppState;
+use crate::guard::AsPlatformStaff;
+use crate::web::people::{Base, denied_with, render};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use flexpension_rules::YearMonth;
+use flexpension_rules::money::{group_digits, yuan_grouped};
+use flexpension_store::{PlatformId, Store};
+use flexpension_text::Lang;
+use std::collections::HashMap;
+
+#[derive(Template)]
+#[template(path = "people/platform_top.html")]
+struct Top {
+    lang: Lang,
+    heading: String,
+    workers: String,
+    income: String,
+    premium: String,
+    by_standing: Vec<(&'static str, &'static str, String)>,
+    premiums: Vec<(String, String)>,
+    chart: String,
+}
+
+async fn rows_of(s: &AppState, store: &Store, platform: PlatformId, month: YearMonth) -> Option<(Vec<list::Row>, HashMap<i64, String>)> {
+    let (Ok(workers), Ok(standings), Ok(platforms)) =
+        (store.console_workers(month, None, Some(platform)).await, store.standings(lapse_after(s, month)).await, store.platforms().await)
+    else {
+        return None;
+    };
+    Some((list::rows(workers, &standings), list::names(&platforms)))
+}
+
+async fn month_of(s: &AppState, store: &Store, platform: PlatformId, asked: Option<&str>) -> Result<YearMonth, ()> {
+    month_shown(asked, store.latest_income_month(Some(platform)).await.ok().flatten(), s.this_month())
+}
+
+pub async fn page(State(s): State<AppState>, AsPlatformStaff(v, platform): AsPlatformStaff, Query(q): Query<ListQuery>) -> Response {
+    let lang_q = q.lang.as_deref();
+    let Some(store) = s.store() else { return failed(lang_q) };
+    let lang = Lang::parse(lang_q);
+    let Ok(month) = month_of(&s, store, platform, q.month.as_deref()).await else { return bad_month(lang_q) };
+    let sel = match Selection::read(&q) {
+        Ok(sel) => sel,
+        Err(key) => return denied_with(StatusCode::BAD_REQUEST, lang_q, key),
+    };
+    let months = trend_months(month);
+    let (Some(first), Some(&last)) = (months.first().copied(), months.last()) else { return failed(lang_q) };
+    let (Some((all, names)), Ok(premiums)) =
+        (rows_of(&s, store, platform, month).await, store.premiums_by_month(Some(platform), None, first, last).await)
+    else {
+        return failed(lang_q);
+    };
+    let premium_of = |m: YearMonth| premiums.iter().find(|p| p.0 == m).map_or(0, |p| p.1);
+    let m = month.to_string();
+    let top = Top {
+        lang,
+        heading: lang.f("console.month_figures", &[("month", &m)]),
+        workers: group_digits(&all.len().to_string()),
+        income: yuan_grouped(all.iter().map(|r| r.w.income_fen).sum()),
+        premium: yuan_grouped(premium_of(month)),
+        by_standing: Standing::ALL
+            .iter()
+            .map(|st| (st.code(), st.key(), group_digits(&all.iter().filter(|r| r.standing == *st).count().to_string())))
+            .collect(),
+        premiums: months.iter().rev().map(|m| (m.to_string(), yuan_grouped(premium_of(*m)))).collect(),
+        chart: trend(
+            lang,
+            "trend-premiums",
+            lang.t("console.fig_premiums"),
+            &months,
+            months.iter().map(|m| premium_of(*m) as f64 / 100.0).collect(),
+        ),
+    }
+    .render();
+    let Ok(top) = top else { return failed(lang_q) };
+    let rows = list::select(all, &sel);
+    let query = sel.query(&m, lang);
+    let name = store.platform(platform).await.ok().flatten().map(|p| p.name).unwrap_or_default();
+    let mut base =
+        Base::of(&v, lang_q, "people.platform_title", &format!("/platform?{}", query.replace(&format!("&lang={}", lang.code()), "")));
+    base.subject = name;
+    base.console("platform");
+    let mut page = page_of(
+        base,
+        "/platform",
+        &m,
+        sel,
+        &rows,
+        &names,
+        Vec::new(),
+        Vec::new(),
+        &query,
+        format!("/platform/workers.csv?{query}"),
+        "",
+        lang.f("console.platform_workers_intro", &[("month", &m)]),
+    );
+    page.top = top;
+    render(StatusCode::OK, page.render())
+}
+
+pub async fn csv(State(s): State<AppState>, AsPlatformStaff(_, platform): AsPlatformStaff, Query(q): Query<ListQuery>) -> Response {
+    let lang_q = q.lang.as_deref();
+    let Some(store) = s.store() else { return failed(lang_q) };
+    let Ok(month) = month_of(&s, store, platform, q.month.as_deref()).await else { return bad_month(lang_q) };
+    let sel = match Selection::read(&q) {
+        Ok(sel) => sel,
+        Err(key) => return denied_with(StatusCode::BAD_REQUEST, lang_q, key),
+    };
+    let Some((all, names)) = rows_of(&s, store, platform, month).await else { return failed(lang_q) };
+    let rows = list::select(all, &sel);
+    csv_response(list::csv(Lang::parse(lang_q), &month.to_string(), &rows, &names), &format!("workers-{month}.csv"))
+}
