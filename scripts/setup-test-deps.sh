@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the Rust toolchain, only when it is missing:
 # Debian's Chromium and a CJK font for the browser test, wrk for the HTTP benchmark, the
-# browser test's npm packages, and a running PostgreSQL for the store's conformance suite.
+# browser test's npm packages, a running PostgreSQL for the store's conformance suite, and
+# schemathesis (pinned) in a venv for tests/api/schemathesis.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,14 @@ fi
 
 if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules ]; then
   (cd tests/e2e && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi)
+fi
+
+# Schemathesis, one pinned version, in a venv of the API test's own.
+SCHEMATHESIS_VERSION=4.32.5
+venv=tests/api/.venv
+if ! "$venv/bin/python" -c "import schemathesis, sys; sys.exit(schemathesis.__version__ != '$SCHEMATHESIS_VERSION')" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 # PostgreSQL: started before the session on this kind of machine; start it again if it stopped.

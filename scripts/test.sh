@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project: formatting, lints, unit, property and integration tests on both
-# store backends, and the browser test. Installs what it needs first (see setup-test-deps.sh).
+# store backends, the browser test and schemathesis against the running server. Installs what
+# it needs first (see setup-test-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,3 +17,5 @@ echo "== browser test"
 # The debug binary cargo test just built: saves a release build, and the page is the same.
 cargo build --quiet -p flexpension
 FLEXPENSION_BIN="$PWD/target/debug/flexpension" bash tests/e2e/run.sh
+echo "== schemathesis"
+FLEXPENSION_BIN="$PWD/target/debug/flexpension" bash tests/api/schemathesis.sh
