@@ -9,6 +9,9 @@
 //! benefit base) as JSON, for `bench/sim_numpy_whole.py`. `--region CODE` in every mode (default:
 //! the first region in params/).
 //!
+//! `sim_bench stages --workers N --rounds R [--years Y]`: where a whole `simulate --json` run's
+//! time goes, in process: loading the parameters, each stage the run reports, the JSON text.
+//!
 //! `sim_bench project --workers N --years Y --rounds R`: times a whole `simulate` run with a
 //! projection to retirement (generation, month report and projection), R rounds.
 
@@ -38,6 +41,18 @@ fn median(v: &[f64]) -> f64 {
 fn write_i64(path: &std::path::Path, v: &[i64]) -> std::io::Result<()> {
     let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
     std::fs::write(path, bytes)
+}
+
+/// Marks the time of each stage a run reports.
+struct Spans(Instant, std::sync::Mutex<Vec<(String, f64)>>);
+
+impl flexpension_sim::Progress for Spans {
+    fn stage(&self, name: &str, _total: u64) {
+        let t = self.0.elapsed().as_secs_f64();
+        if let Ok(mut v) = self.1.lock() {
+            v.push((name.to_string(), t));
+        }
+    }
 }
 
 type Kernels = Vec<(&'static str, Kernel)>;
@@ -135,7 +150,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                        "threads": threads, "workers": workers, "years": years, "projected": projected, "rounds_s": times, "median_s": median(&times)})
             );
         }
-        _ => return Err("usage: sim_bench rules|month|project --workers N --rounds R [--out DIR] [--years Y]".into()),
+        Some("stages") => {
+            // Where a whole `simulate --json` run's time goes: spans between the stages the run
+            // reports, then the JSON text.
+            let mut req = SimRequest::new(PopulationSpec::Generated { workers, seed: 1 }, &region, month);
+            req.years = args.iter().position(|a| a == "--years").and_then(|i| args.get(i + 1)).and_then(|y| y.parse().ok());
+            let mut rounds_out = Vec::new();
+            for _ in 0..rounds {
+                let t = Instant::now();
+                let p = Params::embedded()?;
+                let spans = Spans(t, std::sync::Mutex::new(vec![("load params".to_string(), t.elapsed().as_secs_f64())]));
+                let rep = flexpension_sim::run_with(&p, &req, &spans)?;
+                let mut v = spans.1.into_inner().map_err(|_| "poisoned")?;
+                v.push(("end of run".into(), t.elapsed().as_secs_f64()));
+                let text = serde_json::to_string_pretty(&rep)?;
+                v.push((format!("JSON ({} bytes)", text.len()), t.elapsed().as_secs_f64()));
+                rounds_out.push(v);
+            }
+            // Median time from each mark to the next.
+            let names: Vec<String> = rounds_out[0].iter().map(|(n, _)| n.clone()).collect();
+            let mut spans = serde_json::Map::new();
+            for (k, n) in names.iter().enumerate() {
+                let d: Vec<f64> = rounds_out.iter().map(|r| r[k].1 - if k == 0 { 0.0 } else { r[k - 1].1 }).collect();
+                spans.insert(format!("{k:02} until {n}"), json!(median(&d)));
+            }
+            let total: Vec<f64> = rounds_out.iter().map(|r| r[r.len() - 1].1).collect();
+            println!("{}", json!({"threads": threads, "workers": workers, "median_s": median(&total), "spans_s": spans}));
+        }
+        _ => return Err("usage: sim_bench rules|month|project|stages --workers N --rounds R [--out DIR] [--years Y]".into()),
     }
     Ok(())
 }

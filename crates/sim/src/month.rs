@@ -82,8 +82,8 @@ impl MonthInputs {
             .enumerate()
             .map(|(c, ((jobs, incomes), declared))| {
                 let mut counts = Counts::default();
-                let mut pos = c * CHUNK;
-                for ((j, inc), dec) in jobs.chunks_mut(LANES).zip(incomes.chunks_mut(LANES)).zip(declared.chunks_mut(LANES)) {
+                let groups = jobs.chunks_mut(LANES).zip(incomes.chunks_mut(LANES)).zip(declared.chunks_mut(LANES));
+                for (pos, ((j, inc), dec)) in (c * CHUNK..).step_by(LANES).zip(groups) {
                     let ids = std::array::from_fn(|l| (pos + l) as u64);
                     let mut attrs = Draws::lanes::<2>(&streams, ids, Purpose::Attributes);
                     let mut months = Draws::lanes::<1>(&streams, ids, Purpose::Month(month.index()));
@@ -94,7 +94,6 @@ impl MonthInputs {
                         dec[l] = declared_of(w.base, benefit_base_fen);
                         counts.add(w.usual_income_fen, w.large_swings, w.labour_contract, w.below_junior_college, w.union_member);
                     }
-                    pos += LANES;
                 }
                 counts
             })

@@ -267,9 +267,21 @@ fn draw_worker(pp: &PopParams, t: &Tables, r: &mut Draws, i: u64) -> Worker {
     }
 }
 
+/// `f64::round` (half away from zero), without the library call it makes on a machine without
+/// SSE4.1: below 2^52 a non-negative value's whole and fractional parts are exact.
+#[inline]
+fn round(x: f64) -> f64 {
+    if (0.0..4_503_599_627_370_496.0).contains(&x) {
+        let whole = (x as i64) as f64;
+        if x - whole >= 0.5 { whole + 1.0 } else { whole }
+    } else {
+        x.round()
+    }
+}
+
 #[inline]
 fn usual_income(job: &crate::popparams::Job, z: f64) -> Fen {
-    (job.income_median_fen as f64 * (job.income_spread * z).exp()).round().clamp(0.0, MAX_FEN as f64) as Fen
+    round(job.income_median_fen as f64 * (job.income_spread * z).exp()).clamp(0.0, MAX_FEN as f64) as Fen
 }
 
 #[inline]
@@ -322,7 +334,7 @@ pub(crate) fn draw_month_worker(pp: &PopParams, t: &Tables, r: &mut Draws) -> Mo
 pub(crate) fn month_draw(pp: &PopParams, r: &mut Draws, usual_income_fen: Fen, large_swings: bool) -> (Fen, bool) {
     let z: f64 = r.sample(StandardNormal);
     let spread = if large_swings { pp.large_spread } else { pp.small_spread };
-    let swung = (usual_income_fen as f64 * (spread * z).exp()).round().clamp(0.0, MAX_FEN as f64) as Fen;
+    let swung = round(usual_income_fen as f64 * (spread * z).exp()).clamp(0.0, MAX_FEN as f64) as Fen;
     let shock = large_swings && r.unit() < pp.shock_chance;
     if shock { (swung - pp.shock_drop.of(swung), true) } else { (swung, false) }
 }
@@ -346,4 +358,24 @@ fn by_lanes<T: Send, const B: usize>(
             f(pos, &mut draws, group);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn round_is_f64_round() {
+        let mut x = 0.0f64;
+        let special =
+            [0.5, 1.5, 2.5, 0.499_999_999_999_999_94, 4_503_599_627_370_495.5, 4_503_599_627_370_496.0, 1e300, -0.5, -2.5, f64::NAN];
+        for v in special {
+            assert_eq!(super::round(v).to_bits(), v.round().to_bits(), "{v}");
+        }
+        let mut r = flexpension_testkit::Rng::new(8);
+        for _ in 0..200_000 {
+            x = (r.below(1 << 40) as f64) / 1024.0 + x.fract();
+            assert_eq!(super::round(x), x.round(), "{x}");
+            let y = f64::from_bits(r.below(u64::MAX) & 0x7fff_ffff_ffff_ffff);
+            assert_eq!(super::round(y).to_bits(), y.round().to_bits(), "{y}");
+        }
+    }
 }

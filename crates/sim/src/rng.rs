@@ -3,7 +3,7 @@
 //! month's income, the projection). Chunking and thread counts never change a result.
 //!
 //! [`Draws`] computes the same words as `ChaCha8Rng` (a test compares them) for the simulation's
-//! hot loops: several workers' blocks at once, only the blocks a draw reaches.
+//! hot loops: only the blocks a draw reaches, none of them twice.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -122,10 +122,10 @@ fn blocks<const L: usize>(key: &[u32; 8], streams: &[u64; L], block: u64, out: &
 }
 
 /// Workers drawn together: one vector lane each.
-pub const LANES: usize = 4;
+pub const LANES: usize = 1;
 
-/// A worker's stream from a block on, with the first blocks computed for several workers at
-/// once. Gives the same words as [`Streams::rng`] at the same position, without the four-block
+/// A worker's stream from a block on, the first blocks computed up front ([`LANES`] workers at
+/// a time). Gives the same words as [`Streams::rng`] at the same position, without the four-block
 /// buffer `ChaCha8Rng` fills on every seek; words the caller does not need can be skipped
 /// without computing them ([`Draws::skip`]).
 pub struct Draws<'a> {
@@ -317,7 +317,7 @@ mod tests {
             for _ in 0..n {
                 drawn.next_u64();
             }
-            let mut skipped = Draws::lanes::<2>(&s, [3, 4, 5, 6], Purpose::Month(5));
+            let mut skipped = Draws::lanes::<2>(&s, std::array::from_fn(|l| 3 + l as u64), Purpose::Month(5));
             skipped[0].skip(n);
             assert_eq!(skipped[0].next_u64(), drawn.next_u64(), "skip {n}");
             let mut again = s.rng(3, Purpose::Month(5));

@@ -130,6 +130,7 @@ pub fn run_with(params: &Params, req: &SimRequest, progress: &dyn Progress) -> R
     }
     warnings.splice(0..0, overlay_used);
     let benefit_base = latest_benefit_base(params, &req.region, req.overlay.as_deref())?;
+    progress.stage(if month_only { "generating workers" } else { "month incomes" }, 0);
     let inputs = match req.population {
         PopulationSpec::Generated { workers, seed } if month_only => MonthInputs::generated(&pp, workers, seed, month, benefit_base),
         _ => MonthInputs::of_population(&pop, &pp, month, benefit_base),
@@ -163,6 +164,7 @@ pub fn run_with(params: &Params, req: &SimRequest, progress: &dyn Progress) -> R
             "This is a synthetic population: it matches the paper's survey shares, but job mix, income spread and many other figures are assumptions (see params/sim/population.toml).",
         ));
     }
+    progress.stage("population and residents", 0);
     let (median_all, median_positive) = medians(&inputs.incomes);
     let residents = residents(params, month, &inputs.incomes, median_positive);
     let population = population_report(&pop, &inputs, median_all);
