@@ -127,7 +127,8 @@ impl Tx {
 
     /// Hold workers `lo..=hi` until the transaction ends, so no other transaction reads their
     /// journal meanwhile. SQLite's write lock already holds everything; PostgreSQL locks their
-    /// `ledger_workers` rows in id order, first making those of `new` (workers that may have none).
+    /// blocks of worker ids by advisory locks in ascending order (`new`: workers that may have no
+    /// entries yet).
     pub(crate) async fn lock_workers(&mut self, lo: i64, hi: i64, new: &[i64]) -> Result<()> {
         match self {
             Tx::Sqlite(_) => Ok(()),

@@ -5,8 +5,8 @@
 //!
 //! Serialising: every operation works on a range of workers inside one write transaction.
 //! SQLite has one writer (`BEGIN IMMEDIATE`), so a transaction's reads are current until it
-//! commits. PostgreSQL locks the workers' `ledger_workers` rows (`FOR UPDATE`, in id order)
-//! before reading their entries. Either way a payment and a close of one worker never work
+//! commits. PostgreSQL takes transaction advisory locks on the blocks of 65,536 worker ids the
+//! range spans (in ascending order) before reading their entries. Either way a payment and a close of one worker never work
 //! from the same snapshot, so no fen is lost or doubled.
 
 mod close;

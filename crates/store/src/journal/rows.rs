@@ -23,10 +23,13 @@ pub(crate) type JoinRow = (
 );
 
 /// Entries with their postings of the workers `worker_id BETWEEN $1 AND $2`, in replay order.
+/// The range is stated on both tables: PostgreSQL does not carry it across the join, and with
+/// estimates behind a fast-growing journal it hashed every posting to read one worker's
+/// (0.2 s per payment at 350,000 postings).
 pub(crate) const SELECT_RANGE: &str = "SELECT e.worker_id, e.entry_id, e.period, e.reference, e.income_fen, e.base_fen, \
     e.contribution_fen, e.personal_account_fen, e.pooling_fen, e.subsidy_fen, e.net_fen, p.account, p.amount_fen \
     FROM journal_entries e LEFT JOIN journal_postings p ON p.worker_id = e.worker_id AND p.entry_id = e.entry_id \
-    WHERE e.worker_id BETWEEN $1 AND $2 ORDER BY e.worker_id, e.seq, p.line";
+    AND p.worker_id BETWEEN $1 AND $2 WHERE e.worker_id BETWEEN $1 AND $2 ORDER BY e.worker_id, e.seq, p.line";
 
 fn corrupt(id: &str, what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("journal entry {id}: {what}"))
