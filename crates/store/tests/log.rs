@@ -261,8 +261,46 @@ pub async fn voucher_is_logged(ctx: Ctx) {
     assert_eq!(ctx.store.latest_voucher(f.workers[1].1.id).await.expect("latest"), None);
 }
 
+/// Workers registered by an import (in bulk: a batch's `workers` and `enrolments` entries, each
+/// row naming its entry) prove like those added one by one: the bundle of a closed month
+/// verifies, with the worker's ID opened.
+pub async fn imported_workers_prove(ctx: Ctx) {
+    let s = &ctx.store;
+    s.add_region("zj", "浙江省").await.expect("region");
+    s.add_grid(&NewGrid { code: "g1".into(), name: "一号".into(), region: "zj".into() }).await.expect("grid");
+    let ids: Vec<String> = (0..5).map(worker_id_number).collect();
+    let mut input = String::from("id_number,name,phone,hukou_region,grid,pension_from\n");
+    for (i, id) in ids.iter().enumerate() {
+        input.push_str(&format!("{id},工人{i},1380000000{i},zj,g1,2025-09\n"));
+    }
+    // The first worker again in the same batch: a duplicate, enrolled once.
+    input.push_str(&format!("{},工人0,13800000000,zj,g1,2025-09\n", ids[0]));
+    let r = s.import_workers(input.as_bytes(), &WorkerImportOptions { rows_per_batch: 4, max_errors: 10 }).await.expect("import");
+    assert_eq!((r.added, r.duplicate, r.enrolled, r.rejected, r.conflicting), (5, 1, 5, 0, 0), "{r:#?}");
+    assert_eq!(ctx.scalar("SELECT COUNT(*) FROM workers WHERE log_idx IS NULL").await, 0);
+    assert_eq!(ctx.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM log_entries WHERE kind = 'workers'").await, 2);
+    assert_eq!(ctx.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM log_entries WHERE kind = 'enrolments'").await, 2);
+    let (a, _) = s
+        .add_platform(&NewPlatform { name: "A".into(), uscc: USCC_A.into(), revenue_band: RevenueBand::From100m, injury_high_level: false })
+        .await
+        .expect("platform");
+    let rows: Vec<[&str; 6]> = vec![["i1", &ids[4], "3000", "2025-09-10T10:00:00+08:00", "ride_hailing", "g1"]];
+    let opts_in = IngestOptions::request(now(), None);
+    let got = s.ingest_earnings(a.id, &zj(), std::io::Cursor::new(csv(&rows)), Format::Csv, &opts_in).await.expect("ingest");
+    assert_eq!(got.accepted, 1);
+    s.close_month(&zj(), ym("2025-09"), &CloseOptions::new(ym("2025-10"))).await.expect("close");
+    s.log_integrate().await.expect("integrate");
+    let w = s.find_worker(&ids[4]).await.expect("find").expect("registered");
+    let b = s.bundle_worker_month(w.id, ym("2025-09"), 0).await.expect("bundle");
+    let v = verify_bundle(&b, &opts(&ctx, Some(&ids[4])));
+    assert!(v.ok(), "{}", v.to_text());
+    assert!(v.checks.iter().any(|c| c.name == "ID number" && c.ok));
+}
+
 mod cases {
-    pub use super::{bundles_verify_offline, every_event_is_logged_and_proves, tampered_store_is_caught, voucher_is_logged};
+    pub use super::{
+        bundles_verify_offline, every_event_is_logged_and_proves, imported_workers_prove, tampered_store_is_caught, voucher_is_logged,
+    };
 }
 
 // Each case on each backend: `sqlite::case` and `postgres::case`.
@@ -278,6 +316,11 @@ mod sqlite {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn bundles_verify_offline() {
         run(Kind::Sqlite, cases::bundles_verify_offline).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn imported_workers_prove() {
+        run(Kind::Sqlite, cases::imported_workers_prove).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -303,6 +346,11 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn bundles_verify_offline() {
         run(Kind::Postgres, cases::bundles_verify_offline).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn imported_workers_prove() {
+        run(Kind::Postgres, cases::imported_workers_prove).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,13 +8,16 @@
 //! | `sqlite` | opening a SQLite file, the bulk writes of earnings and journal entries |
 //! | `sqlite_raw` | the one unsafe helper: prepared statements stepped on sqlx's connection |
 //! | `postgres` | opening PostgreSQL, partitions, COPY and merge of earnings, UNNEST journal writes, row locks |
+//! | `registration` | the worker import's bulk lookups and inserts of workers and enrolments |
 
 pub(crate) mod postgres;
+mod registration;
 mod sql;
 pub(crate) mod sqlite;
 #[allow(unsafe_code)]
 mod sqlite_raw;
 
+pub(crate) use registration::{Found, IdTable, NewRow, Probe};
 pub(crate) use sql::{Sql, placeholders};
 
 use crate::ids::{BatchId, PlatformId};

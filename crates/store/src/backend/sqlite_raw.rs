@@ -56,6 +56,7 @@ pub(crate) struct Stmt<'c, 'h> {
 pub(crate) enum Val<'v> {
     Int(i64),
     Text(&'v str),
+    Blob(&'v [u8]),
 }
 
 /// Ask SQLite to keep its heap, all connections' page caches together, near `bytes` (process
@@ -113,7 +114,7 @@ impl Stmt<'_, '_> {
     fn bind(&mut self, vals: &[Val<'_>]) -> Result<(), StoreError> {
         for (i, v) in vals.iter().enumerate() {
             let idx = i as c_int + 1;
-            // SAFETY: the statement is live; text is bound SQLITE_STATIC: it is read only by the
+            // SAFETY: the statement is live; text and blobs are bound SQLITE_STATIC: it is read only by the
             // step in the same call, and the bindings are cleared before the call returns.
             let rc = unsafe {
                 match *v {
@@ -123,6 +124,13 @@ impl Stmt<'_, '_> {
                         idx,
                         s.as_ptr() as *const c_char,
                         c_int::try_from(s.len()).unwrap_or(c_int::MAX),
+                        ffi::SQLITE_STATIC(),
+                    ),
+                    Val::Blob(b) => ffi::sqlite3_bind_blob(
+                        self.raw.as_ptr(),
+                        idx,
+                        b.as_ptr() as *const std::ffi::c_void,
+                        c_int::try_from(b.len()).unwrap_or(c_int::MAX),
                         ffi::SQLITE_STATIC(),
                     ),
                 }

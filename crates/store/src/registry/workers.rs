@@ -103,12 +103,18 @@ impl Tx {
 impl Store {
     /// Check a new worker: resident ID (GB 11643), phone, name, and that region and grid exist.
     pub(crate) fn check_worker(&self, w: &NewWorker) -> Result<CheckedWorker> {
+        let id_salt = crate::ids::random32().map_err(|e| StoreError::Corrupt(format!("no OS randomness: {e}")))?;
+        self.check_worker_salted(w, id_salt)
+    }
+
+    /// [`Store::check_worker`] with the salt of the ID commitment given (fresh OS randomness,
+    /// drawn for many rows at once by the import).
+    pub(crate) fn check_worker_salted(&self, w: &NewWorker, id_salt: [u8; 32]) -> Result<CheckedWorker> {
         let (id, birth) =
             check_resident_id(&w.id_number).map_err(|r| StoreError::invalid("id_number", format!("not a valid resident ID: {r}")))?;
         let phone = check_phone(&w.phone).map_err(|r| StoreError::invalid("phone", r))?;
         // The 17th character is odd for men, even for women (GB 11643).
         let sex = if (id.as_bytes()[16] - b'0').is_multiple_of(2) { Sex::Female } else { Sex::Male };
-        let id_salt = crate::ids::random32().map_err(|e| StoreError::Corrupt(format!("no OS randomness: {e}")))?;
         Ok(CheckedWorker {
             id_salt,
             id_commit: crate::log::entry::id_commitment(&id_salt, &id),

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Worker import benchmark. Generates a CSV of WORKERS workers (default 1,000,000) with the testkit
+# generators (distinct valid resident IDs, names, phones, 100 grids, every row with pension_from),
+# then, for ROUNDS alternating rounds (default 3), on SQLite and on PostgreSQL: the import through
+# Store::import_workers (every check, keyed hashes, salted ID commitments, the log's `workers` and
+# `enrolments` entries, enrolments; 50,000 rows per transaction) next to a raw bulk load of the
+# same file into the same kind of database (sqlite3 .import: one prepared INSERT per row in one
+# transaction; psql \copy into a plain table of text columns). Prints each round, the medians and
+# the ratio raw/api (how many times slower the import is than the raw load). The import is also
+# run a second time on the same store (every row a duplicate) and that rate printed.
+#
+# PostgreSQL: FLEXPENSION_TEST_PG (default postgres://postgres@127.0.0.1:5432/test); each round
+# uses a schema of its own, dropped afterwards. FLEXPENSION_SKIP_PG=1 skips PostgreSQL,
+# SKIP_SQLITE=1 SQLite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+workers=${WORKERS:-1000000}
+rounds=${ROUNDS:-3}
+pg=${FLEXPENSION_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
+skip_pg=${FLEXPENSION_SKIP_PG:-0}
+skip_sqlite=${SKIP_SQLITE:-0}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cargo build --release -q -p flexpension-store --example import_bench
+bin=target/release/examples/import_bench
+file="$work/workers.csv"
+$bin gen "$file" "$workers"
+results="$work/results"
+
+# seconds of a command, from bash's clock.
+timed() {
+  local t0 t1
+  t0=$EPOCHREALTIME
+  "$@" >/dev/null
+  t1=$EPOCHREALTIME
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+field() { grep "^$1 " | grep -o "$2=[0-9.]*" | cut -d= -f2; }
+cols="id_number text, name text, phone text, hukou_region text, grid text, pension_from text"
+
+for r in $(seq "$rounds"); do
+  if [ "$skip_sqlite" != 1 ]; then
+    db="$work/r$r.db"
+    out=$($bin run "sqlite:$db" "$file" 2>/dev/null)
+    raw=$(timed sqlite3 "$work/raw$r.db" "CREATE TABLE raw ($cols);" ".import --csv --skip 1 $file raw")
+    echo "round $r sqlite api $(echo "$out" | field import secs) raw $raw again $(echo "$out" | field again secs)" | tee -a "$results"
+    rm -f "$db" "$db-wal" "$db-shm" "$work/raw$r.db"
+  fi
+  if [ "$skip_pg" != 1 ]; then
+    schema="bench_import_$$_$r"
+    out=$($bin run "$pg" "$file" "$schema" 2>/dev/null)
+    psql -q "$pg" -c "CREATE TABLE $schema.raw ($cols)"
+    raw=$(timed psql -q "$pg" -c "SET search_path TO $schema" -c "\\copy raw FROM '$file' CSV HEADER")
+    psql -q "$pg" -c "DROP SCHEMA $schema CASCADE" 2>/dev/null
+    echo "round $r postgres api $(echo "$out" | field import secs) raw $raw again $(echo "$out" | field again secs)" | tee -a "$results"
+  fi
+done
+
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+echo "median of $rounds rounds, $workers workers (seconds):"
+for backend in sqlite postgres; do
+  grep -q " $backend " "$results" || continue
+  api=$(awk -v b="$backend" '$3 == b { print $5 }' "$results" | median)
+  raw=$(awk -v b="$backend" '$3 == b { print $7 }' "$results" | median)
+  again=$(awk -v b="$backend" '$3 == b { print $9 }' "$results" | median)
+  BASE=$([ "$backend" = sqlite ] && echo "sqlite3 .import" || echo 'psql \copy') \
+    awk -v b="$backend" -v a="$api" -v r="$raw" -v g="$again" -v n="$workers" \
+    'BEGIN { printf "  %-8s import %6.2f s (%7.0f/s)   raw %-15s %6.2f s   import/raw %.2f   again %6.2f s\n", b, a, n / a, ENVIRON["BASE"], r, a / r, g }'
+done

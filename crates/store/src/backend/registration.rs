@@ -1,0 +1,257 @@
+//! Bulk registration for the worker import: which of a batch's workers are registered, ids
+//! given out ahead of the insert (so the log's rows can name them before they are written), and
+//! the inserts of workers and enrolments. SQLite steps prepared statements on the transaction's
+//! connection; PostgreSQL sends each batch as arrays, one statement per table.
+
+use super::Tx;
+use super::sqlite_raw::{Val, with_raw};
+use crate::enrol::Enrolment;
+use crate::ids::{Hash32, month_code};
+use crate::registry::CheckedWorker;
+use crate::{Result, StoreError};
+
+/// A worker to look up: its keyed ID hash and the data a registration with it should have.
+pub(crate) struct Probe<'a> {
+    pub id_hash: &'a Hash32,
+    pub name: &'a str,
+    pub phone_hash: &'a Hash32,
+    pub hukou_region: &'a str,
+    pub grid_id: i64,
+}
+
+/// A registered worker found by a probe: its id and whether its data is the probe's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub id: i64,
+    pub same: bool,
+}
+
+/// A new worker with the id given to it ahead and its home grid's id.
+pub(crate) struct NewRow<'a> {
+    pub id: i64,
+    pub worker: &'a CheckedWorker,
+    pub grid_id: i64,
+}
+
+/// The tables whose ids the import gives out ahead.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum IdTable {
+    Workers,
+    Enrolments,
+}
+
+impl IdTable {
+    fn name(self) -> &'static str {
+        match self {
+            IdTable::Workers => "workers",
+            IdTable::Enrolments => "enrolments",
+        }
+    }
+}
+
+const FIND_SQLITE: &str =
+    "SELECT id, name = ?2 AND phone_hash = ?3 AND hukou_region = ?4 AND home_grid_id = ?5 FROM workers WHERE id_hash = ?1";
+
+const FIND_PG: &str =
+    "SELECT u.i, w.id, w.name = u.name AND w.phone_hash = u.phone AND w.hukou_region = u.region AND w.home_grid_id = u.grid
+    FROM UNNEST($1::bytea[], $2::text[], $3::bytea[], $4::text[], $5::bigint[]) WITH ORDINALITY AS u (h, name, phone, region, grid, i)
+    JOIN workers w ON w.id_hash = u.h";
+
+const INSERT_WORKER_SQLITE: &str = "INSERT INTO workers (id, id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, \
+    hukou_region, home_grid_id, created_at_us, id_salt, id_commit, log_idx) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+const INSERT_WORKERS_PG: &str = "INSERT INTO workers (id, id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, \
+    hukou_region, home_grid_id, id_salt, id_commit, created_at_us, log_idx) \
+    SELECT *, $12::bigint, $13::bigint FROM UNNEST($1::bigint[], $2::bytea[], $3::text[], $4::int[], $5::text[], $6::text[], $7::bytea[], \
+    $8::text[], $9::text[], $10::bigint[], $11::bytea[], $14::bytea[])";
+
+const INSERT_ENROLMENT_SQLITE: &str = "INSERT INTO enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us) \
+    VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)";
+
+const INSERT_ENROLMENTS_PG: &str = "INSERT INTO enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us) \
+    SELECT u.id, u.w, u.scheme, u.from_month, u.to_month, u.basis, $7::bigint \
+    FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::int[], $6::text[]) AS u (id, w, scheme, from_month, to_month, basis)";
+
+impl Tx {
+    /// Hold off other registrations until the transaction ends, so that what [`Tx::find_workers`]
+    /// saw still holds when the batch inserts. SQLite's write lock already does; PostgreSQL
+    /// locks the workers table against writes (reads go on).
+    pub(crate) async fn lock_registrations(&mut self) -> Result<()> {
+        match self {
+            Tx::Sqlite(_) => Ok(()),
+            Tx::Postgres(t) => {
+                sqlx::query("LOCK TABLE workers IN SHARE ROW EXCLUSIVE MODE").execute(&mut **t).await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// For each probe, the registered worker with its ID hash, if any.
+    pub(crate) async fn find_workers(&mut self, probes: &[Probe<'_>]) -> Result<Vec<Option<Found>>> {
+        let mut out = vec![None; probes.len()];
+        if probes.is_empty() {
+            return Ok(out);
+        }
+        match self {
+            Tx::Sqlite(t) => {
+                with_raw(t, |raw| {
+                    let mut q = raw.prepare(FIND_SQLITE)?;
+                    for (o, p) in out.iter_mut().zip(probes) {
+                        let vals = [
+                            Val::Blob(p.id_hash),
+                            Val::Text(p.name),
+                            Val::Blob(p.phone_hash),
+                            Val::Text(p.hukou_region),
+                            Val::Int(p.grid_id),
+                        ];
+                        *o = q.query_ints::<2>(&vals)?.map(|[id, same]| Found { id, same: same == 1 });
+                    }
+                    Ok(())
+                })
+                .await?;
+            }
+            Tx::Postgres(t) => {
+                let hashes: Vec<&[u8]> = probes.iter().map(|p| &p.id_hash[..]).collect();
+                let names: Vec<&str> = probes.iter().map(|p| p.name).collect();
+                let phones: Vec<&[u8]> = probes.iter().map(|p| &p.phone_hash[..]).collect();
+                let regions: Vec<&str> = probes.iter().map(|p| p.hukou_region).collect();
+                let grids: Vec<i64> = probes.iter().map(|p| p.grid_id).collect();
+                let rows: Vec<(i64, i64, Option<bool>)> =
+                    sqlx::query_as(FIND_PG).bind(hashes).bind(names).bind(phones).bind(regions).bind(grids).fetch_all(&mut **t).await?;
+                for (i, id, same) in rows {
+                    let slot = usize::try_from(i - 1)
+                        .ok()
+                        .and_then(|i| out.get_mut(i))
+                        .ok_or_else(|| StoreError::Corrupt(format!("probe {i}")))?;
+                    *slot = Some(Found { id, same: same == Some(true) });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `n` new ids of `table`, given out ahead of the insert (SQLite: past the largest, under
+    /// the write lock; PostgreSQL: from the table's identity sequence).
+    pub(crate) async fn next_ids(&mut self, table: IdTable, n: usize) -> Result<Vec<i64>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        match self {
+            Tx::Sqlite(t) => {
+                // The table name is one of two constants, never input.
+                let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {}", table.name());
+                let max: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut **t).await?;
+                Ok((1..=n as i64).map(|k| max + k).collect())
+            }
+            Tx::Postgres(t) => {
+                let ids: Vec<i64> = sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)")
+                    .bind(table.name())
+                    .bind(n as i64)
+                    .fetch_all(&mut **t)
+                    .await?;
+                Ok(ids)
+            }
+        }
+    }
+
+    /// Insert new workers, registered at `at_us`, each with the log entry `log_idx` that lists them.
+    pub(crate) async fn insert_workers(&mut self, rows: &[NewRow<'_>], at_us: i64, log_idx: i64) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Tx::Sqlite(t) => {
+                with_raw(t, |raw| {
+                    let mut ins = raw.prepare(INSERT_WORKER_SQLITE)?;
+                    for r in rows {
+                        let c = r.worker;
+                        ins.execute(&[
+                            Val::Int(r.id),
+                            Val::Blob(&c.id_hash),
+                            Val::Text(&c.id_masked),
+                            Val::Int(i64::from(c.birth_month)),
+                            Val::Text(c.sex.as_str()),
+                            Val::Text(&c.name),
+                            Val::Blob(&c.phone_hash),
+                            Val::Text(&c.phone_masked),
+                            Val::Text(&c.hukou_region),
+                            Val::Int(r.grid_id),
+                            Val::Int(at_us),
+                            Val::Blob(&c.id_salt),
+                            Val::Blob(&c.id_commit.0),
+                            Val::Int(log_idx),
+                        ])?;
+                    }
+                    Ok(())
+                })
+                .await
+            }
+            Tx::Postgres(t) => {
+                let bytes = |f: fn(&CheckedWorker) -> &[u8]| rows.iter().map(|r| f(r.worker)).collect::<Vec<&[u8]>>();
+                let text = |f: fn(&CheckedWorker) -> &str| rows.iter().map(|r| f(r.worker)).collect::<Vec<&str>>();
+                sqlx::query(INSERT_WORKERS_PG)
+                    .bind(rows.iter().map(|r| r.id).collect::<Vec<i64>>())
+                    .bind(bytes(|c| &c.id_hash))
+                    .bind(text(|c| &c.id_masked))
+                    .bind(rows.iter().map(|r| r.worker.birth_month).collect::<Vec<i32>>())
+                    .bind(text(|c| c.sex.as_str()))
+                    .bind(text(|c| &c.name))
+                    .bind(bytes(|c| &c.phone_hash))
+                    .bind(text(|c| &c.phone_masked))
+                    .bind(text(|c| &c.hukou_region))
+                    .bind(rows.iter().map(|r| r.grid_id).collect::<Vec<i64>>())
+                    .bind(bytes(|c| &c.id_salt))
+                    .bind(at_us)
+                    .bind(log_idx)
+                    .bind(bytes(|c| &c.id_commit.0))
+                    .execute(&mut **t)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Insert enrolments made at `at_us` whose ids were given out ahead (no overlap check: the
+    /// caller knows the workers have none).
+    pub(crate) async fn insert_enrolments(&mut self, rows: &[Enrolment], at_us: i64) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self {
+            Tx::Sqlite(t) => {
+                with_raw(t, |raw| {
+                    let mut ins = raw.prepare(INSERT_ENROLMENT_SQLITE)?;
+                    for e in rows {
+                        if e.to.is_some() {
+                            return Err(StoreError::Corrupt("a bulk enrolment with an end".into()));
+                        }
+                        ins.execute(&[
+                            Val::Int(e.id.0),
+                            Val::Int(e.worker.0),
+                            Val::Text(e.scheme.as_str()),
+                            Val::Int(i64::from(month_code(e.from))),
+                            Val::Text(e.basis.as_str()),
+                            Val::Int(at_us),
+                        ])?;
+                    }
+                    Ok(())
+                })
+                .await
+            }
+            Tx::Postgres(t) => {
+                sqlx::query(INSERT_ENROLMENTS_PG)
+                    .bind(rows.iter().map(|e| e.id.0).collect::<Vec<i64>>())
+                    .bind(rows.iter().map(|e| e.worker.0).collect::<Vec<i64>>())
+                    .bind(rows.iter().map(|e| e.scheme.as_str()).collect::<Vec<&str>>())
+                    .bind(rows.iter().map(|e| month_code(e.from)).collect::<Vec<i32>>())
+                    .bind(rows.iter().map(|e| e.to.map(month_code)).collect::<Vec<Option<i32>>>())
+                    .bind(rows.iter().map(|e| e.basis.as_str()).collect::<Vec<&str>>())
+                    .bind(at_us)
+                    .execute(&mut **t)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+}
