@@ -327,7 +327,18 @@ fn closed_month_on_the_worker_page(s: &Server) {
     // Opening a worker's page is recorded in the access log; another region's worker is not found.
     let seen = |w: i64| s.block_on(async { s.store.accesses(WorkerId(w), 10).await.expect("accesses") });
     let before = seen(1).len();
+    s.block_on(async {
+        let p = flexpension_ledger::Payment {
+            worker: WorkerId(1),
+            payer: flexpension_ledger::Payer::SelfPaid,
+            reference: 7,
+            amount_fen: 123_456,
+            period: sep,
+        };
+        s.store.pay(&p).await.expect("pay");
+    });
     let page = send(s, "GET", "/officer/workers/1?lang=en", &[("cookie", &o)], "");
+    assert!(page.body.contains("1,234.56") && page.body.contains("id=\"payments\""), "the payment is listed: {}", page.body);
     assert_eq!(page.status, 200, "{}", page.body);
     let after = seen(1);
     assert_eq!(after.len(), before + 1);

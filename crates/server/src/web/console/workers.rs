@@ -206,6 +206,8 @@ struct WorkerPage {
     balance: String,
     enrolments: Vec<(String, String)>,
     months: Vec<MonthLine>,
+    /// (month booked, amount, who paid: label key)
+    payments: Vec<(String, String, &'static str)>,
     accesses: Vec<(String, String, &'static str)>,
     back_href: String,
 }
@@ -261,6 +263,7 @@ pub async fn worker_page(
         return failed(lang_q);
     };
     let Ok(incomes) = crate::api::people::my_months(store, w.id, crate::web::people::MY_MONTHS).await else { return failed(lang_q) };
+    let Ok(entries) = store.worker_entries(w.id).await else { return failed(lang_q) };
     let (standing, _) = list::Standing::of(Some(&st.status));
     let months = incomes
         .iter()
@@ -299,6 +302,7 @@ pub async fn worker_page(
             })
             .collect(),
         months,
+        payments: payments(&entries),
         accesses: accesses
             .iter()
             .map(|a| {
@@ -350,4 +354,25 @@ pub async fn voucher(
             failed(lang_q)
         }
     }
+}
+
+/// The money received for a worker, newest first: (month booked, amount, who paid). Reversed
+/// payments are left out.
+fn payments(entries: &[flexpension_ledger::Entry]) -> Vec<(String, String, &'static str)> {
+    use flexpension_ledger::{Account, EntryKind, Payer, Subject};
+    let reversed: Vec<_> = entries.iter().filter(|e| e.kind() == EntryKind::Reversal).map(|e| e.id().subject).collect();
+    let mut out: Vec<(flexpension_rules::YearMonth, i64, &'static str)> = entries
+        .iter()
+        .filter(|e| e.kind() == EntryKind::Payment && !reversed.contains(&e.id().subject))
+        .map(|e| {
+            let amount = e.postings().iter().filter(|p| matches!(p.account, Account::Clearing(_))).map(|p| p.amount_fen).sum();
+            let by = match e.id().subject {
+                Subject::Payment { payer: Payer::Platform(_), .. } => "console.paid_by_platform",
+                _ => "console.paid_by_self",
+            };
+            (e.period(), amount, by)
+        })
+        .collect();
+    out.sort_by_key(|p| std::cmp::Reverse(p.0));
+    out.into_iter().map(|(m, fen, by)| (m.to_string(), yuan_grouped(fen), by)).collect()
 }
