@@ -4,11 +4,11 @@
 # at a time. Fails on any crash, panic, failed assertion, timeout or out-of-memory; the input is
 # left in fuzz/artifacts/<target>/ (replay it with `cargo +nightly fuzz run <target> FILE`).
 # Needs the nightly toolchain and cargo-fuzz (scripts/setup-test-deps.sh installs them).
-# Usage: bash scripts/fuzz.sh [TARGET...]   (FUZZ_SECONDS per target, default 40)
+# Usage: bash scripts/fuzz.sh [TARGET...]   (FUZZ_SECONDS per target, default 35)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-secs="${FUZZ_SECONDS:-40}"
+secs="${FUZZ_SECONDS:-35}"
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo +nightly fuzz list); fi
 
 echo "building ${#targets[@]} fuzz targets"
