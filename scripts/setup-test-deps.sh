@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the Rust toolchain, only when it is missing:
 # Debian's Chromium and a CJK font for the browser test, wrk for the HTTP benchmark, the
-# browser test's npm packages, a running PostgreSQL for the store's conformance suite, and
-# schemathesis (pinned) in a venv for tests/api/schemathesis.sh.
+# browser test's npm packages, a running PostgreSQL for the store's conformance suite, the
+# nightly toolchain and cargo-fuzz for scripts/fuzz.sh, and schemathesis (pinned) in a venv
+# for tests/api/schemathesis.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,14 @@ fi
 
 if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules ]; then
   (cd tests/e2e && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi)
+fi
+
+# Fuzzing: cargo-fuzz builds with the nightly toolchain's sanitizers.
+if ! rustup toolchain list | grep -q '^nightly'; then
+  rustup toolchain install nightly --profile minimal
+fi
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  cargo install --locked cargo-fuzz
 fi
 
 # Schemathesis, one pinned version, in a venv of the API test's own.

@@ -31,6 +31,8 @@ mod clock;
 mod earnings;
 mod enrol;
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod ids;
 mod import;
 mod ingest;

@@ -123,7 +123,11 @@ impl<R: Read> Parser<R> {
     pub(crate) fn new(input: R, format: Format, pepper: Pepper, now_us: i64) -> Result<Parser<R>, crate::StoreError> {
         let src = match format {
             Format::Csv => {
-                let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+                // Records end at '\n' only (a '\r' before it is trimmed with the field): the csv
+                // crate's default also ends one at a lone '\r' without counting a line, so two
+                // records could carry one line number, and CRLF files were numbered one short.
+                let mut rdr =
+                    csv::ReaderBuilder::new().has_headers(false).flexible(true).terminator(csv::Terminator::Any(b'\n')).from_reader(input);
                 let mut head = csv::ByteRecord::new();
                 if !rdr.read_byte_record(&mut head).map_err(csv_io)? {
                     return Err(crate::StoreError::invalid("header", "the input is empty: expected a CSV header line"));
@@ -354,5 +358,35 @@ fn check(f: &Fields<'_>, pepper: &Pepper, now_us: i64, memo: &mut Memo, chunk: &
             });
         }
         _ => reject(chunk, errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &str) -> (Vec<u64>, Vec<u64>) {
+        let pepper = Pepper::new(&[7u8; 32]).unwrap();
+        let mut p = Parser::new(input.as_bytes(), Format::Csv, pepper, i64::MAX).unwrap();
+        let (mut ok, mut bad) = (Vec::new(), Vec::new());
+        while let Some(c) = p.next_chunk(100).unwrap() {
+            ok.extend(c.rows.iter().map(|r| r.line));
+            bad.extend(c.errors.iter().map(|e| e.line));
+        }
+        (ok, bad)
+    }
+
+    /// Found by fuzzing: a lone '\r' ended a record without counting a line, so an accepted
+    /// row and a refused one were both reported as line 2.
+    #[test]
+    fn every_record_has_its_own_line() {
+        let row = "p1,330106199001010018,3000.00,2025-09-01T12:00:00,instant_delivery,g1";
+        let crlf = format!("{}\r\n{row}\r\n{}\r\n", COLUMNS.join(","), row.replace("p1", "p2"));
+        assert_eq!(lines(&crlf), (vec![2, 3], vec![]));
+        let (ok, mut bad) = lines(&format!("{}\n{row}\rjunk\n{row}\n", COLUMNS.join(",")));
+        bad.dedup();
+        let mut all = [ok, bad].concat();
+        all.sort_unstable();
+        assert_eq!(all, vec![2, 3], "one record per line of the file");
     }
 }

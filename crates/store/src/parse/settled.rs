@@ -76,6 +76,11 @@ pub(crate) fn parse_settled_at(s: &str) -> Result<Settled, String> {
     }
     let local_s = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec;
     let utc_us = (local_s - offset_s) * 1_000_000 + frac_us;
+    // A year like 0025 (a dropped digit) would be a month of income 2,000 years ago, outside
+    // every dated parameter and the six-digit month codes; nothing settles before Unix time.
+    if utc_us < 0 {
+        return Err("is before 1970-01-01 UTC: not a settlement time".into());
+    }
     let cn_day = (utc_us + CN_OFFSET_S * 1_000_000).div_euclid(DAY_US);
     let (cy, cm, _) = civil_from_days(cn_day);
     Ok(Settled { utc_us, cn_day: cn_day as i32, month: (cy * 100 + cm) as i32 })
@@ -147,6 +152,18 @@ mod tests {
         {
             assert!(parse_settled_at(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Found by fuzzing: the year 0025 was read as a settlement 2,000 years ago (month code
+    /// 2510); the year 0000 with an offset gave a negative month.
+    #[test]
+    fn settled_before_1970_is_refused() {
+        for bad in ["0025-09-30T23:59:59Z", "0000-01-01T00:00+14:00", "1969-12-31T23:59:59.999999Z", "1970-01-01T07:59:59"] {
+            let e = parse_settled_at(bad).expect_err(bad);
+            assert!(e.contains("before 1970"), "{bad}: {e}");
+        }
+        let t = parse_settled_at("1970-01-01T00:00:00Z").unwrap();
+        assert_eq!((t.utc_us, t.month), (0, 197001));
     }
 
     #[test]
