@@ -33,7 +33,9 @@ pub(crate) fn control_error(line: u64, field: &'static str, raw: &str) -> Option
 /// record starts on and the last line it swallowed (`next_line`: the reader's line after the
 /// record, where the next record starts).
 pub(crate) fn open_quote_error(rec: &csv::ByteRecord, line: u64, next_line: u64) -> Option<RowError> {
-    if !rec.iter().any(|f| f.contains(&b'\n') || f.contains(&b'\r')) {
+    // Only a line feed: records end at '\n', so the '\r' of a CRLF line end stays at the end of
+    // the last field (trimmed there), and a lone '\r' elsewhere is a control character.
+    if !rec.iter().any(|f| f.contains(&b'\n')) {
         return None;
     }
     let until = format!("through line {}", next_line.saturating_sub(1).max(line));
