@@ -15,20 +15,15 @@ if [ ! -x "$bin" ]; then
   (cd "$root" && cargo build --release -p flexpension)
 fi
 
-out="$(mktemp)"
-err="$(mktemp)"
-"$bin" serve --addr 127.0.0.1:0 >"$out" 2>"$err" &
-pid=$!
+source "$root/scripts/lib/serve.sh"
+tmp="$(mktemp -d)"
 cleanup() {
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -f "$out" "$err"
+  serve_stop
+  rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# The first stdout line is "listening on http://127.0.0.1:PORT".
-source "$here/listening.sh"
-base="$(wait_listening "$pid" "$out" "$err")"
+serve_start "$tmp" "$bin" serve --addr 127.0.0.1:0
+base="$serve_base"
 echo "server at $base"
 
 cd "$here"
