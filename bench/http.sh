@@ -11,19 +11,8 @@ threads="${THREADS:-2}"
 connections="${CONNECTIONS:-64}"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-bin="${FLEXPENSION_BIN:-$root/target/release/flexpension}"
-if [ ! -x "$bin" ]; then
-  (cd "$root" && cargo build --release -p flexpension)
-fi
-
 source "$root/scripts/lib/serve.sh"
-tmp="$(mktemp -d)"
-cleanup() {
-  serve_stop
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-serve_start "$tmp" "$bin" serve --addr 127.0.0.1:0
+serve_release "$root"
 base="$serve_base"
 
 trivial="$base/healthz"

@@ -16,6 +16,20 @@ serve_start() {
   serve_base="$(wait_listening "$serve_pid" "$dir/out" "$dir/err")"
 }
 
+# `serve_release ROOT`: start the server binary (`serve_bin`: $FLEXPENSION_BIN, or ROOT's release
+# build, built when missing) with `serve --addr 127.0.0.1:0` in a temporary directory
+# (`serve_tmp`); on exit the server is stopped and the directory removed.
+serve_release() {
+  local root=$1
+  serve_bin="${FLEXPENSION_BIN:-$root/target/release/flexpension}"
+  if [ ! -x "$serve_bin" ]; then
+    (cd "$root" && cargo build --release -p flexpension)
+  fi
+  serve_tmp="$(mktemp -d)"
+  trap 'serve_stop; rm -rf "$serve_tmp"' EXIT
+  serve_start "$serve_tmp" "$serve_bin" serve --addr 127.0.0.1:0
+}
+
 serve_stop() {
   if [ -n "$serve_pid" ]; then
     kill "$serve_pid" 2>/dev/null || true

@@ -10,19 +10,9 @@ if [ ! -d "$here/node_modules" ]; then
   (cd "$here" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)
 fi
 
-bin="${FLEXPENSION_BIN:-$root/target/release/flexpension}"
-if [ ! -x "$bin" ]; then
-  (cd "$root" && cargo build --release -p flexpension)
-fi
-
 source "$root/scripts/lib/serve.sh"
-tmp="$(mktemp -d)"
-cleanup() {
-  serve_stop
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-serve_start "$tmp" "$bin" serve --addr 127.0.0.1:0
+serve_release "$root"
+bin="$serve_bin"
 base="$serve_base"
 echo "server at $base"
 
