@@ -11,30 +11,9 @@ threads="${THREADS:-2}"
 connections="${CONNECTIONS:-64}"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-bin="${FLEXPENSION_BIN:-$root/target/release/flexpension}"
-if [ ! -x "$bin" ]; then
-  (cd "$root" && cargo build --release -p flexpension)
-fi
-
-out="$(mktemp)"
-err="$(mktemp)"
-"$bin" serve --addr 127.0.0.1:0 >"$out" 2>"$err" &
-pid=$!
-cleanup() {
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -f "$out" "$err"
-}
-trap cleanup EXIT
-
-base=""
-for _ in $(seq 200); do
-  line="$(head -n 1 "$out" 2>/dev/null || true)"
-  if [[ "$line" == "listening on http://"* ]]; then base="${line#listening on }"; break; fi
-  kill -0 "$pid" 2>/dev/null || { cat "$out" "$err" >&2; exit 1; }
-  sleep 0.05
-done
-[ -n "$base" ] || { echo "the server did not start" >&2; exit 1; }
+source "$root/scripts/lib/serve.sh"
+serve_release "$root"
+base="$serve_base"
 
 trivial="$base/healthz"
 contribution="$base/api/v1/calc/contribution?region=zj&month=2025-03&income=3800"

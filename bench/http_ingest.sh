@@ -17,10 +17,10 @@ workers="${WORKERS:-2000}"
 bin="$root/target/release/flexpension"
 client="$root/target/release/examples/ingest_client"
 
+source "$root/scripts/lib/serve.sh"
 work="$(mktemp -d)"
-pid=""
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  serve_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -38,18 +38,9 @@ for r in $(seq "$rounds"); do
   "$bin" grid add --code g1 --name "网格1" --db "$db" >/dev/null
   "$client" workers "$workers" >"$dir/workers.csv"
   "$bin" import workers "$dir/workers.csv" --db "$db" >/dev/null
-  "$bin" serve --addr 127.0.0.1:0 --db "$db" >"$dir/out" 2>"$dir/log" &
-  pid=$!
-  base=""
-  for _ in $(seq 200); do
-    line="$(head -n 1 "$dir/out" 2>/dev/null || true)"
-    if [[ "$line" == "listening on http://"* ]]; then base="${line#listening on }"; break; fi
-    kill -0 "$pid" 2>/dev/null || { cat "$dir/out" "$dir/log" >&2; exit 1; }
-    sleep 0.05
-  done
-  [ -n "$base" ] || { echo "the server did not start" >&2; exit 1; }
-  result="$("$client" post "$base" "$key" "$rows" "$batch" "$concurrency" "$workers")"
-  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  serve_start "$dir" "$bin" serve --addr 127.0.0.1:0 --db "$db"
+  result="$("$client" post "$serve_base" "$key" "$rows" "$batch" "$concurrency" "$workers")"
+  serve_stop
   rps="$(sed -n 's/.*rows_per_s=\([0-9]*\).*/\1/p' <<<"$result")"
   echo "round $r: $result"
   all="$all $rps"

@@ -2,34 +2,19 @@
 // set a bracket rate, run the simulation with the plain form, and read the tables and charts.
 // Run by run.sh, which starts the server and sets BASE_URL.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SHOTS, launchChromium } from './browser.mjs';
+import { SHOTS, openPage, useBrowser } from './browser.mjs';
 
 const BASE = process.env.BASE_URL;
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
-let browser;
-
-before(async () => {
-  assert.ok(BASE, 'BASE_URL is set by run.sh');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const shared = useBrowser('run.sh');
 
 async function open({ viewport = DESKTOP, javaScriptEnabled = true, locale = 'en' } = {}) {
-  const context = await browser.newContext({ viewport, javaScriptEnabled, locale });
-  const page = await context.newPage();
-  // Script errors and blocked resources (e.g. by the Content-Security-Policy) fail the test.
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  return { context, page, errors };
+  return openPage(shared.browser, { viewport, javaScriptEnabled, locale });
 }
 
 /** The exact figure of a totals cell, in fen. */

@@ -2,33 +2,18 @@
 // on a phone-sized screen: with JavaScript (htmx) and without, in Chinese and in English.
 // Run by run.sh, which starts the server and sets BASE_URL.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SHOTS, launchChromium } from './browser.mjs';
+import { SHOTS, openPage, useBrowser } from './browser.mjs';
 
 const BASE = process.env.BASE_URL;
 const PHONE = { width: 390, height: 844 };
 
-let browser;
-
-before(async () => {
-  assert.ok(BASE, 'BASE_URL is set by run.sh');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const shared = useBrowser('run.sh');
 
 async function phone({ javaScriptEnabled = true, locale = 'zh-CN' } = {}) {
-  const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, javaScriptEnabled, locale });
-  const page = await context.newPage();
-  // Script errors and blocked resources (e.g. by the Content-Security-Policy) fail the test.
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  return { context, page, errors };
+  return openPage(shared.browser, { viewport: PHONE, deviceScaleFactor: 2, javaScriptEnabled, locale });
 }
 
 /** "¥1,234.50" -> 1234.5 */

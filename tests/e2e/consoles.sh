@@ -9,9 +9,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 bin="${FLEXPENSION_BIN:?set FLEXPENSION_BIN}"
 tmp="$(mktemp -d)"
-pid=""
+source "$root/scripts/lib/serve.sh"
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  serve_stop
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -22,10 +22,8 @@ month="$(sed -n 's/.*report month --db [^ ]* --month \([0-9-]*\).*/\1/p' "$tmp/g
 [ -n "$month" ] || { echo "the demo's guide names no month" >&2; cat "$tmp/guide" >&2; exit 1; }
 "$bin" report month --db "$db" --month "$month" --json >"$tmp/report.json"
 
-"$bin" serve --db "$db" --addr 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-source "$here/listening.sh"
-base="$(wait_listening "$pid" "$tmp/out" "$tmp/err")"
+serve_start "$tmp" "$bin" serve --db "$db" --addr 127.0.0.1:0
+base="$serve_base"
 echo "demo store served at $base (month $month)"
 screens=""
 if [ "${UPDATE_SCREENS:-}" = 1 ]; then screens="$root/docs/screens"; mkdir -p "$screens"; fi

@@ -9,9 +9,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 bin="${FLEXPENSION_BIN:?set FLEXPENSION_BIN}"
 tmp="$(mktemp -d)"
 db="sqlite:$tmp/people.db"
-pid=""
+source "$here/../../scripts/lib/serve.sh"
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  serve_stop
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -38,12 +38,9 @@ CSV
 "$bin" import earnings --db "$db" --platform 2 "$tmp/q.csv" >/dev/null
 "$bin" settle --db "$db" --month 2025-09 >/dev/null
 
-out="$tmp/out"
 FLEXPENSION_BOOTSTRAP_PEOPLE="worker:1:13800000001:e2e-password-1;platform:1:staff.p:e2e-password-2" \
-  "$bin" serve --db "$db" --addr 127.0.0.1:0 >"$out" 2>"$tmp/err" &
-pid=$!
-source "$here/listening.sh"
-base="$(wait_listening "$pid" "$out" "$tmp/err")"
+  serve_start "$tmp" "$bin" serve --db "$db" --addr 127.0.0.1:0
+base="$serve_base"
 echo "people server at $base"
 cd "$here"
 BASE_URL="$base" node --test --test-concurrency=1 people.test.mjs

@@ -2,29 +2,16 @@
 // months and the balance; a platform logs in and sees only its own workers. Run by people.sh,
 // which seeds the store, starts the server and sets BASE_URL.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { SHOTS, launchChromium } from './browser.mjs';
+import { SHOTS, openPage, useBrowser } from './browser.mjs';
 
 const BASE = process.env.BASE_URL;
-let browser;
-
-before(async () => {
-  assert.ok(BASE, 'BASE_URL is set by people.sh');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const shared = useBrowser('people.sh');
 
 async function logIn(login, password) {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, locale: 'zh-CN' });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  const { context, page, errors } = await openPage(shared.browser, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, locale: 'zh-CN' });
   await page.goto(`${BASE}/login`);
   await page.fill('#login', login);
   await page.fill('#password', password);

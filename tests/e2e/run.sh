@@ -10,25 +10,10 @@ if [ ! -d "$here/node_modules" ]; then
   (cd "$here" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi)
 fi
 
-bin="${FLEXPENSION_BIN:-$root/target/release/flexpension}"
-if [ ! -x "$bin" ]; then
-  (cd "$root" && cargo build --release -p flexpension)
-fi
-
-out="$(mktemp)"
-err="$(mktemp)"
-"$bin" serve --addr 127.0.0.1:0 >"$out" 2>"$err" &
-pid=$!
-cleanup() {
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -f "$out" "$err"
-}
-trap cleanup EXIT
-
-# The first stdout line is "listening on http://127.0.0.1:PORT".
-source "$here/listening.sh"
-base="$(wait_listening "$pid" "$out" "$err")"
+source "$root/scripts/lib/serve.sh"
+serve_release "$root"
+bin="$serve_bin"
+base="$serve_base"
 echo "server at $base"
 
 cd "$here"

@@ -144,24 +144,11 @@ impl Params {
         );
         let avg = div_round(i128::from(c) + i128::from(indexed), 2) as i64;
         let basic = div_round(i128::from(avg) * i128::from(years) * i128::from(accrual.0), i128::from(scale) * 1_000_000) as i64;
+        let (pct, c_y, indexed_y, avg_y, basic_y) = (accrual.percent(), yuan(c), yuan(indexed), yuan(avg), yuan(basic));
         ex.step(
+            format!("基础养老金 = (计发基数 + 指数化工资) ÷ 2 × 缴费年限 × {pct}：({c_y} + {indexed_y}) ÷ 2 = {avg_y}，× {years_s} × {pct} = {basic_y}元。"),
             format!(
-                "基础养老金 = (计发基数 + 指数化工资) ÷ 2 × 缴费年限 × {}：({} + {}) ÷ 2 = {}，× {years_s} × {} = {}元。",
-                accrual.percent(),
-                yuan(c),
-                yuan(indexed),
-                yuan(avg),
-                accrual.percent(),
-                yuan(basic)
-            ),
-            format!(
-                "Basic pension = (benefit base + indexed wage) ÷ 2 × years × {}: ({} + {}) ÷ 2 = {}, × {years_s} × {} = {} yuan.",
-                accrual.percent(),
-                yuan(c),
-                yuan(indexed),
-                yuan(avg),
-                accrual.percent(),
-                yuan(basic)
+                "Basic pension = (benefit base + indexed wage) ÷ 2 × years × {pct}: ({c_y} + {indexed_y}) ÷ 2 = {avg_y}, × {years_s} × {pct} = {basic_y} yuan."
             ),
         );
         let d = self.annuity_divisor(p.age, p.retire, &mut ex)?;

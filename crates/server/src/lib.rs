@@ -110,21 +110,27 @@ pub const PDF_CSP: &str = "frame-ancestors 'none'; base-uri 'none'; form-action 
 /// Everything else (JSON, text, static files): nothing runs in it, nothing frames it.
 pub const DATA_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/// The CSP of a response: the Swagger UI's (`docs`: the path is under `/api/docs`), a page's,
+/// a PDF's, or data's, by its content type.
+pub fn csp_for(docs: bool, content_type: &str) -> &'static str {
+    if docs {
+        DOCS_CSP
+    } else if content_type.starts_with("text/html") {
+        PAGE_CSP
+    } else if content_type.starts_with("application/pdf") {
+        PDF_CSP
+    } else {
+        DATA_CSP
+    }
+}
+
 /// The security headers of every response: a CSP chosen by what the response is, nosniff,
 /// no framing (for browsers without frame-ancestors), no referrer.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let docs = req.uri().path().starts_with("/api/docs");
     let mut res = next.run(req).await;
     let kind = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let csp = if docs {
-        DOCS_CSP
-    } else if kind.starts_with("text/html") {
-        PAGE_CSP
-    } else if kind.starts_with("application/pdf") {
-        PDF_CSP
-    } else {
-        DATA_CSP
-    };
+    let csp = csp_for(docs, kind);
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

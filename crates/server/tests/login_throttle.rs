@@ -13,62 +13,22 @@ use flexpension_server::people::add_person;
 use flexpension_server::throttle::{DEVICE_ATTEMPTS, LOGIN_ATTEMPTS, SOURCE_ATTEMPTS};
 use flexpension_store::WorkerId;
 use flexpension_store::people::Scope;
-use harness::{Kind, Server};
+use harness::{Kind, Reply, Server, enc, hidden};
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "correct horse 42";
 const WORKER: &str = "13800000001";
 
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-    /// The value a Set-Cookie of the reply gives `name`.
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-            .find_map(|(_, v)| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_string()))
-    }
-    /// The page without what differs by design: the form token and the login typed.
-    fn page_without(&self, login: &str) -> String {
-        let token = hidden(&self.body, "csrf");
-        let b = if token.is_empty() { self.body.clone() } else { self.body.replace(&token, "TOKEN") };
-        b.replace(login, "LOGIN")
-    }
-}
-
-fn send(s: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
-    let mut req = ureq::http::Request::builder().method(method).uri(format!("{}{path}", s.base));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let mut r = agent.run(req.body(body.to_string()).expect("request")).expect("HTTP request");
-    let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
-    let status = r.status().as_u16();
-    let body = r.body_mut().read_to_string().expect("body");
-    Reply { status, headers, body }
-}
-
-fn hidden(body: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    body.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
-}
-
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+/// The page without what differs by design: the form token and the login typed.
+fn page_without(r: &Reply, login: &str) -> String {
+    let token = hidden(&r.body, "csrf");
+    let b = if token.is_empty() { r.body.clone() } else { r.body.replace(&token, "TOKEN") };
+    b.replace(login, "LOGIN")
 }
 
 /// A login form's token (cookie and field carry the same).
 fn token(s: &Server) -> String {
-    let form = send(s, "GET", "/login", &[], "");
+    let form = s.send("GET", "/login", &[], "");
     assert_eq!(form.status, 200);
     let t = form.cookie("fp_login").expect("login cookie");
     assert_eq!(hidden(&form.body, "csrf"), t);
@@ -79,8 +39,7 @@ fn token(s: &Server) -> String {
 fn post_login(s: &Server, token: &str, from: &str, cookies: &str, login: &str, password: &str) -> Reply {
     let cookie = format!("fp_login={token}{cookies}");
     let body = format!("csrf={}&lang=zh&login={}&password={}", enc(token), enc(login), enc(password));
-    send(
-        s,
+    s.send(
         "POST",
         "/login",
         &[("cookie", &cookie), ("x-forwarded-for", from), ("content-type", "application/x-www-form-urlencoded")],
@@ -156,8 +115,7 @@ fn invented_tokens_are_refused(s: &Server) {
     let (a, b) = (token(s), token(s));
     assert_ne!(a, b);
     let body = format!("csrf={a}&lang=zh&login={WORKER}&password={}", enc(PASSWORD));
-    let r =
-        send(s, "POST", "/login", &[("cookie", &format!("fp_login={b}")), ("content-type", "application/x-www-form-urlencoded")], &body);
+    let r = s.send("POST", "/login", &[("cookie", &format!("fp_login={b}")), ("content-type", "application/x-www-form-urlencoded")], &body);
     assert_eq!(r.status, 403, "cookie and field differ");
     // Nothing above was counted: the real form logs in.
     assert_eq!(post_login(s, &token(s), &addr(1), "", WORKER, PASSWORD).status, 303);
@@ -200,7 +158,7 @@ fn known_and_unknown_logins_are_answered_alike(s: &Server) {
         times.push((t1 - t0, t1.elapsed()));
         let expected = if step < LOGIN_ATTEMPTS { 401 } else { 429 };
         assert_eq!((k.status, u.status), (expected, expected), "step {step}");
-        assert_eq!(k.page_without(known), u.page_without(unknown), "step {step}");
+        assert_eq!(page_without(&k, known), page_without(&u, unknown), "step {step}");
         assert_eq!(k.header("retry-after").is_some(), u.header("retry-after").is_some(), "step {step}");
         let names = |r: &Reply| {
             let mut v: Vec<String> =

@@ -9,66 +9,10 @@ use flexpension_server::people::add_person;
 use flexpension_store::people::Scope;
 use flexpension_store::{NewGrid, NewWorker, WorkerId};
 use flexpension_testkit::resident_id;
-use harness::{Server, csv};
+use harness::{Server, csv, enc, hidden};
 
 const T: &str = "2025-09-01T12:00:00+08:00";
 const PASSWORD: &str = "correct horse 42";
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-fn send(s: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
-    let mut req = ureq::http::Request::builder().method(method).uri(format!("{}{path}", s.base));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let mut r = agent.run(req.body(body.to_string()).expect("request")).expect("HTTP request");
-    let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
-    let status = r.status().as_u16();
-    let body = r.body_mut().read_to_string().expect("body");
-    Reply { status, headers, body }
-}
-
-/// The value a Set-Cookie of the reply gives `name`.
-fn set_cookie(r: &Reply, name: &str) -> Option<String> {
-    r.headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .find_map(|(_, v)| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_string()))
-}
-
-fn hidden(body: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    body.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
-}
-
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// Log in through the form; returns the reply of the POST.
-fn try_login(s: &Server, login: &str, password: &str) -> Reply {
-    let form = send(s, "GET", "/login", &[], "");
-    assert_eq!(form.status, 200);
-    let pre = set_cookie(&form, "fp_login").expect("login cookie");
-    let csrf = hidden(&form.body, "csrf");
-    assert_eq!(pre, csrf);
-    let body = format!("csrf={csrf}&lang=zh&login={}&password={}", enc(login), enc(password));
-    send(s, "POST", "/login", &[("cookie", &format!("fp_login={pre}")), ("content-type", "application/x-www-form-urlencoded")], &body)
-}
-
-/// The session cookie header of a logged-in person.
-fn login(s: &Server, login: &str) -> String {
-    let r = try_login(s, login, PASSWORD);
-    assert_eq!(r.status, 303, "{login}: {}", r.body);
-    let sc = r.headers.iter().find(|(k, v)| k == "set-cookie" && v.starts_with("fp_session=")).map(|(_, v)| v.clone()).expect("cookie");
-    assert!(sc.contains("HttpOnly") && sc.contains("SameSite=Lax"), "{sc}");
-    format!("fp_session={}", set_cookie(&r, "fp_session").expect("session"))
-}
 
 /// The world of the table: workers 0 and 2 earn on P, workers 0 and 1 on Q; worker 4 lives in
 /// another region (sh) and earns on P. Accounts: worker A (0), worker B (1), staff of P and of
@@ -166,11 +110,11 @@ fn who_sees_what(s: &Server) {
     let ids = seed(s);
     let all = ["工人0", "工人1", "工人2", "工人3", "外地工人"];
     let cookies = [
-        (WorkerA, login(s, "13800000000")),
-        (WorkerB, login(s, "worker.b")),
-        (PlatformP, login(s, "staff.p")),
-        (PlatformQ, login(s, "staff.q")),
-        (OfficerZj, login(s, "officer.zj")),
+        (WorkerA, s.login("13800000000", PASSWORD)),
+        (WorkerB, s.login("worker.b", PASSWORD)),
+        (PlatformP, s.login("staff.p", PASSWORD)),
+        (PlatformQ, s.login("staff.q", PASSWORD)),
+        (OfficerZj, s.login("officer.zj", PASSWORD)),
         (Anonymous, String::new()),
     ];
     for (caller, cookie) in &cookies {
@@ -184,7 +128,7 @@ fn who_sees_what(s: &Server) {
             if endpoint.starts_with("/api/v1/platform/") && !key.is_empty() {
                 headers = vec![("x-api-key", key)];
             }
-            let r = send(s, "GET", endpoint, &headers, "");
+            let r = s.send("GET", endpoint, &headers, "");
             let what = format!("{caller:?} {endpoint}");
             match expected(*caller, endpoint) {
                 Ok(names) => {
@@ -205,27 +149,26 @@ fn who_sees_what(s: &Server) {
     }
     // Own data, exactly: worker A's month across both platforms; P's totals.
     let a = &cookies[0].1;
-    let v: serde_json::Value = serde_json::from_str(&send(s, "GET", "/api/v1/me/months", &[("cookie", a)], "").body).expect("json");
+    let v: serde_json::Value = serde_json::from_str(&s.send("GET", "/api/v1/me/months", &[("cookie", a)], "").body).expect("json");
     assert_eq!(v["worker_id"], 1);
     assert_eq!(v["months"][0]["month"], "2025-09");
     assert_eq!(v["months"][0]["income_fen"], 17000);
     assert_eq!(v["months"][0]["status"], "not_closed");
     let v: serde_json::Value =
-        serde_json::from_str(&send(s, "GET", "/api/v1/platform/workers?month=2025-09&grid=g1", &[("x-api-key", &s.key_a)], "").body)
+        serde_json::from_str(&s.send("GET", "/api/v1/platform/workers?month=2025-09&grid=g1", &[("x-api-key", &s.key_a)], "").body)
             .expect("json");
     assert_eq!(v["totals"]["workers"], 2, "{v}");
     assert_eq!(v["totals"]["income_fen"], 18000, "{v}");
     assert!(v["premium_fen"].as_i64().unwrap_or(0) > 0, "{v}");
     let v: serde_json::Value =
-        serde_json::from_str(&send(s, "GET", "/api/v1/officer/workers?month=2025-09", &[("cookie", &cookies[4].1)], "").body)
-            .expect("json");
+        serde_json::from_str(&s.send("GET", "/api/v1/officer/workers?month=2025-09", &[("cookie", &cookies[4].1)], "").body).expect("json");
     assert_eq!(v["totals"]["income_fen"], 28000, "{v}");
     // The worker's page links the calculator with the real incomes.
-    let page = send(s, "GET", "/me", &[("cookie", a)], "");
+    let page = s.send("GET", "/me", &[("cookie", a)], "");
     assert!(page.body.contains("incomes=170.00"), "{}", page.body);
     assert!(page.body.contains("未结算"));
     // Every API endpoint of the table is in the OpenAPI document.
-    let doc: serde_json::Value = serde_json::from_str(&send(s, "GET", "/api/v1/openapi.json", &[], "").body).expect("json");
+    let doc: serde_json::Value = serde_json::from_str(&s.send("GET", "/api/v1/openapi.json", &[], "").body).expect("json");
     for e in ENDPOINTS.iter().filter(|e| e.starts_with("/api/")) {
         let path = e.split('?').next().unwrap_or("");
         assert!(doc["paths"][path]["get"].is_object(), "{path} is not documented");
@@ -239,32 +182,31 @@ fn who_sees_what(s: &Server) {
 fn sessions_csrf_and_throttling(s: &Server) {
     seed(s);
     // Wrong passwords: refused alike for unknown and known logins, then locked.
-    assert_eq!(try_login(s, "nobody", PASSWORD).status, 401);
+    assert_eq!(s.try_login("nobody", PASSWORD).status, 401);
     for _ in 0..5 {
-        assert_eq!(try_login(s, "worker.b", "wrong password").status, 401);
+        assert_eq!(s.try_login("worker.b", "wrong password").status, 401);
     }
-    assert_eq!(try_login(s, "worker.b", PASSWORD).status, 429, "locked after 5 failures");
+    assert_eq!(s.try_login("worker.b", PASSWORD).status, 429, "locked after 5 failures");
     // A login form without its cookie token is refused.
-    let r = send(
-        s,
+    let r = s.send(
         "POST",
         "/login",
         &[("content-type", "application/x-www-form-urlencoded")],
-        &format!("csrf=x&login=staff.p&password={}", enc(PASSWORD)),
+        format!("csrf=x&login=staff.p&password={}", enc(PASSWORD)),
     );
     assert_eq!(r.status, 403);
     // Logout needs the session's CSRF token; afterwards the session is gone.
-    let cookie = login(s, "staff.p");
-    let page = send(s, "GET", "/platform", &[("cookie", &cookie)], "");
+    let cookie = s.login("staff.p", PASSWORD);
+    let page = s.send("GET", "/platform", &[("cookie", &cookie)], "");
     let csrf = hidden(&page.body, "csrf");
     assert_eq!(csrf.len(), 64);
     let form = [("cookie", cookie.as_str()), ("content-type", "application/x-www-form-urlencoded")];
-    assert_eq!(send(s, "POST", "/logout", &form, "csrf=wrong").status, 403);
-    assert_eq!(send(s, "GET", "/platform", &[("cookie", &cookie)], "").status, 200);
-    assert_eq!(send(s, "POST", "/logout", &form, &format!("csrf={csrf}")).status, 303);
-    assert_eq!(send(s, "GET", "/platform", &[("cookie", &cookie)], "").status, 401);
+    assert_eq!(s.send("POST", "/logout", &form, "csrf=wrong").status, 403);
+    assert_eq!(s.send("GET", "/platform", &[("cookie", &cookie)], "").status, 200);
+    assert_eq!(s.send("POST", "/logout", &form, format!("csrf={csrf}")).status, 303);
+    assert_eq!(s.send("GET", "/platform", &[("cookie", &cookie)], "").status, 401);
     // Behind HTTPS the cookie is Secure.
-    let form = send(s, "GET", "/login", &[("x-forwarded-proto", "https")], "");
+    let form = s.send("GET", "/login", &[("x-forwarded-proto", "https")], "");
     assert!(form.headers.iter().any(|(k, v)| k == "set-cookie" && v.contains("; Secure")));
 }
 
@@ -284,10 +226,9 @@ fn accounts_refuse_resident_ids_and_weak_passwords(s: &Server) {
     });
 }
 
-/// Once the month is closed, the worker sees its figures instead of "not settled".
-fn closed_month_on_the_worker_page(s: &Server) {
+/// Worker 1 enrolled in the employee pension from September 2025, and September closed.
+fn enrol_and_close_september(s: &Server) -> flexpension_rules::YearMonth {
     use flexpension_store::{Basis, CloseOptions, NewEnrolment, Scheme};
-    seed(s);
     let sep: flexpension_rules::YearMonth = "2025-09".parse().expect("month");
     s.block_on(async {
         let e = NewEnrolment { worker: WorkerId(1), scheme: Scheme::EmployeePension, from: sep, to: None, basis: Basis::PlatformIncome };
@@ -296,21 +237,28 @@ fn closed_month_on_the_worker_page(s: &Server) {
         let zj = params.scenario("zj", None, None).expect("scenario");
         s.store.close_month(&zj, sep, &CloseOptions::new(sep)).await.expect("settle");
     });
-    let a = login(s, "13800000000");
-    let v: serde_json::Value = serde_json::from_str(&send(s, "GET", "/api/v1/me/months", &[("cookie", &a)], "").body).expect("json");
+    sep
+}
+
+/// Once the month is closed, the worker sees its figures instead of "not settled".
+fn closed_month_on_the_worker_page(s: &Server) {
+    seed(s);
+    let sep = enrol_and_close_september(s);
+    let a = s.login("13800000000", PASSWORD);
+    let v: serde_json::Value = serde_json::from_str(&s.send("GET", "/api/v1/me/months", &[("cookie", &a)], "").body).expect("json");
     assert_eq!(v["months"][0]["status"], "closed", "{v}");
     assert!(v["months"][0]["closed"]["base_fen"].as_i64().unwrap_or(0) > 0, "{v}");
-    let v: serde_json::Value = serde_json::from_str(&send(s, "GET", "/api/v1/me/account", &[("cookie", &a)], "").body).expect("json");
+    let v: serde_json::Value = serde_json::from_str(&s.send("GET", "/api/v1/me/account", &[("cookie", &a)], "").body).expect("json");
     assert_eq!(v["closed_months"], 1, "{v}");
-    let page = send(s, "GET", "/me", &[("cookie", &a)], "");
+    let page = s.send("GET", "/me", &[("cookie", &a)], "");
     assert!(page.body.contains("id=\"balance\"") && page.body.contains("缴费基数"), "{}", page.body);
     assert!(!page.body.contains("未结算"), "{}", page.body);
     // Worker B has no closed month: the honest empty state.
-    let b = login(s, "worker.b");
-    assert!(send(s, "GET", "/me", &[("cookie", &b)], "").body.contains("还没有结算"));
-    let o = login(s, "officer.zj");
+    let b = s.login("worker.b", PASSWORD);
+    assert!(s.send("GET", "/me", &[("cookie", &b)], "").body.contains("还没有结算"));
+    let o = s.login("officer.zj", PASSWORD);
     // The dashboard opens on the latest month with data and shows the month report's figures.
-    let dash = send(s, "GET", "/officer", &[("cookie", &o)], "");
+    let dash = s.send("GET", "/officer", &[("cookie", &o)], "");
     assert!(dash.body.contains("试算平衡"), "{}", dash.body);
     let report = s.block_on(async { s.store.month_report(sep).await.expect("report") });
     assert_eq!(report.workers, 1);
@@ -337,75 +285,67 @@ fn closed_month_on_the_worker_page(s: &Server) {
         };
         s.store.pay(&p).await.expect("pay");
     });
-    let page = send(s, "GET", "/officer/workers/1?lang=en", &[("cookie", &o)], "");
+    let page = s.send("GET", "/officer/workers/1?lang=en", &[("cookie", &o)], "");
     assert!(page.body.contains("1,234.56") && page.body.contains("id=\"payments\""), "the payment is listed: {}", page.body);
     assert_eq!(page.status, 200, "{}", page.body);
     let after = seen(1);
     assert_eq!(after.len(), before + 1);
     assert_eq!((after[0].login.as_str(), after[0].what.as_str()), ("officer.zj", "view"));
     assert!(page.body.contains("/api/v1/officer/proof?worker=1&#38;month=2025-09"), "{}", page.body);
-    assert_eq!(send(s, "GET", "/officer/workers/5", &[("cookie", &o)], "").status, 404);
+    assert_eq!(s.send("GET", "/officer/workers/5", &[("cookie", &o)], "").status, 404);
     assert!(seen(5).is_empty());
 
     // Evidence of the closed month: the worker's own proof bundle verifies offline, with their ID
     // number; the officer of the region gets the same; nobody else does.
     use flexpension_store::log::{ProofBundle, VerifyOptions, verify_bundle};
     let opts = VerifyOptions { log_key: s.store.log_keys().verifier_key(), id_number: Some(s.ids[0].clone()), ..Default::default() };
-    let mine = send(s, "GET", "/api/v1/me/proof?month=2025-09", &[("cookie", &a)], "");
+    let mine = s.send("GET", "/api/v1/me/proof?month=2025-09", &[("cookie", &a)], "");
     assert_eq!(mine.status, 200, "{}", mine.body);
     let b: ProofBundle = serde_json::from_str(&mine.body).expect("bundle");
     let r = verify_bundle(&b, &opts);
     assert!(r.ok(), "{}", r.to_text());
     assert!(!mine.body.contains(&s.ids[0]), "the bundle holds no ID number");
-    assert_eq!(send(s, "GET", "/api/v1/me/proof?month=2025-09", &[("cookie", &b_cookie(s))], "").status, 404);
-    assert_eq!(send(s, "GET", "/api/v1/me/proof?month=2025-13", &[("cookie", &a)], "").status, 400);
-    let theirs = send(s, "GET", "/api/v1/officer/proof?worker=1&month=2025-09", &[("cookie", &o)], "");
+    assert_eq!(s.send("GET", "/api/v1/me/proof?month=2025-09", &[("cookie", &b_cookie(s))], "").status, 404);
+    assert_eq!(s.send("GET", "/api/v1/me/proof?month=2025-13", &[("cookie", &a)], "").status, 400);
+    let theirs = s.send("GET", "/api/v1/officer/proof?worker=1&month=2025-09", &[("cookie", &o)], "");
     assert_eq!(theirs.status, 200, "{}", theirs.body);
     assert!(verify_bundle(&serde_json::from_str(&theirs.body).expect("bundle"), &opts).ok());
     // The worker of another region (id 5, in sh) is not the zj officer's; a worker is no officer.
-    assert_eq!(send(s, "GET", "/api/v1/officer/proof?worker=5&month=2025-09", &[("cookie", &o)], "").status, 404);
-    assert_eq!(send(s, "GET", "/api/v1/officer/proof?worker=1&month=2025-09", &[("cookie", &a)], "").status, 403);
+    assert_eq!(s.send("GET", "/api/v1/officer/proof?worker=5&month=2025-09", &[("cookie", &o)], "").status, 404);
+    assert_eq!(s.send("GET", "/api/v1/officer/proof?worker=1&month=2025-09", &[("cookie", &a)], "").status, 403);
     // The voucher (tests/voucher.rs): none issued yet, and GETs issue none.
-    assert_eq!(send(s, "GET", "/me/voucher.pdf", &[("cookie", &a)], "").status, 404);
-    assert_eq!(send(s, "GET", "/me/voucher.pdf", &[], "").status, 401);
+    assert_eq!(s.send("GET", "/me/voucher.pdf", &[("cookie", &a)], "").status, 404);
+    assert_eq!(s.send("GET", "/me/voucher.pdf", &[], "").status, 401);
 }
 
 /// An officer books a payment file for the region's workers; other regions' workers are refused
 /// by row (as unknown), other roles by status; a retried file writes nothing.
 fn officer_books_a_payment_file(s: &Server) {
-    use flexpension_store::{Basis, CloseOptions, NewEnrolment, Scheme};
     let ids = seed(s);
-    let sep: flexpension_rules::YearMonth = "2025-09".parse().expect("month");
-    s.block_on(async {
-        let e = NewEnrolment { worker: WorkerId(1), scheme: Scheme::EmployeePension, from: sep, to: None, basis: Basis::PlatformIncome };
-        s.store.enrol(&e).await.expect("enrol");
-        let params = flexpension_rules::Params::embedded().expect("params");
-        let zj = params.scenario("zj", None, None).expect("scenario");
-        s.store.close_month(&zj, sep, &CloseOptions::new(sep)).await.expect("settle");
-    });
+    enrol_and_close_september(s);
     let file = format!(
         "reference,id_number,amount_yuan,month,payer\nBANK-1,{},10.00,2025-09,self\nBANK-2,{},10.00,2025-09,self\n",
         ids[0], ids[4]
     );
     let path = "/api/v1/officer/payments";
-    let o = login(s, "officer.zj");
-    let r = send(s, "POST", path, &[("cookie", &o), ("content-type", "text/csv")], &file);
+    let o = s.login("officer.zj", PASSWORD);
+    let r = s.send("POST", path, &[("cookie", &o), ("content-type", "text/csv")], &file);
     assert_eq!(r.status, 200, "{}", r.body);
     let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
     assert_eq!((v["accepted"].as_u64(), v["rejected"].as_u64(), v["amount_fen"].as_i64()), (Some(1), Some(1), Some(1_000)), "{v}");
     assert_eq!((v["errors"][0]["line"].as_u64(), v["errors"][0]["field"].as_str()), (Some(3), Some("id_number")), "{v}");
     assert!(!r.body.contains(&ids[4]) && !r.body.contains(&ids[0]), "no resident ID in clear: {}", r.body);
-    let again = send(s, "POST", path, &[("cookie", &o), ("content-type", "text/csv")], &file);
+    let again = s.send("POST", path, &[("cookie", &o), ("content-type", "text/csv")], &file);
     let v: serde_json::Value = serde_json::from_str(&again.body).expect("json");
     assert_eq!((v["accepted"].as_u64(), v["duplicate"].as_u64()), (Some(0), Some(1)), "{v}");
-    assert_eq!(send(s, "POST", path, &[("cookie", &o), ("content-type", "text/plain")], &file).status, 415);
-    assert_eq!(send(s, "POST", path, &[("cookie", &o), ("content-type", "text/csv")], "reference,amount\n1,2\n").status, 400);
-    assert_eq!(send(s, "POST", path, &[("cookie", &login(s, "13800000000")), ("content-type", "text/csv")], &file).status, 403);
-    assert_eq!(send(s, "POST", path, &[("content-type", "text/csv")], &file).status, 401);
+    assert_eq!(s.send("POST", path, &[("cookie", &o), ("content-type", "text/plain")], &file).status, 415);
+    assert_eq!(s.send("POST", path, &[("cookie", &o), ("content-type", "text/csv")], "reference,amount\n1,2\n").status, 400);
+    assert_eq!(s.send("POST", path, &[("cookie", &s.login("13800000000", PASSWORD)), ("content-type", "text/csv")], &file).status, 403);
+    assert_eq!(s.send("POST", path, &[("content-type", "text/csv")], &file).status, 401);
 }
 
 fn b_cookie(s: &Server) -> String {
-    login(s, "worker.b")
+    s.login("worker.b", PASSWORD)
 }
 
 both!(

@@ -11,7 +11,7 @@ use chrono::Utc;
 use flexpension_rules::YearMonth;
 use flexpension_server::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use flexpension_testkit::{Rng, resident_id};
-use harness::{CSV_HEADER, Kind, Reply, Server, csv, logs};
+use harness::{CSV_HEADER, Kind, Reply, Server, csv, logs, ok, row_errors};
 use serde_json::Value;
 
 both!(
@@ -25,23 +25,8 @@ both!(
     garbage_never_fails_the_server,
 );
 
-fn ok(r: &Reply) -> Value {
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.json()
-}
-
 fn counts(v: &Value) -> [u64; 4] {
     ["accepted", "duplicate", "conflicting", "rejected"].map(|k| v[k].as_u64().unwrap_or_else(|| panic!("{k} in {v}")))
-}
-
-/// (line, field, code) of each row error.
-fn problems(v: &Value) -> Vec<(u64, String, String)> {
-    v["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| (e["line"].as_u64().expect("line"), e["field"].as_str().expect("field").into(), e["code"].as_str().expect("code").into()))
-        .collect()
 }
 
 fn refused(r: &Reply, status: u16, code: &str, field: &str) {
@@ -139,7 +124,7 @@ fn bad_rows_are_named_by_line_and_never_written(s: &Server) {
         (14, "amount_yuan", "amount"),
         (16, "line", "malformed"),
     ];
-    let got = problems(&v);
+    let got = row_errors(&v);
     assert_eq!(got.iter().map(|(l, f, c)| (*l, f.as_str(), c.as_str())).collect::<Vec<_>>(), want, "{v}");
     for e in v["errors"].as_array().expect("errors") {
         assert!(e["reason"].as_str().is_some_and(|r| r.len() > 5), "{e}");
@@ -156,7 +141,7 @@ fn bad_rows_are_named_by_line_and_never_written(s: &Server) {
     );
     let v = ok(&s.post(&s.key_a, "application/x-ndjson", &jsonl));
     assert_eq!(counts(&v), [1, 0, 0, 3], "{v}");
-    let lines: Vec<u64> = problems(&v).iter().map(|p| p.0).collect();
+    let lines: Vec<u64> = row_errors(&v).iter().map(|p| p.0).collect();
     assert_eq!(lines, [2, 3, 4], "{v}");
     assert_eq!(s.totals(&s.a), (3, 1199));
 }
@@ -177,7 +162,7 @@ fn duplicates_and_conflicts(s: &Server) {
     ]);
     let v = ok(&s.csv(&s.key_a, &body));
     assert_eq!(counts(&v), [2, 2, 3, 0], "{v}");
-    let got = problems(&v);
+    let got = row_errors(&v);
     assert_eq!(
         got.iter().map(|p| (p.0, p.1.as_str(), p.2.as_str())).collect::<Vec<_>>(),
         [(3, "order_id", "conflict"), (7, "order_id", "conflict"), (8, "order_id", "conflict")]
@@ -319,7 +304,7 @@ fn replays_and_retries(s: &Server) {
     let ts2 = (ts.parse::<i64>().expect("ts") + 1).to_string();
     let again = ok(&s.post_signed(&s.key_a, "text/csv", &body, &ts2, &sign(&s.key_a, &ts2, body.as_bytes())));
     assert_eq!(counts(&again), [0, 1, 0, 1]);
-    assert_eq!(problems(&again), problems(&first));
+    assert_eq!(row_errors(&again), row_errors(&first));
     assert_eq!(s.totals(&s.a), (1, 1000));
     // A signature is per platform: B may send the same bytes (its own signature differs anyway).
     assert_eq!(counts(&ok(&s.csv(&s.key_b, &body))), [1, 0, 0, 1]);

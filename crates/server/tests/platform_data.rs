@@ -9,26 +9,11 @@
 mod harness;
 
 use flexpension_store::MAX_REPORTED_ERRORS;
-use harness::{CSV_HEADER, Server, csv};
-use serde_json::Value;
+use harness::{CSV_HEADER, Server, csv, ok, row_errors};
 
 both!(control_characters_are_row_errors, an_open_quote_is_named, the_error_list_is_capped);
 
 const T: &str = "2025-09-01T10:00:00+08:00";
-
-fn ok(r: &harness::Reply) -> Value {
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.json()
-}
-
-fn errors(v: &Value) -> Vec<(u64, String, String)> {
-    v["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| (e["line"].as_u64().expect("line"), e["field"].as_str().expect("field").into(), e["code"].as_str().expect("code").into()))
-        .collect()
-}
 
 fn control_characters_are_row_errors(s: &Server) {
     let w = s.ids[0].as_str();
@@ -40,7 +25,7 @@ fn control_characters_are_row_errors(s: &Server) {
     let v = ok(&s.csv(&s.key_a, &body));
     assert_eq!((v["accepted"].as_u64(), v["rejected"].as_u64()), (Some(1), Some(2)), "{v}");
     let want = vec![(2, "grid".to_string(), "malformed".to_string()), (3, "order_id".into(), "malformed".into())];
-    assert_eq!(errors(&v), want, "{v}");
+    assert_eq!(row_errors(&v), want, "{v}");
     assert!(v["errors"][0]["reason"].as_str().is_some_and(|r| r.contains("NUL")), "{v}");
     assert_eq!(v["errors_omitted"].as_u64(), Some(0), "{v}");
     assert_eq!(s.totals(&s.a), (1, 1000));
@@ -49,7 +34,7 @@ fn control_characters_are_row_errors(s: &Server) {
         "{{\"order_id\":\"j1\",\"id_number\":\"{w}\",\"amount_yuan\":1,\"settled_at\":\"{T}\",\"order_type\":\"ride_hailing\",\"grid\":\"g1\\u0000\"}}\n"
     );
     let v = ok(&s.post(&s.key_a, "application/x-ndjson", &line));
-    assert_eq!(errors(&v), vec![(1, "grid".to_string(), "malformed".to_string())], "{v}");
+    assert_eq!(row_errors(&v), vec![(1, "grid".to_string(), "malformed".to_string())], "{v}");
     assert_eq!(s.totals(&s.a), (1, 1000));
 }
 
@@ -57,7 +42,7 @@ fn an_open_quote_is_named(s: &Server) {
     let w = s.ids[0].as_str();
     let body = format!("{CSV_HEADER}q1,{w},10,{T},ride_hailing,g1\n\"q2,{w},10,{T},ride_hailing,g1\nq3,{w},10,{T},ride_hailing,g1\n");
     let v = ok(&s.csv(&s.key_a, &body));
-    assert_eq!(errors(&v), vec![(3, "line".to_string(), "malformed".to_string())], "{v}");
+    assert_eq!(row_errors(&v), vec![(3, "line".to_string(), "malformed".to_string())], "{v}");
     assert!(v["errors"][0]["reason"].as_str().is_some_and(|r| r.contains("quote") && r.contains("line 4")), "{v}");
 }
 

@@ -4,66 +4,15 @@
 
 #[path = "platform/harness.rs"]
 mod harness;
+#[path = "common/routes.rs"]
+mod routes;
 
-use flexpension_rules::Params;
+use flexpension_server::csp_for;
 use flexpension_server::people::add_person;
-use flexpension_server::{AppState, DATA_CSP, DOCS_CSP, PAGE_CSP, PDF_CSP};
 use flexpension_store::WorkerId;
 use flexpension_store::people::Scope;
-use harness::{Kind, Server};
-use std::collections::BTreeSet;
-use std::sync::Arc;
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-fn send(s: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
-    let mut req = ureq::http::Request::builder().method(method).uri(format!("{}{path}", s.base));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let mut r = agent.run(req.body(body.to_string()).expect("request")).expect("HTTP request");
-    let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
-    let status = r.status().as_u16();
-    let body = String::from_utf8_lossy(&r.body_mut().with_config().limit(64 << 20).read_to_vec().expect("body")).into_owned();
-    Reply { status, headers, body }
-}
-
-const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
-
-/// (method, path) of every route the router holds, read from its `Debug` form as
-/// `tests/openapi.rs` does (axum has no other way to list routes).
-fn served() -> BTreeSet<(String, String)> {
-    let router = flexpension_server::router(AppState::new(Arc::new(Params::embedded().expect("params"))));
-    let text = format!("{router:?}");
-    let main = text.split("fallback_router:").next().expect("the path router");
-    let (routes, node) = main.split_once("node: Node").expect("axum's Router Debug form: a node with the paths");
-    let id = |s: &str| s.split(')').next().map(str::to_string);
-    let paths: Vec<(String, String)> =
-        node.split("RouteId(").skip(1).filter_map(|s| Some((id(s)?, s.split('"').nth(1)?.to_string()))).collect();
-    let mut out = BTreeSet::new();
-    for s in routes.split("RouteId(").skip(1) {
-        let Some(route) = id(s) else { continue };
-        let Some((_, path)) = paths.iter().find(|(i, _)| *i == route) else { continue };
-        for m in METHODS {
-            let endpoint = s.split(&format!(" {m}: ")).nth(1).and_then(|e| e.split([',', ' ']).next()).unwrap_or("None");
-            if endpoint != "None" {
-                out.insert((m.to_string(), path.clone()));
-            }
-        }
-    }
-    out
-}
+use harness::{Kind, Reply, Server};
+use routes::served;
 
 /// A concrete path for a route pattern: each `{param}` or `{*rest}` becomes a sample value.
 fn concrete(pattern: &str) -> String {
@@ -89,16 +38,7 @@ fn check_headers(what: &str, r: &Reply) {
     assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{what}");
     let csp = r.header("content-security-policy").unwrap_or_else(|| panic!("{what}: no CSP"));
     assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
-    let kind = r.header("content-type").unwrap_or("");
-    let expected = if what.contains(" /api/docs") {
-        DOCS_CSP
-    } else if kind.starts_with("text/html") {
-        PAGE_CSP
-    } else if kind.starts_with("application/pdf") {
-        PDF_CSP
-    } else {
-        DATA_CSP
-    };
+    let expected = csp_for(what.contains(" /api/docs"), r.header("content-type").unwrap_or(""));
     assert_eq!(csp, expected, "{what} ({:?})", r.header("content-type"));
 }
 
@@ -111,7 +51,7 @@ fn every_answer_carries_the_security_headers(s: &Server) {
     let mut seen = 0;
     for (m, pattern) in &routes {
         let path = concrete(pattern);
-        let r = send(s, &m.to_uppercase(), &path, &[("content-type", "application/json")], "");
+        let r = s.send(&m.to_uppercase(), &path, &[("content-type", "application/json")], "");
         assert!(r.status < 500 || r.status == 503, "{m} {path}: {}", r.status);
         check_headers(&format!("{m} {path}"), &r);
         seen += 1;
@@ -135,11 +75,11 @@ fn every_answer_carries_the_security_headers(s: &Server) {
         ("POST", "/login"),
     ];
     for (m, path) in extra {
-        let r = send(s, m, path, &[], "");
+        let r = s.send(m, path, &[], "");
         check_headers(&format!("{m} {path}"), &r);
         seen += 1;
     }
-    let docs = send(s, "GET", "/api/docs/", &[], "");
+    let docs = s.send("GET", "/api/docs/", &[], "");
     assert_eq!(docs.status, 200);
     assert!(docs.body.contains("swagger-ui-bundle.js"), "the Swagger UI page");
     assert!(seen > 45, "{seen}");
@@ -166,53 +106,31 @@ fn api_refusals_are_json_and_pages_html(s: &Server) {
         "/api/v1/officer/workers?month=2025-09",
         "/api/v1/officer/proof?worker=1&month=2025-09",
     ] {
-        is_json_error(&send(s, "GET", path, &[], ""), 401, "unauthenticated", path);
+        is_json_error(&s.send("GET", path, &[], ""), 401, "unauthenticated", path);
     }
     // A worker's session on the officer's API: 403, as JSON.
-    let form = send(s, "GET", "/login", &[], "");
-    let token = hidden(&form.body, "csrf");
-    let body = format!("csrf={token}&lang=zh&login=13800000001&password=correct+horse+42");
-    let r = send(
-        s,
-        "POST",
-        "/login",
-        &[("cookie", &format!("fp_login={token}")), ("content-type", "application/x-www-form-urlencoded")],
-        &body,
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let session = r
-        .headers
-        .iter()
-        .filter(|(k, _)| k == "set-cookie")
-        .find_map(|(_, v)| v.strip_prefix("fp_session=").map(|x| x.split(';').next().unwrap_or("").to_string()))
-        .expect("session");
-    let cookie = format!("fp_session={session}");
+    let cookie = s.login("13800000001", "correct horse 42");
     is_json_error(
-        &send(s, "GET", "/api/v1/officer/workers?month=2025-09", &[("cookie", &cookie)], ""),
+        &s.send("GET", "/api/v1/officer/workers?month=2025-09", &[("cookie", &cookie)], ""),
         403,
         "forbidden",
         "officer API as a worker",
     );
     is_json_error(
-        &send(s, "GET", "/api/v1/officer/proof?worker=1&month=2025-09", &[("cookie", &cookie)], ""),
+        &s.send("GET", "/api/v1/officer/proof?worker=1&month=2025-09", &[("cookie", &cookie)], ""),
         403,
         "forbidden",
         "officer proof",
     );
-    assert_eq!(send(s, "GET", "/api/v1/me/months", &[("cookie", &cookie)], "").status, 200);
+    assert_eq!(s.send("GET", "/api/v1/me/months", &[("cookie", &cookie)], "").status, 200);
     // Pages stay pages.
     for (path, status) in [("/me", 401), ("/officer", 403)] {
         let cookies: &[(&str, &str)] = if status == 403 { &[("cookie", &cookie)] } else { &[] };
-        let r = send(s, "GET", path, cookies, "");
+        let r = s.send("GET", path, cookies, "");
         assert_eq!(r.status, status, "{path}");
         assert!(r.header("content-type").is_some_and(|t| t.starts_with("text/html")), "{path}");
         assert!(r.body.contains("href=\"/login"), "{path}: a login link");
     }
-}
-
-fn hidden(body: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    body.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
 }
 
 /// A month no parameter covers is named in the user's terms: the parameter and the date, no
@@ -231,14 +149,14 @@ fn parameter_errors_name_no_files(s: &Server) {
     ];
     let mut refused = 0;
     for p in paths {
-        let r = send(s, "GET", p, &[], "");
+        let r = s.send("GET", p, &[], "");
         assert!(!r.body.contains(".toml"), "{p} names a parameter file: {}", r.body);
         assert!(!r.body.contains("regions/"), "{p}: {}", r.body);
         if r.status == 422 {
             refused += 1;
         }
     }
-    let r = send(s, "GET", paths[0], &[], "");
+    let r = s.send("GET", paths[0], &[], "");
     assert_eq!(r.status, 422, "{}", r.body);
     let v: serde_json::Value = serde_json::from_str(&r.body).expect("json");
     let m = v["message"].as_str().unwrap_or("");

@@ -13,65 +13,12 @@ use flexpension_server::voucher::{PAGE_CHECK, VoucherBody, VoucherPayload, check
 use flexpension_store::log::VerifyOptions;
 use flexpension_store::people::Scope;
 use flexpension_store::{Basis, CloseOptions, NewEnrolment, Scheme, WorkerId};
-use harness::{Server, csv};
+use harness::{Server, csv, hidden};
 
 const PASSWORD: &str = "correct horse 42";
 
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-fn send(s: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
-    let mut req = ureq::http::Request::builder().method(method).uri(format!("{}{path}", s.base));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let mut r = agent.run(req.body(body.to_string()).expect("request")).expect("HTTP request");
-    let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
-    let status = r.status().as_u16();
-    let body = r.body_mut().with_config().limit(16 << 20).read_to_vec().expect("body");
-    Reply { status, headers, body }
-}
-
-fn cookie_of(r: &Reply, name: &str) -> Option<String> {
-    r.headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .find_map(|(_, v)| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_string()))
-}
-
-fn hidden(body: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    body.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
-}
-
-/// Log in through the form; the session cookie header.
-fn login(s: &Server, login: &str) -> String {
-    let form = send(s, "GET", "/login", &[], "");
-    let pre = cookie_of(&form, "fp_login").expect("login cookie");
-    let csrf = hidden(&form.text(), "csrf");
-    let body = format!("csrf={csrf}&lang=zh&login={login}&password={}", PASSWORD.replace(' ', "+"));
-    let r =
-        send(s, "POST", "/login", &[("cookie", &format!("fp_login={pre}")), ("content-type", "application/x-www-form-urlencoded")], &body);
-    assert_eq!(r.status, 303, "{login}: {}", r.text());
-    format!("fp_session={}", cookie_of(&r, "fp_session").expect("session"))
-}
-
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 
-/// Worker 1 with two closed months (one paid in part), and two logins: worker 1 and worker 2.
 fn seed(s: &Server) -> (String, String) {
     let rows = [
         ["a1", &*s.ids[0], "3800.00", "2025-09-10T12:00:00+08:00", "instant_delivery", "g1"],
@@ -91,7 +38,7 @@ fn seed(s: &Server) -> (String, String) {
             add_person(&s.store, login, PASSWORD, &Scope::Worker(WorkerId(w))).await.expect("person");
         }
     });
-    (login(s, "13800000000"), login(s, "worker.b"))
+    (s.login("13800000000", PASSWORD), s.login("worker.b", PASSWORD))
 }
 
 fn log_size(s: &Server) -> u64 {
@@ -104,51 +51,51 @@ fn opts(s: &Server) -> VerifyOptions {
 
 fn issue_and_check(s: &Server) {
     let (a, b) = seed(s);
-    let me = send(s, "GET", "/me", &[("cookie", &a)], "").text();
+    let me = s.send("GET", "/me", &[("cookie", &a)], "").body;
     assert!(me.contains(r#"action="/me/voucher""#) && me.contains(r#"id="voucher-issue""#), "{me}");
     let csrf = hidden(&me, "csrf");
     assert_eq!(csrf.len(), 64);
 
     // Nothing issued yet: the latest voucher is a page with the button, and GETs write nothing.
     let size = log_size(s);
-    let none = send(s, "GET", "/me/voucher.pdf", &[("cookie", &a)], "");
+    let none = s.send("GET", "/me/voucher.pdf", &[("cookie", &a)], "");
     assert_eq!(none.status, 404);
-    assert!(none.text().contains(r#"id="voucher-issue""#) && none.text().contains(&csrf), "{}", none.text());
-    assert_eq!(send(s, "GET", "/me/voucher", &[("cookie", &a)], "").status, 405);
+    assert!(none.body.contains(r#"id="voucher-issue""#) && none.body.contains(&csrf), "{}", none.body);
+    assert_eq!(s.send("GET", "/me/voucher", &[("cookie", &a)], "").status, 405);
     // A POST another site could make (no token, someone else's token) is refused.
-    assert_eq!(send(s, "POST", "/me/voucher", &[("cookie", &a), FORM], "lang=zh").status, 403);
-    assert_eq!(send(s, "POST", "/me/voucher", &[("cookie", &a), FORM], &format!("csrf={}", "0".repeat(64))).status, 403);
-    assert_eq!(send(s, "POST", "/me/voucher", &[FORM], &format!("csrf={csrf}")).status, 401);
+    assert_eq!(s.send("POST", "/me/voucher", &[("cookie", &a), FORM], "lang=zh").status, 403);
+    assert_eq!(s.send("POST", "/me/voucher", &[("cookie", &a), FORM], format!("csrf={}", "0".repeat(64))).status, 403);
+    assert_eq!(s.send("POST", "/me/voucher", &[FORM], format!("csrf={csrf}")).status, 401);
     assert_eq!(log_size(s), size, "refused requests log nothing");
     assert_eq!(s.block_on(s.store.latest_voucher(WorkerId(1))).expect("latest"), None);
 
     // Issued by the button: a redirect to that voucher's PDF.
-    let issued = send(s, "POST", "/me/voucher", &[("cookie", &a), FORM], &format!("csrf={csrf}&lang=zh"));
-    assert_eq!(issued.status, 303, "{}", issued.text());
+    let issued = s.send("POST", "/me/voucher", &[("cookie", &a), FORM], format!("csrf={csrf}&lang=zh"));
+    assert_eq!(issued.status, 303, "{}", issued.body);
     let location = issued.header("location").expect("location").to_string();
     let id = location.strip_prefix("/me/voucher/").and_then(|l| l.strip_suffix(".pdf")).expect("a voucher's PDF").to_string();
     assert!(id.starts_with("ZJ-") && id.len() == 22 && !id.contains("000001"), "{id}");
     let size = log_size(s);
-    let pdf = send(s, "GET", &location, &[("cookie", &a)], "");
+    let pdf = s.send("GET", &location, &[("cookie", &a)], "");
     assert_eq!((pdf.status, pdf.header("content-type")), (200, Some("application/pdf")));
-    let latest = send(s, "GET", "/me/voucher.pdf", &[("cookie", &a)], "");
+    let latest = s.send("GET", "/me/voucher.pdf", &[("cookie", &a)], "");
     assert_eq!(latest.status, 200);
     assert_eq!(latest.header("content-disposition"), Some(&*format!("attachment; filename=\"voucher-{id}.pdf\"")));
     assert_eq!(log_size(s), size, "GETs issue nothing");
     // Someone else's voucher is not found, for another worker and for nobody.
-    assert_eq!(send(s, "GET", &location, &[("cookie", &b)], "").status, 404);
-    assert_eq!(send(s, "GET", &location, &[], "").status, 401);
+    assert_eq!(s.send("GET", &location, &[("cookie", &b)], "").status, 404);
+    assert_eq!(s.send("GET", &location, &[], "").status, 401);
 
     // Offline: the PDF verifies, its page bound to the signed data, and the figures are listed.
-    let r = check_pdf(&pdf.body, &opts(s)).expect("a voucher");
+    let r = check_pdf(&pdf.bytes, &opts(s)).expect("a voucher");
     assert!(r.ok(), "{}", r.to_text());
     assert!(r.checks.iter().any(|c| c.name == PAGE_CHECK && c.ok), "{}", r.to_text());
     let text = r.to_text();
     assert!(text.contains("2025-09") && text.contains("2025-10") && text.contains("personal account balance"), "{text}");
-    assert!(check_pdf(&latest.body, &opts(s)).expect("a voucher").ok());
+    assert!(check_pdf(&latest.bytes, &opts(s)).expect("a voucher").ok());
 
     // Drawn again from other figures, with the signed data spliced in: refused, the figure named.
-    let payload = flexpension_voucher::extract_payload(&pdf.body).expect("payload");
+    let payload = flexpension_voucher::extract_payload(&pdf.bytes).expect("payload");
     let p: VoucherPayload = serde_json::from_slice(&payload).expect("payload");
     let note = p.bundle.voucher.clone().expect("note");
     let body = VoucherBody::from_note(&note).expect("body");
@@ -164,16 +111,16 @@ fn issue_and_check(s: &Server) {
     assert!(r.to_text().ends_with("NOT VERIFIED\n"));
 
     // The public log: one voucher entry, holding the note's digest and nothing else.
-    let cp = send(s, "GET", "/log/checkpoint", &[], "").text();
+    let cp = s.send("GET", "/log/checkpoint", &[], "").body;
     let n: u64 = cp.lines().nth(1).and_then(|l| l.parse().ok()).expect("size");
     assert!(n < 256);
-    let tile = send(s, "GET", &format!("/log/tile/entries/000.p/{n}"), &[], "");
+    let tile = s.send("GET", &format!("/log/tile/entries/000.p/{n}"), &[], "");
     assert_eq!(tile.status, 200);
     let mut entries = Vec::new();
     let mut at = 0;
-    while at + 2 <= tile.body.len() {
-        let len = usize::from(u16::from_be_bytes([tile.body[at], tile.body[at + 1]]));
-        entries.push(String::from_utf8(tile.body[at + 2..at + 2 + len].to_vec()).expect("utf-8"));
+    while at + 2 <= tile.bytes.len() {
+        let len = usize::from(u16::from_be_bytes([tile.bytes[at], tile.bytes[at + 1]]));
+        entries.push(String::from_utf8(tile.bytes[at + 2..at + 2 + len].to_vec()).expect("utf-8"));
         at += 2 + len;
     }
     let code = flexpension_server::voucher::check_code(&note);
@@ -189,19 +136,19 @@ fn issue_and_check(s: &Server) {
     // The verify page: nothing without the code; one answer for a wrong code and an unknown number.
     let name = &body.name;
     let total = flexpension_rules::money::yuan(body.total_paid_fen);
-    let ask = send(s, "GET", &format!("/verify/voucher/{id}"), &[], "");
+    let ask = s.send("GET", &format!("/verify/voucher/{id}"), &[], "");
     assert_eq!(ask.status, 200);
-    let ask = ask.text();
+    let ask = ask.body;
     assert!(ask.contains(r#"data-verdict="ask""#) && !ask.contains(name) && !ask.contains(&total) && !ask.contains("2025-09"), "{ask}");
     let other = format!("ZJ-{}", &id[3..].chars().rev().collect::<String>());
-    let wrong = send(s, "GET", &format!("/verify/voucher/{id}?code=AAAA-AAAA"), &[], "");
-    let unknown = send(s, "GET", &format!("/verify/voucher/{other}?code=AAAA-AAAA"), &[], "");
+    let wrong = s.send("GET", &format!("/verify/voucher/{id}?code=AAAA-AAAA"), &[], "");
+    let unknown = s.send("GET", &format!("/verify/voucher/{other}?code=AAAA-AAAA"), &[], "");
     assert_eq!((wrong.status, unknown.status), (404, 404));
-    assert_eq!(wrong.text().replace(&id, "ID"), unknown.text().replace(&other, "ID"));
-    assert!(wrong.text().contains(r#"data-verdict="unknown""#) && !wrong.text().contains(&total));
-    let right = send(s, "GET", &format!("/verify/voucher/{id}?code={}", code.to_lowercase()), &[], "");
+    assert_eq!(wrong.body.replace(&id, "ID"), unknown.body.replace(&other, "ID"));
+    assert!(wrong.body.contains(r#"data-verdict="unknown""#) && !wrong.body.contains(&total));
+    let right = s.send("GET", &format!("/verify/voucher/{id}?code={}", code.to_lowercase()), &[], "");
     assert_eq!(right.status, 200);
-    let right = right.text();
+    let right = right.body;
     assert!(right.contains(r#"data-verdict="verified""#) && right.contains(&total), "{right}");
     assert!(!right.contains(name) && !right.contains(&body.id_masked), "the page shows no name or ID: {right}");
     // The page's QR address is the PDF's.

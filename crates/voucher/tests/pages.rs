@@ -7,36 +7,15 @@
 
 use std::collections::HashMap;
 
-use flexpension_voucher::{Lang, PageCheck, VoucherDoc, VoucherMonth, check_pages, extract_payload, render_pdf};
+use flexpension_voucher::{Lang, PageCheck, VoucherDoc, check_pages, extract_payload, render_pdf};
+
+#[path = "common/sample.rs"]
+mod sample;
+use sample::sample_doc;
 
 fn sample(months: usize) -> VoucherDoc {
-    let rows: Vec<VoucherMonth> = (0..months)
-        .map(|i| VoucherMonth {
-            month: format!("{}-{:02}", 2025 + (i + 8) / 12, (i + 8) % 12 + 1),
-            base_fen: 422_700,
-            amount_fen: 84_540,
-            // One month with a figure no other cell has.
-            paid_fen: if i == 2 { 99_720 } else { 84_540 },
-            status: "已缴".into(),
-        })
-        .collect();
-    VoucherDoc {
-        lang: Lang::Zh,
-        voucher_id: "ZJ-7F3A-K9QD-2MXC-8HTR".into(),
-        region_name: "浙江省".into(),
-        region_code: "zj".into(),
-        worker_name: "王小明".into(),
-        id_masked: "330106********1234".into(),
-        issued_at: "2026-11-29 18:30".into(),
-        total_paid_fen: rows.iter().map(|m| m.paid_fen).sum(),
-        months: rows,
-        years_counted: "0年3个月".into(),
-        balance_fen: 2_345_678,
-        verify_url: "https://verify.example/verify/voucher/ZJ-7F3A-K9QD-2MXC-8HTR?code=4WQ7-N2PB".into(),
-        check_code: "4WQ7-N2PB".into(),
-        signature_line: "签发密钥 · zj.flexpension+1a2b3c4d+AAAA".into(),
-        payload: br#"{"bundle":{"voucher":"signed"}}"#.to_vec(),
-    }
+    // One month with a figure no other cell has.
+    sample_doc(Lang::Zh, (2025, 8), months, |i| if i == 2 { 99_720 } else { 84_540 })
 }
 
 fn differs(check: PageCheck) -> Vec<String> {

@@ -10,49 +10,20 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use flexpension_voucher::{Lang, PAYLOAD_FILE_NAME, VoucherDoc, VoucherMonth, extract_payload, render_pdf};
+use flexpension_voucher::{Lang, PAYLOAD_FILE_NAME, VoucherDoc, extract_payload, render_pdf};
+
+#[path = "common/sample.rs"]
+mod sample;
+use sample::sample_doc;
 
 const VERIFY_URL: &str = "https://verify.flexpension.example/v/ZJ-2026-000123-7F3A#k=zj.flexpension+1a2b3c4d";
 
 fn sample(months: usize, lang: Lang) -> VoucherDoc {
-    let rows = (0..months)
-        .map(|i| {
-            let (year, month) = (2025 + (i + 9) / 12, (i + 9) % 12 + 1);
-            let paid = i % 7 != 3;
-            VoucherMonth {
-                month: format!("{year}-{month:02}"),
-                base_fen: 422_700,
-                amount_fen: 84_540,
-                paid_fen: if paid { 84_540 } else { 0 },
-                status: match (lang, paid) {
-                    (Lang::Zh, true) => "已缴".into(),
-                    (Lang::Zh, false) => "欠缴".into(),
-                    (Lang::En, true) => "paid".into(),
-                    (Lang::En, false) => "in arrears".into(),
-                },
-            }
-        })
-        .collect::<Vec<_>>();
-    let total_paid_fen = rows.iter().map(|m| m.paid_fen).sum();
     VoucherDoc {
-        lang,
-        voucher_id: "ZJ-2026-000123-7F3A".into(),
-        region_name: "浙江省".into(),
-        region_code: "zj".into(),
-        worker_name: "王小明".into(),
-        id_masked: "330106********1234".into(),
-        issued_at: "2026-11-29 18:30".into(),
-        months: rows,
-        years_counted: match lang {
-            Lang::Zh => "3年2个月".into(),
-            Lang::En => "3 y 2 m".into(),
-        },
-        balance_fen: 2_345_678,
-        total_paid_fen,
         verify_url: VERIFY_URL.into(),
         check_code: "7F3A-K9QD".into(),
-        signature_line: "签发：浙江省社会保险事业管理中心 · 密钥 zj.flexpension+1a2b3c4d".into(),
         payload: br#"{"v":1,"id":"ZJ-2026-000123-7F3A","name":"\u738b\u5c0f\u660e","sig":"ed25519:AAAA"}"#.to_vec(),
+        ..sample_doc(lang, (2025, 9), months, |i| if i % 7 == 3 { 0 } else { 84_540 })
     }
 }
 

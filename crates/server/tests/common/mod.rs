@@ -1,6 +1,8 @@
 //! Start the real server on 127.0.0.1:0 (through `serve`, as the CLI does) and talk HTTP to it.
 #![allow(dead_code)]
 
+pub mod routes;
+
 use chrono::NaiveDate;
 use flexpension_rules::Params;
 use flexpension_server::AppState;

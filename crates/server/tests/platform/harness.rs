@@ -21,9 +21,12 @@ pub enum Kind {
     Postgres,
 }
 
+/// An HTTP answer: status, headers, the body as text (lossy) and as bytes.
 pub struct Reply {
     pub status: u16,
+    pub headers: Vec<(String, String)>,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -34,6 +37,43 @@ impl Reply {
     pub fn code(&self) -> String {
         self.json()["error"].as_str().unwrap_or("").to_string()
     }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    /// The value a Set-Cookie of the reply gives `name`.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .find_map(|(_, v)| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+    }
+}
+
+/// The JSON of an answer that must be 200.
+pub fn ok(r: &Reply) -> serde_json::Value {
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+/// (line, field, code) of each row error of a batch's answer.
+pub fn row_errors(v: &serde_json::Value) -> Vec<(u64, String, String)> {
+    v["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| (e["line"].as_u64().expect("line"), e["field"].as_str().expect("field").into(), e["code"].as_str().expect("code").into()))
+        .collect()
+}
+
+/// The value of the hidden form field `name` in a page ("" when absent).
+pub fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    body.split(&marker).nth(1).and_then(|r| r.split('"').next()).unwrap_or("").to_string()
+}
+
+/// Form-urlencode one value.
+pub fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 // ---- captured logs ----
@@ -155,18 +195,40 @@ impl Server {
         self.rt.block_on(f)
     }
 
-    /// Send a request; headers as (name, value).
-    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
-        let agent = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    /// Send a request; headers as (name, value). Redirects are answers, not followed.
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: impl AsRef<[u8]>) -> Reply {
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().new_agent();
         let mut req = ureq::http::Request::builder().method(method).uri(format!("{}{path}", self.base));
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let req = req.body(body.to_vec()).expect("request");
+        let req = req.body(body.as_ref().to_vec()).expect("request");
         let mut r = agent.run(req).expect("HTTP request");
         let status = r.status().as_u16();
-        let body = r.body_mut().with_config().limit(64 << 20).read_to_string().expect("body");
-        Reply { status, body }
+        let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
+        let bytes = r.body_mut().with_config().limit(64 << 20).read_to_vec().expect("body");
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes }
+    }
+
+    /// Log in through the form (its token taken from the page and the cookie); the POST's reply.
+    pub fn try_login(&self, login: &str, password: &str) -> Reply {
+        let form = self.send("GET", "/login", &[], "");
+        assert_eq!(form.status, 200);
+        let pre = form.cookie("fp_login").expect("login cookie");
+        let csrf = hidden(&form.body, "csrf");
+        assert_eq!(pre, csrf);
+        let body = format!("csrf={csrf}&lang=zh&login={}&password={}", enc(login), enc(password));
+        let cookie = format!("fp_login={pre}");
+        self.send("POST", "/login", &[("cookie", &cookie), ("content-type", "application/x-www-form-urlencoded")], body)
+    }
+
+    /// The session cookie header of a person who logs in with the right password.
+    pub fn login(&self, login: &str, password: &str) -> String {
+        let r = self.try_login(login, password);
+        assert_eq!(r.status, 303, "{login}: {}", r.body);
+        let sc = r.headers.iter().find(|(k, v)| k == "set-cookie" && v.starts_with("fp_session=")).map(|(_, v)| v.clone()).expect("cookie");
+        assert!(sc.contains("HttpOnly") && sc.contains("SameSite=Lax"), "{sc}");
+        format!("fp_session={}", r.cookie("fp_session").expect("session"))
     }
 
     /// Post a batch signed now with `key`.

@@ -12,6 +12,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use flexpension_ledger::{MonthFigures, MonthReport};
 use flexpension_rules::money::yuan_grouped;
 use flexpension_text::Lang;
 
@@ -67,69 +68,29 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, q:
     let premium_of = |m| premiums.iter().find(|p| p.0 == m).map_or(0, |p| p.1);
     let Some(now) = figs.last().copied() else { return failed(lang_q) };
     let yuan_f = |fen: i64| fen as f64 / 100.0;
-    let series = |f: &dyn Fn(&flexpension_ledger::MonthFigures) -> f64| figs.iter().map(f).collect::<Vec<f64>>();
+    let series = |f: &dyn Fn(&MonthFigures) -> f64| figs.iter().map(f).collect::<Vec<f64>>();
     let lapse_s = if lapse == u32::MAX { "-".to_string() } else { lapse.to_string() };
     let mut figures = Vec::new();
-    let mut add = |id: &'static str, label: &'static str, def: String, value: String, unit: &'static str, values: Vec<f64>| {
+    let mut add = |id: &'static str, label: &'static str, def: String, (value, unit, values): (String, &'static str, Vec<f64>)| {
         let chart = trend(lang, &format!("trend-{id}"), lang.t(label), &months, values);
         figures.push(Figure { id, label, definition: def, value, unit, chart });
     };
     let r = now.report;
-    add(
-        "billed",
-        "console.fig_billed",
-        lang.t("console.def_billed").into(),
-        count(r.workers),
-        "console.unit_people",
-        series(&|f| f.report.workers as f64),
-    );
-    add(
-        "due",
-        "console.fig_due",
-        lang.t("console.def_due").into(),
-        yuan_grouped(r.contribution_fen),
-        "console.unit_yuan",
-        series(&|f| yuan_f(f.report.contribution_fen)),
-    );
-    add(
-        "paid",
-        "console.fig_paid",
-        lang.t("console.def_paid").into(),
-        yuan_grouped(r.paid_fen),
-        "console.unit_yuan",
-        series(&|f| yuan_f(f.report.paid_fen)),
-    );
-    add(
-        "arrears",
-        "console.fig_arrears",
-        lang.t("console.def_arrears").into(),
-        yuan_grouped(r.arrears_fen),
-        "console.unit_yuan",
-        series(&|f| yuan_f(f.report.arrears_fen)),
-    );
-    add(
-        "lapsed",
-        "console.fig_lapsed",
-        lang.f("console.def_lapsed", &[("n", &lapse_s)]),
-        count(now.lapsed),
-        "console.unit_people",
-        series(&|f| f.lapsed as f64),
-    );
-    add(
-        "subsidy",
-        "console.fig_subsidy",
-        lang.t("console.def_subsidy").into(),
-        yuan_grouped(r.subsidy_fen),
-        "console.unit_yuan",
-        series(&|f| yuan_f(f.report.subsidy_fen)),
-    );
+    // A figure's value, unit and trend: a count of people, or money in yuan.
+    let people_of = |n: u64, of: fn(&MonthFigures) -> u64| (count(n), "console.unit_people", series(&|f| of(f) as f64));
+    let yuan_of = |of: fn(&MonthReport) -> i64| (yuan_grouped(of(&r)), "console.unit_yuan", series(&|f| yuan_f(of(&f.report))));
+    add("billed", "console.fig_billed", lang.t("console.def_billed").into(), people_of(r.workers, |f| f.report.workers));
+    add("due", "console.fig_due", lang.t("console.def_due").into(), yuan_of(|r| r.contribution_fen));
+    add("paid", "console.fig_paid", lang.t("console.def_paid").into(), yuan_of(|r| r.paid_fen));
+    add("arrears", "console.fig_arrears", lang.t("console.def_arrears").into(), yuan_of(|r| r.arrears_fen));
+    add("lapsed", "console.fig_lapsed", lang.f("console.def_lapsed", &[("n", &lapse_s)]), people_of(now.lapsed, |f| f.lapsed));
+    add("subsidy", "console.fig_subsidy", lang.t("console.def_subsidy").into(), yuan_of(|r| r.subsidy_fen));
+    let premiums_trend = months.iter().map(|m| yuan_f(premium_of(*m))).collect();
     add(
         "premiums",
         "console.fig_premiums",
         lang.t("console.def_premiums").into(),
-        yuan_grouped(premium_of(month)),
-        "console.unit_yuan",
-        months.iter().map(|m| yuan_f(premium_of(*m))).collect(),
+        (yuan_grouped(premium_of(month)), "console.unit_yuan", premiums_trend),
     );
     let with_income = people.iter().filter(|w| w.income_fen > 0).count() as u64;
     let population = lang.f(
