@@ -6,7 +6,7 @@
 #  2. a 40-year projection to retirement of 1 million workers (a whole simulate run);
 #  3. whole processes, as an analyst runs them: `flexpension simulate --population N --json` (the
 #     release build) against bench/sim_numpy_whole.py (python start-up and the numpy import
-#     included), alternating rounds, medians and their ratio (issue 19's target: at most 0.5).
+#     included), alternating rounds, medians and their ratio (the target: at most 0.5).
 # Medians of ROUNDS rounds; peak memory from /usr/bin/time -v.
 # Env: WORKERS (default 10000000), PROJ_WORKERS (1000000), ROUNDS (5), WHOLE_WORKERS (1000000),
 # WHOLE_ROUNDS (11), ONLY (1, 2 or 3: run that part alone).
