@@ -240,33 +240,82 @@ pub mod cases {
 }
 
 // Each case on each backend.
-macro_rules! on_both {
-    ($($case:ident),*) => {
-        mod sqlite {
-            use crate::cases;
-            use crate::common::{Kind, run};
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                run(Kind::Sqlite, cases::$case).await;
-            })*
-        }
-        mod postgres {
-            use crate::cases;
-            use crate::common::{Kind, run};
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() {
-                run(Kind::Postgres, cases::$case).await;
-            })*
-        }
-    };
+mod sqlite {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn future_and_out_of_order_closes() {
+        run(Kind::Sqlite, cases::future_and_out_of_order_closes).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn payments_received_in_impossible_months() {
+        run(Kind::Sqlite, cases::payments_received_in_impossible_months).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reclose_keeps_the_recorded_policy() {
+        run(Kind::Sqlite, cases::reclose_keeps_the_recorded_policy).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn references_compared_exactly() {
+        run(Kind::Sqlite, cases::references_compared_exactly).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn interest_years_in_order() {
+        run(Kind::Sqlite, cases::interest_years_in_order).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn subsidy_paid_in_the_report() {
+        run(Kind::Sqlite, cases::subsidy_paid_in_the_report).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn payers_enrolment_and_retirement_age() {
+        run(Kind::Sqlite, cases::payers_enrolment_and_retirement_age).await;
+    }
 }
 
-on_both!(
-    future_and_out_of_order_closes,
-    payments_received_in_impossible_months,
-    reclose_keeps_the_recorded_policy,
-    references_compared_exactly,
-    interest_years_in_order,
-    subsidy_paid_in_the_report,
-    payers_enrolment_and_retirement_age
-);
+mod postgres {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn future_and_out_of_order_closes() {
+        run(Kind::Postgres, cases::future_and_out_of_order_closes).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn payments_received_in_impossible_months() {
+        run(Kind::Postgres, cases::payments_received_in_impossible_months).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reclose_keeps_the_recorded_policy() {
+        run(Kind::Postgres, cases::reclose_keeps_the_recorded_policy).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn references_compared_exactly() {
+        run(Kind::Postgres, cases::references_compared_exactly).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn interest_years_in_order() {
+        run(Kind::Postgres, cases::interest_years_in_order).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn subsidy_paid_in_the_report() {
+        run(Kind::Postgres, cases::subsidy_paid_in_the_report).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn payers_enrolment_and_retirement_age() {
+        run(Kind::Postgres, cases::payers_enrolment_and_retirement_age).await;
+    }
+}
