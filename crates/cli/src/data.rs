@@ -148,6 +148,19 @@ impl From<&RowError> for RowProblem {
     }
 }
 
+/// A store's report as `--json` prints it: the report's own fields, its row errors with resident
+/// IDs scrubbed, and `batches` (when there) as their count.
+pub fn report_json<T: Serialize>(report: &T, errors: &[RowProblem]) -> anyhow::Result<String> {
+    let mut v = serde_json::to_value(report)?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("errors".into(), serde_json::to_value(errors)?);
+        if let Some(n) = o.get("batches").and_then(serde_json::Value::as_array).map(Vec::len) {
+            o.insert("batches".into(), n.into());
+        }
+    }
+    Ok(format!("{}\n", serde_json::to_string_pretty(&v)?))
+}
+
 /// After printing a report: exit 2 when rows were left out, naming the first.
 pub fn rows_left_out(file: &Path, left_out: u64, errors: &[RowProblem]) -> anyhow::Result<()> {
     if left_out == 0 {

@@ -66,6 +66,8 @@ fn platform_workers_earnings_and_a_worker() {
     }
     assert_eq!(e["income_fen"], 2350 + 1000 + 10001);
     assert!(e["errors"].as_array().is_some_and(Vec::is_empty));
+    // The transactions committed, as a count; the premium of the accepted orders (0.07 + 0.01 + 0.01).
+    assert_eq!((e["batches"].as_u64(), e["premium_fen"].as_i64(), e["errors_omitted"].as_u64()), (Some(1), Some(9), Some(0)), "{e}");
     let again = json(d, &["import", "earnings", "sept.csv", "--platform", "1", "--json"]);
     assert_eq!((again["accepted"].as_u64(), again["duplicate"].as_u64()), (Some(0), Some(3)), "{again}");
     // The same orders at platform B are B's.

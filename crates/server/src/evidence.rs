@@ -9,6 +9,7 @@
 use crate::AppState;
 use crate::api::ApiError;
 use crate::api::input::from_form;
+use crate::api::openapi::ProofRefusals;
 use crate::api::people::{month_in, store};
 use crate::guard::{AsOfficer, AsWorker, Viewer};
 use crate::voucher::{VoucherBody, VoucherIssueError, draw, issue};
@@ -75,11 +76,8 @@ struct MonthQuery {
     params(("month" = String, Query, description = "YYYY-MM, a closed month", example = "2025-09", min_length = 1, pattern = r"\S")),
     responses(
         (status = 200, description = "the proof bundle, as a download", body = flexpension_store::log::ProofBundle),
-        (status = 400, description = "missing_field, unknown_field or invalid_input (the month)", body = crate::calc::CalcError),
-        (status = 401, description = "unauthenticated: no live session (log in at /login)", body = crate::calc::CalcError),
-        (status = 403, description = "forbidden: the account has another role", body = crate::calc::CalcError),
         (status = 404, description = "not_found: the month is not closed, or no cosigned checkpoint covers it yet", body = crate::calc::CalcError),
-        (status = 503, description = "no_store, store_unavailable or log_unavailable", body = crate::calc::CalcError),
+        ProofRefusals,
     ))]
 async fn my_proof(State(s): State<AppState>, AsWorker(_, worker): AsWorker, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let store = store(&s)?;
@@ -109,11 +107,8 @@ struct OfficerQuery {
     ),
     responses(
         (status = 200, description = "the proof bundle, as a download", body = flexpension_store::log::ProofBundle),
-        (status = 400, description = "missing_field, unknown_field or invalid_input", body = crate::calc::CalcError),
-        (status = 401, description = "unauthenticated: no live session (log in at /login)", body = crate::calc::CalcError),
-        (status = 403, description = "forbidden: the account has another role", body = crate::calc::CalcError),
         (status = 404, description = "not_found: no such worker in the officer's region, the month is not closed, or not yet cosigned", body = crate::calc::CalcError),
-        (status = 503, description = "no_store, store_unavailable or log_unavailable", body = crate::calc::CalcError),
+        ProofRefusals,
     ))]
 async fn officer_proof(State(s): State<AppState>, AsOfficer(_, region): AsOfficer, RawQuery(q): RawQuery) -> Result<Response, ApiError> {
     let store = store(&s)?;

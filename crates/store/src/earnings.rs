@@ -91,8 +91,12 @@ pub struct MonthIncome {
     pub by_platform: Vec<PlatformIncome>,
 }
 
+/// One platform's part of a worker's month income, serialized as the API and the CLI print it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlatformIncome {
+    #[serde(rename = "platform_id")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub platform: PlatformId,
     pub platform_name: String,
     pub income_fen: Fen,

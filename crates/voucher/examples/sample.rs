@@ -4,9 +4,7 @@
 
 use flexpension_voucher::{Lang, render_pdf};
 
-#[path = "../tests/common/sample.rs"]
-mod sample;
-use sample::sample_doc;
+use flexpension_voucher::sample::sample_doc;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

@@ -16,6 +16,7 @@
 //! | `money` | Fen to yuan, in integer arithmetic |
 //! | `qr` | The QR code as vector rectangles |
 //! | `render` | Layout and drawing: A4 portrait, y grows downwards, units are PDF points |
+//! | `sample` | A sample voucher with a made-up worker, for previews, tests and fuzzing |
 
 mod compare;
 mod extract;
@@ -23,6 +24,7 @@ mod font;
 mod money;
 mod qr;
 mod render;
+pub mod sample;
 
 pub use compare::{PageCheck, check_pages};
 pub use extract::extract_payload;

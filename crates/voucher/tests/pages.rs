@@ -9,9 +9,7 @@ use std::collections::HashMap;
 
 use flexpension_voucher::{Lang, PageCheck, VoucherDoc, check_pages, extract_payload, render_pdf};
 
-#[path = "common/sample.rs"]
-mod sample;
-use sample::sample_doc;
+use flexpension_voucher::sample::sample_doc;
 
 fn sample(months: usize) -> VoucherDoc {
     // One month with a figure no other cell has.

@@ -12,9 +12,7 @@ use std::process::Command;
 
 use flexpension_voucher::{Lang, PAYLOAD_FILE_NAME, VoucherDoc, extract_payload, render_pdf};
 
-#[path = "common/sample.rs"]
-mod sample;
-use sample::sample_doc;
+use flexpension_voucher::sample::sample_doc;
 
 const VERIFY_URL: &str = "https://verify.flexpension.example/v/ZJ-2026-000123-7F3A#k=zj.flexpension+1a2b3c4d";
 

@@ -1,12 +1,11 @@
 //! `flexpension import workers FILE.csv` and `flexpension import earnings FILE.csv --platform ID`.
 
-use super::{Db, RowProblem, ensure_regions, input_error, open, rows_left_out, runtime};
+use super::{Db, RowProblem, ensure_regions, input_error, open, report_json, rows_left_out, runtime};
 use crate::UsageError;
 use crate::output::emit;
 use clap::{Args, Subcommand, ValueEnum};
 use flexpension_rules::Params;
 use flexpension_store::{Format, IngestOptions, PlatformId, WorkerImportOptions};
-use serde::Serialize;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{IsTerminal, Read};
@@ -95,28 +94,9 @@ fn workers(params: &Params, a: &ImportWorkersArgs) -> anyhow::Result<()> {
         r.map_err(|e| input_error(&a.file.display().to_string(), e))
     })?;
     let errors: Vec<RowProblem> = report.errors.iter().map(RowProblem::from).collect();
-    #[derive(Serialize)]
-    struct Out<'a> {
-        added: u64,
-        duplicate: u64,
-        conflicting: u64,
-        rejected: u64,
-        enrolled: u64,
-        errors: &'a [RowProblem],
-        errors_omitted: u64,
-    }
     let (r, omitted) = (&report, report.errors_omitted);
     if a.json {
-        let out = Out {
-            added: r.added,
-            duplicate: r.duplicate,
-            conflicting: r.conflicting,
-            rejected: r.rejected,
-            enrolled: r.enrolled,
-            errors: &errors,
-            errors_omitted: omitted,
-        };
-        emit(&format!("{}\n", serde_json::to_string_pretty(&out)?));
+        emit(&report_json(r, &errors)?);
     } else {
         let mut out = format!(
             "workers: added {}, duplicate {}, conflicting {}, rejected {}; enrolled in the employee pension {}\n",
@@ -174,33 +154,9 @@ fn earnings(params: &Params, a: &ImportEarningsArgs) -> anyhow::Result<()> {
     }
     let report = report?;
     let errors: Vec<RowProblem> = report.errors.iter().map(RowProblem::from).collect();
-    #[derive(Serialize)]
-    struct Out<'a> {
-        accepted: u64,
-        duplicate: u64,
-        conflicting: u64,
-        rejected: u64,
-        income_fen: i64,
-        premium_fen: i64,
-        /// Transactions committed.
-        batches: usize,
-        errors: &'a [RowProblem],
-        errors_omitted: u64,
-    }
     let r = &report;
     if a.json {
-        let out = Out {
-            accepted: r.accepted,
-            duplicate: r.duplicate,
-            conflicting: r.conflicting,
-            rejected: r.rejected,
-            income_fen: r.income_fen,
-            premium_fen: r.premium_fen,
-            batches: r.batches.len(),
-            errors: &errors,
-            errors_omitted: r.errors_omitted,
-        };
-        emit(&format!("{}\n", serde_json::to_string_pretty(&out)?));
+        emit(&report_json(r, &errors)?);
     } else {
         let mut out = format!(
             "earnings: accepted {}, duplicate {}, conflicting {}, rejected {}; income {} yuan, injury premium {} yuan\n",

@@ -10,7 +10,7 @@ use flexpension_rules::Params;
 use flexpension_rules::YearMonth;
 use flexpension_rules::checkdigit::mask;
 use flexpension_rules::money::yuan;
-use flexpension_store::{Enrolment, Worker, WorkerStatement};
+use flexpension_store::{Enrolment, PlatformIncome, Worker, WorkerStatement};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -36,21 +36,13 @@ pub struct WorkerShowArgs {
 }
 
 #[derive(Serialize)]
-struct ByPlatform {
-    platform_id: i64,
-    platform_name: String,
-    income_fen: i64,
-    orders: i64,
-}
-
-#[derive(Serialize)]
 struct Shown {
     worker: Worker,
     enrolments: Vec<Enrolment>,
     month: YearMonth,
     income_fen: i64,
     orders: i64,
-    by_platform: Vec<ByPlatform>,
+    by_platform: Vec<PlatformIncome>,
     /// The worker's account off the journal: months closed, personal account, status.
     account: WorkerStatement,
 }
@@ -74,23 +66,13 @@ pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
             let enrolments = store.enrolments(worker.id).await?;
             let income = store.worker_month_income(worker.id, month).await?;
             let account = store.worker_statement(worker.id, lapse).await?;
-            let by_platform = income
-                .by_platform
-                .into_iter()
-                .map(|p| ByPlatform {
-                    platform_id: p.platform.0,
-                    platform_name: p.platform_name,
-                    income_fen: p.income_fen,
-                    orders: p.orders,
-                })
-                .collect();
             Ok::<Shown, anyhow::Error>(Shown {
                 worker,
                 enrolments,
                 month,
                 income_fen: income.income_fen,
                 orders: income.orders,
-                by_platform,
+                by_platform: income.by_platform,
                 account,
             })
         }
@@ -132,7 +114,7 @@ fn text(s: &Shown) -> Result<String, std::fmt::Error> {
     }
     writeln!(o, "income {}: {} yuan, {} orders", s.month, yuan(s.income_fen), s.orders)?;
     for p in &s.by_platform {
-        writeln!(o, "  {} (platform {}): {} yuan, {} orders", p.platform_name, p.platform_id, yuan(p.income_fen), p.orders)?;
+        writeln!(o, "  {} (platform {}): {} yuan, {} orders", p.platform_name, p.platform.0, yuan(p.income_fen), p.orders)?;
     }
     let a = &s.account;
     let status = match a.status {

@@ -222,6 +222,11 @@ impl<'a> Reader<'a> {
             None => Ok(()),
         }
     }
+
+    /// `value`, once every key of the file has been read: a key left over is a typo.
+    fn finish<T>(self, value: T) -> Result<T, ParamError> {
+        self.done().map(|()| value)
+    }
 }
 
 /// Periods must start in order, end after they start, and neither overlap nor leave gaps.
@@ -426,8 +431,7 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
     if n.lapse_after_months.items.iter().any(|d| d.value == 0) {
         return Err(invalid(r.file, "lapse_after_months", "must be at least 1 month"));
     }
-    r.done()?;
-    Ok(n)
+    r.finish(n)
 }
 
 fn read_region(mut r: Reader) -> Result<Region, ParamError> {
@@ -446,8 +450,7 @@ fn read_region(mut r: Reader) -> Result<Region, ParamError> {
     if !r.file.ends_with(&format!("/{}.toml", region.code)) {
         return Err(invalid(r.file, "region.code", format!("'{}' does not match the file name", region.code)));
     }
-    r.done()?;
-    Ok(region)
+    r.finish(region)
 }
 
 fn read_policy(mut r: Reader) -> Result<Policy, ParamError> {
@@ -467,8 +470,7 @@ fn read_policy(mut r: Reader) -> Result<Policy, ParamError> {
             return Err(invalid(r.file, "subsidy_share", format!("{} is outside the allowed {lo}..{hi}", d.value)));
         }
     }
-    r.done()?;
-    Ok(p)
+    r.finish(p)
 }
 
 fn read_overlay(mut r: Reader) -> Result<Overlay, ParamError> {
@@ -482,8 +484,7 @@ fn read_overlay(mut r: Reader) -> Result<Overlay, ParamError> {
         base_upper: r.opt_series("base_upper", yuan)?,
         benefit_base: r.opt_series("benefit_base", yuan)?,
     };
-    r.done()?;
-    Ok(o)
+    r.finish(o)
 }
 
 fn read_holidays(mut r: Reader) -> Result<HolidayYear, ParamError> {

@@ -93,12 +93,30 @@ impl utoipa::IntoResponses for SessionRefusals {
     }
 }
 
-/// What every read of the platform API may refuse (writes list their own).
+/// What every read of the platform API may refuse: each reads one month (writes list their own).
 pub struct KeyRefusals;
 
 impl utoipa::IntoResponses for KeyRefusals {
     fn responses() -> BTreeMap<String, RefOr<Answer>> {
-        refusals(&[("401", "unauthenticated or bad_api_key"), ("503", "no_store or store_unavailable")])
+        refusals(&[
+            ("400", "missing_field, unknown_field or invalid_input (the month)"),
+            ("401", "unauthenticated or bad_api_key"),
+            ("503", "no_store or store_unavailable"),
+        ])
+    }
+}
+
+/// What a proof bundle download may refuse besides its own 404: a bundle needs the published log.
+pub struct ProofRefusals;
+
+impl utoipa::IntoResponses for ProofRefusals {
+    fn responses() -> BTreeMap<String, RefOr<Answer>> {
+        refusals(&[
+            ("400", "missing_field, unknown_field or invalid_input"),
+            ("401", "unauthenticated: no live session (log in at /login)"),
+            ("403", "forbidden: the account has another role"),
+            ("503", "no_store, store_unavailable or log_unavailable"),
+        ])
     }
 }
 

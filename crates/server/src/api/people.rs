@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use flexpension_rules::YearMonth;
 use flexpension_store::people::{IncomeFilter, IncomeRow, IncomeTotals};
-use flexpension_store::{MonthIncome, PlatformId, StatementMonth, Store, WorkerId, WorkerStatement};
+use flexpension_store::{MonthIncome, PlatformId, PlatformIncome, StatementMonth, Store, WorkerId, WorkerStatement};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -46,21 +46,13 @@ pub struct MyMonth {
     pub month: YearMonth,
     pub income_fen: i64,
     pub orders: i64,
-    pub by_platform: Vec<PlatformLine>,
+    pub by_platform: Vec<PlatformIncome>,
     /// `closed` once the month close has written the contribution, else `not_closed` (and
     /// `closed` is absent: those figures are never guessed).
     #[schema(example = "closed")]
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub closed: Option<StatementMonth>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PlatformLine {
-    pub platform_id: i64,
-    pub platform_name: String,
-    pub income_fen: i64,
-    pub orders: i64,
 }
 
 /// A worker's statement off the journal, with the lapse threshold in force this month.
@@ -86,16 +78,7 @@ pub async fn me_months(State(s): State<AppState>, AsWorker(_, worker): AsWorker)
             month: m.month,
             income_fen: m.income_fen,
             orders: m.orders,
-            by_platform: m
-                .by_platform
-                .into_iter()
-                .map(|p| PlatformLine {
-                    platform_id: p.platform.0,
-                    platform_name: p.platform_name,
-                    income_fen: p.income_fen,
-                    orders: p.orders,
-                })
-                .collect(),
+            by_platform: m.by_platform,
             closed: statement.months.iter().find(|c| c.month == m.month).copied(),
             status: if statement.months.iter().any(|c| c.month == m.month) { "closed" } else { "not_closed" },
         })

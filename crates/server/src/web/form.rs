@@ -23,10 +23,8 @@ impl Form {
     /// this month).
     pub fn parse(query: &str, this_month: YearMonth, region: &str) -> Form {
         let mut f = Form::default();
-        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-            // Cap what we keep: nothing here is legitimately long.
-            let v: String = v.chars().take(200).collect();
-            match k.as_ref() {
+        for (k, v) in capped_fields(query, |_| 200) {
+            match k.as_str() {
                 "lang" => f.lang = Some(v),
                 "region" => f.region = v,
                 "income" => f.income = v,
@@ -85,6 +83,15 @@ impl Form {
 
 /// Split "3800, 5200 2600" (commas, Chinese commas, spaces, semicolons) into the amounts.
 /// `None` when there are more than [`MAX_MONTHS`].
+/// The query's fields in order, each value cut to `cap(name)` characters: a page keeps no more
+/// of a field than it can use, whatever a client sends.
+pub fn capped_fields<'a>(query: &'a str, cap: impl Fn(&str) -> usize + 'a) -> impl Iterator<Item = (String, String)> + 'a {
+    form_urlencoded::parse(query.as_bytes()).map(move |(k, v)| {
+        let v = v.chars().take(cap(&k)).collect();
+        (k.into_owned(), v)
+    })
+}
+
 pub fn split_incomes(s: &str) -> Option<Vec<&str>> {
     let parts: Vec<&str> =
         s.split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；')).filter(|p| !p.is_empty()).collect();

@@ -16,7 +16,7 @@
 pub(crate) mod analyst;
 mod charts;
 pub(crate) mod console;
-mod form;
+pub(crate) mod form;
 pub(crate) mod lang;
 pub(crate) mod login;
 pub(crate) mod people;

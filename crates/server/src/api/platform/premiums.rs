@@ -7,9 +7,8 @@ use super::auth::authenticate;
 use crate::AppState;
 use crate::api::input::from_form;
 use crate::api::openapi::KeyRefusals;
-use crate::calc::CalcError;
+use crate::api::people::month_of;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use flexpension_rules::YearMonth;
 use flexpension_rules::injury::OrderType;
@@ -54,7 +53,6 @@ pub struct PremiumLine {
     security(("bearer" = []), ("api_key" = [])), params(Query),
     responses(
         (status = 200, description = "the month's premiums", body = PremiumsAnswer),
-        (status = 400, description = "missing_field, unknown_field or invalid_input (the month)", body = CalcError),
         KeyRefusals))]
 pub async fn get(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
     handle(s, req).await.map_err(super::scrubbed)
@@ -64,10 +62,7 @@ async fn handle(s: AppState, req: Request) -> Result<Response, ApiError> {
     let store = super::store(&s)?;
     let caller = authenticate(store, req.headers()).await?;
     let q: Query = from_form(req.uri().query().unwrap_or("").as_bytes())?;
-    let month: YearMonth = q
-        .month
-        .parse()
-        .map_err(|e: flexpension_rules::time::BadMonth| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", e.to_string(), "month"))?;
+    let month = month_of(&q.month)?;
     let totals = store.injury_premiums(caller.platform.id, month).await?;
     let by_order_type: Vec<PremiumLine> =
         totals.iter().map(|t| PremiumLine { order_type: t.order_type, orders: t.orders, premium_fen: t.premium_fen }).collect();

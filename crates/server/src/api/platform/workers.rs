@@ -8,7 +8,6 @@ use crate::AppState;
 use crate::api::input::from_form;
 use crate::api::openapi::KeyRefusals;
 use crate::api::people::{Listing, listing, month_of};
-use crate::calc::CalcError;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use flexpension_store::people::IncomeFilter;
@@ -44,7 +43,6 @@ pub struct PlatformListing {
     security(("bearer" = []), ("api_key" = [])), params(Query),
     responses(
         (status = 200, description = "only the caller's own data", body = PlatformListing),
-        (status = 400, description = "missing_field, unknown_field or invalid_input (the month)", body = CalcError),
         KeyRefusals))]
 pub async fn get(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let store = super::store(&s)?;

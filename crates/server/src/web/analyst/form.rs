@@ -6,6 +6,7 @@
 //! free-text lines are further `--set`s.
 
 use super::{DEFAULT_WORKERS, LAW, MAX_SET_LINES, MAX_WORKERS, MAX_WORKERS_PROJECTED, MAX_YEARS, PAPER};
+use crate::web::form::capped_fields;
 use flexpension_rules::money::{parse_yuan_nonneg, trim_decimal};
 use flexpension_rules::params::Brackets;
 use flexpension_rules::variant::{Override, Setting};
@@ -37,10 +38,8 @@ pub struct Form {
 impl Form {
     pub fn parse(query: &str) -> Form {
         let mut f = Form::default();
-        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-            let cap = if k == "sets" { 4000 } else { 300 };
-            let v: String = v.chars().take(cap).collect();
-            match k.as_ref() {
+        for (k, v) in capped_fields(query, |k| if k == "sets" { 4000 } else { 300 }) {
+            match k.as_str() {
                 "lang" => {
                     f.lang = Some(v);
                     continue;

@@ -1,6 +1,7 @@
-//! One sample voucher for the tests and the `sample` example (made-up worker and figures).
+//! A sample voucher with a made-up worker and figures: for previews (the `sample` example),
+//! the tests and the fuzz targets, so that each varies only what it tests.
 
-use flexpension_voucher::{Lang, VoucherDoc, VoucherMonth};
+use crate::{Lang, VoucherDoc, VoucherMonth};
 
 /// A voucher of `months` months from `(year, month0)` (month0 counts from 0 = January), each on
 /// the same base; `paid(i)` is month i's payment in fen (0 = in arrears).
