@@ -11,7 +11,7 @@ mod workers;
 use super::error::ApiError;
 use crate::AppState;
 use crate::privacy::scrub_ids;
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use flexpension_store::Store;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
@@ -38,6 +38,19 @@ fn store(s: &AppState) -> Result<&Store, ApiError> {
             "",
         )
     })
+}
+
+/// A platform's read: the store, the caller its API key names and the query. The scope is the
+/// key's platform: no platform id is read from the request.
+async fn read<'s, Q: serde::de::DeserializeOwned>(
+    s: &'s AppState,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<(&'s Store, auth::Caller, Q), ApiError> {
+    let store = store(s)?;
+    let caller = auth::authenticate(store, headers).await?;
+    let q = crate::api::input::from_form(query.unwrap_or("").as_bytes())?;
+    Ok((store, caller, q))
 }
 
 /// Errors to a platform quote what it sent; a resident ID among that is masked.

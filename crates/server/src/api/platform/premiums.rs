@@ -3,9 +3,7 @@
 //! changes nothing, so it needs no signature.
 
 use super::ApiError;
-use super::auth::authenticate;
 use crate::AppState;
-use crate::api::input::from_form;
 use crate::api::openapi::KeyRefusals;
 use crate::api::people::month_of;
 use axum::extract::{Request, State};
@@ -51,17 +49,13 @@ pub struct PremiumLine {
 /// API key only (a read needs no signature). By order type, with totals.
 #[utoipa::path(get, path = "/platform/premiums", tag = "platform", operation_id = "platform_premiums_get",
     security(("bearer" = []), ("api_key" = [])), params(Query),
-    responses(
-        (status = 200, description = "the month's premiums", body = PremiumsAnswer),
-        KeyRefusals))]
+    responses((status = 200, description = "the month's premiums", body = PremiumsAnswer), KeyRefusals))]
 pub async fn get(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
     handle(s, req).await.map_err(super::scrubbed)
 }
 
 async fn handle(s: AppState, req: Request) -> Result<Response, ApiError> {
-    let store = super::store(&s)?;
-    let caller = authenticate(store, req.headers()).await?;
-    let q: Query = from_form(req.uri().query().unwrap_or("").as_bytes())?;
+    let (store, caller, q): (_, _, Query) = super::read(&s, req.headers(), req.uri().query()).await?;
     let month = month_of(&q.month)?;
     let totals = store.injury_premiums(caller.platform.id, month).await?;
     let by_order_type: Vec<PremiumLine> =

@@ -3,9 +3,7 @@
 //! premiums the platform accrued that month. API key only; resident IDs masked.
 
 use super::ApiError;
-use super::auth::authenticate;
 use crate::AppState;
-use crate::api::input::from_form;
 use crate::api::openapi::KeyRefusals;
 use crate::api::people::{Listing, listing, month_of};
 use axum::extract::{Request, State};
@@ -41,19 +39,13 @@ pub struct PlatformListing {
 /// Resident IDs masked; with the totals and the month's injury premiums. Filters: month, grid.
 #[utoipa::path(get, path = "/platform/workers", tag = "platform", operation_id = "platform_workers_get",
     security(("bearer" = []), ("api_key" = [])), params(Query),
-    responses(
-        (status = 200, description = "only the caller's own data", body = PlatformListing),
-        KeyRefusals))]
+    responses((status = 200, description = "only the caller's own data", body = PlatformListing), KeyRefusals))]
 pub async fn get(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
-    let store = super::store(&s)?;
-    let caller = authenticate(store, req.headers()).await?;
-    let q: Query = from_form(req.uri().query().unwrap_or("").as_bytes())?;
-    let month = month_of(&q.month)?;
+    let (store, caller, q): (_, _, Query) = super::read(&s, req.headers(), req.uri().query()).await?;
     let grid = q.grid.as_deref().map(str::trim).filter(|g| !g.is_empty()).map(str::to_string);
-    // The scope is the key's platform: no platform id is read from the request.
-    let f = IncomeFilter { month, platform: Some(caller.platform.id), region: None, grid };
+    let f = IncomeFilter { month: month_of(&q.month)?, platform: Some(caller.platform.id), region: None, grid };
     let listing = listing(store, &f).await?;
-    let premiums = store.injury_premiums(caller.platform.id, month).await?;
+    let premiums = store.injury_premiums(caller.platform.id, f.month).await?;
     let answer = PlatformListing { platform_id: caller.platform.id.0, listing, premium_fen: premiums.iter().map(|p| p.premium_fen).sum() };
     Ok(crate::api::json(&answer))
 }
