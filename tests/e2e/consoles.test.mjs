@@ -168,6 +168,10 @@ for (const lang of LANGS) {
       const r = await page.goto(`${BASE}/officer`);
       assert.equal(r.status(), 401);
       await look(page, 'refused', width, lang);
+      // What the QR code of a voucher opens, before its printed check code is typed in.
+      await page.goto(`${BASE}/verify/voucher/ZJ-2026-000001-7F3A?lang=${lang}`);
+      assert.ok(await page.isVisible('input[name=code]'), 'the page asks for the check code');
+      await look(page, 'verify', width, lang);
       await context.close();
     });
   }
