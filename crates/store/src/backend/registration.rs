@@ -68,8 +68,7 @@ const COPY_WORKERS_PG: &str = "COPY workers (id, id_hash, id_masked, birth_month
 const INSERT_ENROLMENT_SQLITE: &str = "INSERT INTO enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us) \
     VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)";
 
-const COPY_ENROLMENTS_PG: &str =
-    "COPY enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us) FROM STDIN";
+const COPY_ENROLMENTS_PG: &str = "COPY enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us) FROM STDIN";
 
 impl Tx {
     /// Hold off other registrations until the transaction ends, so that what [`Tx::find_workers`]
@@ -143,11 +142,14 @@ impl Tx {
                 Ok((1..=n as i64).map(|k| max + k).collect())
             }
             Tx::Postgres(t) => {
-                let ids: Vec<i64> = sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)")
-                    .bind(table.name())
-                    .bind(n as i64)
-                    .fetch_all(&mut **t)
-                    .await?;
+                // The sequence's name looked up once, not once per id.
+                let ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT nextval(q.s) FROM (SELECT pg_get_serial_sequence($1, 'id')::regclass AS s) q, generate_series(1, $2)",
+                )
+                .bind(table.name())
+                .bind(n as i64)
+                .fetch_all(&mut **t)
+                .await?;
                 Ok(ids)
             }
         }
@@ -307,7 +309,7 @@ fn push_bytea(buf: &mut Vec<u8>, bytes: &[u8]) {
     buf.push(b'\t');
 }
 
-fn end_row(buf: &mut Vec<u8>) {
+fn end_row(buf: &mut [u8]) {
     if let Some(last) = buf.last_mut() {
         *last = b'\n';
     }

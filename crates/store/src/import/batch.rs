@@ -224,7 +224,8 @@ impl Store {
             })
             .collect();
         tx.insert_enrolments(&bulk, at).await?;
-        let mut hashes: Vec<Hash> = bulk.par_iter().with_min_len(1024).map(|e| flexpension_tlog::leaf_hash(&row_bytes(&enrolment_json(e)))).collect();
+        let mut hashes: Vec<Hash> =
+            bulk.par_iter().with_min_len(1024).map(|e| flexpension_tlog::leaf_hash(&row_bytes(&enrolment_json(e)))).collect();
         r.enrolled += bulk.len() as u64;
 
         // Already enrolled from that month: nothing to do (a file imported again).
