@@ -1,7 +1,7 @@
 //! Bulk registration for the worker import: which of a batch's workers are registered, ids
 //! given out ahead of the insert (so the log's rows can name them before they are written), and
 //! the inserts of workers and enrolments. SQLite steps prepared statements on the transaction's
-//! connection; PostgreSQL sends each batch as arrays, one statement per table.
+//! connection; PostgreSQL looks workers up with arrays in one statement and COPYs the new rows in.
 
 use super::Tx;
 use super::sqlite_raw::{Val, with_raw};
@@ -27,6 +27,7 @@ pub(crate) struct Found {
 }
 
 /// A new worker with the id given to it ahead and its home grid's id.
+#[derive(Clone, Copy)]
 pub(crate) struct NewRow<'a> {
     pub id: i64,
     pub worker: &'a CheckedWorker,
@@ -61,17 +62,13 @@ const INSERT_WORKER_SQLITE: &str = "INSERT INTO workers (id, id_hash, id_masked,
     hukou_region, home_grid_id, created_at_us, id_salt, id_commit, log_idx) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
-const INSERT_WORKERS_PG: &str = "INSERT INTO workers (id, id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, \
-    hukou_region, home_grid_id, id_salt, id_commit, created_at_us, log_idx) \
-    SELECT *, $12::bigint, $13::bigint FROM UNNEST($1::bigint[], $2::bytea[], $3::text[], $4::int[], $5::text[], $6::text[], $7::bytea[], \
-    $8::text[], $9::text[], $10::bigint[], $11::bytea[], $14::bytea[])";
+const COPY_WORKERS_PG: &str = "COPY workers (id, id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, \
+    hukou_region, home_grid_id, created_at_us, id_salt, id_commit, log_idx) FROM STDIN";
 
 const INSERT_ENROLMENT_SQLITE: &str = "INSERT INTO enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us) \
     VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)";
 
-const INSERT_ENROLMENTS_PG: &str = "INSERT INTO enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us) \
-    SELECT u.id, u.w, u.scheme, u.from_month, u.to_month, u.basis, $7::bigint \
-    FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::int[], $6::text[]) AS u (id, w, scheme, from_month, to_month, basis)";
+const COPY_ENROLMENTS_PG: &str = "COPY enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us) FROM STDIN";
 
 impl Tx {
     /// Hold off other registrations until the transaction ends, so that what [`Tx::find_workers`]
@@ -145,11 +142,14 @@ impl Tx {
                 Ok((1..=n as i64).map(|k| max + k).collect())
             }
             Tx::Postgres(t) => {
-                let ids: Vec<i64> = sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)")
-                    .bind(table.name())
-                    .bind(n as i64)
-                    .fetch_all(&mut **t)
-                    .await?;
+                // The sequence's name looked up once, not once per id.
+                let ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT nextval(q.s) FROM (SELECT pg_get_serial_sequence($1, 'id')::regclass AS s) q, generate_series(1, $2)",
+                )
+                .bind(table.name())
+                .bind(n as i64)
+                .fetch_all(&mut **t)
+                .await?;
                 Ok(ids)
             }
         }
@@ -188,25 +188,33 @@ impl Tx {
                 .await
             }
             Tx::Postgres(t) => {
-                let bytes = |f: fn(&CheckedWorker) -> &[u8]| rows.iter().map(|r| f(r.worker)).collect::<Vec<&[u8]>>();
-                let text = |f: fn(&CheckedWorker) -> &str| rows.iter().map(|r| f(r.worker)).collect::<Vec<&str>>();
-                sqlx::query(INSERT_WORKERS_PG)
-                    .bind(rows.iter().map(|r| r.id).collect::<Vec<i64>>())
-                    .bind(bytes(|c| &c.id_hash))
-                    .bind(text(|c| &c.id_masked))
-                    .bind(rows.iter().map(|r| r.worker.birth_month).collect::<Vec<i32>>())
-                    .bind(text(|c| c.sex.as_str()))
-                    .bind(text(|c| &c.name))
-                    .bind(bytes(|c| &c.phone_hash))
-                    .bind(text(|c| &c.phone_masked))
-                    .bind(text(|c| &c.hukou_region))
-                    .bind(rows.iter().map(|r| r.grid_id).collect::<Vec<i64>>())
-                    .bind(bytes(|c| &c.id_salt))
-                    .bind(at_us)
-                    .bind(log_idx)
-                    .bind(bytes(|c| &c.id_commit.0))
-                    .execute(&mut **t)
-                    .await?;
+                // COPY straight into the table: the ids were given out ahead.
+                let mut copy = t.copy_in_raw(COPY_WORKERS_PG).await?;
+                let mut buf = Vec::with_capacity(COPY_CHUNK + 1024);
+                for r in rows {
+                    let c = r.worker;
+                    push_int(&mut buf, r.id);
+                    push_bytea(&mut buf, &c.id_hash);
+                    push_text(&mut buf, &c.id_masked);
+                    push_int(&mut buf, i64::from(c.birth_month));
+                    push_text(&mut buf, c.sex.as_str());
+                    push_text(&mut buf, &c.name);
+                    push_bytea(&mut buf, &c.phone_hash);
+                    push_text(&mut buf, &c.phone_masked);
+                    push_text(&mut buf, &c.hukou_region);
+                    push_int(&mut buf, r.grid_id);
+                    push_int(&mut buf, at_us);
+                    push_bytea(&mut buf, &c.id_salt);
+                    push_bytea(&mut buf, &c.id_commit.0);
+                    push_int(&mut buf, log_idx);
+                    end_row(&mut buf);
+                    if buf.len() >= COPY_CHUNK {
+                        copy.send(std::mem::take(&mut buf)).await?;
+                        buf.reserve(COPY_CHUNK + 1024);
+                    }
+                }
+                copy.send(buf).await?;
+                copy.finish().await?;
                 Ok(())
             }
         }
@@ -240,18 +248,69 @@ impl Tx {
                 .await
             }
             Tx::Postgres(t) => {
-                sqlx::query(INSERT_ENROLMENTS_PG)
-                    .bind(rows.iter().map(|e| e.id.0).collect::<Vec<i64>>())
-                    .bind(rows.iter().map(|e| e.worker.0).collect::<Vec<i64>>())
-                    .bind(rows.iter().map(|e| e.scheme.as_str()).collect::<Vec<&str>>())
-                    .bind(rows.iter().map(|e| month_code(e.from)).collect::<Vec<i32>>())
-                    .bind(rows.iter().map(|e| e.to.map(month_code)).collect::<Vec<Option<i32>>>())
-                    .bind(rows.iter().map(|e| e.basis.as_str()).collect::<Vec<&str>>())
-                    .bind(at_us)
-                    .execute(&mut **t)
-                    .await?;
+                let mut copy = t.copy_in_raw(COPY_ENROLMENTS_PG).await?;
+                let mut buf = Vec::with_capacity(COPY_CHUNK + 1024);
+                for e in rows {
+                    push_int(&mut buf, e.id.0);
+                    push_int(&mut buf, e.worker.0);
+                    push_text(&mut buf, e.scheme.as_str());
+                    push_int(&mut buf, i64::from(month_code(e.from)));
+                    match e.to {
+                        Some(to) => push_int(&mut buf, i64::from(month_code(to))),
+                        None => buf.extend_from_slice(b"\\N\t"),
+                    }
+                    push_text(&mut buf, e.basis.as_str());
+                    push_int(&mut buf, at_us);
+                    end_row(&mut buf);
+                    if buf.len() >= COPY_CHUNK {
+                        copy.send(std::mem::take(&mut buf)).await?;
+                        buf.reserve(COPY_CHUNK + 1024);
+                    }
+                }
+                copy.send(buf).await?;
+                copy.finish().await?;
                 Ok(())
             }
         }
+    }
+}
+
+/// Bytes sent to a COPY at a time.
+const COPY_CHUNK: usize = 1 << 20;
+
+// COPY text format. Each push ends its field with a tab; `end_row` turns the last one into the
+// line feed that ends the row.
+fn push_text(buf: &mut Vec<u8>, s: &str) {
+    for &b in s.as_bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            _ => buf.push(b),
+        }
+    }
+    buf.push(b'\t');
+}
+
+fn push_int(buf: &mut Vec<u8>, v: i64) {
+    buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    buf.push(b'\t');
+}
+
+/// A bytea as `\\x` and hex digits (the backslash doubled for the text format).
+fn push_bytea(buf: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.extend_from_slice(b"\\\\x");
+    for &b in bytes {
+        buf.push(HEX[usize::from(b >> 4)]);
+        buf.push(HEX[usize::from(b & 15)]);
+    }
+    buf.push(b'\t');
+}
+
+fn end_row(buf: &mut [u8]) {
+    if let Some(last) = buf.last_mut() {
+        *last = b'\n';
     }
 }

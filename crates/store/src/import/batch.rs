@@ -14,6 +14,7 @@ use crate::log::entry::{Record, WorkerRow, pack, row_bytes, row_hash};
 use crate::registry::KEYS_PER_LOOKUP;
 use crate::{Result, Store, StoreError};
 use flexpension_tlog::Hash;
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 /// Regions and grids known to exist, kept across the batches of one import (neither is ever
@@ -123,7 +124,8 @@ impl Store {
         // its index: the log's row lock is held for the insert (SQLite holds its write lock anyway).
         if !new_rows.is_empty() {
             let hashes: Vec<Hash> = new_rows
-                .iter()
+                .par_iter()
+                .with_min_len(1024)
                 .map(|n| {
                     row_hash(&WorkerRow {
                         worker: n.id,
@@ -134,7 +136,10 @@ impl Store {
                 .collect();
             let rec = Record::new("workers", at, serde_json::json!({"workers": hashes.len()})).with_rows(&hashes);
             let idx = tx.log_append(&rec, Some(pack(&hashes))).await?;
-            tx.insert_workers(&new_rows, at, idx).await?;
+            // Inserted in ID-hash order: the unique index on it is then filled in one sweep.
+            let mut sorted = new_rows.clone();
+            sorted.par_sort_unstable_by(|a, b| a.worker.id_hash.cmp(&b.worker.id_hash));
+            tx.insert_workers(&sorted, at, idx).await?;
         }
         r.added += new_rows.len() as u64;
         drop(new_rows);
@@ -219,7 +224,8 @@ impl Store {
             })
             .collect();
         tx.insert_enrolments(&bulk, at).await?;
-        let mut hashes: Vec<Hash> = bulk.iter().map(|e| flexpension_tlog::leaf_hash(&row_bytes(&enrolment_json(e)))).collect();
+        let mut hashes: Vec<Hash> =
+            bulk.par_iter().with_min_len(1024).map(|e| flexpension_tlog::leaf_hash(&row_bytes(&enrolment_json(e)))).collect();
         r.enrolled += bulk.len() as u64;
 
         // Already enrolled from that month: nothing to do (a file imported again).

@@ -71,11 +71,29 @@ struct Columns {
     pension_from: Option<usize>,
 }
 
+/// Records read ahead and checked together on every core, while the batch before them is written.
+const ROWS_PER_CHECK: usize = 8_192;
+
+/// A record as read: its line, its fields and the salt drawn for it, or the error it already has.
+struct Raw {
+    line: u64,
+    rec: csv::ByteRecord,
+    salt: [u8; 32],
+    early: Option<RowError>,
+}
+
+type Checked = std::result::Result<Good, RowError>;
+
 impl Store {
-    /// Import workers from CSV, committing every `rows_per_batch` rows. Rows are checked one by
-    /// one; the same worker again is a no-op.
+    /// Import workers from CSV, committing every `rows_per_batch` good rows. Rows are checked on
+    /// every core (the checks need no database), a chunk ahead of the batch being written; the
+    /// results are taken in file order, so counts, errors, ids and log entries are those of
+    /// checking the rows one by one. The same worker again is a no-op.
     pub async fn import_workers<R: Read>(&self, input: R, opts: &WorkerImportOptions) -> Result<WorkerImportReport> {
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+        // Records end at a line feed, so a CRLF file counts its lines as an LF one does; the
+        // '\r' left at the end of the last field is dropped there (`check_import_row`).
+        let mut rdr =
+            csv::ReaderBuilder::new().has_headers(false).flexible(true).terminator(csv::Terminator::Any(b'\n')).from_reader(input);
         let mut rec = csv::ByteRecord::new();
         if !rdr.read_byte_record(&mut rec).map_err(csv_err)? {
             return Err(StoreError::invalid("header", "the input is empty: expected a CSV header line"));
@@ -88,43 +106,71 @@ impl Store {
                 StoreError::invalid("header", format!("the CSV header has no '{want}' column (need {}[,pension_from])", REQUIRED.join(",")))
             })?;
         }
-        let cols = Columns { req, pension_from: names.iter().position(|n| n == "pension_from") };
+        let cols = std::sync::Arc::new(Columns { req, pension_from: names.iter().position(|n| n == "pension_from") });
 
         let mut report = WorkerImportReport::default();
         let mut good = Vec::new();
         let mut salts = Salts::default();
         let mut codes = batch::Codes::default();
-        let per_batch = opts.rows_per_batch.max(1);
+        let mut pending: Option<tokio::sync::oneshot::Receiver<Vec<Checked>>> = None;
         loop {
-            let more = rdr.read_byte_record(&mut rec).map_err(csv_err)?;
-            if more {
-                let line = rec.position().map_or(0, |p| p.line());
-                let checked = match crate::parse::open_quote_error(&rec, line, rdr.position().line()) {
-                    Some(e) => Err(e),
-                    None => self.check_import_row(&rec, &cols, line, salts.next()?),
-                };
-                match checked {
-                    Ok(g) => good.push(g),
-                    Err(e) => {
-                        report.rejected += 1;
-                        report.error(e, opts.max_errors);
-                    }
+            // Read the next chunk, then write what the chunk before it gave while it is checked.
+            let (raws, failed) = read_chunk(&mut rdr, &mut salts);
+            let next = (!raws.is_empty()).then(|| spawn_checks(self.clone(), cols.clone(), raws));
+            if let Some(p) = pending.take() {
+                self.take_checked(p, &mut good, &mut codes, &mut report, opts).await?;
+            }
+            if let Some(e) = failed {
+                // As when reading row by row: the rows before the bad record count and make their
+                // full batches; the rows after the last full batch are not written.
+                if let Some(p) = next {
+                    self.take_checked(p, &mut good, &mut codes, &mut report, opts).await?;
                 }
+                return Err(e);
             }
-            if good.len() >= per_batch || (!more && !good.is_empty()) {
-                self.import_batch(std::mem::take(&mut good), &mut codes, &mut report, opts.max_errors).await?;
-            }
-            if !more {
+            pending = next;
+            if pending.is_none() {
                 break;
             }
+        }
+        if !good.is_empty() {
+            self.import_batch(good, &mut codes, &mut report, opts.max_errors).await?;
         }
         report.errors.sort_by_key(|e| e.line);
         Ok(report)
     }
 
+    /// Take a chunk's checked rows in file order, writing a batch each time `rows_per_batch` good
+    /// rows are in hand.
+    async fn take_checked(
+        &self,
+        checked: tokio::sync::oneshot::Receiver<Vec<Checked>>,
+        good: &mut Vec<Good>,
+        codes: &mut batch::Codes,
+        report: &mut WorkerImportReport,
+        opts: &WorkerImportOptions,
+    ) -> Result<()> {
+        let checked = checked.await.map_err(|_| StoreError::Corrupt("the row checks stopped".into()))?;
+        for c in checked {
+            match c {
+                Ok(g) => good.push(g),
+                Err(e) => {
+                    report.rejected += 1;
+                    report.error(e, opts.max_errors);
+                }
+            }
+            if good.len() >= opts.rows_per_batch.max(1) {
+                self.import_batch(std::mem::take(good), codes, report, opts.max_errors).await?;
+            }
+        }
+        Ok(())
+    }
+
     fn check_import_row(&self, rec: &csv::ByteRecord, cols: &Columns, line: u64, salt: [u8; 32]) -> std::result::Result<Good, RowError> {
         let text = |i: usize, field: &'static str| -> std::result::Result<&str, RowError> {
             let raw = rec.get(i).ok_or_else(|| RowError::new(line, field, Code::Malformed, "is missing (too few fields)"))?;
+            // The '\r' of a CRLF line end, kept by a reader that ends records at '\n'.
+            let raw = if i + 1 == rec.len() { raw.strip_suffix(b"\r").unwrap_or(raw) } else { raw };
             let t = std::str::from_utf8(raw).map_err(|_| RowError::new(line, field, Code::Malformed, "is not valid UTF-8 text"))?;
             match crate::parse::control_error(line, field, t) {
                 Some(e) => Err(e),
@@ -153,6 +199,50 @@ impl Store {
         })?;
         Ok(Good { line, worker, pension_from })
     }
+}
+
+/// Up to [`ROWS_PER_CHECK`] records, each with a salt drawn in file order; and the error that
+/// stopped the reading, if one did.
+fn read_chunk<R: Read>(rdr: &mut csv::Reader<R>, salts: &mut Salts) -> (Vec<Raw>, Option<StoreError>) {
+    let mut out = Vec::with_capacity(ROWS_PER_CHECK);
+    while out.len() < ROWS_PER_CHECK {
+        let mut rec = csv::ByteRecord::new();
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return (out, Some(csv_err(e))),
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        let early = crate::parse::open_quote_error(&rec, line, rdr.position().line());
+        let salt = match early {
+            Some(_) => [0u8; 32],
+            None => match salts.next() {
+                Ok(s) => s,
+                Err(e) => return (out, Some(e)),
+            },
+        };
+        out.push(Raw { line, rec, salt, early });
+    }
+    (out, None)
+}
+
+/// Check a chunk on the thread pool; the results come back in the chunk's order.
+fn spawn_checks(store: Store, cols: std::sync::Arc<Columns>, raws: Vec<Raw>) -> tokio::sync::oneshot::Receiver<Vec<Checked>> {
+    use rayon::prelude::*;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        let out: Vec<Checked> = raws
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|r| match r.early {
+                Some(e) => Err(e),
+                None => store.check_import_row(&r.rec, &cols, r.line, r.salt),
+            })
+            .collect();
+        // The receiver is gone only when the import already stopped.
+        let _ = tx.send(out);
+    });
+    rx
 }
 
 /// Salts of ID commitments, drawn from the OS a thousand at a time.

@@ -50,6 +50,16 @@ mod sqlite {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_workers_crlf() {
+        run(Kind::Sqlite, cases::import_workers_crlf).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_workers_many() {
+        run(Kind::Sqlite, cases::import_workers_many).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn ingest_accepts_and_aggregates() {
         run(Kind::Sqlite, cases::ingest_accepts_and_aggregates).await;
     }
@@ -152,6 +162,16 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn import_workers_csv() {
         run(Kind::Postgres, cases::import_workers_csv).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_workers_crlf() {
+        run(Kind::Postgres, cases::import_workers_crlf).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_workers_many() {
+        run(Kind::Postgres, cases::import_workers_many).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

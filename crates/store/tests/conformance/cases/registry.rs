@@ -211,3 +211,64 @@ pub async fn import_workers_csv(ctx: Ctx) {
     // A header without the required columns refuses the file.
     assert!(matches!(s.import_workers("id_number,name\n".as_bytes(), &opts).await, Err(StoreError::Invalid { field: "header", .. })));
 }
+
+/// A CRLF file names the same lines as an LF one, and no '\r' reaches the data.
+pub async fn import_workers_crlf(ctx: Ctx) {
+    let s = &ctx.store;
+    s.add_region("zj", "浙江省").await.unwrap();
+    s.add_grid(&NewGrid { code: "g1".into(), name: "一号".into(), region: "zj".into() }).await.unwrap();
+    let (a, b, c) = (worker_id_number(11), worker_id_number(12), worker_id_number(13));
+    let csv = format!(
+        "id_number,name,phone,hukou_region,grid,pension_from\r\n\
+         {a},甲,13800000001,zj,g1,2025-01\r\n\
+         {c},丁,123,zj,g1,\r\n\
+         {b},乙,13800000002,zj,g9,\r\n\
+         {b},乙,13800000002,zj,g1,2025-13\r\n\
+         {b},乙,13800000002,zj,g1,2025-02\r\n"
+    );
+    let opts = WorkerImportOptions { rows_per_batch: 2, max_errors: 100 };
+    let r = s.import_workers(csv.as_bytes(), &opts).await.unwrap();
+    assert_eq!((r.added, r.rejected, r.enrolled), (2, 3, 2), "{r:#?}");
+    let lines: Vec<(u64, RowErrorCode)> = r.errors.iter().map(|e| (e.line, e.code)).collect();
+    assert_eq!(lines, vec![(3, RowErrorCode::Phone), (4, RowErrorCode::UnknownGrid), (5, RowErrorCode::Malformed)]);
+    let wb = s.find_worker(&b).await.unwrap().unwrap();
+    assert_eq!(s.enrolments(wb.id).await.unwrap()[0].from, ym("2025-02"));
+    // The grid as the last column: no '\r' left on it.
+    let d = worker_id_number(14);
+    let two = format!("id_number,name,phone,hukou_region,grid\r\n{d},戊,13800000005,zj,g1\r\n{d},戊,1,zj,g1\r\n");
+    let r = s.import_workers(two.as_bytes(), &opts).await.unwrap();
+    assert_eq!((r.added, r.rejected), (1, 1), "{r:#?}");
+    assert_eq!(r.errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3]);
+    let again = s.import_workers(two.as_bytes(), &opts).await.unwrap();
+    assert_eq!((again.added, again.duplicate, again.conflicting), (0, 1, 0), "{again:#?}");
+}
+
+/// Many rows across chunks and batches, bad rows among them: counts, lines and ids are those of
+/// taking the rows one by one.
+pub async fn import_workers_many(ctx: Ctx) {
+    let s = &ctx.store;
+    s.add_region("zj", "浙江省").await.unwrap();
+    s.add_grid(&NewGrid { code: "g1".into(), name: "一号".into(), region: "zj".into() }).await.unwrap();
+    let mut csv = String::from("id_number,name,phone,hukou_region,grid,pension_from\n");
+    let mut bad = Vec::new();
+    let n = 20_000u32;
+    for i in 0..n {
+        let line = u64::from(i) + 2;
+        if i % 997 == 5 {
+            csv.push_str(&format!("{},某,1380000,zj,g1,\n", flexpension_testkit::distinct_resident_id(i)));
+            bad.push(line);
+        } else {
+            csv.push_str(&format!("{},某,13800000000,zj,g1,2025-01\n", flexpension_testkit::distinct_resident_id(i)));
+        }
+    }
+    let opts = WorkerImportOptions { rows_per_batch: 3_000, max_errors: 1_000 };
+    let r = s.import_workers(csv.as_bytes(), &opts).await.unwrap();
+    assert_eq!((r.added, r.rejected, r.enrolled), (u64::from(n) - bad.len() as u64, bad.len() as u64, u64::from(n) - bad.len() as u64));
+    assert_eq!(r.errors.iter().map(|e| e.line).collect::<Vec<_>>(), bad);
+    // Ids in file order.
+    let first = s.find_worker(&flexpension_testkit::distinct_resident_id(0)).await.unwrap().unwrap();
+    let last = s.find_worker(&flexpension_testkit::distinct_resident_id(n - 1)).await.unwrap().unwrap();
+    assert_eq!(last.id.0 - first.id.0, i64::from(n) - 1 - bad.len() as i64);
+    let again = s.import_workers(csv.as_bytes(), &opts).await.unwrap();
+    assert_eq!((again.added, again.duplicate, again.enrolled), (0, r.added, 0), "{again:#?}");
+}
