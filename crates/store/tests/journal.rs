@@ -7,7 +7,6 @@ mod common;
 use common::ledger::*;
 use common::*;
 use flexpension_ledger::{Payer, Payment};
-use flexpension_rules::YearMonth;
 use flexpension_store::*;
 
 /// `n` workers enrolled from September, with income in each month from two platforms.

@@ -10,7 +10,6 @@ mod common;
 use common::ledger::*;
 use common::*;
 use flexpension_ledger::{Payer, Payment, PlatformId};
-use flexpension_rules::YearMonth;
 use flexpension_store::*;
 
 /// `n` workers (born 1990) enrolled from September with income in each month; plus, when

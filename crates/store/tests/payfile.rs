@@ -8,7 +8,6 @@ mod common;
 use common::ledger::*;
 use common::*;
 use flexpension_ledger::{Ledger, Payer, Payment, PlatformId};
-use flexpension_rules::YearMonth;
 use flexpension_store::*;
 
 /// `n` workers enrolled from September with income in each month, the months closed; plus one

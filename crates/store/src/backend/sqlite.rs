@@ -234,7 +234,8 @@ pub(crate) async fn lookup_each(pool: &SqlitePool, sql: &str, keys: &[&[u8]]) ->
         for k in keys {
             q.query_each(&[super::sqlite_raw::Val::Blob(k)], |r| {
                 let id = r.int(1).ok_or_else(|| StoreError::Corrupt("workers.id is NULL".into()))?;
-                let from = r.int(3).map(|m| i32::try_from(m).map_err(|e| StoreError::Corrupt(format!("enrolment month: {e}")))).transpose()?;
+                let from =
+                    r.int(3).map(|m| i32::try_from(m).map_err(|e| StoreError::Corrupt(format!("enrolment month: {e}")))).transpose()?;
                 out.push((r.blob(0), id, r.text(2).unwrap_or_default(), from));
                 Ok(())
             })?;

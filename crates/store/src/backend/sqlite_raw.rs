@@ -241,7 +241,11 @@ impl RowRef<'_> {
 
 impl Stmt<'_, '_> {
     /// Run a query, calling `f` on each row.
-    pub(crate) fn query_each(&mut self, vals: &[Val<'_>], mut f: impl FnMut(&RowRef<'_>) -> Result<(), StoreError>) -> Result<(), StoreError> {
+    pub(crate) fn query_each(
+        &mut self,
+        vals: &[Val<'_>],
+        mut f: impl FnMut(&RowRef<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         self.bind(vals)?;
         let out = loop {
             // SAFETY: the statement and its connection are live.
