@@ -4,51 +4,16 @@
 
 mod common;
 
+use common::ledger::*;
 use common::*;
 use flexpension_ledger::{Payer, Payment};
-use flexpension_rules::YearMonth;
 use flexpension_store::*;
-
-fn ym(s: &str) -> YearMonth {
-    s.parse().expect("month")
-}
-
-const MONTHS: [&str; 3] = ["2025-09", "2025-10", "2025-11"];
 
 /// `n` workers enrolled from September, with income in each month from two platforms.
 async fn setup(ctx: &Ctx, n: u32) -> Fixture {
     let f = fixture(&ctx.store, n).await;
-    for (_, w) in &f.workers {
-        let e = NewEnrolment { worker: w.id, scheme: Scheme::EmployeePension, from: ym("2025-09"), to: None, basis: Basis::PlatformIncome };
-        ctx.store.enrol(&e).await.expect("enrol");
-    }
-    let mut rows: Vec<[String; 6]> = Vec::new();
-    for (i, (idn, _)) in f.workers.iter().enumerate() {
-        for (k, m) in MONTHS.iter().enumerate() {
-            // Incomes across the brackets: some workers earn nothing in a month.
-            let yuan = (i * 1700 + k * 2300) % 9000;
-            if yuan > 0 {
-                rows.push([
-                    format!("o{i}-{k}"),
-                    idn.clone(),
-                    format!("{yuan}"),
-                    format!("{m}-10T10:00:00+08:00"),
-                    "ride_hailing".into(),
-                    "g1".into(),
-                ]);
-            }
-        }
-    }
-    let refs: Vec<[&str; 6]> = rows.iter().map(|r| [&*r[0], &*r[1], &*r[2], &*r[3], &*r[4], &*r[5]]).collect();
-    for (i, chunk) in refs.chunks(50).enumerate() {
-        let p = if i % 2 == 0 { f.a.id } else { f.b.id };
-        let r = ctx
-            .store
-            .ingest_earnings(p, &zj(), std::io::Cursor::new(csv(chunk)), Format::Csv, &IngestOptions::request(now(), None))
-            .await
-            .expect("ingest");
-        assert_eq!(r.rejected, 0, "{r:#?}");
-    }
+    // Incomes across the brackets: some workers earn nothing in a month.
+    enrol_with_income(&ctx.store, &f, n as usize, |i, k| (i * 1700 + k * 2300) % 9000, 50).await;
     f
 }
 

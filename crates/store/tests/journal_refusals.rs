@@ -7,16 +7,10 @@
 
 mod common;
 
+use common::ledger::*;
 use common::*;
 use flexpension_ledger::{Payer, Payment, PlatformId};
-use flexpension_rules::YearMonth;
 use flexpension_store::*;
-
-fn ym(s: &str) -> YearMonth {
-    s.parse().expect("month")
-}
-
-const MONTHS: [&str; 3] = ["2025-09", "2025-10", "2025-11"];
 
 /// `n` workers (born 1990) enrolled from September with income in each month; plus, when
 /// `old`, one worker born in 1949 enrolled the same way.
@@ -38,28 +32,8 @@ async fn setup(ctx: &Ctx, n: u32, old: bool) -> (Fixture, Option<Worker>) {
     } else {
         None
     };
-    let mut rows: Vec<[String; 6]> = Vec::new();
-    for (i, (idn, w)) in f.workers.iter().enumerate() {
-        let e = NewEnrolment { worker: w.id, scheme: Scheme::EmployeePension, from: ym("2025-09"), to: None, basis: Basis::PlatformIncome };
-        s.enrol(&e).await.expect("enrol");
-        for (k, m) in MONTHS.iter().enumerate() {
-            let yuan = 2000 + (i * 1700 + k * 2300) % 6000;
-            rows.push([
-                format!("o{i}-{k}"),
-                idn.clone(),
-                format!("{yuan}"),
-                format!("{m}-10T10:00:00+08:00"),
-                "ride_hailing".into(),
-                "g1".into(),
-            ]);
-        }
-    }
-    let refs: Vec<[&str; 6]> = rows.iter().map(|r| [&*r[0], &*r[1], &*r[2], &*r[3], &*r[4], &*r[5]]).collect();
-    let r = s
-        .ingest_earnings(f.a.id, &zj(), std::io::Cursor::new(csv(&refs)), Format::Csv, &IngestOptions::request(now(), None))
-        .await
-        .expect("ingest");
-    assert_eq!(r.rejected, 0, "{r:#?}");
+    let all = f.workers.len();
+    enrol_with_income(s, &f, all, |i, k| 2000 + (i * 1700 + k * 2300) % 6000, usize::MAX).await;
     (f, old)
 }
 

@@ -5,42 +5,17 @@
 
 mod common;
 
+use common::ledger::*;
 use common::*;
 use flexpension_ledger::{Ledger, Payer, Payment, PlatformId};
-use flexpension_rules::YearMonth;
 use flexpension_store::*;
-
-fn ym(s: &str) -> YearMonth {
-    s.parse().expect("month")
-}
-
-const MONTHS: [&str; 3] = ["2025-09", "2025-10", "2025-11"];
 
 /// `n` workers enrolled from September with income in each month, the months closed; plus one
 /// worker registered but never enrolled (the last of `workers`).
 async fn setup(ctx: &Ctx, n: u32) -> Fixture {
     let s = &ctx.store;
     let mut f = fixture(s, n + 1).await;
-    let mut rows: Vec<[String; 6]> = Vec::new();
-    for (i, (idn, w)) in f.workers.iter().enumerate().take(n as usize) {
-        let e = NewEnrolment { worker: w.id, scheme: Scheme::EmployeePension, from: ym("2025-09"), to: None, basis: Basis::PlatformIncome };
-        s.enrol(&e).await.expect("enrol");
-        for (k, m) in MONTHS.iter().enumerate() {
-            let yuan = 3000 + (i * 700 + k * 900) % 5000;
-            rows.push([
-                format!("o{i}-{k}"),
-                idn.clone(),
-                format!("{yuan}"),
-                format!("{m}-10T10:00:00+08:00"),
-                "ride_hailing".into(),
-                "g1".into(),
-            ]);
-        }
-    }
-    let refs: Vec<[&str; 6]> = rows.iter().map(|r| [&*r[0], &*r[1], &*r[2], &*r[3], &*r[4], &*r[5]]).collect();
-    s.ingest_earnings(f.a.id, &zj(), std::io::Cursor::new(csv(&refs)), Format::Csv, &IngestOptions::request(now(), None))
-        .await
-        .expect("ingest");
+    enrol_with_income(s, &f, n as usize, |i, k| 3000 + (i * 700 + k * 900) % 5000, usize::MAX).await;
     for m in MONTHS {
         s.close_month(&zj(), ym(m), &CloseOptions::new(ym("2025-12"))).await.expect("close");
     }

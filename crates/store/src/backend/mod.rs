@@ -77,6 +77,29 @@ impl Db {
     /// Begin a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
     /// a transaction never fails half way on a lock upgrade and its reads stay current until it
     /// commits; PostgreSQL transactions lock rows as they go (see [`Tx::lock_workers`]).
+    /// Rows of `sql` for many blob keys: a query with one parameter stepped once per key on
+    /// SQLite; on PostgreSQL `in_list(n)` (the query for `n` keys as `$1..$n`), a few hundred
+    /// keys a statement. Row shape: (key, id, text, optional month code).
+    pub(crate) async fn lookup_keys(
+        &self,
+        one: &str,
+        in_list: impl Fn(usize) -> String,
+        keys: &[&[u8]],
+    ) -> Result<Vec<(Vec<u8>, i64, String, Option<i32>)>> {
+        match self {
+            Db::Sqlite(p) => sqlite::lookup_each(p, one, keys).await,
+            Db::Postgres(_) => {
+                let mut out = Vec::with_capacity(keys.len());
+                for part in keys.chunks(crate::registry::KEYS_PER_LOOKUP) {
+                    let found: Vec<(Vec<u8>, i64, String, Option<i32>)> =
+                        part.iter().fold(Sql::built(in_list(part.len())), |q, k| q.bind(*k)).fetch_all(self).await?;
+                    out.extend(found);
+                }
+                Ok(out)
+            }
+        }
+    }
+
     pub(crate) async fn begin_write(&self) -> Result<Tx> {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
@@ -144,6 +167,15 @@ impl Tx {
         match self {
             Tx::Sqlite(_) => Ok(()),
             Tx::Postgres(t) => postgres::lock_log_tree(t).await,
+        }
+    }
+
+    /// The journal rows (entries joined with their postings) of workers `lo..=hi`, in replay
+    /// order.
+    pub(crate) async fn read_journal(&mut self, lo: i64, hi: i64) -> Result<Vec<crate::journal::JoinRow>> {
+        match self {
+            Tx::Sqlite(t) => sqlite::read_journal(t, lo, hi).await,
+            Tx::Postgres(_) => Sql::new(crate::journal::SELECT_RANGE).bind(lo).bind(hi).fetch_all(self).await,
         }
     }
 

@@ -192,3 +192,55 @@ fn write_journal_raw(conn: &RawConn<'_>, rows: &[NewEntry<'_>], log_idx: i64) ->
     }
     Ok(())
 }
+
+/// The journal rows of workers `lo..=hi` (`SELECT_RANGE`), stepped on the transaction's
+/// connection: a chunk of 10,000 workers reads about 50,000 rows, which through sqlx cost
+/// more than the ledger work on them.
+pub(crate) async fn read_journal(conn: &mut SqliteConnection, lo: i64, hi: i64) -> Result<Vec<crate::journal::JoinRow>> {
+    with_raw(conn, |raw| {
+        let mut q = raw.prepare(&crate::journal::SELECT_RANGE.replace('$', "?"))?;
+        let mut out = Vec::new();
+        q.query_each(&[Int(lo), Int(hi)], |r| {
+            let need = |v: Option<i64>| v.ok_or_else(|| StoreError::Corrupt("journal_entries: a NOT NULL column is NULL".into()));
+            out.push((
+                need(r.int(0))?,
+                r.text(1).unwrap_or_default(),
+                i32::try_from(need(r.int(2))?).map_err(|e| StoreError::Corrupt(format!("journal period: {e}")))?,
+                r.text(3),
+                r.int(4),
+                r.int(5),
+                r.int(6),
+                r.int(7),
+                r.int(8),
+                r.int(9),
+                r.int(10),
+                r.text(11),
+                r.int(12),
+            ));
+            Ok(())
+        })?;
+        Ok(out)
+    })
+    .await
+}
+
+/// Each key's row of `sql` (one `?1` parameter, a blob), stepped on one pooled connection: a
+/// payment file looks up every worker, and through sqlx each row found cost a channel hop.
+pub(crate) async fn lookup_each(pool: &SqlitePool, sql: &str, keys: &[&[u8]]) -> Result<Vec<(Vec<u8>, i64, String, Option<i32>)>> {
+    let mut conn = pool.acquire().await?;
+    with_raw(&mut conn, |raw| {
+        let mut q = raw.prepare(sql)?;
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            q.query_each(&[super::sqlite_raw::Val::Blob(k)], |r| {
+                let id = r.int(1).ok_or_else(|| StoreError::Corrupt("workers.id is NULL".into()))?;
+                let from =
+                    r.int(3).map(|m| i32::try_from(m).map_err(|e| StoreError::Corrupt(format!("enrolment month: {e}")))).transpose()?;
+                out.push((r.blob(0), id, r.text(2).unwrap_or_default(), from));
+                Ok(())
+            })?;
+        }
+        Ok(out)
+    })
+    .await
+}

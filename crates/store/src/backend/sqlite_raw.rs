@@ -190,6 +190,80 @@ impl Stmt<'_, '_> {
     }
 }
 
+/// The current row of a query, read by column.
+pub(crate) struct RowRef<'s> {
+    raw: NonNull<ffi::sqlite3_stmt>,
+    _stmt: std::marker::PhantomData<&'s ()>,
+}
+
+impl RowRef<'_> {
+    /// An integer column; `None` when it is NULL.
+    pub(crate) fn int(&self, i: c_int) -> Option<i64> {
+        // SAFETY: the statement is live and on a row while this borrow lasts.
+        unsafe {
+            if ffi::sqlite3_column_type(self.raw.as_ptr(), i) == ffi::SQLITE_NULL {
+                None
+            } else {
+                Some(ffi::sqlite3_column_int64(self.raw.as_ptr(), i))
+            }
+        }
+    }
+
+    /// A blob column (copied); empty when it is NULL.
+    pub(crate) fn blob(&self, i: c_int) -> Vec<u8> {
+        // SAFETY: as above; the blob pointer is read before the next call on the statement,
+        // for exactly the length SQLite reports.
+        unsafe {
+            let p = ffi::sqlite3_column_blob(self.raw.as_ptr(), i);
+            if p.is_null() {
+                return Vec::new();
+            }
+            let n = ffi::sqlite3_column_bytes(self.raw.as_ptr(), i);
+            std::slice::from_raw_parts(p as *const u8, usize::try_from(n).unwrap_or(0)).to_vec()
+        }
+    }
+
+    /// A text column (copied); `None` when it is NULL.
+    pub(crate) fn text(&self, i: c_int) -> Option<String> {
+        // SAFETY: as above; the text pointer is read before the next call on the statement,
+        // for exactly the length SQLite reports.
+        unsafe {
+            let p = ffi::sqlite3_column_text(self.raw.as_ptr(), i);
+            if p.is_null() {
+                return None;
+            }
+            let n = ffi::sqlite3_column_bytes(self.raw.as_ptr(), i);
+            let bytes = std::slice::from_raw_parts(p, usize::try_from(n).unwrap_or(0));
+            Some(String::from_utf8_lossy(bytes).into_owned())
+        }
+    }
+}
+
+impl Stmt<'_, '_> {
+    /// Run a query, calling `f` on each row.
+    pub(crate) fn query_each(
+        &mut self,
+        vals: &[Val<'_>],
+        mut f: impl FnMut(&RowRef<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.bind(vals)?;
+        let out = loop {
+            // SAFETY: the statement and its connection are live.
+            match unsafe { ffi::sqlite3_step(self.raw.as_ptr()) } {
+                ffi::SQLITE_ROW => {
+                    if let Err(e) = f(&RowRef { raw: self.raw, _stmt: std::marker::PhantomData }) {
+                        break Err(e);
+                    }
+                }
+                ffi::SQLITE_DONE => break Ok(()),
+                _ => break Err(self.conn.error("step")),
+            }
+        };
+        self.reset();
+        out
+    }
+}
+
 impl Drop for Stmt<'_, '_> {
     fn drop(&mut self) {
         // SAFETY: the statement was made by prepare and is finalized once.

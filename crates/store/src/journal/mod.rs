@@ -24,7 +24,8 @@ use crate::backend::{NewEntry, Sql, Tx};
 use crate::{Result, StoreError};
 use flexpension_ledger::{Entry, Ledger, LedgerError, Payer, Payment, Subject, WorkerId};
 use flexpension_rules::{Dec6, Fen, Params, YearMonth};
-use rows::{JoinRow, SELECT_RANGE, entries_from};
+use rows::entries_from;
+pub(crate) use rows::{JoinRow, SELECT_RANGE};
 pub(crate) use rows::{kind_str, subject_month};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -92,7 +93,7 @@ impl crate::Store {
     ) -> Result<(R, usize)> {
         let mut tx = self.db().begin_write().await?;
         tx.lock_workers(lo, hi, lock).await?;
-        let rows: Vec<JoinRow> = Sql::new(SELECT_RANGE).bind(lo).bind(hi).fetch_all(&mut tx).await?;
+        let rows: Vec<JoinRow> = tx.read_journal(lo, hi).await?;
         let (r, new) = apply(rows, op)?;
         let logged = self.inner.log_journal.load(std::sync::atomic::Ordering::Relaxed);
         self.write_logged(&mut tx, &new.rows(), logged, (what, lo, hi)).await?;

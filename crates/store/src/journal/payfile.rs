@@ -161,11 +161,17 @@ impl crate::Store {
         let mut hashes: Vec<&[u8]> = rows.iter().map(|r| &r.hash[..]).collect();
         hashes.sort_unstable();
         hashes.dedup();
-        let mut workers: HashMap<Vec<u8>, i64> = HashMap::with_capacity(hashes.len());
-        for part in hashes.chunks(crate::registry::KEYS_PER_LOOKUP) {
-            let sql = format!("SELECT id_hash, id, hukou_region FROM workers WHERE id_hash IN ({})", placeholders(1, part.len()));
-            let found: Vec<(Vec<u8>, i64, String)> = part.iter().fold(Sql::built(sql), |q, h| q.bind(*h)).fetch_all(self.db()).await?;
-            workers.extend(found.into_iter().filter(|r| region.is_none_or(|g| g == r.2)).map(|r| (r.0, r.1)));
+        // Each worker and the first month of their employee-pension enrolments in one lookup.
+        const FIELDS: &str = "SELECT w.id_hash, w.id, w.hukou_region, (SELECT MIN(e.from_month) FROM enrolments e \
+            WHERE e.worker_id = w.id AND e.scheme = 'employee_pension') FROM workers w WHERE w.id_hash";
+        let found = self.db().lookup_keys(&format!("{FIELDS} = ?1"), |n| format!("{FIELDS} IN ({})", placeholders(1, n)), &hashes).await?;
+        let mut workers: HashMap<Vec<u8>, i64> = HashMap::with_capacity(found.len());
+        let mut enrolled: HashMap<i64, i32> = HashMap::with_capacity(found.len());
+        for (hash, id, region_of, from) in found {
+            if region.is_none_or(|g| g == region_of) {
+                workers.insert(hash, id);
+                enrolled.extend(from.map(|m| (id, m)));
+            }
         }
         let platforms: BTreeSet<i64> =
             rows.iter().filter_map(|r| if let Payer::Platform(p) = r.payer { Some(p.0) } else { None }).collect();
@@ -176,9 +182,6 @@ impl crate::Store {
             let found: Vec<i64> = part.iter().fold(Sql::built(sql), |q, p| q.bind(*p)).scalars(self.db()).await?;
             known.extend(found);
         }
-        let mut ids: Vec<i64> = workers.values().copied().collect();
-        ids.sort_unstable();
-        let enrolled = self.pension_starts(&ids).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let Some(&worker) = workers.get(&r.hash[..]) else {
@@ -209,19 +212,6 @@ impl crate::Store {
                 Some(_) => {}
             }
             out.push(Row { line: r.line, worker, payer: r.payer, reference: r.reference, amount_fen: r.amount_fen, period: r.period });
-        }
-        Ok(out)
-    }
-
-    /// The first month of each worker's employee-pension enrolments (month codes).
-    async fn pension_starts(&self, sorted_ids: &[i64]) -> Result<HashMap<i64, i32>> {
-        let mut out = HashMap::with_capacity(sorted_ids.len());
-        for part in sorted_ids.chunks(CHUNK_WORKERS) {
-            let (Some(lo), Some(hi)) = (part.first(), part.last()) else { continue };
-            const SQL: &str = "SELECT worker_id, MIN(from_month) FROM enrolments WHERE scheme = 'employee_pension' \
-                AND worker_id BETWEEN $1 AND $2 GROUP BY worker_id";
-            let rows: Vec<(i64, i32)> = Sql::new(SQL).bind(*lo).bind(*hi).fetch_all(self.db()).await?;
-            out.extend(rows);
         }
         Ok(out)
     }

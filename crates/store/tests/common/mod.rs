@@ -5,6 +5,8 @@
 //! The server is `FLEXPENSION_TEST_PG` (default postgres://postgres@127.0.0.1:5432/test).
 #![allow(dead_code)]
 
+pub mod ledger;
+
 use chrono::{DateTime, Utc};
 use flexpension_rules::{Params, Scenario};
 use flexpension_store::{NewGrid, NewPlatform, NewWorker, OpenOptions, Platform, RevenueBand, Store, Worker};
