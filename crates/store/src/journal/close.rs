@@ -313,7 +313,7 @@ impl crate::Store {
         let mut page: Vec<IncomeRow> = Vec::new();
         let mut after = after;
         while page.len() < limit {
-            let next: Option<i64> = Sql::new(NEXT).bind(after).fetch_one(self.db()).await?;
+            let (next,): (Option<i64>,) = Sql::new(NEXT).bind(after).fetch_one(self.db()).await?;
             let Some(lo) = next else { break };
             let hi = lo.saturating_add(i64::try_from(limit - page.len()).unwrap_or(i64::MAX) - 1);
             page.extend(Sql::new(SQL).bind(month_code(month)).bind(lo).bind(hi).fetch_all::<IncomeRow>(self.db()).await?);
