@@ -1,7 +1,8 @@
-//! PostgreSQL: earnings partitioned by month (partitions made on demand); bulk writes by COPY
-//! into a session-local staging table, then one idempotent merge statement; journal entries as
-//! arrays (one UNNEST insert per table); the row locks that serialise journal writes and log
-//! integration.
+//! PostgreSQL: earnings partitioned by month (partitions made on demand); new orders by binary
+//! COPY straight into their tables, with the month incomes and premiums summed here; when some
+//! order id is already stored, COPY into a session-local staging table and one idempotent merge
+//! statement; journal entries and postings by binary COPY; the locks that serialise journal
+//! writes and log integration.
 
 use super::pg_copy::copy_binary;
 use super::{BatchRow, NewEntry, Stored};
