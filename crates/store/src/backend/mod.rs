@@ -7,9 +7,11 @@
 //! | `sql` | [`Sql`], the query value both backends run, and its arguments |
 //! | `sqlite` | opening a SQLite file, the bulk writes of earnings and journal entries |
 //! | `sqlite_raw` | the one unsafe helper: prepared statements stepped on sqlx's connection |
-//! | `postgres` | opening PostgreSQL, partitions, COPY and merge of earnings, UNNEST journal writes, row locks |
+//! | `pg_copy` | binary COPY: rows encoded into the wire format and streamed |
+//! | `postgres` | opening PostgreSQL, partitions, earnings by COPY (a merge when some are stored), journal writes, locks |
 //! | `registration` | the worker import's bulk lookups and inserts of workers and enrolments |
 
+mod pg_copy;
 pub(crate) mod postgres;
 mod registration;
 mod sql;

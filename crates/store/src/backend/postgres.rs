@@ -1,8 +1,10 @@
-//! PostgreSQL: earnings partitioned by month (partitions made on demand); bulk writes by COPY
-//! into a session-local staging table, then one idempotent merge statement; journal entries as
-//! arrays (one UNNEST insert per table); the row locks that serialise journal writes and log
-//! integration.
+//! PostgreSQL: earnings partitioned by month (partitions made on demand); new orders by binary
+//! COPY straight into their tables, with the month incomes and premiums summed here; when some
+//! order id is already stored, COPY into a session-local staging table and one idempotent merge
+//! statement; journal entries and postings by binary COPY; the locks that serialise journal
+//! writes and log integration.
 
+use super::pg_copy::copy_binary;
 use super::{BatchRow, NewEntry, Stored};
 use crate::ids::{BatchId, PlatformId, month_code};
 use crate::journal::{kind_str, subject_month};
@@ -10,7 +12,7 @@ use crate::store::OpenOptions;
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool, Postgres, Row, Transaction};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::str::FromStr;
 use std::sync::Mutex;
 
@@ -85,55 +87,17 @@ async fn ensure_partitions(
     Ok(())
 }
 
-/// COPY text format: escape the characters that would end a field or a row.
-fn push_text(buf: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        match b {
-            b'\\' => buf.extend_from_slice(b"\\\\"),
-            b'\t' => buf.extend_from_slice(b"\\t"),
-            b'\n' => buf.extend_from_slice(b"\\n"),
-            b'\r' => buf.extend_from_slice(b"\\r"),
-            _ => buf.push(b),
-        }
-    }
-}
-
-fn push_int(buf: &mut Vec<u8>, v: i64) {
-    buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-}
-
 const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS staging_earnings (\
     idx INTEGER NOT NULL, order_id TEXT COLLATE \"C\" NOT NULL, month INTEGER NOT NULL, worker_id BIGINT NOT NULL, \
     amount_fen BIGINT NOT NULL, settled_at_us BIGINT NOT NULL, order_type SMALLINT NOT NULL, \
     grid_id BIGINT NOT NULL, premium_fen BIGINT NOT NULL) ON COMMIT DELETE ROWS";
 
-/// The fast path, for a batch of new orders only: one statement claims every staged order id
-/// (a plain insert, which fails if any is already stored), inserts every row and adds them to
-/// the month incomes and premium totals. All parts read the same staged rows, so the
-/// aggregates equal the rows by construction. Keys go in sorted order so two batches of one
-/// platform wait for each other instead of deadlocking.
-const MERGE_NEW: &str = "WITH k AS (
-    INSERT INTO order_keys (platform_id, order_id, month, worker_id, batch_id)
-    SELECT $1, order_id, month, worker_id, $2 FROM staging_earnings ORDER BY order_id
-), e AS (
-    INSERT INTO earnings (month, worker_id, platform_id, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, batch_id)
-    SELECT month, worker_id, $1, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, $2 FROM staging_earnings
-), i AS (
-    INSERT INTO month_income (month, worker_id, platform_id, income_fen, orders)
-    SELECT month, worker_id, $1, SUM(amount_fen), COUNT(*) FROM staging_earnings GROUP BY month, worker_id ORDER BY month, worker_id
-    ON CONFLICT (month, worker_id, platform_id) DO UPDATE SET
-        income_fen = month_income.income_fen + EXCLUDED.income_fen, orders = month_income.orders + EXCLUDED.orders
-), p AS (
-    INSERT INTO injury_premiums (platform_id, month, order_type, orders, premium_fen)
-    SELECT $1, month, order_type, COUNT(*), SUM(premium_fen) FROM staging_earnings GROUP BY month, order_type ORDER BY month, order_type
-    ON CONFLICT (platform_id, month, order_type) DO UPDATE SET
-        orders = injury_premiums.orders + EXCLUDED.orders, premium_fen = injury_premiums.premium_fen + EXCLUDED.premium_fen
-)
-SELECT COUNT(*)::BIGINT FROM staging_earnings";
-
 /// The careful path, when some order id is already stored: claim the ids that are free
 /// (ON CONFLICT DO NOTHING), insert only their rows (the join with what was claimed) and add
-/// only those to the aggregates.
+/// only those to the aggregates. All parts read the same staged rows, so the aggregates equal
+/// the rows by construction. Keys go in sorted order so two batches of one platform wait for
+/// each other instead of deadlocking. (The fast path, [`write_new`], writes the same tables
+/// by COPY with the aggregates summed in Rust.)
 const MERGE_SOME: &str = "WITH k AS (
     INSERT INTO order_keys (platform_id, order_id, month, worker_id, batch_id)
     SELECT $1, order_id, month, worker_id, $2 FROM staging_earnings ORDER BY order_id
@@ -157,17 +121,87 @@ const MERGE_SOME: &str = "WITH k AS (
 )
 SELECT COUNT(*)::BIGINT FROM e";
 
-/// Staged rows whose order id an earlier batch holds, with what that batch stored.
+/// Month incomes summed in Rust, one row per (month, worker), added to the stored ones.
+const ADD_INCOMES: &str = "INSERT INTO month_income (month, worker_id, platform_id, income_fen, orders)
+    SELECT m, w, $1, i, n FROM UNNEST($2::int[], $3::bigint[], $4::bigint[], $5::bigint[]) AS t(m, w, i, n)
+    ON CONFLICT (month, worker_id, platform_id) DO UPDATE SET
+        income_fen = month_income.income_fen + EXCLUDED.income_fen, orders = month_income.orders + EXCLUDED.orders";
+
+/// Premium totals summed in Rust, one row per (month, order type).
+const ADD_PREMIUMS: &str = "INSERT INTO injury_premiums (platform_id, month, order_type, orders, premium_fen)
+    SELECT $1, m, t, n, p FROM UNNEST($2::int[], $3::smallint[], $4::bigint[], $5::bigint[]) AS x(m, t, n, p)
+    ON CONFLICT (platform_id, month, order_type) DO UPDATE SET
+        orders = injury_premiums.orders + EXCLUDED.orders, premium_fen = injury_premiums.premium_fen + EXCLUDED.premium_fen";
+
+/// The fast path, for rows whose order ids are all new: the keys by COPY in order-id order (a
+/// stored id fails the COPY on the unique key: the caller falls back to [`MERGE_SOME`]), the
+/// rows by COPY in (month, worker) order, then the month incomes and premiums summed here, one
+/// upsert row per key in key order (two batches of one platform wait, never deadlock).
+async fn write_new(tx: &mut Transaction<'static, Postgres>, platform: PlatformId, batch: BatchId, rows: &[BatchRow]) -> Result<()> {
+    let mut by_id: Vec<u32> = (0..rows.len() as u32).collect();
+    by_id.sort_unstable_by(|&a, &b| rows[a as usize].order_id.as_bytes().cmp(rows[b as usize].order_id.as_bytes()));
+    let (p, b) = (platform.0, batch.0);
+    copy_binary(tx, "order_keys (platform_id, order_id, month, worker_id, batch_id)", rows.len(), |i, out| {
+        let r = &rows[by_id[i] as usize];
+        out.row(5).i64(p).text(&r.order_id).i32(r.month).i64(r.worker_id).i64(b);
+    })
+    .await?;
+    let mut by_key = by_id;
+    by_key.sort_unstable_by_key(|&i| (rows[i as usize].month, rows[i as usize].worker_id));
+    const EARNINGS: &str =
+        "earnings (month, worker_id, platform_id, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, batch_id)";
+    copy_binary(tx, EARNINGS, rows.len(), |i, out| {
+        let r = &rows[by_key[i] as usize];
+        out.row(10).i32(r.month).i64(r.worker_id).i64(p).text(&r.order_id).i64(r.amount_fen).i64(r.settled_at_us);
+        out.i16(r.order_type).i64(r.grid_id).i64(r.premium_fen).i64(b);
+    })
+    .await?;
+    // by_key is sorted by (month, worker): each run is one month income.
+    let (mut m, mut w, mut inc, mut n) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for &i in &by_key {
+        let r = &rows[i as usize];
+        if m.last() == Some(&r.month) && w.last() == Some(&r.worker_id) {
+            if let (Some(a), Some(c)) = (inc.last_mut(), n.last_mut()) {
+                *a += r.amount_fen;
+                *c += 1i64;
+            }
+        } else {
+            m.push(r.month);
+            w.push(r.worker_id);
+            inc.push(r.amount_fen);
+            n.push(1i64);
+        }
+    }
+    sqlx::query(ADD_INCOMES).bind(p).bind(m).bind(w).bind(inc).bind(n).execute(&mut **tx).await?;
+    let mut premiums: BTreeMap<(i32, i16), (i64, i64)> = BTreeMap::new();
+    for r in rows {
+        let t = premiums.entry((r.month, r.order_type)).or_default();
+        t.0 += 1;
+        t.1 += r.premium_fen;
+    }
+    let (mut pm, mut pt, mut pn, mut pf) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for ((month, t), (orders, fen)) in premiums {
+        pm.push(month);
+        pt.push(t);
+        pn.push(orders);
+        pf.push(fen);
+    }
+    sqlx::query(ADD_PREMIUMS).bind(p).bind(pm).bind(pt).bind(pn).bind(pf).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// The months (partitions) of the staged order ids an earlier batch holds.
+const EXISTING_MONTHS: &str = "SELECT DISTINCT k.month FROM staging_earnings s
+    JOIN order_keys k ON k.platform_id = $1 AND k.order_id = s.order_id AND k.batch_id <> $2";
+
+/// Staged rows whose order id an earlier batch holds, with what that batch stored. Earnings
+/// has no index but the partitions: naming the months ($3) reads only theirs.
 const EXISTING: &str = "SELECT s.idx, e.worker_id, e.amount_fen, e.settled_at_us, e.order_type, e.grid_id
     FROM staging_earnings s
     JOIN order_keys k ON k.platform_id = $1 AND k.order_id = s.order_id AND k.batch_id <> $2
     JOIN earnings e ON e.month = k.month AND e.worker_id = k.worker_id AND e.platform_id = k.platform_id AND e.order_id = k.order_id
+    WHERE e.month = ANY($3::int[]) AND e.platform_id = $1
     ORDER BY s.idx";
-
-/// SQLSTATE unique_violation.
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("23505"))
-}
 
 pub(crate) async fn write_rows(
     tx: &mut Transaction<'static, Postgres>,
@@ -181,50 +215,30 @@ pub(crate) async fn write_rows(
         return Ok(Vec::new());
     }
     ensure_partitions(tx, partitions, made, rows).await?;
-    tx.execute(STAGING).await?;
-    // A batch may write several times in one transaction: start each from an empty table.
-    tx.execute("TRUNCATE staging_earnings").await?;
-
-    let mut copy = tx.copy_in_raw("COPY staging_earnings FROM STDIN").await?;
-    let mut buf = Vec::with_capacity(1 << 20);
-    for (i, r) in rows.iter().enumerate() {
-        push_int(&mut buf, i as i64);
-        buf.push(b'\t');
-        push_text(&mut buf, &r.order_id);
-        for v in [i64::from(r.month), r.worker_id, r.amount_fen, r.settled_at_us, i64::from(r.order_type), r.grid_id, r.premium_fen] {
-            buf.push(b'\t');
-            push_int(&mut buf, v);
-        }
-        buf.push(b'\n');
-        if buf.len() >= (1 << 20) - 512 {
-            copy.send(std::mem::take(&mut buf)).await?;
-            buf.reserve(1 << 20);
-        }
-    }
-    if !buf.is_empty() {
-        copy.send(buf).await?;
-    }
-    copy.finish().await?;
     // Most batches bring only new orders: try the fast path first, inside a savepoint; when an
     // order id is already stored it fails on the unique key, and the careful path runs.
     tx.execute("SAVEPOINT merge").await?;
-    let fast = sqlx::query_scalar::<_, i64>(MERGE_NEW).bind(platform.0).bind(batch.0).fetch_one(&mut **tx).await;
-    let inserted = match fast {
-        Ok(n) => n,
-        Err(e) if is_unique_violation(&e) => {
-            tx.execute("ROLLBACK TO SAVEPOINT merge").await?;
-            // The planner knows nothing of a fresh temp table; statistics make it hash-join.
-            tx.execute("ANALYZE staging_earnings").await?;
-            sqlx::query_scalar(MERGE_SOME).bind(platform.0).bind(batch.0).fetch_one(&mut **tx).await?
+    match write_new(tx, platform, batch, rows).await {
+        Ok(()) => {
+            tx.execute("RELEASE SAVEPOINT merge").await?;
+            return Ok(Vec::new());
         }
-        Err(e) => return Err(e.into()),
-    };
+        Err(e) if e.is_unique_violation() => {
+            tx.execute("ROLLBACK TO SAVEPOINT merge").await?;
+        }
+        Err(e) => return Err(e),
+    }
+    stage(tx, rows).await?;
+    // The planner knows nothing of a fresh temp table; statistics make it hash-join.
+    tx.execute("ANALYZE staging_earnings").await?;
+    let inserted: i64 = sqlx::query_scalar(MERGE_SOME).bind(platform.0).bind(batch.0).fetch_one(&mut **tx).await?;
     tx.execute("RELEASE SAVEPOINT merge").await?;
     if inserted as usize == rows.len() {
         return Ok(Vec::new());
     }
+    let months: Vec<i32> = sqlx::query_scalar(EXISTING_MONTHS).bind(platform.0).bind(batch.0).fetch_all(&mut **tx).await?;
     let mut existing = Vec::new();
-    for row in sqlx::query(EXISTING).bind(platform.0).bind(batch.0).fetch_all(&mut **tx).await? {
+    for row in sqlx::query(EXISTING).bind(platform.0).bind(batch.0).bind(months).fetch_all(&mut **tx).await? {
         let idx: i32 = row.try_get(0)?;
         let stored = Stored {
             worker_id: row.try_get(1)?,
@@ -236,6 +250,21 @@ pub(crate) async fn write_rows(
         existing.push((idx as usize, stored));
     }
     Ok(existing)
+}
+
+/// Copy `rows` into the session's staging table (emptied first: a batch may write several
+/// times in one transaction), each with its index.
+async fn stage(tx: &mut Transaction<'static, Postgres>, rows: &[BatchRow]) -> Result<()> {
+    tx.execute(STAGING).await?;
+    tx.execute("TRUNCATE staging_earnings").await?;
+    const COLUMNS: &str = "staging_earnings (idx, order_id, month, worker_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen)";
+    copy_binary(tx, COLUMNS, rows.len(), |i, out| {
+        let r = &rows[i];
+        out.row(9).i32(i as i32).text(&r.order_id).i32(r.month).i64(r.worker_id).i64(r.amount_fen).i64(r.settled_at_us);
+        out.i16(r.order_type).i64(r.grid_id).i64(r.premium_fen);
+    })
+    .await?;
+    Ok(())
 }
 
 /// Lock workers `lo..=hi` for a journal write: a transaction-scoped advisory lock on each block
@@ -262,78 +291,50 @@ pub(crate) async fn lock_log_tree(tx: &mut Transaction<'static, Postgres>) -> Re
     Ok(())
 }
 
-/// Journal entries and their postings: one statement per table, the rows as arrays.
+/// Journal entries and their postings: one binary COPY per table (the rows in the order given;
+/// a repeated entry id fails the COPY on the primary key, as an insert would).
 pub(crate) async fn write_journal(tx: &mut Transaction<'static, Postgres>, rows: &[NewEntry<'_>], log_idx: i64) -> Result<()> {
-    let n = rows.len();
-    let (mut w, mut id, mut seq, mut kind, mut period, mut month, mut reference) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let mut due: [Vec<Option<i64>>; 7] = Default::default();
-    let (mut pw, mut pid, mut pline, mut pacc, mut pamt) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for r in rows {
-        let e = r.entry;
-        let eid = e.id().to_string();
-        w.push(e.id().worker.0);
-        seq.push(r.seq);
-        kind.push(kind_str(e.kind()));
-        period.push(month_code(e.period()));
-        month.push(subject_month(e.id()).map(month_code));
-        reference.push(e.reference().map(|x| x.to_string()));
-        let d = e.due();
-        let vals =
-            d.map(|d| [d.income_fen, d.base_fen, d.contribution_fen, d.personal_account_fen, d.pooling_fen, d.subsidy_fen, d.net_fen]);
-        for (i, col) in due.iter_mut().enumerate() {
-            col.push(vals.map(|v| v[i]));
+    const ENTRIES: &str = "journal_entries (worker_id, entry_id, seq, kind, period, month, reference, income_fen, base_fen, \
+        contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen, log_idx)";
+    let ids: Vec<String> = rows.iter().map(|r| r.entry.id().to_string()).collect();
+    let idx = (log_idx != -1).then_some(log_idx);
+    let mut reference = String::new();
+    copy_binary(tx, ENTRIES, rows.len(), |i, out| {
+        let (e, id) = (rows[i].entry, &ids[i]);
+        reference.clear();
+        if let Some(x) = e.reference() {
+            use std::fmt::Write as _;
+            let _ = write!(reference, "{x}");
         }
-        for (line, p) in e.postings().iter().enumerate() {
-            pw.push(e.id().worker.0);
-            pid.push(eid.clone());
-            pline.push(line as i32);
-            pacc.push(p.account.to_string());
-            pamt.push(p.amount_fen);
+        out.row(15).i64(e.id().worker.0).text(id).i32(rows[i].seq).text(kind_str(e.kind())).i32(month_code(e.period()));
+        out.opt_i32(subject_month(e.id()).map(month_code)).opt_text(e.reference().map(|_| reference.as_str()));
+        match e.due() {
+            Some(d) => {
+                for v in [d.income_fen, d.base_fen, d.contribution_fen, d.personal_account_fen, d.pooling_fen, d.subsidy_fen, d.net_fen] {
+                    out.i64(v);
+                }
+            }
+            None => {
+                for _ in 0..7 {
+                    out.null();
+                }
+            }
         }
-        id.push(eid);
-    }
-    let [inc, base, contr, pa, pool, sub, net] = due;
-    sqlx::query(
-        "INSERT INTO journal_entries (worker_id, entry_id, seq, kind, period, month, reference, income_fen, base_fen, contribution_fen, \
-         personal_account_fen, pooling_fen, subsidy_fen, net_fen, log_idx) \
-         SELECT *, NULLIF($15::bigint, -1) FROM UNNEST($1::bigint[], $2::text[], $3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8::bigint[], \
-         $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])",
-    )
-    .bind(w)
-    .bind(id)
-    .bind(seq)
-    .bind(kind)
-    .bind(period)
-    .bind(month)
-    .bind(reference)
-    .bind(inc)
-    .bind(base)
-    .bind(contr)
-    .bind(pa)
-    .bind(pool)
-    .bind(sub)
-    .bind(net)
-    .bind(log_idx)
-    .execute(&mut **tx)
+        out.opt_i64(idx);
+    })
     .await?;
-    sqlx::query(
-        "INSERT INTO journal_postings (worker_id, entry_id, line, account, amount_fen) \
-         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::int[], $4::text[], $5::bigint[])",
-    )
-    .bind(pw)
-    .bind(pid)
-    .bind(pline)
-    .bind(pacc)
-    .bind(pamt)
-    .execute(&mut **tx)
+    let lines: Vec<(u32, u32)> =
+        rows.iter().enumerate().flat_map(|(i, r)| (0..r.entry.postings().len() as u32).map(move |l| (i as u32, l))).collect();
+    let mut account = String::new();
+    copy_binary(tx, "journal_postings (worker_id, entry_id, line, account, amount_fen)", lines.len(), |k, out| {
+        let (i, l) = (lines[k].0 as usize, lines[k].1);
+        let e = rows[i].entry;
+        let p = &e.postings()[l as usize];
+        account.clear();
+        use std::fmt::Write as _;
+        let _ = write!(account, "{}", p.account);
+        out.row(5).i64(e.id().worker.0).text(&ids[i]).i32(l as i32).text(&account).i64(p.amount_fen);
+    })
     .await?;
     Ok(())
 }

@@ -298,15 +298,54 @@ impl crate::Store {
         rx
     }
 
-    /// A page of `enrolled_incomes`: the first `limit` workers with an id above `after`.
+    /// A page of `enrolled_incomes`: the first `limit` workers with an id above `after`. Read
+    /// as ranges of worker ids that cannot hold more workers than the page still lacks (ids are
+    /// unique), each starting at the next enrolled id: every read touches only its range,
+    /// whatever the planner's statistics say. (Grouping the rest of the table before a LIMIT
+    /// cost 1.3 s a page at a million workers on PostgreSQL after a bulk import.)
     async fn enrolled_incomes_after(&self, month: YearMonth, after: i64, limit: usize) -> Result<Vec<IncomeRow>> {
-        const SQL: &str = "SELECT e.worker_id, CAST(COALESCE(SUM(m.income_fen), 0) AS BIGINT), w.birth_month, w.sex, MIN(e.from_month) \
-            FROM enrolments e JOIN workers w ON w.id = e.worker_id \
-            LEFT JOIN month_income m ON m.month = $1 AND m.worker_id = e.worker_id \
-            WHERE e.scheme = 'employee_pension' AND e.from_month <= $1 AND (e.to_month IS NULL OR e.to_month >= $1) \
-            AND e.worker_id > $2 GROUP BY e.worker_id, w.birth_month, w.sex ORDER BY e.worker_id LIMIT $3";
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        Sql::new(SQL).bind(month_code(month)).bind(after).bind(limit).fetch_all(self.db()).await
+        const NEXT: &str = "SELECT MIN(worker_id) FROM enrolments WHERE worker_id > $1 AND scheme = 'employee_pension'";
+        let mut page: Vec<IncomeRow> = Vec::new();
+        let mut after = after;
+        while page.len() < limit {
+            let (next,): (Option<i64>,) = Sql::new(NEXT).bind(after).fetch_one(self.db()).await?;
+            let Some(lo) = next else { break };
+            let hi = lo.saturating_add(i64::try_from(limit - page.len()).unwrap_or(i64::MAX) - 1);
+            page.extend(self.enrolled_in_range(month, lo, hi).await?);
+            after = hi;
+        }
+        Ok(page)
+    }
+
+    /// The enrolled workers of `month` with ids in `lo..=hi` and their incomes: three scans of
+    /// one index range each (enrolments, workers, month incomes), merged by worker id here, so
+    /// no join plan depends on statistics (a bulk import leaves them far behind). The income
+    /// is counted once per enrolment row, as a join would (the overlap check keeps it one).
+    async fn enrolled_in_range(&self, month: YearMonth, lo: i64, hi: i64) -> Result<Vec<IncomeRow>> {
+        const ENROLLED: &str = "SELECT worker_id, MIN(from_month), CAST(COUNT(*) AS BIGINT) FROM enrolments \
+            WHERE scheme = 'employee_pension' AND from_month <= $1 AND (to_month IS NULL OR to_month >= $1) \
+            AND worker_id >= $2 AND worker_id <= $3 GROUP BY worker_id ORDER BY worker_id";
+        const PEOPLE: &str = "SELECT id, birth_month, sex FROM workers WHERE id >= $1 AND id <= $2 ORDER BY id";
+        const INCOMES: &str = "SELECT worker_id, CAST(SUM(income_fen) AS BIGINT) FROM month_income \
+            WHERE month = $1 AND worker_id >= $2 AND worker_id <= $3 GROUP BY worker_id ORDER BY worker_id";
+        let m = month_code(month);
+        let enrolled: Vec<(i64, i32, i64)> = Sql::new(ENROLLED).bind(m).bind(lo).bind(hi).fetch_all(self.db()).await?;
+        if enrolled.is_empty() {
+            return Ok(Vec::new());
+        }
+        let people: Vec<(i64, i32, String)> = Sql::new(PEOPLE).bind(lo).bind(hi).fetch_all(self.db()).await?;
+        let incomes: Vec<(i64, i64)> = Sql::new(INCOMES).bind(m).bind(lo).bind(hi).fetch_all(self.db()).await?;
+        let (mut p, mut i) = (people.into_iter().peekable(), incomes.into_iter().peekable());
+        let mut out = Vec::with_capacity(enrolled.len());
+        for (w, from, n) in enrolled {
+            while p.next_if(|x| x.0 < w).is_some() {}
+            while i.next_if(|x| x.0 < w).is_some() {}
+            // A worker row always exists (a foreign key); an enrolment without one is skipped as the join did.
+            let Some((_, birth, sex)) = p.next_if(|x| x.0 == w) else { continue };
+            let income = i.next_if(|x| x.0 == w).map_or(0, |x| x.1);
+            out.push((w, income * n, birth, sex, from));
+        }
+        Ok(out)
     }
 
     /// The month's figures over all workers (`flexpension report month`): the ledger's
