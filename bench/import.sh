@@ -14,16 +14,10 @@
 # SKIP_SQLITE=1 SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 workers=${WORKERS:-1000000}
-rounds=${ROUNDS:-3}
-pg=${FLEXPENSION_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
-skip_pg=${FLEXPENSION_SKIP_PG:-0}
-skip_sqlite=${SKIP_SQLITE:-0}
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cargo build --release -q -p flexpension-store --example import_bench
-bin=target/release/examples/import_bench
+bench_setup import_bench
 file="$work/workers.csv"
 $bin gen "$file" "$workers"
 results="$work/results"
@@ -56,8 +50,6 @@ for r in $(seq "$rounds"); do
     echo "round $r postgres api $(echo "$out" | field import secs) raw $raw again $(echo "$out" | field again secs)" | tee -a "$results"
   fi
 done
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 echo "median of $rounds rounds, $workers workers (seconds):"
 for backend in sqlite postgres; do
   grep -q " $backend " "$results" || continue

@@ -12,18 +12,12 @@
 # SKIP_SQLITE=1 SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 rows=${ROWS:-1000000}
 workers=${WORKERS:-10000}
-rounds=${ROUNDS:-3}
 big=${BIG_ROWS:-10000000}
-pg=${FLEXPENSION_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
-skip_pg=${FLEXPENSION_SKIP_PG:-0}
-skip_sqlite=${SKIP_SQLITE:-0}
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cargo build --release -q -p flexpension-store --example ingest_bench
-bin=target/release/examples/ingest_bench
+bench_setup ingest_bench
 $bin gen "$work/data" "$rows" "$workers"
 orders="$work/data/orders.csv"
 people="$work/data/workers.csv"
@@ -57,8 +51,6 @@ for r in $(seq "$rounds"); do
     echo "round $r postgres api $api raw $raw" | tee -a "$results"
   fi
 done
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 echo "median of $rounds rounds, $rows rows, $workers workers (rows/s):"
 for backend in sqlite postgres; do
   grep -q " $backend " "$results" || continue

@@ -11,23 +11,11 @@
 # its own, dropped afterwards. FLEXPENSION_SKIP_PG=1 skips PostgreSQL, SKIP_SQLITE=1 SQLite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 workers=${WORKERS:-200000}
-rounds=${ROUNDS:-3}
-pg=${FLEXPENSION_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
-skip_pg=${FLEXPENSION_SKIP_PG:-0}
-skip_sqlite=${SKIP_SQLITE:-0}
 
-work=$(mktemp -d)
 schema="pay_bench_$$"
-cleanup() {
-  rm -rf "$work"
-  if [ "$skip_pg" != 1 ]; then psql -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-cargo build --release -q -p flexpension-store --example settle_bench
-bin=${CARGO_TARGET_DIR:-target}/release/examples/settle_bench
-
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+bench_setup settle_bench "$schema"
 
 report() {
   local name=$1 file=$2 f s
