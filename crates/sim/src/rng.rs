@@ -424,7 +424,7 @@ mod tests {
                 for first in [0u64, 5, 1 << 33, u64::MAX - 3 * LANES as u64] {
                     for p in purposes() {
                         // Streams far apart too, so the lanes' high words differ.
-                        let id = |l: usize| first.wrapping_add((l as u64) * if l % 2 == 0 { 1 } else { 1 << 32 });
+                        let id = |l: usize| first.wrapping_add((l as u64) * if l.is_multiple_of(2) { 1 } else { 1 << 32 });
                         let ids = std::array::from_fn(id);
                         let mut three = Draws::lanes::<3>(&s, ids, p);
                         let mut two = Draws::lanes::<2>(&s, ids, p);
