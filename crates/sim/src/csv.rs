@@ -292,23 +292,7 @@ fn duplicate(pieces: &[Piece]) -> Option<RowErr> {
 }
 
 fn listed_worker(id: u64, job: usize, male: Option<bool>, age_months: Option<u16>, income: Fen, base: WorkerBase) -> Worker {
-    Worker {
-        id,
-        job: job.min(u16::MAX as usize) as u16,
-        male,
-        age_months,
-        local_hukou: false,
-        below_junior_college: false,
-        labour_contract: false,
-        platform_contract: false,
-        union_member: false,
-        large_swings: false,
-        platform_ids: [0; 3],
-        platform_count: 1,
-        usual_income_fen: income,
-        base,
-        prior_coverage_ppm: 0,
-    }
+    Worker { male, age_months, ..Worker::plain(id, job.min(usize::from(u16::MAX)) as u16, income, base) }
 }
 
 /// Write a population's month as CSV (the same columns), e.g. to hand identical inputs to

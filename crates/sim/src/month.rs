@@ -9,7 +9,7 @@ use crate::popparams::PopParams;
 use crate::population::{MonthWorker, Population, Tables, Worker, draw_month_worker, month_draw};
 use crate::report::{PolicyReport, PopulationReport, ResidentsGrade, ResidentsReport};
 use crate::rng::{Draws, LANES, Purpose, Streams};
-use crate::stats::{Acc, HIST_TOP_BP, band_of, share};
+use crate::stats::{Acc, HIST_TOP_BP, Sums, band_of, share};
 use crate::{Progress, WorkerBase};
 use flexpension_rules::{Fen, Params, YearMonth};
 use rayon::prelude::*;
@@ -85,7 +85,7 @@ impl MonthInputs {
                 let groups = jobs.chunks_mut(LANES).zip(incomes.chunks_mut(LANES)).zip(declared.chunks_mut(LANES));
                 for (pos, ((j, inc), dec)) in (c * CHUNK..).step_by(LANES).zip(groups) {
                     let ids = std::array::from_fn(|l| (pos + l) as u64);
-                    let mut attrs = Draws::lanes::<2>(&streams, ids, Purpose::Attributes);
+                    let mut attrs = Draws::lanes::<3>(&streams, ids, Purpose::Attributes);
                     let mut months = Draws::lanes::<1>(&streams, ids, Purpose::Month(month.index()));
                     for l in 0..j.len() {
                         let w: MonthWorker = draw_month_worker(pp, &t, &mut attrs[l]);
@@ -130,45 +130,9 @@ impl MonthInputs {
 /// One part's sums: per (income band, job) cell the totals, and per band and per job the
 /// burden histogram (basis points). "All" is the sum of the bands; each worker is counted once.
 struct Part {
-    cells: Vec<Cell>,
+    cells: Vec<Sums>,
     /// `(bands + jobs) × (HIST_TOP_BP + 1)`: band histograms first, then the jobs'.
     hist: Vec<u32>,
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-struct Cell {
-    workers: u64,
-    contribution_fen: i64,
-    personal_account_fen: i64,
-    subsidy_fen: i64,
-    net_fen: i64,
-    over_benchmark: u64,
-    burden_sum_bp: i64,
-}
-
-impl Cell {
-    fn merge(&mut self, o: &Cell) {
-        self.workers += o.workers;
-        self.contribution_fen += o.contribution_fen;
-        self.personal_account_fen += o.personal_account_fen;
-        self.subsidy_fen += o.subsidy_fen;
-        self.net_fen += o.net_fen;
-        self.over_benchmark += o.over_benchmark;
-        self.burden_sum_bp += o.burden_sum_bp;
-    }
-
-    fn into_acc(self, hist: &[u32]) -> Acc {
-        Acc {
-            workers: self.workers,
-            contribution_fen: self.contribution_fen,
-            personal_account_fen: self.personal_account_fen,
-            subsidy_fen: self.subsidy_fen,
-            net_fen: self.net_fen,
-            over_benchmark: self.over_benchmark,
-            burden_sum_bp: self.burden_sum_bp,
-            hist: hist.iter().map(|&c| u64::from(c)).collect(),
-        }
-    }
 }
 
 const HIST: usize = HIST_TOP_BP + 1;
@@ -191,7 +155,7 @@ pub(crate) fn month_report(
     let sums = (0..parts)
         .into_par_iter()
         .map(|p| {
-            let mut part = Part { cells: vec![Cell::default(); nb * nj], hist: vec![0u32; (nb + nj) * HIST] };
+            let mut part = Part { cells: vec![Sums::default(); nb * nj], hist: vec![0u32; (nb + nj) * HIST] };
             let range = (p * per).min(n)..((p + 1) * per).min(n);
             for start in range.clone().step_by(CHUNK) {
                 let end = (start + CHUNK).min(range.end);
@@ -200,16 +164,7 @@ pub(crate) fn month_report(
                     let c = k.one(i, d);
                     let band = band_of(edges, i).min(nb - 1);
                     let job = usize::from(job).min(nj - 1);
-                    let cell = &mut part.cells[band * nj + job];
-                    cell.workers += 1;
-                    cell.contribution_fen += c.contribution_fen;
-                    cell.personal_account_fen += c.personal_account_fen;
-                    cell.subsidy_fen += c.subsidy_fen;
-                    cell.net_fen += c.net_fen;
-                    cell.over_benchmark += u64::from(c.over_benchmark);
-                    if let Some(b) = c.burden_bp {
-                        cell.burden_sum_bp += b;
-                        let b = (b.max(0) as usize).min(HIST_TOP_BP);
+                    if let Some(b) = part.cells[band * nj + job].add(&c) {
                         part.hist[band * HIST + b] += 1;
                         part.hist[(nb + job) * HIST + b] += 1;
                     }
@@ -224,30 +179,17 @@ pub(crate) fn month_report(
             a
         });
     let Some(sums) = sums else { return };
-    let band = |b: usize| {
-        let mut c = Cell::default();
-        sums.cells[b * nj..(b + 1) * nj].iter().for_each(|x| c.merge(x));
-        c.into_acc(&sums.hist[b * HIST..(b + 1) * HIST])
+    let acc = |cells: &mut dyn Iterator<Item = &Sums>, hist: &[u32]| {
+        let mut sums = Sums::default();
+        cells.for_each(|x| sums.merge(x));
+        Acc { sums, hist: hist.iter().map(|&c| u64::from(c)).collect() }
     };
-    let job = |j: usize| {
-        let mut c = Cell::default();
-        (0..nb).for_each(|b| c.merge(&sums.cells[b * nj + j]));
-        c.into_acc(&sums.hist[(nb + j) * HIST..(nb + j + 1) * HIST])
-    };
+    let band = |b: usize| acc(&mut sums.cells[b * nj..(b + 1) * nj].iter(), &sums.hist[b * HIST..(b + 1) * HIST]);
+    let job = |j: usize| acc(&mut sums.cells.iter().skip(j).step_by(nj), &sums.hist[(nb + j) * HIST..(nb + j + 1) * HIST]);
     let bands: Vec<Acc> = (0..nb).map(band).collect();
     let mut all = Acc::default();
     bands.iter().for_each(|b| all.merge(b));
-    rep.workers = all.workers;
-    rep.contribution_fen = all.contribution_fen;
-    rep.personal_account_fen = all.personal_account_fen;
-    rep.pooling_fen = all.contribution_fen - all.personal_account_fen;
-    rep.subsidy_fen = all.subsidy_fen;
-    rep.net_fen = all.net_fen;
-    rep.over_benchmark = all.over_benchmark;
-    let g = all.group(String::new());
-    rep.over_benchmark_share = g.over_benchmark_share;
-    rep.mean_burden = g.mean_burden;
-    rep.median_burden = g.median_burden;
+    rep.set_totals(&all.sums.totals, all.group(String::new()));
     // Whole percentage points: bucket p holds burdens from p% up to (p+1)%.
     let mut hist = vec![0u64; 101];
     for (bp, c) in all.hist.iter().enumerate() {

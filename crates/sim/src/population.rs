@@ -48,6 +48,28 @@ pub struct Worker {
 }
 
 impl Worker {
+    /// A worker known only by income, job and base (a listed row, or a slot to draw into): one
+    /// platform, every yes-or-no attribute no, no sex or age.
+    pub fn plain(id: u64, job: u16, usual_income_fen: Fen, base: WorkerBase) -> Worker {
+        Worker {
+            id,
+            job,
+            male: None,
+            age_months: None,
+            local_hukou: false,
+            below_junior_college: false,
+            labour_contract: false,
+            platform_contract: false,
+            union_member: false,
+            large_swings: false,
+            platform_ids: [0; 3],
+            platform_count: 1,
+            usual_income_fen,
+            base,
+            prior_coverage_ppm: 0,
+        }
+    }
+
     pub fn platforms(&self) -> &[u8] {
         &self.platform_ids[..usize::from(self.platform_count.min(3))]
     }
@@ -95,25 +117,8 @@ impl Population {
     pub fn generate(pp: &PopParams, n: usize, seed: u64) -> Population {
         let streams = Streams::new(seed);
         let t = Tables::new(pp);
-        let blank = Worker {
-            id: 0,
-            job: 0,
-            male: None,
-            age_months: None,
-            local_hukou: false,
-            below_junior_college: false,
-            labour_contract: false,
-            platform_contract: false,
-            union_member: false,
-            large_swings: false,
-            platform_ids: [0; 3],
-            platform_count: 0,
-            usual_income_fen: 0,
-            base: WorkerBase::Lower,
-            prior_coverage_ppm: 0,
-        };
-        let mut workers = vec![blank; n];
-        by_lanes::<_, 2>(
+        let mut workers = vec![Worker::plain(0, 0, 0, WorkerBase::Lower); n];
+        by_lanes::<_, 3>(
             &mut workers,
             &streams,
             Purpose::Attributes,

@@ -6,6 +6,7 @@ use crate::popparams::Figure;
 use crate::population::Origin;
 use crate::projection::ProjectionReport;
 use crate::stats::GroupReport;
+use flexpension_rules::contribution::BatchTotals;
 use flexpension_rules::explain::{ParamUse, Text};
 use flexpension_rules::variant::Applied;
 use flexpension_rules::{Fen, YearMonth};
@@ -91,6 +92,22 @@ pub struct PolicyReport {
     pub params: Vec<ParamUse>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub projection: Option<ProjectionReport>,
+}
+
+impl PolicyReport {
+    /// The month's totals, and the burdens of `all`, the group of every worker.
+    pub(crate) fn set_totals(&mut self, t: &BatchTotals, all: GroupReport) {
+        self.workers = t.workers;
+        self.contribution_fen = t.contribution_fen;
+        self.personal_account_fen = t.personal_account_fen;
+        self.pooling_fen = t.contribution_fen - t.personal_account_fen;
+        self.subsidy_fen = t.subsidy_fen;
+        self.net_fen = t.net_fen;
+        self.over_benchmark = t.over_benchmark;
+        self.over_benchmark_share = all.over_benchmark_share;
+        self.mean_burden = all.mean_burden;
+        self.median_burden = all.median_burden;
+    }
 }
 
 /// Shares of the population's attributes, next to the paper's survey figures.

@@ -39,6 +39,8 @@ pub struct Streams {
     base: ChaCha8Rng,
     /// The key of `base`, as the words ChaCha's state holds.
     key: [u32; 8],
+    /// How this machine computes [`LANES`] streams' blocks at once.
+    wide: Wide,
 }
 
 impl Streams {
@@ -46,7 +48,12 @@ impl Streams {
         let base = ChaCha8Rng::seed_from_u64(seed);
         let bytes = base.get_seed();
         let key = std::array::from_fn(|i| u32::from_le_bytes([bytes[4 * i], bytes[4 * i + 1], bytes[4 * i + 2], bytes[4 * i + 3]]));
-        Streams { base, key }
+        Streams { base, key, wide: Wide::detect() }
+    }
+
+    /// The same streams computed one lane at a time whatever the machine has (for tests).
+    pub fn scalar(seed: u64) -> Streams {
+        Streams { wide: Wide::Scalar, ..Streams::new(seed) }
     }
 
     pub fn rng(&self, worker: u64, purpose: Purpose) -> ChaCha8Rng {
@@ -121,8 +128,11 @@ fn blocks<const L: usize>(key: &[u32; 8], streams: &[u64; L], block: u64, out: &
     }
 }
 
-/// Workers drawn together: one vector lane each.
-pub const LANES: usize = 1;
+/// Workers drawn together: one 32-bit lane each of a 256-bit vector.
+pub const LANES: usize = 8;
+
+/// The most blocks [`Draws::lanes`] computes up front.
+pub const MAX_UP_FRONT: usize = 3;
 
 /// A worker's stream from a block on, the first blocks computed up front ([`LANES`] workers at
 /// a time). Gives the same words as [`Streams::rng`] at the same position, without the four-block
@@ -133,38 +143,33 @@ pub struct Draws<'a> {
     stream: u64,
     /// The block after those in `buf`.
     next_block: u64,
-    buf: [u32; 2 * BLOCK_WORDS],
+    buf: [u32; MAX_UP_FRONT * BLOCK_WORDS],
     len: usize,
     at: usize,
 }
 
 impl<'a> Draws<'a> {
     /// The streams of workers `ids` at `purpose`, their first `B` blocks computed side by side
-    /// (`B` is 1 or 2).
+    /// (`B` is 1 to [`MAX_UP_FRONT`]).
     pub fn lanes<const B: usize>(streams: &'a Streams, ids: [u64; LANES], purpose: Purpose) -> [Draws<'a>; LANES] {
+        let b = B.clamp(1, MAX_UP_FRONT);
         let block = (purpose.word_pos() / BLOCK_WORDS as u128) as u64;
         let mut out: [Draws<'a>; LANES] = std::array::from_fn(|l| Draws {
             key: &streams.key,
             stream: ids[l],
-            next_block: block + B as u64,
-            buf: [0; 2 * BLOCK_WORDS],
-            len: B.min(2) * BLOCK_WORDS,
+            next_block: block + b as u64,
+            buf: [0; MAX_UP_FRONT * BLOCK_WORDS],
+            len: b * BLOCK_WORDS,
             at: 0,
         });
-        let mut words = [[0u32; BLOCK_WORDS]; LANES];
-        for b in 0..B.min(2) {
-            blocks(&streams.key, &ids, block + b as u64, &mut words);
-            for (d, w) in out.iter_mut().zip(&words) {
-                d.buf[b * BLOCK_WORDS..(b + 1) * BLOCK_WORDS].copy_from_slice(w);
-            }
-        }
+        streams.wide.fill(&streams.key, &ids, block, b, out.each_mut().map(|d| &mut d.buf));
         out
     }
 
     /// One worker's stream at `purpose`.
     pub fn one(streams: &'a Streams, worker: u64, purpose: Purpose) -> Draws<'a> {
         let block = (purpose.word_pos() / BLOCK_WORDS as u128) as u64;
-        Draws { key: &streams.key, stream: worker, next_block: block, buf: [0; 2 * BLOCK_WORDS], len: 0, at: 0 }
+        Draws { key: &streams.key, stream: worker, next_block: block, buf: [0; MAX_UP_FRONT * BLOCK_WORDS], len: 0, at: 0 }
     }
 
     #[inline]
@@ -229,6 +234,135 @@ impl rand::TryRng for Draws<'_> {
     }
 }
 
+/// How [`LANES`] streams' blocks are computed side by side.
+#[derive(Debug, Clone, Copy)]
+enum Wide {
+    /// AVX2 (found at run time): one 256-bit vector holds a state word of all the lanes.
+    #[cfg(target_arch = "x86_64")]
+    Avx2(pulp::x86::V3),
+    /// One lane after the other.
+    Scalar,
+}
+
+impl Wide {
+    fn detect() -> Wide {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = pulp::x86::V3::try_new() {
+            return Wide::Avx2(simd);
+        }
+        Wide::Scalar
+    }
+
+    /// Blocks `block..block + count` of the streams `ids`, into the first `count` blocks of `out`.
+    #[inline]
+    fn fill(self, key: &[u32; 8], ids: &[u64; LANES], block: u64, count: usize, out: [&mut [u32; MAX_UP_FRONT * BLOCK_WORDS]; LANES]) {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Wide::Avx2(simd) => simd.vectorize(avx2::Fill { simd, key, ids, block, count, out }),
+            Wide::Scalar => {
+                for (l, o) in out.into_iter().enumerate() {
+                    for b in 0..count.min(MAX_UP_FRONT) {
+                        let mut w = [[0u32; BLOCK_WORDS]; 1];
+                        blocks(key, &[ids[l]], block + b as u64, &mut w);
+                        o[b * BLOCK_WORDS..(b + 1) * BLOCK_WORDS].copy_from_slice(&w[0]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// ChaCha8 for [`LANES`] streams in AVX2 registers: the words of `blocks` with one lane per
+/// stream, through safe intrinsics that exist only inside `V3::vectorize`.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{BLOCK_WORDS, LANES, MAX_UP_FRONT, SIGMA};
+    use pulp::bytemuck::cast;
+    use pulp::x86::V3;
+    use std::arch::x86_64::__m256i;
+
+    pub(super) struct Fill<'a> {
+        pub simd: V3,
+        pub key: &'a [u32; 8],
+        pub ids: &'a [u64; LANES],
+        pub block: u64,
+        pub count: usize,
+        pub out: [&'a mut [u32; MAX_UP_FRONT * BLOCK_WORDS]; LANES],
+    }
+
+    #[inline(always)]
+    fn rotl<const L: i32, const R: i32>(s: V3, x: __m256i) -> __m256i {
+        s.avx2._mm256_or_si256(s.avx2._mm256_slli_epi32::<L>(x), s.avx2._mm256_srli_epi32::<R>(x))
+    }
+
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments, reason = "the state and the four rows a quarter round mixes")]
+    fn quarter(s: V3, x: &mut [__m256i; 16], rot16: __m256i, rot8: __m256i, a: usize, b: usize, c: usize, d: usize) {
+        let v = s.avx2;
+        x[a] = v._mm256_add_epi32(x[a], x[b]);
+        x[d] = v._mm256_shuffle_epi8(v._mm256_xor_si256(x[d], x[a]), rot16);
+        x[c] = v._mm256_add_epi32(x[c], x[d]);
+        x[b] = rotl::<12, 20>(s, v._mm256_xor_si256(x[b], x[c]));
+        x[a] = v._mm256_add_epi32(x[a], x[b]);
+        x[d] = v._mm256_shuffle_epi8(v._mm256_xor_si256(x[d], x[a]), rot8);
+        x[c] = v._mm256_add_epi32(x[c], x[d]);
+        x[b] = rotl::<7, 25>(s, v._mm256_xor_si256(x[b], x[c]));
+    }
+
+    impl pulp::NullaryFnOnce for Fill<'_> {
+        type Output = ();
+
+        #[inline(always)]
+        fn call(self) {
+            let Fill { simd: s, key, ids, block, count, mut out } = self;
+            let splat = |w: u32| s.avx._mm256_set1_epi32(w as i32);
+            // Byte shuffles that rotate each 32-bit lane left by 16 and by 8.
+            let rot16 = cast::<[u8; 32], __m256i>(std::array::from_fn(|i| ((i & !3) + (i + 2) % 4) as u8));
+            let rot8 = cast::<[u8; 32], __m256i>(std::array::from_fn(|i| ((i & !3) + (i + 3) % 4) as u8));
+            let lo = cast::<[u32; LANES], __m256i>(std::array::from_fn(|l| ids[l] as u32));
+            let hi = cast::<[u32; LANES], __m256i>(std::array::from_fn(|l| (ids[l] >> 32) as u32));
+            for b in 0..count.min(MAX_UP_FRONT) {
+                let n = block + b as u64;
+                let init: [__m256i; 16] = [
+                    splat(SIGMA[0]),
+                    splat(SIGMA[1]),
+                    splat(SIGMA[2]),
+                    splat(SIGMA[3]),
+                    splat(key[0]),
+                    splat(key[1]),
+                    splat(key[2]),
+                    splat(key[3]),
+                    splat(key[4]),
+                    splat(key[5]),
+                    splat(key[6]),
+                    splat(key[7]),
+                    splat(n as u32),
+                    splat((n >> 32) as u32),
+                    lo,
+                    hi,
+                ];
+                let mut x = init;
+                for _ in 0..4 {
+                    quarter(s, &mut x, rot16, rot8, 0, 4, 8, 12);
+                    quarter(s, &mut x, rot16, rot8, 1, 5, 9, 13);
+                    quarter(s, &mut x, rot16, rot8, 2, 6, 10, 14);
+                    quarter(s, &mut x, rot16, rot8, 3, 7, 11, 15);
+                    quarter(s, &mut x, rot16, rot8, 0, 5, 10, 15);
+                    quarter(s, &mut x, rot16, rot8, 1, 6, 11, 12);
+                    quarter(s, &mut x, rot16, rot8, 2, 7, 8, 13);
+                    quarter(s, &mut x, rot16, rot8, 3, 4, 9, 14);
+                }
+                for (w, (xw, iw)) in x.iter().zip(&init).enumerate() {
+                    let words = cast::<__m256i, [u32; LANES]>(s.avx2._mm256_add_epi32(*xw, *iw));
+                    for (o, v) in out.iter_mut().zip(words) {
+                        o[b * BLOCK_WORDS + w] = v;
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Cumulative shares, summed in the order [`pick`] sums them, for picking without a loop that
 /// branches on the draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,24 +419,30 @@ mod tests {
     #[test]
     fn draws_give_the_words_of_chacha8() {
         for seed in [0, 1, 2025, u64::MAX] {
-            let s = Streams::new(seed);
-            for first in [0u64, 5, 1 << 33, u64::MAX - 3] {
-                for p in purposes() {
-                    let ids = std::array::from_fn(|l| first + l as u64);
-                    let mut two = Draws::lanes::<2>(&s, ids, p);
-                    let mut one = Draws::lanes::<1>(&s, ids, p);
-                    for l in 0..LANES {
-                        let mut want = s.rng(first + l as u64, p);
-                        let mut alone = Draws::one(&s, first + l as u64, p);
-                        // Past the blocks computed up front, and a u32 draw to shift the pairs.
-                        for k in 0..50 {
-                            let w = want.next_u64();
-                            assert_eq!(two[l].next_u64(), w, "seed {seed} worker {first}+{l} {p:?} draw {k}");
-                            assert_eq!(one[l].next_u64(), w);
-                            assert_eq!(alone.next_u64(), w);
+            // The vector path where this machine has one, and the lane-by-lane path.
+            for s in [Streams::new(seed), Streams::scalar(seed)] {
+                for first in [0u64, 5, 1 << 33, u64::MAX - 3 * LANES as u64] {
+                    for p in purposes() {
+                        // Streams far apart too, so the lanes' high words differ.
+                        let id = |l: usize| first.wrapping_add((l as u64) * if l.is_multiple_of(2) { 1 } else { 1 << 32 });
+                        let ids = std::array::from_fn(id);
+                        let mut three = Draws::lanes::<3>(&s, ids, p);
+                        let mut two = Draws::lanes::<2>(&s, ids, p);
+                        let mut one = Draws::lanes::<1>(&s, ids, p);
+                        for l in 0..LANES {
+                            let mut want = s.rng(id(l), p);
+                            let mut alone = Draws::one(&s, id(l), p);
+                            // Past the blocks computed up front, and a u32 draw to shift the pairs.
+                            for k in 0..50 {
+                                let w = want.next_u64();
+                                assert_eq!(three[l].next_u64(), w, "seed {seed} worker {} {p:?} draw {k}", id(l));
+                                assert_eq!(two[l].next_u64(), w);
+                                assert_eq!(one[l].next_u64(), w);
+                                assert_eq!(alone.next_u64(), w);
+                            }
+                            assert_eq!(two[l].next_u32(), want.next_u32());
+                            assert_eq!(two[l].next_u64(), want.next_u64());
                         }
-                        assert_eq!(two[l].next_u32(), want.next_u32());
-                        assert_eq!(two[l].next_u64(), want.next_u64());
                     }
                 }
             }
@@ -317,9 +457,13 @@ mod tests {
             for _ in 0..n {
                 drawn.next_u64();
             }
-            let mut skipped = Draws::lanes::<2>(&s, std::array::from_fn(|l| 3 + l as u64), Purpose::Month(5));
+            let mut skipped = Draws::lanes::<3>(&s, std::array::from_fn(|l| 3 + l as u64), Purpose::Month(5));
             skipped[0].skip(n);
-            assert_eq!(skipped[0].next_u64(), drawn.next_u64(), "skip {n}");
+            let mut skipped_two = Draws::lanes::<2>(&s, std::array::from_fn(|l| 3 + l as u64), Purpose::Month(5));
+            skipped_two[0].skip(n);
+            let w = drawn.next_u64();
+            assert_eq!(skipped[0].next_u64(), w, "skip {n}");
+            assert_eq!(skipped_two[0].next_u64(), w, "skip {n}");
             let mut again = s.rng(3, Purpose::Month(5));
             for _ in 0..=n {
                 again.next_u64();

@@ -1,63 +1,66 @@
 //! Group totals with exact burden statistics: integer sums and a histogram of burdens in basis
 //! points (0.01%), so the mean and the median come out the same for any split of the work.
 
-use flexpension_rules::contribution::Contribution;
+use flexpension_rules::contribution::{BatchTotals, Contribution};
 use serde::Serialize;
 
 /// Burdens of 100% or more share the last bucket.
 pub const HIST_TOP_BP: usize = 10_000;
 
+/// The histogram bucket of a burden in basis points.
+#[inline]
+pub fn burden_bucket(burden_bp: i64) -> usize {
+    (burden_bp.max(0) as usize).min(HIST_TOP_BP)
+}
+
+/// A group's integer sums: its totals in fen, added up as the rules core adds a batch, and the
+/// sum of its burdens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sums {
+    pub totals: BatchTotals,
+    pub burden_sum_bp: i64,
+}
+
+impl Sums {
+    /// Count a worker-month in; its burden's histogram bucket when it has a burden.
+    #[inline]
+    pub fn add(&mut self, c: &Contribution) -> Option<usize> {
+        self.totals.add(c);
+        let b = c.burden_bp?;
+        self.burden_sum_bp += b;
+        Some(burden_bucket(b))
+    }
+
+    pub fn merge(&mut self, o: &Sums) {
+        self.totals.merge(&o.totals);
+        self.burden_sum_bp += o.burden_sum_bp;
+    }
+}
+
+/// A group's sums and the histogram of its burdens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Acc {
-    pub workers: u64,
-    pub contribution_fen: i64,
-    pub personal_account_fen: i64,
-    pub subsidy_fen: i64,
-    pub net_fen: i64,
-    pub over_benchmark: u64,
-    pub burden_sum_bp: i64,
+    pub sums: Sums,
     /// Workers with a burden (income above zero), by burden in basis points.
     pub hist: Vec<u64>,
 }
 
 impl Default for Acc {
     fn default() -> Acc {
-        Acc {
-            workers: 0,
-            contribution_fen: 0,
-            personal_account_fen: 0,
-            subsidy_fen: 0,
-            net_fen: 0,
-            over_benchmark: 0,
-            burden_sum_bp: 0,
-            hist: vec![0; HIST_TOP_BP + 1],
-        }
+        Acc { sums: Sums::default(), hist: vec![0; HIST_TOP_BP + 1] }
     }
 }
 
 impl Acc {
     #[inline]
     pub fn add(&mut self, c: &Contribution) {
-        self.workers += 1;
-        self.contribution_fen += c.contribution_fen;
-        self.personal_account_fen += c.personal_account_fen;
-        self.subsidy_fen += c.subsidy_fen;
-        self.net_fen += c.net_fen;
-        self.over_benchmark += u64::from(c.over_benchmark);
-        if let Some(b) = c.burden_bp {
-            self.burden_sum_bp += b;
-            self.hist[(b.max(0) as usize).min(HIST_TOP_BP)] += 1;
+        if let Some(b) = self.sums.add(c) {
+            self.hist[b] += 1;
         }
     }
 
     pub fn merge(&mut self, o: &Acc) {
-        self.workers += o.workers;
-        self.contribution_fen += o.contribution_fen;
-        self.personal_account_fen += o.personal_account_fen;
-        self.subsidy_fen += o.subsidy_fen;
-        self.net_fen += o.net_fen;
-        self.over_benchmark += o.over_benchmark;
-        self.burden_sum_bp += o.burden_sum_bp;
+        self.sums.merge(&o.sums);
         self.hist.iter_mut().zip(&o.hist).for_each(|(a, b)| *a += b);
     }
 
@@ -72,15 +75,16 @@ impl Acc {
 
     pub fn group(&self, group: String) -> GroupReport {
         let n = self.with_burden();
+        let t = &self.sums.totals;
         GroupReport {
             group,
-            workers: self.workers,
-            contribution_fen: self.contribution_fen,
-            subsidy_fen: self.subsidy_fen,
-            net_fen: self.net_fen,
-            over_benchmark: self.over_benchmark,
-            over_benchmark_share: share(self.over_benchmark, self.workers),
-            mean_burden: (n > 0).then(|| self.burden_sum_bp as f64 / n as f64 / 10_000.0),
+            workers: t.workers,
+            contribution_fen: t.contribution_fen,
+            subsidy_fen: t.subsidy_fen,
+            net_fen: t.net_fen,
+            over_benchmark: t.over_benchmark,
+            over_benchmark_share: share(t.over_benchmark, t.workers),
+            mean_burden: (n > 0).then(|| self.sums.burden_sum_bp as f64 / n as f64 / 10_000.0),
             median_burden: self.median_bp().map(|b| b as f64 / 10_000.0),
         }
     }
