@@ -126,11 +126,12 @@ impl PublicKey {
     }
 }
 
-/// "name+hash+key" with an 8-digit hex hash.
+/// "name+hash+key" with an 8-digit hex hash in lower case, as keys are printed: one text per
+/// key, so that two texts of a key never compare unequal (Go's parser also takes upper case).
 fn split_key(s: &str) -> Option<(&str, u32, &str)> {
     let (name, rest) = s.split_once('+')?;
     let (hash, key) = rest.split_once('+')?;
-    if hash.len() != 8 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if hash.len() != 8 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }
     let hash = u32::from_str_radix(hash, 16).ok()?;
@@ -336,6 +337,20 @@ pub fn add_signature_lines(msg: &str, lines: &[String]) -> Result<String, TlogEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_has_one_text() {
+        let s = NoteSigner::new("fuzz.example/log", [1; 32]).unwrap();
+        let vkey = s.verifier_key();
+        assert_eq!(NoteVerifier::parse(&vkey).unwrap().verifier_key(), vkey);
+        // The same key with its hash in upper case (found by fuzzing) is refused, not re-printed
+        // as another text.
+        let (name, rest) = vkey.split_once('+').unwrap();
+        let (hash, key) = rest.split_once('+').unwrap();
+        let upper = format!("{name}+{}+{key}", hash.to_uppercase());
+        assert_ne!(upper, vkey, "the key's hash has a letter");
+        assert!(NoteVerifier::parse(&upper).is_err());
+    }
 
     #[test]
     fn sign_and_verify() {
