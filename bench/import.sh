@@ -22,14 +22,6 @@ file="$work/workers.csv"
 $bin gen "$file" "$workers"
 results="$work/results"
 
-# seconds of a command, from bash's clock.
-timed() {
-  local t0 t1
-  t0=$EPOCHREALTIME
-  "$@" >/dev/null
-  t1=$EPOCHREALTIME
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
-}
 field() { grep "^$1 " | grep -o "$2=[0-9.]*" | cut -d= -f2; }
 cols="id_number text, name text, phone text, hukou_region text, grid text, pension_from text"
 
@@ -37,7 +29,7 @@ for r in $(seq "$rounds"); do
   if [ "$skip_sqlite" != 1 ]; then
     db="$work/r$r.db"
     out=$($bin run "sqlite:$db" "$file" 2>/dev/null)
-    raw=$(timed sqlite3 "$work/raw$r.db" "CREATE TABLE raw ($cols);" ".import --csv --skip 1 $file raw")
+    raw=$(bench_secs sqlite3 "$work/raw$r.db" "CREATE TABLE raw ($cols);" ".import --csv --skip 1 $file raw")
     echo "round $r sqlite api $(echo "$out" | field import secs) raw $raw again $(echo "$out" | field again secs)" | tee -a "$results"
     rm -f "$db" "$db-wal" "$db-shm" "$work/raw$r.db"
   fi
@@ -45,7 +37,7 @@ for r in $(seq "$rounds"); do
     schema="bench_import_$$_$r"
     out=$($bin run "$pg" "$file" "$schema" 2>/dev/null)
     psql -q "$pg" -c "CREATE TABLE $schema.raw ($cols)"
-    raw=$(timed psql -q "$pg" -c "SET search_path TO $schema" -c "\\copy raw FROM '$file' CSV HEADER")
+    raw=$(bench_secs psql -q "$pg" -c "SET search_path TO $schema" -c "\\copy raw FROM '$file' CSV HEADER")
     psql -q "$pg" -c "DROP SCHEMA $schema CASCADE" 2>/dev/null
     echo "round $r postgres api $(echo "$out" | field import secs) raw $raw again $(echo "$out" | field again secs)" | tee -a "$results"
   fi

@@ -23,14 +23,8 @@ orders="$work/data/orders.csv"
 people="$work/data/workers.csv"
 results="$work/results"
 
-# rows/s of a timed command: elapsed from bash's clock.
-timed_rate() {
-  local t0 t1
-  t0=$EPOCHREALTIME
-  "$@" >/dev/null
-  t1=$EPOCHREALTIME
-  awk -v n="$rows" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }'
-}
+# rows/s of a command.
+timed_rate() { awk -v n="$rows" -v s="$(bench_secs "$@")" 'BEGIN { printf "%.0f", n / s }'; }
 
 api_rate() { grep -o 'rows_per_s=[0-9]*' | cut -d= -f2; }
 

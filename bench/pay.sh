@@ -7,15 +7,13 @@
 # (Store::pay, the path of `flexpension pay`), the same run's baseline. Prints each round, the
 # medians and the ratio file/single in payments per second.
 #
-# PostgreSQL: FLEXPENSION_TEST_PG (default postgres://postgres@127.0.0.1:5432/test), a schema of
-# its own, dropped afterwards. FLEXPENSION_SKIP_PG=1 skips PostgreSQL, SKIP_SQLITE=1 SQLite.
+# PostgreSQL in a schema of its own, dropped afterwards; settings and skips as in bench/lib.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 workers=${WORKERS:-200000}
 
-schema="pay_bench_$$"
-bench_setup settle_bench "$schema"
+bench_setup settle_bench pay_bench
 
 report() {
   local name=$1 file=$2 f s
@@ -38,11 +36,11 @@ fi
 
 if [ "$skip_pg" != 1 ]; then
   echo "setting up $workers workers on PostgreSQL..."
-  $bin setup "$pg" "$workers" "$schema"
+  $bin setup "$pg" "$workers" "$bench_schema"
   for r in $(seq "$rounds"); do
-    $bin reset "$pg" "$schema"
-    $bin close "$pg" "$schema" >/dev/null
-    $bin pay "$pg" "$schema" | tee -a "$work/postgres.txt"
+    $bin reset "$pg" "$bench_schema"
+    $bin close "$pg" "$bench_schema" >/dev/null
+    $bin pay "$pg" "$bench_schema" | tee -a "$work/postgres.txt"
   done
 fi
 

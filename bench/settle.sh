@@ -9,16 +9,14 @@
 # (as always in use) and with NOLOG=1 (journal writes not logged), to state what logging costs.
 # Prints each round, the medians, the ratio close/batch and the ratio logged/unlogged.
 #
-# PostgreSQL: FLEXPENSION_TEST_PG (default postgres://postgres@127.0.0.1:5432/test), a schema of
-# its own, dropped afterwards. FLEXPENSION_SKIP_PG=1 skips PostgreSQL, SKIP_SQLITE=1 SQLite.
+# PostgreSQL in a schema of its own, dropped afterwards; settings and skips as in bench/lib.sh.
 # CHUNK sets the workers per transaction (default 10,000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 workers=${WORKERS:-1000000}
 
-schema="settle_bench_$$"
-bench_setup settle_bench "$schema"
+bench_setup settle_bench settle_bench
 
 report() {
   local name=$1 file=$2
@@ -44,11 +42,11 @@ fi
 
 if [ "$skip_pg" != 1 ]; then
   echo "setting up $workers workers on PostgreSQL..."
-  $bin setup "$pg" "$workers" "$schema"
+  $bin setup "$pg" "$workers" "$bench_schema"
   for r in $(seq "$rounds"); do
     for nolog in 0 1; do
-      $bin reset "$pg" "$schema"
-      NOLOG=$nolog $bin close "$pg" "$schema" | tee -a "$work/postgres.txt"
+      $bin reset "$pg" "$bench_schema"
+      NOLOG=$nolog $bin close "$pg" "$bench_schema" | tee -a "$work/postgres.txt"
     done
   done
 fi

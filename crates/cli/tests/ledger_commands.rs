@@ -1,4 +1,4 @@
-//! The ledger commands of the built binary on SQLite (issue 20): refusals exit 2 and name the
+//! The ledger commands of the built binary on SQLite: refusals exit 2 and name the
 //! argument; a reclose without --policy keeps the month's policy; report month carries
 //! subsidy_paid_fen; pay --file books a remittance file and names each bad row.
 

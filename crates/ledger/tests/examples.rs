@@ -352,7 +352,7 @@ fn stored_entries_that_do_not_fit_are_refused() {
     assert!(matches!(Ledger::new().post(Entry::reversal_of(&close, ym(2025, 4)).unwrap()), Err(LedgerError::UnknownEntry { .. })));
 }
 
-/// Issue 20, item 2: money cannot have been received before the oldest month it pays, and a
+/// Money cannot have been received before the oldest month it pays, and a
 /// crediting is never booked before its month (so it earns no interest for a year before it).
 #[test]
 fn a_payment_is_not_received_before_the_month_it_pays() {
@@ -373,7 +373,7 @@ fn a_payment_is_not_received_before_the_month_it_pays() {
     assert!(l.credit_interest(2024, &p, None).unwrap().is_empty());
 }
 
-/// Issue 20, item 5: a year's interest after a later year's is refused whole.
+/// A year's interest after a later year's is refused whole.
 #[test]
 fn interest_is_credited_in_year_order() {
     let p = Params::embedded().unwrap();
@@ -390,7 +390,7 @@ fn interest_is_credited_in_year_order() {
     assert_eq!(l.entries().len(), n, "nothing posted");
 }
 
-/// Issue 20, item 6: the month report's subsidy drawn is the subsidy of the months paid.
+/// The month report's subsidy drawn is the subsidy of the months paid.
 #[test]
 fn month_report_gives_the_subsidy_drawn() {
     let p = Params::embedded().unwrap();

@@ -1,6 +1,6 @@
 //! The simulation's results pinned to the fen: what `run` and `Population::generate` gave before
-//! the speed work of issue 19, for a few seeds and sizes, on one thread and on two. Any change
-//! meant to make the simulation faster must leave every figure here as it is. A deliberate
+//! the speed work on the whole simulate command, for a few seeds and sizes, on one thread and on
+//! two. Any change meant to make the simulation faster must leave every figure here as it is. A deliberate
 //! change of the rules (params/) or of the population model moves these figures: then update
 //! them in the same commit and say why.
 

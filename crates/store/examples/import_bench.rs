@@ -15,6 +15,16 @@ use std::time::Instant;
 const GRIDS: u32 = 100;
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
+#[tokio::main]
+async fn main() -> Res<()> {
+    let a: Vec<String> = std::env::args().collect();
+    match a.get(1).map(String::as_str) {
+        Some("gen") if a.len() == 4 => generate(&a[2], a[3].parse()?),
+        Some("run") if a.len() == 4 || a.len() == 5 => run(&a[2], &a[3], a.get(4).cloned()).await,
+        _ => Err("usage: import_bench gen FILE WORKERS | import_bench run URL FILE [PG_SCHEMA]".into()),
+    }
+}
+
 fn generate(file: &str, workers: u32) -> Res<()> {
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(file)?);
     w.write_all(WORKERS_CSV_HEADER.as_bytes())?;
@@ -51,14 +61,4 @@ async fn run(url: &str, file: &str, schema: Option<String>) -> Res<()> {
     }
     store.close().await;
     Ok(())
-}
-
-#[tokio::main]
-async fn main() -> Res<()> {
-    let a: Vec<String> = std::env::args().collect();
-    match a.get(1).map(String::as_str) {
-        Some("gen") if a.len() == 4 => generate(&a[2], a[3].parse()?),
-        Some("run") if a.len() == 4 || a.len() == 5 => run(&a[2], &a[3], a.get(4).cloned()).await,
-        _ => Err("usage: import_bench gen FILE WORKERS | import_bench run URL FILE [PG_SCHEMA]".into()),
-    }
 }

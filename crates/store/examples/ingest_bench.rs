@@ -15,6 +15,16 @@ use std::time::Instant;
 const GRIDS: u32 = 100;
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
+#[tokio::main]
+async fn main() -> Res<()> {
+    let a: Vec<String> = std::env::args().collect();
+    match a.get(1).map(String::as_str) {
+        Some("gen") if a.len() == 5 => generate(&a[2], a[3].parse()?, a[4].parse()?),
+        Some("run") if a.len() == 5 || a.len() == 6 => run(&a[2], &a[3], &a[4], a.get(5).cloned()).await,
+        _ => Err("usage: ingest_bench gen DIR ROWS WORKERS | ingest_bench run URL WORKERS.csv ORDERS.csv [PG_SCHEMA]".into()),
+    }
+}
+
 fn generate(dir: &str, rows: u64, workers: u32) -> Res<()> {
     std::fs::create_dir_all(dir)?;
     let ids: Vec<String> = (0..workers).map(distinct_resident_id).collect();
@@ -90,14 +100,4 @@ async fn run(url: &str, workers: &str, orders: &str, schema: Option<String>) -> 
     }
     store.close().await;
     Ok(())
-}
-
-#[tokio::main]
-async fn main() -> Res<()> {
-    let a: Vec<String> = std::env::args().collect();
-    match a.get(1).map(String::as_str) {
-        Some("gen") if a.len() == 5 => generate(&a[2], a[3].parse()?, a[4].parse()?),
-        Some("run") if a.len() == 5 || a.len() == 6 => run(&a[2], &a[3], &a[4], a.get(5).cloned()).await,
-        _ => Err("usage: ingest_bench gen DIR ROWS WORKERS | ingest_bench run URL WORKERS.csv ORDERS.csv [PG_SCHEMA]".into()),
-    }
 }

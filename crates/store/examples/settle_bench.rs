@@ -21,6 +21,18 @@ use std::time::Instant;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
+#[tokio::main]
+async fn main() -> Res<()> {
+    let a: Vec<String> = std::env::args().collect();
+    match a.get(1).map(String::as_str) {
+        Some("setup") if a.len() >= 4 => setup(&a[2], a[3].parse()?, a.get(4).cloned()).await,
+        Some("close") if a.len() >= 3 => close(&a[2], a.get(3).cloned()).await,
+        Some("reset") if a.len() >= 4 => reset(&a[2], a[3].clone()).await,
+        Some("pay") if a.len() >= 3 => pay(&a[2], a.get(3).cloned()).await,
+        _ => Err("usage: settle_bench setup URL N [SCHEMA] | close URL [SCHEMA] | reset URL SCHEMA | pay URL [SCHEMA]".into()),
+    }
+}
+
 async fn open(url: &str, schema: Option<String>) -> Res<Store> {
     Ok(Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema, ..OpenOptions::default() }).await?)
 }
@@ -159,16 +171,4 @@ async fn pay(url: &str, schema: Option<String>) -> Res<()> {
     );
     store.close().await;
     Ok(())
-}
-
-#[tokio::main]
-async fn main() -> Res<()> {
-    let a: Vec<String> = std::env::args().collect();
-    match a.get(1).map(String::as_str) {
-        Some("setup") if a.len() >= 4 => setup(&a[2], a[3].parse()?, a.get(4).cloned()).await,
-        Some("close") if a.len() >= 3 => close(&a[2], a.get(3).cloned()).await,
-        Some("reset") if a.len() >= 4 => reset(&a[2], a[3].clone()).await,
-        Some("pay") if a.len() >= 3 => pay(&a[2], a.get(3).cloned()).await,
-        _ => Err("usage: settle_bench setup URL N [SCHEMA] | close URL [SCHEMA] | reset URL SCHEMA | pay URL [SCHEMA]".into()),
-    }
 }

@@ -1,4 +1,4 @@
-//! What the ledger on the store refuses (issue 20), on both backends: months not over and
+//! What the ledger on the store refuses, on both backends: months not over and
 //! closes out of order, payments received in the future or before the month they pay, a
 //! reclose that would change the policy silently, references compared loosely, interest out of
 //! order, payers and workers that do not exist or are not enrolled, billing past the statutory

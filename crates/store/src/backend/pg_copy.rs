@@ -49,9 +49,14 @@ impl BinRows {
     /// A text (or bytea) value: its bytes as they are. Values over 1 GB do not exist here
     /// (order ids, entry ids and account names are short); a longer one would be refused.
     pub(crate) fn text(&mut self, s: &str) -> &mut Self {
-        let n = i32::try_from(s.len()).unwrap_or(i32::MAX);
+        self.bytes(s.as_bytes())
+    }
+
+    /// A bytea value.
+    pub(crate) fn bytes(&mut self, v: &[u8]) -> &mut Self {
+        let n = i32::try_from(v.len()).unwrap_or(i32::MAX);
         self.buf.extend_from_slice(&n.to_be_bytes());
-        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.extend_from_slice(v);
         self
     }
 

@@ -4,6 +4,7 @@
 //! connection; PostgreSQL looks workers up with arrays in one statement and COPYs the new rows in.
 
 use super::Tx;
+use super::pg_copy::copy_binary;
 use super::sqlite_raw::{Val, with_raw};
 use crate::enrol::Enrolment;
 use crate::ids::{Hash32, month_code};
@@ -62,13 +63,13 @@ const INSERT_WORKER_SQLITE: &str = "INSERT INTO workers (id, id_hash, id_masked,
     hukou_region, home_grid_id, created_at_us, id_salt, id_commit, log_idx) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
-const COPY_WORKERS_PG: &str = "COPY workers (id, id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, \
-    hukou_region, home_grid_id, created_at_us, id_salt, id_commit, log_idx) FROM STDIN";
+const COPY_WORKERS_PG: &str = "workers (id, id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, \
+    hukou_region, home_grid_id, created_at_us, id_salt, id_commit, log_idx)";
 
 const INSERT_ENROLMENT_SQLITE: &str = "INSERT INTO enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us) \
     VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)";
 
-const COPY_ENROLMENTS_PG: &str = "COPY enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us) FROM STDIN";
+const COPY_ENROLMENTS_PG: &str = "enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us)";
 
 impl Tx {
     /// Hold off other registrations until the transaction ends, so that what [`Tx::find_workers`]
@@ -189,32 +190,13 @@ impl Tx {
             }
             Tx::Postgres(t) => {
                 // COPY straight into the table: the ids were given out ahead.
-                let mut copy = t.copy_in_raw(COPY_WORKERS_PG).await?;
-                let mut buf = Vec::with_capacity(COPY_CHUNK + 1024);
-                for r in rows {
-                    let c = r.worker;
-                    push_int(&mut buf, r.id);
-                    push_bytea(&mut buf, &c.id_hash);
-                    push_text(&mut buf, &c.id_masked);
-                    push_int(&mut buf, i64::from(c.birth_month));
-                    push_text(&mut buf, c.sex.as_str());
-                    push_text(&mut buf, &c.name);
-                    push_bytea(&mut buf, &c.phone_hash);
-                    push_text(&mut buf, &c.phone_masked);
-                    push_text(&mut buf, &c.hukou_region);
-                    push_int(&mut buf, r.grid_id);
-                    push_int(&mut buf, at_us);
-                    push_bytea(&mut buf, &c.id_salt);
-                    push_bytea(&mut buf, &c.id_commit.0);
-                    push_int(&mut buf, log_idx);
-                    end_row(&mut buf);
-                    if buf.len() >= COPY_CHUNK {
-                        copy.send(std::mem::take(&mut buf)).await?;
-                        buf.reserve(COPY_CHUNK + 1024);
-                    }
-                }
-                copy.send(buf).await?;
-                copy.finish().await?;
+                copy_binary(t, COPY_WORKERS_PG, rows.len(), |i, b| {
+                    let (r, c) = (&rows[i], rows[i].worker);
+                    b.row(14).i64(r.id).bytes(&c.id_hash).text(&c.id_masked).i32(c.birth_month).text(c.sex.as_str()).text(&c.name);
+                    b.bytes(&c.phone_hash).text(&c.phone_masked).text(&c.hukou_region).i64(r.grid_id).i64(at_us);
+                    b.bytes(&c.id_salt).bytes(&c.id_commit.0).i64(log_idx);
+                })
+                .await?;
                 Ok(())
             }
         }
@@ -248,69 +230,15 @@ impl Tx {
                 .await
             }
             Tx::Postgres(t) => {
-                let mut copy = t.copy_in_raw(COPY_ENROLMENTS_PG).await?;
-                let mut buf = Vec::with_capacity(COPY_CHUNK + 1024);
-                for e in rows {
-                    push_int(&mut buf, e.id.0);
-                    push_int(&mut buf, e.worker.0);
-                    push_text(&mut buf, e.scheme.as_str());
-                    push_int(&mut buf, i64::from(month_code(e.from)));
-                    match e.to {
-                        Some(to) => push_int(&mut buf, i64::from(month_code(to))),
-                        None => buf.extend_from_slice(b"\\N\t"),
-                    }
-                    push_text(&mut buf, e.basis.as_str());
-                    push_int(&mut buf, at_us);
-                    end_row(&mut buf);
-                    if buf.len() >= COPY_CHUNK {
-                        copy.send(std::mem::take(&mut buf)).await?;
-                        buf.reserve(COPY_CHUNK + 1024);
-                    }
-                }
-                copy.send(buf).await?;
-                copy.finish().await?;
+                copy_binary(t, COPY_ENROLMENTS_PG, rows.len(), |i, b| {
+                    let e = &rows[i];
+                    b.row(7).i64(e.id.0).i64(e.worker.0).text(e.scheme.as_str()).i32(month_code(e.from));
+                    b.opt_i32(e.to.map(month_code)).text(e.basis.as_str()).i64(at_us);
+                })
+                .await?;
                 Ok(())
             }
         }
     }
 }
 
-/// Bytes sent to a COPY at a time.
-const COPY_CHUNK: usize = 1 << 20;
-
-// COPY text format. Each push ends its field with a tab; `end_row` turns the last one into the
-// line feed that ends the row.
-fn push_text(buf: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        match b {
-            b'\\' => buf.extend_from_slice(b"\\\\"),
-            b'\t' => buf.extend_from_slice(b"\\t"),
-            b'\n' => buf.extend_from_slice(b"\\n"),
-            b'\r' => buf.extend_from_slice(b"\\r"),
-            _ => buf.push(b),
-        }
-    }
-    buf.push(b'\t');
-}
-
-fn push_int(buf: &mut Vec<u8>, v: i64) {
-    buf.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-    buf.push(b'\t');
-}
-
-/// A bytea as `\\x` and hex digits (the backslash doubled for the text format).
-fn push_bytea(buf: &mut Vec<u8>, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    buf.extend_from_slice(b"\\\\x");
-    for &b in bytes {
-        buf.push(HEX[usize::from(b >> 4)]);
-        buf.push(HEX[usize::from(b & 15)]);
-    }
-    buf.push(b'\t');
-}
-
-fn end_row(buf: &mut [u8]) {
-    if let Some(last) = buf.last_mut() {
-        *last = b'\n';
-    }
-}
