@@ -5,7 +5,7 @@
 # Usage: bash bench/http.sh   (env: ROUNDS=3 DURATION=10s THREADS=2 CONNECTIONS=64)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-rounds="${ROUNDS:-3}"
+source "$root/bench/lib.sh"
 duration="${DURATION:-10s}"
 threads="${THREADS:-2}"
 connections="${CONNECTIONS:-64}"
@@ -29,7 +29,6 @@ rps() {
   awk '/^Requests\/sec:/ {print $2}' <<<"$report"
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "wrk -t$threads -c$connections -d$duration, $rounds rounds, server $base ($(nproc) cores)"
 printf '%-6s %16s %16s\n' round healthz contribution
@@ -43,8 +42,8 @@ for r in $(seq "$rounds"); do
   t_all="$t_all $t"
   c_all="$c_all $c"
 done
-tm="$(echo "$t_all" | median)"
-cm="$(echo "$c_all" | median)"
+tm="$(printf "%s\n" $t_all | median)"
+cm="$(printf "%s\n" $c_all | median)"
 printf '%-6s %16s %16s\n' median "$tm" "$cm"
 awk -v c="$cm" -v t="$tm" 'BEGIN {printf "ratio contribution/healthz: %.3f\n", c / t}'
 awk -v c="$cm" 'BEGIN {if (c >= 10000) print "target (contribution >= 10,000 requests/s): met"; else print "target (contribution >= 10,000 requests/s): NOT met"}'

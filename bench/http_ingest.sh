@@ -7,7 +7,7 @@
 # Usage: bash bench/http_ingest.sh   (env: ROUNDS=3 ROWS=300000 BATCH=5000 CONCURRENCY=1 WORKERS=2000)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-rounds="${ROUNDS:-3}"
+source "$root/bench/lib.sh"
 rows="${ROWS:-300000}"
 batch="${BATCH:-5000}"
 concurrency="${CONCURRENCY:-1}"
@@ -25,7 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 echo "POST /api/v1/platform/earnings: $rows rows per round in signed CSV batches of $batch, concurrency $concurrency, $workers workers, SQLite, $(nproc) cores"
 all=""
@@ -45,4 +44,4 @@ for r in $(seq "$rounds"); do
   echo "round $r: $result"
   all="$all $rps"
 done
-echo "median rows/s: $(echo "$all" | median)"
+echo "median rows/s: $(printf "%s\n" $all | median)"

@@ -36,19 +36,17 @@ for r in $(seq "$rounds"); do
   if [ "$skip_pg" != 1 ]; then
     schema="bench_import_$$_$r"
     out=$($bin run "$pg" "$file" "$schema" 2>/dev/null)
-    psql -q "$pg" -c "CREATE TABLE $schema.raw ($cols)"
-    raw=$(bench_secs psql -q "$pg" -c "SET search_path TO $schema" -c "\\copy raw FROM '$file' CSV HEADER")
-    psql -q "$pg" -c "DROP SCHEMA $schema CASCADE" 2>/dev/null
+    raw=$(pg_copy_secs "$schema" "$cols" "$file")
     echo "round $r postgres api $(echo "$out" | field import secs) raw $raw again $(echo "$out" | field again secs)" | tee -a "$results"
   fi
 done
 echo "median of $rounds rounds, $workers workers (seconds):"
 for backend in sqlite postgres; do
   grep -q " $backend " "$results" || continue
-  api=$(awk -v b="$backend" '$3 == b { print $5 }' "$results" | median)
-  raw=$(awk -v b="$backend" '$3 == b { print $7 }' "$results" | median)
-  again=$(awk -v b="$backend" '$3 == b { print $9 }' "$results" | median)
-  BASE=$([ "$backend" = sqlite ] && echo "sqlite3 .import" || echo 'psql \copy') \
+  api=$(backend_median "$backend" 5 "$results")
+  raw=$(backend_median "$backend" 7 "$results")
+  again=$(backend_median "$backend" 9 "$results")
+  BASE=$(raw_load "$backend") \
     awk -v b="$backend" -v a="$api" -v r="$raw" -v g="$again" -v n="$workers" \
     'BEGIN { printf "  %-8s import %6.2f s (%7.0f/s)   raw %-15s %6.2f s   import/raw %.2f   again %6.2f s\n", b, a, n / a, ENVIRON["BASE"], r, a / r, g }'
 done

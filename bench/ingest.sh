@@ -39,18 +39,17 @@ for r in $(seq "$rounds"); do
   if [ "$skip_pg" != 1 ]; then
     schema="bench_ingest_$$_$r"
     api=$($bin run "$pg" "$people" "$orders" "$schema" 2>/dev/null | api_rate)
-    psql -q "$pg" -c "CREATE TABLE $schema.raw (order_id text, id_number text, amount_yuan text, settled_at text, order_type text, grid text)"
-    raw=$(timed_rate psql -q "$pg" -c "SET search_path TO $schema" -c "\\copy raw FROM '$orders' CSV HEADER")
-    psql -q "$pg" -c "DROP SCHEMA $schema CASCADE" 2>/dev/null
+    secs=$(pg_copy_secs "$schema" "order_id text, id_number text, amount_yuan text, settled_at text, order_type text, grid text" "$orders")
+    raw=$(awk -v n="$rows" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
     echo "round $r postgres api $api raw $raw" | tee -a "$results"
   fi
 done
 echo "median of $rounds rounds, $rows rows, $workers workers (rows/s):"
 for backend in sqlite postgres; do
   grep -q " $backend " "$results" || continue
-  api=$(awk -v b="$backend" '$3 == b { print $5 }' "$results" | median)
-  raw=$(awk -v b="$backend" '$3 == b { print $7 }' "$results" | median)
-  BASE=$([ "$backend" = sqlite ] && echo "sqlite3 .import" || echo 'psql \copy') \
+  api=$(backend_median "$backend" 5 "$results")
+  raw=$(backend_median "$backend" 7 "$results")
+  BASE=$(raw_load "$backend") \
     awk -v b="$backend" -v a="$api" -v r="$raw" \
     'BEGIN { printf "  %-8s api %8d   raw %-15s %8d   api/raw %.2f\n", b, a, ENVIRON["BASE"], r, a / r }'
 done

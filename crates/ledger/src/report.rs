@@ -11,7 +11,7 @@ use serde::Serialize;
 /// arrears_fen`, where `paid_fen` is what the workers have paid towards the month (money is
 /// applied oldest month first) and `subsidy_fen` is the share the subsidy fund bears (billed),
 /// paid out as each month is paid in full: `subsidy_paid_fen` is what it has paid so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, derive_more::AddAssign)]
 pub struct MonthReport {
     pub workers: u64,
     pub income_fen: Fen,

@@ -277,7 +277,7 @@ fn explain_steps(ex: &mut Explainer, s: &Scenario, input: &ContributionInput, r:
 }
 
 /// Totals of a batch of worker-months, exact in fen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, derive_more::AddAssign)]
 pub struct BatchTotals {
     pub workers: u64,
     pub contribution_fen: i64,
@@ -298,15 +298,6 @@ impl BatchTotals {
         self.subsidy_fen += c.subsidy_fen;
         self.net_fen += c.net_fen;
         self.over_benchmark += u64::from(c.over_benchmark);
-    }
-    pub fn merge(&mut self, o: &BatchTotals) {
-        self.workers += o.workers;
-        self.contribution_fen += o.contribution_fen;
-        self.personal_account_fen += o.personal_account_fen;
-        self.pooling_fen += o.pooling_fen;
-        self.subsidy_fen += o.subsidy_fen;
-        self.net_fen += o.net_fen;
-        self.over_benchmark += o.over_benchmark;
     }
 }
 

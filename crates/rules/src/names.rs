@@ -1,14 +1,24 @@
 //! Plain names of the parameters, for explanations: the `params` screen of the text catalogue
 //! (`flexpension-text`).
 
-use crate::explain::{Lang, Text};
+use crate::explain::Text;
+use flexpension_text::Entry;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The `params` screen by the name after its `params.` prefix, so that a lookup in every
+/// explained calculation is one hash of a short key and no formatting.
+static NAMES: LazyLock<HashMap<&'static str, &'static Entry>> =
+    LazyLock::new(|| flexpension_text::entries().into_iter().filter_map(|(k, e)| Some((k.strip_prefix("params.")?, e))).collect());
 
 /// The name of a parameter key in both languages, looked up by the key's last part
 /// (`regions.zj.base_lower` is `base_lower`); an unknown key is shown as itself.
 pub fn param_name(key: &str) -> Text {
     let last = key.rsplit('.').next().unwrap_or(key);
-    let entry = format!("params.{last}");
-    if flexpension_text::has(&entry) { Text::new(Lang::Zh.t(&entry), Lang::En.t(&entry)) } else { Text::new(key, key) }
+    match NAMES.get(last) {
+        Some(e) => Text::new(e.zh.as_str(), e.en.as_str()),
+        None => Text::new(key, key),
+    }
 }
 
 #[cfg(test)]

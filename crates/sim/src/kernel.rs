@@ -139,7 +139,7 @@ impl Kernel {
         incomes.par_chunks(CHUNK).zip(bases.par_chunks(CHUNK)).map(|(i, b)| self.totals_seq(i, b)).reduce(
             BatchTotals::default,
             |mut a, b| {
-                a.merge(&b);
+                a += b;
                 a
             },
         )

@@ -32,7 +32,7 @@ impl Sums {
     }
 
     pub fn merge(&mut self, o: &Sums) {
-        self.totals.merge(&o.totals);
+        self.totals += o.totals;
         self.burden_sum_bp += o.burden_sum_bp;
     }
 }

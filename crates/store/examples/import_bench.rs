@@ -7,40 +7,25 @@
 //!     enrolments) and print the timing; then import it again (every row a duplicate) and print
 //!     that too.
 
-use flexpension_store::{NewGrid, OpenOptions, Store, WorkerImportOptions};
-use flexpension_testkit::{WORKERS_CSV_HEADER, distinct_resident_id, worker_line};
-use std::io::{BufWriter, Write};
-use std::time::Instant;
+mod common;
 
-const GRIDS: u32 = 100;
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+use common::{GRIDS, Res};
+use flexpension_store::WorkerImportOptions;
+use std::time::Instant;
 
 #[tokio::main]
 async fn main() -> Res<()> {
     let a: Vec<String> = std::env::args().collect();
     match a.get(1).map(String::as_str) {
-        Some("gen") if a.len() == 4 => generate(&a[2], a[3].parse()?),
+        Some("gen") if a.len() == 4 => common::write_workers(&a[2], a[3].parse()?),
         Some("run") if a.len() == 4 || a.len() == 5 => run(&a[2], &a[3], a.get(4).cloned()).await,
         _ => Err("usage: import_bench gen FILE WORKERS | import_bench run URL FILE [PG_SCHEMA]".into()),
     }
 }
 
-fn generate(file: &str, workers: u32) -> Res<()> {
-    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(file)?);
-    w.write_all(WORKERS_CSV_HEADER.as_bytes())?;
-    for i in 0..workers {
-        w.write_all(worker_line(&distinct_resident_id(i), i, &format!("g{}", i % GRIDS), "2025-01").as_bytes())?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
 async fn run(url: &str, file: &str, schema: Option<String>) -> Res<()> {
-    let store = Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema, ..OpenOptions::default() }).await?;
-    store.add_region("zj", "浙江省").await?;
-    for g in 0..GRIDS {
-        store.add_grid(&NewGrid { code: format!("g{g}"), name: format!("网格{g}"), region: "zj".into() }).await?;
-    }
+    let store = common::open(url, schema).await?;
+    common::register(&store, GRIDS).await?;
     for pass in ["import", "again"] {
         let t = Instant::now();
         let r = store.import_workers(std::fs::File::open(file)?, &WorkerImportOptions::default()).await?;

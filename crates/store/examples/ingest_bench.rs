@@ -6,14 +6,14 @@
 //!     end to end through Store::ingest_earnings (parse, checks, idempotency, premium, commit),
 //!     50,000 rows per transaction, and print the timing.
 
+mod common;
+
+use common::{GRIDS, Res};
 use flexpension_rules::Params;
-use flexpension_store::{Format, IngestOptions, NewGrid, NewPlatform, OpenOptions, RevenueBand, Store, WorkerImportOptions};
-use flexpension_testkit::{Rng, WORKERS_CSV_HEADER, distinct_resident_id, worker_line};
+use flexpension_store::{Format, IngestOptions, WorkerImportOptions};
+use flexpension_testkit::{Rng, distinct_resident_id};
 use std::io::{BufWriter, Write};
 use std::time::Instant;
-
-const GRIDS: u32 = 100;
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 #[tokio::main]
 async fn main() -> Res<()> {
@@ -27,13 +27,8 @@ async fn main() -> Res<()> {
 
 fn generate(dir: &str, rows: u64, workers: u32) -> Res<()> {
     std::fs::create_dir_all(dir)?;
+    common::write_workers(&format!("{dir}/workers.csv"), workers)?;
     let ids: Vec<String> = (0..workers).map(distinct_resident_id).collect();
-    let mut w = BufWriter::new(std::fs::File::create(format!("{dir}/workers.csv"))?);
-    w.write_all(WORKERS_CSV_HEADER.as_bytes())?;
-    for (i, id) in (0..).zip(&ids) {
-        w.write_all(worker_line(id, i, &format!("g{}", i % GRIDS), "2025-01").as_bytes())?;
-    }
-    w.flush()?;
     let mut o = BufWriter::with_capacity(1 << 20, std::fs::File::create(format!("{dir}/orders.csv"))?);
     writeln!(o, "order_id,id_number,amount_yuan,settled_at,order_type,grid")?;
     let types = ["ride_hailing", "instant_delivery", "same_city_freight"];
@@ -61,19 +56,8 @@ fn generate(dir: &str, rows: u64, workers: u32) -> Res<()> {
 }
 
 async fn run(url: &str, workers: &str, orders: &str, schema: Option<String>) -> Res<()> {
-    let store = Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema, ..OpenOptions::default() }).await?;
-    store.add_region("zj", "浙江省").await?;
-    for g in 0..GRIDS {
-        store.add_grid(&NewGrid { code: format!("g{g}"), name: format!("网格{g}"), region: "zj".into() }).await?;
-    }
-    let (platform, _) = store
-        .add_platform(&NewPlatform {
-            name: "bench".into(),
-            uscc: "91350100M000100Y43".into(),
-            revenue_band: RevenueBand::From100m,
-            injury_high_level: false,
-        })
-        .await?;
+    let store = common::open(url, schema).await?;
+    let platform = common::register(&store, GRIDS).await?;
     let t = Instant::now();
     let imp = store.import_workers(std::fs::File::open(workers)?, &WorkerImportOptions::default()).await?;
     eprintln!("workers: {} added, {} enrolled in {:.2}s", imp.added, imp.enrolled, t.elapsed().as_secs_f64());

@@ -14,12 +14,14 @@
 
 use flexpension_rules::contribution::batch_totals;
 use flexpension_rules::{Params, YearMonth};
-use flexpension_store::{CloseOptions, Format, IngestOptions, NewGrid, NewPlatform, OpenOptions, RevenueBand, Store, WorkerImportOptions};
+use flexpension_store::{CloseOptions, Format, IngestOptions, WorkerImportOptions};
 use flexpension_testkit::{WORKERS_CSV_HEADER, resident_id, worker_line};
 use std::fmt::Write as _;
 use std::time::Instant;
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+mod common;
+
+use common::{Res, open};
 
 #[tokio::main]
 async fn main() -> Res<()> {
@@ -31,10 +33,6 @@ async fn main() -> Res<()> {
         Some("pay") if a.len() >= 3 => pay(&a[2], a.get(3).cloned()).await,
         _ => Err("usage: settle_bench setup URL N [SCHEMA] | close URL [SCHEMA] | reset URL SCHEMA | pay URL [SCHEMA]".into()),
     }
-}
-
-async fn open(url: &str, schema: Option<String>) -> Res<Store> {
-    Ok(Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema, ..OpenOptions::default() }).await?)
 }
 
 /// The i-th bench worker's resident ID: born `i % 9000` days after 1975-01-01, sequence `i / 9000`.
@@ -52,15 +50,7 @@ fn income_yuan(i: u32) -> u64 {
 
 async fn setup(url: &str, n: u32, schema: Option<String>) -> Res<()> {
     let store = open(url, schema).await?;
-    store.add_region("zj", "浙江省").await?;
-    store.add_grid(&NewGrid { code: "g0".into(), name: "网格0".into(), region: "zj".into() }).await?;
-    let np = NewPlatform {
-        name: "bench".into(),
-        uscc: "91350100M000100Y43".into(),
-        revenue_band: RevenueBand::From100m,
-        injury_high_level: false,
-    };
-    let (platform, _) = store.add_platform(&np).await?;
+    let platform = common::register(&store, 1).await?;
     let (mut workers, mut orders) = (String::from(WORKERS_CSV_HEADER), String::new());
     orders.push_str("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
     for i in 0..n {

@@ -174,15 +174,11 @@ impl Store {
             tx.log_append(&enrolments_record(&enrolled, at), Some(pack(&enrolled))).await?;
         }
         tx.commit().await?;
-        report.added += r.added;
-        report.duplicate += r.duplicate;
-        report.conflicting += r.conflicting;
-        report.rejected += r.rejected;
-        report.enrolled += r.enrolled;
-        for e in r.errors {
+        let errors = std::mem::take(&mut r.errors);
+        *report += r;
+        for e in errors {
             report.error(e, max_errors);
         }
-        report.errors_omitted += r.errors_omitted;
         Ok(())
     }
 

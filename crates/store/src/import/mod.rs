@@ -34,7 +34,7 @@ impl Default for WorkerImportOptions {
 }
 
 /// What a worker import did; `added + duplicate + conflicting + rejected` rows were read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, derive_more::AddAssign)]
 pub struct WorkerImportReport {
     pub added: u64,
     /// Already registered with the same name, phone, region and grid.
@@ -44,6 +44,7 @@ pub struct WorkerImportReport {
     pub rejected: u64,
     /// Employee-pension enrolments made from `pension_from`.
     pub enrolled: u64,
+    #[add_assign(skip)]
     pub errors: Vec<RowError>,
     pub errors_omitted: u64,
 }

@@ -38,14 +38,8 @@ impl Store {
                 let part = l.month_reports(months, lapse_after_months, |w| keep.as_ref().is_none_or(|k| k.contains(&w.0)));
                 for (o, p) in out.iter_mut().zip(part) {
                     o.lapsed += p.lapsed;
-                    let (r, q) = (&mut o.report, p.report);
-                    r.workers += q.workers;
-                    r.income_fen += q.income_fen;
-                    r.contribution_fen += q.contribution_fen;
-                    r.subsidy_fen += q.subsidy_fen;
-                    r.subsidy_paid_fen += q.subsidy_paid_fen;
-                    r.paid_fen += q.paid_fen;
-                    r.arrears_fen += q.arrears_fen;
+                    // The trial balance sums too: every range's postings balance on their own.
+                    o.report += p.report;
                 }
                 start = end.saturating_add(1);
             }

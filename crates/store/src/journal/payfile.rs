@@ -28,7 +28,7 @@ pub const PAYMENT_FILE_MAX_ROWS: usize = 2_000_000;
 pub const PAYMENT_FILE_MAX_ERRORS: usize = 1_000;
 
 /// What a payment file did.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, derive_more::AddAssign)]
 pub struct PaymentFileReport {
     /// Rows read (the header not counted).
     pub rows: u64,
@@ -42,6 +42,7 @@ pub struct PaymentFileReport {
     pub amount_fen: Fen,
     /// Months credited (paid in full) by the payments booked now.
     pub months_credited: u64,
+    #[add_assign(skip)]
     pub errors: Vec<RowError>,
     /// Row errors beyond the cap, counted but not listed.
     pub errors_left_out: u64,
@@ -231,7 +232,7 @@ impl crate::Store {
             let (lo, hi) = (chunk[0].worker, chunk[chunk.len() - 1].worker);
             let mut ids: Vec<i64> = chunk.iter().map(|r| r.worker).collect();
             ids.dedup();
-            let (part, _) = self
+            let (mut part, _) = self
                 .with_workers("payments", lo, hi, &ids, |l| {
                     let mut part = PaymentFileReport::default();
                     for r in chunk {
@@ -259,13 +260,10 @@ impl crate::Store {
                     Ok(part)
                 })
                 .await?;
-            report.accepted += part.accepted;
-            report.duplicate += part.duplicate;
-            report.amount_fen += part.amount_fen;
-            report.months_credited += part.months_credited;
-            report.rejected += part.rejected;
-            report.errors_left_out += part.errors_left_out;
-            for e in part.errors {
+            let errors = std::mem::take(&mut part.errors);
+            *report += part;
+            // Each listed error is counted in `rejected` already; `refuse` counts it again.
+            for e in errors {
                 report.rejected -= 1;
                 report.refuse(e);
             }

@@ -1,0 +1,45 @@
+//! What the benchmark drivers share: opening the store, the region with its grids and a
+//! platform (not timed), and the workers CSV.
+
+// Each driver uses a part of this module.
+#![allow(dead_code)]
+
+use flexpension_store::{NewGrid, NewPlatform, OpenOptions, Platform, RevenueBand, Store};
+use flexpension_testkit::{WORKERS_CSV_HEADER, distinct_resident_id, worker_line};
+use std::io::{BufWriter, Write};
+
+pub type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// The grids `g0`, `g1`, ... the generated workers live in.
+pub const GRIDS: u32 = 100;
+
+/// The store at `url`, four connections; `schema` is a PostgreSQL schema of the benchmark's own.
+pub async fn open(url: &str, schema: Option<String>) -> Res<Store> {
+    Ok(Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema, ..OpenOptions::default() }).await?)
+}
+
+/// The region `zj` with `grids` grids and a platform to ingest as.
+pub async fn register(store: &Store, grids: u32) -> Res<Platform> {
+    store.add_region("zj", "浙江省").await?;
+    for g in 0..grids {
+        store.add_grid(&NewGrid { code: format!("g{g}"), name: format!("网格{g}"), region: "zj".into() }).await?;
+    }
+    let np = NewPlatform {
+        name: "bench".into(),
+        uscc: "91350100M000100Y43".into(),
+        revenue_band: RevenueBand::From100m,
+        injury_high_level: false,
+    };
+    Ok(store.add_platform(&np).await?.0)
+}
+
+/// `workers` workers with distinct valid resident IDs, in grids `g0..g{GRIDS}`, enrolled from 2025-01.
+pub fn write_workers(file: &str, workers: u32) -> Res<()> {
+    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(file)?);
+    w.write_all(WORKERS_CSV_HEADER.as_bytes())?;
+    for i in 0..workers {
+        w.write_all(worker_line(&distinct_resident_id(i), i, &format!("g{}", i % GRIDS), "2025-01").as_bytes())?;
+    }
+    w.flush()?;
+    Ok(())
+}
