@@ -85,7 +85,7 @@ pub enum ReportCommand {
     },
 }
 
-fn month_arg(arg: &str, s: &str) -> anyhow::Result<YearMonth> {
+pub fn month_arg(arg: &str, s: &str) -> anyhow::Result<YearMonth> {
     s.parse().map_err(|e| UsageError(format!("{arg}: {e}")).into())
 }
 

@@ -17,6 +17,7 @@ mod data;
 mod demo;
 mod ledger;
 mod log;
+mod monitor;
 mod output;
 mod serve;
 mod simulate;
@@ -91,6 +92,10 @@ enum Command {
     /// Reports off the journal.
     #[command(subcommand)]
     Report(ledger::ReportCommand),
+    /// Risk monitoring for grid workers: uninsured, lapsed, about to lapse, income interrupted,
+    /// short of years.
+    #[command(subcommand)]
+    Monitor(monitor::MonitorCommand),
     /// Policy microsimulation: current law against the paper's proposals on a population.
     Simulate(simulate::SimulateArgs),
     /// The tamper-evident log: its key, checkpoint, inclusion and consistency proofs.
@@ -153,6 +158,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Pay(a) => ledger::pay(&load_params(cli.params.as_deref())?, a),
         Command::Interest(a) => ledger::interest(&load_params(cli.params.as_deref())?, a),
         Command::Report(c) => ledger::report(c),
+        Command::Monitor(c) => monitor::run(&load_params(cli.params.as_deref())?, c),
         Command::Log(c) => log::log(c),
         Command::Verify(a) => log::verify(a),
         Command::Witness(a) => log::witness(a),

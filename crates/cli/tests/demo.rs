@@ -30,4 +30,14 @@ fn a_small_demo_builds_balanced_books() {
     assert!(o2.status.success(), "{}", common::stderr(&o2));
     let r2 = common::json(&t.0, &["report", "month", "--db", &db, "--month", "2025-12", "--json"]);
     assert_eq!(r, r2, "the same seed gives the same books");
+
+    // The monitor finds the demo's earners without cover; its JSON counts are a contract, and
+    // the same month again opens nothing.
+    let args = ["monitor", "run", "--db", &db, "--month", "2025-12", "--json"];
+    let m = common::json(&t.0, &args);
+    let k = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or_else(|| panic!("{k} in {v}"));
+    let counts = |v: &serde_json::Value| ["uninsured", "lapsed", "at_risk", "interrupted", "short_of_years"].map(|n| k(v, n));
+    assert!(k(&m, "uninsured") > 0 && k(&m, "opened") == counts(&m).iter().sum::<u64>(), "{m}");
+    let again = common::json(&t.0, &args);
+    assert_eq!((counts(&again), k(&again, "opened"), k(&again, "closed")), (counts(&m), 0, 0), "{again}");
 }

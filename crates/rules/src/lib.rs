@@ -8,6 +8,7 @@
 //! | `estimate` | The worker's question "what would I get?": a pension estimate in today's money from a base and a number of years |
 //! | `explain` | Every calculation returns its value with an explanation: plain steps in Chinese and English |
 //! | `injury` | Per-order injury premium (职业伤害保障·接单缴费): the platform pays a benchmark amount for every completed order |
+//! | `monitor` | Risk monitoring (风险监测): uninsured but working, lapsed, about to lapse, income interrupted, short of years |
 //! | `money` | Exact amounts: money in integer fen, decimals as integers in millionths |
 //! | `names` | Plain names of the parameters, for explanations: the `params` screen of the text catalogue (`flexpension-text`) |
 //! | `params` | The rule data: dated, sourced parameters read from `params/`, checked when loaded |
@@ -23,6 +24,7 @@ pub mod estimate;
 pub mod explain;
 pub mod injury;
 pub mod money;
+pub mod monitor;
 pub mod names;
 pub mod params;
 pub mod pension;

@@ -15,6 +15,7 @@
 //! | `ingest` | the earnings ingest ([`Store::ingest_earnings`]): parse, resolve, check, write, classify |
 //! | `earnings` | the ingest's options and report, month incomes, injury premiums, nonces |
 //! | `journal` | the ledger on the store: the month close ([`Store::close_month`]), payments ([`Store::pay`]), interest, statements and reports |
+//! | `monitor` | risk monitoring ([`Store::monitor_run`]): the rules core's risks per worker kept as open alerts |
 //! | [`log`] | the tamper-evident log: sequencing (`Tx::log_append`), integration, proofs, bundles, the audit |
 //! | [`people`] | people who log in, sessions, and the scoped income listings |
 //! | `ids` | ids ([`WorkerId`] and [`PlatformId`] are the ledger's, re-exported), keyed hashes, API keys |
@@ -39,6 +40,7 @@ mod ingest;
 mod journal;
 pub mod log;
 mod model;
+mod monitor;
 mod parse;
 pub mod people;
 mod registry;
@@ -60,6 +62,7 @@ pub use journal::{
     payment_reference,
 };
 pub use model::{Grid, NewGrid, NewPlatform, NewWorker, Platform, Region, RevenueBand, Sex, Worker};
+pub use monitor::{Alert, MonitorReport};
 pub use store::{OpenOptions, Store};
 
 /// The store's result type.

@@ -424,12 +424,26 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
         residents_basic_pension: r.series("residents.basic_pension", yuan)?,
         burden_benchmark: r.series("burden_benchmark", rate)?,
         lapse_after_months: r.series("lapse_after_months", count)?,
+        monitor: Monitor {
+            earning_threshold: r.series("monitor.earning_threshold", yuan)?,
+            earning_months: r.series("monitor.earning_months", count)?,
+            window_months: r.series("monitor.window_months", count)?,
+            interrupt_share: r.series("monitor.interrupt_share", rate)?,
+            horizon_years: r.series("monitor.horizon_years", count)?,
+        },
     };
     if n.years_decimals.items.iter().any(|d| d.value > 6) {
         return Err(invalid(r.file, "years_decimals", "at most 6 decimals"));
     }
     if n.lapse_after_months.items.iter().any(|d| d.value == 0) {
         return Err(invalid(r.file, "lapse_after_months", "must be at least 1 month"));
+    }
+    // The window holds the 3 months an interruption is measured against, and at most two years.
+    if n.monitor.window_months.items.iter().any(|d| !(4..=24).contains(&d.value)) {
+        return Err(invalid(r.file, "monitor.window_months", "must be 4 to 24 months"));
+    }
+    if n.monitor.earning_months.items.iter().any(|d| d.value == 0 || d.value > 24) {
+        return Err(invalid(r.file, "monitor.earning_months", "must be 1 to 24 months"));
     }
     r.finish(n)
 }

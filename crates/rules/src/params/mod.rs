@@ -88,6 +88,9 @@ impl Params {
     pub fn policy(&self, name: &str) -> Result<&Policy, ParamError> {
         pick(&self.policies, "policy", name)
     }
+    pub fn region(&self, code: &str) -> Result<&Region, ParamError> {
+        pick(&self.regions, "region", code)
+    }
 }
 
 fn pick<'m, T>(map: &'m BTreeMap<String, T>, what: &'static str, name: &str) -> Result<&'m T, ParamError> {

@@ -239,6 +239,22 @@ pub struct National {
     pub burden_benchmark: Series<Rate>,
     /// Closed months in a row not paid in full after which a worker counts as lapsed (断保).
     pub lapse_after_months: Series<u32>,
+    pub monitor: Monitor,
+}
+
+/// Risk monitoring (风险监测): when a worker is flagged to the grid worker.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    /// Platform income in a month that counts the month as worked.
+    pub earning_threshold: Series<Fen>,
+    /// Worked months within the window that make an unenrolled worker "uninsured but working".
+    pub earning_months: Series<u32>,
+    /// The months looked at, the month itself included.
+    pub window_months: Series<u32>,
+    /// A month under this share of the 3 months before it is an interruption.
+    pub interrupt_share: Series<Rate>,
+    /// Years before retirement from which a shortfall of contribution years is flagged.
+    pub horizon_years: Series<u32>,
 }
 
 /// An insurance region (统筹区).

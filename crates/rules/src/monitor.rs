@@ -1,0 +1,279 @@
+//! Risk monitoring (风险监测): which of five risks a worker's month shows, each finding explained
+//! with the figures and the parameters behind it. The store gathers the facts; this decides.
+
+use crate::explain::{ParamUse, Text};
+use crate::money::{Fen, Rate, div_round, yuan};
+use crate::params::{Category, ParamError, Params};
+use crate::time::YearMonth;
+use serde::Serialize;
+
+/// The months an interruption is measured against: the ones just before the month looked at.
+const BEFORE_MONTHS: usize = 3;
+
+/// A risk a grid worker is told about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Risk {
+    /// 未参保: earning on platforms without a pension enrolment.
+    Uninsured,
+    /// 断保: unpaid months in a row up to the lapse threshold.
+    Lapsed,
+    /// About to lapse: enrolled, one or more closed months unpaid, not yet lapsed.
+    AtRisk,
+    /// 收入中断: a sharp drop against the months before.
+    Interrupted,
+    /// Retiring soon without the minimum contribution years.
+    ShortOfYears,
+}
+
+impl Risk {
+    pub const ALL: [Risk; 5] = [Risk::Uninsured, Risk::Lapsed, Risk::AtRisk, Risk::Interrupted, Risk::ShortOfYears];
+
+    /// The stored and printed name (a contract: the JSON counts use these names).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::Uninsured => "uninsured",
+            Risk::Lapsed => "lapsed",
+            Risk::AtRisk => "at_risk",
+            Risk::Interrupted => "interrupted",
+            Risk::ShortOfYears => "short_of_years",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Risk> {
+        Risk::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// The rules in force in one month, looked up once for a whole run.
+#[derive(Debug, Clone)]
+pub struct MonitorRules {
+    pub month: YearMonth,
+    pub earning_threshold_fen: Fen,
+    pub earning_months: u32,
+    pub window_months: u32,
+    pub interrupt_share: Rate,
+    pub horizon_years: u32,
+    /// The retirement category of women on the flexible track in this region.
+    pub female_category: Category,
+    /// The parameters behind the rules, for explanations.
+    pub uses: Vec<ParamUse>,
+}
+
+/// What the store knows of one worker in the month looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts<'a> {
+    /// Platform income of each month of the window, oldest first; the last is the month itself.
+    pub incomes_fen: &'a [Fen],
+    /// Enrolled in the employee pension in the month.
+    pub enrolled: bool,
+    /// Closed months not paid in full, and whether that many make a lapse (the ledger's status).
+    pub unpaid_months: u32,
+    pub lapsed: bool,
+    /// The statutory retirement month, the months of contributions needed then, and those paid.
+    pub retirement: YearMonth,
+    pub min_months: u32,
+    pub months_paid: u32,
+}
+
+/// One risk found, with the reason in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub risk: Risk,
+    pub why: Text,
+}
+
+impl Params {
+    /// The monitoring rules of `region` in `month`.
+    pub fn monitor_rules(&self, region: &str, month: YearMonth) -> Result<MonitorRules, ParamError> {
+        let m = &self.national.monitor;
+        let day = month.first_day();
+        let mut uses = Vec::new();
+        let (earning_threshold_fen, u) = self.lookup(&m.earning_threshold, day, |v| yuan(*v))?;
+        uses.push(u);
+        let (earning_months, u) = self.lookup(&m.earning_months, day, |v| v.to_string())?;
+        uses.push(u);
+        let (window_months, u) = self.lookup(&m.window_months, day, |v| v.to_string())?;
+        uses.push(u);
+        let (interrupt_share, u) = self.lookup(&m.interrupt_share, day, |v| v.percent())?;
+        uses.push(u);
+        let (horizon_years, u) = self.lookup(&m.horizon_years, day, |v| v.to_string())?;
+        uses.push(u);
+        let r = self.region(region)?;
+        let (female_category, u) = self.lookup(&r.female_flexible_category, day, |v| v.as_str().to_string())?;
+        uses.push(u);
+        if earning_months > window_months {
+            return Err(ParamError::Invalid {
+                file: m.earning_months.file.clone(),
+                key: m.earning_months.key.clone(),
+                problem: format!("{earning_months} working months do not fit a window of {window_months}"),
+            });
+        }
+        Ok(MonitorRules {
+            month,
+            earning_threshold_fen: *earning_threshold_fen,
+            earning_months: *earning_months,
+            window_months: *window_months,
+            interrupt_share: *interrupt_share,
+            horizon_years: *horizon_years,
+            female_category: *female_category,
+            uses,
+        })
+    }
+}
+
+/// The risks `f` shows under `r`, in the order of [`Risk::ALL`].
+pub fn assess(r: &MonitorRules, f: &Facts<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let threshold = yuan(r.earning_threshold_fen);
+    let worked = f.incomes_fen.iter().filter(|&&i| i >= r.earning_threshold_fen).count() as u32;
+    if !f.enrolled && worked >= r.earning_months {
+        out.push(Finding {
+            risk: Risk::Uninsured,
+            why: Text::new(
+                format!("最近{}个月里有{worked}个月平台收入不低于{threshold}元，但没有参加职工养老保险。", f.incomes_fen.len()),
+                format!(
+                    "In {worked} of the last {} months platform income was at least {threshold} yuan, but there is no employee pension enrolment.",
+                    f.incomes_fen.len()
+                ),
+            ),
+        });
+    }
+    if f.lapsed {
+        out.push(Finding {
+            risk: Risk::Lapsed,
+            why: Text::new(
+                format!("已有{}个月没有足额缴费，按规定算断保。", f.unpaid_months),
+                format!("{} months have not been paid in full: the insurance counts as lapsed.", f.unpaid_months),
+            ),
+        });
+    } else if f.enrolled && f.unpaid_months > 0 {
+        out.push(Finding {
+            risk: Risk::AtRisk,
+            why: Text::new(
+                format!("有{}个月还没有足额缴费；再不缴就会断保。", f.unpaid_months),
+                format!("{} months are not yet paid in full; more unpaid months and the insurance lapses.", f.unpaid_months),
+            ),
+        });
+    }
+    if let Some(why) = interruption(r, f.incomes_fen) {
+        out.push(Finding { risk: Risk::Interrupted, why });
+    }
+    let months_left = r.month.index().abs_diff(f.retirement.index());
+    if f.retirement >= r.month && months_left <= u64::from(r.horizon_years) * 12 && f.months_paid < f.min_months {
+        let short = f.min_months - f.months_paid;
+        out.push(Finding {
+            risk: Risk::ShortOfYears,
+            why: Text::new(
+                format!("{}退休，退休时至少要缴满{}个月，现在已缴{}个月，还差{short}个月。", f.retirement, f.min_months, f.months_paid),
+                format!(
+                    "Retirement is in {}; {} months of contributions are needed by then, {} are paid: {short} short.",
+                    f.retirement, f.min_months, f.months_paid
+                ),
+            ),
+        });
+    }
+    out
+}
+
+/// A month under the interruption share of the average of the months before it, when that
+/// average was a working month's income.
+fn interruption(r: &MonitorRules, incomes: &[Fen]) -> Option<Text> {
+    let (now, before) = incomes.split_last()?;
+    let before = before.get(before.len().checked_sub(BEFORE_MONTHS)?..)?;
+    let mean = div_round(before.iter().map(|&i| i128::from(i)).sum(), BEFORE_MONTHS as i128) as Fen;
+    let floor = r.interrupt_share.of(mean);
+    (mean >= r.earning_threshold_fen && *now < floor).then(|| {
+        let (now, mean, share) = (yuan(*now), yuan(mean), r.interrupt_share.percent());
+        Text::new(
+            format!("这个月平台收入{now}元，前3个月平均{mean}元，不到平均的{share}：收入中断了。"),
+            format!("Platform income this month was {now} yuan against an average of {mean} yuan over the 3 months before, under {share} of it: income interrupted."),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> MonitorRules {
+        let p = Params::embedded().expect("params");
+        p.monitor_rules("zj", YearMonth::new(2025, 9).expect("month")).expect("rules")
+    }
+
+    fn facts(incomes: &[Fen]) -> Facts<'_> {
+        Facts {
+            incomes_fen: incomes,
+            enrolled: true,
+            unpaid_months: 0,
+            lapsed: false,
+            retirement: YearMonth::new(2050, 1).expect("month"),
+            min_months: 180,
+            months_paid: 0,
+        }
+    }
+
+    fn risks(f: &Facts<'_>) -> Vec<Risk> {
+        assess(&rules(), f).into_iter().map(|x| x.risk).collect()
+    }
+
+    #[test]
+    fn rules_come_from_the_files() {
+        let r = rules();
+        assert_eq!((r.earning_threshold_fen, r.earning_months, r.window_months, r.horizon_years), (100_000, 3, 6, 5));
+        assert_eq!(r.interrupt_share.percent(), "30%");
+        assert!(r.uses.iter().all(|u| u.source == "DESIGN" || u.key.contains("female")), "{:?}", r.uses);
+    }
+
+    #[test]
+    fn uninsured_needs_enough_working_months_and_no_enrolment() {
+        let three = [0, 100_000, 0, 250_000, 0, 100_000];
+        let two = [0, 99_999, 0, 250_000, 0, 100_000];
+        assert_eq!(risks(&Facts { enrolled: false, ..facts(&three) }), vec![Risk::Uninsured]);
+        assert!(risks(&Facts { enrolled: false, ..facts(&two) }).is_empty());
+        assert!(risks(&facts(&three)).is_empty(), "enrolled");
+    }
+
+    #[test]
+    fn arrears_before_and_at_the_lapse() {
+        let none = [0; 6];
+        assert_eq!(risks(&Facts { unpaid_months: 2, ..facts(&none) }), vec![Risk::AtRisk]);
+        assert_eq!(risks(&Facts { unpaid_months: 3, lapsed: true, ..facts(&none) }), vec![Risk::Lapsed]);
+        assert!(risks(&Facts { unpaid_months: 2, enrolled: false, ..facts(&none) }).is_empty());
+    }
+
+    #[test]
+    fn interruption_against_the_three_months_before() {
+        // Average 3,000 yuan: 30% is 900 yuan.
+        let drop = [0, 0, 300_000, 300_000, 300_000, 89_999];
+        let kept = [0, 0, 300_000, 300_000, 300_000, 90_000];
+        let low = [0, 0, 99_000, 99_000, 99_000, 0];
+        assert_eq!(risks(&facts(&drop)), vec![Risk::Interrupted]);
+        assert!(risks(&facts(&kept)).is_empty());
+        assert!(risks(&facts(&low)).is_empty(), "an average under the working threshold is no interruption");
+        let f = assess(&rules(), &facts(&drop));
+        assert!(f[0].why.en.contains("899.99") && f[0].why.zh.contains("3000"), "{:?}", f[0].why);
+    }
+
+    #[test]
+    fn short_of_years_within_the_horizon_only() {
+        let none = [0; 6];
+        let soon = YearMonth::new(2030, 9).expect("month");
+        let later = YearMonth::new(2030, 10).expect("month");
+        let f = Facts { retirement: soon, months_paid: 100, ..facts(&none) };
+        assert_eq!(risks(&f), vec![Risk::ShortOfYears]);
+        assert!(assess(&rules(), &f)[0].why.en.contains("80 short"));
+        assert!(risks(&Facts { retirement: later, months_paid: 100, ..facts(&none) }).is_empty());
+        assert!(risks(&Facts { retirement: soon, months_paid: 180, ..facts(&none) }).is_empty());
+        let past = YearMonth::new(2025, 8).expect("month");
+        assert!(risks(&Facts { retirement: past, months_paid: 100, ..facts(&none) }).is_empty());
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for r in Risk::ALL {
+            assert_eq!(Risk::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Risk::parse("other"), None);
+    }
+}

@@ -1,0 +1,268 @@
+//! Risk monitoring on the store: gather each worker's month (incomes over the window, the
+//! employee-pension enrolment, the ledger's standing, the retirement month), let the rules core
+//! decide the risks, and keep one open alert per worker and risk. A run is idempotent: the same
+//! month run again opens and closes nothing; a risk that is gone closes its alert.
+
+use crate::backend::{Sql, placeholders};
+use crate::ids::month_code;
+use crate::model::Sex;
+use crate::{Result, Store, StoreError};
+use flexpension_ledger::{Status, WorkerId};
+use flexpension_rules::monitor::{Facts, Finding, MonitorRules, Risk, assess};
+use flexpension_rules::{Category, Fen, Params, YearMonth};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Workers read and decided together: one ledger read and one transaction each.
+const RANGE: i64 = 10_000;
+
+/// What a run found: open alerts by risk after the run (a contract: these JSON names are used
+/// outside this repository), and how many were opened and closed by it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MonitorReport {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub workers: u64,
+    pub uninsured: u64,
+    pub lapsed: u64,
+    pub at_risk: u64,
+    pub interrupted: u64,
+    pub short_of_years: u64,
+    pub opened: u64,
+    pub closed: u64,
+}
+
+impl MonitorReport {
+    fn count(&mut self, r: Risk) {
+        let n = match r {
+            Risk::Uninsured => &mut self.uninsured,
+            Risk::Lapsed => &mut self.lapsed,
+            Risk::AtRisk => &mut self.at_risk,
+            Risk::Interrupted => &mut self.interrupted,
+            Risk::ShortOfYears => &mut self.short_of_years,
+        };
+        *n += 1;
+    }
+}
+
+/// An open alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    pub worker: WorkerId,
+    pub risk: Risk,
+    pub grid_id: i64,
+    /// `YYYY-MM`: the month it was first found, and the latest month a run found it in.
+    pub opened: String,
+    pub seen: String,
+    pub why_zh: String,
+    pub why_en: String,
+}
+
+/// One worker as the monitor reads it.
+#[derive(sqlx::FromRow)]
+struct WorkerRow {
+    id: i64,
+    birth_month: i32,
+    sex: String,
+    home_grid_id: i64,
+}
+
+impl Store {
+    /// Run the monitor for `month` over every worker of the store, under the rules of `region`.
+    pub async fn monitor_run(&self, params: &Params, region: &str, month: YearMonth) -> Result<MonitorReport> {
+        let rules = params.monitor_rules(region, month).map_err(|e| {
+            let field = if matches!(e, flexpension_rules::ParamError::Unknown { what: "region", .. }) { "region" } else { "month" };
+            StoreError::invalid(field, e.to_string())
+        })?;
+        // A month with no income stored yet would read as everyone's income stopping; a month
+        // before one already run would reopen what that run settled.
+        match self.latest_income_month(None).await? {
+            Some(latest) if month <= latest => {}
+            latest => {
+                let latest = latest.map_or_else(|| "none is".to_string(), |m| format!("the latest is {m}"));
+                return Err(StoreError::invalid("month", format!("no platform income is stored for {month} yet ({latest})")));
+            }
+        }
+        let last_run: Option<i32> =
+            Sql::new("SELECT MAX(CASE WHEN closed_month > seen_month THEN closed_month ELSE seen_month END) FROM alerts")
+                .scalar::<Option<i32>>(self.db())
+                .await?;
+        if let Some(last) = last_run.and_then(crate::ids::month_from_code).filter(|last| month < *last) {
+            return Err(StoreError::invalid("month", format!("the alerts are kept up to {last}: run that month or a later one")));
+        }
+        let lapse = params
+            .lookup(&params.national.lapse_after_months, month.first_day(), |v| v.to_string())
+            .map_err(|e| StoreError::invalid("month", e.to_string()))?
+            .0;
+        let mut report = MonitorReport { month: month.to_string(), ..MonitorReport::default() };
+        let bounds: (Option<i64>, Option<i64>) = Sql::new("SELECT MIN(id), MAX(id) FROM workers").fetch_one(self.db()).await?;
+        let Some((lo, hi)) = bounds.0.zip(bounds.1) else { return Ok(report) };
+        let mut start = lo;
+        while start <= hi {
+            let end = start.saturating_add(RANGE - 1).min(hi);
+            self.monitor_range(params, &rules, *lapse, start, end, &mut report).await?;
+            start = end.saturating_add(1);
+        }
+        Ok(report)
+    }
+
+    async fn monitor_range(
+        &self,
+        params: &Params,
+        rules: &MonitorRules,
+        lapse: u32,
+        lo: i64,
+        hi: i64,
+        report: &mut MonitorReport,
+    ) -> Result<()> {
+        let month = rules.month;
+        let first = month
+            .add_months(1 - i64::from(rules.window_months))
+            .ok_or_else(|| StoreError::invalid("month", "the window starts before the calendar"))?;
+        let workers: Vec<WorkerRow> =
+            Sql::new("SELECT id, birth_month, sex, home_grid_id FROM workers WHERE id BETWEEN $1 AND $2 ORDER BY id")
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(self.db())
+                .await?;
+        if workers.is_empty() {
+            return Ok(());
+        }
+        let enrolled: HashSet<i64> = Sql::new(
+            "SELECT DISTINCT worker_id FROM enrolments WHERE worker_id BETWEEN $1 AND $2 AND scheme = 'employee_pension' \
+             AND from_month <= $3 AND (to_month IS NULL OR to_month >= $3)",
+        )
+        .bind(lo)
+        .bind(hi)
+        .bind(month_code(month))
+        .scalars::<i64>(self.db())
+        .await?
+        .into_iter()
+        .collect();
+        let rows: Vec<(i64, i32, i64)> = Sql::new(
+            "SELECT worker_id, month, CAST(SUM(income_fen) AS BIGINT) FROM month_income \
+             WHERE worker_id BETWEEN $1 AND $2 AND month BETWEEN $3 AND $4 GROUP BY worker_id, month",
+        )
+        .bind(lo)
+        .bind(hi)
+        .bind(month_code(first))
+        .bind(month_code(month))
+        .fetch_all(self.db())
+        .await?;
+        let window = rules.window_months as usize;
+        let mut incomes: HashMap<i64, Vec<Fen>> = HashMap::new();
+        for (w, m, fen) in rows {
+            let at = crate::ids::month_from_code(m).map(|m| m.index() - first.index());
+            if let Some(i) = at.and_then(|i| usize::try_from(i).ok()).filter(|i| *i < window) {
+                incomes.entry(w).or_insert_with(|| vec![0; window])[i] = fen;
+            }
+        }
+        let ledger = self.read_workers(lo, hi).await?;
+        let none = BTreeMap::new();
+        let zeros = vec![0; window];
+
+        let mut found: Vec<(i64, i64, Finding)> = Vec::new();
+        for w in &workers {
+            let id = WorkerId(w.id);
+            let birth = crate::ids::month_from_code(w.birth_month)
+                .ok_or_else(|| StoreError::Corrupt(format!("worker {}: birth month {}", w.id, w.birth_month)))?;
+            let category = if Sex::parse(&w.sex) == Sex::Female { rules.female_category } else { Category::Male };
+            let retirement =
+                params.retirement(birth, category, month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?;
+            let (unpaid_months, lapsed) = match ledger.status(id, lapse) {
+                Status::InArrears { months, .. } => (months, false),
+                Status::Lapsed { months, .. } => (months, true),
+                Status::Uninsured | Status::Current => (0, false),
+            };
+            let facts = Facts {
+                incomes_fen: incomes.get(&w.id).unwrap_or(&zeros),
+                enrolled: enrolled.contains(&w.id),
+                unpaid_months,
+                lapsed,
+                retirement: retirement.value.retirement_month,
+                min_months: retirement.value.min_contribution_months,
+                months_paid: ledger.contribution_record(id, &none).months_paid,
+            };
+            for f in assess(rules, &facts) {
+                report.count(f.risk);
+                found.push((w.id, w.home_grid_id, f));
+            }
+        }
+        report.workers += workers.len() as u64;
+        self.keep_alerts(lo, hi, month, &found, report).await
+    }
+
+    /// Open what is found and not open, refresh what stays, close what is no longer found.
+    async fn keep_alerts(
+        &self,
+        lo: i64,
+        hi: i64,
+        month: YearMonth,
+        found: &[(i64, i64, Finding)],
+        report: &mut MonitorReport,
+    ) -> Result<()> {
+        let mut tx = self.db().begin_write().await?;
+        let open: Vec<(i64, i64, String)> =
+            Sql::new("SELECT id, worker_id, risk FROM alerts WHERE closed_month IS NULL AND worker_id BETWEEN $1 AND $2")
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(&mut tx)
+                .await?;
+        let mut open: HashMap<(i64, String), i64> = open.into_iter().map(|(id, w, r)| ((w, r), id)).collect();
+        let code = month_code(month);
+        for (w, grid, f) in found {
+            match open.remove(&(*w, f.risk.as_str().to_string())) {
+                Some(id) => {
+                    Sql::new("UPDATE alerts SET seen_month = $2, why_zh = $3, why_en = $4 WHERE id = $1")
+                        .bind(id)
+                        .bind(code)
+                        .bind(f.why.zh.as_str())
+                        .bind(f.why.en.as_str())
+                        .execute(&mut tx)
+                        .await?;
+                }
+                None => {
+                    Sql::new(
+                        "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_zh, why_en) \
+                         VALUES ($1, $2, $3, $4, $4, $5, $6)",
+                    )
+                    .bind(*w)
+                    .bind(f.risk.as_str())
+                    .bind(*grid)
+                    .bind(code)
+                    .bind(f.why.zh.as_str())
+                    .bind(f.why.en.as_str())
+                    .execute(&mut tx)
+                    .await?;
+                    report.opened += 1;
+                }
+            }
+        }
+        let gone: Vec<i64> = open.into_values().collect();
+        for part in gone.chunks(crate::registry::KEYS_PER_LOOKUP) {
+            let sql = format!("UPDATE alerts SET closed_month = $1 WHERE id IN ({})", placeholders(2, part.len()));
+            part.iter().fold(Sql::built(sql).bind(code), |q, id| q.bind(*id)).execute(&mut tx).await?;
+            report.closed += part.len() as u64;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The open alerts, oldest first; of one grid when given.
+    pub async fn open_alerts(&self, grid_id: Option<i64>) -> Result<Vec<Alert>> {
+        let rows: Vec<(i64, String, i64, i32, i32, String, String)> = Sql::new(
+            "SELECT worker_id, risk, grid_id, opened_month, seen_month, why_zh, why_en FROM alerts \
+             WHERE closed_month IS NULL AND ($1 IS NULL OR grid_id = $1) ORDER BY opened_month, worker_id, risk",
+        )
+        .bind(grid_id)
+        .fetch_all(self.db())
+        .await?;
+        rows.into_iter()
+            .map(|(w, risk, grid_id, opened, seen, why_zh, why_en)| {
+                let risk = Risk::parse(&risk).ok_or_else(|| StoreError::Corrupt(format!("alert risk '{risk}'")))?;
+                let month = |c: i32| crate::ids::month_from_code(c).map(|m| m.to_string()).unwrap_or_default();
+                Ok(Alert { worker: WorkerId(w), risk, grid_id, opened: month(opened), seen: month(seen), why_zh, why_en })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,178 @@
+//! Risk monitoring on both backends: a small population where each worker shows one known risk
+//! (or none), counted by hand; a rerun changes nothing; enrolling closes the uninsured alert.
+
+mod common;
+
+use common::ledger::*;
+use common::*;
+use flexpension_ledger::{Payer, Payment, WorkerId};
+use flexpension_rules::Params;
+use flexpension_rules::monitor::Risk;
+use flexpension_store::*;
+
+/// Platform income of the enrolled workers 0-3 in September, October and November.
+fn yuan(i: usize, k: usize) -> usize {
+    match (i, k) {
+        (3, 2) => 500,
+        (3, _) => 5000,
+        _ => 3000,
+    }
+}
+
+/// Pay the `months` oldest closed months of `w` in full.
+async fn pay_months(s: &Store, w: WorkerId, months: usize, reference: i64) {
+    let st = s.worker_statement(w, 12).await.expect("statement");
+    let mut due: Vec<_> = st.months.iter().map(|m| (m.month, m.due_fen)).collect();
+    due.sort();
+    let amount_fen = due.iter().take(months).map(|(_, d)| d).sum();
+    let p = Payment { worker: w, payer: Payer::SelfPaid, reference, amount_fen, period: ym("2025-12") };
+    s.pay(&p).await.expect("pay");
+}
+
+pub mod cases {
+    use super::*;
+
+    pub async fn each_risk_found_once_and_closed_when_gone(ctx: Ctx) {
+        let s = &ctx.store;
+        let p = Params::embedded().expect("params");
+        let f = fixture(s, 7).await;
+        enrol_with_income(s, &f, 4, yuan, usize::MAX).await;
+        // Workers 4 and 5 earn without enrolling: 4 in three months, 5 in two.
+        let (i4, i5) = (&f.workers[4].0, &f.workers[5].0);
+        let rows = [
+            ["u1", i4.as_str(), "1200", "2025-09-05T10:00:00+08:00", "ride_hailing", "g1"],
+            ["u2", i4.as_str(), "1000", "2025-10-05T10:00:00+08:00", "ride_hailing", "g1"],
+            ["u3", i4.as_str(), "1800", "2025-11-05T10:00:00+08:00", "ride_hailing", "g1"],
+            ["u4", i5.as_str(), "1200", "2025-10-05T10:00:00+08:00", "ride_hailing", "g2"],
+            ["u5", i5.as_str(), "1200", "2025-11-05T10:00:00+08:00", "ride_hailing", "g2"],
+        ];
+        let r = s
+            .ingest_earnings(f.a.id, &zj(), std::io::Cursor::new(csv(&rows)), Format::Csv, &IngestOptions::request(now(), None))
+            .await
+            .expect("ingest");
+        assert_eq!(r.accepted, 5, "{r:#?}");
+        // A man born in June 1968 retires in 2029, far short of the minimum years.
+        let old = s
+            .add_worker(&NewWorker {
+                id_number: flexpension_testkit::resident_id("330106", "19680615", flexpension_testkit::sequence(0, true)),
+                name: "老张".into(),
+                phone: "13900000001".into(),
+                hukou_region: "zj".into(),
+                home_grid: "g2".into(),
+            })
+            .await
+            .expect("old worker");
+        for m in MONTHS {
+            s.close_month(&zj(), ym(m), &CloseOptions::new(ym("2025-12"))).await.expect("close");
+        }
+        // Worker 0 and 3 pay everything, 2 pays September only, 1 pays nothing.
+        pay_months(s, f.workers[0].1.id, 3, 1).await;
+        pay_months(s, f.workers[3].1.id, 3, 2).await;
+        pay_months(s, f.workers[2].1.id, 1, 3).await;
+
+        let nov = ym("2025-11");
+        let r = s.monitor_run(&p, "zj", nov).await.expect("run");
+        let want = (1, 1, 1, 1, 1);
+        assert_eq!((r.uninsured, r.lapsed, r.at_risk, r.interrupted, r.short_of_years), want, "{r:#?}");
+        assert_eq!((r.workers, r.opened, r.closed), (8, 5, 0));
+        let alerts = s.open_alerts(None).await.expect("alerts");
+        let by: Vec<(i64, Risk)> = alerts.iter().map(|a| (a.worker.0, a.risk)).collect();
+        let id = |i: usize| f.workers[i].1.id.0;
+        let mut expected = vec![
+            (id(1), Risk::Lapsed),
+            (id(2), Risk::AtRisk),
+            (id(3), Risk::Interrupted),
+            (id(4), Risk::Uninsured),
+            (old.id.0, Risk::ShortOfYears),
+        ];
+        expected.sort();
+        let mut got = by.clone();
+        got.sort();
+        assert_eq!(got, expected);
+        let a4 = alerts.iter().find(|a| a.risk == Risk::Uninsured).expect("uninsured alert");
+        assert!(a4.why_en.contains("3 of the last 6 months") && a4.why_zh.contains("1000"), "{a4:?}");
+        assert_eq!((a4.opened.as_str(), a4.seen.as_str()), ("2025-11", "2025-11"));
+        let g2_id = ctx.scalar("SELECT id FROM grids WHERE code = 'g2'").await;
+        let g2 = s.open_alerts(Some(g2_id)).await.expect("grid alerts");
+        assert!(!g2.is_empty() && g2.len() < alerts.len());
+        assert!(g2.iter().all(|a| a.grid_id == g2_id) && g2.iter().any(|a| a.worker == old.id));
+
+        // The same month again: the same alerts, nothing opened or closed.
+        let again = s.monitor_run(&p, "zj", nov).await.expect("rerun");
+        assert_eq!(again, r.clone().with_changes(0, 0));
+        assert_eq!(ctx.scalar("SELECT COUNT(*) FROM alerts").await, 5);
+
+        // Worker 4 enrols: the uninsured alert closes, the others stay.
+        let e =
+            NewEnrolment { worker: f.workers[4].1.id, scheme: Scheme::EmployeePension, from: nov, to: None, basis: Basis::PlatformIncome };
+        s.enrol(&e).await.expect("enrol");
+        let after = s.monitor_run(&p, "zj", nov).await.expect("after enrolment");
+        assert_eq!((after.uninsured, after.lapsed, after.opened, after.closed), (0, 1, 0, 1), "{after:#?}");
+        assert_eq!(s.open_alerts(None).await.expect("alerts").len(), 4);
+        assert_eq!(ctx.scalar("SELECT COUNT(*) FROM alerts WHERE closed_month = 202511").await, 1);
+    }
+
+    pub async fn an_empty_store_and_bad_months(ctx: Ctx) {
+        let p = Params::embedded().expect("params");
+        let s = &ctx.store;
+        let e = s.monitor_run(&p, "zj", ym("2025-11")).await.expect_err("no income stored");
+        assert!(e.field() == Some("month") && e.to_string().contains("none is"), "{e}");
+        let f = fixture(s, 1).await;
+        enrol_with_income(s, &f, 1, |_, _| 2000, usize::MAX).await;
+        let e = s.monitor_run(&p, "zz", ym("2025-11")).await.expect_err("unknown region");
+        assert!(e.field() == Some("region") && e.to_string().contains("zz"), "{e}");
+        let e = s.monitor_run(&p, "zj", ym("1990-01")).await.expect_err("before the rules");
+        assert_eq!(e.field(), Some("month"), "{e}");
+        let e = s.monitor_run(&p, "zj", ym("2025-12")).await.expect_err("after the income");
+        assert!(e.to_string().contains("the latest is 2025-11"), "{e}");
+        let r = s.monitor_run(&p, "zj", ym("2025-11")).await.expect("run");
+        assert_eq!((r.workers, r.opened), (1, 0), "{r:#?}");
+        // One alert kept (the worker has not paid), then an earlier month is refused.
+        s.close_month(&zj(), ym("2025-09"), &CloseOptions::new(ym("2025-12"))).await.expect("close");
+        let r = s.monitor_run(&p, "zj", ym("2025-11")).await.expect("run");
+        assert_eq!((r.at_risk, r.opened), (1, 1), "{r:#?}");
+        let e = s.monitor_run(&p, "zj", ym("2025-10")).await.expect_err("an earlier month");
+        assert!(e.to_string().contains("kept up to 2025-11"), "{e}");
+    }
+}
+
+trait WithChanges {
+    fn with_changes(self, opened: u64, closed: u64) -> Self;
+}
+
+impl WithChanges for MonitorReport {
+    fn with_changes(self, opened: u64, closed: u64) -> Self {
+        MonitorReport { opened, closed, ..self }
+    }
+}
+
+// Each case on each backend.
+mod sqlite {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_risk_found_once_and_closed_when_gone() {
+        run(Kind::Sqlite, cases::each_risk_found_once_and_closed_when_gone).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_empty_store_and_bad_months() {
+        run(Kind::Sqlite, cases::an_empty_store_and_bad_months).await;
+    }
+}
+
+mod postgres {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_risk_found_once_and_closed_when_gone() {
+        run(Kind::Postgres, cases::each_risk_found_once_and_closed_when_gone).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_empty_store_and_bad_months() {
+        run(Kind::Postgres, cases::an_empty_store_and_bad_months).await;
+    }
+}
