@@ -96,6 +96,10 @@ enum Command {
     /// short of years.
     #[command(subcommand)]
     Monitor(monitor::MonitorCommand),
+    /// Platform credit ratings: the insured share of each platform's active workers, grades,
+    /// and the sanctions list for platforms under the floor for years in a row.
+    #[command(subcommand)]
+    Credit(monitor::CreditCommand),
     /// Policy microsimulation: current law against the paper's proposals on a population.
     Simulate(simulate::SimulateArgs),
     /// The tamper-evident log: its key, checkpoint, inclusion and consistency proofs.
@@ -159,6 +163,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Interest(a) => ledger::interest(&load_params(cli.params.as_deref())?, a),
         Command::Report(c) => ledger::report(c),
         Command::Monitor(c) => monitor::run(&load_params(cli.params.as_deref())?, c),
+        Command::Credit(c) => monitor::credit(&load_params(cli.params.as_deref())?, c),
         Command::Log(c) => log::log(c),
         Command::Verify(a) => log::verify(a),
         Command::Witness(a) => log::witness(a),

@@ -1,5 +1,7 @@
 //! `flexpension monitor run`: flag uninsured, lapsed, about-to-lapse, interrupted and
-//! short-of-years workers for their grid workers (the JSON counts are a contract).
+//! short-of-years workers for their grid workers (the JSON counts are a contract); and
+//! `flexpension credit run`: rate each platform by its insured share (per platform `active`,
+//! `insured`, `share_bp`, `grade`, `sanctioned` are a contract).
 
 use crate::data::{Db, input_error, open, runtime};
 use crate::ledger::month_arg;
@@ -47,6 +49,48 @@ pub fn run(params: &Params, cmd: MonitorCommand) -> anyhow::Result<()> {
                 r.workers, r.uninsured, r.lapsed, r.at_risk, r.interrupted, r.short_of_years, r.opened, r.closed
             ));
         }
+        Ok(())
+    })
+}
+
+#[derive(Subcommand)]
+pub enum CreditCommand {
+    /// Rate every platform for a month: insured share, grade, years under the floor, sanctions.
+    /// Each rating that changes is logged; running a month again changes nothing.
+    Run {
+        /// The month rated (YYYY-MM).
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+pub fn credit(params: &Params, cmd: CreditCommand) -> anyhow::Result<()> {
+    let CreditCommand::Run { month, json, db } = cmd;
+    let month = month_arg("--month", &month)?;
+    runtime()?.block_on(async {
+        let store = open(&db.db).await?;
+        let r = store.credit_run(params, month).await.map_err(|e| input_error("--month", e));
+        store.close().await;
+        let r = r?;
+        if json {
+            emit(&format!("{}\n", serde_json::to_string_pretty(&r)?));
+            return Ok(());
+        }
+        let mut out = format!("{month}: {} platforms rated, {} ratings changed\n", r.platforms.len(), r.changed);
+        for p in &r.platforms {
+            let share = p.share_bp.map_or_else(|| "-".to_string(), |b| format!("{}.{:02}%", b / 100, b % 100));
+            let grade = p.grade.map_or("-", |g| g.as_str());
+            let sanction = if p.sanctioned { "  ON THE SANCTIONS LIST" } else { "" };
+            out.push_str(&format!(
+                "  {} {}: {} of {} active workers insured ({share}), grade {grade}, {} years under the floor{sanction}\n",
+                p.platform_id, p.name, p.insured, p.active, p.years_under
+            ));
+        }
+        emit(&out);
         Ok(())
     })
 }

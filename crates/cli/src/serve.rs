@@ -56,6 +56,9 @@ pub fn run(params: Params, addr: &str, db: Option<&str>, region: &str, auto_clos
         drop(out);
         if state.store().is_some() {
             tokio::spawn(flexpension_server::log::publish_loop(state.clone(), PUBLISH_EVERY));
+            // Daily, first a minute after the start so that the server is up before it works.
+            let day = std::time::Duration::from_secs(24 * 3600);
+            tokio::spawn(flexpension_server::jobs::monitor_loop(state.clone(), std::time::Duration::from_secs(60), day));
         }
         if auto_close {
             tokio::spawn(flexpension_server::jobs::month_close_loop(state.clone(), std::time::Duration::from_secs(3600)));

@@ -4,6 +4,7 @@
 //! | module | what |
 //! |---|---|
 //! | `checkdigit` | Check digits of the resident ID number (GB 11643, ISO 7064 MOD 11-2) and the unified social credit code (GB 32100) |
+//! | `credit` | Platform credit rating (信用评价): insured share, grade, years under the floor, the sanctions list |
 //! | `contribution` | A month's contribution: base, rate, split, subsidy, net cost and burden |
 //! | `estimate` | The worker's question "what would I get?": a pension estimate in today's money from a base and a number of years |
 //! | `explain` | Every calculation returns its value with an explanation: plain steps in Chinese and English |
@@ -20,6 +21,7 @@
 
 pub mod checkdigit;
 pub mod contribution;
+pub mod credit;
 pub mod estimate;
 pub mod explain;
 pub mod injury;

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use flexpension_rules::{Params, YearMonth};
 use flexpension_server::AppState;
-use flexpension_server::jobs::close_due_month;
+use flexpension_server::jobs::{close_due_month, monitor_latest_month};
 use flexpension_store::Store;
 use std::sync::Arc;
 
@@ -33,6 +33,9 @@ fn the_schedule_closes_the_last_month_once() {
         // A month with no parameters is an error the loop logs, not a crash.
         let early = AppState::new(params.clone()).with_today(NaiveDate::from_ymd_opt(2023, 2, 1).expect("date")).with_store(store.clone());
         assert!(close_due_month(&early).await.is_err());
+        // The monitor has no month to look at before any income is stored.
+        assert!(monitor_latest_month(&bare).await.expect("no store is fine").is_none());
+        assert!(monitor_latest_month(&state).await.expect("no income is fine").is_none());
     });
     let _ = std::fs::remove_dir_all(&dir);
 }

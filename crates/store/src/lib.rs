@@ -15,6 +15,7 @@
 //! | `ingest` | the earnings ingest ([`Store::ingest_earnings`]): parse, resolve, check, write, classify |
 //! | `earnings` | the ingest's options and report, month incomes, injury premiums, nonces |
 //! | `journal` | the ledger on the store: the month close ([`Store::close_month`]), payments ([`Store::pay`]), interest, statements and reports |
+//! | `credit` | platform credit ratings ([`Store::credit_run`], [`Store::credit_ratings`]): insured shares, grades, the sanctions list, each change logged |
 //! | `monitor` | risk monitoring ([`Store::monitor_run`]): the rules core's risks per worker kept as open alerts |
 //! | [`log`] | the tamper-evident log: sequencing (`Tx::log_append`), integration, proofs, bundles, the audit |
 //! | [`people`] | people who log in, sessions, and the scoped income listings |
@@ -29,6 +30,7 @@
 
 mod backend;
 mod clock;
+mod credit;
 mod earnings;
 mod enrol;
 mod error;
@@ -48,6 +50,7 @@ mod store;
 
 pub use backend::BackendKind;
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use credit::{CreditReport, PlatformRating};
 pub use earnings::{
     CHUNK_ROWS, FILE_ROWS_PER_BATCH, Format, IngestOptions, IngestReport, InjuryPremiumTotal, MAX_ORDER_AMOUNT_FEN, MAX_REPORTED_ERRORS,
     MonthIncome, PlatformIncome,

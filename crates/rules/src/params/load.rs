@@ -431,6 +431,12 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
             interrupt_share: r.series("monitor.interrupt_share", rate)?,
             horizon_years: r.series("monitor.horizon_years", count)?,
         },
+        credit: Credit {
+            floor: r.series("credit.floor", rate)?,
+            floor_years: r.series("credit.floor_years", count)?,
+            grade_a_from: r.series("credit.grade_a_from", rate)?,
+            grade_b_from: r.series("credit.grade_b_from", rate)?,
+        },
     };
     if n.years_decimals.items.iter().any(|d| d.value > 6) {
         return Err(invalid(r.file, "years_decimals", "at most 6 decimals"));
@@ -441,6 +447,9 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
     // The window holds the 3 months an interruption is measured against, and at most two years.
     if n.monitor.window_months.items.iter().any(|d| !(4..=24).contains(&d.value)) {
         return Err(invalid(r.file, "monitor.window_months", "must be 4 to 24 months"));
+    }
+    if n.credit.floor_years.items.iter().any(|d| !(1..=10).contains(&d.value)) {
+        return Err(invalid(r.file, "credit.floor_years", "must be 1 to 10 years"));
     }
     if n.monitor.earning_months.items.iter().any(|d| d.value == 0 || d.value > 24) {
         return Err(invalid(r.file, "monitor.earning_months", "must be 1 to 24 months"));

@@ -240,6 +240,18 @@ pub struct National {
     /// Closed months in a row not paid in full after which a worker counts as lapsed (断保).
     pub lapse_after_months: Series<u32>,
     pub monitor: Monitor,
+    pub credit: Credit,
+}
+
+/// Platform credit rating (信用评价): insured shares, grades and the sanctions floor.
+#[derive(Debug, Clone)]
+pub struct Credit {
+    /// Under this insured share a year counts against the platform.
+    pub floor: Series<Rate>,
+    /// That many years under the floor in a row put the platform on the sanctions list.
+    pub floor_years: Series<u32>,
+    pub grade_a_from: Series<Rate>,
+    pub grade_b_from: Series<Rate>,
 }
 
 /// Risk monitoring (风险监测): when a worker is flagged to the grid worker.
