@@ -172,6 +172,11 @@ for (const lang of LANGS) {
       await page.goto(`${BASE}/verify/voucher/ZJ-2026-000001-7F3A?lang=${lang}`);
       assert.ok(await page.isVisible('input[name=code]'), 'the page asks for the check code');
       await look(page, 'verify', width, lang);
+      // The platforms' credit, as the demo rated them: a row for each platform, graded.
+      await page.goto(`${BASE}/credit?lang=${lang}`);
+      assert.ok((await page.locator('#ratings tbody tr').count()) >= 3, 'every platform rated');
+      assert.match(await text(page, '#ratings tbody tr td.grade'), /^[ABCD—]$/);
+      await look(page, 'credit', width, lang);
       await context.close();
     });
   }

@@ -166,7 +166,7 @@ async fn start_witnesses(store: &Store, data: &Path) -> anyhow::Result<Vec<flexp
     Ok(peers)
 }
 
-/// 7. The record: integrate the log, have both witnesses cosign, issue the demo worker's voucher.
+/// 8. The record: integrate the log, have both witnesses cosign, issue the demo worker's voucher.
 async fn record(state: &AppState, store: &Store, data: &Path, b: &Built, ph: &mut Phases) -> anyhow::Result<LogShown> {
     flexpension_server::log::publish(state).await.map_err(anyhow::Error::msg)?;
     let w = store.find_worker(&b.worker_id_number).await?.context("the demo worker is not registered")?;
@@ -264,7 +264,24 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         ),
     );
 
-    // 6. Logins: a worker who pays on time, the first platform, an officer of the region.
+    // 6. What the agency watches: the risk monitor and the platforms' credit, for the last month.
+    let watch = store.monitor_run(params, region, last).await?;
+    let credit = store.credit_run(params, last).await?;
+    let d = credit.platforms.iter().filter(|p| p.grade == Some(flexpension_rules::credit::Grade::D)).count();
+    ph.end(
+        "watch",
+        format!(
+            "alerts: uninsured {}, lapsed {}, about to lapse {}, income interrupted {}, short of years {}; {} platforms rated, {d} under the floor",
+            watch.uninsured,
+            watch.lapsed,
+            watch.at_risk,
+            watch.interrupted,
+            watch.short_of_years,
+            credit.platforms.len()
+        ),
+    );
+
+    // 7. Logins: a worker who pays on time, the first platform, an officer of the region.
     let w = workers
         .iter()
         .find(|w| w.pension_from == Some(first) && money::habit(SEED, w.sim_index as u64) == money::Habit::OnTime)
@@ -310,6 +327,10 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     writeln!(out, "    platform {} / {PLATFORM_PASSWORD} ({}) -> /platform", b.platform_login, b.platform_name)?;
     writeln!(out, "    officer  {} / {OFFICER_PASSWORD}  -> /officer", b.officer_login)?;
     writeln!(out, "  a month's books:   flexpension report month --db sqlite:{dbs} --month {last}")?;
+    writeln!(out, "  risk alerts:       flexpension monitor run --db sqlite:{dbs} --month {last}")?;
+    if !no_serve {
+        writeln!(out, "  platforms' credit: {base}/credit")?;
+    }
     writeln!(out, "  the demo worker:   flexpension worker show --db sqlite:{dbs} --id-number {} --month {last}", b.worker_id_number)?;
     let times: Vec<String> = ph.done.iter().map(|(n, s)| format!("{n} {s:.2} s")).collect();
     if let Some(l) = &b.log {

@@ -23,6 +23,7 @@ pub struct CreditRules {
 
 /// A grade: A and B above the floor's margins, C at or over the floor, D under it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Grade {
     A,
     B,

@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(web::page))
         .route("/analyst", get(web::analyst::page))
+        .route("/credit", get(web::credit::page))
         .route("/login", get(web::login::page).post(web::login::submit))
         .route("/logout", post(web::login::logout))
         .route("/me", get(web::people::me))

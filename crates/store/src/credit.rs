@@ -15,6 +15,7 @@ use std::collections::HashMap;
 /// A platform's rating in a month. The fields `active`, `insured`, `share_bp`, `grade` and
 /// `sanctioned` are a contract (`credit run --json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlatformRating {
     pub platform_id: i64,
     pub name: String,
@@ -153,12 +154,13 @@ impl Store {
         Ok(())
     }
 
-    /// The ratings of the latest month rated, every platform (public: no worker is named).
+    /// The ratings of the latest month rated, every platform (public: no worker is named): the
+    /// sanctioned first, then by share, lowest first, those without active workers last.
     pub async fn credit_ratings(&self) -> Result<Vec<PlatformRating>> {
         let rows: Vec<Listed> = Sql::new(
             "SELECT c.platform_id, p.name, c.month, c.active, c.insured, c.share_bp, c.grade, c.years_under, c.sanctioned \
              FROM credit_ratings c JOIN platforms p ON p.id = c.platform_id \
-             WHERE c.month = (SELECT MAX(month) FROM credit_ratings) ORDER BY c.sanctioned DESC, c.share_bp, p.name",
+             WHERE c.month = (SELECT MAX(month) FROM credit_ratings) ORDER BY c.sanctioned DESC, CASE WHEN c.share_bp IS NULL THEN 1 ELSE 0 END, c.share_bp, p.name",
         )
         .fetch_all(self.db())
         .await?;

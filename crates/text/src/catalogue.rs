@@ -13,6 +13,7 @@ pub const SCREENS: &[(&str, &str)] = &[
     ("console", include_str!("../catalogue/console.toml")),
     ("analyst", include_str!("../catalogue/analyst.toml")),
     ("verify", include_str!("../catalogue/verify.toml")),
+    ("ratings", include_str!("../catalogue/ratings.toml")),
     ("voucher", include_str!("../catalogue/voucher.toml")),
     ("cli", include_str!("../catalogue/cli.toml")),
     ("params", include_str!("../catalogue/params.toml")),

@@ -8,6 +8,7 @@
 //! | `people.toml` | login, a worker's page (`/me`), the platform and officer listings |
 //! | `analyst.toml` | the analysts' simulation page (`/analyst`) |
 //! | `verify.toml` | the page a voucher's QR code opens (`/verify/voucher/{id}`) |
+//! | `ratings.toml` | the public page of platforms' credit ratings (`/credit`) |
 //! | `voucher.toml` | the labels printed on the voucher PDF |
 //! | `cli.toml` | what `flexpension calc` prints |
 //! | `params.toml` | plain names of the parameters, for explanations |

@@ -8,6 +8,7 @@
 //! does not describe.
 
 mod calculators;
+pub(crate) mod credit;
 mod error;
 pub(crate) mod input;
 pub mod openapi;
@@ -50,6 +51,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(json_405(routes!(people::me_enrolments)).map(private))
         .routes(json_405(routes!(people::officer_workers)).map(private))
         .routes(json_405(routes!(payments::officer_payments)).map(private))
+        .routes(json_405(routes!(credit::credit_get)))
         .merge(crate::evidence::api_routes())
         .routes(routes!(openapi::openapi_json))
 }

@@ -36,6 +36,7 @@ limits and status codes are stated per operation. The people who log in (tags `w
         (name = "platform", description = "A platform's own data: its API key, writes signed"),
         (name = "worker", description = "A worker's own data: session cookie"),
         (name = "officer", description = "An agency officer's region: session cookie"),
+        (name = "public", description = "Public figures: counts only, no login"),
         (name = "operations", description = "Liveness and this document"),
     ),
     components(schemas(CalcError)),

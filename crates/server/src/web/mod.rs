@@ -16,6 +16,7 @@
 pub(crate) mod analyst;
 mod charts;
 pub(crate) mod console;
+pub(crate) mod credit;
 pub(crate) mod form;
 pub(crate) mod lang;
 pub(crate) mod login;
