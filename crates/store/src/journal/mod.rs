@@ -137,6 +137,9 @@ impl crate::Store {
         if self.worker(p.worker).await?.is_none() {
             return Err(StoreError::NotFound { what: "worker", key: p.worker.0.to_string() });
         }
+        if let Some(f) = self.freeze(p.worker).await? {
+            return Err(f.refusal("a payment"));
+        }
         self.check_payment(p).await?;
         let w = p.worker;
         let id = flexpension_ledger::EntryId::new(w, Subject::Payment { payer: p.payer, reference: p.reference });
