@@ -25,7 +25,7 @@ use crate::note::{NoteSigner, NoteVerifier, parse_note, sign_note, verify_note};
 /// The first line of every message text.
 pub const MESSAGE_HEADER: &str = "flexpension agency message v1";
 /// The largest body, in bytes of compact JSON.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
 /// One message between agencies, before signing or after verifying.
 #[derive(Debug, Clone, PartialEq)]

@@ -424,6 +424,8 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
         residents_basic_pension: r.series("residents.basic_pension", yuan)?,
         burden_benchmark: r.series("burden_benchmark", rate)?,
         lapse_after_months: r.series("lapse_after_months", count)?,
+        agency_message_max_age_seconds: r.series("agency_message_max_age_seconds", count)?,
+        agency_message_max_ahead_seconds: r.series("agency_message_max_ahead_seconds", count)?,
     };
     if n.years_decimals.items.iter().any(|d| d.value > 6) {
         return Err(invalid(r.file, "years_decimals", "at most 6 decimals"));

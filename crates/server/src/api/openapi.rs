@@ -36,6 +36,7 @@ limits and status codes are stated per operation. The people who log in (tags `w
         (name = "platform", description = "A platform's own data: its API key, writes signed"),
         (name = "worker", description = "A worker's own data: session cookie"),
         (name = "officer", description = "An agency officer's region: session cookie"),
+        (name = "agency", description = "Peer agencies: signed messages, the signature by the sender's log key is the authentication"),
         (name = "operations", description = "Liveness and this document"),
     ),
     components(schemas(CalcError)),
