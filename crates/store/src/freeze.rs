@@ -68,6 +68,27 @@ impl Tx {
     }
 }
 
+impl Tx {
+    /// Refuse a journal operation (`what`) touching `workers` (in `lo..=hi`) when one of them is
+    /// frozen. Operations on no named worker (interest) are not refused.
+    pub(crate) async fn check_none_frozen(&mut self, lo: i64, hi: i64, workers: &[i64], what: &str) -> Result<()> {
+        if workers.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<FreezeRow> = Sql::new(
+            "SELECT worker_id, reason, frozen_at_us FROM worker_freezes WHERE worker_id >= $1 AND worker_id <= $2 ORDER BY worker_id",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&mut *self)
+        .await?;
+        match rows.into_iter().map(freeze_from).find(|f| workers.contains(&f.worker.0)) {
+            Some(f) => Err(f.refusal(&format!("a journal write ({what})"))),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Store {
     /// Freeze a worker's account with a reason (e.g. a transfer to another region under way).
     /// Refused for an unknown worker and for one already frozen.
@@ -80,6 +101,8 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound { what: "worker", key: worker.to_string() });
         }
+        // The journal's lock on the worker: a payment or close under way finishes first.
+        tx.lock_workers(worker.0, worker.0, &[]).await?;
         if let Some(f) = self.freeze_in(&mut tx, worker).await? {
             return Err(StoreError::Exists { what: "freeze", key: format!("worker {} is already frozen: {}", worker.0, f.reason) });
         }

@@ -170,6 +170,29 @@ pub mod cases {
         let audit = s.log_audit().await.unwrap();
         assert!(audit.ok(), "{:?}", audit.problems);
     }
+
+    /// The check under the journal's lock: a reclose that would reverse the bill of a worker
+    /// no longer enrolled (so not caught before the close) is refused when they are frozen.
+    pub async fn reclose_touching_a_frozen_worker(ctx: Ctx) {
+        let s = &ctx.store;
+        let f = fixture(s, 2).await;
+        enrol_with_income(s, &f, 2, |i, k| 3000 + i * 100 + k, usize::MAX).await;
+        let w0 = f.workers[0].1.id;
+        let opts = CloseOptions::new(ym("2025-12"));
+        s.close_month(&zj(), ym("2025-09"), &opts).await.expect("close");
+        s.close_month(&zj(), ym("2025-10"), &opts).await.expect("close");
+        let e = s.enrolments(w0).await.unwrap()[0].id;
+        s.end_enrolment(e, ym("2025-09")).await.expect("end");
+        s.freeze_worker(w0, "transfer to js").await.unwrap();
+        let entries = ctx.scalar("SELECT COUNT(*) FROM journal_entries").await;
+        let reopen = CloseOptions { reopen: true, ..opts };
+        let err = s.close_month(&zj(), ym("2025-10"), &reopen).await.expect_err("refused");
+        assert_eq!(err.code(), "frozen", "{err}");
+        assert!(err.to_string().contains("reclose"), "{err}");
+        assert_eq!(ctx.scalar("SELECT COUNT(*) FROM journal_entries").await, entries, "nothing written");
+        s.unfreeze_worker(w0).await.unwrap();
+        s.close_month(&zj(), ym("2025-10"), &reopen).await.expect("reclosed after the unfreeze");
+    }
 }
 
 mod sqlite {
@@ -195,6 +218,11 @@ mod sqlite {
     async fn freeze_refuses_close_payments_enrolment() {
         run(Kind::Sqlite, cases::freeze_refuses_close_payments_enrolment).await;
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reclose_touching_a_frozen_worker() {
+        run(Kind::Sqlite, cases::reclose_touching_a_frozen_worker).await;
+    }
 }
 
 mod postgres {
@@ -219,5 +247,10 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn freeze_refuses_close_payments_enrolment() {
         run(Kind::Postgres, cases::freeze_refuses_close_payments_enrolment).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reclose_touching_a_frozen_worker() {
+        run(Kind::Postgres, cases::reclose_touching_a_frozen_worker).await;
     }
 }

@@ -25,6 +25,8 @@ pub struct AgencyDelivery {
     /// The signed message: the envelope's canonical text, a blank line and the sender's
     /// signature line (a C2SP signed note by the sender's log key).
     #[schema(
+        min_length = 1,
+        pattern = r"\S",
         example = "flexpension agency message v1\nfrom js\nto zj\nid 0123456789abcdef0123456789abcdef\nkind transfer.request\ncreated 1767225600\nbody {}\n\n— flexpension.js/log AAAA...\n"
     )]
     pub message: String,

@@ -93,6 +93,9 @@ impl crate::Store {
     ) -> Result<(R, usize)> {
         let mut tx = self.db().begin_write().await?;
         tx.lock_workers(lo, hi, lock).await?;
+        // Under the lock a freeze also takes: a worker frozen since the caller's checks is
+        // refused here rather than written.
+        tx.check_none_frozen(lo, hi, lock, what).await?;
         let rows: Vec<JoinRow> = tx.read_journal(lo, hi).await?;
         let (r, new) = apply(rows, op)?;
         let logged = self.inner.log_journal.load(std::sync::atomic::Ordering::Relaxed);
