@@ -159,6 +159,15 @@ pub mod cases {
         // Another worker is not held up.
         let e2 = NewEnrolment { worker: w2, ..e.clone() };
         s.enrol(&e2).await.expect("others enrol");
+        // A worker import that would enrol a frozen worker: a row error naming the freeze.
+        s.freeze_worker(w2, "transfer to sh").await.unwrap();
+        let csv =
+            format!("{}{}", flexpension_testkit::WORKERS_CSV_HEADER, flexpension_testkit::worker_line(&f.workers[2].0, 2, "g1", "2025-09"));
+        let r = s.import_workers(csv.as_bytes(), &WorkerImportOptions { rows_per_batch: 10, max_errors: 10 }).await.unwrap();
+        assert_eq!((r.duplicate, r.enrolled, r.errors.len()), (1, 0, 1), "{r:#?}");
+        assert_eq!((r.errors[0].line, r.errors[0].code), (2, RowErrorCode::Frozen), "{r:#?}");
+        assert!(r.errors[0].reason.contains("transfer to sh"), "{r:#?}");
+        s.unfreeze_worker(w2).await.unwrap();
 
         assert!(matches!(s.unfreeze_worker(w2).await, Err(StoreError::NotFound { what: "freeze", .. })));
         assert_eq!(s.unfreeze_worker(w0).await.unwrap(), fr);
