@@ -9,6 +9,7 @@
 //! | `ledger` | The month close and the money on the store: `settle`, `pay`, `interest`, `report month` |
 //! | `log` | The tamper-evident log on the command line (a contract, see docs/LOG.md): `log key`, `log checkpoint`, `log proof` |
 //! | `output` | Printing explanations for people at a terminal |
+//! | `peer` | The peer agencies (对端经办机构): `peer add`, `peer list` (a contract) |
 //! | `serve` | `flexpension serve`: start the server and say where it listens |
 //! | `simulate` | `flexpension simulate`: a population (synthetic or from CSV) under current law and the paper's proposals, with variants |
 
@@ -19,6 +20,7 @@ mod ledger;
 mod log;
 mod monitor;
 mod output;
+mod peer;
 mod serve;
 mod simulate;
 
@@ -83,6 +85,9 @@ enum Command {
     /// Look a worker up: enrolments and a month's income by platform.
     #[command(subcommand)]
     Worker(data::WorkerCommand),
+    /// Peer agencies (对端经办机构): other regions' agencies this one exchanges signed messages with.
+    #[command(subcommand)]
+    Peer(peer::PeerCommand),
     /// Close a contribution month: bill every enrolled worker under the region's (or a given) policy.
     Settle(ledger::SettleArgs),
     /// Record money received for a worker; it pays the oldest months first.
@@ -158,6 +163,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Grid(c) => data::grid(&load_params(cli.params.as_deref())?, c),
         Command::Import(c) => data::import::run(&load_params(cli.params.as_deref())?, c),
         Command::Worker(c) => data::worker::run(&load_params(cli.params.as_deref())?, c),
+        Command::Peer(c) => peer::run(c),
         Command::Settle(a) => ledger::settle(&load_params(cli.params.as_deref())?, a),
         Command::Pay(a) => ledger::pay(&load_params(cli.params.as_deref())?, a),
         Command::Interest(a) => ledger::interest(&load_params(cli.params.as_deref())?, a),

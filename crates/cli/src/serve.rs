@@ -36,6 +36,9 @@ impl LogOptions {
 /// How often new log entries are integrated and a checkpoint signed and sent to witnesses.
 pub const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How often the agency outbox is looked at for messages due (each has its own backoff).
+pub const DELIVER_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 pub fn run(params: Params, addr: &str, db: Option<&str>, region: &str, auto_close: bool, log: LogOptions) -> anyhow::Result<()> {
     params.scenario(region, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
     init_logging()?;
@@ -59,6 +62,7 @@ pub fn run(params: Params, addr: &str, db: Option<&str>, region: &str, auto_clos
             // Daily, first a minute after the start so that the server is up before it works.
             let day = std::time::Duration::from_secs(24 * 3600);
             tokio::spawn(flexpension_server::jobs::monitor_loop(state.clone(), std::time::Duration::from_secs(60), day));
+            tokio::spawn(flexpension_server::jobs::agency_delivery_loop(state.clone(), DELIVER_EVERY));
         }
         if auto_close {
             tokio::spawn(flexpension_server::jobs::month_close_loop(state.clone(), std::time::Duration::from_secs(3600)));

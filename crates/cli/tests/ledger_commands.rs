@@ -90,3 +90,28 @@ fn settle_pay_and_report_refuse_by_argument_and_book_files() {
     ok(d, &["interest", "--year", "2025", "--db", &db]);
     refused(d, &["interest", "--year", "2024", "--db", &db], "--year");
 }
+
+#[test]
+fn a_frozen_worker_stops_settle_and_pay_until_unfrozen() {
+    let t = TempDir::new("cli-freeze");
+    let d = &t.0;
+    let db = t.db("s.db");
+    setup(d, &db, 1);
+    let young = flexpension_testkit::worker_id(7, 1990..1991);
+    let line = flexpension_testkit::worker_line(&young, 7, "g1", "2025-01");
+    std::fs::write(d.join("young.csv"), format!("{}{line}", flexpension_testkit::WORKERS_CSV_HEADER)).expect("write");
+    ok(d, &["import", "workers", "young.csv", "--db", &db]);
+    refused(d, &["worker", "freeze", "--id-number", &young, "--reason", " ", "--db", &db], "--reason");
+    let out = ok(d, &["worker", "freeze", "--id-number", &young, "--reason", "transfer to js", "--db", &db]);
+    assert!(out.contains("frozen: transfer to js"), "{out}");
+    refused(d, &["worker", "freeze", "--id-number", &young, "--reason", "again", "--db", &db], "--id-number");
+    let o = run(d, &["settle", "--month", "2025-09", "--db", &db]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the close of 2025-09 is refused") && stderr(&o).contains("frozen (transfer to js)"), "{}", stderr(&o));
+    let o = run(d, &["pay", "--id-number", &young, "--amount-yuan", "100", "--month", "2025-09", "--reference", "R1", "--db", &db]);
+    assert!(!o.status.success() && stderr(&o).contains("a payment is refused"), "{}", stderr(&o));
+    let out = ok(d, &["worker", "unfreeze", "--id-number", &young, "--db", &db]);
+    assert!(out.contains("unfrozen (was frozen: transfer to js)"), "{out}");
+    refused(d, &["worker", "unfreeze", "--id-number", &young, "--db", &db], "--id-number");
+    ok(d, &["settle", "--month", "2025-09", "--db", &db]);
+}

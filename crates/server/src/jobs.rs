@@ -1,7 +1,9 @@
 //! Background jobs of the server. The month close runs by itself once a month is over: each
 //! tick closes the previous month under the region's policy if nobody has closed it yet. A
-//! closed month is left alone (the store's close is idempotent), so ticks can be frequent.
-//! The risk monitor runs daily over the latest month with income (a rerun changes nothing).
+//! closed month is left alone (the store's close is idempotent), so ticks can be frequent. The
+//! agency outbox is drained by another loop: due messages are posted to their peers, with the
+//! attempts and the next attempt kept in the store. The risk monitor runs daily over the latest
+//! month with income (a rerun changes nothing).
 
 use crate::AppState;
 use flexpension_store::{CloseOptions, CloseReport, MonitorReport};
@@ -56,6 +58,65 @@ pub async fn monitor_loop(state: AppState, first: Duration, every: Duration) {
             ),
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "risk monitor failed; will try again"),
+        }
+    }
+}
+
+/// How many outbox messages one delivery round takes at most.
+pub const DELIVERY_BATCH: i64 = 100;
+
+/// Post each due outbox message to its peer (`POST {url}/api/v1/agency/messages`); a 2xx
+/// acknowledgement of that message marks it delivered, anything else counts a failed attempt
+/// and sets the next one later (the store's backoff). Gives how many were delivered.
+pub async fn deliver_agency_messages(state: &AppState) -> Result<usize, String> {
+    let Some(store) = state.store() else { return Ok(0) };
+    let due = store.due_agency_messages(DELIVERY_BATCH).await.map_err(|e| e.to_string())?;
+    let mut delivered = 0;
+    for m in due {
+        let url = format!("{}/api/v1/agency/messages", m.url);
+        let body = serde_json::json!({ "message": m.signed }).to_string();
+        let answer = tokio::task::spawn_blocking(move || post_json(&url, body)).await.map_err(|e| e.to_string())?;
+        let outcome = match answer {
+            Ok((code, text)) if (200..300).contains(&code) => match serde_json::from_str::<crate::api::agency::AgencyAckAnswer>(&text) {
+                Ok(ack) if ack.id == m.id && ack.receiver == m.receiver && ack.sender == state.region() => Ok(()),
+                Ok(ack) => Err(format!("HTTP {code}: the acknowledgement is for {} from {} to {}", ack.id, ack.sender, ack.receiver)),
+                Err(e) => Err(format!("HTTP {code}: not an acknowledgement: {e}")),
+            },
+            Ok((code, text)) => Err(format!("HTTP {code}: {}", text.trim())),
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(()) => {
+                store.agency_message_delivered(m.row).await.map_err(|e| e.to_string())?;
+                delivered += 1;
+            }
+            Err(why) => {
+                tracing::warn!(id = %m.id, receiver = %m.receiver, attempts = m.attempts + 1, error = %why, "agency message not delivered; will try again");
+                store.agency_delivery_failed(m.row, &why).await.map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(delivered)
+}
+
+fn post_json(url: &str, body: String) -> Result<(u16, String), String> {
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(10))).build().new_agent();
+    let mut res = agent.post(url).header("content-type", "application/json").send(body).map_err(|e| format!("{url}: {e}"))?;
+    let code = res.status().as_u16();
+    let text = res.body_mut().with_config().limit(64 * 1024).read_to_string().map_err(|e| e.to_string())?;
+    Ok((code, text))
+}
+
+/// Deliver due agency messages every `every`, for as long as the server runs.
+pub async fn agency_delivery_loop(state: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match deliver_agency_messages(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(delivered = n, "agency messages delivered"),
+            Err(e) => tracing::warn!(error = %e, "delivering agency messages failed; will try again"),
         }
     }
 }

@@ -164,6 +164,7 @@ impl Tx {
         if n == 0 {
             return Err(StoreError::NotFound { what: "worker", key: e.worker.to_string() });
         }
+        self.check_not_frozen(e.worker, "a new enrolment").await?;
         let rows: Vec<EnrolmentRow> =
             Sql::built(format!("SELECT {COLUMNS} FROM enrolments WHERE worker_id = $1")).bind(e.worker.0).fetch_all(&mut *self).await?;
         let existing = rows.into_iter().map(enrolment_from).collect::<Result<Vec<_>>>()?;

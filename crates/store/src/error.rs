@@ -27,6 +27,12 @@ pub enum StoreError {
     Sqlite { code: i32, message: String },
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A worker's account is frozen (冻结): `what` is refused until it is unfrozen.
+    #[error("{what} is refused: worker {worker} is frozen ({reason})")]
+    Frozen { worker: i64, reason: String, what: String },
+    /// A signed message from another agency is refused; the variant says why.
+    #[error(transparent)]
+    Message(#[from] flexpension_tlog::MessageError),
     /// The store's own data is not what it wrote (e.g. a pepper of the wrong length).
     #[error("store data: {0}")]
     Corrupt(String),
@@ -40,6 +46,8 @@ impl StoreError {
             StoreError::NotFound { .. } => "not_found",
             StoreError::Exists { .. } => "exists",
             StoreError::NonceReused => "nonce_reused",
+            StoreError::Frozen { .. } => "frozen",
+            StoreError::Message(m) => m.code(),
             StoreError::Url(_) => "bad_url",
             StoreError::Io(_) => "io",
             StoreError::Db(_) | StoreError::Sqlite { .. } | StoreError::Migrate(_) | StoreError::Corrupt(_) => "internal",
@@ -97,6 +105,8 @@ pub enum RowErrorCode {
     Period,
     /// Payment file: the worker is not enrolled in the employee pension by the month received.
     NotEnrolled,
+    /// Payment file: the worker's account is frozen (a transfer under way).
+    Frozen,
 }
 
 impl RowErrorCode {
@@ -118,6 +128,7 @@ impl RowErrorCode {
             RowErrorCode::Payer => "payer",
             RowErrorCode::Period => "period",
             RowErrorCode::NotEnrolled => "not_enrolled",
+            RowErrorCode::Frozen => "frozen",
         }
     }
 }

@@ -9,6 +9,9 @@
 //! | `clock` | [`Clock`]: where every time the store writes comes from ([`SystemClock`], [`FixedClock`]) |
 //! | `backend` | everything that differs between SQLite and PostgreSQL: the pool `Db`, the write transaction `Tx`, the query value `Sql`, bulk writes, row locks, the one unsafe helper |
 //! | `registry` | regions, grids, platforms and API keys, workers (`Tx::insert_worker`, `Tx::log_workers`) |
+//! | `peers` | peer agencies (对端经办机构): region code, URL, log verifier key ([`Store::add_peer`], [`Store::peers`]) |
+//! | `agency` | signed messages between agencies: the outbox (`Tx::enqueue_agency_message`, delivery attempts and backoff) and the inbox ([`Store::receive_agency_message`]) |
+//! | `freeze` | a worker's account frozen (冻结) with a reason ([`Store::freeze_worker`]); what it refuses |
 //! | `enrol` | enrolment per insurance type ([`Scheme`], [`Enrolment`]; `Tx::insert_enrolment`) |
 //! | `import` | the worker import from CSV ([`Store::import_workers`]) |
 //! | `parse` | reading earnings CSV / JSON lines row by row, with each row's checks |
@@ -28,12 +31,14 @@
 //! comes from the clock in [`OpenOptions`] or from the caller.
 // unsafe_code is denied by the crate's lints (Cargo.toml); only backend::sqlite_raw allows it.
 
+mod agency;
 mod backend;
 mod clock;
 mod credit;
 mod earnings;
 mod enrol;
 mod error;
+mod freeze;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod ids;
@@ -44,10 +49,12 @@ pub mod log;
 mod model;
 mod monitor;
 mod parse;
+mod peers;
 pub mod people;
 mod registry;
 mod store;
 
+pub use agency::{AgencyAck, DELIVERY_BACKOFF_FIRST_US, DELIVERY_BACKOFF_MAX_US, InboxMessage, OutboxMessage, delivery_backoff_us};
 pub use backend::BackendKind;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credit::{CreditReport, PlatformRating};
@@ -57,6 +64,7 @@ pub use earnings::{
 };
 pub use enrol::{Basis, Enrolment, NewEnrolment, Scheme};
 pub use error::{RowError, RowErrorCode, StoreError};
+pub use freeze::{Freeze, MAX_FREEZE_REASON};
 pub use ids::{ApiKey, BatchId, EnrolmentId, GridId, PlatformId, WorkerId};
 pub use import::{WorkerImportOptions, WorkerImportReport};
 pub use journal::{
@@ -66,6 +74,7 @@ pub use journal::{
 };
 pub use model::{Grid, NewGrid, NewPlatform, NewWorker, Platform, Region, RevenueBand, Sex, Worker};
 pub use monitor::{Alert, MonitorReport};
+pub use peers::{NewPeer, Peer, PeerAdded, check_peer};
 pub use store::{OpenOptions, Store};
 
 /// The store's result type.

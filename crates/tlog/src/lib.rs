@@ -23,6 +23,7 @@
 //! | `cosign` | C2SP tlog-cosignature v1: a witness's timestamped Ed25519 signature (type 0x04) over a checkpoint |
 //! | `error` | One error type for the whole crate; each variant's message says what broke |
 //! | `hash` | RFC 9162 Merkle tree hashing, plain trees over a slice of leaf hashes, and proof verification |
+//! | `message` | Signed messages between peer agencies: a canonical envelope signed as a note by the sender's log key, and its check |
 //! | `note` | C2SP signed notes with Ed25519 (signature type 0x01) |
 //! | `tile` | C2SP tlog-tiles: the stored hashes cut into tiles of height 8 (256 hashes wide), with their paths and entry bundles |
 //! | `tree` | A log's stored hashes, laid out as Go's golang.org/x/mod/sumdb/tlog does it (BSD; the design follows that package) |
@@ -32,6 +33,7 @@ pub mod checkpoint;
 pub mod cosign;
 pub mod error;
 pub mod hash;
+pub mod message;
 pub mod note;
 pub mod tile;
 pub mod tree;
@@ -44,6 +46,7 @@ pub use hash::{
     Hash, consistency_proof_of, empty_root, inclusion_proof_of, leaf_hash, node_hash, root_from_inclusion_proof, root_of,
     verify_consistency, verify_inclusion,
 };
+pub use message::{AgeWindow, Envelope, MessageError, is_region_code, peek_message, verify_message};
 pub use note::{ALG_ED25519, Note, NoteSig, NoteSigner, NoteVerifier, add_signature_lines, parse_note, sign_note, verify_note};
 pub use tile::{
     TILE_HEIGHT, Tile, TileHashReader, decode_entry_bundle, encode_entry_bundle, entry_bundle_path, hash_from_tile, new_tiles,

@@ -1,5 +1,7 @@
 //! `flexpension worker show --id-number N [--month YYYY-MM]`: a worker's enrolments and a
-//! month's income across platforms. The resident ID is only ever shown masked.
+//! month's income across platforms. The resident ID is only ever shown masked. `worker freeze
+//! --id-number N --reason R` and `worker unfreeze --id-number N`: a worker's account frozen
+//! (冻结) and unfrozen.
 
 use super::{Db, input_error, open, runtime};
 use crate::UsageError;
@@ -18,6 +20,63 @@ use std::fmt::Write as _;
 pub enum WorkerCommand {
     /// A worker's enrolments and, for a month, income by platform.
     Show(WorkerShowArgs),
+    /// Freeze a worker's account (冻结, e.g. a transfer under way): closes, payments and new
+    /// enrolments for them are refused until `worker unfreeze`.
+    Freeze(WorkerFreezeArgs),
+    /// Lift a worker's freeze.
+    Unfreeze(WorkerUnfreezeArgs),
+}
+
+#[derive(Args)]
+pub struct WorkerFreezeArgs {
+    /// The worker's resident ID.
+    #[arg(long, value_name = "N")]
+    id_number: String,
+    /// Why (kept in the store; the log holds its digest). At most 200 characters.
+    #[arg(long)]
+    reason: String,
+    #[command(flatten)]
+    db: Db,
+}
+
+#[derive(Args)]
+pub struct WorkerUnfreezeArgs {
+    /// The worker's resident ID.
+    #[arg(long, value_name = "N")]
+    id_number: String,
+    #[command(flatten)]
+    db: Db,
+}
+
+/// `worker freeze` and `worker unfreeze`.
+fn freeze(id_number: &str, reason: Option<&str>, db: &Db) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let store = open(&db.db).await?;
+        let r = async {
+            let worker =
+                store.find_worker(id_number).await.map_err(|e| input_error("--id-number", e))?.ok_or_else(|| {
+                    UsageError(format!("--id-number: no registered worker has the resident ID {}", mask(id_number.trim())))
+                })?;
+            let line = match reason {
+                Some(reason) => {
+                    let f = store.freeze_worker(worker.id, reason).await.map_err(|e| match e.field() {
+                        Some("reason") => input_error("--reason", e),
+                        _ => input_error("--id-number", e),
+                    })?;
+                    format!("worker {} frozen: {}\n", worker.id.0, f.reason)
+                }
+                None => {
+                    let f = store.unfreeze_worker(worker.id).await.map_err(|e| input_error("--id-number", e))?;
+                    format!("worker {} unfrozen (was frozen: {})\n", worker.id.0, f.reason)
+                }
+            };
+            anyhow::Ok(line)
+        }
+        .await;
+        store.close().await;
+        emit(&r?);
+        Ok(())
+    })
 }
 
 #[derive(Args)]
@@ -48,7 +107,11 @@ struct Shown {
 }
 
 pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
-    let WorkerCommand::Show(a) = cmd;
+    let a = match cmd {
+        WorkerCommand::Show(a) => a,
+        WorkerCommand::Freeze(f) => return freeze(&f.id_number, Some(&f.reason), &f.db),
+        WorkerCommand::Unfreeze(u) => return freeze(&u.id_number, None, &u.db),
+    };
     let month = a.month.as_deref().map(|m| m.parse::<YearMonth>().map_err(|e| UsageError(format!("--month: {e}")))).transpose()?;
     // The lapse threshold in force this month.
     let lapse = flexpension_ledger::lapse_after_months(params, YearMonth::of_date(crate::today()))?;

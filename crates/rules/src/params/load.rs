@@ -437,6 +437,8 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
             grade_a_from: r.series("credit.grade_a_from", rate)?,
             grade_b_from: r.series("credit.grade_b_from", rate)?,
         },
+        agency_message_max_age_seconds: r.series("agency_message_max_age_seconds", count)?,
+        agency_message_max_ahead_seconds: r.series("agency_message_max_ahead_seconds", count)?,
     };
     if n.years_decimals.items.iter().any(|d| d.value > 6) {
         return Err(invalid(r.file, "years_decimals", "at most 6 decimals"));

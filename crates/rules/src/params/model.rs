@@ -239,6 +239,10 @@ pub struct National {
     pub burden_benchmark: Series<Rate>,
     /// Closed months in a row not paid in full after which a worker counts as lapsed (断保).
     pub lapse_after_months: Series<u32>,
+    /// Signed agency messages: the oldest accepted, seconds.
+    pub agency_message_max_age_seconds: Series<u32>,
+    /// Signed agency messages: the furthest ahead of our clock accepted, seconds.
+    pub agency_message_max_ahead_seconds: Series<u32>,
     pub monitor: Monitor,
     pub credit: Credit,
 }

@@ -64,6 +64,17 @@ impl From<StoreError> for ApiError {
                     SIGNATURE_HEADER,
                 )
             }
+            StoreError::Frozen { .. } => ApiError::new(StatusCode::CONFLICT, "frozen", said(), ""),
+            StoreError::Message(m) => {
+                use flexpension_tlog::MessageError as M;
+                let status = match m {
+                    M::Malformed(_) | M::Stale { .. } | M::Future { .. } => StatusCode::BAD_REQUEST,
+                    M::BadSignature(_) => StatusCode::UNAUTHORIZED,
+                    M::UnknownSender(_) => StatusCode::FORBIDDEN,
+                    M::WrongReceiver { .. } => StatusCode::MISDIRECTED_REQUEST,
+                };
+                ApiError::new(status, m.code(), said(), "message")
+            }
             StoreError::Io(_) => ApiError::new(StatusCode::BAD_REQUEST, "malformed", "the body could not be read", "body"),
             // Not the request's fault: logged, and answered 503 so the client retries.
             StoreError::Url(_) | StoreError::Db(_) | StoreError::Sqlite { .. } | StoreError::Migrate(_) | StoreError::Corrupt(_) => {

@@ -7,6 +7,7 @@
 //! `tests/openapi.rs` checks that the server serves nothing under `/api/v1` that the document
 //! does not describe.
 
+pub(crate) mod agency;
 mod calculators;
 pub(crate) mod credit;
 mod error;
@@ -52,6 +53,7 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(json_405(routes!(people::officer_workers)).map(private))
         .routes(json_405(routes!(payments::officer_payments)).map(private))
         .routes(json_405(routes!(credit::credit_get)))
+        .routes(json_405(routes!(agency::agency_messages)).map(private))
         .merge(crate::evidence::api_routes())
         .routes(routes!(openapi::openapi_json))
 }

@@ -37,6 +37,7 @@ limits and status codes are stated per operation. The people who log in (tags `w
         (name = "worker", description = "A worker's own data: session cookie"),
         (name = "officer", description = "An agency officer's region: session cookie"),
         (name = "public", description = "Public figures: counts only, no login"),
+        (name = "agency", description = "Peer agencies: signed messages, the signature by the sender's log key is the authentication"),
         (name = "operations", description = "Liveness and this document"),
     ),
     components(schemas(CalcError)),

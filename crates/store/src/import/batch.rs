@@ -249,6 +249,9 @@ impl Store {
                 Err(err @ (StoreError::Exists { .. } | StoreError::Invalid { .. })) => {
                     r.error(RowError::new(rows[i].line, "pension_from", Code::Enrolment, format!("not enrolled: {err}")), max_errors)
                 }
+                Err(err @ StoreError::Frozen { .. }) => {
+                    r.error(RowError::new(rows[i].line, "pension_from", Code::Frozen, format!("not enrolled: {err}")), max_errors)
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -148,6 +148,7 @@ impl crate::Store {
             return Ok(r);
         }
         self.check_close(month, opts.at, previous.is_some()).await?;
+        self.check_close_not_frozen(month).await?;
         // A reclose keeps the policy the month was closed under unless another is named.
         let policy_kept = previous.is_some() && !opts.policy_given;
         let kept = match &previous {

@@ -93,6 +93,9 @@ impl crate::Store {
     ) -> Result<(R, usize)> {
         let mut tx = self.db().begin_write().await?;
         tx.lock_workers(lo, hi, lock).await?;
+        // Under the lock a freeze also takes: a worker frozen since the caller's checks is
+        // refused here rather than written.
+        tx.check_none_frozen(lo, hi, lock, what).await?;
         let rows: Vec<JoinRow> = tx.read_journal(lo, hi).await?;
         let (r, new) = apply(rows, op)?;
         let logged = self.inner.log_journal.load(std::sync::atomic::Ordering::Relaxed);
@@ -136,6 +139,9 @@ impl crate::Store {
     pub async fn pay(&self, p: &Payment) -> Result<PaymentReport> {
         if self.worker(p.worker).await?.is_none() {
             return Err(StoreError::NotFound { what: "worker", key: p.worker.0.to_string() });
+        }
+        if let Some(f) = self.freeze(p.worker).await? {
+            return Err(f.refusal("a payment"));
         }
         self.check_payment(p).await?;
         let w = p.worker;

@@ -183,6 +183,8 @@ impl crate::Store {
             let found: Vec<i64> = part.iter().fold(Sql::built(sql), |q, p| q.bind(*p)).scalars(self.db()).await?;
             known.extend(found);
         }
+        // Frozen accounts are few (transfers under way): read them all.
+        let frozen: HashMap<i64, String> = self.freezes().await?.into_iter().map(|f| (f.worker.0, f.reason)).collect();
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let Some(&worker) = workers.get(&r.hash[..]) else {
@@ -191,6 +193,11 @@ impl crate::Store {
                 report.refuse(RowError::new(r.line, "id_number", Code::UnknownWorker, reason));
                 continue;
             };
+            if let Some(reason) = frozen.get(&worker) {
+                let reason = format!("the worker's account is frozen ({reason}): no payment is booked until it is unfrozen");
+                report.refuse(RowError::new(r.line, "id_number", Code::Frozen, reason));
+                continue;
+            }
             if let Payer::Platform(p) = r.payer
                 && !known.contains(&p.0)
             {
