@@ -15,6 +15,7 @@ use toml::{Table, Value};
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("sources.toml", include_str!("../../../../params/sources.toml")),
     ("national.toml", include_str!("../../../../params/national.toml")),
+    ("regions/ah.toml", include_str!("../../../../params/regions/ah.toml")),
     ("regions/zj.toml", include_str!("../../../../params/regions/zj.toml")),
     ("policies/current.toml", include_str!("../../../../params/policies/current.toml")),
     ("policies/paper.toml", include_str!("../../../../params/policies/paper.toml")),
