@@ -239,6 +239,26 @@ pub struct National {
     pub burden_benchmark: Series<Rate>,
     /// Closed months in a row not paid in full after which a worker counts as lapsed (断保).
     pub lapse_after_months: Series<u32>,
+    /// Cross-region transfer (转移接续), 国办发〔2009〕66号.
+    pub transfer: TransferRules,
+}
+
+/// The rules of a cross-region transfer (国办发〔2009〕66号): articles 4, 6 and 8, and the
+/// temporary-account ages.
+#[derive(Debug, Clone)]
+pub struct TransferRules {
+    /// Article 4: share of each monthly base since `pool_from_month` the pooling fund hands over.
+    pub pool_rate: Series<Rate>,
+    pub pool_from_month: Series<YearMonth>,
+    /// Article 6: cumulative years that make a place outside the hukou province the benefit place.
+    pub benefit_place_min_years: Series<u32>,
+    /// From these ages a worker not insured in the hukou province gets a temporary account.
+    pub temporary_account_age_male: Series<u32>,
+    pub temporary_account_age_female: Series<u32>,
+    /// Article 8: the three steps' limits in working days.
+    pub review_working_days: Series<u32>,
+    pub handover_working_days: Series<u32>,
+    pub completion_working_days: Series<u32>,
 }
 
 /// An insurance region (统筹区).
