@@ -44,6 +44,8 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(json_405(routes!(c::id_check_get, c::id_check_post)).map(private))
         .routes(json_405(routes!(c::estimate_get, c::estimate_post)))
         .routes(json_405(routes!(c::residents_get, c::residents_post)))
+        .routes(json_405(routes!(c::transfer_funds_get, c::transfer_funds_post)))
+        .routes(json_405(routes!(c::benefit_place_get, c::benefit_place_post)))
         .merge(platform::routes())
         .routes(json_405(routes!(people::me_months)).map(private))
         .routes(json_405(routes!(people::me_account)).map(private))
