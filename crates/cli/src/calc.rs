@@ -27,6 +27,10 @@ pub enum CalcCommand {
     TransferFunds(TransferFundsArgs),
     /// Cross-region transfer: the province that pays the pension (article 6, rules 1-4).
     BenefitPlace(BenefitPlaceArgs),
+    /// Cross-region transfer: whether the new place opens a temporary contribution account.
+    TemporaryAccount(TemporaryAccountArgs),
+    /// Cross-region transfer: the latest date of each statutory step (3 × 15 working days).
+    TransferDeadlines(TransferDeadlinesArgs),
 }
 
 #[derive(Args)]
@@ -188,6 +192,36 @@ pub struct BenefitPlaceArgs {
     common: Common,
 }
 
+#[derive(Args)]
+pub struct TemporaryAccountArgs {
+    /// male or female.
+    #[arg(long)]
+    sex: String,
+    /// Age in whole years.
+    #[arg(long, allow_hyphen_values = true)]
+    age: String,
+    /// Hukou province: two-letter code (ah) or GB/T 2260 prefix (34).
+    #[arg(long)]
+    hukou: String,
+    /// Province of the new insurance place.
+    #[arg(long)]
+    insured_in: String,
+    /// Date, YYYY-MM-DD: the rules in force then (default: today).
+    #[arg(long)]
+    date: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+pub struct TransferDeadlinesArgs {
+    /// Day the written transfer application was filed, YYYY-MM-DD.
+    #[arg(long)]
+    application: String,
+    #[command(flatten)]
+    common: Common,
+}
+
 /// A calculator's mistake names the CLI argument, as `--field`.
 fn usage(e: CalcError) -> anyhow::Error {
     UsageError(format!("--{}: {}", e.field.replace('_', "-"), e.message)).into()
@@ -324,6 +358,34 @@ pub fn run(p: &Params, cmd: CalcCommand) -> anyhow::Result<()> {
             let name = if l.is_en() { &v.place_en } else { &v.place_zh };
             writeln!(o, "{}: {name} ({})", l.t("cli.benefit_place"), v.place)?;
             writeln!(o, "{}: {}", l.t("cli.benefit_rule"), v.rule)?;
+            explained(&mut o, l, &r.explanation)?;
+        }
+        CalcCommand::TemporaryAccount(a) => {
+            let req = calc::TemporaryAccountRequest {
+                sex: a.sex,
+                age: NumText::Text(a.age),
+                hukou: a.hukou,
+                insured_in: a.insured_in,
+                date: a.date,
+            };
+            let r = calc::temporary_account(p, &req, today()).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let l = a.common.lang;
+            let yes_no = if r.result.temporary { l.t("cli.yes") } else { l.t("cli.no") };
+            writeln!(o, "{}: {yes_no}", l.t("cli.temporary_account"))?;
+            explained(&mut o, l, &r.explanation)?;
+        }
+        CalcCommand::TransferDeadlines(a) => {
+            let r = calc::transfer_deadlines(p, &calc::TransferDeadlinesRequest { application: a.application }).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let (v, l) = (&r.result, a.common.lang);
+            writeln!(o, "{}: {}", l.t("cli.review_due"), v.review_due)?;
+            writeln!(o, "{}: {}", l.t("cli.handover_due"), v.handover_due)?;
+            writeln!(o, "{}: {}", l.t("cli.completion_due"), v.completion_due)?;
             explained(&mut o, l, &r.explanation)?;
         }
         CalcCommand::IdCheck(a) => {

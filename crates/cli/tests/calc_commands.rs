@@ -50,3 +50,22 @@ fn bad_input_names_the_flag() {
     assert!(bp("ah", "zj:12,qq:3").contains("--history: 'qq' is no province code"));
     assert!(bp("ah", "zj:twelve").contains("--history:"));
 }
+
+#[test]
+fn temporary_account_and_deadlines() {
+    let dir = TempDir::new("calc");
+    let v = json(&dir.0, &["calc", "temporary-account", "--sex", "male", "--age", "52", "--hukou", "ah", "--insured-in", "zj", "--json"]);
+    assert_eq!((v["temporary"].as_bool(), v["from_age"].as_u64()), (Some(true), Some(50)));
+    let en =
+        ok(&dir.0, &["calc", "temporary-account", "--sex", "female", "--age", "39", "--hukou", "ah", "--insured-in", "zj", "--lang", "en"]);
+    assert!(en.contains("temporary contribution account: no") && en.contains("age 40"), "{en}");
+    let zh = ok(&dir.0, &["calc", "transfer-deadlines", "--application", "2025-09-15"]);
+    assert!(zh.contains("新参保地办结最晚: 2025-11-21") && zh.contains("调休上班日"), "{zh}");
+    let e = fails(&["calc", "transfer-deadlines", "--application", "2027-03-01"]);
+    assert!(e.contains("--application:") && e.contains("2027"), "{e}");
+    assert!(fails(&["calc", "temporary-account", "--sex", "x", "--age", "1", "--hukou", "ah", "--insured-in", "zj"]).contains("--sex:"));
+    assert!(
+        fails(&["calc", "temporary-account", "--sex", "male", "--age", "1", "--hukou", "ah", "--insured-in", "qq"])
+            .contains("--insured-in:")
+    );
+}

@@ -46,6 +46,8 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(json_405(routes!(c::residents_get, c::residents_post)))
         .routes(json_405(routes!(c::transfer_funds_get, c::transfer_funds_post)))
         .routes(json_405(routes!(c::benefit_place_get, c::benefit_place_post)))
+        .routes(json_405(routes!(c::temporary_account_get, c::temporary_account_post)))
+        .routes(json_405(routes!(c::transfer_deadlines_get, c::transfer_deadlines_post)))
         .merge(platform::routes())
         .routes(json_405(routes!(people::me_months)).map(private))
         .routes(json_405(routes!(people::me_account)).map(private))

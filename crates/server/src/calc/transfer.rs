@@ -4,7 +4,7 @@
 use super::{CalcError, Explanation, NumText, bad, date_field, month_field, split, yuan_field};
 use chrono::NaiveDate;
 use flexpension_rules::Params;
-use flexpension_rules::transfer::{BenefitPlace, PaidMonth, Stay, TransferError, TransferFunds};
+use flexpension_rules::transfer::{BenefitPlace, PaidMonth, Sex, Stay, TemporaryAccount, TransferDeadlines, TransferError, TransferFunds};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -148,6 +148,96 @@ pub fn benefit_place(p: &Params, r: &BenefitPlaceRequest, today: NaiveDate) -> R
     Ok(BenefitPlaceResponse { result, explanation })
 }
 
+// ---------------------------------------------------------------- temporary account
+
+#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TemporaryAccountRequest {
+    /// `male` or `female`.
+    #[schema(example = "male")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
+    pub sex: String,
+    /// Age in whole years.
+    #[schema(example = "52")]
+    #[param(value_type = String, min_length = 1, pattern = r"\S")]
+    pub age: NumText,
+    /// The hukou province: a two-letter code or a GB/T 2260 prefix.
+    #[schema(example = "ah")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
+    pub hukou: String,
+    /// The province of the new insurance place.
+    #[schema(example = "zj")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
+    pub insured_in: String,
+    /// `YYYY-MM-DD`, which picks the rules in force; default today.
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TemporaryAccountResponse {
+    #[serde(flatten)]
+    pub result: TemporaryAccount,
+    #[serde(flatten)]
+    pub explanation: Explanation,
+}
+
+pub fn temporary_account(p: &Params, r: &TemporaryAccountRequest, today: NaiveDate) -> Result<TemporaryAccountResponse, CalcError> {
+    let sex = match r.sex.trim() {
+        "male" => Sex::Male,
+        "female" => Sex::Female,
+        other => return Err(bad("sex", format!("'{other}' is not male or female"))),
+    };
+    let t = r.age.text();
+    let age: u32 = t.trim().parse().map_err(|_| bad("age", format!("'{t}' is not a whole number of years")))?;
+    let province = |field: &'static str, code: &str| {
+        p.provinces
+            .find(code)
+            .map(|p| p.code.clone())
+            .ok_or_else(|| bad(field, format!("'{code}' is no province code ({})", p.provinces.codes())))
+    };
+    let home = province("hukou", &r.hukou)? == province("insured_in", &r.insured_in)?;
+    let on = match r.date.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(d) => date_field("date", d)?,
+        None => today,
+    };
+    let out = p.temporary_account(sex, age, home, on).map_err(|e| transfer_error(e, "date"))?;
+    let (result, explanation) = split(out);
+    Ok(TemporaryAccountResponse { result, explanation })
+}
+
+// ---------------------------------------------------------------- deadlines
+
+#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TransferDeadlinesRequest {
+    /// The day the written transfer application was filed, `YYYY-MM-DD`.
+    #[schema(example = "2025-09-15")]
+    #[schema(min_length = 1, pattern = r"\S")]
+    #[param(min_length = 1, pattern = r"\S")]
+    pub application: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TransferDeadlinesResponse {
+    #[serde(flatten)]
+    pub result: TransferDeadlines,
+    #[serde(flatten)]
+    pub explanation: Explanation,
+}
+
+pub fn transfer_deadlines(p: &Params, r: &TransferDeadlinesRequest) -> Result<TransferDeadlinesResponse, CalcError> {
+    let application = date_field("application", &r.application)?;
+    let out = p.transfer_deadlines(application).map_err(|e| transfer_error(e, "application"))?;
+    let (result, explanation) = split(out);
+    Ok(TransferDeadlinesResponse { result, explanation })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +290,31 @@ mod tests {
         }
         let t = BenefitPlaceRequest { hukou: "ah".into(), history: "zj:12:temporary,sh:8".into(), date: None };
         assert_eq!(benefit_place(&p(), &t, today()).unwrap().result.rule, 4);
+    }
+
+    #[test]
+    fn temporary_account_and_deadlines() {
+        let req = |sex: &str, age: &str, hukou: &str, insured_in: &str| TemporaryAccountRequest {
+            sex: sex.into(),
+            age: age.into(),
+            hukou: hukou.into(),
+            insured_in: insured_in.into(),
+            date: None,
+        };
+        let v = serde_json::to_value(temporary_account(&p(), &req("male", "52", "ah", "zj"), today()).unwrap()).unwrap();
+        assert_eq!((v["temporary"].as_bool(), v["from_age"].as_u64()), (Some(true), Some(50)));
+        assert!(!temporary_account(&p(), &req("female", "45", "ah", "34"), today()).unwrap().result.temporary);
+        assert_eq!(temporary_account(&p(), &req("x", "45", "ah", "zj"), today()).unwrap_err().field, "sex");
+        assert_eq!(temporary_account(&p(), &req("male", "-1", "ah", "zj"), today()).unwrap_err().field, "age");
+        assert_eq!(temporary_account(&p(), &req("male", "50", "ah", "qq"), today()).unwrap_err().field, "insured_in");
+        let v = serde_json::to_value(transfer_deadlines(&p(), &TransferDeadlinesRequest { application: "2025-09-15".into() }).unwrap())
+            .unwrap();
+        assert_eq!(
+            (v["review_due"].as_str(), v["completion_due"].as_str(), v["working_days"].as_u64()),
+            (Some("2025-10-11"), Some("2025-11-21"), Some(45))
+        );
+        let e = transfer_deadlines(&p(), &TransferDeadlinesRequest { application: "2027-03-01".into() }).unwrap_err();
+        assert_eq!((e.error, e.field.as_str()), ("no_parameter", "application"));
+        assert!(e.message.contains("2027"), "{}", e.message);
     }
 }
