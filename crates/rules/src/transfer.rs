@@ -220,6 +220,17 @@ impl Params {
             }
         }
         let list: Vec<String> = years.iter().map(|(c, y)| format!("{c} {y}")).collect();
+        let (src, conf) = (&pr.source, pr.confidence.map(|c| format!("{c:?}")).unwrap_or_default());
+        ex.step(
+            format!("省份按 GB/T 2260 行政区划代码的前两位认定（来源{src}，可信度{conf}）。"),
+            format!("Provinces are told by the first two digits of the GB/T 2260 division code (source {src}, confidence {conf})."),
+        );
+        if matches!(pr.confidence, Some(crate::params::Confidence::W | crate::params::Confidence::M)) {
+            ex.warn(
+                "省份代码表（GB/T 2260）未与标准原文核对，请谨慎参考。",
+                "The province code list (GB/T 2260) was not checked against the standard itself; treat it with care.",
+            );
+        }
         ex.step(
             format!("第六条按省决定待遇领取地。户籍所在省：{}；各地累计缴费年限（不含临时缴费账户）：{}。", hukou.name_zh, list.join("，")),
             format!(
