@@ -133,3 +133,19 @@ fn anhui_loads_and_computes_a_contribution() {
     // The overlay reproducing the paper belongs to Zhejiang, not to Anhui.
     assert!(p.scenario("ah", None, Some("paper-2024")).is_err());
 }
+
+#[test]
+fn province_list_and_transfer_rules_are_checked() {
+    let e = err(load_with("provinces.toml", |t| t.replacen("prefix = \"11\"", "prefix = \"33\"", 1)));
+    assert!(e.contains("provinces.toml") && e.contains("listed twice"), "{e}");
+    let e = err(load_with("provinces.toml", |t| t.replacen("prefix = \"11\"", "prefix = \"1\"", 1)));
+    assert!(e.contains("province[0].prefix") && e.contains("two digits"), "{e}");
+    let e = err(load_with("provinces.toml", |t| t.replacen("code = \"ah\"", "code = \"xx\"", 1)));
+    assert!(e.contains("region.code") && e.contains("'ah' is not a province code"), "{e}");
+    let e = err(load_with("provinces.toml", |t| t.replacen("source = \"GBT2260\"", "source = \"NOPE\"", 1)));
+    assert!(e.contains("'NOPE' is not in sources.toml"), "{e}");
+    let e = err(load_with("national.toml", |t| t.replace("value = \"1998-01\"", "value = \"1998-13\"")));
+    assert!(e.contains("transfer.pool_from_month") && e.contains("not a month"), "{e}");
+    let e = err(load_with("national.toml", |t| t.replace("[[transfer.review_working_days]]", "[[transfer.review_workdays]]")));
+    assert!(e.contains("transfer.review_working_days: missing"), "{e}");
+}
