@@ -114,10 +114,16 @@ pub struct BenefitPlaceResponse {
     pub explanation: Explanation,
 }
 
+/// The most places one history lists.
+const MAX_STAYS: usize = 100;
+
 /// `zj:12,sh:8` (a `:temporary` third part marks a temporary account).
 pub fn parse_history(text: &str) -> Result<Vec<Stay>, CalcError> {
     if text.trim().is_empty() {
         return Err(bad("history", "is empty: give place:years pairs, e.g. zj:12,sh:8"));
+    }
+    if text.split(',').count() > MAX_STAYS {
+        return Err(bad("history", format!("has more than {MAX_STAYS} places")));
     }
     text.split(',')
         .map(|pair| {
@@ -285,7 +291,8 @@ mod tests {
             benefit_place(&p(), &BenefitPlaceRequest { hukou: h.into(), history: hist.into(), date: None }, today()).unwrap_err()
         };
         assert_eq!(e("xx", "zj:1").field, "hukou");
-        for bad in ["", "zj", "zj:x", "zj:12:maybe", ":3", "zj:-1", "qq:3"] {
+        let long = vec!["zj:1"; 101].join(",");
+        for bad in ["", "zj", "zj:x", "zj:12:maybe", ":3", "zj:-1", "qq:3", long.as_str()] {
             assert_eq!(e("ah", bad).field, "history", "{bad}");
         }
         let t = BenefitPlaceRequest { hukou: "ah".into(), history: "zj:12:temporary,sh:8".into(), date: None };
