@@ -23,6 +23,14 @@ pub enum CalcCommand {
     Injury(InjuryArgs),
     /// Check a resident ID number or a unified social credit code.
     IdCheck(IdCheckArgs),
+    /// Cross-region transfer: the pooling-fund money that moves (12% of each base from 1998-01).
+    TransferFunds(TransferFundsArgs),
+    /// Cross-region transfer: the province that pays the pension (article 6, rules 1-4).
+    BenefitPlace(BenefitPlaceArgs),
+    /// Cross-region transfer: whether the new place opens a temporary contribution account.
+    TemporaryAccount(TemporaryAccountArgs),
+    /// Cross-region transfer: the latest date of each statutory step (3 × 15 working days).
+    TransferDeadlines(TransferDeadlinesArgs),
 }
 
 #[derive(Args)]
@@ -148,6 +156,72 @@ pub struct IdCheckArgs {
     common: Common,
 }
 
+#[derive(Args)]
+pub struct TransferFundsArgs {
+    /// First contribution month, YYYY-MM.
+    #[arg(long)]
+    from: String,
+    /// Last contribution month, YYYY-MM (inclusive).
+    #[arg(long)]
+    to: String,
+    /// Monthly contribution base over those months, in yuan.
+    #[arg(long, allow_hyphen_values = true)]
+    base: String,
+    /// Personal-account balance that moves in full, in yuan (default 0).
+    #[arg(long, allow_hyphen_values = true)]
+    personal_account: Option<String>,
+    /// Date of the transfer, YYYY-MM-DD: the rules in force then (default: today).
+    #[arg(long)]
+    date: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+pub struct BenefitPlaceArgs {
+    /// Hukou province: two-letter code (ah) or GB/T 2260 prefix (34).
+    #[arg(long)]
+    hukou: String,
+    /// Places and whole years in order, the last one current: zj:12,sh:8 (zj:12:temporary for a temporary account).
+    #[arg(long, allow_hyphen_values = true)]
+    history: String,
+    /// Date, YYYY-MM-DD: the rules in force then (default: today).
+    #[arg(long)]
+    date: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+pub struct TemporaryAccountArgs {
+    /// male or female.
+    #[arg(long)]
+    sex: String,
+    /// Age in whole years.
+    #[arg(long, allow_hyphen_values = true)]
+    age: String,
+    /// Hukou province: two-letter code (ah) or GB/T 2260 prefix (34).
+    #[arg(long)]
+    hukou: String,
+    /// Province of the new insurance place.
+    #[arg(long)]
+    insured_in: String,
+    /// Date, YYYY-MM-DD: the rules in force then (default: today).
+    #[arg(long)]
+    date: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args)]
+pub struct TransferDeadlinesArgs {
+    /// Day the written transfer application was filed, YYYY-MM-DD.
+    #[arg(long)]
+    application: String,
+    #[command(flatten)]
+    common: Common,
+}
+
 /// A calculator's mistake names the CLI argument, as `--field`.
 fn usage(e: CalcError) -> anyhow::Error {
     UsageError(format!("--{}: {}", e.field.replace('_', "-"), e.message)).into()
@@ -253,6 +327,65 @@ pub fn run(p: &Params, cmd: CalcCommand) -> anyhow::Result<()> {
             }
             let l = a.common.lang;
             writeln!(o, "{}: {}", l.t("cli.premium"), yuan(r.result.premium_fen))?;
+            explained(&mut o, l, &r.explanation)?;
+        }
+        CalcCommand::TransferFunds(a) => {
+            let req = calc::TransferFundsRequest {
+                from: a.from,
+                to: a.to,
+                base: NumText::Text(a.base),
+                personal_account: a.personal_account.map(NumText::Text),
+                date: a.date,
+            };
+            let r = calc::transfer_funds(p, &req, today()).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let (v, l) = (&r.result, a.common.lang);
+            writeln!(o, "{}: {} ({}: {})", l.t("cli.months"), v.months, l.t("cli.pool_months"), v.pool_months)?;
+            writeln!(o, "{}: {}", l.t("cli.pool_transfer"), yuan(v.pool_transfer_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.personal_account"), yuan(v.personal_account_fen))?;
+            writeln!(o, "{}: {}", l.t("cli.total"), yuan(v.total_fen))?;
+            explained(&mut o, l, &r.explanation)?;
+        }
+        CalcCommand::BenefitPlace(a) => {
+            let req = calc::BenefitPlaceRequest { hukou: a.hukou, history: a.history, date: a.date };
+            let r = calc::benefit_place(p, &req, today()).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let (v, l) = (&r.result, a.common.lang);
+            let name = if l.is_en() { &v.place_en } else { &v.place_zh };
+            writeln!(o, "{}: {name} ({})", l.t("cli.benefit_place"), v.place)?;
+            writeln!(o, "{}: {}", l.t("cli.benefit_rule"), v.rule)?;
+            explained(&mut o, l, &r.explanation)?;
+        }
+        CalcCommand::TemporaryAccount(a) => {
+            let req = calc::TemporaryAccountRequest {
+                sex: a.sex,
+                age: NumText::Text(a.age),
+                hukou: a.hukou,
+                insured_in: a.insured_in,
+                date: a.date,
+            };
+            let r = calc::temporary_account(p, &req, today()).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let l = a.common.lang;
+            let yes_no = if r.result.temporary { l.t("cli.yes") } else { l.t("cli.no") };
+            writeln!(o, "{}: {yes_no}", l.t("cli.temporary_account"))?;
+            explained(&mut o, l, &r.explanation)?;
+        }
+        CalcCommand::TransferDeadlines(a) => {
+            let r = calc::transfer_deadlines(p, &calc::TransferDeadlinesRequest { application: a.application }).map_err(usage)?;
+            if a.common.json {
+                return json(&r);
+            }
+            let (v, l) = (&r.result, a.common.lang);
+            writeln!(o, "{}: {}", l.t("cli.review_due"), v.review_due)?;
+            writeln!(o, "{}: {}", l.t("cli.handover_due"), v.handover_due)?;
+            writeln!(o, "{}: {}", l.t("cli.completion_due"), v.completion_due)?;
             explained(&mut o, l, &r.explanation)?;
         }
         CalcCommand::IdCheck(a) => {

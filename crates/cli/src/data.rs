@@ -1,4 +1,4 @@
-//! The commands that touch the data store: `platform add`, `grid add`, `import workers`,
+//! The commands that touch the data store: `init`, `platform add`, `grid add`, `import workers`,
 //! `import earnings`, `worker show`. Each takes `--db URL` (`sqlite:PATH` or `postgres://...`,
 //! default a SQLite file under `./flexpension-data/`). A mistake in the input (an argument, a
 //! file, a row) exits with code 2 and names it; the report is printed first.
@@ -15,7 +15,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use flexpension_rules::Params;
 use flexpension_server::privacy::scrub_ids;
-use flexpension_store::{NewGrid, NewPlatform, RevenueBand, RowError, Store, StoreError};
+use flexpension_store::{NewGrid, NewPlatform, OpenOptions, RevenueBand, RowError, Store, StoreError};
 use serde::Serialize;
 use std::path::Path;
 
@@ -68,9 +68,21 @@ pub struct GridAddArgs {
     code: String,
     #[arg(long)]
     name: String,
-    /// Insurance region code.
-    #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
+    /// Insurance region code (default: the store's, from `init --region`; else zj).
+    #[arg(long)]
+    region: Option<String>,
+    #[command(flatten)]
+    db: Db,
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// The insurance region the store is for: a region code of the parameter files (zj, ah).
+    #[arg(long)]
     region: String,
+    /// Print JSON: region, name, log_origin.
+    #[arg(long)]
+    json: bool,
     #[command(flatten)]
     db: Db,
 }
@@ -96,6 +108,45 @@ pub fn redact(url: &str) -> String {
 
 /// Open the store at `--db`, making the SQLite file's directory first.
 pub async fn open(url: &str) -> anyhow::Result<Store> {
+    open_with(url, &OpenOptions::default()).await
+}
+
+/// The region a store command works in: the one given, else the store's own (`init
+/// --region`), else the default region (a store made without one is a Zhejiang store).
+pub async fn store_region(store: &Store, given: Option<&str>) -> anyhow::Result<String> {
+    Ok(match given.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => r.to_string(),
+        None => store.region().await?.unwrap_or_else(|| flexpension_server::DEFAULT_REGION.to_string()),
+    })
+}
+
+/// `flexpension init --region CODE`: make (or check) a store for that region.
+pub fn init(params: &Params, a: InitArgs) -> anyhow::Result<()> {
+    let scenario = params.scenario(a.region.trim(), None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
+    let region = scenario.region.code.clone();
+    runtime()?.block_on(async {
+        let store = open_with(&a.db.db, &OpenOptions { region: Some(region.clone()), ..OpenOptions::default() }).await?;
+        let r = ensure_regions(&store, params).await;
+        let origin = store.log_keys().origin.clone();
+        store.close().await;
+        r?;
+        if a.json {
+            let v = serde_json::json!({ "region": region, "name": scenario.region.name_zh, "log_origin": origin });
+            emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
+        } else {
+            emit(&format!(
+                "store for region {region} ({} / {}) ready at {}; log origin {origin}\n",
+                scenario.region.name_zh,
+                scenario.region.name_en,
+                redact(&a.db.db)
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// [`open`] with options (the region of `init`).
+pub async fn open_with(url: &str, opts: &OpenOptions) -> anyhow::Result<Store> {
     if let Some(rest) = url.strip_prefix("sqlite:") {
         let path = rest.strip_prefix("//").unwrap_or(rest);
         let path = path.split('?').next().unwrap_or("");
@@ -104,8 +155,9 @@ pub async fn open(url: &str) -> anyhow::Result<Store> {
             std::fs::create_dir_all(dir).map_err(|e| UsageError(format!("--db: cannot create {}: {e}", dir.display())))?;
         }
     }
-    Store::open(url).await.map_err(|e| match e {
+    Store::open_with(url, opts).await.map_err(|e| match e {
         StoreError::Url(m) => UsageError(format!("--db: {m}")).into(),
+        StoreError::Invalid { field: "region", reason } => UsageError(format!("--region: {reason}")).into(),
         other => anyhow::Error::new(other).context(format!("cannot open the store at {}", redact(url))),
     })
 }
@@ -215,15 +267,18 @@ pub fn platform(cmd: PlatformCommand) -> anyhow::Result<()> {
 
 pub fn grid(params: &Params, cmd: GridCommand) -> anyhow::Result<()> {
     let GridCommand::Add(a) = cmd;
-    params.scenario(&a.region, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
+    if let Some(r) = &a.region {
+        params.scenario(r, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
+    }
     runtime()?.block_on(async {
         let store = open(&a.db.db).await?;
+        let region = store_region(&store, a.region.as_deref()).await?;
         ensure_regions(&store, params).await?;
         let existing = store.grids(None).await?.into_iter().find(|g| g.code == a.code.trim());
         let r = match existing {
-            Some(g) if g.name == a.name.trim() && g.region == a.region => Ok(format!("grid {} is already registered\n", g.code)),
+            Some(g) if g.name == a.name.trim() && g.region == region => Ok(format!("grid {} is already registered\n", g.code)),
             Some(g) => Err(UsageError(format!("--code: grid {} is registered as '{}' in region {}", g.code, g.name, g.region)).into()),
-            None => match store.add_grid(&NewGrid { code: a.code.clone(), name: a.name.clone(), region: a.region.clone() }).await {
+            None => match store.add_grid(&NewGrid { code: a.code.clone(), name: a.name.clone(), region: region.clone() }).await {
                 Ok(g) => Ok(format!("grid {} added: {} (region {})\n", g.code, g.name, g.region)),
                 Err(e) => Err(match e.field() {
                     Some(f) => input_error(&format!("--{f}"), e),

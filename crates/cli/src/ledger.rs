@@ -19,9 +19,9 @@ pub struct SettleArgs {
     /// month was closed under.
     #[arg(long)]
     policy: Option<String>,
-    /// The insurance region.
-    #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
-    region: String,
+    /// The insurance region (default: the store's, from `init --region`; else zj).
+    #[arg(long)]
+    region: Option<String>,
     /// Close a closed month again: changed figures are reversed and posted anew.
     #[arg(long)]
     reopen: bool,
@@ -91,10 +91,14 @@ pub fn month_arg(arg: &str, s: &str) -> anyhow::Result<YearMonth> {
 
 pub fn settle(params: &Params, a: SettleArgs) -> anyhow::Result<()> {
     let month = month_arg("--month", &a.month)?;
-    let scenario = params.scenario(&a.region, a.policy.as_deref(), None).map_err(|e| UsageError(format!("--policy/--region: {e}")))?;
+    if let Some(r) = &a.region {
+        params.scenario(r, a.policy.as_deref(), None).map_err(|e| UsageError(format!("--policy/--region: {e}")))?;
+    }
     let opts = CloseOptions { reopen: a.reopen, policy_given: a.policy.is_some(), ..CloseOptions::new(YearMonth::of_date(today())) };
     runtime()?.block_on(async {
         let store = open(&a.db.db).await?;
+        let region = crate::data::store_region(&store, a.region.as_deref()).await?;
+        let scenario = params.scenario(&region, a.policy.as_deref(), None).map_err(|e| UsageError(format!("--policy/--region: {e}")))?;
         let r = store.close_month(&scenario, month, &opts).await.map_err(|e| {
             let arg = if e.field() == Some("policy") { "--policy" } else { "--month" };
             input_error(arg, e)

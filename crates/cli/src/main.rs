@@ -4,7 +4,7 @@
 //! | module | what |
 //! |---|---|
 //! | `calc` | `flexpension calc ...`: each calculator, with the same request and response as the API |
-//! | `data` | The commands that touch the data store: `platform add`, `grid add`, `import workers`, `import earnings`, `worker show` |
+//! | `data` | The commands that touch the data store: `init`, `platform add`, `grid add`, `import workers`, `import earnings`, `worker show` |
 //! | `demo` | `flexpension demo`: a fresh SQLite store with a synthetic Zhejiang population |
 //! | `ledger` | The month close and the money on the store: `settle`, `pay`, `interest`, `report month` |
 //! | `log` | The tamper-evident log on the command line (a contract, see docs/LOG.md): `log key`, `log checkpoint`, `log proof` |
@@ -42,7 +42,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The calculators: contribution, retirement, pension, workdays, injury, id-check.
+    /// Make a data store for an insurance region (recorded in the store; later commands on it
+    /// default to that region).
+    Init(data::InitArgs),
+    /// The calculators: contribution, retirement, pension, workdays, injury, id-check,
+    /// transfer-funds, benefit-place.
     #[command(subcommand)]
     Calc(calc::CalcCommand),
     /// Start the HTTP server: the API, the OpenAPI document and the worker's pages; with --db,
@@ -57,9 +61,10 @@ enum Command {
         /// Close each month by itself once it is over (checked every hour; needs --db).
         #[arg(long, requires = "db")]
         auto_close: bool,
-        /// The insurance region whose rules apply to ingested earnings.
-        #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
-        region: String,
+        /// The insurance region whose rules apply to ingested earnings (default: the store's,
+        /// from `init --region`; else zj).
+        #[arg(long)]
+        region: Option<String>,
         /// A witness of the log, URL=KEY (repeat for each); new checkpoints are sent to it to cosign.
         #[arg(long, value_name = "URL=KEY")]
         witness: Vec<String>,
@@ -156,11 +161,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { addr, db, auto_close, region, witness, witness_quorum, public_url } => {
             let params = load_params(cli.params.as_deref())?;
             let log = serve::LogOptions::parse(&witness, witness_quorum, public_url.as_deref())?;
-            serve::run(params, &addr, db.as_deref(), &region, auto_close, log)
+            serve::run(params, &addr, db.as_deref(), region.as_deref(), auto_close, log)
         }
         Command::Demo(a) => demo::run(load_params(cli.params.as_deref())?, a),
         Command::Platform(c) => data::platform(c),
         Command::Grid(c) => data::grid(&load_params(cli.params.as_deref())?, c),
+        Command::Init(a) => data::init(&load_params(cli.params.as_deref())?, a),
         Command::Import(c) => data::import::run(&load_params(cli.params.as_deref())?, c),
         Command::Worker(c) => data::worker::run(&load_params(cli.params.as_deref())?, c),
         Command::Peer(c) => peer::run(c),

@@ -21,9 +21,9 @@ pub struct RunArgs {
     /// The month looked at (YYYY-MM).
     #[arg(long)]
     month: String,
-    /// The insurance region whose rules apply.
-    #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
-    region: String,
+    /// The insurance region whose rules apply (default: the store's, from `init --region`).
+    #[arg(long)]
+    region: Option<String>,
     #[arg(long)]
     json: bool,
     #[command(flatten)]
@@ -35,7 +35,8 @@ pub fn run(params: &Params, cmd: MonitorCommand) -> anyhow::Result<()> {
     let month = month_arg("--month", &a.month)?;
     runtime()?.block_on(async {
         let store = open(&a.db.db).await?;
-        let r = store.monitor_run(params, &a.region, month).await.map_err(|e| {
+        let region = crate::data::store_region(&store, a.region.as_deref()).await?;
+        let r = store.monitor_run(params, &region, month).await.map_err(|e| {
             let arg = if e.field() == Some("region") { "--region" } else { "--month" };
             input_error(arg, e)
         });

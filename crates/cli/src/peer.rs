@@ -30,9 +30,9 @@ pub struct PeerAddArgs {
     /// Change the URL or key of a peer already added.
     #[arg(long)]
     replace: bool,
-    /// This agency's own region (a peer cannot be it).
-    #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
-    region: String,
+    /// This agency's own region (a peer cannot be it); default the store's, from `init --region`.
+    #[arg(long)]
+    region: Option<String>,
     #[command(flatten)]
     db: Db,
 }
@@ -57,7 +57,8 @@ fn add(a: PeerAddArgs) -> anyhow::Result<()> {
     let p = NewPeer { code: a.code.trim().to_string(), url: a.url.trim().to_string(), verifier_key: a.key.trim().to_string() };
     runtime()?.block_on(async {
         let store = open(&a.db.db).await?;
-        let done = store.add_peer(&a.region, &p, a.replace).await;
+        let region = crate::data::store_region(&store, a.region.as_deref()).await?;
+        let done = store.add_peer(&region, &p, a.replace).await;
         store.close().await;
         let done = done.map_err(|e| match (&e, e.field()) {
             (StoreError::Invalid { .. }, Some(f)) => input_error(&format!("--{f}"), e),

@@ -39,14 +39,26 @@ pub const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_secs(2)
 /// How often the agency outbox is looked at for messages due (each has its own backoff).
 pub const DELIVER_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
-pub fn run(params: Params, addr: &str, db: Option<&str>, region: &str, auto_close: bool, log: LogOptions) -> anyhow::Result<()> {
-    params.scenario(region, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
+pub fn run(params: Params, addr: &str, db: Option<&str>, region: Option<&str>, auto_close: bool, log: LogOptions) -> anyhow::Result<()> {
+    if let Some(r) = region {
+        params.scenario(r, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
+    }
     init_logging()?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     rt.block_on(async move {
-        let mut state = AppState::new(Arc::new(params)).with_region(region);
-        if let Some(url) = db {
-            state = state.with_store(crate::data::open(url).await?);
+        // The region: the one given, else the store's own, else the default.
+        let store = match db {
+            Some(url) => Some(crate::data::open(url).await?),
+            None => None,
+        };
+        let region = match &store {
+            Some(s) => crate::data::store_region(s, region).await?,
+            None => region.unwrap_or(flexpension_server::DEFAULT_REGION).to_string(),
+        };
+        params.scenario(&region, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
+        let mut state = AppState::new(Arc::new(params)).with_region(&region);
+        if let Some(s) = store {
+            state = state.with_store(s);
         }
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| UsageError(format!("--addr: cannot listen on {addr}: {e}")))?;

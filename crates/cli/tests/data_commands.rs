@@ -175,3 +175,45 @@ fn mistakes_exit_2_and_name_the_argument_or_the_line() {
     let o = run(d, &["worker", "show", "--id-number", &worker_id(99), "--db", &db]);
     assert!(!stderr(&o).contains(&worker_id(99)), "the ID is masked in the message");
 }
+
+/// `init --region` makes a store for that region: later commands default to it, another region
+/// is refused, and workers' hukou may be any mainland division code.
+#[test]
+fn init_a_region_store_and_division_hukou() {
+    let t = TempDir::new("cli-init");
+    let d = &t.0;
+    let db = t.db("ah.db");
+    let v = json(d, &["init", "--region", "ah", "--db", &db, "--json"]);
+    assert_eq!((v["region"].as_str(), v["log_origin"].as_str()), (Some("ah"), Some("flexpension.ah/log")), "{v}");
+    // Again: the same region is fine; another is refused, naming the flag.
+    assert!(ok(d, &["init", "--region", "ah", "--db", &db]).contains("store for region ah"));
+    let o = run(d, &["init", "--region", "zj", "--db", &db]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--region: this store is for region 'ah', not 'zj'"), "{}", stderr(&o));
+    let o = run(d, &["init", "--region", "qq", "--db", &db]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--region:") && stderr(&o).contains("unknown region 'qq'"), "{}", stderr(&o));
+    // A grid added without --region is the store's region's.
+    assert!(ok(d, &["grid", "add", "--code", "hf1", "--name", "合肥1号网格", "--db", &db]).contains("(region ah)"));
+
+    let csv = format!(
+        "id_number,name,phone,hukou_region,grid\n{},甲,13800000001,340102,hf1\n{},乙,13800000002,330106,hf1\n{},丙,13800000003,990101,hf1\n{},丁,13800000004,ah,hf1\n",
+        worker_id(20),
+        worker_id(21),
+        worker_id(22),
+        worker_id(23)
+    );
+    std::fs::write(d.join("w.csv"), csv).expect("write");
+    let o = run(d, &["import", "workers", "w.csv", "--db", &db, "--json"]);
+    assert_eq!(o.status.code(), Some(2), "a rejected row exits 2: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json report");
+    assert_eq!((v["added"].as_u64(), v["rejected"].as_u64()), (Some(3), Some(1)), "{v}");
+    assert_eq!((v["errors"][0]["line"].as_u64(), v["errors"][0]["field"].as_str()), (Some(4), Some("hukou_region")), "{v}");
+    assert!(v["errors"][0]["reason"].as_str().is_some_and(|r| r.contains("province prefix")), "{v}");
+    let w = json(d, &["worker", "show", "--id-number", &worker_id(21), "--db", &db, "--json"]);
+    assert_eq!(w["worker"]["hukou_province"], "zj", "{w}");
+
+    // A store made without init stays a Zhejiang store.
+    let plain = t.db("plain.db");
+    assert!(ok(d, &["grid", "add", "--code", "g1", "--name", "西湖区1号网格", "--db", &plain]).contains("(region zj)"));
+}

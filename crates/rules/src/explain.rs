@@ -113,6 +113,25 @@ impl Explainer {
         self.params.push(p);
     }
 
+    /// Take in a part calculation's explanation (steps already given are not repeated) and
+    /// return its value.
+    pub fn absorb<T>(&mut self, part: Explained<T>) -> T {
+        for s in part.steps {
+            if !self.steps.contains(&s) {
+                self.steps.push(s);
+            }
+        }
+        for p in part.params {
+            self.uses(p);
+        }
+        for w in part.warnings {
+            if !self.warnings.contains(&w) {
+                self.warnings.push(w);
+            }
+        }
+        part.value
+    }
+
     pub fn finish<T>(self, value: T) -> Explained<T> {
         Explained { value, steps: self.steps, params: self.params, warnings: self.warnings }
     }

@@ -16,6 +16,9 @@ use flexpension_rules::{Age, Category, Explained, ParamError, ParamUse, Params, 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+mod transfer;
+pub use transfer::*;
+
 /// A number, as a JSON number or as text: `3800`, `"3800"`, `"3800.50"` (yuan: up to 2 decimals).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(untagged)]

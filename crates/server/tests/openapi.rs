@@ -66,6 +66,15 @@ fn responses_match_their_schemas() {
         ("id-check", json!({"number": "123"})),
         ("estimate", json!({"month": "2025-03", "years": 15})),
         ("residents", json!({"grade": 100, "years": 10, "month": "2025-03", "income": 3800})),
+        ("transfer-funds", json!({"from": "2022-03", "to": "2025-02", "base": 4986})),
+        (
+            "transfer-funds",
+            json!({"from": "1997-01", "to": "1998-12", "base": "3000", "personal_account": "1000.50", "date": "2025-01-01"}),
+        ),
+        ("benefit-place", json!({"hukou": "ah", "history": "zj:12,sh:8"})),
+        ("benefit-place", json!({"hukou": "34", "history": "zj:12:temporary", "date": "2025-01-01"})),
+        ("temporary-account", json!({"sex": "female", "age": 41, "hukou": "ah", "insured_in": "zj"})),
+        ("transfer-deadlines", json!({"application": "2025-09-15"})),
     ];
     let schemas = &doc["components"]["schemas"];
     for (name, body) in samples {
@@ -126,7 +135,7 @@ fn request_schemas_list_exactly_the_accepted_fields() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 8, "the eight calculators take JSON");
+    assert_eq!(checked, 12, "the twelve calculators take JSON");
     assert_eq!(others, 1, "and the agency messages");
 }
 

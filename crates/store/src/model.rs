@@ -111,8 +111,12 @@ pub struct Worker {
     pub name: String,
     /// "138****5678".
     pub phone_masked: String,
-    /// Insurance region of the household registration (户籍).
+    /// The household registration (户籍): a registered insurance region code, or a mainland
+    /// administrative division code (GB/T 2260, six digits).
     pub hukou_region: String,
+    /// The province of the hukou (two-letter code), when known: derived at registration; none
+    /// for workers registered before it was kept.
+    pub hukou_province: Option<String>,
     /// Grid code of the home grid.
     pub home_grid: String,
 }

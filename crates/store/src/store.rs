@@ -18,11 +18,15 @@ pub struct OpenOptions {
     pub pg_schema: Option<String>,
     /// Where every time the store writes comes from (default: the system clock).
     pub clock: Arc<dyn Clock>,
+    /// Make (or check) the store for this insurance region: recorded in `store_meta` at the
+    /// first open, with the log's origin `flexpension.CODE/log`. A store opened without it
+    /// keeps what it has (a store that never recorded one is a Zhejiang store, as before).
+    pub region: Option<String>,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { max_connections: 8, pg_schema: None, clock: Arc::new(SystemClock) }
+        OpenOptions { max_connections: 8, pg_schema: None, clock: Arc::new(SystemClock), region: None }
     }
 }
 
@@ -71,6 +75,9 @@ impl Store {
     pub async fn open_with(url: &str, opts: &OpenOptions) -> Result<Store> {
         let db = Db::open(url, opts).await?;
         let pepper = load_pepper(&db).await?;
+        if let Some(region) = &opts.region {
+            claim_region(&db, region).await?;
+        }
         let log_keys = crate::log::keys_load(&db).await?;
         let inner = Inner {
             db,
@@ -84,6 +91,12 @@ impl Store {
             log_journal: std::sync::atomic::AtomicBool::new(true),
         };
         Ok(Store { inner: Arc::new(inner) })
+    }
+
+    /// The insurance region the store was made for (`init --region`); `None` for a store made
+    /// without one, which is a Zhejiang store as before.
+    pub async fn region(&self) -> Result<Option<String>> {
+        Ok(meta_get(self.db(), "region").await?.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     pub fn kind(&self) -> BackendKind {
@@ -126,6 +139,43 @@ impl Store {
 pub(crate) async fn meta_value(db: &Db, key: &str, fresh: Vec<u8>) -> Result<Vec<u8>> {
     Sql::new("INSERT INTO store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING").bind(key).bind(fresh).execute(db).await?;
     Sql::new("SELECT value FROM store_meta WHERE key = $1").bind(key).scalar(db).await
+}
+
+/// A `store_meta` value, if there is one.
+async fn meta_get(db: &Db, key: &str) -> Result<Option<Vec<u8>>> {
+    Sql::new("SELECT value FROM store_meta WHERE key = $1").bind(key).scalar_optional(db).await
+}
+
+/// The log origin of a store made for `region`.
+pub fn region_origin(region: &str) -> String {
+    format!("flexpension.{region}/log")
+}
+
+/// Record that the store is for `region` (with its log origin), or check that it already is.
+/// A store made before without a region is a Zhejiang one: its log origin says so.
+async fn claim_region(db: &Db, region: &str) -> Result<()> {
+    let region = crate::registry::check_code("region", region)?;
+    let origin = region_origin(&region);
+    let wrong = |had: String| {
+        StoreError::invalid("region", format!("this store is for region '{had}', not '{region}': give another --db or leave --region out"))
+    };
+    if let Some(had) = meta_get(db, "region").await?.map(|v| String::from_utf8_lossy(&v).into_owned())
+        && had != region
+    {
+        return Err(wrong(had));
+    }
+    if let Some(had) = meta_get(db, "log_origin").await?.map(|v| String::from_utf8_lossy(&v).into_owned())
+        && had != origin
+    {
+        let had = had.strip_prefix("flexpension.").and_then(|r| r.strip_suffix("/log")).unwrap_or(&had).to_string();
+        return Err(wrong(had));
+    }
+    meta_value(db, "log_origin", origin.into_bytes()).await?;
+    let kept = meta_value(db, "region", region.clone().into_bytes()).await?;
+    if kept != region.as_bytes() {
+        return Err(wrong(String::from_utf8_lossy(&kept).into_owned()));
+    }
+    Ok(())
 }
 
 /// The pepper: made once with the OS CSPRNG.

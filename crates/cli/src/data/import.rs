@@ -53,9 +53,9 @@ pub struct ImportEarningsArgs {
     /// csv or jsonl; default by the file's extension (.jsonl, .ndjson: jsonl; else csv).
     #[arg(long, value_enum)]
     format: Option<FileFormat>,
-    /// The insurance region whose rules apply.
-    #[arg(long, default_value = flexpension_server::DEFAULT_REGION)]
-    region: String,
+    /// The insurance region whose rules apply (default: the store's, from `init --region`; else zj).
+    #[arg(long)]
+    region: Option<String>,
     /// Print JSON: accepted, duplicate, conflicting, rejected, income_fen, premium_fen, errors.
     #[arg(long)]
     json: bool,
@@ -109,7 +109,9 @@ fn workers(params: &Params, a: &ImportWorkersArgs) -> anyhow::Result<()> {
 }
 
 fn earnings(params: &Params, a: &ImportEarningsArgs) -> anyhow::Result<()> {
-    let scenario = params.scenario(&a.region, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
+    if let Some(r) = &a.region {
+        params.scenario(r, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
+    }
     let format = match a.format {
         Some(FileFormat::Csv) => Format::Csv,
         Some(FileFormat::Jsonl) => Format::JsonLines,
@@ -136,6 +138,8 @@ fn earnings(params: &Params, a: &ImportEarningsArgs) -> anyhow::Result<()> {
     let report = runtime()?.block_on(async {
         let store = open(&a.db.db).await?;
         let r = async {
+            let region = super::store_region(&store, a.region.as_deref()).await?;
+            let scenario = params.scenario(&region, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
             if store.platform(PlatformId(a.platform)).await?.is_none() {
                 return Err(UsageError(format!("--platform: no platform has the id {}", a.platform)).into());
             }

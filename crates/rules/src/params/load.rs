@@ -2,6 +2,7 @@
 
 use super::ParamError;
 use super::model::*;
+use super::provinces::Provinces;
 use crate::explain::Text;
 use crate::money::{Dec6, Fen, parse_yuan_nonneg};
 use crate::time::YearMonth;
@@ -15,10 +16,12 @@ use toml::{Table, Value};
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("sources.toml", include_str!("../../../../params/sources.toml")),
     ("national.toml", include_str!("../../../../params/national.toml")),
+    ("regions/ah.toml", include_str!("../../../../params/regions/ah.toml")),
     ("regions/zj.toml", include_str!("../../../../params/regions/zj.toml")),
     ("policies/current.toml", include_str!("../../../../params/policies/current.toml")),
     ("policies/paper.toml", include_str!("../../../../params/policies/paper.toml")),
     ("overlays/paper-2024.toml", include_str!("../../../../params/overlays/paper-2024.toml")),
+    ("provinces.toml", include_str!("../../../../params/provinces.toml")),
     ("holidays/2025.toml", include_str!("../../../../params/holidays/2025.toml")),
     ("holidays/2026.toml", include_str!("../../../../params/holidays/2026.toml")),
 ];
@@ -31,6 +34,8 @@ pub struct Params {
     pub regions: BTreeMap<String, Region>,
     pub policies: BTreeMap<String, Policy>,
     pub overlays: BTreeMap<String, Overlay>,
+    /// The mainland provinces (GB/T 2260 prefixes and the two-letter codes).
+    pub provinces: Provinces,
     pub(crate) calendar: Calendar,
 }
 
@@ -54,6 +59,8 @@ impl Params {
         let sources = read_sources(sf, st)?;
         let (nf, nt) = find("national.toml")?;
         let national = read_national(Reader::new(nf, nt, &sources)?)?;
+        let (pf, pt) = find("provinces.toml")?;
+        let provinces = Provinces::read(pf, pt, &sources)?;
         let mut regions = BTreeMap::new();
         let mut policies = BTreeMap::new();
         let mut overlays = BTreeMap::new();
@@ -78,6 +85,9 @@ impl Params {
             }
         }
         for r in regions.values() {
+            if provinces.find(&r.code).is_none() {
+                return Err(invalid(&r.base_lower.file, "region.code", format!("'{}' is not a province code in provinces.toml", r.code)));
+            }
             if !policies.contains_key(&r.default_policy) {
                 return Err(invalid(&r.base_lower.file, "region.default_policy", format!("no policy named '{}'", r.default_policy)));
             }
@@ -86,7 +96,7 @@ impl Params {
             let r = regions.get(&o.region).ok_or_else(|| invalid(&o.file, "overlay.region", format!("no region '{}'", o.region)))?;
             o.apply(&mut r.clone())?;
         }
-        Ok(Params { sources, national, regions, policies, overlays, calendar: Calendar::new(years) })
+        Ok(Params { sources, national, regions, policies, overlays, provinces, calendar: Calendar::new(years) })
     }
 }
 
@@ -303,6 +313,10 @@ fn count(v: &Value) -> Result<u32, String> {
     v.as_integer().and_then(|i| u32::try_from(i).ok()).ok_or_else(|| format!("'{v}' is not a whole number ≥ 0"))
 }
 
+fn month(v: &Value) -> Result<YearMonth, String> {
+    v.as_str().ok_or_else(|| format!("'{v}' is not a month (YYYY-MM)"))?.parse::<YearMonth>().map_err(|e| e.to_string())
+}
+
 fn boolean(v: &Value) -> Result<bool, String> {
     v.as_bool().ok_or_else(|| format!("'{v}' is not true or false"))
 }
@@ -439,6 +453,16 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
         },
         agency_message_max_age_seconds: r.series("agency_message_max_age_seconds", count)?,
         agency_message_max_ahead_seconds: r.series("agency_message_max_ahead_seconds", count)?,
+        transfer: TransferRules {
+            pool_rate: r.series("transfer.pool_rate", rate)?,
+            pool_from_month: r.series("transfer.pool_from_month", month)?,
+            benefit_place_min_years: r.series("transfer.benefit_place_min_years", count)?,
+            temporary_account_age_male: r.series("transfer.temporary_account_age_male", count)?,
+            temporary_account_age_female: r.series("transfer.temporary_account_age_female", count)?,
+            review_working_days: r.series("transfer.review_working_days", count)?,
+            handover_working_days: r.series("transfer.handover_working_days", count)?,
+            completion_working_days: r.series("transfer.completion_working_days", count)?,
+        },
     };
     if n.years_decimals.items.iter().any(|d| d.value > 6) {
         return Err(invalid(r.file, "years_decimals", "at most 6 decimals"));

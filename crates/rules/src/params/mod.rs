@@ -8,9 +8,11 @@
 
 mod load;
 mod model;
+mod provinces;
 
 pub use load::{EMBEDDED, Params, leftover_key, take_path};
 pub use model::*;
+pub use provinces::{Province, Provinces};
 
 use crate::explain::{ParamUse, param_use};
 use crate::workdays::Calendar;

@@ -245,6 +245,8 @@ pub struct National {
     pub agency_message_max_ahead_seconds: Series<u32>,
     pub monitor: Monitor,
     pub credit: Credit,
+    /// Cross-region transfer (转移接续), 国办发〔2009〕66号.
+    pub transfer: TransferRules,
 }
 
 /// Platform credit rating (信用评价): insured shares, grades and the sanctions floor.
@@ -271,6 +273,24 @@ pub struct Monitor {
     pub interrupt_share: Series<Rate>,
     /// Years before retirement from which a shortfall of contribution years is flagged.
     pub horizon_years: Series<u32>,
+}
+
+/// The rules of a cross-region transfer (国办发〔2009〕66号): articles 4, 6 and 8, and the
+/// temporary-account ages.
+#[derive(Debug, Clone)]
+pub struct TransferRules {
+    /// Article 4: share of each monthly base since `pool_from_month` the pooling fund hands over.
+    pub pool_rate: Series<Rate>,
+    pub pool_from_month: Series<YearMonth>,
+    /// Article 6: cumulative years that make a place outside the hukou province the benefit place.
+    pub benefit_place_min_years: Series<u32>,
+    /// From these ages a worker not insured in the hukou province gets a temporary account.
+    pub temporary_account_age_male: Series<u32>,
+    pub temporary_account_age_female: Series<u32>,
+    /// Article 8: the three steps' limits in working days.
+    pub review_working_days: Series<u32>,
+    pub handover_working_days: Series<u32>,
+    pub completion_working_days: Series<u32>,
 }
 
 /// An insurance region (统筹区).

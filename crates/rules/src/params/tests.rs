@@ -21,7 +21,7 @@ fn err(r: Result<Params, ParamError>) -> String {
 #[test]
 fn shipped_parameters_load() {
     let p = Params::embedded().unwrap();
-    assert_eq!(p.region_codes(), ["zj"]);
+    assert_eq!(p.region_codes(), ["ah", "zj"]);
     assert_eq!(p.policy_names(), ["current", "paper"]);
     assert_eq!(p.overlay_names(), ["paper-2024"]);
 }
@@ -115,4 +115,37 @@ fn lapse_threshold_is_dated_and_positive() {
     assert_eq!((*n, u.source.as_str()), (3, "DESIGN"));
     let e = err(load_with("national.toml", |t| t.replace("value = 3\nsource = \"DESIGN\"", "value = 0\nsource = \"DESIGN\"")));
     assert!(e.contains("lapse_after_months") && e.contains("at least 1"), "{e}");
+}
+
+#[test]
+fn anhui_loads_and_computes_a_contribution() {
+    use crate::contribution::ContributionInput;
+    let p = Params::embedded().unwrap();
+    let s = p.scenario("ah", None, None).unwrap();
+    assert_eq!((s.region.name_en.as_str(), s.policy.name.as_str()), ("Anhui", "current"));
+    // Income below the lower limit: the base is Anhui's 4227 yuan, 20% of it is 845.40 yuan.
+    let input = ContributionInput { month: "2025-03".parse().unwrap(), income_fen: 300_000, declared_base_fen: None };
+    let c = s.contribution(&input).unwrap();
+    assert_eq!((c.value.base_fen, c.value.contribution_fen), (422_700, 84_540));
+    // Its weak figures say so, naming the region's file values.
+    assert!(c.params.iter().any(|u| u.key == "ah.base_lower" && u.value.contains("4227")), "{:?}", c.params);
+    assert!(!c.warnings.is_empty());
+    // The overlay reproducing the paper belongs to Zhejiang, not to Anhui.
+    assert!(p.scenario("ah", None, Some("paper-2024")).is_err());
+}
+
+#[test]
+fn province_list_and_transfer_rules_are_checked() {
+    let e = err(load_with("provinces.toml", |t| t.replacen("prefix = \"11\"", "prefix = \"33\"", 1)));
+    assert!(e.contains("provinces.toml") && e.contains("listed twice"), "{e}");
+    let e = err(load_with("provinces.toml", |t| t.replacen("prefix = \"11\"", "prefix = \"1\"", 1)));
+    assert!(e.contains("province[0].prefix") && e.contains("two digits"), "{e}");
+    let e = err(load_with("provinces.toml", |t| t.replacen("code = \"ah\"", "code = \"xx\"", 1)));
+    assert!(e.contains("region.code") && e.contains("'ah' is not a province code"), "{e}");
+    let e = err(load_with("provinces.toml", |t| t.replacen("source = \"GBT2260\"", "source = \"NOPE\"", 1)));
+    assert!(e.contains("'NOPE' is not in sources.toml"), "{e}");
+    let e = err(load_with("national.toml", |t| t.replace("value = \"1998-01\"", "value = \"1998-13\"")));
+    assert!(e.contains("transfer.pool_from_month") && e.contains("not a month"), "{e}");
+    let e = err(load_with("national.toml", |t| t.replace("[[transfer.review_working_days]]", "[[transfer.review_workdays]]")));
+    assert!(e.contains("transfer.review_working_days: missing"), "{e}");
 }

@@ -129,3 +129,59 @@ pub async fn residents_get(State(s): State<AppState>, Input(r): Input<ResidentsR
 pub async fn residents_post(State(s): State<AppState>, Input(r): Input<ResidentsRequest>) -> Answer {
     answer(calc::residents(s.params(), &r))
 }
+
+/// Cross-region transfer: the pooling-fund and personal-account money that moves (国办发〔2009〕66号 art. 4)
+#[utoipa::path(get, path = "/calc/transfer-funds", tag = "calculators", params(TransferFundsRequest),
+    responses((status = 200, description = "the result with its explanation", body = TransferFundsResponse), CalcRefusals))]
+pub async fn transfer_funds_get(State(s): State<AppState>, Input(r): Input<TransferFundsRequest>) -> Answer {
+    answer(calc::transfer_funds(s.params(), &r, s.today()))
+}
+
+/// Cross-region transfer: the pooling-fund and personal-account money that moves (国办发〔2009〕66号 art. 4)
+#[utoipa::path(post, path = "/calc/transfer-funds", tag = "calculators", request_body = TransferFundsRequest,
+    responses((status = 200, description = "the result with its explanation", body = TransferFundsResponse), CalcRefusals))]
+pub async fn transfer_funds_post(State(s): State<AppState>, Input(r): Input<TransferFundsRequest>) -> Answer {
+    answer(calc::transfer_funds(s.params(), &r, s.today()))
+}
+
+/// Cross-region transfer: the province that pays the pension and the rule of article 6 that decides it
+#[utoipa::path(get, path = "/calc/benefit-place", tag = "calculators", params(BenefitPlaceRequest),
+    responses((status = 200, description = "the result with its explanation", body = BenefitPlaceResponse), CalcRefusals))]
+pub async fn benefit_place_get(State(s): State<AppState>, Input(r): Input<BenefitPlaceRequest>) -> Answer {
+    answer(calc::benefit_place(s.params(), &r, s.today()))
+}
+
+/// Cross-region transfer: the province that pays the pension and the rule of article 6 that decides it
+#[utoipa::path(post, path = "/calc/benefit-place", tag = "calculators", request_body = BenefitPlaceRequest,
+    responses((status = 200, description = "the result with its explanation", body = BenefitPlaceResponse), CalcRefusals))]
+pub async fn benefit_place_post(State(s): State<AppState>, Input(r): Input<BenefitPlaceRequest>) -> Answer {
+    answer(calc::benefit_place(s.params(), &r, s.today()))
+}
+
+/// Cross-region transfer: whether the new place opens a temporary contribution account (men from 50, women from 40)
+#[utoipa::path(get, path = "/calc/temporary-account", tag = "calculators", params(TemporaryAccountRequest),
+    responses((status = 200, description = "the result with its explanation", body = TemporaryAccountResponse), CalcRefusals))]
+pub async fn temporary_account_get(State(s): State<AppState>, Input(r): Input<TemporaryAccountRequest>) -> Answer {
+    answer(calc::temporary_account(s.params(), &r, s.today()))
+}
+
+/// Cross-region transfer: whether the new place opens a temporary contribution account (men from 50, women from 40)
+#[utoipa::path(post, path = "/calc/temporary-account", tag = "calculators", request_body = TemporaryAccountRequest,
+    responses((status = 200, description = "the result with its explanation", body = TemporaryAccountResponse), CalcRefusals))]
+pub async fn temporary_account_post(State(s): State<AppState>, Input(r): Input<TemporaryAccountRequest>) -> Answer {
+    answer(calc::temporary_account(s.params(), &r, s.today()))
+}
+
+/// Cross-region transfer: the latest date of each statutory step (3 × 15 working days, art. 8)
+#[utoipa::path(get, path = "/calc/transfer-deadlines", tag = "calculators", params(TransferDeadlinesRequest),
+    responses((status = 200, description = "the result with its explanation", body = TransferDeadlinesResponse), CalcRefusals))]
+pub async fn transfer_deadlines_get(State(s): State<AppState>, Input(r): Input<TransferDeadlinesRequest>) -> Answer {
+    answer(calc::transfer_deadlines(s.params(), &r))
+}
+
+/// Cross-region transfer: the latest date of each statutory step (3 × 15 working days, art. 8)
+#[utoipa::path(post, path = "/calc/transfer-deadlines", tag = "calculators", request_body = TransferDeadlinesRequest,
+    responses((status = 200, description = "the result with its explanation", body = TransferDeadlinesResponse), CalcRefusals))]
+pub async fn transfer_deadlines_post(State(s): State<AppState>, Input(r): Input<TransferDeadlinesRequest>) -> Answer {
+    answer(calc::transfer_deadlines(s.params(), &r))
+}

@@ -60,11 +60,11 @@ const FIND_PG: &str =
     JOIN workers w ON w.id_hash = u.h";
 
 const INSERT_WORKER_SQLITE: &str = "INSERT INTO workers (id, id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, \
-    hukou_region, home_grid_id, created_at_us, id_salt, id_commit, log_idx) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    hukou_region, home_grid_id, created_at_us, id_salt, id_commit, log_idx, hukou_province) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, NULLIF(?15, ''))";
 
 const COPY_WORKERS_PG: &str = "workers (id, id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, \
-    hukou_region, home_grid_id, created_at_us, id_salt, id_commit, log_idx)";
+    hukou_region, home_grid_id, created_at_us, id_salt, id_commit, log_idx, hukou_province)";
 
 const INSERT_ENROLMENT_SQLITE: &str = "INSERT INTO enrolments (id, worker_id, scheme, from_month, to_month, basis, created_at_us) \
     VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6)";
@@ -182,6 +182,8 @@ impl Tx {
                             Val::Blob(&c.id_salt),
                             Val::Blob(&c.id_commit.0),
                             Val::Int(log_idx),
+                            // No province: '' here, NULL in the table (NULLIF above).
+                            Val::Text(c.hukou_province.as_deref().unwrap_or("")),
                         ])?;
                     }
                     Ok(())
@@ -192,9 +194,13 @@ impl Tx {
                 // COPY straight into the table: the ids were given out ahead.
                 copy_binary(t, COPY_WORKERS_PG, rows.len(), |i, b| {
                     let (r, c) = (&rows[i], rows[i].worker);
-                    b.row(14).i64(r.id).bytes(&c.id_hash).text(&c.id_masked).i32(c.birth_month).text(c.sex.as_str()).text(&c.name);
+                    b.row(15).i64(r.id).bytes(&c.id_hash).text(&c.id_masked).i32(c.birth_month).text(c.sex.as_str()).text(&c.name);
                     b.bytes(&c.phone_hash).text(&c.phone_masked).text(&c.hukou_region).i64(r.grid_id).i64(at_us);
                     b.bytes(&c.id_salt).bytes(&c.id_commit.0).i64(log_idx);
+                    match &c.hukou_province {
+                        Some(p) => b.text(p),
+                        None => b.null(),
+                    };
                 })
                 .await?;
                 Ok(())

@@ -27,7 +27,11 @@ pub(super) struct Codes {
 
 impl Codes {
     async fn resolve(&mut self, tx: &mut Tx, rows: &[Good]) -> Result<()> {
-        let regions: HashSet<&str> = rows.iter().map(|g| g.worker.hukou_region.as_str()).filter(|r| !self.regions.contains(*r)).collect();
+        let regions: HashSet<&str> = rows
+            .iter()
+            .map(|g| g.worker.hukou_region.as_str())
+            .filter(|r| !self.regions.contains(*r) && !crate::registry::is_division(r))
+            .collect();
         let regions: Vec<&str> = regions.into_iter().collect();
         for part in regions.chunks(KEYS_PER_LOOKUP) {
             let sql = format!("SELECT code FROM regions WHERE code IN ({})", placeholders(1, part.len()));
@@ -78,9 +82,11 @@ impl Store {
         let mut valid: Vec<(usize, i64)> = Vec::with_capacity(rows.len());
         for (i, g) in rows.iter().enumerate() {
             let c = &g.worker;
-            if !codes.regions.contains(&c.hukou_region) {
+            // A division code was checked with the row (its province prefix); a region code must
+            // be registered.
+            if !crate::registry::is_division(&c.hukou_region) && !codes.regions.contains(&c.hukou_region) {
                 r.rejected += 1;
-                let reason = format!("'{}' is not a registered region", c.hukou_region);
+                let reason = format!("'{}' is neither a registered region nor a 6-digit administrative division code", c.hukou_region);
                 r.error(RowError::new(g.line, "hukou_region", Code::UnknownRegion, reason), max_errors);
             } else if let Some(&grid) = codes.grids.get(&c.home_grid) {
                 valid.push((i, grid));

@@ -195,6 +195,7 @@ impl Store {
             StoreError::Invalid { field: "id_number", reason } => RowError::new(line, "id_number", Code::InvalidId, reason),
             StoreError::Invalid { field: "phone", reason } => RowError::new(line, "phone", Code::Phone, reason),
             StoreError::Invalid { field: "home_grid", reason } => RowError::new(line, "grid", Code::Malformed, reason),
+            StoreError::Invalid { field: "hukou_region", reason } => RowError::new(line, "hukou_region", Code::UnknownRegion, reason),
             StoreError::Invalid { field, reason } => RowError::new(line, field, Code::Malformed, reason),
             other => RowError::new(line, "line", Code::Malformed, other.to_string()),
         })?;

@@ -163,8 +163,11 @@ impl crate::Store {
         hashes.sort_unstable();
         hashes.dedup();
         // Each worker and the first month of their employee-pension enrolments in one lookup.
-        const FIELDS: &str = "SELECT w.id_hash, w.id, w.hukou_region, (SELECT MIN(e.from_month) FROM enrolments e \
-            WHERE e.worker_id = w.id AND e.scheme = 'employee_pension') FROM workers w WHERE w.id_hash";
+        // The region is the home grid's (an officer's scope), not the hukou, which may be any
+        // division code.
+        const FIELDS: &str = "SELECT w.id_hash, w.id, g.region_code, (SELECT MIN(e.from_month) FROM enrolments e \
+            WHERE e.worker_id = w.id AND e.scheme = 'employee_pension') FROM workers w JOIN grids g ON g.id = w.home_grid_id \
+            WHERE w.id_hash";
         let found = self.db().lookup_keys(&format!("{FIELDS} = ?1"), |n| format!("{FIELDS} IN ({})", placeholders(1, n)), &hashes).await?;
         let mut workers: HashMap<Vec<u8>, i64> = HashMap::with_capacity(found.len());
         let mut enrolled: HashMap<i64, i32> = HashMap::with_capacity(found.len());

@@ -1,9 +1,11 @@
 //! The registry: regions and grids here; platforms with their API keys and workers in the
 //! submodules.
 
+mod hukou;
 mod platforms;
 mod workers;
 
+pub(crate) use hukou::{hukou_province, is_division};
 pub(crate) use workers::CheckedWorker;
 
 use crate::backend::{BatchTx, Sql};

@@ -12,12 +12,12 @@ use flexpension_rules::YearMonth;
 use flexpension_rules::checkdigit::mask;
 use std::collections::HashMap;
 
-const WORKER_COLUMNS: &str = "w.id, w.id_masked, w.birth_month, w.sex, w.name, w.phone_masked, w.hukou_region, g.code";
+const WORKER_COLUMNS: &str = "w.id, w.id_masked, w.birth_month, w.sex, w.name, w.phone_masked, w.hukou_region, w.hukou_province, g.code";
 
 /// The columns of `WORKER_COLUMNS`, in order.
-type WorkerCols = (i64, String, i32, String, String, String, String, String);
+type WorkerCols = (i64, String, i32, String, String, String, String, Option<String>, String);
 
-fn worker_from((id, id_masked, birth, sex, name, phone_masked, hukou_region, home_grid): WorkerCols) -> Result<Worker> {
+fn worker_from((id, id_masked, birth, sex, name, phone_masked, hukou_region, hukou_province, home_grid): WorkerCols) -> Result<Worker> {
     Ok(Worker {
         id: WorkerId(id),
         id_masked,
@@ -26,6 +26,7 @@ fn worker_from((id, id_masked, birth, sex, name, phone_masked, hukou_region, hom
         name,
         phone_masked,
         hukou_region,
+        hukou_province,
         home_grid,
     })
 }
@@ -40,6 +41,9 @@ pub(crate) struct CheckedWorker {
     pub phone_hash: Hash32,
     pub phone_masked: String,
     pub hukou_region: String,
+    /// The province the hukou lies in (from a division code's prefix, or a region code that is a
+    /// province code).
+    pub hukou_province: Option<String>,
     pub home_grid: String,
     /// The salt and commitment the log knows the worker's ID by.
     pub id_salt: [u8; 32],
@@ -48,11 +52,14 @@ pub(crate) struct CheckedWorker {
 
 /// Registration inside an open transaction.
 impl Tx {
-    /// Insert a checked worker registered at `at_us`; refuses an unknown region or grid and a
-    /// resident ID already registered. Returns the new id.
+    /// Insert a checked worker registered at `at_us`; refuses an unknown region (a division code
+    /// needs none) or grid and a resident ID already registered. Returns the new id.
     pub(crate) async fn insert_worker(&mut self, c: &CheckedWorker, at_us: i64) -> Result<i64> {
-        let region: Option<i64> =
-            Sql::new("SELECT CAST(1 AS BIGINT) FROM regions WHERE code = $1").bind(&c.hukou_region).scalar_optional(&mut *self).await?;
+        let region: Option<i64> = if super::is_division(&c.hukou_region) {
+            Some(1)
+        } else {
+            Sql::new("SELECT CAST(1 AS BIGINT) FROM regions WHERE code = $1").bind(&c.hukou_region).scalar_optional(&mut *self).await?
+        };
         if region.is_none() {
             return Err(StoreError::NotFound { what: "region", key: c.hukou_region.clone() });
         }
@@ -62,8 +69,8 @@ impl Tx {
         };
         let id: Option<i64> = Sql::new(
             "INSERT INTO workers (id_hash, id_masked, birth_month, sex, name, phone_hash, phone_masked, hukou_region, home_grid_id, \
-             created_at_us, id_salt, id_commit) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (id_hash) DO NOTHING RETURNING id",
+             created_at_us, id_salt, id_commit, hukou_province) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id_hash) DO NOTHING RETURNING id",
         )
         .bind(c.id_hash.to_vec())
         .bind(&c.id_masked)
@@ -77,6 +84,7 @@ impl Tx {
         .bind(at_us)
         .bind(c.id_salt.to_vec())
         .bind(c.id_commit.0.to_vec())
+        .bind(c.hukou_province.as_deref())
         .scalar_optional(self)
         .await?;
         id.ok_or_else(|| StoreError::Exists { what: "worker with this resident ID", key: c.id_masked.clone() })
@@ -115,6 +123,7 @@ impl Store {
         let phone = check_phone(&w.phone).map_err(|r| StoreError::invalid("phone", r))?;
         // The 17th character is odd for men, even for women (GB 11643).
         let sex = if (id.as_bytes()[16] - b'0').is_multiple_of(2) { Sex::Female } else { Sex::Male };
+        let hukou_region = check_code("hukou_region", &w.hukou_region)?;
         Ok(CheckedWorker {
             id_salt,
             id_commit: crate::log::entry::id_commitment(&id_salt, &id),
@@ -125,7 +134,8 @@ impl Store {
             name: check_text("name", &w.name, 100)?,
             phone_hash: self.pepper().phone(phone.as_bytes()),
             phone_masked: mask_phone(&phone),
-            hukou_region: check_code("hukou_region", &w.hukou_region)?,
+            hukou_province: super::hukou_province(&hukou_region)?,
+            hukou_region,
             home_grid: check_code("home_grid", &w.home_grid)?,
         })
     }

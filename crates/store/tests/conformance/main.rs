@@ -50,6 +50,11 @@ mod sqlite {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_workers_division_codes() {
+        run(Kind::Sqlite, cases::import_workers_division_codes).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn import_workers_crlf() {
         run(Kind::Sqlite, cases::import_workers_crlf).await;
     }
@@ -162,6 +167,11 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn import_workers_csv() {
         run(Kind::Postgres, cases::import_workers_csv).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_workers_division_codes() {
+        run(Kind::Postgres, cases::import_workers_division_codes).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

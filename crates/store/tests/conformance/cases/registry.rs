@@ -272,3 +272,60 @@ pub async fn import_workers_many(ctx: Ctx) {
     let again = s.import_workers(csv.as_bytes(), &opts).await.unwrap();
     assert_eq!((again.added, again.duplicate, again.enrolled), (0, r.added, 0), "{again:#?}");
 }
+
+/// A hukou may be any mainland division code (GB/T 2260) as well as a registered region code;
+/// the province is derived from it, and a bad code is refused by row, naming the field.
+pub async fn import_workers_division_codes(ctx: Ctx) {
+    let s = &ctx.store;
+    s.add_region("zj", "浙江省").await.unwrap();
+    s.add_grid(&NewGrid { code: "g1".into(), name: "一号".into(), region: "zj".into() }).await.unwrap();
+    let n: Vec<String> = (11..18).map(worker_id_number).collect();
+    let csv = format!(
+        "id_number,name,phone,hukou_region,grid\n\
+         {},甲,13800000011,330106,g1\n\
+         {},乙,13800000012,340102,g1\n\
+         {},丙,13800000013,zj,g1\n\
+         {},丁,13800000014,990101,g1\n\
+         {},戊,13800000015,33010,g1\n\
+         {},己,13800000016,ah,g1\n",
+        n[0], n[1], n[2], n[3], n[4], n[5]
+    );
+    let opts = WorkerImportOptions { rows_per_batch: 4, max_errors: 100 };
+    let r = s.import_workers(csv.as_bytes(), &opts).await.unwrap();
+    assert_eq!((r.added, r.rejected), (3, 3), "{r:#?}");
+    let errs: Vec<(u64, &str, RowErrorCode)> = r.errors.iter().map(|e| (e.line, e.field, e.code)).collect();
+    assert_eq!(
+        errs,
+        vec![
+            (5, "hukou_region", RowErrorCode::UnknownRegion),
+            (6, "hukou_region", RowErrorCode::UnknownRegion),
+            (7, "hukou_region", RowErrorCode::UnknownRegion)
+        ]
+    );
+    assert!(r.errors[0].reason.contains("99") && r.errors[0].reason.contains("province prefix"), "{}", r.errors[0].reason);
+    assert!(r.errors[1].reason.contains("6-digit"), "{}", r.errors[1].reason);
+    assert!(r.errors[2].reason.contains("'ah' is neither a registered region"), "{}", r.errors[2].reason);
+    let province = |w: Option<Worker>| w.and_then(|w| w.hukou_province);
+    assert_eq!(province(s.find_worker(&n[0]).await.unwrap()).as_deref(), Some("zj"));
+    assert_eq!(province(s.find_worker(&n[1]).await.unwrap()).as_deref(), Some("ah"));
+    assert_eq!(province(s.find_worker(&n[2]).await.unwrap()).as_deref(), Some("zj"));
+    let w = s.find_worker(&n[1]).await.unwrap().unwrap();
+    assert_eq!(w.hukou_region, "340102");
+    // Registering one at a time takes the same codes.
+    let one = NewWorker {
+        id_number: n[6].clone(),
+        name: "庚".into(),
+        phone: "13800000017".into(),
+        hukou_region: "110105".into(),
+        home_grid: "g1".into(),
+    };
+    let w = s.add_worker(&one).await.unwrap();
+    assert_eq!((w.hukou_region.as_str(), w.hukou_province.as_deref()), ("110105", Some("bj")));
+    assert!(matches!(
+        s.add_worker(&NewWorker { hukou_region: "810000".into(), ..one.clone() }).await,
+        Err(StoreError::Invalid { field: "hukou_region", .. })
+    ));
+    // Importing again changes nothing.
+    let again = s.import_workers(csv.as_bytes(), &opts).await.unwrap();
+    assert_eq!((again.added, again.duplicate), (0, 3), "{again:#?}");
+}
