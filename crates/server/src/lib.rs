@@ -92,7 +92,6 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             api::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server failed on this request", "").into_response()
         }))
-        .layer(axum::middleware::from_fn(web::lang::middleware))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
 }
@@ -126,10 +125,11 @@ pub fn csp_for(docs: bool, content_type: &str) -> &'static str {
 }
 
 /// The security headers of every response: a CSP chosen by what the response is, nosniff,
-/// no framing (for browsers without frame-ancestors), no referrer.
+/// no framing (for browsers without frame-ancestors), no referrer. Pages also get their
+/// language here ([`web::lang::middleware`]): one layer, not two, on every request.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let docs = req.uri().path().starts_with("/api/docs");
-    let mut res = next.run(req).await;
+    let mut res = web::lang::middleware(req, next).await;
     let kind = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let csp = csp_for(docs, kind);
     let h = res.headers_mut();

@@ -57,10 +57,10 @@ fn is_page(path: &str) -> bool {
 }
 
 pub async fn middleware(mut req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    if !is_page(&path) {
+    if !is_page(req.uri().path()) {
         return next.run(req).await;
     }
+    let path = req.uri().path().to_string();
     let asked = query_lang(req.uri().query());
     let lang = match &asked {
         Some(code) => Lang::parse(Some(code)),
