@@ -102,34 +102,27 @@ impl Store {
             .fetch_optional(&mut tx)
             .await?;
         let done = match old.map(peer_from) {
-            Some(o) if o.url == p.url && o.verifier_key == p.verifier_key => PeerAdded::Unchanged,
+            Some(o) if o.url == p.url && o.verifier_key == p.verifier_key => return Ok(PeerAdded::Unchanged),
             Some(o) if !replace => {
                 return Err(StoreError::Exists {
                     what: "peer",
                     key: format!("{} at {} with key {} (give --replace to change it)", o.code, o.url, o.verifier_key),
                 });
             }
-            Some(_) => {
-                Sql::new("UPDATE peers SET url = $2, verifier_key = $3, added_at_us = $4 WHERE code = $1")
-                    .bind(&p.code)
-                    .bind(&p.url)
-                    .bind(&p.verifier_key)
-                    .bind(self.now_us())
-                    .execute(&mut tx)
-                    .await?;
-                PeerAdded::Replaced
-            }
-            None => {
-                Sql::new("INSERT INTO peers (code, url, verifier_key, added_at_us) VALUES ($1, $2, $3, $4)")
-                    .bind(&p.code)
-                    .bind(&p.url)
-                    .bind(&p.verifier_key)
-                    .bind(self.now_us())
-                    .execute(&mut tx)
-                    .await?;
-                PeerAdded::Added
-            }
+            Some(_) => PeerAdded::Replaced,
+            None => PeerAdded::Added,
         };
+        // One statement for a new peer and a replaced one.
+        Sql::new(
+            "INSERT INTO peers (code, url, verifier_key, added_at_us) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (code) DO UPDATE SET url = excluded.url, verifier_key = excluded.verifier_key, added_at_us = excluded.added_at_us",
+        )
+        .bind(&p.code)
+        .bind(&p.url)
+        .bind(&p.verifier_key)
+        .bind(self.now_us())
+        .execute(&mut tx)
+        .await?;
         tx.commit().await?;
         Ok(done)
     }
