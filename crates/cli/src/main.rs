@@ -8,6 +8,7 @@
 //! | `demo` | `flexpension demo`: a fresh SQLite store with a synthetic Zhejiang population |
 //! | `ledger` | The month close and the money on the store: `settle`, `pay`, `interest`, `report month` |
 //! | `log` | The tamper-evident log on the command line (a contract, see docs/LOG.md): `log key`, `log checkpoint`, `log proof` |
+//! | `outreach` | The policy-fit profile (a contract): `outreach synth`, `outreach fit`, `outreach score` |
 //! | `output` | Printing explanations for people at a terminal |
 //! | `peer` | The peer agencies (对端经办机构): `peer add`, `peer list` (a contract) |
 //! | `serve` | `flexpension serve`: start the server and say where it listens |
@@ -20,6 +21,7 @@ mod ledger;
 mod log;
 mod monitor;
 mod output;
+mod outreach;
 mod peer;
 mod serve;
 mod simulate;
@@ -110,6 +112,9 @@ enum Command {
     /// and the sanctions list for platforms under the floor for years in a row.
     #[command(subcommand)]
     Credit(monitor::CreditCommand),
+    /// Outreach: who is likely to join, which scheme fits and why (the policy-fit profile).
+    #[command(subcommand)]
+    Outreach(outreach::OutreachCommand),
     /// Policy microsimulation: current law against the paper's proposals on a population.
     Simulate(simulate::SimulateArgs),
     /// The tamper-evident log: its key, checkpoint, inclusion and consistency proofs.
@@ -180,6 +185,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify(a) => log::verify(a),
         Command::Witness(a) => log::witness(a),
         Command::Voucher(a) => log::voucher(load_params(cli.params.as_deref())?, a),
+        Command::Outreach(c) => outreach::run(&load_params(cli.params.as_deref())?, cli.params.as_deref(), c),
         Command::Simulate(a) => simulate::run(&load_params(cli.params.as_deref())?, &a),
         Command::Calc(c) => {
             let params = load_params(cli.params.as_deref())?;

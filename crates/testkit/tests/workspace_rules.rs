@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
 /// The crates that do no I/O and read no clock.
-const PURE: [&str; 8] = ["rules", "ledger", "tlog", "sim", "voucher", "chart", "testkit", "text"];
+const PURE: [&str; 9] = ["rules", "ledger", "tlog", "sim", "voucher", "chart", "testkit", "text", "outreach"];
 
 /// Crates that exist to do I/O: databases, network, async runtimes, OS randomness, files.
 const IO_CRATES: [&str; 17] = [

@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The crates that show text, and where their text keys are written.
-const SCANNED: &[&str] = &["crates/server/src", "crates/server/templates", "crates/voucher/src", "crates/rules/src", "crates/cli/src"];
+const SCANNED: &[&str] =
+    &["crates/outreach/src", "crates/server/src", "crates/server/templates", "crates/voucher/src", "crates/rules/src", "crates/cli/src"];
 
 /// Literals shaped like keys that are file names, not keys (`"voucher.json"`, `"verify.html"`).
 const FILE_ENDINGS: &[&str] = &["html", "json", "toml", "pdf", "svg", "css", "js", "csv", "rs"];

@@ -1,0 +1,80 @@
+//! `outreach fit` and `outreach score` of the built binary (a contract): a model fitted on one
+//! synthetic table scores another better than a constant, `score` prints `worker_id, p` per
+//! worker and, with `--json`, `auc` when the file has `enrolled`; mistakes exit 2 and name the
+//! argument and the field.
+
+mod common;
+
+use common::{TempDir, json, ok, run, stderr};
+
+#[test]
+fn fit_then_score_beats_a_constant() {
+    let t = TempDir::new("cli-outreach");
+    let d = &t.0;
+    let (train, test, model) = (t.path("train.csv"), t.path("test.csv"), t.path("model.json"));
+    let p = |x: &std::path::PathBuf| x.display().to_string();
+    ok(d, &["outreach", "synth", "--workers", "20000", "--seed", "5", "--out", &p(&train)]);
+    ok(d, &["outreach", "synth", "--workers", "3000", "--seed", "6", "--out", &p(&test)]);
+
+    let fit = json(d, &["outreach", "fit", "--train", &p(&train), "--model", &p(&model), "--json"]);
+    let held = &fit["heldout"];
+    assert!(held["auc"].as_f64().unwrap() > 0.65, "{held}");
+    assert!(held["brier"].as_f64().unwrap() < held["baseline_brier"].as_f64().unwrap(), "{held}");
+    assert_eq!(fit["features"].as_array().unwrap().len(), 7);
+
+    let csv = ok(d, &["outreach", "score", "--in", &p(&test), "--model", &p(&model), "--month", "2025-09"]);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("worker_id,p,"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 3000);
+    for r in &rows {
+        let f: Vec<&str> = r.split(',').collect();
+        let p: f64 = f[1].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p), "{r}");
+        assert!(["employee_pension", "residents_pension", "injury_cover"].contains(&f[2]), "{r}");
+    }
+
+    let scored = json(d, &["outreach", "score", "--in", &p(&test), "--model", &p(&model), "--json", "--lang", "en", "--month", "2025-09"]);
+    assert!(scored["auc"].as_f64().unwrap() > 0.65, "{}", scored["auc"]);
+    let w = &scored["workers"][0];
+    assert_eq!(w["worker_id"], "s0");
+    assert_eq!(w["reasons"].as_array().unwrap().len(), 3);
+    assert!(!w["reasons"][0]["text"].as_str().unwrap().is_empty());
+    // The employee pension is offered at the income held within Zhejiang's 2025 limits.
+    let employee = scored["workers"].as_array().unwrap().iter().find(|w| w["product"] == "employee_pension").expect("someone fits");
+    assert!(employee["base_fen"].as_i64().unwrap() >= 422_700, "{employee}");
+
+    // Without enrolled there is no AUC; without --model the synthetic model scores.
+    std::fs::write(t.path("plain.csv"), "worker_id,age,migrant,months_active,platforms,income_yuan,income_cv,night_share\nw1,52,0,60,1,6500,0.1,0.05\nw2,22,1,2,3,3000,0.6,0.5\n").unwrap();
+    let plain = json(d, &["outreach", "score", "--in", &p(&t.path("plain.csv")), "--json"]);
+    assert!(plain.get("auc").is_none(), "{plain}");
+    let (old, young) = (plain["workers"][0]["p"].as_f64().unwrap(), plain["workers"][1]["p"].as_f64().unwrap());
+    assert!(old > young, "a settled local worker is likelier to join: {old} vs {young}");
+}
+
+#[test]
+fn mistakes_name_the_argument_and_the_field() {
+    let t = TempDir::new("cli-outreach-bad");
+    let d = &t.0;
+    let bad = t.path("bad.csv");
+    std::fs::write(&bad, "worker_id,age,migrant,months_active,platforms,income_yuan,income_cv,night_share,enrolled\nw1,30,1,12,2,3800,0.4,0.1,1\nw2,30,7,12,2,3800,0.4,0.1,0\n").unwrap();
+    let o = run(d, &["outreach", "fit", "--train", &bad.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--train: line 3: migrant"), "{}", stderr(&o));
+
+    let one = t.path("one.csv");
+    std::fs::write(&one, "worker_id,age,migrant,months_active,platforms,income_yuan,income_cv,night_share,enrolled\nw1,30,1,12,2,3800,0.4,0.1,1\nw2,40,0,12,2,3800,0.4,0.1,1\n").unwrap();
+    let o = run(d, &["outreach", "fit", "--train", &one.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("enrolled"), "{}", stderr(&o));
+
+    let forged = t.path("forged.json");
+    std::fs::write(&forged, r#"{"format":"other"}"#).unwrap();
+    let o = run(d, &["outreach", "score", "--in", &one.display().to_string(), "--model", &forged.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--model"), "{}", stderr(&o));
+
+    let o = run(d, &["outreach", "score", "--in", "missing.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--in missing.csv"), "{}", stderr(&o));
+}

@@ -1,0 +1,228 @@
+//! [`PolicyFit`]: a logistic model of joining on standardised features, fitted by linfa, with
+//! each worker's three strongest reasons.
+
+use crate::eval::{self, Evaluation};
+use crate::features::{FEATURES, N, Row};
+use crate::settings::ModelSettings;
+use flexpension_text::Lang;
+use linfa::prelude::*;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+/// The model file's format tag: a file of another format is refused.
+pub const FORMAT: &str = "flexpension-policy-fit/1";
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum FitError {
+    #[error("enrolled: the training file needs the column, with both 0 and 1 among the training rows")]
+    NoOutcomes,
+    #[error("model: {0}")]
+    Model(String),
+    #[error("model file: {0}")]
+    File(String),
+}
+
+/// The fitted model. Scores are `1 / (1 + e^-(intercept + Σ weight × (x − mean) / scale))`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyFit {
+    pub format: String,
+    pub features: Vec<String>,
+    pub mean: Vec<f64>,
+    pub scale: Vec<f64>,
+    /// Log-odds per standard deviation of each feature.
+    pub weights: Vec<f64>,
+    pub intercept: f64,
+    /// What it was trained on: a file's name or the synthetic population's seed.
+    pub trained_on: String,
+    pub training_rows: usize,
+    /// Measured on rows it never saw.
+    pub heldout: Evaluation,
+}
+
+/// One reason: a feature, whether it raises the chance of joining, and by how much (log-odds).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    pub feature: &'static str,
+    pub raises: bool,
+    pub effect: f64,
+    /// The plain-language sentence, in the language asked for.
+    pub text: String,
+}
+
+/// Which rows are held out: the same ones every time, by a hash of the worker_id.
+fn held_out(id: &str, share: f64) -> bool {
+    // FNV-1a: stable across machines and versions, unlike the standard library's hasher.
+    let h = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    ((h % 10_000) as f64) < share * 10_000.0
+}
+
+impl PolicyFit {
+    /// Fit on the labelled rows not held out; measure on the held-out ones.
+    pub fn fit(rows: &[Row], s: &ModelSettings, trained_on: &str) -> Result<PolicyFit, FitError> {
+        let labelled: Vec<&Row> = rows.iter().filter(|r| r.enrolled.is_some()).collect();
+        let (test, train): (Vec<&Row>, Vec<&Row>) = labelled.into_iter().partition(|r| held_out(&r.worker_id, s.heldout_share.value));
+        let outcome = |r: &&Row| r.enrolled == Some(true);
+        let joined = train.iter().filter(|r| outcome(r)).count();
+        if joined == 0 || joined == train.len() {
+            return Err(FitError::NoOutcomes);
+        }
+        let n = train.len() as f64;
+        let mut mean = [0.0; N];
+        let mut scale = [0.0; N];
+        for r in &train {
+            for (m, x) in mean.iter_mut().zip(r.x) {
+                *m += x / n;
+            }
+        }
+        for r in &train {
+            for ((v, m), x) in scale.iter_mut().zip(mean).zip(r.x) {
+                *v += (x - m).powi(2) / n;
+            }
+        }
+        // A feature that never varies gets scale 1: its weight stays 0, nothing divides by 0.
+        let scale = scale.map(|v| if v > 1e-12 { v.sqrt() } else { 1.0 });
+        let x = Array2::from_shape_fn((train.len(), N), |(i, j)| (train[i].x[j] - mean[j]) / scale[j]);
+        let y: Array1<bool> = train.iter().map(outcome).collect();
+        let fitted = LogisticRegression::default()
+            .alpha(s.l2.value)
+            .max_iterations(s.max_iterations.value)
+            .fit(&Dataset::new(x, y))
+            .map_err(|e| FitError::Model(e.to_string()))?;
+        // linfa calls the rarer class positive: turn the model round to predict joining.
+        let sign = if fitted.labels().pos.class { 1.0 } else { -1.0 };
+        let mut fit = PolicyFit {
+            format: FORMAT.into(),
+            features: FEATURES.iter().map(|f| f.column.to_string()).collect(),
+            mean: mean.to_vec(),
+            scale: scale.to_vec(),
+            weights: fitted.params().iter().map(|w| sign * w).collect(),
+            intercept: sign * fitted.intercept(),
+            trained_on: trained_on.into(),
+            training_rows: train.len(),
+            heldout: Evaluation { rows: 0, enrolled: 0, auc: 0.5, brier: 0.0, baseline_brier: 0.0, calibration: Vec::new() },
+        };
+        let scores: Vec<f64> = test.iter().map(|r| fit.score(r)).collect();
+        let labels: Vec<bool> = test.iter().map(outcome).collect();
+        fit.heldout = eval::evaluate(&scores, &labels, s.calibration_bins.value).ok_or(FitError::NoOutcomes)?;
+        Ok(fit)
+    }
+
+    fn logit(&self, r: &Row) -> f64 {
+        self.intercept + (0..N).map(|j| self.weights[j] * (r.x[j] - self.mean[j]) / self.scale[j]).sum::<f64>()
+    }
+
+    /// The propensity to join, 0 to 1.
+    pub fn score(&self, r: &Row) -> f64 {
+        1.0 / (1.0 + (-self.logit(r)).exp())
+    }
+
+    /// The three features that move this worker's score most, strongest first.
+    pub fn reasons(&self, r: &Row, lang: Lang) -> Vec<Reason> {
+        let mut effects: Vec<(usize, f64)> = (0..N).map(|j| (j, self.weights[j] * (r.x[j] - self.mean[j]) / self.scale[j])).collect();
+        effects.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        effects
+            .into_iter()
+            .take(3)
+            .map(|(j, effect)| {
+                let f = FEATURES[j];
+                let key = if effect >= 0.0 { f.raises } else { f.lowers };
+                Reason { feature: f.column, raises: effect >= 0.0, effect, text: lang.f(key, &[("value", &shown(f.column, r.x[j]))]) }
+            })
+            .collect()
+    }
+
+    /// The model as JSON, for `--model`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Read a model file: its format and shape must be this version's.
+    pub fn from_json(text: &str) -> Result<PolicyFit, FitError> {
+        let fit: PolicyFit = serde_json::from_str(text).map_err(|e| FitError::File(e.to_string()))?;
+        let columns: Vec<&str> = FEATURES.iter().map(|f| f.column).collect();
+        if fit.format != FORMAT || fit.features != columns {
+            return Err(FitError::File(format!("not a {FORMAT} model with the features {}", columns.join(", "))));
+        }
+        let finite = |v: &[f64]| v.len() == N && v.iter().all(|x| x.is_finite());
+        if !finite(&fit.mean)
+            || !finite(&fit.weights)
+            || !finite(&fit.scale)
+            || fit.scale.iter().any(|s| *s <= 0.0)
+            || !fit.intercept.is_finite()
+        {
+            return Err(FitError::File("weights, means and scales must be 7 finite numbers each, scales above 0".into()));
+        }
+        Ok(fit)
+    }
+}
+
+/// A feature's value as the worker would say it.
+fn shown(column: &str, v: f64) -> String {
+    match column {
+        "income_cv" | "night_share" => format!("{:.0}%", v * 100.0),
+        _ => format!("{v:.0}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Settings;
+    use flexpension_rules::Params;
+
+    fn settings() -> Settings {
+        Settings::embedded(&Params::embedded().expect("params").sources).expect("settings")
+    }
+
+    /// Rows whose joining depends on age only, perfectly: the model must find it.
+    fn by_age(n: usize) -> Vec<Row> {
+        (0..n)
+            .map(|i| {
+                let age = 20.0 + (i % 40) as f64;
+                let noise = (i % 7) as f64 / 10.0;
+                Row {
+                    worker_id: format!("w{i}"),
+                    x: [age, (i % 2) as f64, 12.0, 1.0, 4000.0 + noise, 0.3, noise],
+                    enrolled: Some(age >= 40.0),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_the_feature_that_decides_and_beats_a_constant() {
+        let s = settings();
+        let fit = PolicyFit::fit(&by_age(4000), &s.model, "test").unwrap();
+        let (age, rest) = (fit.weights[0], &fit.weights[1..]);
+        assert!(age > 1.0 && rest.iter().all(|w| w.abs() < age / 4.0), "{:?}", fit.weights);
+        assert!(fit.heldout.auc > 0.95, "{:?}", fit.heldout);
+        assert!(fit.heldout.brier < fit.heldout.baseline_brier);
+        assert!(fit.heldout.rows > 400 && fit.heldout.rows < 1200, "held out {}", fit.heldout.rows);
+        let old = Row { worker_id: "o".into(), x: [58.0, 0.0, 12.0, 1.0, 4000.0, 0.3, 0.0], enrolled: None };
+        let young = Row { x: [21.0, 0.0, 12.0, 1.0, 4000.0, 0.3, 0.0], ..old.clone() };
+        assert!(fit.score(&old) > 0.9 && fit.score(&young) < 0.1);
+        let why = fit.reasons(&old, Lang::Zh);
+        assert_eq!((why[0].feature, why[0].raises), ("age", true));
+        assert!(why[0].text.contains("58"), "{}", why[0].text);
+        assert_eq!(why.len(), 3);
+    }
+
+    #[test]
+    fn one_outcome_only_cannot_train() {
+        let rows: Vec<Row> = by_age(100).into_iter().map(|r| Row { enrolled: Some(true), ..r }).collect();
+        assert_eq!(PolicyFit::fit(&rows, &settings().model, "t").unwrap_err(), FitError::NoOutcomes);
+    }
+
+    #[test]
+    fn the_file_round_trips_and_a_forged_one_is_refused() {
+        let fit = PolicyFit::fit(&by_age(1000), &settings().model, "t").unwrap();
+        assert_eq!(PolicyFit::from_json(&fit.to_json()).unwrap(), fit);
+        let bad = fit.to_json().replacen(FORMAT, "other/1", 1);
+        assert!(PolicyFit::from_json(&bad).is_err());
+        let mut nan = fit.clone();
+        nan.scale[2] = 0.0;
+        assert!(PolicyFit::from_json(&nan.to_json()).is_err());
+        assert!(PolicyFit::from_json("{").is_err());
+    }
+}
