@@ -7,13 +7,17 @@
 //! | [`settings`] | the figures of `params/outreach.toml` (model, scheme choice, synthetic joining), each sourced |
 //! | [`features`] | the feature table: columns, checks, the CSV reader (errors name the line and column) |
 //! | [`model`] | [`PolicyFit`]: fit (linfa's logistic regression on standardised features), score, explain |
+//! | [`card`] | the notice cards (`cards.toml`): which suits a worker, filled with their figures; the readability check |
 //! | [`eval`] | held-out measures: AUC, Brier score, calibration bins |
+//! | [`notice`] | when a notice may reach a worker (their breaks, no rush or quiet hours, a cap) and the A/B arm |
 //! | [`product`] | the scheme that fits a worker, with its reason |
 //! | [`synth`] | a training table from the survey-calibrated synthetic population of `flexpension-sim` |
 
+pub mod card;
 pub mod eval;
 pub mod features;
 pub mod model;
+pub mod notice;
 pub mod product;
 pub mod settings;
 pub mod synth;

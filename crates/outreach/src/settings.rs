@@ -71,6 +71,23 @@ pub struct Settings {
     pub model: ModelSettings,
     pub product: ProductSettings,
     pub synthetic: SyntheticSettings,
+    pub notices: NoticeSettings,
+}
+
+/// When notices may go out (see `[notices]`): windows are `HH:MM-HH:MM`, China time.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeSettings {
+    pub peak_instant_delivery: Figure<Vec<String>>,
+    pub peak_ride_hailing: Figure<Vec<String>>,
+    pub peak_same_city_freight: Figure<Vec<String>>,
+    pub quiet: Figure<Vec<String>>,
+    pub week_cap: Figure<u32>,
+    pub min_gap_hours: Figure<u32>,
+    pub break_minutes: Figure<u32>,
+    pub history_days: Figure<u32>,
+    pub fallback: Figure<Vec<String>>,
+    pub holdout_share: Figure<f64>,
 }
 
 impl Settings {
@@ -105,6 +122,8 @@ impl Settings {
         if !(100..=crate::features::MAX_ROWS).contains(&m.synthetic_workers.value) {
             return Err(bad("model.synthetic_workers", format!("must be 100 to {}", crate::features::MAX_ROWS)));
         }
+        unit("notices.holdout_share", s.notices.holdout_share.value, 0.0, 0.9)?;
+        crate::notice::NoticeRules::new(&s.notices).map_err(|(key, reason)| bad(key, reason))?;
         if s.synthetic.months_active_max.value == 0 {
             return Err(bad("synthetic.months_active_max", "must be at least 1".into()));
         }
@@ -143,6 +162,16 @@ impl Settings {
             ("synthetic.night_share_max", &y.night_share_max.source),
             ("synthetic.income_cv_swings", &y.income_cv_swings.source),
             ("synthetic.income_cv_steady", &y.income_cv_steady.source),
+            ("notices.peak_instant_delivery", &self.notices.peak_instant_delivery.source),
+            ("notices.peak_ride_hailing", &self.notices.peak_ride_hailing.source),
+            ("notices.peak_same_city_freight", &self.notices.peak_same_city_freight.source),
+            ("notices.quiet", &self.notices.quiet.source),
+            ("notices.week_cap", &self.notices.week_cap.source),
+            ("notices.min_gap_hours", &self.notices.min_gap_hours.source),
+            ("notices.break_minutes", &self.notices.break_minutes.source),
+            ("notices.history_days", &self.notices.history_days.source),
+            ("notices.fallback", &self.notices.fallback.source),
+            ("notices.holdout_share", &self.notices.holdout_share.source),
         ]
         .into_iter()
         .map(|(k, s)| (k, s.as_str()))
