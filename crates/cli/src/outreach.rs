@@ -29,6 +29,18 @@ pub enum OutreachCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// The store's own table: each worker with income in the year up to the month, their
+    /// features and whether they had the employee pension then (de-identified: `w` and the
+    /// store's worker number).
+    Features {
+        /// The month (YYYY-MM; default the latest with income).
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        db: crate::data::Db,
+    },
     /// Fit the model on a table with `enrolled` (0/1) and say how it does on held-out rows.
     Fit {
         #[arg(long, value_name = "FILE")]
@@ -70,6 +82,18 @@ pub fn run(params: &Params, params_dir: Option<&Path>, cmd: OutreachCommand) -> 
             write(&out, "--out", &features::to_csv(&rows))?;
             let joined = rows.iter().filter(|r| r.enrolled == Some(true)).count();
             emit(&format!("{} workers written to {} ({joined} joined)\n", rows.len(), out.display()));
+            Ok(())
+        }
+        OutreachCommand::Features { month, out, db } => {
+            let rows = crate::data::runtime()?.block_on(async {
+                let store = crate::data::open(&db.db).await?;
+                let r = store_features(&store, month.as_deref(), settings.model.night_hours.value).await;
+                store.close().await;
+                r
+            })?;
+            write(&out, "--out", &features::to_csv(&rows))?;
+            let joined = rows.iter().filter(|r| r.enrolled == Some(true)).count();
+            emit(&format!("{} workers written to {} ({joined} with the employee pension)\n", rows.len(), out.display()));
             Ok(())
         }
         OutreachCommand::Fit { train, model, json } => {
@@ -127,6 +151,30 @@ fn default_model(params: &Params, s: &Settings) -> anyhow::Result<PolicyFit> {
     let (n, seed) = (s.model.synthetic_workers.value, s.model.synthetic_seed.value);
     let rows = synth::table(&population(params)?, &s.synthetic, n, seed);
     PolicyFit::fit(&rows, &s.model, &format!("synthetic population, {n} workers, seed {seed}")).context("the synthetic model")
+}
+
+async fn store_features(store: &flexpension_store::Store, month: Option<&str>, [from, to]: [u32; 2]) -> anyhow::Result<Vec<Row>> {
+    let month = match month {
+        Some(m) => month_arg("--month", m)?,
+        None => store.latest_income_month(None).await?.ok_or_else(|| UsageError("--month: the store has no income yet".into()))?,
+    };
+    let got = store.outreach_features(month, (from, to)).await.map_err(|e| crate::data::input_error("--month", e))?;
+    Ok(got
+        .into_iter()
+        .map(|g| Row {
+            worker_id: format!("w{}", g.worker),
+            x: [
+                f64::from(g.age.clamp(16, 80)),
+                f64::from(u8::from(g.migrant)),
+                f64::from(g.months_active.min(600)),
+                f64::from(g.platforms.min(20)),
+                (g.income_fen as f64 / 100.0).clamp(0.0, 1_000_000.0),
+                g.income_cv.min(10.0),
+                g.night_share,
+            ],
+            enrolled: Some(g.enrolled),
+        })
+        .collect())
 }
 
 fn read_table(path: &Path, arg: &str) -> anyhow::Result<features::Table> {

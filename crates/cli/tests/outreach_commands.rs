@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{TempDir, json, ok, run, stderr};
+use common::{TempDir, json, ok, run, setup, stderr, worker_id};
 
 #[test]
 fn fit_then_score_beats_a_constant() {
@@ -77,4 +77,40 @@ fn mistakes_name_the_argument_and_the_field() {
     let o = run(d, &["outreach", "score", "--in", "missing.csv"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--in missing.csv"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_store_gives_its_own_table() {
+    let t = TempDir::new("cli-outreach-store");
+    let d = &t.0;
+    let db = t.db("s.db");
+    // Workers 0 and 3 are enrolled from 2025-01 (every third), 1 and 2 are not.
+    let (platform, _) = setup(d, &db, 4);
+    let mut orders = String::from("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
+    for (k, (w, at)) in [
+        (0, "2025-09-03T10:00:00+08:00"),
+        (0, "2025-10-03T23:00:00+08:00"),
+        (1, "2025-10-04T12:00:00+08:00"),
+        (3, "2025-10-05T12:00:00+08:00"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        orders.push_str(&format!("o{k},{},1000,{at},instant_delivery,g1\n", worker_id(*w)));
+    }
+    let file = t.path("orders.csv");
+    std::fs::write(&file, orders).unwrap();
+    ok(d, &["import", "earnings", &file.display().to_string(), "--platform", &platform.to_string(), "--db", &db]);
+    let out = t.path("table.csv");
+    ok(d, &["outreach", "features", "--out", &out.display().to_string(), "--db", &db]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "worker_id,age,migrant,months_active,platforms,income_yuan,income_cv,night_share,enrolled");
+    assert_eq!(lines.len(), 4, "worker 2 earned nothing: {text}");
+    let w0: Vec<&str> = lines.iter().find(|l| l.starts_with("w1,")).expect("the first worker").split(',').collect();
+    // Two months of 1000 yuan, one order of two at night (23:00), enrolled.
+    assert_eq!((w0[3], w0[4], w0[5], w0[6], w0[7], w0[8]), ("2", "1", "1000", "0", "0.5", "1"), "{text}");
+    assert!(lines.iter().any(|l| l.starts_with("w2,") && l.ends_with(",0")), "{text}");
+    // The table scores as it is.
+    ok(d, &["outreach", "score", "--in", &out.display().to_string()]);
 }

@@ -38,6 +38,8 @@ pub struct ModelSettings {
     pub calibration_bins: Figure<usize>,
     pub synthetic_workers: Figure<usize>,
     pub synthetic_seed: Figure<u64>,
+    /// From and to o'clock (China time).
+    pub night_hours: Figure<[u32; 2]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -124,6 +126,10 @@ impl Settings {
         }
         unit("notices.holdout_share", s.notices.holdout_share.value, 0.0, 0.9)?;
         crate::notice::NoticeRules::new(&s.notices).map_err(|(key, reason)| bad(key, reason))?;
+        let [from, to] = m.night_hours.value;
+        if from > 23 || to > 23 || from == to {
+            return Err(bad("model.night_hours", "two different hours from 0 to 23".into()));
+        }
         if s.synthetic.months_active_max.value == 0 {
             return Err(bad("synthetic.months_active_max", "must be at least 1".into()));
         }
@@ -148,6 +154,7 @@ impl Settings {
             ("model.calibration_bins", &m.calibration_bins.source),
             ("model.synthetic_workers", &m.synthetic_workers.source),
             ("model.synthetic_seed", &m.synthetic_seed.source),
+            ("model.night_hours", &m.night_hours.source),
             ("product.injury_only_below", &p.injury_only_below.source),
             ("product.residents_income_below", &p.residents_income_below.source),
             ("synthetic.intercept", &y.intercept.source),

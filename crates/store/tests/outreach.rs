@@ -1,0 +1,95 @@
+//! The outreach model's features from the store, on both backends: incomes, platforms, months,
+//! night orders, hukou and enrolment of a few workers, each figure computed by hand.
+
+mod common;
+
+use common::ledger::ym;
+use common::*;
+use flexpension_store::*;
+
+pub mod cases {
+    use super::*;
+
+    pub async fn features_match_a_hand_count(ctx: Ctx) {
+        let s = &ctx.store;
+        let f = fixture(s, 3).await;
+        let migrant = s
+            .add_worker(&NewWorker {
+                id_number: flexpension_testkit::resident_id("340102", "19950301", flexpension_testkit::sequence(3, false)),
+                name: "小王".into(),
+                phone: "13900000009".into(),
+                hukou_region: "340102".into(),
+                home_grid: "g1".into(),
+            })
+            .await
+            .expect("migrant");
+        let (i0, i1) = (&f.workers[0].0, &f.workers[1].0);
+        let migrant_id = flexpension_testkit::resident_id("340102", "19950301", flexpension_testkit::sequence(3, false));
+        let a_rows = [
+            // Worker 0, September: a day order and two at night (23:30 and 02:00 China time).
+            ["a1", i0.as_str(), "100", "2025-09-03T10:00:00+08:00", "instant_delivery", "g1"],
+            ["a2", i0.as_str(), "200", "2025-09-03T23:30:00+08:00", "instant_delivery", "g1"],
+            ["a3", i0.as_str(), "300", "2025-09-04T02:00:00+08:00", "instant_delivery", "g1"],
+            // October: one order here, one on platform B below.
+            ["a4", i0.as_str(), "500", "2025-10-05T14:00:00+08:00", "instant_delivery", "g1"],
+            // Worker 1: one order in September.
+            ["a5", i1.as_str(), "3000", "2025-09-10T12:00:00+08:00", "ride_hailing", "g2"],
+            ["a6", migrant_id.as_str(), "4000", "2025-10-10T12:00:00+08:00", "ride_hailing", "g1"],
+        ];
+        let opts = IngestOptions::request(now(), None);
+        let r = s.ingest_earnings(f.a.id, &zj(), std::io::Cursor::new(csv(&a_rows)), Format::Csv, &opts).await.expect("ingest a");
+        assert_eq!(r.accepted, 6, "{r:#?}");
+        let b_rows = [["b1", i0.as_str(), "500", "2025-10-06T15:00:00+08:00", "instant_delivery", "g1"]];
+        let r = s.ingest_earnings(f.b.id, &zj(), std::io::Cursor::new(csv(&b_rows)), Format::Csv, &opts).await.expect("ingest b");
+        assert_eq!(r.accepted, 1);
+        let w1 = f.workers[1].1.id;
+        s.enrol(&NewEnrolment { worker: w1, scheme: Scheme::EmployeePension, from: ym("2025-01"), to: None, basis: Basis::PlatformIncome })
+            .await
+            .expect("enrol");
+
+        let got = s.outreach_features(ym("2025-10"), (22, 6)).await.expect("features");
+        assert_eq!(got.len(), 3, "worker 2 earned nothing and is left out: {got:#?}");
+        let by = |id: WorkerId| got.iter().find(|g| g.worker == id.0).expect("worker in the table");
+        let g0 = by(f.workers[0].1.id);
+        // Incomes 600 and 1000 yuan: mean 800, standard deviation 200.
+        assert_eq!((g0.income_fen, g0.months_active, g0.platforms, g0.migrant, g0.enrolled), (80_000, 2, 2, false, false));
+        assert!((g0.income_cv - 0.25).abs() < 1e-9, "{}", g0.income_cv);
+        assert!((g0.night_share - 0.4).abs() < 1e-9, "2 of 5 orders at night: {}", g0.night_share);
+        assert!((34..=35).contains(&g0.age), "born in 1990: {}", g0.age);
+        let g1 = by(w1);
+        assert_eq!((g1.income_fen, g1.months_active, g1.platforms, g1.enrolled), (300_000, 1, 1, true));
+        assert_eq!((g1.income_cv, g1.night_share), (0.0, 0.0));
+        let gm = by(migrant.id);
+        assert_eq!((gm.migrant, gm.age, gm.income_fen), (true, 30, 400_000));
+
+        // September alone, night from 21:00 to midnight: of worker 0's 3 orders only 23:30.
+        let sept = s.outreach_features(ym("2025-09"), (21, 0)).await.expect("september");
+        assert_eq!(sept.len(), 2, "the migrant's first order is in October");
+        let g0 = sept.iter().find(|g| g.worker == f.workers[0].1.id.0).expect("worker 0");
+        assert!((g0.night_share - 1.0 / 3.0).abs() < 1e-9, "only 23:30 is in 21:00-24:00: {}", g0.night_share);
+        let morning = s.outreach_features(ym("2025-09"), (10, 11)).await.expect("a window within the day");
+        let g0 = morning.iter().find(|g| g.worker == f.workers[0].1.id.0).expect("worker 0");
+        assert!((g0.night_share - 1.0 / 3.0).abs() < 1e-9, "only 10:00 is in 10:00-11:00: {}", g0.night_share);
+        assert_eq!(s.outreach_features(ym("2025-10"), (5, 5)).await.unwrap_err().field(), Some("night"));
+    }
+}
+
+mod sqlite {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn features_match_a_hand_count() {
+        run(Kind::Sqlite, cases::features_match_a_hand_count).await;
+    }
+}
+
+mod postgres {
+    use crate::cases;
+    use crate::common::{Kind, run};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn features_match_a_hand_count() {
+        run(Kind::Postgres, cases::features_match_a_hand_count).await;
+    }
+}
