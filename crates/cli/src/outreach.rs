@@ -41,6 +41,17 @@ pub enum OutreachCommand {
         #[command(flatten)]
         db: crate::data::Db,
     },
+    /// Score every worker of the store for a month and keep it for the officer's console: the
+    /// store's own model when it has enough joiners and non-joiners, else the synthetic one.
+    Run {
+        /// The month (YYYY-MM; default the latest with income).
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        db: crate::data::Db,
+    },
     /// Fit the model on a table with `enrolled` (0/1) and say how it does on held-out rows.
     Fit {
         #[arg(long, value_name = "FILE")]
@@ -87,13 +98,43 @@ pub fn run(params: &Params, params_dir: Option<&Path>, cmd: OutreachCommand) -> 
         OutreachCommand::Features { month, out, db } => {
             let rows = crate::data::runtime()?.block_on(async {
                 let store = crate::data::open(&db.db).await?;
-                let r = store_features(&store, month.as_deref(), settings.model.night_hours.value).await;
+                let r = store_features(&store, month.as_deref(), &settings).await;
                 store.close().await;
                 r
             })?;
             write(&out, "--out", &features::to_csv(&rows))?;
             let joined = rows.iter().filter(|r| r.enrolled == Some(true)).count();
             emit(&format!("{} workers written to {} ({joined} with the employee pension)\n", rows.len(), out.display()));
+            Ok(())
+        }
+        OutreachCommand::Run { month, json, db } => {
+            let run = crate::data::runtime()?.block_on(async {
+                let store = crate::data::open(&db.db).await?;
+                let r: anyhow::Result<_> = async {
+                    let month = store_month(&store, month.as_deref()).await?;
+                    let region = crate::data::store_region(&store, None).await?;
+                    flexpension_server::outreach::run(&store, params, &region, month)
+                        .await
+                        .map_err(|e| UsageError(format!("--month: {e}")).into())
+                }
+                .await;
+                store.close().await;
+                r
+            })?;
+            let text = if json {
+                serde_json::to_string_pretty(
+                    &serde_json::json!({"month": run.month, "workers": run.workers, "auc": run.auc_ppm as f64 / 1e6, "trained_on": run.trained_on}),
+                )?
+            } else {
+                format!(
+                    "{}: {} workers scored; model trained on {} (held-out AUC {:.3})",
+                    run.month,
+                    run.workers,
+                    run.trained_on,
+                    run.auc_ppm as f64 / 1e6
+                )
+            };
+            emit(&format!("{text}\n"));
             Ok(())
         }
         OutreachCommand::Fit { train, model, json } => {
@@ -148,33 +189,19 @@ fn population(params: &Params) -> anyhow::Result<PopParams> {
 /// The model fitted on the synthetic population of `[model]`'s size and seed: the same on every
 /// machine, for a store without outcomes of its own.
 fn default_model(params: &Params, s: &Settings) -> anyhow::Result<PolicyFit> {
-    let (n, seed) = (s.model.synthetic_workers.value, s.model.synthetic_seed.value);
-    let rows = synth::table(&population(params)?, &s.synthetic, n, seed);
-    PolicyFit::fit(&rows, &s.model, &format!("synthetic population, {n} workers, seed {seed}")).context("the synthetic model")
+    flexpension_server::outreach::model(params, s, &[], "").map_err(|e| anyhow::anyhow!("the synthetic model: {e}"))
 }
 
-async fn store_features(store: &flexpension_store::Store, month: Option<&str>, [from, to]: [u32; 2]) -> anyhow::Result<Vec<Row>> {
-    let month = match month {
-        Some(m) => month_arg("--month", m)?,
-        None => store.latest_income_month(None).await?.ok_or_else(|| UsageError("--month: the store has no income yet".into()))?,
-    };
-    let got = store.outreach_features(month, (from, to)).await.map_err(|e| crate::data::input_error("--month", e))?;
-    Ok(got
-        .into_iter()
-        .map(|g| Row {
-            worker_id: format!("w{}", g.worker),
-            x: [
-                f64::from(g.age.clamp(16, 80)),
-                f64::from(u8::from(g.migrant)),
-                f64::from(g.months_active.min(600)),
-                f64::from(g.platforms.min(20)),
-                (g.income_fen as f64 / 100.0).clamp(0.0, 1_000_000.0),
-                g.income_cv.min(10.0),
-                g.night_share,
-            ],
-            enrolled: Some(g.enrolled),
-        })
-        .collect())
+async fn store_month(store: &flexpension_store::Store, month: Option<&str>) -> anyhow::Result<YearMonth> {
+    match month {
+        Some(m) => month_arg("--month", m),
+        None => store.latest_income_month(None).await?.ok_or_else(|| UsageError("--month: the store has no income yet".into()).into()),
+    }
+}
+
+async fn store_features(store: &flexpension_store::Store, month: Option<&str>, settings: &Settings) -> anyhow::Result<Vec<Row>> {
+    let month = store_month(store, month).await?;
+    flexpension_server::outreach::table(store, settings, month).await.map_err(|e| UsageError(format!("--month: {e}")).into())
 }
 
 fn read_table(path: &Path, arg: &str) -> anyhow::Result<features::Table> {

@@ -74,6 +74,7 @@ pub fn run(params: Params, addr: &str, db: Option<&str>, region: Option<&str>, a
             // Daily, first a minute after the start so that the server is up before it works.
             let day = std::time::Duration::from_secs(24 * 3600);
             tokio::spawn(flexpension_server::jobs::monitor_loop(state.clone(), std::time::Duration::from_secs(60), day));
+            tokio::spawn(flexpension_server::jobs::outreach_loop(state.clone(), std::time::Duration::from_secs(120), day));
             tokio::spawn(flexpension_server::jobs::agency_delivery_loop(state.clone(), DELIVER_EVERY));
         }
         if auto_close {

@@ -113,4 +113,9 @@ fn a_store_gives_its_own_table() {
     assert!(lines.iter().any(|l| l.starts_with("w2,") && l.ends_with(",0")), "{text}");
     // The table scores as it is.
     ok(d, &["outreach", "score", "--in", &out.display().to_string()]);
+    // A run scores the store's workers and keeps them; three are too few to learn from.
+    let run = json(d, &["outreach", "run", "--json", "--db", &db]);
+    assert_eq!((run["month"].as_str(), run["workers"].as_i64()), (Some("2025-10"), Some(3)), "{run}");
+    assert!(run["trained_on"].as_str().unwrap().starts_with("synthetic population"), "{run}");
+    assert!(run["auc"].as_f64().unwrap() > 0.6, "{run}");
 }

@@ -40,6 +40,7 @@ pub struct ModelSettings {
     pub synthetic_seed: Figure<u64>,
     /// From and to o'clock (China time).
     pub night_hours: Figure<[u32; 2]>,
+    pub min_store_outcomes: Figure<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -155,6 +156,7 @@ impl Settings {
             ("model.synthetic_workers", &m.synthetic_workers.source),
             ("model.synthetic_seed", &m.synthetic_seed.source),
             ("model.night_hours", &m.night_hours.source),
+            ("model.min_store_outcomes", &m.min_store_outcomes.source),
             ("product.injury_only_below", &p.injury_only_below.source),
             ("product.residents_income_below", &p.residents_income_below.source),
             ("synthetic.intercept", &y.intercept.source),

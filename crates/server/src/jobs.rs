@@ -62,6 +62,33 @@ pub async fn monitor_loop(state: AppState, first: Duration, every: Duration) {
     }
 }
 
+/// Score every worker for the policy-fit profile over the latest month with platform income,
+/// once a month (a month already scored is left as it is). `None` without a store, without
+/// income, or when the month has its run.
+pub async fn outreach_latest_month(state: &AppState) -> Result<Option<flexpension_store::OutreachRun>, String> {
+    let Some(store) = state.store() else { return Ok(None) };
+    let Some(month) = store.latest_income_month(None).await.map_err(|e| e.to_string())? else { return Ok(None) };
+    if store.outreach_run().await.map_err(|e| e.to_string())?.is_some_and(|r| r.month == month.to_string()) {
+        return Ok(None);
+    }
+    crate::outreach::run(store, state.params(), state.region(), month).await.map(Some).map_err(|e| e.to_string())
+}
+
+/// Run the policy-fit profile every `every`, the first time after `first`.
+pub async fn outreach_loop(state: AppState, first: Duration, every: Duration) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + first, every);
+    loop {
+        tick.tick().await;
+        match outreach_latest_month(&state).await {
+            Ok(Some(r)) => {
+                tracing::info!(month = %r.month, workers = r.workers, auc_ppm = r.auc_ppm, trained_on = %r.trained_on, "policy-fit profile scored")
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "policy-fit profile failed; will try again"),
+        }
+    }
+}
+
 /// How many outbox messages one delivery round takes at most.
 pub const DELIVERY_BATCH: i64 = 100;
 

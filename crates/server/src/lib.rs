@@ -22,8 +22,9 @@
 //! | `calc` | The calculators as requests and responses, shared by the CLI and the API |
 //! | `evidence` | Evidence for people: a worker's proof bundle for a month and their contribution voucher |
 //! | `guard` | Who may see what: the one place that turns a request into a person and a scope |
-//! | `jobs` | Background jobs: the month close once a month is over, the daily risk monitor, the delivery of the agency outbox |
+//! | `jobs` | Background jobs: the month close once a month is over, the daily risk monitor and policy-fit scoring, the delivery of the agency outbox |
 //! | `log` | The log over HTTP (docs/LOG.md): C2SP tlog-tiles under `/log/` (the checkpoint, hash tiles, entry bundles) |
+//! | `outreach` | The policy-fit profile on a store: the store's table, a model, every worker scored and kept (the job, the CLI and the demo share it) |
 //! | `people` | Passwords (argon2id with the parameters below, salt from the OS CSPRNG) and making accounts |
 //! | `privacy` | A last line of defence for personal data in text the server sends to platforms or logs |
 //! | `signature` | Request signatures of the platform API, shaped like common webhook schemes (HMAC over time and body) |
@@ -40,6 +41,7 @@ pub mod evidence;
 pub mod guard;
 pub mod jobs;
 pub mod log;
+pub mod outreach;
 pub mod people;
 pub mod privacy;
 pub mod signature;

@@ -20,7 +20,7 @@
 //! | `journal` | the ledger on the store: the month close ([`Store::close_month`]), payments ([`Store::pay`]), interest, statements and reports |
 //! | `credit` | platform credit ratings ([`Store::credit_run`], [`Store::credit_ratings`]): insured shares, grades, the sanctions list, each change logged |
 //! | `monitor` | risk monitoring ([`Store::monitor_run`]): the rules core's risks per worker kept as open alerts |
-//! | `outreach` | the outreach model's features per worker from incomes, orders and enrolments ([`Store::outreach_features`]) |
+//! | `outreach` | the outreach model's features per worker from incomes, orders and enrolments ([`Store::outreach_features`]); a month's model and scores kept ([`Store::outreach_keep`]) and read back as the agency's targets |
 //! | [`log`] | the tamper-evident log: sequencing (`Tx::log_append`), integration, proofs, bundles, the audit |
 //! | [`people`] | people who log in, sessions, and the scoped income listings |
 //! | `ids` | ids ([`WorkerId`] and [`PlatformId`] are the ledger's, re-exported), keyed hashes, API keys |
@@ -76,7 +76,7 @@ pub use journal::{
 };
 pub use model::{Grid, NewGrid, NewPlatform, NewWorker, Platform, Region, RevenueBand, Sex, Worker};
 pub use monitor::{Alert, MonitorReport};
-pub use outreach::{FEATURE_WINDOW_MONTHS, OutreachFeatures};
+pub use outreach::{FEATURE_WINDOW_MONTHS, MAX_OUTREACH_SCORES, OutreachFeatures, OutreachRun, OutreachScore, OutreachTarget};
 pub use peers::{NewPeer, Peer, PeerAdded, check_peer};
 pub use store::{OpenOptions, Store};
 

@@ -132,3 +132,124 @@ impl Store {
         Ok(out)
     }
 }
+
+/// A month's model: what it was trained on and how it did on held-out rows.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutreachRun {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// The model file (JSON), as `outreach fit --model` writes it.
+    pub model: String,
+    pub trained_on: String,
+    /// Held-out AUC in millionths.
+    pub auc_ppm: i64,
+    pub workers: i64,
+}
+
+/// One worker's score in a month.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct OutreachScore {
+    pub worker_id: i64,
+    /// The propensity to join in millionths.
+    pub p_ppm: i64,
+    /// A scheme's code (`employee_pension`, `residents_pension`, `injury_cover`).
+    pub product: String,
+    pub base_fen: Option<i64>,
+    /// The three reasons, strongest first: `feature+value` or `feature-value` (raises or lowers),
+    /// comma-separated, e.g. `months_active+45,age-26,income_yuan+7020`.
+    pub reasons: String,
+    pub enrolled: bool,
+}
+
+/// A target for the agency: a worker not yet enrolled, likely to join, with what shows on the
+/// console (masked).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct OutreachTarget {
+    pub worker_id: i64,
+    pub name: String,
+    pub id_masked: String,
+    pub phone_masked: String,
+    pub grid: String,
+    pub p_ppm: i64,
+    pub product: String,
+    pub base_fen: Option<i64>,
+    pub reasons: String,
+}
+
+/// Rows per INSERT when scores are kept: well under both backends' parameter limits.
+const SCORES_PER_INSERT: usize = 500;
+/// A run keeps at most this many scores (a province's workers in one store).
+pub const MAX_OUTREACH_SCORES: usize = 5_000_000;
+
+impl Store {
+    /// Keep a month's run and scores, replacing what a run of the same month kept.
+    pub async fn outreach_keep(&self, month: YearMonth, run: &OutreachRun, scores: &[OutreachScore]) -> Result<()> {
+        if scores.len() > MAX_OUTREACH_SCORES {
+            return Err(StoreError::invalid("scores", format!("at most {MAX_OUTREACH_SCORES} in a run")));
+        }
+        let m = month_code(month);
+        let mut tx = self.db().begin_write().await?;
+        Sql::new("DELETE FROM outreach_scores WHERE month = $1").bind(m).execute(&mut tx).await?;
+        Sql::new("DELETE FROM outreach_runs WHERE month = $1").bind(m).execute(&mut tx).await?;
+        Sql::new("INSERT INTO outreach_runs (month, model, trained_on, auc_ppm, workers, created_at_us) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(m)
+            .bind(run.model.clone())
+            .bind(run.trained_on.clone())
+            .bind(run.auc_ppm)
+            .bind(run.workers)
+            .bind(self.now_us())
+            .execute(&mut tx)
+            .await?;
+        for part in scores.chunks(SCORES_PER_INSERT) {
+            let rows: Vec<String> = (0..part.len()).map(|i| format!("({})", crate::backend::placeholders(i * 7 + 1, 7))).collect();
+            let sql = format!(
+                "INSERT INTO outreach_scores (month, worker_id, p_ppm, product, base_fen, reasons, enrolled) VALUES {}",
+                rows.join(",")
+            );
+            let q = part.iter().fold(Sql::built(sql), |q, s| {
+                q.bind(m).bind(s.worker_id).bind(s.p_ppm).bind(s.product.clone()).bind(s.base_fen).bind(s.reasons.clone()).bind(s.enrolled)
+            });
+            q.execute(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The latest month's run, if any.
+    pub async fn outreach_run(&self) -> Result<Option<OutreachRun>> {
+        let row: Option<(i32, String, String, i64, i64)> =
+            Sql::new("SELECT month, model, trained_on, auc_ppm, workers FROM outreach_runs ORDER BY month DESC LIMIT 1")
+                .fetch_optional(self.db())
+                .await?;
+        row.map(|(m, model, trained_on, auc_ppm, workers)| {
+            let month = month_from_code(m).ok_or_else(|| StoreError::Corrupt(format!("outreach month {m}")))?;
+            Ok(OutreachRun { month: month.to_string(), model, trained_on, auc_ppm, workers })
+        })
+        .transpose()
+    }
+
+    /// The latest run's schemes: how many workers each fits, and how many of them are enrolled.
+    pub async fn outreach_mix(&self) -> Result<Vec<(String, i64, i64)>> {
+        Sql::new(
+            "SELECT product, COUNT(*), CAST(SUM(CASE WHEN enrolled THEN 1 ELSE 0 END) AS BIGINT) FROM outreach_scores \
+             WHERE month = (SELECT MAX(month) FROM outreach_runs) GROUP BY product ORDER BY product",
+        )
+        .fetch_all(self.db())
+        .await
+    }
+
+    /// The latest run's workers not enrolled, most likely to join first (in a grid when given),
+    /// at most `limit`.
+    pub async fn outreach_targets(&self, grid: Option<&str>, limit: i64) -> Result<Vec<OutreachTarget>> {
+        Sql::new(
+            "SELECT s.worker_id, w.name, w.id_masked, w.phone_masked, g.code AS grid, s.p_ppm, s.product, s.base_fen, s.reasons \
+             FROM outreach_scores s JOIN workers w ON w.id = s.worker_id JOIN grids g ON g.id = w.home_grid_id \
+             WHERE s.month = (SELECT MAX(month) FROM outreach_runs) AND NOT s.enrolled AND ($1 IS NULL OR g.code = $1) \
+             ORDER BY s.p_ppm DESC, s.worker_id LIMIT $2",
+        )
+        .bind(grid.map(str::to_string))
+        .bind(limit.clamp(0, 1000))
+        .fetch_all(self.db())
+        .await
+    }
+}

@@ -71,6 +71,29 @@ pub mod cases {
         let g0 = morning.iter().find(|g| g.worker == f.workers[0].1.id.0).expect("worker 0");
         assert!((g0.night_share - 1.0 / 3.0).abs() < 1e-9, "only 10:00 is in 10:00-11:00: {}", g0.night_share);
         assert_eq!(s.outreach_features(ym("2025-10"), (5, 5)).await.unwrap_err().field(), Some("night"));
+
+        // A run kept, read back as targets: the enrolled worker 1 is no target; most likely first.
+        assert_eq!(s.outreach_run().await.expect("no run"), None);
+        let score = |w: WorkerId, p: i64, enrolled: bool| OutreachScore {
+            worker_id: w.0,
+            p_ppm: p,
+            product: "employee_pension".into(),
+            base_fen: Some(498_600),
+            reasons: "age+35,migrant-1,income_yuan+800".into(),
+            enrolled,
+        };
+        let run = OutreachRun { month: "2025-10".into(), model: "{}".into(), trained_on: "test".into(), auc_ppm: 730_000, workers: 3 };
+        let scores = [score(f.workers[0].1.id, 300_000, false), score(w1, 900_000, true), score(migrant.id, 600_000, false)];
+        s.outreach_keep(ym("2025-10"), &run, &scores).await.expect("keep");
+        let targets = s.outreach_targets(None, 10).await.expect("targets");
+        assert_eq!(targets.iter().map(|t| t.worker_id).collect::<Vec<_>>(), vec![migrant.id.0, f.workers[0].1.id.0]);
+        assert!(targets[0].id_masked.contains('*') && targets[0].phone_masked.contains('*'), "{:?}", targets[0]);
+        assert_eq!(s.outreach_targets(Some("g2"), 10).await.expect("g2").len(), 0, "both targets live in g1");
+        assert_eq!(s.outreach_mix().await.expect("mix"), vec![("employee_pension".to_string(), 3, 1)]);
+        // The same month again replaces it.
+        s.outreach_keep(ym("2025-10"), &run, &scores[..1]).await.expect("again");
+        assert_eq!(s.outreach_targets(None, 10).await.expect("targets").len(), 1);
+        assert_eq!(s.outreach_run().await.expect("run").map(|r| r.auc_ppm), Some(730_000));
     }
 }
 

@@ -1,0 +1,103 @@
+//! The policy-fit profile on a store: the store's table, a model (the store's own when it holds
+//! enough joiners and non-joiners, else the synthetic population's), every worker scored and
+//! kept for the month. Fitting and scoring run off the async threads.
+
+use flexpension_outreach::product::{self, BaseLimits};
+use flexpension_outreach::{PolicyFit, Row, Settings, synth};
+use flexpension_rules::{Lang, Params, YearMonth};
+use flexpension_sim::PopParams;
+use flexpension_store::{OutreachRun, OutreachScore, Store};
+
+/// Why a run could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum OutreachError {
+    #[error("{0}")]
+    Store(#[from] flexpension_store::StoreError),
+    #[error("{0}")]
+    Rules(String),
+}
+
+fn rules(e: impl std::fmt::Display) -> OutreachError {
+    OutreachError::Rules(e.to_string())
+}
+
+/// The store's table for `month` as the model's rows (`w` + the worker number).
+pub async fn table(store: &Store, settings: &Settings, month: YearMonth) -> Result<Vec<Row>, OutreachError> {
+    let [from, to] = settings.model.night_hours.value;
+    let got = store.outreach_features(month, (from, to)).await?;
+    Ok(got
+        .into_iter()
+        .map(|g| Row {
+            worker_id: format!("w{}", g.worker),
+            x: [
+                f64::from(g.age.clamp(16, 80)),
+                f64::from(u8::from(g.migrant)),
+                f64::from(g.months_active.min(600)),
+                f64::from(g.platforms.min(20)),
+                (g.income_fen as f64 / 100.0).clamp(0.0, 1_000_000.0),
+                g.income_cv.min(10.0),
+                g.night_share,
+            ],
+            enrolled: Some(g.enrolled),
+        })
+        .collect())
+}
+
+/// The model: fitted on `rows` when each outcome has `model.min_store_outcomes` rows, else on
+/// the synthetic population of `[model]`'s size and seed.
+pub fn model(params: &Params, s: &Settings, rows: &[Row], source: &str) -> Result<PolicyFit, OutreachError> {
+    let joined = rows.iter().filter(|r| r.enrolled == Some(true)).count();
+    let min = s.model.min_store_outcomes.value;
+    if joined >= min && rows.len() - joined >= min {
+        return PolicyFit::fit(rows, &s.model, source).map_err(rules);
+    }
+    let (n, seed) = (s.model.synthetic_workers.value, s.model.synthetic_seed.value);
+    let pp = PopParams::embedded(&params.sources).map_err(rules)?;
+    let synthetic = synth::table(&pp, &s.synthetic, n, seed);
+    PolicyFit::fit(&synthetic, &s.model, &format!("synthetic population, {n} workers, seed {seed}")).map_err(rules)
+}
+
+/// Score every worker of the store for `month` under `region`'s base limits and keep the run.
+pub async fn run(store: &Store, params: &Params, region: &str, month: YearMonth) -> Result<OutreachRun, OutreachError> {
+    let settings = Settings::embedded(&params.sources).map_err(rules)?;
+    let scenario = params.scenario(region, None, None).map_err(rules)?;
+    let (limits, _) = scenario.month_rules(month).map_err(rules)?;
+    let limits = BaseLimits { lower_fen: limits.base_lower_fen, upper_fen: limits.base_upper_fen };
+    let rows = table(store, &settings, month).await?;
+    let params = params.clone();
+    let (run, scores) = tokio::task::spawn_blocking(move || -> Result<_, OutreachError> {
+        let fit = model(&params, &settings, &rows, &format!("this store's workers, {month}"))?;
+        let scores: Vec<OutreachScore> = rows.iter().filter_map(|r| score(&fit, &settings, limits, r)).collect();
+        let run = OutreachRun {
+            month: month.to_string(),
+            model: fit.to_json(),
+            trained_on: fit.trained_on.clone(),
+            auc_ppm: (fit.heldout.auc * 1e6).round() as i64,
+            workers: scores.len() as i64,
+        };
+        Ok((run, scores))
+    })
+    .await
+    .map_err(rules)??;
+    store.outreach_keep(month, &run, &scores).await?;
+    Ok(run)
+}
+
+fn score(fit: &PolicyFit, s: &Settings, limits: BaseLimits, r: &Row) -> Option<OutreachScore> {
+    let worker_id = r.worker_id.strip_prefix('w')?.parse().ok()?;
+    let p = fit.score(r);
+    let product = product::best(r, p, &s.product, limits, Lang::Zh);
+    let reasons: Vec<String> = fit
+        .reasons(r, Lang::Zh)
+        .iter()
+        .map(|why| format!("{}{}{}", why.feature, if why.raises { '+' } else { '-' }, r.get(why.feature).unwrap_or(0.0)))
+        .collect();
+    Some(OutreachScore {
+        worker_id,
+        p_ppm: (p * 1e6).round() as i64,
+        product: product.product.code().to_string(),
+        base_fen: product.base_fen,
+        reasons: reasons.join(","),
+        enrolled: r.enrolled == Some(true),
+    })
+}
