@@ -281,6 +281,10 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         ),
     );
 
+    // The policy-fit profile of the last month: who is likely to join, which scheme, why.
+    let fit = flexpension_server::outreach::run(store, params, region, last).await?;
+    ph.end("outreach", format!("{} workers scored; model: {} (held-out AUC {:.3})", fit.workers, fit.trained_on, fit.auc_ppm as f64 / 1e6));
+
     // 7. Logins: a worker who pays on time, the first platform, an officer of the region.
     let w = workers
         .iter()
@@ -328,6 +332,10 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     writeln!(out, "    officer  {} / {OFFICER_PASSWORD}  -> /officer", b.officer_login)?;
     writeln!(out, "  a month's books:   flexpension report month --db sqlite:{dbs} --month {last}")?;
     writeln!(out, "  risk alerts:       flexpension monitor run --db sqlite:{dbs} --month {last}")?;
+    writeln!(
+        out,
+        "  who to reach:      flexpension outreach features --db sqlite:{dbs} --out table.csv; flexpension outreach score --in table.csv"
+    )?;
     if !no_serve {
         writeln!(out, "  platforms' credit: {base}/credit")?;
     }

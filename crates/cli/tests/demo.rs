@@ -43,4 +43,13 @@ fn a_small_demo_builds_balanced_books() {
     let rated = c["platforms"].as_array().map_or(0, Vec::len);
     assert!(rated > 0 && k(&c, "changed") == 0, "{c}");
     assert!(c["platforms"].as_array().into_iter().flatten().all(|p| p["share_bp"].is_u64() && p["grade"].is_string()), "{c}");
+
+    // It scored every worker with income for the policy-fit profile; the store's table has them.
+    assert!(out.contains("outreach"), "{out}");
+    let table = t.path("table.csv");
+    let table_s = table.display().to_string();
+    common::ok(&t.0, &["outreach", "features", "--db", &db, "--month", "2026-08", "--out", &table_s]);
+    let rows = std::fs::read_to_string(&table).expect("table").lines().count() - 1;
+    let run = common::json(&t.0, &["outreach", "run", "--db", &db, "--month", "2026-08", "--json"]);
+    assert_eq!(run["workers"].as_u64(), Some(rows as u64), "{run}");
 }
