@@ -115,6 +115,23 @@ for (const lang of LANGS) {
       await context.close();
     });
 
+    test(`officer ${lang} ${width}: who is likely to join, and why`, async () => {
+      const { context, page, errors } = await open(width, lang, 'officer.demo', 'demo-officer-2025');
+      await page.goto(`${BASE}/officer/outreach?lang=${lang}`);
+      assert.ok((await text(page, '#auc-note')).match(/\d+/), 'the model says how good it is');
+      assert.equal(await page.locator('#calibration, figure svg').count() >= 1, true, 'predicted against actual');
+      assert.ok((await page.locator('#mix tbody tr').count()) >= 1, 'the schemes that fit');
+      const rows = page.locator('#targets tbody tr');
+      assert.ok((await rows.count()) >= 1 && (await rows.count()) <= 50, 'targets, one page');
+      assert.equal(await page.locator('#targets tbody tr:first-child ul.reasons li').count(), 3, 'three reasons');
+      assert.match(await text(page, '#targets tbody tr:first-child th small'), /\*/, 'contact masked');
+      const chances = (await page.locator('#targets tbody tr td:nth-child(3)').allTextContents()).map((t) => Number(t.replace('%', '')));
+      assert.deepEqual([...chances].sort((a, b) => b - a), chances, 'most likely first');
+      await look(page, 'officer-outreach', width, lang);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+
     test(`platform ${lang} ${width}: its latest month, workers by standing, search, export`, async () => {
       const { context, page, errors } = await open(width, lang, 'platform.demo', 'demo-platform-2025');
       assert.match(page.url(), /\/platform(\?|$)/);

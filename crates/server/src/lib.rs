@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .route("/platform", get(web::console::platform::page))
         .route("/platform/workers.csv", get(web::console::platform::csv))
         .route("/officer", get(web::console::officer::page))
+        .route("/officer/outreach", get(web::console::outreach::page))
         .route("/officer/workers", get(web::console::workers::list_page))
         .route("/officer/workers.csv", get(web::console::workers::list_csv))
         .route("/officer/workers/{id}", get(web::console::workers::worker_page))

@@ -8,6 +8,10 @@ use flexpension_rules::{Lang, Params, YearMonth};
 use flexpension_sim::PopParams;
 use flexpension_store::{OutreachRun, OutreachScore, Store};
 
+/// How a model's source begins: the synthetic population's, or the store's own workers'.
+pub const SYNTHETIC: &str = "synthetic population";
+pub const STORE: &str = "this store's workers";
+
 /// Why a run could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum OutreachError {
@@ -54,7 +58,7 @@ pub fn model(params: &Params, s: &Settings, rows: &[Row], source: &str) -> Resul
     let (n, seed) = (s.model.synthetic_workers.value, s.model.synthetic_seed.value);
     let pp = PopParams::embedded(&params.sources).map_err(rules)?;
     let synthetic = synth::table(&pp, &s.synthetic, n, seed);
-    PolicyFit::fit(&synthetic, &s.model, &format!("synthetic population, {n} workers, seed {seed}")).map_err(rules)
+    PolicyFit::fit(&synthetic, &s.model, &format!("{SYNTHETIC}, {n} workers, seed {seed}")).map_err(rules)
 }
 
 /// Score every worker of the store for `month` under `region`'s base limits and keep the run.
@@ -66,7 +70,7 @@ pub async fn run(store: &Store, params: &Params, region: &str, month: YearMonth)
     let rows = table(store, &settings, month).await?;
     let params = params.clone();
     let (run, scores) = tokio::task::spawn_blocking(move || -> Result<_, OutreachError> {
-        let fit = model(&params, &settings, &rows, &format!("this store's workers, {month}"))?;
+        let fit = model(&params, &settings, &rows, &format!("{STORE}, {month}"))?;
         let scores: Vec<OutreachScore> = rows.iter().filter_map(|r| score(&fit, &settings, limits, r)).collect();
         let run = OutreachRun {
             month: month.to_string(),

@@ -66,8 +66,9 @@ enum Caller {
     Anonymous,
 }
 
-const ENDPOINTS: [&str; 12] = [
+const ENDPOINTS: [&str; 13] = [
     "/me",
+    "/officer/outreach",
     "/api/v1/me/account",
     "/platform?month=2025-09",
     "/platform/workers.csv?month=2025-09",
@@ -97,6 +98,8 @@ fn expected(c: Caller, endpoint: &str) -> Result<&'static [&'static str], u16> {
         // The officer's list is every worker registered in the region, with or without income.
         (OfficerZj, "/officer/workers" | "/officer/workers.csv") => Ok(&["工人0", "工人1", "工人2", "工人3"]),
         (OfficerZj, "/officer/workers/1") => Ok(&["工人0"]),
+        // Nothing scored in this store yet: the page says so and names nobody.
+        (OfficerZj, "/officer/outreach") => Ok(&[]),
         // Another region's worker: as if absent.
         (OfficerZj, "/officer/workers/5") => Err(404),
         // The platform API takes the API key only: a session is not a key.

@@ -5,12 +5,14 @@
 //! | module | screen |
 //! |---|---|
 //! | `officer` | the dashboard: the month's figures (those of `flexpension report month`) with 12-month trends |
+//! | `outreach` | the policy-fit profile: the model's quality, schemes, the workers most likely to join (`/officer/outreach`) |
 //! | `list` | the worker list shared by both consoles: search, filters, sort, paging, CSV |
 //! | `workers` | the officer's list and one worker's page (recorded in the access log), voucher on behalf |
 //! | `platform` | the platform's portal: its workers by status, premiums by month |
 
 pub(crate) mod list;
 pub(crate) mod officer;
+pub(crate) mod outreach;
 pub(crate) mod platform;
 pub(crate) mod workers;
 
