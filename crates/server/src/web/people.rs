@@ -63,7 +63,12 @@ impl Base {
         self.body_class = "console";
         let l = self.lang.code();
         let items: &[(&str, &'static str)] = match role {
-            "officer" => &[("/officer", "console.nav_dashboard"), ("/officer/workers", "console.nav_workers")],
+            "officer" => &[
+                ("/officer", "console.nav_dashboard"),
+                ("/officer/workers", "console.nav_workers"),
+                ("/officer/alerts", "grid.nav_alerts"),
+                ("/officer/access-log", "grid.nav_access"),
+            ],
             _ => &[("/platform", "console.nav_platform")],
         };
         let here = self.switch_href.split('?').next().unwrap_or("").to_string();
