@@ -19,9 +19,10 @@
 //! | `earnings` | the ingest's options and report, month incomes, injury premiums, nonces |
 //! | `journal` | the ledger on the store: the month close ([`Store::close_month`]), payments ([`Store::pay`]), interest, statements and reports |
 //! | `credit` | platform credit ratings ([`Store::credit_run`], [`Store::credit_ratings`]): insured shares, grades, the sanctions list, each change logged |
+//! | `appeals` | a platform's own rating in detail: its history, the notices it gets ([`Store::credit_notices`]), the workers behind a month (masked), appeals and the agency's decisions (logged) |
 //! | `monitor` | risk monitoring ([`Store::monitor_run`]): the rules core's risks per worker kept as open alerts |
 //! | [`log`] | the tamper-evident log: sequencing (`Tx::log_append`), integration, proofs, bundles, the audit |
-//! | [`people`] | people who log in, sessions, and the scoped income listings |
+//! | [`people`] | people who log in, sessions, the scoped income listings, the access log, grid workers and their alerts |
 //! | `ids` | ids ([`WorkerId`] and [`PlatformId`] are the ledger's, re-exported), keyed hashes, API keys |
 //! | `model` | registry types: [`Region`], [`Grid`], [`Platform`], [`Worker`] |
 //! | `error` | [`StoreError`] and the row errors of imports ([`RowError`]) |
@@ -32,6 +33,7 @@
 // unsafe_code is denied by the crate's lints (Cargo.toml); only backend::sqlite_raw allows it.
 
 mod agency;
+mod appeals;
 mod backend;
 mod clock;
 mod credit;
@@ -58,6 +60,7 @@ pub use agency::{AgencyAck, DELIVERY_BACKOFF_FIRST_US, DELIVERY_BACKOFF_MAX_US, 
 pub use backend::BackendKind;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credit::{CreditReport, PlatformRating};
+pub use appeals::{APPEAL_TEXT_MAX_CHARS, Appeal, Notice, NoticeKind, RatedMonth, RatedWorker, WARN_MONTHS_BEFORE};
 pub use earnings::{
     CHUNK_ROWS, FILE_ROWS_PER_BATCH, Format, IngestOptions, IngestReport, InjuryPremiumTotal, MAX_ORDER_AMOUNT_FEN, MAX_REPORTED_ERRORS,
     MonthIncome, PlatformIncome,
