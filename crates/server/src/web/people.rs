@@ -68,8 +68,9 @@ impl Base {
                 ("/officer/workers", "console.nav_workers"),
                 ("/officer/alerts", "grid.nav_alerts"),
                 ("/officer/access-log", "grid.nav_access"),
+                ("/officer/appeals", "ratings.nav_appeals"),
             ],
-            _ => &[("/platform", "console.nav_platform")],
+            _ => &[("/platform", "console.nav_platform"), ("/platform/credit", "ratings.nav_credit")],
         };
         let here = self.switch_href.split('?').next().unwrap_or("").to_string();
         self.nav = items.iter().map(|(href, key)| (format!("{href}?lang={l}"), *key, here == *href)).collect();
