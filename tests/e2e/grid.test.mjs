@@ -3,7 +3,9 @@
 // records that the worker refused with the reason, and sees the alert move down with its
 // outcome; the officer then finds the reveal in the region's access log and the alerts by grid
 // and platform with their charts and CSV. Every page passes axe-core and the language check and
-// is photographed at 390 and 1280 px in both languages. Run by consoles.sh (BASE_URL, SCREENS_DIR).
+// is photographed at 390 and 1280 px in both languages. The platform sees its own rating with
+// the notices and the workers behind it (masked IDs), appeals, and the officer answers.
+// Run by consoles.sh (BASE_URL, SCREENS_DIR).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,6 +114,45 @@ for (const lang of LANGS) {
       const log = await page.textContent('#access-log');
       assert.ok(log.includes('grid.demo'), 'the grid worker\'s reveal is in the access log');
       await look(page, 'officer-access-log', width, lang);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
+  }
+}
+
+for (const lang of LANGS) {
+  for (const width of WIDTHS) {
+    test(`platform's own rating ${lang} ${width}: notices, workers behind it, an appeal answered`, async () => {
+      const { context, page, errors } = await open(width, lang, 'platform.demo', 'demo-platform-2025');
+      await page.goto(`${BASE}/platform/credit?lang=${lang}`);
+      assert.match(await page.textContent('#share'), /%$/);
+      assert.ok((await page.locator('#notices li').count()) >= 2, 'the demo platform was told it fell under and was sanctioned');
+      assert.ok((await page.locator('#rated-workers tbody tr').count()) >= 1);
+      for (const id of await page.locator('#rated-workers tbody th small').allTextContents()) assert.match(id, /\*/, 'IDs masked');
+      assert.equal(await page.locator('figure.trend svg').count(), 1);
+      await look(page, 'platform-credit', width, lang);
+      if (width === 390) {
+        // File an appeal, then the officer answers it.
+        await page.fill('#grounds', lang === 'zh' ? '部分骑手已在外省参保' : 'some riders are insured in another province');
+        await Promise.all([page.waitForNavigation(), page.click('#file-appeal')]);
+        assert.ok((await page.textContent('#appeal-list')).length > 0);
+        const o = await open(width, lang, 'officer.demo', 'demo-officer-2025');
+        await o.page.goto(`${BASE}/officer/appeals?lang=${lang}`);
+        const card = o.page.locator('section.card:has(form)').first();
+        await card.locator('input[value=rejected]').check();
+        await card.locator('textarea').fill(lang === 'zh' ? '未提供参保证明' : 'no proof of insurance was given');
+        await Promise.all([o.page.waitForNavigation(), card.locator('button[type=submit]').click()]);
+        await look(o.page, 'officer-appeals', width, lang);
+        await o.context.close();
+        await page.reload();
+        assert.ok((await page.textContent('#appeal-list')).includes(lang === 'zh' ? '申诉不成立' : 'Appeal rejected'));
+      } else {
+        const o = await open(width, lang, 'officer.demo', 'demo-officer-2025');
+        await o.page.goto(`${BASE}/officer/appeals?lang=${lang}`);
+        assert.ok((await o.page.locator('section.card').count()) >= 1, 'the appeal answered at 390 px');
+        await look(o.page, 'officer-appeals', width, lang);
+        await o.context.close();
+      }
       assert.deepEqual(errors, []);
       await context.close();
     });

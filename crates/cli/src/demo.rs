@@ -24,6 +24,10 @@ const SEED: u64 = 20_250_901;
 /// fixed rather than "the last 12" so the demo does not change with the date.
 const FIRST_MONTH: (i32, u32) = (2025, 9);
 const MONTHS: i64 = 12;
+/// The platforms' earlier reports, one settlement a month, from the first month the rules cover
+/// (the contribution rules start in 2024) to the month before the demo's: the credit ratings
+/// look three years back, so the demo's platforms have a history to be rated (and sanctioned) on.
+const HISTORY_FROM: (i32, u32) = (2024, 1);
 const WORKER_PASSWORD: &str = "demo-worker-2025";
 const PLATFORM_PASSWORD: &str = "demo-platform-2025";
 const OFFICER_PASSWORD: &str = "demo-officer-2025";
@@ -235,7 +239,11 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
 
     // 3. Orders through the platform API.
     let names: Vec<String> = plats.iter().map(|p| p.sim_name.clone()).collect();
-    let batches = orders::batches(&pop, &pp, &workers, &names, &months);
+    let history_from = YearMonth::new(HISTORY_FROM.0, HISTORY_FROM.1).context("the history's first month")?;
+    let history: Vec<YearMonth> = (0..first.index() - history_from.index()).filter_map(|k| history_from.add_months(k)).collect();
+    let earlier = orders::post_all(base, &keys, orders::batches(&pop, &pp, &workers, &names, &history, 1), 2).await?;
+    ph.end("history", format!("{} months before {first} reported, one row a month: {} rows", history.len(), earlier.rows));
+    let batches = orders::batches(&pop, &pp, &workers, &names, &months, orders::SETTLEMENTS_PER_MONTH);
     let sent = orders::post_all(base, &keys, batches, 2).await?;
     ph.end(
         "orders",
@@ -271,12 +279,17 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
     // 6. What the agency watches: the risk monitor over the last months in order (with some of
     // the uninsured it flags enrolling after their grid worker's visit), and the platforms' credit.
     let watch = watch_months(params, store, region, &months).await?;
-    let credit = store.credit_run(params, last).await?;
+    let mut credit = None;
+    for m in history.iter().chain(&months) {
+        credit = Some(store.credit_run(params, *m).await?);
+    }
+    let credit = credit.context("no month rated")?;
+    let sanctioned = credit.platforms.iter().filter(|p| p.sanctioned).count();
     let d = credit.platforms.iter().filter(|p| p.grade == Some(flexpension_rules::credit::Grade::D)).count();
     ph.end(
         "watch",
         format!(
-            "alerts: uninsured {}, lapsed {}, about to lapse {}, income interrupted {}, short of years {}; {} platforms rated, {d} under the floor",
+            "alerts: uninsured {}, lapsed {}, about to lapse {}, income interrupted {}, short of years {}; {} platforms rated, {d} under the floor, {sanctioned} sanctioned",
             watch.uninsured,
             watch.lapsed,
             watch.at_risk,
@@ -301,7 +314,8 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         ("grid.demo", GRID_PASSWORD, Scope::Grids(region.into())),
     ];
     for (login, pw, scope) in &logins {
-        let p = flexpension_server::people::add_person(store, login, pw, scope).await.with_context(|| format!("making the login {login}"))?;
+        let p =
+            flexpension_server::people::add_person(store, login, pw, scope).await.with_context(|| format!("making the login {login}"))?;
         if matches!(scope, Scope::Grids(_)) {
             store.assign_grids(p.id, &GRID_WORKER_GRIDS).await?;
         }
@@ -328,7 +342,12 @@ const ENROL_AFTER_VISIT: f64 = 0.25;
 /// Run the monitor over the last `WATCH_MONTHS` months in order; after each run a share of the
 /// newly flagged uninsured workers enrol from the next month (closing their alerts), so the
 /// officer's conversion has months to show. Returns the last run's report.
-async fn watch_months(params: &Params, store: &Store, region: &str, months: &[YearMonth]) -> anyhow::Result<flexpension_store::MonitorReport> {
+async fn watch_months(
+    params: &Params,
+    store: &Store,
+    region: &str,
+    months: &[YearMonth],
+) -> anyhow::Result<flexpension_store::MonitorReport> {
     use flexpension_rules::monitor::Risk;
     use flexpension_store::{Basis, NewEnrolment, Scheme};
     let mut last = None;

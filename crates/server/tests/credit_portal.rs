@@ -63,7 +63,8 @@ fn a_platform_sees_only_its_own_rating(s: &Server) {
     assert_eq!(s.send("POST", "/platform/credit/appeal", &form(&sa), "csrf=x&month=2025-09&grounds=x").status, 403);
     let r = s.send("POST", "/platform/credit/appeal", &form(&sa), format!("csrf={csrf}&month=2025-09&grounds="));
     assert_eq!(r.status, 422);
-    let r = s.send("POST", "/platform/credit/appeal", &form(&sa), format!("csrf={csrf}&month=2025-09&grounds=worker+1+is+insured+elsewhere"));
+    let r =
+        s.send("POST", "/platform/credit/appeal", &form(&sa), format!("csrf={csrf}&month=2025-09&grounds=worker+1+is+insured+elsewhere"));
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(s.send("POST", "/platform/credit/appeal", &form(&sa), format!("csrf={csrf}&month=2025-09&grounds=again")).status, 409);
     assert!(!s.send("GET", "/platform/credit", &[("cookie", &sb)], "").body.contains("insured elsewhere"), "B sees none of A's appeals");
@@ -73,7 +74,11 @@ fn a_platform_sees_only_its_own_rating(s: &Server) {
     let id: i64 = list.body.split("id=\"appeal-").nth(1).and_then(|r| r.split('"').next()).and_then(|n| n.parse().ok()).expect("appeal id");
     let ocsrf = hidden(&list.body, "csrf");
     let path = format!("/officer/appeals/{id}/decision");
-    assert_eq!(s.send("POST", &path, &form(&sa), format!("csrf={csrf}&decision=upheld&reasons=x")).status, 403, "a platform decides nothing");
+    assert_eq!(
+        s.send("POST", &path, &form(&sa), format!("csrf={csrf}&decision=upheld&reasons=x")).status,
+        403,
+        "a platform decides nothing"
+    );
     let r = s.send("POST", &path, &form(&o), format!("csrf={ocsrf}&decision=rejected&reasons=no+proof+given"));
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(s.send("POST", &path, &form(&o), format!("csrf={ocsrf}&decision=upheld&reasons=again")).status, 404);

@@ -42,7 +42,14 @@ fn seed(s: &Server) -> (Vec<String>, String) {
     let mut rows = Vec::new();
     for (i, id) in ids.iter().enumerate().filter(|(i, _)| *i != 5) {
         for m in ["2025-09", "2025-10", "2025-11"] {
-            rows.push([format!("o{i}{m}"), id.clone(), "3000.00".into(), format!("{m}-10T12:00:00+08:00"), "ride_hailing".into(), "g1".into()]);
+            rows.push([
+                format!("o{i}{m}"),
+                id.clone(),
+                "3000.00".into(),
+                format!("{m}-10T12:00:00+08:00"),
+                "ride_hailing".into(),
+                "g1".into(),
+            ]);
         }
     }
     let refs: Vec<[&str; 6]> = rows.iter().map(|r| [&*r[0], &*r[1], &*r[2], &*r[3], &*r[4], &*r[5]]).collect();
@@ -120,7 +127,10 @@ fn grid_worker_sees_reveals_and_records_in_their_grids(s: &Server) {
     let r = s.send("POST", &out, &form(&g1), format!("csrf={csrf}&outcome=refused&reason=%E5%B7%B2%E6%9C%89%E5%95%86%E4%BF%9D"));
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(s.send("GET", "/grid", &[("cookie", &g1)], "").body.contains("已有商保"));
-    assert_eq!(s.send("POST", &format!("/grid/alerts/{}/outcome", theirs[0]), &form(&g1), format!("csrf={csrf}&outcome=visited")).status, 404);
+    assert_eq!(
+        s.send("POST", &format!("/grid/alerts/{}/outcome", theirs[0]), &form(&g1), format!("csrf={csrf}&outcome=visited")).status,
+        404
+    );
 
     // The officer: alerts by grid and platform, the CSV with masked phones, the access log.
     let o = s.login("officer.zj", PASSWORD);

@@ -210,7 +210,13 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, id_masked, income_fen, insured)| RatedWorker { worker: WorkerId(id), name, id_masked, income_fen, insured: insured == 1 })
+            .map(|(id, name, id_masked, income_fen, insured)| RatedWorker {
+                worker: WorkerId(id),
+                name,
+                id_masked,
+                income_fen,
+                insured: insured == 1,
+            })
             .collect())
     }
 
@@ -227,11 +233,8 @@ impl Store {
             return Err(StoreError::NotFound { what: "rating", key: format!("{platform} {month}") });
         }
         let at = self.now_us();
-        let rec = Record::new(
-            "credit_appeal",
-            at,
-            serde_json::json!({"platform": platform.0, "month": month.to_string(), "grounds": grounds}),
-        );
+        let rec =
+            Record::new("credit_appeal", at, serde_json::json!({"platform": platform.0, "month": month.to_string(), "grounds": grounds}));
         let mut tx = self.db().begin_write().await?;
         let idx = tx.log_append(&rec, None).await?;
         let r = Sql::new(
@@ -248,7 +251,9 @@ impl Store {
         .await;
         let id = match r {
             Ok(id) => id,
-            Err(e) if e.is_unique_violation() => return Err(StoreError::Exists { what: "open appeal", key: format!("{platform} {month}") }),
+            Err(e) if e.is_unique_violation() => {
+                return Err(StoreError::Exists { what: "open appeal", key: format!("{platform} {month}") });
+            }
             Err(e) => return Err(e),
         };
         tx.commit().await?;

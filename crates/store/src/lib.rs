@@ -57,10 +57,10 @@ mod registry;
 mod store;
 
 pub use agency::{AgencyAck, DELIVERY_BACKOFF_FIRST_US, DELIVERY_BACKOFF_MAX_US, InboxMessage, OutboxMessage, delivery_backoff_us};
+pub use appeals::{APPEAL_TEXT_MAX_CHARS, Appeal, Notice, NoticeKind, RatedMonth, RatedWorker, WARN_MONTHS_BEFORE};
 pub use backend::BackendKind;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credit::{CreditReport, PlatformRating};
-pub use appeals::{APPEAL_TEXT_MAX_CHARS, Appeal, Notice, NoticeKind, RatedMonth, RatedWorker, WARN_MONTHS_BEFORE};
 pub use earnings::{
     CHUNK_ROWS, FILE_ROWS_PER_BATCH, Format, IngestOptions, IngestReport, InjuryPremiumTotal, MAX_ORDER_AMOUNT_FEN, MAX_REPORTED_ERRORS,
     MonthIncome, PlatformIncome,

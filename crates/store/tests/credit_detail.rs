@@ -37,7 +37,8 @@ pub mod cases {
         let p = Params::embedded().expect("params");
         let f = fixture(s, 10).await;
         for (_, w) in f.workers.iter().take(8) {
-            let e = NewEnrolment { worker: w.id, scheme: Scheme::EmployeePension, from: ym("2023-01"), to: None, basis: Basis::PlatformIncome };
+            let e =
+                NewEnrolment { worker: w.id, scheme: Scheme::EmployeePension, from: ym("2023-01"), to: None, basis: Basis::PlatformIncome };
             s.enrol(&e).await.expect("enrol");
         }
         incomes(&ctx, &f).await;
@@ -62,7 +63,11 @@ pub mod cases {
         assert_eq!(b[2].share_bp, Some(3333));
         let history = s.credit_history(f.b.id).await.expect("history");
         assert_eq!(history.len(), 24);
-        assert_eq!(history.iter().filter(|r| r.sanctioned).map(|r| r.month).min(), Some(ym("2025-01")), "the notice agrees with the ratings");
+        assert_eq!(
+            history.iter().filter(|r| r.sanctioned).map(|r| r.month).min(),
+            Some(ym("2025-01")),
+            "the notice agrees with the ratings"
+        );
         // A keeps 80%: no notice.
         assert!(s.credit_notices(&p, f.a.id).await.expect("notices").is_empty());
 

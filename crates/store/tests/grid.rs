@@ -156,7 +156,10 @@ pub mod cases {
         s.record_outcome(st.person, first.id, Outcome::Refused, "已有商业保险").await.expect("refused");
         let seen = s.grid_alerts(&p, st.person).await.expect("alerts");
         let handled = seen.last().expect("one");
-        assert_eq!((handled.id, handled.outcome.as_ref().map(|o| (o.0, o.1.as_str()))), (first.id, Some((Outcome::Refused, "已有商业保险"))));
+        assert_eq!(
+            (handled.id, handled.outcome.as_ref().map(|o| (o.0, o.1.as_str()))),
+            (first.id, Some((Outcome::Refused, "已有商业保险")))
+        );
 
         // Tuesday 9 December: the unhandled ones have gone up to the officer.
         st.clock.set(T0 + 8 * DAY);

@@ -114,7 +114,8 @@ async fn draw(
     let mut base = Base::of(v, lang_q, "grid.title", "/grid");
     let lang = base.lang;
     let names: Vec<String> = alerts.iter().map(|a| a.grid_name.clone()).collect();
-    base.subject = if grids.len() == 1 && !names.is_empty() { names[0].clone() } else { lang.f("grid.n_grids", &[("n", &grids.len().to_string())]) };
+    base.subject =
+        if grids.len() == 1 && !names.is_empty() { names[0].clone() } else { lang.f("grid.n_grids", &[("n", &grids.len().to_string())]) };
     let page = GridPage {
         grids: grids.join(" · "),
         intro: lang.f("grid.intro", &[("n", &alerts.iter().filter(|a| a.outcome.is_none()).count().to_string())]),
@@ -136,7 +137,12 @@ pub async fn page(State(s): State<AppState>, AsGridWorker(v, _): AsGridWorker, Q
 
 /// `POST /grid/alerts/{id}/reveal`: the page again with that worker's number shown, the reveal
 /// recorded in the access log first. Another grid's alert is not found.
-pub async fn reveal(State(s): State<AppState>, AsGridWorker(v, _): AsGridWorker, Path(id): Path<i64>, Form(f): Form<RevealForm>) -> Response {
+pub async fn reveal(
+    State(s): State<AppState>,
+    AsGridWorker(v, _): AsGridWorker,
+    Path(id): Path<i64>,
+    Form(f): Form<RevealForm>,
+) -> Response {
     let lang_q = f.lang.as_deref();
     if !crate::web::login::same(&v.session.csrf, f.csrf.trim()) {
         return denied_with(StatusCode::FORBIDDEN, lang_q, "people.err_form_expired");
@@ -177,9 +183,7 @@ pub async fn outcome(
             res
         }
         Err(StoreError::NotFound { .. }) => denied_with(StatusCode::NOT_FOUND, lang_q, "grid.err_no_alert"),
-        Err(e) if e.field() == Some("reason") => {
-            draw(&s, &v, lang_q, None, StatusCode::UNPROCESSABLE_ENTITY, "grid.err_reason").await
-        }
+        Err(e) if e.field() == Some("reason") => draw(&s, &v, lang_q, None, StatusCode::UNPROCESSABLE_ENTITY, "grid.err_reason").await,
         Err(e) => {
             tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "an outcome could not be recorded");
             failed(lang_q)

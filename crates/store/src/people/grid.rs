@@ -177,9 +177,7 @@ impl Store {
     /// The open alerts of the grids `person` looks after: those with no outcome first, the
     /// escalated first among them, then by urgency ([`Risk::urgency`]) and age.
     pub async fn grid_alerts(&self, params: &Params, person: PersonId) -> Result<Vec<GridAlert>> {
-        let sql = format!(
-            "{ALERT_COLS} JOIN person_grids pg ON pg.grid_id = a.grid_id AND pg.person_id = $1 WHERE a.closed_month IS NULL"
-        );
+        let sql = format!("{ALERT_COLS} JOIN person_grids pg ON pg.grid_id = a.grid_id AND pg.person_id = $1 WHERE a.closed_month IS NULL");
         let rows: Vec<AlertCols> = Sql::built(sql).bind(person.0).fetch_all(self.db()).await?;
         let mut out = self.alerts_from(params, rows).await?;
         out.sort_by_key(|a| (a.outcome.is_some(), !a.escalated, a.risk.urgency(), a.opened_on, a.id));
@@ -237,8 +235,7 @@ impl Store {
                 "SELECT alert_id, outcome, reason, at_us FROM alert_outcomes WHERE alert_id IN ({}) ORDER BY at_us, id",
                 crate::backend::placeholders(1, part.len())
             );
-            let rows: Vec<(i64, String, String, i64)> =
-                part.iter().fold(Sql::built(sql), |q, id| q.bind(*id)).fetch_all(self.db()).await?;
+            let rows: Vec<(i64, String, String, i64)> = part.iter().fold(Sql::built(sql), |q, id| q.bind(*id)).fetch_all(self.db()).await?;
             for (a, o, reason, at) in rows {
                 let o = Outcome::parse(&o).ok_or_else(|| StoreError::Corrupt(format!("alert outcome '{o}'")))?;
                 out.insert(a, (o, reason, at));

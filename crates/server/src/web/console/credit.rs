@@ -118,7 +118,14 @@ fn lines(appeals: Vec<Appeal>) -> Vec<AppealLine> {
         .collect()
 }
 
-async fn draw(s: &AppState, v: &crate::guard::Viewer, platform: flexpension_store::PlatformId, q: &MonthQuery, status: StatusCode, problem: &'static str) -> Response {
+async fn draw(
+    s: &AppState,
+    v: &crate::guard::Viewer,
+    platform: flexpension_store::PlatformId,
+    q: &MonthQuery,
+    status: StatusCode,
+    problem: &'static str,
+) -> Response {
     let lang_q = q.lang.as_deref();
     let Some(store) = s.store() else { return failed(lang_q) };
     let (Ok(history), Ok(notices), Ok(appeals)) =
@@ -148,14 +155,18 @@ async fn draw(s: &AppState, v: &crate::guard::Viewer, platform: flexpension_stor
         },
         None => Vec::new(),
     };
-    let workers_note = lang.f("ratings.p_workers_note", &[("shown", &all.len().min(WORKERS_SHOWN).to_string()), ("all", &all.len().to_string())]);
+    let workers_note =
+        lang.f("ratings.p_workers_note", &[("shown", &all.len().min(WORKERS_SHOWN).to_string()), ("all", &all.len().to_string())]);
     let workers = all.into_iter().take(WORKERS_SHOWN).map(|w| (w.name, w.id_masked, yuan_grouped(w.income_fen), w.insured)).collect();
     let recent: Vec<_> = history.iter().rev().take(HISTORY_MONTHS).rev().collect();
     let floor = s.params().credit_rules(shown.map_or(s.this_month(), |r| r.month)).map(|r| r.floor.percent()).unwrap_or_default();
     let chart = Chart::new(lang.t("ratings.p_chart"))
         .desc(lang.f("ratings.p_chart_desc", &[("floor", &floor)]))
         .x_labels(recent.iter().map(|r| r.month.to_string()))
-        .series(Series::new(lang.t("ratings.col_share"), recent.iter().map(|r| r.share_bp.map_or(f64::NAN, |b| f64::from(b) / 100.0)).collect()))
+        .series(Series::new(
+            lang.t("ratings.col_share"),
+            recent.iter().map(|r| r.share_bp.map_or(f64::NAN, |b| f64::from(b) / 100.0)).collect(),
+        ))
         .id("chart-share")
         .size(390, 220)
         .lines();
@@ -164,7 +175,9 @@ async fn draw(s: &AppState, v: &crate::guard::Viewer, platform: flexpension_stor
         rated: shown.is_some(),
         share: shown.and_then(|r| r.share_bp).map(pct).unwrap_or_else(|| "—".into()),
         grade: shown.and_then(|r| r.grade).map(|g| g.as_str().to_string()).unwrap_or_else(|| "—".into()),
-        counts: shown.map(|r| lang.f("ratings.p_counts", &[("insured", &r.insured.to_string()), ("active", &r.active.to_string())])).unwrap_or_default(),
+        counts: shown
+            .map(|r| lang.f("ratings.p_counts", &[("insured", &r.insured.to_string()), ("active", &r.active.to_string())]))
+            .unwrap_or_default(),
         standing: shown
             .map(|r| {
                 if r.sanctioned {
