@@ -103,12 +103,13 @@ fn check_text(field: &'static str, s: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
+type RatingCols = (i32, i64, i64, Option<i64>, Option<String>, i64, i64);
 type AppealRow = (i64, i64, String, i32, i64, String, Option<String>, Option<String>, Option<i64>);
 
 impl Store {
     /// Every stored rating of one platform, oldest first.
     pub async fn credit_history(&self, platform: PlatformId) -> Result<Vec<RatedMonth>> {
-        let rows: Vec<(i32, i64, i64, Option<i64>, Option<String>, i64, i64)> = Sql::new(
+        let rows: Vec<RatingCols> = Sql::new(
             "SELECT month, active, insured, share_bp, grade, years_under, sanctioned FROM credit_ratings WHERE platform_id = $1 ORDER BY month",
         )
         .bind(platform.0)

@@ -27,13 +27,13 @@ fn start(i: usize) -> usize {
     (i * 7 + i / 5) % 4
 }
 fn enrolled(i: usize) -> bool {
-    i % 3 == 0
+    i.is_multiple_of(3)
 }
 fn amount(i: usize) -> usize {
     1000 + (i * 137) % 900
 }
 fn grid(i: usize) -> &'static str {
-    if i % 2 == 0 { "g1" } else { "g2" }
+    if i.is_multiple_of(2) { "g1" } else { "g2" }
 }
 fn platform_a(i: usize) -> bool {
     i % 4 < 2
