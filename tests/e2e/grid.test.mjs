@@ -57,7 +57,7 @@ const waiting = async (page) => Number((await page.textContent('#waiting')).repl
 
 for (const lang of LANGS) {
   test(`a grid worker handles an alert on a 390 px phone (${lang})`, async () => {
-    const { context, page, errors } = await open(390, lang, 'grid.demo', 'demo-grid-2025');
+    const { context, page, errors } = await open(390, lang, 'gridworker.demo', 'demo-grid-2025');
     assert.match(page.url(), /\/grid(\?|$)/);
     const before = await waiting(page);
     assert.ok(before > 0, 'the demo has alerts in the grid worker\'s grids');
@@ -91,7 +91,7 @@ for (const lang of LANGS) {
 
   for (const width of WIDTHS) {
     test(`grid worker's alerts ${lang} ${width}`, async () => {
-      const { context, page, errors } = await open(width, lang, 'grid.demo', 'demo-grid-2025');
+      const { context, page, errors } = await open(width, lang, 'gridworker.demo', 'demo-grid-2025');
       assert.ok((await page.locator('#alerts section.alert').count()) > 0);
       await look(page, 'grid', width, lang);
       assert.deepEqual(errors, []);
@@ -112,7 +112,7 @@ for (const lang of LANGS) {
       assert.ok(!/1\d{10}/.test(csv), 'no phone number in clear in the CSV');
       await Promise.all([page.waitForNavigation(), page.click('#to-access-log')]);
       const log = await page.textContent('#access-log');
-      assert.ok(log.includes('grid.demo'), 'the grid worker\'s reveal is in the access log');
+      assert.ok(log.includes('gridworker.demo'), 'the grid worker\'s reveal is in the access log');
       await look(page, 'officer-access-log', width, lang);
       assert.deepEqual(errors, []);
       await context.close();

@@ -311,7 +311,7 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         ("worker.demo", WORKER_PASSWORD, Scope::Worker(wid)),
         ("platform.demo", PLATFORM_PASSWORD, Scope::Platform(platform_ids[0])),
         ("officer.demo", OFFICER_PASSWORD, Scope::Region(region.into())),
-        ("grid.demo", GRID_PASSWORD, Scope::Grids(region.into())),
+        ("gridworker.demo", GRID_PASSWORD, Scope::Grids(region.into())),
     ];
     for (login, pw, scope) in &logins {
         let p =

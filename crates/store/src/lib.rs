@@ -28,7 +28,8 @@
 //! | `error` | [`StoreError`] and the row errors of imports ([`RowError`]) |
 //!
 //! Personal numbers never reach the database in clear: resident IDs and phones are kept as
-//! keyed hashes (HMAC with the store's pepper) and masked forms. Time is never read here: it
+//! keyed hashes (HMAC with the store's pepper) and masked forms; a number a worker gives for
+//! their grid worker to call is sealed with the pepper and opened only by a logged reveal. Time is never read here: it
 //! comes from the clock in [`OpenOptions`] or from the caller.
 // unsafe_code is denied by the crate's lints (Cargo.toml); only backend::sqlite_raw allows it.
 
