@@ -17,6 +17,9 @@ use flexpension_store::people::{GridAlert, Outcome};
 use flexpension_text::Lang;
 use serde::Deserialize;
 
+/// Cards one answer shows (the most urgent first; the rest come up as these are handled).
+pub const CARDS_SHOWN: usize = 100;
+
 /// One alert as a card.
 pub struct Card {
     pub id: i64,
@@ -119,7 +122,7 @@ async fn draw(
     let page = GridPage {
         grids: grids.join(" · "),
         intro: lang.f("grid.intro", &[("n", &alerts.iter().filter(|a| a.outcome.is_none()).count().to_string())]),
-        cards: alerts.iter().map(|a| card(lang, a, revealed.as_ref())).collect(),
+        cards: alerts.iter().take(CARDS_SHOWN).map(|a| card(lang, a, revealed.as_ref())).collect(),
         outcomes: Outcome::ALL.iter().map(|o| (o.as_str(), format!("grid.outcome_{}", o.as_str()))).collect(),
         problem,
         base,

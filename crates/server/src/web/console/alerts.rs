@@ -20,6 +20,8 @@ use serde::Deserialize;
 
 /// The access log lines the officer's page shows (newest first).
 pub const ACCESS_LOG_LINES: i64 = 200;
+/// Late alerts the page lists (the oldest first; the CSV has them all).
+pub const LATE_SHOWN: usize = 200;
 
 /// One escalated alert in the officer's list.
 pub struct Late {
@@ -96,6 +98,7 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, Qu
     let late = open
         .iter()
         .filter(|a| a.escalated)
+        .take(LATE_SHOWN)
         .map(|a| Late {
             id: a.id,
             worker: a.worker.0,
