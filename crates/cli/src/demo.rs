@@ -24,9 +24,16 @@ const SEED: u64 = 20_250_901;
 /// fixed rather than "the last 12" so the demo does not change with the date.
 const FIRST_MONTH: (i32, u32) = (2025, 9);
 const MONTHS: i64 = 12;
+/// The platforms' earlier reports, one settlement a month, from the first month the rules cover
+/// (the contribution rules start in 2024) to the month before the demo's: the credit ratings
+/// look three years back, so the demo's platforms have a history to be rated (and sanctioned) on.
+const HISTORY_FROM: (i32, u32) = (2024, 1);
 const WORKER_PASSWORD: &str = "demo-worker-2025";
 const PLATFORM_PASSWORD: &str = "demo-platform-2025";
 const OFFICER_PASSWORD: &str = "demo-officer-2025";
+const GRID_PASSWORD: &str = "demo-grid-2025";
+/// The grids the demo grid worker looks after (the first two of the cast).
+const GRID_WORKER_GRIDS: [&str; 2] = [cast::GRIDS[0].0, cast::GRIDS[1].0];
 
 #[derive(Args)]
 pub struct DemoArgs {
@@ -133,6 +140,7 @@ struct Built {
     platform_login: String,
     platform_name: String,
     officer_login: String,
+    grid_login: String,
     worker_id_number: String,
     log: Option<LogShown>,
 }
@@ -231,7 +239,11 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
 
     // 3. Orders through the platform API.
     let names: Vec<String> = plats.iter().map(|p| p.sim_name.clone()).collect();
-    let batches = orders::batches(&pop, &pp, &workers, &names, &months);
+    let history_from = YearMonth::new(HISTORY_FROM.0, HISTORY_FROM.1).context("the history's first month")?;
+    let history: Vec<YearMonth> = (0..first.index() - history_from.index()).filter_map(|k| history_from.add_months(k)).collect();
+    let earlier = orders::post_all(base, &keys, orders::batches(&pop, &pp, &workers, &names, &history, 1), 2).await?;
+    ph.end("history", format!("{} months before {first} reported, one row a month: {} rows", history.len(), earlier.rows));
+    let batches = orders::batches(&pop, &pp, &workers, &names, &months, orders::SETTLEMENTS_PER_MONTH);
     let sent = orders::post_all(base, &keys, batches, 2).await?;
     ph.end(
         "orders",
@@ -264,14 +276,20 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         ),
     );
 
-    // 6. What the agency watches: the risk monitor and the platforms' credit, for the last month.
-    let watch = store.monitor_run(params, region, last).await?;
-    let credit = store.credit_run(params, last).await?;
+    // 6. What the agency watches: the risk monitor over the last months in order (with some of
+    // the uninsured it flags enrolling after their grid worker's visit), and the platforms' credit.
+    let watch = watch_months(params, store, region, &months).await?;
+    let mut credit = None;
+    for m in history.iter().chain(&months) {
+        credit = Some(store.credit_run(params, *m).await?);
+    }
+    let credit = credit.context("no month rated")?;
+    let sanctioned = credit.platforms.iter().filter(|p| p.sanctioned).count();
     let d = credit.platforms.iter().filter(|p| p.grade == Some(flexpension_rules::credit::Grade::D)).count();
     ph.end(
         "watch",
         format!(
-            "alerts: uninsured {}, lapsed {}, about to lapse {}, income interrupted {}, short of years {}; {} platforms rated, {d} under the floor",
+            "alerts: uninsured {}, lapsed {}, about to lapse {}, income interrupted {}, short of years {}; {} platforms rated, {d} under the floor, {sanctioned} sanctioned",
             watch.uninsured,
             watch.lapsed,
             watch.at_risk,
@@ -285,7 +303,8 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
     let fit = flexpension_server::outreach::run(store, params, region, last).await?;
     ph.end("outreach", format!("{} workers scored; model: {} (held-out AUC {:.3})", fit.workers, fit.trained_on, fit.auc_ppm as f64 / 1e6));
 
-    // 7. Logins: a worker who pays on time, the first platform, an officer of the region.
+    // 7. Logins: a worker who pays on time, the first platform, an officer of the region, a grid
+    // worker of the first two grids (whose workers leave a number to be reached at).
     let w = workers
         .iter()
         .find(|w| w.pension_from == Some(first) && money::habit(SEED, w.sim_index as u64) == money::Habit::OnTime)
@@ -296,20 +315,71 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         ("worker.demo", WORKER_PASSWORD, Scope::Worker(wid)),
         ("platform.demo", PLATFORM_PASSWORD, Scope::Platform(platform_ids[0])),
         ("officer.demo", OFFICER_PASSWORD, Scope::Region(region.into())),
+        ("gridworker.demo", GRID_PASSWORD, Scope::Grids(region.into())),
     ];
     for (login, pw, scope) in &logins {
-        flexpension_server::people::add_person(store, login, pw, scope).await.with_context(|| format!("making the login {login}"))?;
+        let p =
+            flexpension_server::people::add_person(store, login, pw, scope).await.with_context(|| format!("making the login {login}"))?;
+        if matches!(scope, Scope::Grids(_)) {
+            store.assign_grids(p.id, &GRID_WORKER_GRIDS).await?;
+        }
     }
-    ph.end("logins", "3 accounts".into());
+    let contacts = grid_contacts(store, &workers).await?;
+    ph.end("logins", format!("4 accounts; {contacts} contact numbers in the grid worker's grids"));
     Ok(Built {
         months,
         worker_login: logins[0].0.into(),
         platform_login: logins[1].0.into(),
         platform_name: plats[0].name.clone(),
         officer_login: logins[2].0.into(),
+        grid_login: logins[3].0.into(),
         worker_id_number: w.id_number.clone(),
         log: None,
     })
+}
+
+/// Months of monitoring the demo runs, the last month the last.
+const WATCH_MONTHS: usize = 6;
+/// The share of a month's new uninsured alerts whose workers enrol after the visit.
+const ENROL_AFTER_VISIT: f64 = 0.25;
+
+/// Run the monitor over the last `WATCH_MONTHS` months in order; after each run a share of the
+/// newly flagged uninsured workers enrol from the next month (closing their alerts), so the
+/// officer's conversion has months to show. Returns the last run's report.
+async fn watch_months(
+    params: &Params,
+    store: &Store,
+    region: &str,
+    months: &[YearMonth],
+) -> anyhow::Result<flexpension_store::MonitorReport> {
+    use flexpension_rules::monitor::Risk;
+    use flexpension_store::{Basis, NewEnrolment, Scheme};
+    let mut last = None;
+    for m in months.iter().skip(months.len().saturating_sub(WATCH_MONTHS)) {
+        let r = store.monitor_run(params, region, *m).await?;
+        let from = m.add_months(1).context("the month after")?;
+        let month = m.to_string();
+        for a in store.open_alerts(None).await?.iter().filter(|a| a.risk == Risk::Uninsured && a.opened == month) {
+            if flexpension_testkit::unit(SEED, a.worker.0 as u64, 31) < ENROL_AFTER_VISIT {
+                let e = NewEnrolment { worker: a.worker, scheme: Scheme::EmployeePension, from, to: None, basis: Basis::PlatformIncome };
+                store.enrol(&e).await?;
+            }
+        }
+        last = Some(r);
+    }
+    last.context("no month to watch")
+}
+
+/// The demo workers of the grid worker's grids leave their phone as the number to be reached
+/// at (kept sealed; shown only by a recorded reveal). Returns how many.
+async fn grid_contacts(store: &Store, workers: &[cast::DemoWorker]) -> anyhow::Result<usize> {
+    let mut n = 0;
+    for (k, w) in workers.iter().enumerate().filter(|(_, w)| GRID_WORKER_GRIDS.contains(&w.grid)) {
+        let Some(found) = store.find_worker(&w.id_number).await? else { continue };
+        store.set_contact(found.id, &flexpension_testkit::phone(k as u32)).await?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_serve: bool) -> anyhow::Result<()> {
@@ -323,13 +393,14 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
         writeln!(out, "  the worker's calculator (中文):  {base}/")?;
         writeln!(out, "  in English:                     {base}/?lang=en")?;
         writeln!(out, "  the API, browsable:             {base}/api/docs/")?;
-        writeln!(out, "  log in at {base}/login (then /me, /platform, /officer):")?;
+        writeln!(out, "  log in at {base}/login (then /me, /platform, /officer, /grid):")?;
     } else {
         writeln!(out, "  logins (when served):")?;
     }
     writeln!(out, "    worker   {} / {WORKER_PASSWORD}   -> /me", b.worker_login)?;
     writeln!(out, "    platform {} / {PLATFORM_PASSWORD} ({}) -> /platform", b.platform_login, b.platform_name)?;
     writeln!(out, "    officer  {} / {OFFICER_PASSWORD}  -> /officer", b.officer_login)?;
+    writeln!(out, "    grid     {} / {GRID_PASSWORD}      -> /grid ({})", b.grid_login, GRID_WORKER_GRIDS.join(", "))?;
     writeln!(out, "  a month's books:   flexpension report month --db sqlite:{dbs} --month {last}")?;
     writeln!(out, "  risk alerts:       flexpension monitor run --db sqlite:{dbs} --month {last}")?;
     writeln!(

@@ -43,6 +43,29 @@ impl Risk {
     pub fn parse(s: &str) -> Option<Risk> {
         Risk::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// How soon a grid worker should act, 0 the soonest (a design order, not a parameter: it
+    /// only sorts a list). A lapse is already costing months; one or two unpaid months can
+    /// still be saved; an uninsured earner is the most common case; an interruption and a
+    /// shortfall of years have more time.
+    pub fn urgency(self) -> u8 {
+        match self {
+            Risk::Lapsed => 0,
+            Risk::AtRisk => 1,
+            Risk::Uninsured => 2,
+            Risk::Interrupted => 3,
+            Risk::ShortOfYears => 4,
+        }
+    }
+}
+
+/// Why an escalation date could not be found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EscalationError {
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error(transparent)]
+    Workday(#[from] crate::workdays::WorkdayError),
 }
 
 /// The rules in force in one month, looked up once for a whole run.
@@ -84,6 +107,23 @@ pub struct Finding {
 }
 
 impl Params {
+    /// The day an alert opened on `opened` goes up to the grid's officer when nobody has
+    /// recorded an outcome: `monitor.escalate_after_working_days` working days later on the
+    /// official holiday calendar. A day outside the loaded calendars is an error, never a guess.
+    pub fn escalation_due(&self, opened: chrono::NaiveDate) -> Result<crate::explain::Explained<chrono::NaiveDate>, EscalationError> {
+        let (n, u) = self.lookup(&self.national.monitor.escalate_after_working_days, opened, |v| v.to_string())?;
+        let n = *n;
+        let mut ex = crate::explain::Explainer::new();
+        ex.uses(u);
+        let due = self.calendar().add(opened, n)?;
+        let due = ex.absorb(due);
+        ex.step(
+            format!("预警{opened}发出，{n}个工作日内没有处理结果的，{due}后上报经办人员。"),
+            format!("The alert opened on {opened}; with no outcome within {n} working days it goes up to the officer after {due}."),
+        );
+        Ok(ex.finish(due))
+    }
+
     /// The monitoring rules of `region` in `month`.
     pub fn monitor_rules(&self, region: &str, month: YearMonth) -> Result<MonitorRules, ParamError> {
         let m = &self.national.monitor;

@@ -1,6 +1,7 @@
 //! Who may see what: the one place that turns a request into a person and a scope. Handlers take
-//! [`AsWorker`], [`AsPlatformStaff`] or [`AsOfficer`] and read data only through the scope they
-//! carry, never through ids in the request, so nobody reaches past their own data.
+//! [`AsWorker`], [`AsPlatformStaff`], [`AsOfficer`] or [`AsGridWorker`] and read data only
+//! through the scope they carry, never through ids in the request, so nobody reaches past their
+//! own data (a grid worker's grids are joined in the store's queries by the person's id).
 //!
 //! Anonymous: 401. Logged in with another role: 403. API paths (`/api/...`, as the client sent
 //! them, not as a nested router sees them) answer JSON, pages HTML.
@@ -27,6 +28,8 @@ pub struct Viewer {
 pub struct AsWorker(pub Viewer, pub WorkerId);
 pub struct AsPlatformStaff(pub Viewer, pub PlatformId);
 pub struct AsOfficer(pub Viewer, pub String);
+/// A grid worker (网格员) and their region; their grids are read by the person's id.
+pub struct AsGridWorker(pub Viewer, pub String);
 
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +116,16 @@ impl FromRequestParts<AppState> for AsOfficer {
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Denied> {
         match with_role(parts, s, Role::Officer).await? {
             (v, Scope::Region(r)) => Ok(AsOfficer(v, r)),
+            _ => Err(Denied::WrongRole { api: is_api(parts) }),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AsGridWorker {
+    type Rejection = Denied;
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Denied> {
+        match with_role(parts, s, Role::GridWorker).await? {
+            (v, Scope::Grids(r)) => Ok(AsGridWorker(v, r)),
             _ => Err(Denied::WrongRole { api: is_api(parts) }),
         }
     }

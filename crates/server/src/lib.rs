@@ -8,7 +8,10 @@
 //! which also makes the OpenAPI document from the same handlers.
 //!
 //! People who log in (see `docs/PEOPLE.md`): `/login`, `/logout`, `/me` (a worker), `/platform`
-//! (a platform's staff), `/officer` and `/officer/workers[/{id}]` (an agency officer); their JSON under `/api/v1/me/*`,
+//! (a platform's staff), `/officer`, `/officer/workers[/{id}]`, `/officer/alerts[.csv]` and
+//! `/officer/access-log` (an agency officer), `/grid` with its POSTs under `/grid/alerts/{id}/`
+//! (a grid worker), `/platform/credit` (a platform's own rating, its appeals) and
+//! `/officer/appeals` (the decisions); their JSON under `/api/v1/me/*`,
 //! `/api/v1/officer/*` (session cookie) and `/api/v1/platform/workers` (API key). Access is
 //! decided in one place, [`guard`].
 //!
@@ -82,6 +85,16 @@ pub fn router(state: AppState) -> Router {
         .route("/officer/workers.csv", get(web::console::workers::list_csv))
         .route("/officer/workers/{id}", get(web::console::workers::worker_page))
         .route("/officer/workers/{id}/voucher", post(web::console::workers::voucher))
+        .route("/officer/alerts", get(web::console::alerts::page))
+        .route("/officer/alerts.csv", get(web::console::alerts::csv))
+        .route("/officer/access-log", get(web::console::alerts::access_log))
+        .route("/officer/appeals", get(web::console::credit::appeals))
+        .route("/officer/appeals/{id}/decision", post(web::console::credit::decide))
+        .route("/platform/credit", get(web::console::credit::page))
+        .route("/platform/credit/appeal", post(web::console::credit::appeal))
+        .route("/grid", get(web::grid::page))
+        .route("/grid/alerts/{id}/reveal", post(web::grid::reveal))
+        .route("/grid/alerts/{id}/outcome", post(web::grid::outcome))
         .route("/static/{name}", get(assets::serve))
         .merge(log::routes())
         .merge(evidence::routes())

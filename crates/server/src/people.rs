@@ -190,7 +190,8 @@ pub async fn add_person(store: &Store, login: &str, password: &str, scope: &Scop
 
 /// The environment variable `serve` reads at start: accounts to make if missing, separated by
 /// `;` or new lines, each `role:scope:login:password` (worker scope: the worker number;
-/// platform: the platform number; officer: the region code). Meant for the first officer of a
+/// platform: the platform number; officer: the region code; grid_worker: the region code, `=`
+/// and the grid codes separated by `,`, as `zj=g1,g2`). Meant for the first officer of a
 /// new deployment and for tests; an account that exists already is left as it is.
 pub const BOOTSTRAP_ENV: &str = "FLEXPENSION_BOOTSTRAP_PEOPLE";
 
@@ -203,14 +204,25 @@ pub async fn bootstrap(store: &Store, text: &str) -> Result<usize, PeopleError> 
             return Err(PeopleError::Bootstrap(i + 1));
         };
         let number = || scope.trim().parse::<i64>().map_err(|_| PeopleError::Bootstrap(i + 1));
+        let grids: Vec<&str> =
+            scope.split_once('=').map(|(_, g)| g.split(',').map(str::trim).filter(|g| !g.is_empty()).collect()).unwrap_or_default();
         let scope = match role.trim() {
             "worker" => Scope::Worker(WorkerId(number()?)),
             "platform" => Scope::Platform(PlatformId(number()?)),
             "officer" => Scope::Region(scope.trim().to_string()),
+            "grid_worker" => Scope::Grids(scope.split('=').next().unwrap_or("").trim().to_string()),
             _ => return Err(PeopleError::Bootstrap(i + 1)),
         };
+        if matches!(scope, Scope::Grids(_)) == grids.is_empty() {
+            return Err(PeopleError::Bootstrap(i + 1));
+        }
         match add_person(store, login, password, &scope).await {
-            Ok(_) => made += 1,
+            Ok(person) => {
+                if !grids.is_empty() {
+                    store.assign_grids(person.id, &grids).await?;
+                }
+                made += 1
+            }
             Err(PeopleError::Store(StoreError::Exists { .. })) => {}
             Err(e) => return Err(e),
         }

@@ -104,7 +104,7 @@ impl Store {
     }
 
     /// Active and insured worker-months per platform and month, from `first` to the rules' month.
-    async fn credit_counts(&self, rules: &CreditRules, first: YearMonth) -> Result<HashMap<i64, HashMap<YearMonth, Counts>>> {
+    pub(crate) async fn credit_counts(&self, rules: &CreditRules, first: YearMonth) -> Result<HashMap<i64, HashMap<YearMonth, Counts>>> {
         let rows: Vec<(i64, i32, i64, i64)> = Sql::new(
             "SELECT mi.platform_id, mi.month, COUNT(*), CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM enrolments e \
                WHERE e.worker_id = mi.worker_id AND e.scheme IN ('employee_pension', 'residents_pension') \

@@ -220,6 +220,17 @@ impl Store {
         check_months(e.from, e.to)?;
         let mut tx = self.db().begin_write().await?;
         let en = tx.insert_enrolment(e, self.now_us()).await?;
+        if e.scheme == Scheme::EmployeePension {
+            // A worker who enrols closes their uninsured alert (in the month the monitor last saw it).
+            Sql::new(
+                "UPDATE alerts SET closed_month = seen_month, closed_reason = 'enrolled' \
+                 WHERE worker_id = $1 AND risk = $2 AND closed_month IS NULL",
+            )
+            .bind(e.worker.0)
+            .bind(flexpension_rules::monitor::Risk::Uninsured.as_str())
+            .execute(&mut tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(en)
     }

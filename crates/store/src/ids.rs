@@ -94,6 +94,16 @@ impl Pepper {
     pub(crate) fn phone(&self, digits: &[u8]) -> Hash32 {
         self.hash(b"phone\0", digits)
     }
+
+    /// The keystream sealing a contact number under `nonce` (a number is at most 32 bytes).
+    pub(crate) fn contact_pad(&self, nonce: &[u8]) -> Hash32 {
+        self.hash(b"contact pad\0", nonce)
+    }
+
+    /// The tag of a sealed contact (nonce and sealed bytes), so a changed row is refused.
+    pub(crate) fn contact_tag(&self, sealed: &[u8]) -> Hash32 {
+        self.hash(b"contact tag\0", sealed)
+    }
 }
 
 /// Check a resident ID and return it normalised (upper-case X). The reason never quotes the

@@ -19,20 +19,23 @@
 //! | `earnings` | the ingest's options and report, month incomes, injury premiums, nonces |
 //! | `journal` | the ledger on the store: the month close ([`Store::close_month`]), payments ([`Store::pay`]), interest, statements and reports |
 //! | `credit` | platform credit ratings ([`Store::credit_run`], [`Store::credit_ratings`]): insured shares, grades, the sanctions list, each change logged |
+//! | `appeals` | a platform's own rating in detail: its history, the notices it gets ([`Store::credit_notices`]), the workers behind a month (masked), appeals and the agency's decisions (logged) |
 //! | `monitor` | risk monitoring ([`Store::monitor_run`]): the rules core's risks per worker kept as open alerts |
 //! | `outreach` | the outreach model's features per worker from incomes, orders and enrolments ([`Store::outreach_features`]); a month's model and scores kept ([`Store::outreach_keep`]) and read back as the agency's targets |
 //! | [`log`] | the tamper-evident log: sequencing (`Tx::log_append`), integration, proofs, bundles, the audit |
-//! | [`people`] | people who log in, sessions, and the scoped income listings |
+//! | [`people`] | people who log in, sessions, the scoped income listings, the access log, grid workers and their alerts |
 //! | `ids` | ids ([`WorkerId`] and [`PlatformId`] are the ledger's, re-exported), keyed hashes, API keys |
 //! | `model` | registry types: [`Region`], [`Grid`], [`Platform`], [`Worker`] |
 //! | `error` | [`StoreError`] and the row errors of imports ([`RowError`]) |
 //!
 //! Personal numbers never reach the database in clear: resident IDs and phones are kept as
-//! keyed hashes (HMAC with the store's pepper) and masked forms. Time is never read here: it
+//! keyed hashes (HMAC with the store's pepper) and masked forms; a number a worker gives for
+//! their grid worker to call is sealed with the pepper and opened only by a logged reveal. Time is never read here: it
 //! comes from the clock in [`OpenOptions`] or from the caller.
 // unsafe_code is denied by the crate's lints (Cargo.toml); only backend::sqlite_raw allows it.
 
 mod agency;
+mod appeals;
 mod backend;
 mod clock;
 mod credit;
@@ -57,6 +60,7 @@ mod registry;
 mod store;
 
 pub use agency::{AgencyAck, DELIVERY_BACKOFF_FIRST_US, DELIVERY_BACKOFF_MAX_US, InboxMessage, OutboxMessage, delivery_backoff_us};
+pub use appeals::{APPEAL_TEXT_MAX_CHARS, Appeal, Notice, NoticeKind, RatedMonth, RatedWorker, WARN_MONTHS_BEFORE};
 pub use backend::BackendKind;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use credit::{CreditReport, PlatformRating};

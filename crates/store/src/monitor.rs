@@ -223,8 +223,8 @@ impl Store {
                 }
                 None => {
                     Sql::new(
-                        "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_zh, why_en) \
-                         VALUES ($1, $2, $3, $4, $4, $5, $6)",
+                        "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_zh, why_en, opened_at_us) \
+                         VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
                     )
                     .bind(*w)
                     .bind(f.risk.as_str())
@@ -232,6 +232,7 @@ impl Store {
                     .bind(code)
                     .bind(f.why.zh.as_str())
                     .bind(f.why.en.as_str())
+                    .bind(self.now_us())
                     .execute(&mut tx)
                     .await?;
                     report.opened += 1;
@@ -240,7 +241,7 @@ impl Store {
         }
         let gone: Vec<i64> = open.into_values().collect();
         for part in gone.chunks(crate::registry::KEYS_PER_LOOKUP) {
-            let sql = format!("UPDATE alerts SET closed_month = $1 WHERE id IN ({})", placeholders(2, part.len()));
+            let sql = format!("UPDATE alerts SET closed_month = $1, closed_reason = 'gone' WHERE id IN ({})", placeholders(2, part.len()));
             part.iter().fold(Sql::built(sql).bind(code), |q, id| q.bind(*id)).execute(&mut tx).await?;
             report.closed += part.len() as u64;
         }

@@ -10,6 +10,7 @@
 //! | `verify.toml` | the page a voucher's QR code opens (`/verify/voucher/{id}`) |
 //! | `ratings.toml` | the public page of platforms' credit ratings (`/credit`) |
 //! | `fit.toml` | the policy-fit profile's reasons and schemes (`outreach score`) |
+//! | `grid.toml` | the grid worker's alerts (`/grid`), the officer's alerts and access log |
 //! | `voucher.toml` | the labels printed on the voucher PDF |
 //! | `cli.toml` | what `flexpension calc` prints |
 //! | `params.toml` | plain names of the parameters, for explanations |

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 pub const BATCH_ROWS: usize = 5_000;
 /// A platform settles a worker's orders a few times a month; each settlement is one row (the
 /// orders of those days summed), which keeps a year for 10,000 workers near a million rows.
-const SETTLEMENTS_PER_MONTH: u32 = 6;
+pub const SETTLEMENTS_PER_MONTH: u32 = 6;
 
 /// One platform's signed batch, ready to post.
 pub struct Batch {
@@ -33,8 +33,15 @@ pub struct Sent {
 }
 
 /// Every settlement row of the months, as CSV batches per platform (`platform` indexes
-/// `platform_names`).
-pub fn batches(pop: &Population, pp: &PopParams, workers: &[DemoWorker], platform_names: &[String], months: &[YearMonth]) -> Vec<Batch> {
+/// `platform_names`), at most `settlements` rows per worker, platform and month.
+pub fn batches(
+    pop: &Population,
+    pp: &PopParams,
+    workers: &[DemoWorker],
+    platform_names: &[String],
+    months: &[YearMonth],
+    settlements: u32,
+) -> Vec<Batch> {
     let index: HashMap<&str, usize> = platform_names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
     let header = "order_id,id_number,amount_yuan,settled_at,order_type,grid\n";
     let mut open: Vec<(usize, String)> = vec![(0, String::from(header)); platform_names.len()];
@@ -49,7 +56,7 @@ pub fn batches(pop: &Population, pp: &PopParams, workers: &[DemoWorker], platfor
                 if pm.income_fen <= 0 {
                     continue;
                 }
-                let n = i64::from(SETTLEMENTS_PER_MONTH.min(pm.orders.max(1))).min(pm.income_fen);
+                let n = i64::from(settlements.min(pm.orders.max(1))).min(pm.income_fen);
                 let mut left = pm.income_fen;
                 for s in 0..n {
                     // The last settlement takes what is left, so the rows add up to the month.

@@ -444,6 +444,7 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
             window_months: r.series("monitor.window_months", count)?,
             interrupt_share: r.series("monitor.interrupt_share", rate)?,
             horizon_years: r.series("monitor.horizon_years", count)?,
+            escalate_after_working_days: r.series("monitor.escalate_after_working_days", count)?,
         },
         credit: Credit {
             floor: r.series("credit.floor", rate)?,

@@ -273,6 +273,8 @@ pub struct Monitor {
     pub interrupt_share: Series<Rate>,
     /// Years before retirement from which a shortfall of contribution years is flagged.
     pub horizon_years: Series<u32>,
+    /// Working days an alert may stay without any outcome before it goes up to the officer.
+    pub escalate_after_working_days: Series<u32>,
 }
 
 /// The rules of a cross-region transfer (国办发〔2009〕66号): articles 4, 6 and 8, and the

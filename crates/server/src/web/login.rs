@@ -88,6 +88,7 @@ pub fn home_of(role: Role) -> &'static str {
         Role::Worker => "/me",
         Role::Platform => "/platform",
         Role::Officer => "/officer",
+        Role::GridWorker => "/grid",
     }
 }
 

@@ -6,7 +6,8 @@
 //! | this file, `form`, `results`, `charts` | the worker's calculator (`/`, `page.html`, `results.html`) and the 404 page |
 //! | `analyst/` | the analysts' simulation page (`/analyst`): `form`, `build`, `view`, the handler in `mod.rs` |
 //! | `login`, `people` | logging in and out; a worker's page (`/me`) |
-//! | `console/` | the officer's dashboard, worker list and worker page; the platform's portal |
+//! | `console/` | the officer's dashboard, worker list and worker page, alerts and access log; the platform's portal |
+//! | `grid` | the grid worker's phone page (`/grid`): alerts, reveal, outcomes |
 //! | `lang` | the page language: `?lang=`, its cookie, Accept-Language |
 //! | `verify` | the page a voucher's QR code opens (`/verify/voucher/{id}`) |
 //!
@@ -18,6 +19,7 @@ mod charts;
 pub(crate) mod console;
 pub(crate) mod credit;
 pub(crate) mod form;
+pub(crate) mod grid;
 pub(crate) mod lang;
 pub(crate) mod login;
 pub(crate) mod people;

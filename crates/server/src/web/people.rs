@@ -63,8 +63,15 @@ impl Base {
         self.body_class = "console";
         let l = self.lang.code();
         let items: &[(&str, &'static str)] = match role {
-            "officer" => &[("/officer", "console.nav_dashboard"), ("/officer/workers", "console.nav_workers"), ("/officer/outreach", "fit.nav_outreach")],
-            _ => &[("/platform", "console.nav_platform")],
+            "officer" => &[
+                ("/officer", "console.nav_dashboard"),
+                ("/officer/workers", "console.nav_workers"),
+                ("/officer/outreach", "fit.nav_outreach"),
+                ("/officer/alerts", "grid.nav_alerts"),
+                ("/officer/access-log", "grid.nav_access"),
+                ("/officer/appeals", "ratings.nav_appeals"),
+            ],
+            _ => &[("/platform", "console.nav_platform"), ("/platform/credit", "ratings.nav_credit")],
         };
         let here = self.switch_href.split('?').next().unwrap_or("").to_string();
         self.nav = items.iter().map(|(href, key)| (format!("{href}?lang={l}"), *key, here == *href)).collect();

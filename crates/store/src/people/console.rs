@@ -1,7 +1,7 @@
 //! The consoles' worker lists and the access log. An officer's list is every worker registered
 //! in the region (home grid) with the month's income, a platform's the workers it paid in the
 //! month; both carry masked IDs and phones only. The access log records who opened a worker's
-//! records, when, and what they did (append-only).
+//! records, when, what they did and why (append-only); an officer reads it for their region.
 
 use crate::backend::Sql;
 use crate::ids::{PlatformId, WorkerId, month_code};
@@ -36,9 +36,18 @@ pub struct Access {
     pub login: String,
     pub worker: WorkerId,
     pub what: String,
+    /// Why: the alert followed (`alert 12`), empty for an officer's page.
+    pub why: String,
+    /// The role of the person who looked.
+    pub role: String,
 }
 
 type WorkerCols = (i64, String, String, String, String, String);
+type AccessCols = (i64, i64, String, i64, String, String, String);
+
+fn access_from((at_us, p, login, w, what, why, role): AccessCols) -> Access {
+    Access { at_us, person: PersonId(p), login, worker: WorkerId(w), what, why, role }
+}
 
 impl Store {
     /// The workers of `region` (home grid; every one registered) or, with `platform` alone, the
@@ -92,29 +101,47 @@ impl Store {
 
     /// Record that `person` did `what` with `worker`'s records now.
     pub async fn record_access(&self, person: PersonId, worker: WorkerId, what: &str) -> Result<()> {
-        Sql::new("INSERT INTO access_log (at_us, person_id, worker_id, what) VALUES ($1, $2, $3, $4)")
+        self.record_access_why(person, worker, what, "").await
+    }
+
+    /// Record that `person` did `what` with `worker`'s records now, and why.
+    pub async fn record_access_why(&self, person: PersonId, worker: WorkerId, what: &str, why: &str) -> Result<()> {
+        Sql::new("INSERT INTO access_log (at_us, person_id, worker_id, what, why) VALUES ($1, $2, $3, $4, $5)")
             .bind(self.now_us())
             .bind(person.0)
             .bind(worker.0)
             .bind(what)
+            .bind(why)
             .execute(self.db())
             .await?;
         Ok(())
     }
 
+    /// The latest `limit` accesses to the records of `region`'s workers (home grid), by anyone,
+    /// newest first: the officer's reading of the access log.
+    pub async fn region_accesses(&self, region: &str, limit: i64) -> Result<Vec<Access>> {
+        let rows: Vec<AccessCols> = Sql::new(
+            "SELECT a.at_us, a.person_id, p.login, a.worker_id, a.what, a.why, p.role FROM access_log a JOIN people p ON p.id = a.person_id \
+             JOIN workers w ON w.id = a.worker_id JOIN grids g ON g.id = w.home_grid_id \
+             WHERE g.region_code = $1 ORDER BY a.at_us DESC, a.id DESC LIMIT $2",
+        )
+        .bind(region)
+        .bind(limit)
+        .fetch_all(self.db())
+        .await?;
+        Ok(rows.into_iter().map(access_from).collect())
+    }
+
     /// The latest `limit` accesses to `worker`'s records, newest first.
     pub async fn accesses(&self, worker: WorkerId, limit: i64) -> Result<Vec<Access>> {
-        let rows: Vec<(i64, i64, String, i64, String)> = Sql::new(
-            "SELECT a.at_us, a.person_id, p.login, a.worker_id, a.what FROM access_log a JOIN people p ON p.id = a.person_id \
+        let rows: Vec<AccessCols> = Sql::new(
+            "SELECT a.at_us, a.person_id, p.login, a.worker_id, a.what, a.why, p.role FROM access_log a JOIN people p ON p.id = a.person_id \
              WHERE a.worker_id = $1 ORDER BY a.at_us DESC, a.id DESC LIMIT $2",
         )
         .bind(worker.0)
         .bind(limit)
         .fetch_all(self.db())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(at_us, p, login, w, what)| Access { at_us, person: PersonId(p), login, worker: WorkerId(w), what })
-            .collect())
+        Ok(rows.into_iter().map(access_from).collect())
     }
 }

@@ -1,14 +1,17 @@
 //! People who log in, and their sessions. A person has one role and one scope: a worker sees
-//! their own account, a platform's staff their platform, an officer their insurance region.
+//! their own account, a platform's staff their platform, an officer their insurance region, a
+//! grid worker (网格员) the grids of their region they are given (`person_grids`).
 //!
 //! Passwords come in already hashed (argon2id PHC strings made by the server, which owns the
 //! password rules); session ids are made here with the OS CSPRNG and kept only as SHA-256.
 
 mod console;
+mod grid;
 mod throttle;
 mod views;
 
 pub use console::{Access, ConsoleWorker};
+pub use grid::{AlertStats, GridAlert, Outcome, StatRow};
 
 pub use throttle::{Claim, LOGIN_SECRET_LEN};
 pub use views::{IncomeFilter, IncomeRow, IncomeTotals};
@@ -24,22 +27,25 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use std::str::FromStr;
 
-/// What a person is to the system. More roles (grid worker, union) come later.
+/// What a person is to the system. More roles (union) come later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Worker,
     Platform,
     Officer,
+    /// 网格员: sees the alerts of their grids and the workers behind them.
+    GridWorker,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Worker, Role::Platform, Role::Officer];
+    pub const ALL: [Role; 4] = [Role::Worker, Role::Platform, Role::Officer, Role::GridWorker];
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Worker => "worker",
             Role::Platform => "platform",
             Role::Officer => "officer",
+            Role::GridWorker => "grid_worker",
         }
     }
 }
@@ -50,17 +56,20 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| format!("'{}' is not a role (worker, platform, officer)", s.trim()))
+            .ok_or_else(|| format!("'{}' is not a role (worker, platform, officer, grid_worker)", s.trim()))
     }
 }
 
-/// Whose data a person may see: exactly one worker, one platform or one region.
+/// Whose data a person may see: exactly one worker, one platform, one region, or (a grid
+/// worker) the grids given to them in one region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     Worker(WorkerId),
     Platform(PlatformId),
     Region(String),
+    /// A grid worker of this region; their grids are the person's rows of `person_grids`.
+    Grids(String),
 }
 
 impl Scope {
@@ -70,6 +79,7 @@ impl Scope {
             Scope::Worker(_) => Role::Worker,
             Scope::Platform(_) => Role::Platform,
             Scope::Region(_) => Role::Officer,
+            Scope::Grids(_) => Role::GridWorker,
         }
     }
 }
@@ -153,6 +163,7 @@ fn person_from(r: &PersonRow) -> Result<Person> {
         (Role::Worker, Some(w), None, None) => Scope::Worker(WorkerId(*w)),
         (Role::Platform, None, Some(p), None) => Scope::Platform(PlatformId(*p)),
         (Role::Officer, None, None, Some(r)) => Scope::Region(r.clone()),
+        (Role::GridWorker, None, None, Some(r)) => Scope::Grids(r.clone()),
         _ => return Err(bad()),
     };
     Ok(Person { id: PersonId(*id), login: login.clone(), scope })
@@ -179,18 +190,18 @@ impl Store {
         let (worker, platform, region) = match scope {
             Scope::Worker(w) => (Some(w.0), None, None),
             Scope::Platform(p) => (None, Some(p.0), None),
-            Scope::Region(r) => (None, None, Some(check_code("region", r)?)),
+            Scope::Region(r) | Scope::Grids(r) => (None, None, Some(check_code("region", r)?)),
         };
         let known = match scope {
             Scope::Worker(w) => self.worker(*w).await?.is_some(),
             Scope::Platform(p) => self.platform(*p).await?.is_some(),
-            Scope::Region(r) => self.regions().await?.iter().any(|x| &x.code == r),
+            Scope::Region(r) | Scope::Grids(r) => self.regions().await?.iter().any(|x| &x.code == r),
         };
         if !known {
             let (what, key) = match scope {
                 Scope::Worker(w) => ("worker", w.to_string()),
                 Scope::Platform(p) => ("platform", p.to_string()),
-                Scope::Region(r) => ("region", r.clone()),
+                Scope::Region(r) | Scope::Grids(r) => ("region", r.clone()),
             };
             return Err(StoreError::NotFound { what, key });
         }

@@ -55,9 +55,12 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, q:
     let Some(store) = s.store() else { return failed(lang_q) };
     let lang = Lang::parse(lang_q);
     let grid = q.grid.as_deref().map(str::trim).filter(|g| !g.is_empty()).map(str::to_string);
-    let (Ok(run), Ok(mix), Ok(targets), Ok(grids)) =
-        (store.outreach_run().await, store.outreach_mix().await, store.outreach_targets(grid.as_deref(), TARGETS_SHOWN).await, store.grids(Some(&region)).await)
-    else {
+    let (Ok(run), Ok(mix), Ok(targets), Ok(grids)) = (
+        store.outreach_run().await,
+        store.outreach_mix().await,
+        store.outreach_targets(grid.as_deref(), TARGETS_SHOWN).await,
+        store.grids(Some(&region)).await,
+    ) else {
         return failed(lang_q);
     };
     let mut base = Base::of(&v, lang_q, "fit.title", "/officer/outreach");
