@@ -72,6 +72,11 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(web::login::page).post(web::login::submit))
         .route("/logout", post(web::login::logout))
         .route("/me", get(web::people::me))
+        .route(
+            "/me/complaints",
+            get(web::rights::list).post(web::rights::file).layer(axum::extract::DefaultBodyLimit::max(web::rights::MAX_COMPLAINT_BODY)),
+        )
+        .route("/me/complaints/{id}", get(web::rights::show))
         .route("/platform", get(web::console::platform::page))
         .route("/platform/workers.csv", get(web::console::platform::csv))
         .route("/officer", get(web::console::officer::page))

@@ -14,6 +14,7 @@ pub const SCREENS: &[(&str, &str)] = &[
     ("analyst", include_str!("../catalogue/analyst.toml")),
     ("verify", include_str!("../catalogue/verify.toml")),
     ("ratings", include_str!("../catalogue/ratings.toml")),
+    ("rights", include_str!("../catalogue/rights.toml")),
     ("voucher", include_str!("../catalogue/voucher.toml")),
     ("cli", include_str!("../catalogue/cli.toml")),
     ("params", include_str!("../catalogue/params.toml")),

@@ -9,6 +9,7 @@
 //! | `analyst.toml` | the analysts' simulation page (`/analyst`) |
 //! | `verify.toml` | the page a voucher's QR code opens (`/verify/voucher/{id}`) |
 //! | `ratings.toml` | the public page of platforms' credit ratings (`/credit`) |
+//! | `rights.toml` | a worker's complaints (一键维权, `/me/complaints`) |
 //! | `voucher.toml` | the labels printed on the voucher PDF |
 //! | `cli.toml` | what `flexpension calc` prints |
 //! | `params.toml` | plain names of the parameters, for explanations |

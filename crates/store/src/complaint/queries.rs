@@ -10,7 +10,7 @@ use flexpension_rules::YearMonth;
 use flexpension_rules::complaint::{Actor, Kind, Outcome, State};
 use serde::Serialize;
 
-/// A line of a listing: no text, no uploads.
+/// A line of a listing: no uploads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComplaintSummary {
@@ -20,6 +20,8 @@ pub struct ComplaintSummary {
     pub platform_name: String,
     pub kind: Kind,
     pub months: Vec<String>,
+    /// What happened, in the worker's words.
+    pub text: String,
     pub state: State,
     pub outcome: Option<Outcome>,
     pub filed_at_us: i64,
@@ -122,7 +124,7 @@ impl Store {
         let rows: Vec<Listed> = q.fetch_all(self.db()).await?;
         let now = self.now_us();
         rows.into_iter()
-            .map(|(id, worker, platform, kind, months, _text, state, outcome, filed, due, responded, breached_at, platform_name)| {
+            .map(|(id, worker, platform, kind, months, text, state, outcome, filed, due, responded, breached_at, platform_name)| {
                 let state = State::parse(&state).ok_or_else(|| corrupt(id, "state"))?;
                 Ok(ComplaintSummary {
                     id,
@@ -131,6 +133,7 @@ impl Store {
                     platform_name,
                     kind: Kind::parse(&kind).ok_or_else(|| corrupt(id, "kind"))?,
                     months: months.split(',').map(str::to_string).collect(),
+                    text,
                     state,
                     outcome: outcome.as_deref().and_then(Outcome::parse),
                     filed_at_us: filed,
