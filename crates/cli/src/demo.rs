@@ -27,6 +27,7 @@ const MONTHS: i64 = 12;
 const WORKER_PASSWORD: &str = "demo-worker-2025";
 const PLATFORM_PASSWORD: &str = "demo-platform-2025";
 const OFFICER_PASSWORD: &str = "demo-officer-2025";
+const INSPECTOR_PASSWORD: &str = "demo-inspector-2025";
 
 #[derive(Args)]
 pub struct DemoArgs {
@@ -292,11 +293,14 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         ("worker.demo", WORKER_PASSWORD, Scope::Worker(wid)),
         ("platform.demo", PLATFORM_PASSWORD, Scope::Platform(platform_ids[0])),
         ("officer.demo", OFFICER_PASSWORD, Scope::Region(region.into())),
+        ("inspector.demo", INSPECTOR_PASSWORD, Scope::Region(region.into())),
     ];
     for (login, pw, scope) in &logins {
         flexpension_server::people::add_person(store, login, pw, scope).await.with_context(|| format!("making the login {login}"))?;
     }
-    ph.end("logins", "3 accounts".into());
+    ph.end("logins", "4 accounts".into());
+    let filed = complaints(params, store, wid, platform_ids[0], &months).await?;
+    ph.end("complaints", filed);
     Ok(Built {
         months,
         worker_login: logins[0].0.into(),
@@ -326,6 +330,8 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     writeln!(out, "    worker   {} / {WORKER_PASSWORD}   -> /me", b.worker_login)?;
     writeln!(out, "    platform {} / {PLATFORM_PASSWORD} ({}) -> /platform", b.platform_login, b.platform_name)?;
     writeln!(out, "    officer  {} / {OFFICER_PASSWORD}  -> /officer", b.officer_login)?;
+    writeln!(out, "    inspector inspector.demo / {INSPECTOR_PASSWORD} -> /officer/complaints (the complaints queue)")?;
+    writeln!(out, "  the demo worker's complaints: /me/complaints; `flexpension complaint show 1 --db sqlite:{dbs}`")?;
     writeln!(out, "  a month's books:   flexpension report month --db sqlite:{dbs} --month {last}")?;
     writeln!(out, "  risk alerts:       flexpension monitor run --db sqlite:{dbs} --month {last}")?;
     if !no_serve {
@@ -345,4 +351,39 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     }
     out.flush()?;
     Ok(())
+}
+
+/// The demo worker's complaints against the first platform, in different states: one left
+/// unanswered until its deadline (breached and escalated: the deadline run is told the time of
+/// its deadline), one answered, one mediated and settled, one just delivered.
+async fn complaints(
+    params: &Params,
+    store: &Store,
+    worker: flexpension_store::WorkerId,
+    platform: flexpension_store::PlatformId,
+    months: &[YearMonth],
+) -> anyhow::Result<String> {
+    use flexpension_rules::complaint::{Action, Actor, Kind, Outcome};
+    let last: Vec<YearMonth> = months.iter().rev().take(2).rev().copied().collect();
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0];
+    let file = |kind: Kind, text: &str, photo: bool| flexpension_store::NewComplaint {
+        worker,
+        platform,
+        kind,
+        months: last.clone(),
+        text: text.into(),
+        uploads: if photo { vec![flexpension_store::NewUpload { name: "截图.jpg".into(), bytes: jpeg.to_vec() }] } else { vec![] },
+    };
+    let late = store.file_complaint(params, &file(Kind::UnpaidOrders, "有两单完成了但一直没结算。", true)).await?;
+    let answered = store.file_complaint(params, &file(Kind::Deductions, "差评罚款扣了50元，顾客说没有差评。", false)).await?;
+    store.complaint_step(answered.id, Actor::Platform, Some(platform.0), Action::Respond, Some("已核实，罚款已退回。")).await?;
+    let settled = store.file_complaint(params, &file(Kind::AccountBlocked, "账号被封三天，没有说明原因。", false)).await?;
+    store.complaint_step(settled.id, Actor::Inspector, None, Action::Mediate, None).await?;
+    store.complaint_step(settled.id, Actor::LegalAid, None, Action::Resolve(Outcome::Upheld), Some("平台已解封并补偿。")).await?;
+    let sla = store.complaint_sla(late.due_at_us).await?;
+    let open = store.file_complaint(params, &file(Kind::ContributionsUnpaid, "合同写了平台交社保，但没交。", true)).await?;
+    Ok(format!(
+        "4 complaints (#{} breached and escalated: {:?}; #{} answered; #{} settled; #{} delivered)",
+        late.id, sla.escalated, answered.id, settled.id, open.id
+    ))
 }

@@ -8,7 +8,7 @@
 //! which also makes the OpenAPI document from the same handlers.
 //!
 //! People who log in (see `docs/PEOPLE.md`): `/login`, `/logout`, `/me` (a worker), `/platform`
-//! (a platform's staff), `/officer` and `/officer/workers[/{id}]` (an agency officer); their JSON under `/api/v1/me/*`,
+//! (a platform's staff), `/officer`, `/officer/workers[/{id}]` and `/officer/complaints` (an agency officer), `/me/complaints` (a worker's complaints); their JSON under `/api/v1/me/*`,
 //! `/api/v1/officer/*` (session cookie) and `/api/v1/platform/workers` (API key). Access is
 //! decided in one place, [`guard`].
 //!
@@ -84,6 +84,8 @@ pub fn router(state: AppState) -> Router {
         .route("/officer/workers.csv", get(web::console::workers::list_csv))
         .route("/officer/workers/{id}", get(web::console::workers::worker_page))
         .route("/officer/workers/{id}/voucher", post(web::console::workers::voucher))
+        .route("/officer/complaints", get(web::console::complaints::queue))
+        .route("/officer/complaints/{id}/package.json", get(web::console::complaints::package))
         .route("/static/{name}", get(assets::serve))
         .merge(log::routes())
         .merge(evidence::routes())

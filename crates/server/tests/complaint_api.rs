@@ -64,6 +64,7 @@ fn case(kind: Kind) {
     s.block_on(async {
         add_person(&s.store, "13800000000", PASSWORD, &Scope::Worker(WorkerId(1))).await.expect("worker a");
         add_person(&s.store, "worker.b", PASSWORD, &Scope::Worker(WorkerId(2))).await.expect("worker b");
+        add_person(&s.store, "officer.zj", PASSWORD, &Scope::Region("zj".into())).await.expect("officer");
     });
     let a = s.login("13800000000", PASSWORD);
     let page = s.send("GET", "/me/complaints", &[("cookie", &a)], "");
@@ -118,6 +119,21 @@ fn case(kind: Kind) {
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_eq!(ok.json()["state"], "responded");
     assert_eq!(respond(&s, &s.key_a, id, r#"{"text":"已核实，两单已补发"}"#, &ts).status, 409, "the same signed request again");
+    // Inspection's queue and the evidence package, which verifies offline; the download is in the
+    // access log; a worker may not open the queue.
+    let o = s.login("officer.zj", PASSWORD);
+    let q = s.send("GET", "/officer/complaints", &[("cookie", &o)], "");
+    assert!(q.status == 200 && q.body.contains(&format!("data-complaint=\"{id}\"")), "{}", q.body);
+    assert_eq!(s.send("GET", "/officer/complaints", &[("cookie", &a)], "").status, 403);
+    let pkg = s.send("GET", &format!("/officer/complaints/{id}/package.json"), &[("cookie", &o)], "");
+    assert_eq!(pkg.status, 200, "{}", pkg.body);
+    let pkg: flexpension_store::EvidencePackage = serde_json::from_slice(&pkg.bytes).expect("package");
+    let opts = flexpension_store::log::VerifyOptions { log_key: s.store.log_keys().verifier_key(), ..Default::default() };
+    let r = flexpension_store::verify_package(&pkg, &opts);
+    assert!(r.ok() && pkg.uploads.len() == 1, "{}", r.to_text());
+    let seen = s.block_on(s.store.accesses(WorkerId(1), 10)).expect("accesses");
+    assert!(format!("{seen:?}").contains("complaint_package"), "{seen:?}");
+
     let shown = s.send("GET", &to, &[("cookie", &a)], "");
     assert!(shown.body.contains("data-state=\"responded\"") && shown.body.contains("两单已补发"), "{}", shown.body);
 }

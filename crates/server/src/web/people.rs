@@ -63,7 +63,11 @@ impl Base {
         self.body_class = "console";
         let l = self.lang.code();
         let items: &[(&str, &'static str)] = match role {
-            "officer" => &[("/officer", "console.nav_dashboard"), ("/officer/workers", "console.nav_workers")],
+            "officer" => &[
+                ("/officer", "console.nav_dashboard"),
+                ("/officer/workers", "console.nav_workers"),
+                ("/officer/complaints", "rights.queue_nav"),
+            ],
             _ => &[("/platform", "console.nav_platform")],
         };
         let here = self.switch_href.split('?').next().unwrap_or("").to_string();

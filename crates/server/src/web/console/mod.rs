@@ -7,8 +7,10 @@
 //! | `officer` | the dashboard: the month's figures (those of `flexpension report month`) with 12-month trends |
 //! | `list` | the worker list shared by both consoles: search, filters, sort, paging, CSV |
 //! | `workers` | the officer's list and one worker's page (recorded in the access log), voucher on behalf |
+//! | `complaints` | the complaints queue of inspection and legal aid (overdue first) and each evidence package (recorded in the access log) |
 //! | `platform` | the platform's portal: its workers by status, premiums by month |
 
+pub(crate) mod complaints;
 pub(crate) mod list;
 pub(crate) mod officer;
 pub(crate) mod platform;
