@@ -99,6 +99,7 @@ pub fn run(params: Params, a: DemoArgs) -> anyhow::Result<()> {
         built.log = Some(record(&state, &store, &a.data, &built, &mut ph).await?);
         if !a.no_serve {
             tokio::spawn(flexpension_server::log::publish_loop(state.clone(), crate::serve::PUBLISH_EVERY));
+            tokio::spawn(flexpension_server::jobs::complaint_deadline_loop(state.clone(), crate::serve::COMPLAINT_DEADLINE_EVERY));
         }
         let total = ph.start.elapsed().as_secs_f64();
         eprintln!("demo: setup done in {total:.2} s");
