@@ -57,7 +57,7 @@ pub struct PlatformComplaints {
 #[serde(deny_unknown_fields)]
 pub struct ResponseBody {
     /// At most 2000 characters.
-    #[schema(example = "已核实，3月的两单已补发。")]
+    #[schema(example = "已核实，3月的两单已补发。", min_length = 1, max_length = 2000, pattern = r"\S")]
     pub text: String,
 }
 
