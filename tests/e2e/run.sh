@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser tests of the calculator and analysts' pages, the people pages, the consoles and the voucher: start the release server on a free
+# Browser tests of the calculator and analysts' pages, the people pages, the consoles, complaints and the voucher: start the release server on a free
 # loopback port, run the node tests (playwright-core driving Debian's Chromium), stop the server.
 # Needs: chromium and fonts-noto-cjk (Debian), node + npm. Usage: bash tests/e2e/run.sh
 set -euo pipefail
@@ -24,6 +24,9 @@ FLEXPENSION_BIN="$bin" bash "$here/people.sh"
 
 # The consoles on the demo's own data (axe-core and the language check on every page).
 FLEXPENSION_BIN="$bin" bash "$here/consoles.sh"
+
+# Complaints on the demo's data: a worker files one with a photo at 390 px, the inspectors' queue.
+FLEXPENSION_BIN="$bin" bash "$here/complaint.sh"
 
 # The contribution voucher: its own store, witnesses and server.
 FLEXPENSION_BIN="$bin" bash "$here/voucher.sh"

@@ -34,6 +34,7 @@ const OFFICER_PASSWORD: &str = "demo-officer-2025";
 const GRID_PASSWORD: &str = "demo-grid-2025";
 /// The grids the demo grid worker looks after (the first two of the cast).
 const GRID_WORKER_GRIDS: [&str; 2] = [cast::GRIDS[0].0, cast::GRIDS[1].0];
+const INSPECTOR_PASSWORD: &str = "demo-inspector-2025";
 
 #[derive(Args)]
 pub struct DemoArgs {
@@ -105,6 +106,7 @@ pub fn run(params: Params, a: DemoArgs) -> anyhow::Result<()> {
         built.log = Some(record(&state, &store, &a.data, &built, &mut ph).await?);
         if !a.no_serve {
             tokio::spawn(flexpension_server::log::publish_loop(state.clone(), crate::serve::PUBLISH_EVERY));
+            tokio::spawn(flexpension_server::jobs::complaint_deadline_loop(state.clone(), crate::serve::COMPLAINT_DEADLINE_EVERY));
         }
         let total = ph.start.elapsed().as_secs_f64();
         eprintln!("demo: setup done in {total:.2} s");
@@ -316,6 +318,7 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         ("platform.demo", PLATFORM_PASSWORD, Scope::Platform(platform_ids[0])),
         ("officer.demo", OFFICER_PASSWORD, Scope::Region(region.into())),
         ("gridworker.demo", GRID_PASSWORD, Scope::Grids(region.into())),
+        ("inspector.demo", INSPECTOR_PASSWORD, Scope::Region(region.into())),
     ];
     for (login, pw, scope) in &logins {
         let p =
@@ -325,7 +328,9 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         }
     }
     let contacts = grid_contacts(store, &workers).await?;
-    ph.end("logins", format!("4 accounts; {contacts} contact numbers in the grid worker's grids"));
+    ph.end("logins", format!("5 accounts; {contacts} contact numbers in the grid worker's grids"));
+    let filed = complaints(params, store, wid, platform_ids[0], &months).await?;
+    ph.end("complaints", filed);
     Ok(Built {
         months,
         worker_login: logins[0].0.into(),
@@ -401,6 +406,8 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     writeln!(out, "    platform {} / {PLATFORM_PASSWORD} ({}) -> /platform", b.platform_login, b.platform_name)?;
     writeln!(out, "    officer  {} / {OFFICER_PASSWORD}  -> /officer", b.officer_login)?;
     writeln!(out, "    grid     {} / {GRID_PASSWORD}      -> /grid ({})", b.grid_login, GRID_WORKER_GRIDS.join(", "))?;
+    writeln!(out, "    inspector inspector.demo / {INSPECTOR_PASSWORD} -> /officer/complaints (the complaints queue)")?;
+    writeln!(out, "  the demo worker's complaints: /me/complaints; `flexpension complaint show 1 --db sqlite:{dbs}`")?;
     writeln!(out, "  a month's books:   flexpension report month --db sqlite:{dbs} --month {last}")?;
     writeln!(out, "  risk alerts:       flexpension monitor run --db sqlite:{dbs} --month {last}")?;
     writeln!(
@@ -424,4 +431,39 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     }
     out.flush()?;
     Ok(())
+}
+
+/// The demo worker's complaints against the first platform, in different states: one left
+/// unanswered until its deadline (breached and escalated: the deadline run is told the time of
+/// its deadline), one answered, one mediated and settled, one just delivered.
+async fn complaints(
+    params: &Params,
+    store: &Store,
+    worker: flexpension_store::WorkerId,
+    platform: flexpension_store::PlatformId,
+    months: &[YearMonth],
+) -> anyhow::Result<String> {
+    use flexpension_rules::complaint::{Action, Actor, Kind, Outcome};
+    let last: Vec<YearMonth> = months.iter().rev().take(2).rev().copied().collect();
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0];
+    let file = |kind: Kind, text: &str, photo: bool| flexpension_store::NewComplaint {
+        worker,
+        platform,
+        kind,
+        months: last.clone(),
+        text: text.into(),
+        uploads: if photo { vec![flexpension_store::NewUpload { name: "截图.jpg".into(), bytes: jpeg.to_vec() }] } else { vec![] },
+    };
+    let late = store.file_complaint(params, &file(Kind::UnpaidOrders, "有两单完成了但一直没结算。", true)).await?;
+    let answered = store.file_complaint(params, &file(Kind::Deductions, "差评罚款扣了50元，顾客说没有差评。", false)).await?;
+    store.complaint_step(answered.id, Actor::Platform, Some(platform.0), Action::Respond, Some("已核实，罚款已退回。")).await?;
+    let settled = store.file_complaint(params, &file(Kind::AccountBlocked, "账号被封三天，没有说明原因。", false)).await?;
+    store.complaint_step(settled.id, Actor::Inspector, None, Action::Mediate, None).await?;
+    store.complaint_step(settled.id, Actor::LegalAid, None, Action::Resolve(Outcome::Upheld), Some("平台已解封并补偿。")).await?;
+    let sla = store.complaint_sla(late.due_at_us).await?;
+    let open = store.file_complaint(params, &file(Kind::ContributionsUnpaid, "合同写了平台交社保，但没交。", true)).await?;
+    Ok(format!(
+        "4 complaints (#{} breached and escalated: {:?}; #{} answered; #{} settled; #{} delivered)",
+        late.id, sla.escalated, answered.id, settled.id, open.id
+    ))
 }

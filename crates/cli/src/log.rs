@@ -162,7 +162,7 @@ pub fn log(c: LogCommand) -> anyhow::Result<()> {
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// A proof bundle (JSON) or a contribution voucher (PDF).
+    /// A proof bundle (JSON), a complaint's evidence package (JSON) or a contribution voucher (PDF).
     file: PathBuf,
     /// The region's log key (`flexpension log key`).
     #[arg(long, value_name = "K")]
@@ -189,6 +189,9 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<()> {
     let report = if bytes.starts_with(b"%PDF") {
         // A voucher: its bundle, its page against its signed data, its signed figures.
         flexpension_server::voucher::check_pdf(&bytes, &opts).map_err(|e| UsageError(format!("{}: {e}", a.file.display())))?
+    } else if let Ok(p) = serde_json::from_slice::<flexpension_store::EvidencePackage>(&bytes) {
+        // A complaint's evidence package: its bundle, the complaint, the evidence list, the files.
+        flexpension_store::verify_package(&p, &opts)
     } else if let Ok(p) = serde_json::from_slice::<flexpension_server::voucher::VoucherPayload>(&bytes) {
         // A voucher's data saved from its PDF (pdfdetach): the bundle inside and its figures.
         flexpension_server::voucher::check_payload(&p, &opts)

@@ -4,6 +4,7 @@
 //! | module | what |
 //! |---|---|
 //! | `calc` | `flexpension calc ...`: each calculator, with the same request and response as the API |
+//! | `complaint` | `flexpension complaint file`, `show`, `respond`, `sla` (a contract): complaints with sealed evidence packages, the platform's 72-hour deadline |
 //! | `data` | The commands that touch the data store: `init`, `platform add`, `grid add`, `import workers`, `import earnings`, `worker show` |
 //! | `demo` | `flexpension demo`: a fresh SQLite store with a synthetic Zhejiang population |
 //! | `ledger` | The month close and the money on the store: `settle`, `pay`, `interest`, `report month` |
@@ -15,6 +16,7 @@
 //! | `simulate` | `flexpension simulate`: a population (synthetic or from CSV) under current law and the paper's proposals, with variants |
 
 mod calc;
+mod complaint;
 mod data;
 mod demo;
 mod ledger;
@@ -115,6 +117,10 @@ enum Command {
     /// Outreach: who is likely to join, which scheme fits and why (the policy-fit profile).
     #[command(subcommand)]
     Outreach(outreach::OutreachCommand),
+    /// Complaints (一键维权): file one with sealed evidence, show it, a platform's answer, the
+    /// 72-hour response deadline.
+    #[command(subcommand)]
+    Complaint(complaint::ComplaintCommand),
     /// Policy microsimulation: current law against the paper's proposals on a population.
     Simulate(simulate::SimulateArgs),
     /// The tamper-evident log: its key, checkpoint, inclusion and consistency proofs.
@@ -181,6 +187,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(c) => ledger::report(c),
         Command::Monitor(c) => monitor::run(&load_params(cli.params.as_deref())?, c),
         Command::Credit(c) => monitor::credit(&load_params(cli.params.as_deref())?, c),
+        Command::Complaint(c) => complaint::run(&load_params(cli.params.as_deref())?, c),
         Command::Log(c) => log::log(c),
         Command::Verify(a) => log::verify(a),
         Command::Witness(a) => log::witness(a),

@@ -38,6 +38,8 @@ pub const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_secs(2)
 
 /// How often the agency outbox is looked at for messages due (each has its own backoff).
 pub const DELIVER_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+/// How often the complaints' response deadline is checked (an escalation is at most this late).
+pub const COMPLAINT_DEADLINE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
 pub fn run(params: Params, addr: &str, db: Option<&str>, region: Option<&str>, auto_close: bool, log: LogOptions) -> anyhow::Result<()> {
     if let Some(r) = region {
@@ -76,6 +78,7 @@ pub fn run(params: Params, addr: &str, db: Option<&str>, region: Option<&str>, a
             tokio::spawn(flexpension_server::jobs::monitor_loop(state.clone(), std::time::Duration::from_secs(60), day));
             tokio::spawn(flexpension_server::jobs::outreach_loop(state.clone(), std::time::Duration::from_secs(120), day));
             tokio::spawn(flexpension_server::jobs::agency_delivery_loop(state.clone(), DELIVER_EVERY));
+            tokio::spawn(flexpension_server::jobs::complaint_deadline_loop(state.clone(), COMPLAINT_DEADLINE_EVERY));
         }
         if auto_close {
             tokio::spawn(flexpension_server::jobs::month_close_loop(state.clone(), std::time::Duration::from_secs(3600)));

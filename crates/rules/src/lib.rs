@@ -4,6 +4,7 @@
 //! | module | what |
 //! |---|---|
 //! | `checkdigit` | Check digits of the resident ID number (GB 11643, ISO 7064 MOD 11-2) and the unified social credit code (GB 32100) |
+//! | `complaint` | Complaints (一键维权): kinds, states and who may move them, the platform's 72-hour response deadline, upload limits checked by content |
 //! | `credit` | Platform credit rating (信用评价): insured share, grade, years under the floor, the sanctions list |
 //! | `contribution` | A month's contribution: base, rate, split, subsidy, net cost and burden |
 //! | `estimate` | The worker's question "what would I get?": a pension estimate in today's money from a base and a number of years |
@@ -21,6 +22,7 @@
 //! | `workdays` | Working days under the official holiday calendar: off days and make-up working days, not plain Monday to Friday |
 
 pub mod checkdigit;
+pub mod complaint;
 pub mod contribution;
 pub mod credit;
 pub mod estimate;

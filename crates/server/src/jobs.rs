@@ -3,7 +3,8 @@
 //! closed month is left alone (the store's close is idempotent), so ticks can be frequent. The
 //! agency outbox is drained by another loop: due messages are posted to their peers, with the
 //! attempts and the next attempt kept in the store. The risk monitor runs daily over the latest
-//! month with income (a rerun changes nothing).
+//! month with income (a rerun changes nothing). The complaints' 72-hour deadline is checked every
+//! few minutes: an unanswered complaint past it is escalated once.
 
 use crate::AppState;
 use flexpension_store::{CloseOptions, CloseReport, MonitorReport};
@@ -144,6 +145,28 @@ pub async fn agency_delivery_loop(state: AppState, every: Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(delivered = n, "agency messages delivered"),
             Err(e) => tracing::warn!(error = %e, "delivering agency messages failed; will try again"),
+        }
+    }
+}
+
+/// Run the complaints' response deadline at the server's time: every complaint unanswered past
+/// its deadline is breached, and escalated to labour inspection once. `None` without a store.
+pub async fn complaint_deadlines(state: &AppState) -> Result<Option<flexpension_store::SlaReport>, String> {
+    let Some(store) = state.store() else { return Ok(None) };
+    store.complaint_sla(state.now().timestamp_micros()).await.map(Some).map_err(|e| e.to_string())
+}
+
+/// Run the complaints' deadline every `every`, for as long as the server runs.
+pub async fn complaint_deadline_loop(state: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match complaint_deadlines(&state).await {
+            Ok(Some(r)) if !r.escalated.is_empty() => {
+                tracing::info!(escalated = r.escalated.len(), breached = r.breached.len(), "complaints past their deadline escalated")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "the complaints' deadline run failed; will try again"),
         }
     }
 }

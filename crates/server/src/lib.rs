@@ -9,7 +9,7 @@
 //!
 //! People who log in (see `docs/PEOPLE.md`): `/login`, `/logout`, `/me` (a worker), `/platform`
 //! (a platform's staff), `/officer`, `/officer/workers[/{id}]`, `/officer/alerts[.csv]` and
-//! `/officer/access-log` (an agency officer), `/grid` with its POSTs under `/grid/alerts/{id}/`
+//! `/officer/access-log`, `/officer/complaints` (an agency officer), `/me/complaints` (a worker's complaints), `/grid` with its POSTs under `/grid/alerts/{id}/`
 //! (a grid worker), `/platform/credit` (a platform's own rating, its appeals) and
 //! `/officer/appeals` (the decisions); their JSON under `/api/v1/me/*`,
 //! `/api/v1/officer/*` (session cookie) and `/api/v1/platform/workers` (API key). Access is
@@ -77,6 +77,11 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(web::login::page).post(web::login::submit))
         .route("/logout", post(web::login::logout))
         .route("/me", get(web::people::me))
+        .route(
+            "/me/complaints",
+            get(web::rights::list).post(web::rights::file).layer(axum::extract::DefaultBodyLimit::max(web::rights::MAX_COMPLAINT_BODY)),
+        )
+        .route("/me/complaints/{id}", get(web::rights::show))
         .route("/platform", get(web::console::platform::page))
         .route("/platform/workers.csv", get(web::console::platform::csv))
         .route("/officer", get(web::console::officer::page))
@@ -95,6 +100,8 @@ pub fn router(state: AppState) -> Router {
         .route("/grid", get(web::grid::page))
         .route("/grid/alerts/{id}/reveal", post(web::grid::reveal))
         .route("/grid/alerts/{id}/outcome", post(web::grid::outcome))
+        .route("/officer/complaints", get(web::console::complaints::queue))
+        .route("/officer/complaints/{id}/package.json", get(web::console::complaints::package))
         .route("/static/{name}", get(assets::serve))
         .merge(log::routes())
         .merge(evidence::routes())

@@ -104,6 +104,11 @@ fn request_schemas_list_exactly_the_accepted_fields() {
         // The calculators and agency messages take JSON; the platform batch (CSV / NDJSON) has its own checks in
         // tests/platform_api.rs.
         let Some(body) = post["requestBody"]["content"].get("application/json") else { continue };
+        // Signed platform writes read no body before the key and signature: a platform's own
+        // tests check their fields (tests/complaint_api.rs).
+        if path.starts_with("/api/v1/platform/") {
+            continue;
+        }
         let (props, required) = shape(&doc, &body["schema"]);
         // The server names the fields it accepts when it refuses an unknown one.
         let r = post_json(path, &json!({"__probe__": 1}));

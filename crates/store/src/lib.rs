@@ -18,6 +18,7 @@
 //! | `ingest` | the earnings ingest ([`Store::ingest_earnings`]): parse, resolve, check, write, classify |
 //! | `earnings` | the ingest's options and report, month incomes, injury premiums, nonces |
 //! | `journal` | the ledger on the store: the month close ([`Store::close_month`]), payments ([`Store::pay`]), interest, statements and reports |
+//! | `complaint` | complaints (一键维权): filing with sealed evidence ([`Store::file_complaint`]), steps with who and when, the 72-hour deadline run ([`Store::complaint_sla`]), breaches for credit, the evidence package ([`verify_package`]) |
 //! | `credit` | platform credit ratings ([`Store::credit_run`], [`Store::credit_ratings`]): insured shares, grades, the sanctions list, each change logged |
 //! | `appeals` | a platform's own rating in detail: its history, the notices it gets ([`Store::credit_notices`]), the workers behind a month (masked), appeals and the agency's decisions (logged) |
 //! | `monitor` | risk monitoring ([`Store::monitor_run`]): the rules core's risks per worker kept as open alerts |
@@ -38,6 +39,7 @@ mod agency;
 mod appeals;
 mod backend;
 mod clock;
+mod complaint;
 mod credit;
 mod earnings;
 mod enrol;
@@ -63,6 +65,10 @@ pub use agency::{AgencyAck, DELIVERY_BACKOFF_FIRST_US, DELIVERY_BACKOFF_MAX_US, 
 pub use appeals::{APPEAL_TEXT_MAX_CHARS, Appeal, Notice, NoticeKind, RatedMonth, RatedWorker, WARN_MONTHS_BEFORE};
 pub use backend::BackendKind;
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use complaint::{
+    Breach, Complaint, ComplaintSummary, EvidencePackage, MAX_EVIDENCE_ORDERS, NewComplaint, NewUpload, PACKAGE_FORMAT, PackageUpload,
+    SealedComplaint, SlaReport, Step, UploadInfo, rfc3339, verify_package,
+};
 pub use credit::{CreditReport, PlatformRating};
 pub use earnings::{
     CHUNK_ROWS, FILE_ROWS_PER_BATCH, Format, IngestOptions, IngestReport, InjuryPremiumTotal, MAX_ORDER_AMOUNT_FEN, MAX_REPORTED_ERRORS,

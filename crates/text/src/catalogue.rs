@@ -16,6 +16,7 @@ pub const SCREENS: &[(&str, &str)] = &[
     ("ratings", include_str!("../catalogue/ratings.toml")),
     ("fit", include_str!("../catalogue/fit.toml")),
     ("grid", include_str!("../catalogue/grid.toml")),
+    ("rights", include_str!("../catalogue/rights.toml")),
     ("voucher", include_str!("../catalogue/voucher.toml")),
     ("cli", include_str!("../catalogue/cli.toml")),
     ("params", include_str!("../catalogue/params.toml")),

@@ -11,6 +11,7 @@
 //! | `ratings.toml` | the public page of platforms' credit ratings (`/credit`) |
 //! | `fit.toml` | the policy-fit profile's reasons and schemes (`outreach score`) |
 //! | `grid.toml` | the grid worker's alerts (`/grid`), the officer's alerts and access log |
+//! | `rights.toml` | a worker's complaints (一键维权, `/me/complaints`) |
 //! | `voucher.toml` | the labels printed on the voucher PDF |
 //! | `cli.toml` | what `flexpension calc` prints |
 //! | `params.toml` | plain names of the parameters, for explanations |

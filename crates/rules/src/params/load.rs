@@ -452,6 +452,7 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
             grade_a_from: r.series("credit.grade_a_from", rate)?,
             grade_b_from: r.series("credit.grade_b_from", rate)?,
         },
+        complaint_response_hours: r.series("complaint.response_hours", count)?,
         agency_message_max_age_seconds: r.series("agency_message_max_age_seconds", count)?,
         agency_message_max_ahead_seconds: r.series("agency_message_max_ahead_seconds", count)?,
         transfer: TransferRules {
@@ -474,6 +475,9 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
     // The window holds the 3 months an interruption is measured against, and at most two years.
     if n.monitor.window_months.items.iter().any(|d| !(4..=24).contains(&d.value)) {
         return Err(invalid(r.file, "monitor.window_months", "must be 4 to 24 months"));
+    }
+    if n.complaint_response_hours.items.iter().any(|d| !(1..=720).contains(&d.value)) {
+        return Err(invalid(r.file, "complaint.response_hours", "must be 1 to 720 hours"));
     }
     if n.credit.floor_years.items.iter().any(|d| !(1..=10).contains(&d.value)) {
         return Err(invalid(r.file, "credit.floor_years", "must be 1 to 10 years"));

@@ -245,6 +245,8 @@ pub struct National {
     pub agency_message_max_ahead_seconds: Series<u32>,
     pub monitor: Monitor,
     pub credit: Credit,
+    /// Complaints (一键维权): the hours a platform has to respond, clock hours.
+    pub complaint_response_hours: Series<u32>,
     /// Cross-region transfer (转移接续), 国办发〔2009〕66号.
     pub transfer: TransferRules,
 }

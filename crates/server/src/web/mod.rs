@@ -6,7 +6,8 @@
 //! | this file, `form`, `results`, `charts` | the worker's calculator (`/`, `page.html`, `results.html`) and the 404 page |
 //! | `analyst/` | the analysts' simulation page (`/analyst`): `form`, `build`, `view`, the handler in `mod.rs` |
 //! | `login`, `people` | logging in and out; a worker's page (`/me`) |
-//! | `console/` | the officer's dashboard, worker list and worker page, alerts and access log; the platform's portal |
+//! | `rights` | a worker's complaints (一键维权): `/me/complaints` (list and form, multipart uploads) and `/me/complaints/{id}` |
+//! | `console/` | the officer's dashboard, worker list and worker page, alerts and access log, the complaints queue; the platform's portal |
 //! | `grid` | the grid worker's phone page (`/grid`): alerts, reveal, outcomes |
 //! | `lang` | the page language: `?lang=`, its cookie, Accept-Language |
 //! | `verify` | the page a voucher's QR code opens (`/verify/voucher/{id}`) |
@@ -24,6 +25,7 @@ pub(crate) mod lang;
 pub(crate) mod login;
 pub(crate) mod people;
 mod results;
+pub(crate) mod rights;
 pub(crate) mod verify;
 
 use crate::{AppState, assets};

@@ -70,6 +70,7 @@ impl Base {
                 ("/officer/alerts", "grid.nav_alerts"),
                 ("/officer/access-log", "grid.nav_access"),
                 ("/officer/appeals", "ratings.nav_appeals"),
+                ("/officer/complaints", "rights.queue_nav"),
             ],
             _ => &[("/platform", "console.nav_platform"), ("/platform/credit", "ratings.nav_credit")],
         };

@@ -179,7 +179,7 @@ impl crate::Store {
     }
 
     /// One entry's proof to the tree of `size`, with the proof of row `row` of its batch tree.
-    async fn bundle_proof(&self, what: &str, index: u64, size: u64, row: Option<(Vec<u8>, Hash)>) -> Result<BundleProof> {
+    pub(crate) async fn bundle_proof(&self, what: &str, index: u64, size: u64, row: Option<(Vec<u8>, Hash)>) -> Result<BundleProof> {
         // `size` is a signed checkpoint's: the tree has it; only the entry must lie inside it.
         if index >= size {
             return Err(StoreError::NotFound { what: "cosigned checkpoint covering entry", key: index.to_string() });
@@ -209,7 +209,7 @@ impl crate::Store {
 
     /// The checkpoint a bundle is proved against: the latest cosigned by `quorum` witnesses
     /// (or the latest, with no witnesses) that covers entry `need`.
-    async fn bundle_checkpoint(&self, quorum: usize, need: u64) -> Result<(u64, String)> {
+    pub(crate) async fn bundle_checkpoint(&self, quorum: usize, need: u64) -> Result<(u64, String)> {
         let pick = if quorum == 0 { self.log_checkpoint().await? } else { self.log_cosigned_checkpoint(quorum).await? };
         match pick {
             Some((size, note)) if size > need => Ok((size, note)),
@@ -218,7 +218,7 @@ impl crate::Store {
     }
 
     /// The worker's registration row proof and the opening of their ID commitment.
-    async fn worker_part(&self, worker: i64, size: u64) -> Result<(BundleProof, WorkerOpening)> {
+    pub(crate) async fn worker_part(&self, worker: i64, size: u64) -> Result<(BundleProof, WorkerOpening)> {
         type Row = (Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>, String, String);
         let row: Option<Row> = Sql::new("SELECT id_salt, id_commit, log_idx, hukou_region, id_masked FROM workers WHERE id = $1")
             .bind(worker)

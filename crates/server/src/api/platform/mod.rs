@@ -1,9 +1,11 @@
 //! The platform API: a platform posts its settled orders (`POST /platform/earnings`, API key and
-//! HMAC signature) and reads what it owes (`GET /platform/premiums`, API key). Answers never
+//! HMAC signature) and reads what it owes (`GET /platform/premiums`, API key); it reads the
+//! complaints against it and answers them (`/platform/complaints`, the answer signed). Answers never
 //! carry a resident ID in clear, and neither do log lines. (Its proof bundles are in
 //! [`crate::evidence`].)
 
 pub(crate) mod auth;
+mod complaints;
 mod earnings;
 mod premiums;
 mod workers;
@@ -22,7 +24,12 @@ pub use earnings::{MAX_BATCH_BYTES, MAX_BATCH_ROWS};
 /// Routes relative to `/api/v1`.
 pub fn routes() -> OpenApiRouter<AppState> {
     let only = |r: utoipa_axum::router::UtoipaMethodRouter<AppState>| r.map(|m| super::private(m.fallback(method_not_allowed)));
-    OpenApiRouter::default().routes(only(routes!(earnings::post))).routes(only(routes!(premiums::get))).routes(only(routes!(workers::get)))
+    OpenApiRouter::default()
+        .routes(only(routes!(earnings::post)))
+        .routes(only(routes!(premiums::get)))
+        .routes(only(routes!(workers::get)))
+        .routes(only(routes!(complaints::get)))
+        .routes(only(routes!(complaints::respond)))
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {

@@ -8,11 +8,13 @@
 //! | `outreach` | the policy-fit profile: the model's quality, schemes, the workers most likely to join (`/officer/outreach`) |
 //! | `list` | the worker list shared by both consoles: search, filters, sort, paging, CSV |
 //! | `workers` | the officer's list and one worker's page (recorded in the access log), voucher on behalf |
+//! | `complaints` | the complaints queue of inspection and legal aid (overdue first) and each evidence package (recorded in the access log) |
 //! | `platform` | the platform's portal: its workers by status, premiums by month |
 //! | `credit` | a platform's own rating (history, notices, the workers behind it, appeals); the agency's appeals and decisions |
 //! | `alerts` | the officer's alerts by grid and platform, escalations, conversion by month, CSV; the region's access log |
 
 pub(crate) mod alerts;
+pub(crate) mod complaints;
 pub(crate) mod credit;
 pub(crate) mod list;
 pub(crate) mod officer;
