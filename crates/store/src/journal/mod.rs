@@ -228,12 +228,20 @@ impl crate::Store {
         for (kind, close, i, b, c, pa, pool, sub, net) in derived {
             let bad = || StoreError::Corrupt(format!("journal entry {close}: a close without its due"));
             let id: flexpension_ledger::EntryId = close.parse().map_err(|_| bad())?;
-            let (Some(income_fen), Some(base_fen), Some(contribution_fen), Some(personal_account_fen), Some(pooling_fen), Some(subsidy_fen), Some(net_fen)) =
-                (i, b, c, pa, pool, sub, net)
+            let (
+                Some(income_fen),
+                Some(base_fen),
+                Some(contribution_fen),
+                Some(personal_account_fen),
+                Some(pooling_fen),
+                Some(subsidy_fen),
+                Some(net_fen),
+            ) = (i, b, c, pa, pool, sub, net)
             else {
                 return Err(bad());
             };
-            let d = flexpension_ledger::Due { income_fen, base_fen, contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen };
+            let d =
+                flexpension_ledger::Due { income_fen, base_fen, contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen };
             let postings = if kind == "month_close" {
                 flexpension_ledger::close_postings(id, &d).to_vec()
             } else {
