@@ -171,14 +171,17 @@ impl Entry {
 }
 
 /// The postings of a month close: the worker owes the net, billed against deferred contributions.
-pub(crate) fn close_postings(id: EntryId, d: &Due) -> [Posting; 2] {
+/// They follow from the close's due (`Entry::new` refuses any others), so a store may keep them
+/// unwritten and derive them when it reads the close back.
+pub fn close_postings(id: EntryId, d: &Due) -> [Posting; 2] {
     let w = id.worker;
     [Posting::debit(Account::ContributionsReceivable(w), d.net_fen), Posting::credit(Account::DeferredContributions(w), d.net_fen)]
 }
 
 /// The postings of a month paid in full: the billed net and the subsidy become the personal
-/// account's and the pooling fund's shares.
-pub(crate) fn paid_postings(id: EntryId, d: &Due) -> [Posting; 4] {
+/// account's and the pooling fund's shares. They follow from the due of the close credited (the
+/// ledger's check refuses any others), so a store may keep them unwritten, as for a close.
+pub fn paid_postings(id: EntryId, d: &Due) -> [Posting; 4] {
     let w = id.worker;
     [
         Posting::debit(Account::DeferredContributions(w), d.net_fen),

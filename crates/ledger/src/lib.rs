@@ -91,7 +91,7 @@ mod record;
 mod report;
 
 pub use close::{WorkerMonth, close_entries};
-pub use entry::{Due, Entry, MAX_POSTINGS, Posting};
+pub use entry::{Due, Entry, MAX_POSTINGS, Posting, close_postings, paid_postings};
 pub use error::LedgerError;
 pub use ids::{Account, BadId, EntryId, EntryKind, Payer, PlatformId, Subject, WorkerId};
 pub use ledger::Ledger;

@@ -1,5 +1,5 @@
 //! The ledger on the store (docs/JOURNAL.md), on both backends: month close, payments, reopen, interest,
-//! reports; balances equal the stored postings; closes and payments racing on the same workers
+//! reports; balances equal the postings (stored, or derived from the dues); closes and payments racing on the same workers
 //! end where the serial order ends; SQLite and PostgreSQL give identical reports.
 
 mod common;
@@ -183,6 +183,52 @@ pub mod cases {
         assert_eq!(stored, serial_received);
         assert_balanced(&ctx, &f).await;
     }
+
+    /// A close's and a crediting's postings are not stored (they follow from the dues); entries
+    /// stored with them, as the journal once wrote them, read the same and balance the same.
+    pub async fn postings_derived_or_stored(ctx: Ctx) {
+        let f = setup(&ctx, 4).await;
+        let s = &ctx.store;
+        s.close_month(&zj(), ym("2025-09"), &CloseOptions::new(ym("2025-12"))).await.expect("close");
+        let w0 = &f.workers[0].1;
+        let due = s.worker_statement(w0.id, 3).await.expect("statement").months[0].due_fen;
+        assert_eq!(s.pay(&pay(w0, 1, due)).await.expect("pay").credited_months, vec![ym("2025-09")]);
+        // Only the payment's two lines are stored.
+        let count = "SELECT COUNT(*) FROM journal_postings";
+        assert_eq!(ctx.scalar(count).await, 2);
+        let entries = s.worker_entries(w0.id).await.expect("entries");
+        let derived: Vec<_> = entries
+            .iter()
+            .filter(|e| matches!(e.kind(), flexpension_ledger::EntryKind::MonthClose | flexpension_ledger::EntryKind::MonthPaid))
+            .collect();
+        assert_eq!(derived.len(), 2);
+        assert!(derived.iter().all(|e| !e.postings().is_empty()), "derived on reading: {derived:?}");
+        let balances = s.account_balances().await.expect("balances");
+        assert!(balances.iter().any(|(a, v)| *a == format!("pa/{}", w0.id) && *v < 0), "{balances:?}");
+        assert_balanced(&ctx, &f).await;
+        // The same entries with their lines stored.
+        let mut lines = 0;
+        for e in &derived {
+            for (line, p) in e.postings().iter().enumerate() {
+                let sql = format!(
+                    "INSERT INTO journal_postings (worker_id, entry_id, line, account, amount_fen) VALUES ({}, '{}', {line}, '{}', {})",
+                    w0.id.0,
+                    e.id(),
+                    p.account,
+                    p.amount_fen
+                );
+                ctx.sql(&sql).await;
+                lines += 1;
+            }
+        }
+        assert_eq!(ctx.scalar(count).await, 2 + lines);
+        assert_eq!(s.worker_entries(w0.id).await.expect("entries"), entries);
+        assert_eq!(s.account_balances().await.expect("balances"), balances);
+        assert_balanced(&ctx, &f).await;
+        // A retried payment still writes nothing.
+        assert!(s.pay(&pay(w0, 1, due)).await.expect("retry").duplicate);
+        assert_eq!(ctx.scalar(count).await, 2 + lines);
+    }
 }
 
 // Each case on each backend: `sqlite::case` and `postgres::case`.
@@ -199,6 +245,11 @@ mod sqlite {
     async fn races_end_in_serial_result() {
         run(Kind::Sqlite, cases::races_end_in_serial_result).await;
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postings_derived_or_stored() {
+        run(Kind::Sqlite, cases::postings_derived_or_stored).await;
+    }
 }
 
 mod postgres {
@@ -213,6 +264,11 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn races_end_in_serial_result() {
         run(Kind::Postgres, cases::races_end_in_serial_result).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postings_derived_or_stored() {
+        run(Kind::Postgres, cases::postings_derived_or_stored).await;
     }
 }
 

@@ -7,7 +7,7 @@
 use super::pg_copy::copy_binary;
 use super::{BatchRow, NewEntry, Stored};
 use crate::ids::{BatchId, PlatformId, month_code};
-use crate::journal::{kind_str, subject_month};
+use crate::journal::{kind_str, postings_derived, subject_month};
 use crate::store::OpenOptions;
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -323,8 +323,13 @@ pub(crate) async fn write_journal(tx: &mut Transaction<'static, Postgres>, rows:
         out.opt_i64(idx);
     })
     .await?;
-    let lines: Vec<(u32, u32)> =
-        rows.iter().enumerate().flat_map(|(i, r)| (0..r.entry.postings().len() as u32).map(move |l| (i as u32, l))).collect();
+    // Postings that follow from a due are not written (`postings_derived`).
+    let lines: Vec<(u32, u32)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !postings_derived(r.entry))
+        .flat_map(|(i, r)| (0..r.entry.postings().len() as u32).map(move |l| (i as u32, l)))
+        .collect();
     let mut account = String::new();
     copy_binary(tx, "journal_postings (worker_id, entry_id, line, account, amount_fen)", lines.len(), |k, out| {
         let (i, l) = (lines[k].0 as usize, lines[k].1);

@@ -4,7 +4,7 @@
 use super::sqlite_raw::{RawConn, Val::Int, Val::Text, with_raw};
 use super::{BatchRow, NewEntry, Stored};
 use crate::ids::{BatchId, PlatformId, month_code};
-use crate::journal::{kind_str, subject_month};
+use crate::journal::{kind_str, postings_derived, subject_month};
 use crate::store::OpenOptions;
 use crate::{Result, StoreError};
 use sqlx::SqliteConnection;
@@ -185,6 +185,9 @@ fn write_journal_raw(conn: &RawConn<'_>, rows: &[NewEntry<'_>], log_idx: i64) ->
             f(d.map(|d| d.net_fen)),
             Int(log_idx),
         ])?;
+        if postings_derived(e) {
+            continue;
+        }
         for (line, p) in e.postings().iter().enumerate() {
             let account = p.account.to_string();
             post.execute(&[Int(w), Text(&id), Int(line as i64), Text(&account), Int(p.amount_fen)])?;
@@ -217,6 +220,36 @@ pub(crate) async fn read_journal(conn: &mut SqliteConnection, lo: i64, hi: i64) 
                 r.text(11),
                 r.int(12),
             ));
+            Ok(())
+        })?;
+        Ok(out)
+    })
+    .await
+}
+
+/// The month close's three range reads (see `Db::close_range`), stepped on one pooled connection.
+pub(crate) async fn close_range(pool: &SqlitePool, sqls: [&str; 3], month: i32, lo: i64, hi: i64) -> Result<super::CloseRange> {
+    let mut conn = pool.acquire().await?;
+    with_raw(&mut conn, |raw| {
+        let need = |v: Option<i64>, what: &str| v.ok_or_else(|| StoreError::Corrupt(format!("{what} is NULL")));
+        let month_of = |v: i64| i32::try_from(v).map_err(|e| StoreError::Corrupt(format!("a month code: {e}")));
+        let m = Int(i64::from(month));
+        let mut out = super::CloseRange::default();
+        raw.prepare(&sqls[0].replace('$', "?"))?.query_each(&[m, Int(lo), Int(hi)], |r| {
+            let from = month_of(need(r.int(1), "enrolments.from_month")?)?;
+            out.enrolled.push((need(r.int(0), "enrolments.worker_id")?, from, need(r.int(2), "a count")?));
+            Ok(())
+        })?;
+        if out.enrolled.is_empty() {
+            return Ok(out);
+        }
+        raw.prepare(&sqls[1].replace('$', "?"))?.query_each(&[Int(lo), Int(hi)], |r| {
+            let birth = month_of(need(r.int(1), "workers.birth_month")?)?;
+            out.people.push((need(r.int(0), "workers.id")?, birth, r.text(2).unwrap_or_default()));
+            Ok(())
+        })?;
+        raw.prepare(&sqls[2].replace('$', "?"))?.query_each(&[m, Int(lo), Int(hi)], |r| {
+            out.incomes.push((need(r.int(0), "month_income.worker_id")?, r.int(1).unwrap_or(0)));
             Ok(())
         })?;
         Ok(out)

@@ -329,13 +329,11 @@ impl crate::Store {
         const PEOPLE: &str = "SELECT id, birth_month, sex FROM workers WHERE id >= $1 AND id <= $2 ORDER BY id";
         const INCOMES: &str = "SELECT worker_id, CAST(SUM(income_fen) AS BIGINT) FROM month_income \
             WHERE month = $1 AND worker_id >= $2 AND worker_id <= $3 GROUP BY worker_id ORDER BY worker_id";
-        let m = month_code(month);
-        let enrolled: Vec<(i64, i32, i64)> = Sql::new(ENROLLED).bind(m).bind(lo).bind(hi).fetch_all(self.db()).await?;
+        let crate::backend::CloseRange { enrolled, people, incomes } =
+            self.db().close_range([ENROLLED, PEOPLE, INCOMES], month_code(month), lo, hi).await?;
         if enrolled.is_empty() {
             return Ok(Vec::new());
         }
-        let people: Vec<(i64, i32, String)> = Sql::new(PEOPLE).bind(lo).bind(hi).fetch_all(self.db()).await?;
-        let incomes: Vec<(i64, i64)> = Sql::new(INCOMES).bind(m).bind(lo).bind(hi).fetch_all(self.db()).await?;
         let (mut p, mut i) = (people.into_iter().peekable(), incomes.into_iter().peekable());
         let mut out = Vec::with_capacity(enrolled.len());
         for (w, from, n) in enrolled {

@@ -26,7 +26,7 @@ use flexpension_ledger::{Entry, Ledger, LedgerError, Payer, Payment, Subject, Wo
 use flexpension_rules::{Dec6, Fen, Params, YearMonth};
 use rows::entries_from;
 pub(crate) use rows::{JoinRow, SELECT_RANGE};
-pub(crate) use rows::{kind_str, subject_month};
+pub(crate) use rows::{kind_str, postings_derived, subject_month};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -50,8 +50,9 @@ pub(crate) fn ledger_error(e: LedgerError) -> StoreError {
 /// The log entry of one journal write at `at_us`: an operation over a range of workers, with a
 /// tree over the entries it wrote.
 fn journal_record(what: &str, lo: i64, hi: i64, rows: &[NewEntry<'_>], at_us: i64) -> (crate::log::entry::Record, Vec<u8>) {
-    use crate::log::entry::{JournalRow, Record, pack, row_hash};
-    let hashes: Vec<flexpension_tlog::Hash> = rows.iter().map(|r| row_hash(&JournalRow::of(r.entry))).collect();
+    use crate::log::entry::{Record, journal_hash, pack};
+    let mut buf = Vec::with_capacity(256);
+    let hashes: Vec<flexpension_tlog::Hash> = rows.iter().map(|r| journal_hash(&mut buf, r.entry)).collect();
     let rec = Record::new("journal", at_us, serde_json::json!({"op": what, "workers": [lo, hi]})).with_rows(&hashes);
     (rec, pack(&hashes))
 }
@@ -209,15 +210,49 @@ impl crate::Store {
         Sql::new("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM journal_postings").scalar(self.db()).await
     }
 
-    /// Every account's balance as the sum of its stored postings (debit positive), non-zero
-    /// ones only, by account key: the derived balances, for checks against the ledger.
+    /// Every account's balance as the sum of its postings (debit positive), non-zero ones only,
+    /// by account key: the derived balances, for checks against the ledger. The stored postings
+    /// are summed by the database; the unwritten ones of closes and creditings are derived from
+    /// the dues stored on the closes, in the database's rows (not through the ledger).
     pub async fn account_balances(&self) -> Result<Vec<(String, Fen)>> {
-        const SQL: &str = "SELECT account, CAST(SUM(amount_fen) AS BIGINT) FROM journal_postings GROUP BY account \
-            HAVING SUM(amount_fen) <> 0 ORDER BY account";
-        let mut v: Vec<(String, Fen)> = Sql::new(SQL).fetch_all(self.db()).await?;
+        const STORED: &str = "SELECT account, CAST(SUM(amount_fen) AS BIGINT) FROM journal_postings GROUP BY account";
+        // Closes and creditings without stored postings, each with the due it follows from (a
+        // close's own, a crediting's close's).
+        const DERIVED: &str = "SELECT e.kind, c.entry_id, c.income_fen, c.base_fen, c.contribution_fen, c.personal_account_fen, \
+            c.pooling_fen, c.subsidy_fen, c.net_fen FROM journal_entries e JOIN journal_entries c ON c.worker_id = e.worker_id \
+            AND c.entry_id = COALESCE(e.reference, e.entry_id) WHERE e.kind IN ('month_close', 'month_paid') \
+            AND NOT EXISTS (SELECT 1 FROM journal_postings p WHERE p.worker_id = e.worker_id AND p.entry_id = e.entry_id)";
+        type DerivedRow = (String, String, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+        let mut sums: std::collections::BTreeMap<String, Fen> = Sql::new(STORED).fetch_all(self.db()).await?.into_iter().collect();
+        let derived: Vec<DerivedRow> = Sql::new(DERIVED).fetch_all(self.db()).await?;
+        for (kind, close, i, b, c, pa, pool, sub, net) in derived {
+            let bad = || StoreError::Corrupt(format!("journal entry {close}: a close without its due"));
+            let id: flexpension_ledger::EntryId = close.parse().map_err(|_| bad())?;
+            let (
+                Some(income_fen),
+                Some(base_fen),
+                Some(contribution_fen),
+                Some(personal_account_fen),
+                Some(pooling_fen),
+                Some(subsidy_fen),
+                Some(net_fen),
+            ) = (i, b, c, pa, pool, sub, net)
+            else {
+                return Err(bad());
+            };
+            let d =
+                flexpension_ledger::Due { income_fen, base_fen, contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen };
+            let postings = if kind == "month_close" {
+                flexpension_ledger::close_postings(id, &d).to_vec()
+            } else {
+                flexpension_ledger::paid_postings(id, &d).to_vec()
+            };
+            for p in postings {
+                *sums.entry(p.account.to_string()).or_default() += p.amount_fen;
+            }
+        }
         // Byte order on both backends, whatever the database's collation.
-        v.sort();
-        Ok(v)
+        Ok(sums.into_iter().filter(|(_, v)| *v != 0).collect())
     }
 
     /// Every stored entry of one worker, in append order (audits, tests).

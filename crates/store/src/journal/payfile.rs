@@ -5,7 +5,7 @@
 //! field and nothing of it is written; the others are booked, a chunk of workers per
 //! transaction, each worker's rows in the order of the month received, then of the file.
 
-use super::{CHUNK_WORKERS, payment_reference};
+use super::payment_reference;
 use crate::backend::{Sql, placeholders};
 use crate::error::{RowError, RowErrorCode as Code};
 use crate::ids::{check_resident_id, month_code};
@@ -23,6 +23,10 @@ pub const PAYMENT_COLUMNS: [&str; 5] = ["reference", "id_number", "amount_yuan",
 
 /// Rows one file may carry (`flexpension pay --file`); the API's limit is lower.
 pub const PAYMENT_FILE_MAX_ROWS: usize = 2_000_000;
+
+/// Payments booked per transaction (whole workers): a payment writes 2 entries and 2 postings,
+/// and a commit with its log entry costs about as much as a few thousand of them.
+pub(crate) const PAYMENT_CHUNK_ROWS: usize = 50_000;
 
 /// Row errors reported at most; the rest are counted in `errors_left_out`.
 pub const PAYMENT_FILE_MAX_ERRORS: usize = 1_000;
@@ -233,8 +237,8 @@ impl crate::Store {
         rows.sort_by_key(|r| (r.worker, r.period, r.line));
         let mut start = 0;
         while start < rows.len() {
-            // Whole workers per chunk: about CHUNK_WORKERS rows.
-            let mut end = (start + CHUNK_WORKERS).min(rows.len());
+            // Whole workers per chunk: about PAYMENT_CHUNK_ROWS rows.
+            let mut end = (start + PAYMENT_CHUNK_ROWS).min(rows.len());
             while end < rows.len() && rows[end].worker == rows[end - 1].worker {
                 end += 1;
             }

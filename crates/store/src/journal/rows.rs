@@ -1,9 +1,21 @@
 //! The journal's rows read back: entries rebuilt through the ledger's checks. (New entries are
 //! written by the backend: `Tx::write_journal`.)
+//!
+//! Postings that follow from what is stored are not written ([`postings_derived`]): a close's
+//! come from its due, a crediting's from the due of the close it credits. Reading derives them
+//! again when an entry of those kinds has no stored postings (entries written before this rule
+//! keep theirs, and are read as stored). The log's row of an entry is the same either way.
 
 use crate::{Result, StoreError};
-use flexpension_ledger::{Account, Due, Entry, EntryId, EntryKind, Posting, Subject};
+use flexpension_ledger::{Account, Due, Entry, EntryId, EntryKind, Posting, Subject, close_postings, paid_postings};
 use flexpension_rules::YearMonth;
+use std::collections::HashMap;
+
+/// Are `e`'s postings left unwritten, to be derived on reading? A month close's (from its due)
+/// and a crediting's (from its close's due); payments, interest and reversals keep theirs.
+pub(crate) fn postings_derived(e: &Entry) -> bool {
+    matches!(e.kind(), EntryKind::MonthClose | EntryKind::MonthPaid)
+}
 
 /// One row of the entries ⟕ postings read, in (worker, seq, line) order.
 pub(crate) type JoinRow = (
@@ -40,7 +52,10 @@ fn corrupt(id: &str, what: impl std::fmt::Display) -> StoreError {
 pub(crate) fn entries_from(rows: Vec<JoinRow>) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
     let mut cur: Option<(String, JoinRow, Vec<Posting>)> = None;
-    let finish = |(id, r, postings): (String, JoinRow, Vec<Posting>)| -> Result<Entry> {
+    // The dues of the closes read so far, for creditings without stored postings (a crediting
+    // follows its close in the worker's order).
+    let mut closes: HashMap<EntryId, Due> = HashMap::new();
+    let mut finish = |(id, r, mut postings): (String, JoinRow, Vec<Posting>)| -> Result<Entry> {
         let eid: EntryId = id.parse().map_err(|e| corrupt(&id, e))?;
         let period = crate::ids::month_from_code(r.2).ok_or_else(|| corrupt(&id, "period"))?;
         let reference = r.3.as_deref().map(|s| s.parse::<EntryId>().map_err(|e| corrupt(&id, e))).transpose()?;
@@ -56,6 +71,19 @@ pub(crate) fn entries_from(rows: Vec<JoinRow>) -> Result<Vec<Entry>> {
             ) => Some(Due { income_fen, base_fen, contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen }),
             _ => None,
         };
+        match (eid.kind(), due, reference) {
+            (EntryKind::MonthClose, Some(d), _) => {
+                closes.insert(eid, d);
+                if postings.is_empty() {
+                    postings = close_postings(eid, &d).to_vec();
+                }
+            }
+            (EntryKind::MonthPaid, _, Some(close)) if postings.is_empty() => {
+                let d = closes.get(&close).ok_or_else(|| corrupt(&id, "credits a close not read before it"))?;
+                postings = paid_postings(eid, d).to_vec();
+            }
+            _ => {}
+        }
         Entry::new(eid, period, reference, postings, due).map_err(|e| corrupt(&id, e))
     };
     for r in rows {
