@@ -78,7 +78,9 @@ pub use model::{Grid, NewGrid, NewPlatform, NewWorker, Platform, Region, Revenue
 pub use monitor::{Alert, MonitorReport};
 pub use peers::{NewPeer, Peer, PeerAdded, check_peer};
 pub use store::{OpenOptions, Store};
-pub use transfer::{MonthsByRegion, RegionMonths, TRANSFER_VOUCHER_FORMAT, TransferRecord, TransferVoucher};
+pub use transfer::{
+    HANDLE_BATCH as TRANSFER_HANDLE_BATCH, MonthsByRegion, RegionMonths, TRANSFER_VOUCHER_FORMAT, TransferRecord, TransferVoucher,
+};
 
 /// The store's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
