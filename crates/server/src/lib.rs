@@ -22,7 +22,7 @@
 //! | `calc` | The calculators as requests and responses, shared by the CLI and the API |
 //! | `evidence` | Evidence for people: a worker's proof bundle for a month and their contribution voucher |
 //! | `guard` | Who may see what: the one place that turns a request into a person and a scope |
-//! | `jobs` | Background jobs: the month close once a month is over, the daily risk monitor, the delivery of the agency outbox |
+//! | `jobs` | Background jobs: the month close once a month is over, the daily risk monitor, the agency inbox handled (the transfer's steps) and the outbox delivered |
 //! | `log` | The log over HTTP (docs/LOG.md): C2SP tlog-tiles under `/log/` (the checkpoint, hash tiles, entry bundles) |
 //! | `people` | Passwords (argon2id with the parameters below, salt from the OS CSPRNG) and making accounts |
 //! | `privacy` | A last line of defence for personal data in text the server sends to platforms or logs |
