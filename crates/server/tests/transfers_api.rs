@@ -98,6 +98,15 @@ fn apply_track_and_queue(s: &Server) {
             assert!(!body.contains(id.as_str()), "a resident ID in clear: {body}");
         }
     }
+    // The worker's page shows the steps with their statutory deadlines, in both languages.
+    let due = t["deadlines"]["handover_due"].as_str().expect("date").to_string();
+    let page = s.send("GET", "/me", &[("cookie", &w)], "");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"transfers\"") && page.body.contains("从安徽省转到这里"), "{}", page.body);
+    assert!(page.body.contains(&format!("法定最晚 {due}")) && page.body.contains("办理中"), "{}", page.body);
+    let page = s.send("GET", "/me?lang=en", &[("cookie", &w)], "");
+    assert!(page.body.contains("From Anhui") && page.body.contains(&format!("by {due} at the latest")), "{}", page.body);
+    assert!(!page.body.contains(&own), "no resident ID in clear");
     // The request waits in the outbox for the peer.
     let out = s.block_on(s.store.agency_outbox()).expect("outbox");
     assert_eq!((out.len(), out[0].kind.as_str(), out[0].receiver.as_str()), (1, "transfer.request", "ah"));
