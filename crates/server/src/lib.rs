@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(web::login::page).post(web::login::submit))
         .route("/logout", post(web::login::logout))
         .route("/me", get(web::people::me))
+        .route("/me/transfer", post(web::transfer::apply))
         .route("/platform", get(web::console::platform::page))
         .route("/platform/workers.csv", get(web::console::platform::csv))
         .route("/officer", get(web::console::officer::page))

@@ -14,7 +14,7 @@ use flexpension_server::AppState;
 use flexpension_server::people::add_person;
 use flexpension_store::people::Scope;
 use flexpension_store::{NewPeer, WorkerId};
-use harness::Server;
+use harness::{Server, enc, hidden};
 use std::sync::Arc;
 
 const PASSWORD: &str = "correct horse 42";
@@ -46,7 +46,9 @@ fn json(r: &harness::Reply) -> serde_json::Value {
 
 fn apply_track_and_queue(s: &Server) {
     s.block_on(async {
-        for (login, scope) in [("worker.a", Scope::Worker(WorkerId(1))), ("officer.zj", Scope::Region("zj".into()))] {
+        for (login, scope) in
+            [("worker.a", Scope::Worker(WorkerId(1))), ("worker.b", Scope::Worker(WorkerId(2))), ("officer.zj", Scope::Region("zj".into()))]
+        {
             add_person(&s.store, login, PASSWORD, &scope).await.expect("person");
         }
         let ah = NewPeer { code: "ah".into(), url: "http://127.0.0.1:9".into(), verifier_key: s.store.log_keys().verifier_key() };
@@ -107,9 +109,25 @@ fn apply_track_and_queue(s: &Server) {
     let page = s.send("GET", "/me?lang=en", &[("cookie", &w)], "");
     assert!(page.body.contains("From Anhui") && page.body.contains(&format!("by {due} at the latest")), "{}", page.body);
     assert!(!page.body.contains(&own), "no resident ID in clear");
-    // The request waits in the outbox for the peer.
+    // Worker B's one button on the page: the session's token, the region left, the own ID.
+    let b = s.login("worker.b", PASSWORD);
+    let page = s.send("GET", "/me", &[("cookie", &b)], "");
+    assert!(page.body.contains("id=\"transfer-apply\"") && page.body.contains("<option value=\"ah\">安徽省</option>"), "{}", page.body);
+    let csrf = hidden(&page.body, "csrf");
+    let form = |token: &str, idn: &str| {
+        let body = format!("csrf={}&lang=zh&from=ah&id_number={}", enc(token), enc(idn));
+        s.send("POST", "/me/transfer", &[("cookie", &b), ("content-type", "application/x-www-form-urlencoded")], body)
+    };
+    assert_eq!(form("wrong", &s.ids[1]).status, 403, "without the session's token");
+    assert_eq!(form(&csrf, &own).status, 422, "another's ID number");
+    let r = form(&csrf, &s.ids[1]);
+    assert_eq!((r.status, r.header("location")), (303, Some("/me?lang=zh#transfers")), "{}", r.body);
+    let page = s.send("GET", "/me", &[("cookie", &b)], "");
+    assert!(page.body.contains("从安徽省转到这里") && !page.body.contains("id=\"transfer-apply\""), "one open transfer, no second button");
+
+    // The requests wait in the outbox for the peer.
     let out = s.block_on(s.store.agency_outbox()).expect("outbox");
-    assert_eq!((out.len(), out[0].kind.as_str(), out[0].receiver.as_str()), (1, "transfer.request", "ah"));
+    assert_eq!((out.len(), out[0].kind.as_str(), out[0].receiver.as_str()), (2, "transfer.request", "ah"));
 }
 
 #[test]

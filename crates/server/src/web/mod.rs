@@ -6,6 +6,7 @@
 //! | this file, `form`, `results`, `charts` | the worker's calculator (`/`, `page.html`, `results.html`) and the 404 page |
 //! | `analyst/` | the analysts' simulation page (`/analyst`): `form`, `build`, `view`, the handler in `mod.rs` |
 //! | `login`, `people` | logging in and out; a worker's page (`/me`) |
+//! | `transfer` | the worker's button that asks to move their insurance here (`POST /me/transfer`) |
 //! | `console/` | the officer's dashboard, worker list and worker page; the platform's portal |
 //! | `lang` | the page language: `?lang=`, its cookie, Accept-Language |
 //! | `verify` | the page a voucher's QR code opens (`/verify/voucher/{id}`) |
@@ -22,6 +23,7 @@ pub(crate) mod lang;
 pub(crate) mod login;
 pub(crate) mod people;
 mod results;
+pub(crate) mod transfer;
 pub(crate) mod verify;
 
 use crate::{AppState, assets};

@@ -181,6 +181,10 @@ struct MePage {
     enrolments: Vec<(String, String)>,
     /// Transfers of the worker's insurance to this region, newest first.
     transfers: Vec<TransferLines>,
+    /// The regions a worker may move from (peer agencies): (code, name); none, no button.
+    peers: Vec<(String, String)>,
+    /// A transfer is under way: no second button.
+    transfer_open: bool,
 }
 
 /// A transfer on the worker's page: where from, each step with its statutory deadline and
@@ -228,6 +232,8 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
     let Ok(enrolments) = store.enrolments(worker).await else { return failed(lang) };
     let Ok(st) = crate::api::people::my_statement(&s, store, worker).await else { return failed(lang) };
     let Ok(transfers) = store.worker_transfers(worker).await else { return failed(lang) };
+    let Ok(peers) = store.peers().await else { return failed(lang) };
+    let transfer_open = transfers.iter().any(|t| t.state.is_open());
     let summary = st.months.last().map(|m| Summary {
         month: m.month.to_string(),
         pay: yuan_grouped(m.net_fen),
@@ -282,6 +288,17 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
             })
             .collect(),
         transfers: transfers.iter().map(|t| transfer_lines(&s, shown, t)).collect(),
+        peers: peers
+            .iter()
+            .map(|p| {
+                let name = s
+                    .params()
+                    .region(&p.code)
+                    .map_or_else(|_| p.code.clone(), |r| if shown.code() == "zh" { r.name_zh.clone() } else { r.name_en.clone() });
+                (p.code.clone(), name)
+            })
+            .collect(),
+        transfer_open,
         base,
     };
     render(StatusCode::OK, page.render())
