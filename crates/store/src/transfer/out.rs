@@ -63,9 +63,17 @@ fn region_code(code: &str) -> Result<RegionCode> {
     RegionCode::new(code).ok_or_else(|| StoreError::invalid("region", format!("'{code}' is not a region code")))
 }
 
+/// A month paid in full here, with its close's figures.
+pub(crate) struct PaidHere {
+    pub month: YearMonth,
+    pub base_fen: Fen,
+    pub contribution_fen: Fen,
+    pub personal_account_fen: Fen,
+}
+
 impl Store {
     /// The worker's months paid in full here, with the month close's figures, oldest first.
-    pub(crate) async fn paid_months(&self, worker: WorkerId) -> Result<Vec<crate::StatementMonth>> {
+    pub(crate) async fn paid_months(&self, worker: WorkerId) -> Result<Vec<PaidHere>> {
         let l = self.read_workers(worker.0, worker.0).await?;
         let mut out = Vec::new();
         for e in l.entries() {
@@ -76,16 +84,11 @@ impl Store {
                 continue;
             };
             let Some(d) = close.due() else { continue };
-            out.push(crate::StatementMonth {
+            out.push(PaidHere {
                 month,
-                income_fen: d.income_fen,
                 base_fen: d.base_fen,
-                rate_bp: 0,
                 contribution_fen: d.contribution_fen,
-                subsidy_fen: d.subsidy_fen,
-                net_fen: d.net_fen,
-                paid_fen: d.net_fen,
-                due_fen: d.personal_account_fen,
+                personal_account_fen: d.personal_account_fen,
             });
         }
         out.sort_by_key(|m| m.month);
@@ -182,8 +185,7 @@ impl Store {
         let mut moved: Vec<MovedMonth> = Vec::new();
         let paid = self.paid_months(w).await?;
         for p in &paid {
-            // `due_fen` of `paid_months` carries the personal-account share.
-            moved.push((p.month, own.clone(), p.base_fen, p.contribution_fen, p.due_fen));
+            moved.push((p.month, own.clone(), p.base_fen, p.contribution_fen, p.personal_account_fen));
         }
         // Months brought in by earlier transfers move on with the rest.
         const IN: &str = "SELECT m.region, CAST(m.month AS BIGINT), m.base_fen, m.contribution_fen, m.personal_account_fen \
@@ -387,10 +389,10 @@ impl Store {
 /// transfer month), by the rules core's projection (the annual method, the partial year in
 /// proportion to its months). A year without a published rate uses the latest published one;
 /// with none at all, no interest.
-fn interest_to(params: &Params, balance: Fen, paid: &[crate::StatementMonth], last_credited: Option<i32>, until: YearMonth) -> Fen {
+fn interest_to(params: &Params, balance: Fen, paid: &[PaidHere], last_credited: Option<i32>, until: YearMonth) -> Fen {
     let after = |m: &YearMonth| last_credited.is_none_or(|y| m.year() > y) && *m <= until;
     let history: Vec<AccountMonth> =
-        paid.iter().filter(|p| after(&p.month)).map(|p| AccountMonth { month: p.month, personal_account_fen: p.due_fen }).collect();
+        paid.iter().filter(|p| after(&p.month)).map(|p| AccountMonth { month: p.month, personal_account_fen: p.personal_account_fen }).collect();
     let opening = balance - history.iter().map(|h| h.personal_account_fen).sum::<Fen>();
     let from = last_credited.map_or_else(|| history.first().map_or(until.year(), |h| h.month.year()), |y| y + 1);
     if from > until.year() {
