@@ -23,11 +23,11 @@ pub const MAX_TRANSFER_REQUEST_BYTES: usize = 1024;
 #[serde(deny_unknown_fields)]
 pub struct TransferApplication {
     /// The region the worker's insurance is in now (a peer agency), e.g. `zj`.
-    #[schema(example = "zj", min_length = 2, max_length = 8)]
+    #[schema(example = "zj", min_length = 2, max_length = 8, pattern = r"\S")]
     pub from: String,
     /// The worker's own resident ID number: the sending agency finds the account by it. It must
     /// be the number the caller is registered with here.
-    #[schema(example = "11010519491231002X", min_length = 18, max_length = 18)]
+    #[schema(example = "11010519491231002X", min_length = 18, max_length = 18, pattern = r"\S")]
     pub id_number: String,
 }
 
