@@ -391,8 +391,11 @@ impl Store {
 /// with none at all, no interest.
 fn interest_to(params: &Params, balance: Fen, paid: &[PaidHere], last_credited: Option<i32>, until: YearMonth) -> Fen {
     let after = |m: &YearMonth| last_credited.is_none_or(|y| m.year() > y) && *m <= until;
-    let history: Vec<AccountMonth> =
-        paid.iter().filter(|p| after(&p.month)).map(|p| AccountMonth { month: p.month, personal_account_fen: p.personal_account_fen }).collect();
+    let history: Vec<AccountMonth> = paid
+        .iter()
+        .filter(|p| after(&p.month))
+        .map(|p| AccountMonth { month: p.month, personal_account_fen: p.personal_account_fen })
+        .collect();
     let opening = balance - history.iter().map(|h| h.personal_account_fen).sum::<Fen>();
     let from = last_credited.map_or_else(|| history.first().map_or(until.year(), |h| h.month.year()), |y| y + 1);
     if from > until.year() {
