@@ -27,6 +27,7 @@ mod outreach;
 mod peer;
 mod serve;
 mod simulate;
+mod transfer;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -97,6 +98,9 @@ enum Command {
     /// Peer agencies (对端经办机构): other regions' agencies this one exchanges signed messages with.
     #[command(subcommand)]
     Peer(peer::PeerCommand),
+    /// Transfers between insurance regions (转移接续): request one at the receiving agency, show, list.
+    #[command(subcommand)]
+    Transfer(transfer::TransferCommand),
     /// Close a contribution month: bill every enrolled worker under the region's (or a given) policy.
     Settle(ledger::SettleArgs),
     /// Record money received for a worker; it pays the oldest months first.
@@ -181,6 +185,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(c) => data::import::run(&load_params(cli.params.as_deref())?, c),
         Command::Worker(c) => data::worker::run(&load_params(cli.params.as_deref())?, c),
         Command::Peer(c) => peer::run(c),
+        Command::Transfer(c) => transfer::run(&load_params(cli.params.as_deref())?, c),
         Command::Settle(a) => ledger::settle(&load_params(cli.params.as_deref())?, a),
         Command::Pay(a) => ledger::pay(&load_params(cli.params.as_deref())?, a),
         Command::Interest(a) => ledger::interest(&load_params(cli.params.as_deref())?, a),

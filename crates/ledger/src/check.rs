@@ -38,7 +38,7 @@ pub(crate) fn check(entries: &[Entry], index: &EntryIndex, book: Option<&WorkerB
             Subject::Close { month, .. } => Effect::Close(month, false),
             Subject::MonthPaid { month, .. } => Effect::Paid(month, false),
             Subject::Interest { year, .. } => Effect::Interest(year, false),
-            Subject::Payment { .. } => Effect::None,
+            Subject::Payment { .. } | Subject::Transfer { .. } => Effect::None,
         });
     }
     match id.subject {
@@ -89,6 +89,26 @@ pub(crate) fn check(entries: &[Entry], index: &EntryIndex, book: Option<&WorkerB
             }
             _ => bad("a payment debits its payer's clearing and credits the worker's receivable"),
         },
+        Subject::Transfer { inbound, .. } => {
+            // Out: the personal account and the pooling fund are debited (and the interest to
+            // the transfer month, as interest expense), one region's clearing credited with the
+            // sum; in: the mirror image, without interest.
+            let sign = if inbound { -1 } else { 1 };
+            let mut regions = 0;
+            for p in e.postings() {
+                match p.account {
+                    Account::PersonalAccount(w) if w == id.worker && p.amount_fen * sign > 0 => {}
+                    Account::PoolingFund if p.amount_fen * sign > 0 => {}
+                    Account::InterestExpense if !inbound && p.amount_fen > 0 => {}
+                    Account::InterRegion(_) if p.amount_fen * sign < 0 => regions += 1,
+                    _ => return bad("a transfer moves the personal account and the pooling fund through one region's clearing"),
+                }
+            }
+            if regions != 1 {
+                return bad("a transfer goes through exactly one region's clearing");
+            }
+            Ok(Effect::None)
+        }
     }
 }
 

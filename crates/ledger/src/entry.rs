@@ -132,8 +132,10 @@ impl Entry {
             (EntryKind::MonthPaid, ..) => return Err(bad("a month paid references its close and carries no due")),
             (EntryKind::Reversal, Some(r), None) if r == id.original() => {}
             (EntryKind::Reversal, ..) => return Err(bad("a reversal references the entry it reverses and nothing else")),
-            (EntryKind::Payment | EntryKind::InterestCredit, None, None) => {}
-            (EntryKind::Payment | EntryKind::InterestCredit, ..) => return Err(bad("takes no reference and no due")),
+            (EntryKind::Payment | EntryKind::InterestCredit | EntryKind::TransferOut | EntryKind::TransferIn, None, None) => {}
+            (EntryKind::Payment | EntryKind::InterestCredit | EntryKind::TransferOut | EntryKind::TransferIn, ..) => {
+                return Err(bad("takes no reference and no due"));
+            }
         }
         Ok(Entry { id, period, reference, postings, due })
     }

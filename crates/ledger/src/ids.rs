@@ -24,6 +24,33 @@ pub enum Payer {
     Platform(PlatformId),
 }
 
+/// An insurance region's code (`zj`, `ah`): 2 to 8 lowercase ASCII letters, kept inline so
+/// accounts stay `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RegionCode([u8; 8]);
+
+impl RegionCode {
+    /// The code, or `None` when it is not 2 to 8 lowercase ASCII letters.
+    pub fn new(code: &str) -> Option<RegionCode> {
+        if !(2..=8).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        let mut b = [0u8; 8];
+        b[..code.len()].copy_from_slice(code.as_bytes());
+        Some(RegionCode(b))
+    }
+    pub fn as_str(&self) -> &str {
+        let n = self.0.iter().position(|b| *b == 0).unwrap_or(8);
+        std::str::from_utf8(&self.0[..n]).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for RegionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RegionCode({})", self.as_str())
+    }
+}
+
 /// The chart of accounts. Amounts are signed: a debit is positive, a credit negative, so every
 /// balance is "debits minus credits" and the trial balance is a plain sum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -43,6 +70,9 @@ pub enum Account {
     Clearing(Payer),
     /// 个人账户记账利息: the cost of the credited interest.
     InterestExpense,
+    /// 跨统筹区清算: money moved to (credit) or received from (debit) another insurance region
+    /// in a transfer (转移接续); across both regions' ledgers the two sides cancel.
+    InterRegion(RegionCode),
 }
 
 impl Account {
@@ -66,6 +96,9 @@ pub enum Subject {
     MonthPaid { month: YearMonth, seq: u32 },
     /// A year's credited interest; `seq` counts re-creditings after reversals.
     Interest { year: i32, seq: u32 },
+    /// A transfer to another region (`inbound` false: the funds leave) or from one (`inbound`
+    /// true: they arrive); `reference` numbers the transfer (idempotency key).
+    Transfer { reference: i64, inbound: bool },
 }
 
 /// What kind of entry: the subject's kind, or `Reversal`.
@@ -76,6 +109,8 @@ pub enum EntryKind {
     Payment,
     MonthPaid,
     InterestCredit,
+    TransferOut,
+    TransferIn,
     Reversal,
 }
 
@@ -86,6 +121,8 @@ impl Subject {
             Subject::Payment { .. } => EntryKind::Payment,
             Subject::MonthPaid { .. } => EntryKind::MonthPaid,
             Subject::Interest { .. } => EntryKind::InterestCredit,
+            Subject::Transfer { inbound: false, .. } => EntryKind::TransferOut,
+            Subject::Transfer { inbound: true, .. } => EntryKind::TransferIn,
         }
     }
 }
@@ -148,6 +185,7 @@ impl fmt::Display for Account {
             Account::SubsidyFund => f.write_str("subsidy"),
             Account::Clearing(p) => write!(f, "clearing/{p}"),
             Account::InterestExpense => f.write_str("interest"),
+            Account::InterRegion(r) => write!(f, "region/{}", r.as_str()),
         }
     }
 }
@@ -160,6 +198,8 @@ impl fmt::Display for EntryId {
             Subject::Payment { payer, reference } => write!(f, "{w}/payment/{payer}/{reference}")?,
             Subject::MonthPaid { month, seq } => write!(f, "{w}/paid/{month}/{seq}")?,
             Subject::Interest { year, seq } => write!(f, "{w}/interest/{year}/{seq}")?,
+            Subject::Transfer { reference, inbound: false } => write!(f, "{w}/transfer-out/{reference}")?,
+            Subject::Transfer { reference, inbound: true } => write!(f, "{w}/transfer-in/{reference}")?,
         }
         if self.reversal { f.write_str("/reversal") } else { Ok(()) }
     }
@@ -194,6 +234,7 @@ impl FromStr for Account {
             "pooling" if parts.len() == 1 => Some(Account::PoolingFund),
             "subsidy" if parts.len() == 1 => Some(Account::SubsidyFund),
             "interest" if parts.len() == 1 => Some(Account::InterestExpense),
+            "region" if parts.len() == 2 => parts.get(1).and_then(|c| RegionCode::new(c)).map(Account::InterRegion),
             "clearing" => payer(&parts[1..]).filter(|(_, n)| parts.len() == n + 1).map(|(p, _)| Account::Clearing(p)),
             _ => None,
         };
@@ -221,6 +262,9 @@ impl FromStr for EntryId {
             }
             Some("interest") if parts.len() == 4 => {
                 Subject::Interest { year: num(parts.get(2).copied()).ok_or_else(bad)?, seq: num(parts.get(3).copied()).ok_or_else(bad)? }
+            }
+            Some(t @ ("transfer-out" | "transfer-in")) if parts.len() == 3 => {
+                Subject::Transfer { reference: num(parts.get(2).copied()).ok_or_else(bad)?, inbound: t == "transfer-in" }
             }
             Some("payment") => {
                 let (payer, n) = payer(&parts[2..]).ok_or_else(bad)?;
@@ -268,6 +312,8 @@ mod tests {
             EntryId::new(w, Subject::Payment { payer: Payer::Platform(PlatformId(7)), reference: 1 }).reversed(),
             EntryId::new(w, Subject::MonthPaid { month: m, seq: 2 }),
             EntryId::new(w, Subject::Interest { year: 2025, seq: 0 }),
+            EntryId::new(w, Subject::Transfer { reference: 77, inbound: false }),
+            EntryId::new(w, Subject::Transfer { reference: 78, inbound: true }).reversed(),
         ];
         let texts: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
         assert_eq!(texts[0], "42/close/2025-03/0");
@@ -287,11 +333,16 @@ mod tests {
             Account::Clearing(Payer::SelfPaid),
             Account::Clearing(Payer::Platform(PlatformId(7))),
             Account::InterestExpense,
+            Account::InterRegion(RegionCode::new("ah").unwrap()),
         ];
         for a in accounts {
             assert_eq!(a.to_string().parse::<Account>(), Ok(a));
         }
-        for bad in ["pa", "pa/x", "pa/1/2", "pooling/1", "clearing", "clearing/platform", "clearing/self/1"] {
+        assert_eq!(texts[6], "42/transfer-in/78/reversal");
+        assert!(RegionCode::new("A").is_none() && RegionCode::new("toolongcode").is_none());
+        for bad in
+            ["region", "region/AH", "region/a", "pa", "pa/x", "pa/1/2", "pooling/1", "clearing", "clearing/platform", "clearing/self/1"]
+        {
             assert!(bad.parse::<Account>().is_err(), "{bad}");
         }
     }

@@ -18,6 +18,8 @@
 //! | **payment** (`Payment`) | Dr `Clearing(payer)` amount / Cr `ContributionsReceivable(w)` amount |
 //! | **month paid in full** (`MonthPaid`) | Dr `DeferredContributions(w)` net + Dr `SubsidyFund` subsidy / Cr `PersonalAccount(w)` personal share + Cr `PoolingFund` pooling share |
 //! | **year end** (`InterestCredit`) | Dr `InterestExpense` / Cr `PersonalAccount(w)` |
+//! | **transfer out** (`TransferOut`) | Dr `PersonalAccount(w)` balance + Dr `PoolingFund` pooling transfer / Cr `InterRegion(to)` sum |
+//! | **transfer in** (`TransferIn`) | Dr `InterRegion(from)` sum / Cr `PersonalAccount(w)` balance + Cr `PoolingFund` pooling transfer |
 //! | **correction** (`Reversal`) | the exact negation of the original, referencing it |
 //!
 //! `net = contribution − subsidy` and `contribution = personal share + pooling share`, all
@@ -93,7 +95,7 @@ mod report;
 pub use close::{WorkerMonth, close_entries};
 pub use entry::{Due, Entry, MAX_POSTINGS, Posting, close_postings, paid_postings};
 pub use error::LedgerError;
-pub use ids::{Account, BadId, EntryId, EntryKind, Payer, PlatformId, Subject, WorkerId};
+pub use ids::{Account, BadId, EntryId, EntryKind, Payer, PlatformId, RegionCode, Subject, WorkerId};
 pub use ledger::Ledger;
 pub use ops::Payment;
 pub use record::{Arrears, ContributionRecord, Status, UnpaidMonth, lapse_after_months};

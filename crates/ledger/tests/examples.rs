@@ -406,3 +406,45 @@ fn month_report_gives_the_subsidy_drawn() {
     let json = serde_json::to_value(rep).unwrap();
     assert_eq!(json["subsidy_paid_fen"], 23_933);
 }
+
+#[test]
+fn a_transfer_goes_through_one_regions_clearing_and_can_be_booked_back() {
+    let ah = Account::InterRegion(RegionCode::new("ah").unwrap());
+    let out = EntryId::new(W, Subject::Transfer { reference: 5, inbound: false });
+    let good = vec![
+        Posting::debit(Account::PersonalAccount(W), 700),
+        Posting::debit(Account::InterestExpense, 10),
+        Posting::debit(Account::PoolingFund, 300),
+        Posting::credit(ah, 1010),
+    ];
+    let mut l = Ledger::new();
+    let e = Entry::new(out, ym(2026, 3), None, good.clone(), None).unwrap();
+    assert_eq!(e.kind(), EntryKind::TransferOut);
+    assert!(l.post(e.clone()).unwrap());
+    assert!(!l.post(e).unwrap(), "the same transfer again: a no-op");
+    assert_eq!(l.balance_fen(&ah), -1010);
+    // Booked back when refused: the exact negation.
+    l.reverse(&out, ym(2026, 3)).unwrap();
+    assert_eq!((l.balance_fen(&ah), l.balance_fen(&Account::PersonalAccount(W))), (0, 0));
+    // In: the mirror image, no interest; wrong shapes refused.
+    let inn = EntryId::new(W, Subject::Transfer { reference: 6, inbound: true });
+    let mirror =
+        vec![Posting::debit(ah, 1000), Posting::credit(Account::PersonalAccount(W), 700), Posting::credit(Account::PoolingFund, 300)];
+    assert!(l.post(Entry::new(inn, ym(2026, 3), None, mirror, None).unwrap()).unwrap());
+    let bad = [
+        // Out with the signs of in.
+        vec![Posting::credit(Account::PersonalAccount(W), 700), Posting::debit(ah, 700)],
+        // Through no region's clearing.
+        vec![Posting::debit(Account::PersonalAccount(W), 700), Posting::credit(Account::SubsidyFund, 700)],
+        // Through two.
+        vec![
+            Posting::debit(Account::PersonalAccount(W), 700),
+            Posting::credit(ah, 300),
+            Posting::credit(Account::InterRegion(RegionCode::new("js").unwrap()), 400),
+        ],
+    ];
+    for (i, postings) in bad.into_iter().enumerate() {
+        let id = EntryId::new(W, Subject::Transfer { reference: 10 + i as i64, inbound: false });
+        assert!(l.post(Entry::new(id, ym(2026, 3), None, postings, None).unwrap()).is_err(), "case {i}");
+    }
+}

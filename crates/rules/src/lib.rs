@@ -17,7 +17,7 @@
 //! | `pension` | The monthly pension at retirement: basic pension plus personal-account pension, the annuity divisor |
 //! | `retirement` | Statutory retirement month under the 2025 reform, the earliest flexible retirement |
 //! | `time` | Contribution months and ages in years and months |
-//! | `transfer` | Cross-region transfer (转移接续, 国办发〔2009〕66号): the funds that move, the benefit place, the temporary account, the statutory deadlines |
+//! | `transfer` | Cross-region transfer (转移接续, 国办发〔2009〕66号): the funds that move, the benefit place, the temporary account, the statutory deadlines, and the transfer's states (`transfer::state`) |
 //! | `variant` | Policy variants without editing files: `--set subsidy.share=0.5` replaces one value of a policy for one run |
 //! | `workdays` | Working days under the official holiday calendar: off days and make-up working days, not plain Monday to Friday |
 

@@ -1,7 +1,7 @@
 //! Cross-region transfer (转移接续) of the employee pension under 国办发〔2009〕66号: the money
 //! that moves (article 4), where the pension is paid (article 6), the temporary contribution
-//! account, and the statutory deadlines of the three steps (article 8). The workflow itself
-//! (applications, letters, messages between agencies) is not here: these are its rules.
+//! account, and the statutory deadlines of the three steps (article 8). The workflow's states
+//! and steps are the pure `state::Transfer`; the messages between agencies are the store's.
 
 use crate::explain::{Explained, Explainer};
 use crate::money::{Fen, MAX_FEN, div_round, yuan};
@@ -375,6 +375,9 @@ impl Params {
 fn place(p: &crate::params::Province, rule: u8, current: Option<String>) -> BenefitPlace {
     BenefitPlace { place: p.code.clone(), place_zh: p.name_zh.clone(), place_en: p.name_en.clone(), rule, current }
 }
+
+pub mod state;
+pub use state::{StepError, Transfer, TransferEvent, TransferState};
 
 #[cfg(test)]
 mod tests;

@@ -135,12 +135,32 @@ fn post_json(url: &str, body: String) -> Result<(u16, String), String> {
     Ok((code, text))
 }
 
-/// Deliver due agency messages every `every`, for as long as the server runs.
-pub async fn agency_delivery_loop(state: AppState, every: Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// Handle the peers' messages in the inbox (the transfer's steps, `Store::handle_agency_messages`)
+/// until none is left; gives how many were handled.
+pub async fn handle_agency_inbox(state: &AppState) -> Result<usize, String> {
+    let Some(store) = state.store() else { return Ok(0) };
+    let mut total = 0;
     loop {
-        tick.tick().await;
+        let n = store.handle_agency_messages(state.params()).await.map_err(|e| e.to_string())?;
+        total += n;
+        if n < flexpension_store::TRANSFER_HANDLE_BATCH as usize {
+            return Ok(total);
+        }
+    }
+}
+
+/// Handle the inbox and deliver due agency messages every `every`, and at once when a peer's
+/// message arrives, for as long as the server runs. One task does both, so the handlers of one
+/// store never run side by side.
+pub async fn agency_delivery_loop(state: AppState, every: Duration) {
+    loop {
+        // A peer's message wakes the job at once; otherwise it looks every `every`.
+        let _ = tokio::time::timeout(every, state.agency_wake().notified()).await;
+        match handle_agency_inbox(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(handled = n, "agency messages handled"),
+            Err(e) => tracing::warn!(error = %e, "handling agency messages failed; will try again"),
+        }
         match deliver_agency_messages(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(delivered = n, "agency messages delivered"),

@@ -25,7 +25,7 @@
 //! | `calc` | The calculators as requests and responses, shared by the CLI and the API |
 //! | `evidence` | Evidence for people: a worker's proof bundle for a month and their contribution voucher |
 //! | `guard` | Who may see what: the one place that turns a request into a person and a scope |
-//! | `jobs` | Background jobs: the month close once a month is over, the daily risk monitor and policy-fit scoring, the delivery of the agency outbox |
+//! | `jobs` | Background jobs: the month close once a month is over, the daily risk monitor and policy-fit scoring, the complaints' deadlines, the agency inbox handled (the transfer's steps) and the outbox delivered |
 //! | `log` | The log over HTTP (docs/LOG.md): C2SP tlog-tiles under `/log/` (the checkpoint, hash tiles, entry bundles) |
 //! | `outreach` | The policy-fit profile on a store: the store's table, a model, every worker scored and kept (the job, the CLI and the demo share it) |
 //! | `people` | Passwords (argon2id with the parameters below, salt from the OS CSPRNG) and making accounts |
@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
             get(web::rights::list).post(web::rights::file).layer(axum::extract::DefaultBodyLimit::max(web::rights::MAX_COMPLAINT_BODY)),
         )
         .route("/me/complaints/{id}", get(web::rights::show))
+        .route("/me/transfer", post(web::transfer::apply))
         .route("/platform", get(web::console::platform::page))
         .route("/platform/workers.csv", get(web::console::platform::csv))
         .route("/officer", get(web::console::officer::page))

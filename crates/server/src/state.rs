@@ -37,6 +37,8 @@ pub struct AppState {
     login_keys: Arc<tokio::sync::OnceCell<crate::throttle::LoginKeys>>,
     /// Unix seconds of the last sweep of expired login counters.
     pub(crate) throttle_swept_at: Arc<AtomicI64>,
+    /// Wakes the agency job when a peer's message arrives (see `jobs::agency_delivery_loop`).
+    agency_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -53,7 +55,13 @@ impl AppState {
             passwords: crate::people::PasswordPool::shared(),
             login_keys: Arc::new(tokio::sync::OnceCell::new()),
             throttle_swept_at: Arc::new(AtomicI64::new(0)),
+            agency_wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Rung when a peer's message is stored: the agency job handles it without waiting for its tick.
+    pub fn agency_wake(&self) -> &tokio::sync::Notify {
+        &self.agency_wake
     }
 
     /// Believe X-Forwarded-For from these peers only (the deployment's reverse proxies).

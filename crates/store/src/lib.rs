@@ -11,6 +11,7 @@
 //! | `registry` | regions, grids, platforms and API keys, workers (`Tx::insert_worker`, `Tx::log_workers`) |
 //! | `peers` | peer agencies (对端经办机构): region code, URL, log verifier key ([`Store::add_peer`], [`Store::peers`]) |
 //! | `agency` | signed messages between agencies: the outbox (`Tx::enqueue_agency_message`, delivery attempts and backoff) and the inbox ([`Store::receive_agency_message`]) |
+//! | `transfer` | the transfer between regions (转移接续): the application ([`Store::request_transfer`]), the handlers of the agencies' messages ([`Store::handle_agency_messages`]), months by region |
 //! | `freeze` | a worker's account frozen (冻结) with a reason ([`Store::freeze_worker`]); what it refuses |
 //! | `enrol` | enrolment per insurance type ([`Scheme`], [`Enrolment`]; `Tx::insert_enrolment`) |
 //! | `import` | the worker import from CSV ([`Store::import_workers`]) |
@@ -60,6 +61,7 @@ mod peers;
 pub mod people;
 mod registry;
 mod store;
+mod transfer;
 
 pub use agency::{AgencyAck, DELIVERY_BACKOFF_FIRST_US, DELIVERY_BACKOFF_MAX_US, InboxMessage, OutboxMessage, delivery_backoff_us};
 pub use appeals::{APPEAL_TEXT_MAX_CHARS, Appeal, Notice, NoticeKind, RatedMonth, RatedWorker, WARN_MONTHS_BEFORE};
@@ -89,6 +91,9 @@ pub use monitor::{Alert, MonitorReport};
 pub use outreach::{FEATURE_WINDOW_MONTHS, MAX_OUTREACH_SCORES, OutreachFeatures, OutreachRun, OutreachScore, OutreachTarget};
 pub use peers::{NewPeer, Peer, PeerAdded, check_peer};
 pub use store::{OpenOptions, Store};
+pub use transfer::{
+    HANDLE_BATCH as TRANSFER_HANDLE_BATCH, MonthsByRegion, RegionMonths, TRANSFER_VOUCHER_FORMAT, TransferRecord, TransferVoucher,
+};
 
 /// The store's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

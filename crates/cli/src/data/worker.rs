@@ -12,7 +12,7 @@ use flexpension_rules::Params;
 use flexpension_rules::YearMonth;
 use flexpension_rules::checkdigit::mask;
 use flexpension_rules::money::yuan;
-use flexpension_store::{Enrolment, PlatformIncome, Worker, WorkerStatement};
+use flexpension_store::{Enrolment, MonthsByRegion, PlatformIncome, Worker, WorkerStatement};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -104,6 +104,9 @@ struct Shown {
     by_platform: Vec<PlatformIncome>,
     /// The worker's account off the journal: months closed, personal account, status.
     account: WorkerStatement,
+    /// Months and years counted by region (months paid here and brought in by transfers, less
+    /// those moved out), and combined: {by_region: [{region, months, years}], months, years}.
+    counted: MonthsByRegion,
 }
 
 pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
@@ -129,6 +132,7 @@ pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
             let enrolments = store.enrolments(worker.id).await?;
             let income = store.worker_month_income(worker.id, month).await?;
             let account = store.worker_statement(worker.id, lapse).await?;
+            let counted = store.months_by_region(worker.id).await?;
             Ok::<Shown, anyhow::Error>(Shown {
                 worker,
                 enrolments,
@@ -137,6 +141,7 @@ pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
                 orders: income.orders,
                 by_platform: income.by_platform,
                 account,
+                counted,
             })
         }
         .await;
@@ -207,5 +212,14 @@ fn text(s: &Shown) -> Result<String, std::fmt::Error> {
             yuan(m.due_fen)
         )?;
     }
+    let c = &s.counted;
+    let by: Vec<String> = c.by_region.iter().map(|r| format!("{} {} months ({} years)", r.region, r.months, r.years)).collect();
+    writeln!(
+        o,
+        "counted: {} months ({} years){}",
+        c.months,
+        c.years,
+        if by.is_empty() { String::new() } else { format!(": {}", by.join(", ")) }
+    )?;
     Ok(o)
 }

@@ -93,7 +93,10 @@ pub async fn agency_messages(State(s): State<AppState>, req: Request) -> Result<
     let store = super::people::store(&s)?.clone();
     let window = window(&s)?;
     match store.receive_agency_message(s.region(), &d.message, window).await {
-        Ok(ack) => Ok(Json(ack.into())),
+        Ok(ack) => {
+            s.agency_wake().notify_one();
+            Ok(Json(ack.into()))
+        }
         Err(e @ StoreError::Message(_)) => {
             tracing::warn!(reason = e.code(), error = %e, "agency message refused");
             Err(e.into())

@@ -16,6 +16,7 @@ pub mod openapi;
 pub(crate) mod payments;
 pub(crate) mod people;
 pub(crate) mod platform;
+pub(crate) mod transfers;
 
 pub use error::ApiError;
 pub use platform::{MAX_BATCH_BYTES, MAX_BATCH_ROWS};
@@ -58,6 +59,8 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(json_405(routes!(payments::officer_payments)).map(private))
         .routes(json_405(routes!(credit::credit_get)))
         .routes(json_405(routes!(agency::agency_messages)).map(private))
+        .routes(json_405(routes!(transfers::me_transfers, transfers::me_transfers_post)).map(private))
+        .routes(json_405(routes!(transfers::officer_transfers)).map(private))
         .merge(crate::evidence::api_routes())
         .routes(routes!(openapi::openapi_json))
 }

@@ -7,6 +7,7 @@
 //! | `analyst/` | the analysts' simulation page (`/analyst`): `form`, `build`, `view`, the handler in `mod.rs` |
 //! | `login`, `people` | logging in and out; a worker's page (`/me`) |
 //! | `rights` | a worker's complaints (一键维权): `/me/complaints` (list and form, multipart uploads) and `/me/complaints/{id}` |
+//! | `transfer` | the worker's button that asks to move their insurance here (`POST /me/transfer`) |
 //! | `console/` | the officer's dashboard, worker list and worker page, alerts and access log, the complaints queue; the platform's portal |
 //! | `grid` | the grid worker's phone page (`/grid`): alerts, reveal, outcomes |
 //! | `lang` | the page language: `?lang=`, its cookie, Accept-Language |
@@ -26,6 +27,7 @@ pub(crate) mod login;
 pub(crate) mod people;
 mod results;
 pub(crate) mod rights;
+pub(crate) mod transfer;
 pub(crate) mod verify;
 
 use crate::{AppState, assets};

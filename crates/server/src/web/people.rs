@@ -187,6 +187,47 @@ struct MePage {
     calc_href: String,
     /// (scheme key, months in words)
     enrolments: Vec<(String, String)>,
+    /// Transfers of the worker's insurance to this region, newest first.
+    transfers: Vec<TransferLines>,
+    /// The regions a worker may move from (peer agencies): (code, name); none, no button.
+    peers: Vec<(String, String)>,
+    /// A transfer is under way: no second button.
+    transfer_open: bool,
+}
+
+/// A transfer on the worker's page: where from, each step with its statutory deadline and
+/// whether it is done, what moved, or why it was refused.
+struct TransferLines {
+    from: String,
+    /// (words, done)
+    steps: Vec<(String, bool)>,
+    moved: Option<String>,
+    refused: Option<String>,
+}
+
+fn transfer_lines(s: &AppState, lang: flexpension_text::Lang, t: &flexpension_store::TransferRecord) -> TransferLines {
+    use flexpension_rules::transfer::TransferState as S;
+    let region = s
+        .params()
+        .region(&t.peer)
+        .map(|r| if lang.code() == "zh" { r.name_zh.clone() } else { r.name_en.clone() })
+        .unwrap_or_else(|_| t.peer.clone());
+    let d = &t.deadlines;
+    let posted = matches!(t.state, S::Posted | S::Completed);
+    let steps = vec![
+        (lang.f("people.transfer_applied", &[("date", &d.application.to_string())]), true),
+        (lang.f("people.transfer_handover", &[("date", &d.handover_due.to_string())]), posted),
+        (lang.f("people.transfer_completion", &[("date", &d.completion_due.to_string())]), t.state == S::Completed),
+    ];
+    let moved =
+        posted.then(|| lang.f("people.transfer_moved", &[("months", &t.months.to_string()), ("account", &yuan_grouped(t.account_fen))]));
+    let refused = (t.state == S::Refused).then(|| lang.f("people.transfer_refused", &[("reason", t.reason.as_deref().unwrap_or(""))]));
+    let from = if t.direction == "in" {
+        lang.f("people.transfer_in_from", &[("region", &region)])
+    } else {
+        lang.f("people.transfer_out_to", &[("region", &region)])
+    };
+    TransferLines { from, steps, moved, refused }
 }
 
 pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Query<LangQuery>) -> Response {
@@ -198,6 +239,9 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
     let Ok(months) = crate::api::people::my_months(store, worker, MY_MONTHS).await else { return failed(lang) };
     let Ok(enrolments) = store.enrolments(worker).await else { return failed(lang) };
     let Ok(st) = crate::api::people::my_statement(&s, store, worker).await else { return failed(lang) };
+    let Ok(transfers) = store.worker_transfers(worker).await else { return failed(lang) };
+    let Ok(peers) = store.peers().await else { return failed(lang) };
+    let transfer_open = transfers.iter().any(|t| t.state.is_open());
     let summary = st.months.last().map(|m| Summary {
         month: m.month.to_string(),
         pay: yuan_grouped(m.net_fen),
@@ -251,6 +295,18 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
                 (format!("people.scheme_{}", e.scheme.as_str()), format!("{} – {}", e.from, to))
             })
             .collect(),
+        transfers: transfers.iter().map(|t| transfer_lines(&s, shown, t)).collect(),
+        peers: peers
+            .iter()
+            .map(|p| {
+                let name = s
+                    .params()
+                    .region(&p.code)
+                    .map_or_else(|_| p.code.clone(), |r| if shown.code() == "zh" { r.name_zh.clone() } else { r.name_en.clone() });
+                (p.code.clone(), name)
+            })
+            .collect(),
+        transfer_open,
         base,
     };
     render(StatusCode::OK, page.render())

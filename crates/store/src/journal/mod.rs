@@ -92,11 +92,27 @@ impl crate::Store {
         lock: &[i64],
         op: impl FnOnce(&mut Ledger) -> std::result::Result<R, StoreError>,
     ) -> Result<(R, usize)> {
+        self.with_workers_when(what, lo, hi, lock, false, op).await
+    }
+
+    /// `with_workers`, and with `frozen_ok` also for frozen workers: a transfer books its funds
+    /// out (and back, when refused) while the freeze holds the account still.
+    pub(crate) async fn with_workers_when<R>(
+        &self,
+        what: &'static str,
+        lo: i64,
+        hi: i64,
+        lock: &[i64],
+        frozen_ok: bool,
+        op: impl FnOnce(&mut Ledger) -> std::result::Result<R, StoreError>,
+    ) -> Result<(R, usize)> {
         let mut tx = self.db().begin_write().await?;
         tx.lock_workers(lo, hi, lock).await?;
         // Under the lock a freeze also takes: a worker frozen since the caller's checks is
         // refused here rather than written.
-        tx.check_none_frozen(lo, hi, lock, what).await?;
+        if !frozen_ok {
+            tx.check_none_frozen(lo, hi, lock, what).await?;
+        }
         let rows: Vec<JoinRow> = tx.read_journal(lo, hi).await?;
         let (r, new) = apply(rows, op)?;
         let logged = self.inner.log_journal.load(std::sync::atomic::Ordering::Relaxed);

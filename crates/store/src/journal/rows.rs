@@ -113,6 +113,8 @@ pub(crate) fn kind_str(k: EntryKind) -> &'static str {
         EntryKind::Payment => "payment",
         EntryKind::MonthPaid => "month_paid",
         EntryKind::InterestCredit => "interest_credit",
+        EntryKind::TransferOut => "transfer_out",
+        EntryKind::TransferIn => "transfer_in",
         EntryKind::Reversal => "reversal",
     }
 }

@@ -308,10 +308,14 @@ impl crate::Store {
         Ok(row.map(|(id, worker, note, log_idx)| VoucherRecord { id, worker, note, log_idx: log_idx as u64 }))
     }
 
-    /// The worker's latest voucher.
+    /// The worker's latest contribution voucher.
     pub async fn latest_voucher(&self, worker: WorkerId) -> Result<Option<VoucherRecord>> {
         let row: Option<(String, i64, String, i64)> =
-            Sql::new("SELECT id, worker_id, note, log_idx FROM vouchers WHERE worker_id = $1 ORDER BY log_idx DESC LIMIT 1")
+            // A transfer voucher (the sending agency's, `crate::TransferVoucher`) is not a contribution voucher.
+            Sql::new(
+                "SELECT id, worker_id, note, log_idx FROM vouchers WHERE worker_id = $1 AND note NOT LIKE 'flexpension transfer voucher%' \
+                 ORDER BY log_idx DESC LIMIT 1",
+            )
                 .bind(worker.0)
                 .fetch_optional(self.db())
                 .await?;

@@ -1,0 +1,140 @@
+//! `flexpension transfer request --id-number N --from REGION [--json]`, `transfer show ID
+//! [--json]` and `transfer list [--json]` (a contract): the transfer between insurance regions
+//! (转移接续) at this agency. A request is made at the receiving agency; the server's agency job
+//! carries the messages and runs the steps.
+
+use crate::data::{Db, input_error, open, runtime};
+use crate::output::emit;
+use clap::{Args, Subcommand};
+use flexpension_rules::Params;
+use flexpension_rules::money::yuan;
+use flexpension_store::{StoreError, TransferRecord};
+
+#[derive(Subcommand)]
+pub enum TransferCommand {
+    /// Apply at this (the receiving) agency for a worker registered here to move from REGION.
+    /// While one is open, the same request gives it back.
+    Request(RequestArgs),
+    /// One transfer: its state (completed, refused, or the step), amounts, months, deadlines.
+    Show(ShowArgs),
+    /// Every transfer here, open ones first, overdue before the rest.
+    List(ListArgs),
+}
+
+#[derive(Args)]
+pub struct RequestArgs {
+    /// The worker's resident ID number.
+    #[arg(long)]
+    id_number: String,
+    /// The region the worker moves from (a peer agency).
+    #[arg(long)]
+    from: String,
+    /// Print JSON: {id, state, ...}.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    db: Db,
+}
+
+#[derive(Args)]
+pub struct ShowArgs {
+    /// The transfer's id.
+    id: String,
+    /// Print JSON: {id, state, pool_transfer_fen, account_fen, months, ...}.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    db: Db,
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    /// Print JSON: a list of transfers.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    db: Db,
+}
+
+pub fn run(params: &Params, cmd: TransferCommand) -> anyhow::Result<()> {
+    match cmd {
+        TransferCommand::Request(a) => request(params, a),
+        TransferCommand::Show(a) => show(a),
+        TransferCommand::List(a) => list(a),
+    }
+}
+
+fn request(params: &Params, a: RequestArgs) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let store = open(&a.db.db).await?;
+        let r = store.request_transfer(params, &a.id_number, a.from.trim()).await;
+        store.close().await;
+        let (t, new) = r.map_err(|e| match &e {
+            StoreError::NotFound { what: "peer", .. } => input_error("--from", e),
+            StoreError::Invalid { field: "from", .. } => input_error("--from", e),
+            StoreError::NotFound { .. } | StoreError::Invalid { field: "id_number", .. } => input_error("--id-number", e),
+            StoreError::Invalid { .. } => input_error("--from", e),
+            _ => e.into(),
+        })?;
+        if a.json {
+            let mut v = serde_json::to_value(&t)?;
+            v["new"] = serde_json::Value::Bool(new);
+            emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
+        } else {
+            let what = if new { "requested" } else { "already under way" };
+            emit(&format!("transfer {} {what}: {}\n", t.id, text(&t)));
+        }
+        Ok(())
+    })
+}
+
+fn show(a: ShowArgs) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let store = open(&a.db.db).await?;
+        let t = store.transfer(a.id.trim()).await;
+        store.close().await;
+        let t = t?.ok_or_else(|| crate::UsageError(format!("ID: no transfer '{}' here", a.id.trim())))?;
+        if a.json {
+            emit(&format!("{}\n", serde_json::to_string_pretty(&t)?));
+        } else {
+            emit(&format!("{}\n", text(&t)));
+        }
+        Ok(())
+    })
+}
+
+fn list(a: ListArgs) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let store = open(&a.db.db).await?;
+        let list = store.transfers().await;
+        store.close().await;
+        let list = list?;
+        if a.json {
+            emit(&format!("{}\n", serde_json::to_string_pretty(&list)?));
+        } else if list.is_empty() {
+            emit("no transfers\n");
+        } else {
+            let out: String = list.iter().map(|t| format!("{}\t{}\n", t.id, text(t))).collect();
+            emit(&out);
+        }
+        Ok(())
+    })
+}
+
+/// One line: direction, state, due date, amounts.
+fn text(t: &TransferRecord) -> String {
+    let dir = if t.direction == "in" { format!("in from {}", t.peer) } else { format!("out to {}", t.peer) };
+    let due = match (t.due, t.overdue) {
+        (Some(d), true) => format!(", OVERDUE since {d}"),
+        (Some(d), false) => format!(", step due by {d}"),
+        (None, _) => String::new(),
+    };
+    let why = t.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+    format!(
+        "{dir}, {}{why}{due}; {} months, personal account {} yuan, pooling fund {} yuan",
+        t.state,
+        t.months,
+        yuan(t.account_fen),
+        yuan(t.pool_transfer_fen)
+    )
+}

@@ -1,0 +1,53 @@
+//! `POST /me/transfer`: the worker's one button on `/me` that asks to move their pension
+//! insurance here from another region (转移接续). The form carries the session's CSRF token, the
+//! region left and the worker's own ID number (the old region finds the account by it); the
+//! answer goes back to `/me`, where the steps and their statutory deadlines show.
+
+use crate::AppState;
+use crate::guard::AsWorker;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use flexpension_store::StoreError;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct TransferForm {
+    csrf: String,
+    lang: Option<String>,
+    from: String,
+    id_number: String,
+}
+
+pub async fn apply(State(s): State<AppState>, AsWorker(v, worker): AsWorker, Form(f): Form<TransferForm>) -> Response {
+    use crate::web::people::denied_with;
+    let lang = f.lang.as_deref();
+    if !crate::web::login::same(&v.session.csrf, f.csrf.trim()) {
+        return denied_with(StatusCode::FORBIDDEN, lang, "people.err_form_expired");
+    }
+    let Some(store) = s.store() else { return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later") };
+    match store.find_worker(f.id_number.trim()).await {
+        Ok(Some(w)) if w.id == worker => {}
+        Ok(_) | Err(StoreError::Invalid { .. }) => return denied_with(StatusCode::UNPROCESSABLE_ENTITY, lang, "people.transfer_err_id"),
+        Err(_) => return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later"),
+    }
+    match store.request_transfer(s.params(), f.id_number.trim(), f.from.trim()).await {
+        Ok(_) => {
+            s.agency_wake().notify_one();
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            let code = flexpension_text::Lang::parse(lang).code();
+            if let Ok(to) = HeaderValue::from_str(&format!("/me?lang={code}#transfers")) {
+                r.headers_mut().insert(header::LOCATION, to);
+            }
+            r
+        }
+        Err(StoreError::NotFound { .. } | StoreError::Invalid { .. }) => {
+            denied_with(StatusCode::UNPROCESSABLE_ENTITY, lang, "people.transfer_err_region")
+        }
+        Err(e) => {
+            tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "a transfer could not be applied for");
+            denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later")
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The worker's transfer application and tracker (`/me/transfers`) and the officers' queue
+//! (`/officer/transfers`), on both backends: who may call them, the answers, the refusals, no
+//! resident ID in clear. The steps between agencies are the store's and the CLI's tests.
+//!
+//! The shipped holiday calendars end with 2026 and a transfer's deadlines reach weeks ahead, so
+//! the server runs with the shipped parameters plus a Monday-to-Friday test calendar for 2027
+//! and 2028 (test data).
+
+#[path = "platform/harness.rs"]
+mod harness;
+
+use flexpension_rules::Params;
+use flexpension_server::AppState;
+use flexpension_server::people::add_person;
+use flexpension_store::people::Scope;
+use flexpension_store::{NewPeer, WorkerId};
+use harness::{Server, enc, hidden};
+use std::sync::Arc;
+
+const PASSWORD: &str = "correct horse 42";
+
+fn test_params() -> Params {
+    let mut files: Vec<(String, String)> =
+        flexpension_rules::params::EMBEDDED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    for (name, text) in files.iter_mut() {
+        if name == "sources.toml" {
+            text.push_str("\n[TEST-CALENDAR]\ntitle = \"test data: Monday to Friday, no holidays\"\ndoc_no = \"\"\nurl = \"\"\n");
+        }
+    }
+    for (year, days) in [(2027, 261), (2028, 260)] {
+        let text = format!(
+            "year = {year}\nsource = \"TEST-CALENDAR\"\nconfidence = \"M\"\nworking_days_in_year = {days}\noff_days = []\nmakeup_workdays = []\n"
+        );
+        files.push((format!("holidays/{year}.toml"), text));
+    }
+    Params::load(&files).expect("test parameters")
+}
+
+fn start(kind: harness::Kind) -> Option<Server> {
+    Server::start_with(kind, 3, |_, store, _| AppState::new(Arc::new(test_params())).with_store(store.clone()))
+}
+
+fn json(r: &harness::Reply) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.body))
+}
+
+fn apply_track_and_queue(s: &Server) {
+    s.block_on(async {
+        for (login, scope) in
+            [("worker.a", Scope::Worker(WorkerId(1))), ("worker.b", Scope::Worker(WorkerId(2))), ("officer.zj", Scope::Region("zj".into()))]
+        {
+            add_person(&s.store, login, PASSWORD, &scope).await.expect("person");
+        }
+        let ah = NewPeer { code: "ah".into(), url: "http://127.0.0.1:9".into(), verifier_key: s.store.log_keys().verifier_key() };
+        s.store.add_peer("zj", &ah, false).await.expect("peer");
+    });
+    let (w, o) = (s.login("worker.a", PASSWORD), s.login("officer.zj", PASSWORD));
+    let path = "/api/v1/me/transfers";
+    let post = |cookie: &str, body: serde_json::Value| {
+        s.send("POST", path, &[("cookie", cookie), ("content-type", "application/json")], body.to_string())
+    };
+    let own = s.ids[0].clone();
+    // Strangers and other roles.
+    assert_eq!(s.send("GET", path, &[], "").status, 401);
+    assert_eq!(post("", serde_json::json!({"from": "ah", "id_number": own})).status, 401);
+    assert_eq!(s.send("GET", "/api/v1/officer/transfers", &[("cookie", &w)], "").status, 403);
+    assert_eq!(post(&o, serde_json::json!({"from": "ah", "id_number": own})).status, 403);
+    // Refusals, nothing written.
+    let r = post(&w, serde_json::json!({"from": "ah", "id_number": s.ids[1]}));
+    assert_eq!((r.status, json(&r)["field"].as_str()), (422, Some("id_number")), "another's ID number: {}", r.body);
+    assert!(!r.body.contains(&s.ids[1]));
+    let r = post(&w, serde_json::json!({"from": "js", "id_number": own}));
+    assert_eq!(r.status, 404, "no such peer: {}", r.body);
+    let r = post(&w, serde_json::json!({"from": "zj", "id_number": own}));
+    assert_eq!(r.status, 422, "the own region: {}", r.body);
+    assert_eq!(post(&w, serde_json::json!({"from": "ah"})).status, 400);
+    let r = s.send("POST", path, &[("cookie", &w), ("content-type", "text/plain")], "{}");
+    assert_eq!(r.status, 415);
+    let v = json(&s.send("GET", path, &[("cookie", &w)], ""));
+    assert_eq!(v["transfers"], serde_json::json!([]), "{v}");
+
+    // Applied once; the same again gives it back.
+    let r = post(&w, serde_json::json!({"from": "ah", "id_number": own}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let t = json(&r);
+    assert_eq!((t["state"].as_str(), t["direction"].as_str(), t["peer"].as_str()), (Some("applied"), Some("in"), Some("ah")), "{t}");
+    assert!(t["due"].is_string() && t["deadlines"]["completion_due"].is_string(), "{t}");
+    let again = post(&w, serde_json::json!({"from": "ah", "id_number": own}));
+    assert_eq!((again.status, json(&again)["id"].clone()), (200, t["id"].clone()));
+    // The tracker and the queue.
+    let mine = s.send("GET", path, &[("cookie", &w)], "");
+    let v = json(&mine);
+    assert_eq!(v["transfers"][0]["id"], t["id"], "{v}");
+    assert_eq!(v["counted"]["months"], 0, "{v}");
+    let q = s.send("GET", "/api/v1/officer/transfers", &[("cookie", &o)], "");
+    let v = json(&q);
+    assert_eq!((v[0]["id"].clone(), v[0]["overdue"].as_bool()), (t["id"].clone(), Some(false)), "{v}");
+    for body in [&r.body, &mine.body, &q.body] {
+        for id in &s.ids {
+            assert!(!body.contains(id.as_str()), "a resident ID in clear: {body}");
+        }
+    }
+    // The worker's page shows the steps with their statutory deadlines, in both languages.
+    let due = t["deadlines"]["handover_due"].as_str().expect("date").to_string();
+    let page = s.send("GET", "/me", &[("cookie", &w)], "");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"transfers\"") && page.body.contains("从安徽省转到这里"), "{}", page.body);
+    assert!(page.body.contains(&format!("法定最晚 {due}")) && page.body.contains("办理中"), "{}", page.body);
+    let page = s.send("GET", "/me?lang=en", &[("cookie", &w)], "");
+    assert!(page.body.contains("From Anhui") && page.body.contains(&format!("by {due} at the latest")), "{}", page.body);
+    assert!(!page.body.contains(&own), "no resident ID in clear");
+    // Worker B's one button on the page: the session's token, the region left, the own ID.
+    let b = s.login("worker.b", PASSWORD);
+    let page = s.send("GET", "/me", &[("cookie", &b)], "");
+    assert!(page.body.contains("id=\"transfer-apply\"") && page.body.contains("<option value=\"ah\">安徽省</option>"), "{}", page.body);
+    let csrf = hidden(&page.body, "csrf");
+    let form = |token: &str, idn: &str| {
+        let body = format!("csrf={}&lang=zh&from=ah&id_number={}", enc(token), enc(idn));
+        s.send("POST", "/me/transfer", &[("cookie", &b), ("content-type", "application/x-www-form-urlencoded")], body)
+    };
+    assert_eq!(form("wrong", &s.ids[1]).status, 403, "without the session's token");
+    assert_eq!(form(&csrf, &own).status, 422, "another's ID number");
+    let r = form(&csrf, &s.ids[1]);
+    assert_eq!((r.status, r.header("location")), (303, Some("/me?lang=zh#transfers")), "{}", r.body);
+    let page = s.send("GET", "/me", &[("cookie", &b)], "");
+    assert!(page.body.contains("从安徽省转到这里") && !page.body.contains("id=\"transfer-apply\""), "one open transfer, no second button");
+
+    // The requests wait in the outbox for the peer.
+    let out = s.block_on(s.store.agency_outbox()).expect("outbox");
+    assert_eq!((out.len(), out[0].kind.as_str(), out[0].receiver.as_str()), (2, "transfer.request", "ah"));
+}
+
+#[test]
+fn apply_track_and_queue_sqlite() {
+    if let Some(s) = start(harness::Kind::Sqlite) {
+        apply_track_and_queue(&s);
+    }
+}
+
+#[test]
+fn apply_track_and_queue_postgres() {
+    if let Some(s) = start(harness::Kind::Postgres) {
+        apply_track_and_queue(&s);
+    }
+}
