@@ -109,13 +109,14 @@ pub struct Finding {
 impl Params {
     /// The day an alert opened on `opened` goes up to the grid's officer when nobody has
     /// recorded an outcome: `monitor.escalate_after_working_days` working days later on the
-    /// official holiday calendar. A day outside the loaded calendars is an error, never a guess.
+    /// official holiday calendar; into a year not published yet, Monday to Friday, with a warning
+    /// ([`crate::workdays::Calendar::add_estimating`]). A day before the calendars is an error.
     pub fn escalation_due(&self, opened: chrono::NaiveDate) -> Result<crate::explain::Explained<chrono::NaiveDate>, EscalationError> {
         let (n, u) = self.lookup(&self.national.monitor.escalate_after_working_days, opened, |v| v.to_string())?;
         let n = *n;
         let mut ex = crate::explain::Explainer::new();
         ex.uses(u);
-        let due = self.calendar().add(opened, n)?;
+        let due = self.calendar().add_estimating(opened, n)?;
         let due = ex.absorb(due);
         ex.step(
             format!("预警{opened}发出，{n}个工作日内没有处理结果的，{due}后上报经办人员。"),

@@ -358,7 +358,7 @@ impl Params {
         let mut due = [application; 3];
         let mut at = application;
         for (i, n) in steps.iter().enumerate() {
-            let d = self.calendar().add(at, *n)?;
+            let d = self.calendar().add_estimating(at, *n)?;
             at = ex.absorb(d);
             due[i] = at;
             ex.step(format!("{}：{n}个工作日，最晚{at}。", names[i].0), format!("{}: {n} working days, due by {at}.", names[i].1));

@@ -80,11 +80,35 @@ impl Calendar {
 
     /// The date `n` working days after `from` (the start day itself is not counted).
     pub fn add(&self, from: NaiveDate, n: u32) -> Result<Explained<NaiveDate>, WorkdayError> {
+        self.add_with(from, n, false)
+    }
+
+    /// As [`Calendar::add`], but a deadline that runs into a year whose arrangement is not
+    /// published yet (the State Council publishes it in November or December for the next year)
+    /// is estimated with Monday to Friday there, and the explanation warns that it may move by a
+    /// few days. A deadline must not stop a request the law allows today; years before the
+    /// first calendar stay an error.
+    pub fn add_estimating(&self, from: NaiveDate, n: u32) -> Result<Explained<NaiveDate>, WorkdayError> {
+        self.add_with(from, n, true)
+    }
+
+    /// Whether `d` is a working day, and whether that is an estimate (a year after the last
+    /// published one, counted Monday to Friday).
+    fn workday(&self, d: NaiveDate, estimate: bool) -> Result<(bool, bool), WorkdayError> {
+        match self.year(d) {
+            Ok(y) => Ok((y.is_workday(d), false)),
+            Err(_) if estimate && self.years.keys().next_back().is_some_and(|last| d.year() > *last) => Ok((!is_weekend(d), true)),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn add_with(&self, from: NaiveDate, n: u32, estimate: bool) -> Result<Explained<NaiveDate>, WorkdayError> {
         if n > MAX_COUNT {
             return Err(WorkdayError::TooMany(n));
         }
         let mut ex = Explainer::new();
-        self.cite(&mut ex, from)?;
+        let (_, from_estimated) = self.workday(from, estimate)?;
+        self.cite_or_estimate(&mut ex, from, from_estimated)?;
         ex.step(
             format!("从{from}的第二天起，数{n}个工作日（周末和法定假日不算，调休上班日算）。"),
             format!(
@@ -97,17 +121,18 @@ impl Calendar {
         let mut cited = from.year();
         while counted < n {
             d = d + Days::new(1);
-            let y = self.year(d)?;
-            if y.is_workday(d) {
+            let (work, estimated) = self.workday(d, estimate)?;
+            let y = self.years.get(&d.year());
+            if work {
                 counted += 1;
-                if y.makeup.contains(&d) {
+                if y.is_some_and(|y| y.makeup.contains(&d)) {
                     ex.step(format!("{d}是调休上班日，算作工作日。"), format!("{d} is a make-up working day and counts."));
                 }
-            } else if y.off.contains(&d) {
+            } else if y.is_some_and(|y| y.off.contains(&d)) {
                 skipped.push(d);
             }
             if d.year() != cited {
-                self.cite(&mut ex, d)?;
+                self.cite_or_estimate(&mut ex, d, estimated)?;
                 cited = d.year();
             }
         }
@@ -148,6 +173,19 @@ impl Calendar {
             format!("From the day after {from} to {to} inclusive ({en}) there are {n} working days; {makeup} of them are make-up working days, and {off} public-holiday days do not count."),
         );
         Ok(ex.finish(n))
+    }
+
+    /// Cite the year's calendar, or warn that the year is estimated.
+    fn cite_or_estimate(&self, ex: &mut Explainer, d: NaiveDate, estimated: bool) -> Result<(), WorkdayError> {
+        if !estimated {
+            return self.cite(ex, d);
+        }
+        let year = d.year();
+        ex.warn(
+            format!("{year}年的放假安排还没有公布：{year}年的日子先按周一到周五算，公布后日期可能前后差几天。"),
+            format!("The {year} holiday arrangement is not published yet: days in {year} are counted Monday to Friday for now, and the date may move by a few days once it is."),
+        );
+        Ok(())
     }
 
     fn cite(&self, ex: &mut Explainer, d: NaiveDate) -> Result<(), WorkdayError> {
