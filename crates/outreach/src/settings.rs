@@ -41,6 +41,7 @@ pub struct ModelSettings {
     /// From and to o'clock (China time).
     pub night_hours: Figure<[u32; 2]>,
     pub min_store_outcomes: Figure<usize>,
+    pub min_store_auc: Figure<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -113,6 +114,7 @@ impl Settings {
         };
         unit("model.heldout_share", m.heldout_share.value, 0.05, 0.5)?;
         unit("model.l2", m.l2.value, 0.0, 100.0)?;
+        unit("model.min_store_auc", m.min_store_auc.value, 0.5, 1.0)?;
         unit("product.injury_only_below", s.product.injury_only_below.value, 0.0, 1.0)?;
         unit("product.residents_income_below", s.product.residents_income_below.value, 0.0, 1.0)?;
         unit("synthetic.night_share_max", s.synthetic.night_share_max.value, 0.0, 1.0)?;
@@ -157,6 +159,7 @@ impl Settings {
             ("model.synthetic_seed", &m.synthetic_seed.source),
             ("model.night_hours", &m.night_hours.source),
             ("model.min_store_outcomes", &m.min_store_outcomes.source),
+            ("model.min_store_auc", &m.min_store_auc.source),
             ("product.injury_only_below", &p.injury_only_below.source),
             ("product.residents_income_below", &p.residents_income_below.source),
             ("synthetic.intercept", &y.intercept.source),

@@ -11,6 +11,8 @@ use flexpension_store::{OutreachRun, OutreachScore, Store};
 /// How a model's source begins: the synthetic population's, or the store's own workers'.
 pub const SYNTHETIC: &str = "synthetic population";
 pub const STORE: &str = "this store's workers";
+/// Said when the store's own model was fitted but told joiners apart too poorly to be used.
+pub const STORE_TOO_WEAK: &str = "this store's own data did not tell joiners apart";
 
 /// Why a run could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -47,18 +49,24 @@ pub async fn table(store: &Store, settings: &Settings, month: YearMonth) -> Resu
         .collect())
 }
 
-/// The model: fitted on `rows` when each outcome has `model.min_store_outcomes` rows, else on
-/// the synthetic population of `[model]`'s size and seed.
+/// The model: fitted on `rows` when each outcome has `model.min_store_outcomes` rows and the fit
+/// ranks its held-out workers at least `model.min_store_auc` well; else on the synthetic
+/// population of `[model]`'s size and seed, its source saying why.
 pub fn model(params: &Params, s: &Settings, rows: &[Row], source: &str) -> Result<PolicyFit, OutreachError> {
     let joined = rows.iter().filter(|r| r.enrolled == Some(true)).count();
     let min = s.model.min_store_outcomes.value;
+    let mut why = String::new();
     if joined >= min && rows.len() - joined >= min {
-        return PolicyFit::fit(rows, &s.model, source).map_err(rules);
+        let own = PolicyFit::fit(rows, &s.model, source).map_err(rules)?;
+        if own.heldout.auc >= s.model.min_store_auc.value {
+            return Ok(own);
+        }
+        why = format!("; {STORE_TOO_WEAK} (AUC {:.3})", own.heldout.auc);
     }
     let (n, seed) = (s.model.synthetic_workers.value, s.model.synthetic_seed.value);
     let pp = PopParams::embedded(&params.sources).map_err(rules)?;
     let synthetic = synth::table(&pp, &s.synthetic, n, seed);
-    PolicyFit::fit(&synthetic, &s.model, &format!("{SYNTHETIC}, {n} workers, seed {seed}")).map_err(rules)
+    PolicyFit::fit(&synthetic, &s.model, &format!("{SYNTHETIC}, {n} workers, seed {seed}{why}")).map_err(rules)
 }
 
 /// Score every worker of the store for `month` under `region`'s base limits and keep the run.
@@ -104,4 +112,33 @@ fn score(fit: &PolicyFit, s: &Settings, limits: BaseLimits, r: &Row) -> Option<O
         reasons: reasons.join(","),
         enrolled: r.enrolled == Some(true),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(label: impl Fn(usize, f64) -> bool) -> Vec<Row> {
+        (0..3000)
+            .map(|i| {
+                let age = 20.0 + (i % 40) as f64;
+                let x = [age, (i % 2) as f64, 12.0, 1.0, 4000.0, 0.3, 0.1];
+                Row { worker_id: format!("w{i}"), x, enrolled: Some(label(i, age)) }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_stores_own_model_only_when_it_tells_joiners_apart() {
+        let params = Params::embedded().expect("params");
+        let s = Settings::embedded(&params.sources).expect("settings");
+        let own = model(&params, &s, &rows(|_, age| age >= 40.0), "store").expect("model");
+        assert_eq!(own.trained_on, "store");
+        // A coin from the index (a multiplicative hash), unrelated to any feature.
+        let coin = |i: usize, _| (i.wrapping_mul(2_654_435_761) >> 7) % 2 == 0;
+        let fallback = model(&params, &s, &rows(coin), "store").expect("model");
+        assert!(fallback.trained_on.starts_with(SYNTHETIC) && fallback.trained_on.contains(STORE_TOO_WEAK), "{}", fallback.trained_on);
+        let few = model(&params, &s, &rows(|_, age| age >= 40.0)[..100], "store").expect("model");
+        assert!(few.trained_on.starts_with(SYNTHETIC) && !few.trained_on.contains(STORE_TOO_WEAK), "{}", few.trained_on);
+    }
 }

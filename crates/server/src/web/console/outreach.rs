@@ -100,7 +100,9 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, q:
 
 /// What the model learnt from, in the page's language (`crate::outreach::model` names it).
 fn source(lang: Lang, trained_on: &str) -> String {
-    if trained_on.starts_with(crate::outreach::SYNTHETIC) {
+    if trained_on.starts_with(crate::outreach::SYNTHETIC) && trained_on.contains(crate::outreach::STORE_TOO_WEAK) {
+        lang.t("fit.source_synthetic_weak").into()
+    } else if trained_on.starts_with(crate::outreach::SYNTHETIC) {
         lang.t("fit.source_synthetic").into()
     } else if trained_on.starts_with(crate::outreach::STORE) {
         lang.t("fit.source_store").into()
