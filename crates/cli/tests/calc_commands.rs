@@ -61,8 +61,12 @@ fn temporary_account_and_deadlines() {
     assert!(en.contains("temporary contribution account: no") && en.contains("age 40"), "{en}");
     let zh = ok(&dir.0, &["calc", "transfer-deadlines", "--application", "2025-09-15"]);
     assert!(zh.contains("新参保地办结最晚: 2025-11-21") && zh.contains("调休上班日"), "{zh}");
-    let e = fails(&["calc", "transfer-deadlines", "--application", "2027-03-01"]);
-    assert!(e.contains("--application:") && e.contains("2027"), "{e}");
+    // A year not published yet is estimated Monday to Friday, and said so; one before the
+    // calendars is refused.
+    let later = ok(&dir.0, &["calc", "transfer-deadlines", "--application", "2027-03-01", "--lang", "en"]);
+    assert!(later.contains("2027 holiday arrangement is not published yet"), "{later}");
+    let e = fails(&["calc", "transfer-deadlines", "--application", "2024-03-01"]);
+    assert!(e.contains("--application:") && e.contains("2024"), "{e}");
     assert!(fails(&["calc", "temporary-account", "--sex", "x", "--age", "1", "--hukou", "ah", "--insured-in", "zj"]).contains("--sex:"));
     assert!(
         fails(&["calc", "temporary-account", "--sex", "male", "--age", "1", "--hukou", "ah", "--insured-in", "qq"])

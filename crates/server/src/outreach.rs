@@ -135,7 +135,7 @@ mod tests {
         let own = model(&params, &s, &rows(|_, age| age >= 40.0), "store").expect("model");
         assert_eq!(own.trained_on, "store");
         // A coin from the index (a multiplicative hash), unrelated to any feature.
-        let coin = |i: usize, _| (i.wrapping_mul(2_654_435_761) >> 7) % 2 == 0;
+        let coin = |i: usize, _| (i.wrapping_mul(2_654_435_761) >> 7).is_multiple_of(2);
         let fallback = model(&params, &s, &rows(coin), "store").expect("model");
         assert!(fallback.trained_on.starts_with(SYNTHETIC) && fallback.trained_on.contains(STORE_TOO_WEAK), "{}", fallback.trained_on);
         let few = model(&params, &s, &rows(|_, age| age >= 40.0)[..100], "store").expect("model");
