@@ -320,8 +320,11 @@ mod tests {
             (v["review_due"].as_str(), v["completion_due"].as_str(), v["working_days"].as_u64()),
             (Some("2025-10-11"), Some("2025-11-21"), Some(45))
         );
-        let e = transfer_deadlines(&p(), &TransferDeadlinesRequest { application: "2027-03-01".into() }).unwrap_err();
+        // A year not published yet: estimated, with the warning; before the calendars: refused.
+        let later = transfer_deadlines(&p(), &TransferDeadlinesRequest { application: "2027-03-01".into() }).unwrap();
+        assert!(later.explanation.warnings.iter().any(|w| w.en.contains("2027 holiday arrangement")), "{:?}", later.explanation.warnings);
+        let e = transfer_deadlines(&p(), &TransferDeadlinesRequest { application: "2024-03-01".into() }).unwrap_err();
         assert_eq!((e.error, e.field.as_str()), ("no_parameter", "application"));
-        assert!(e.message.contains("2027"), "{}", e.message);
+        assert!(e.message.contains("2024"), "{}", e.message);
     }
 }
