@@ -19,6 +19,16 @@ use serde::Deserialize;
 
 /// Cards one answer shows (the most urgent first; the rest come up as these are handled).
 pub const CARDS_SHOWN: usize = 100;
+/// Alerts with an outcome shown after them, the latest recorded first: the grid worker sees what
+/// they just recorded even when more than [`CARDS_SHOWN`] are waiting.
+pub const HANDLED_SHOWN: usize = 20;
+
+/// The cards of the page: the waiting ones in their order, then the latest handled.
+fn shown(alerts: &[GridAlert]) -> impl Iterator<Item = &GridAlert> {
+    let mut handled: Vec<&GridAlert> = alerts.iter().filter(|a| a.outcome.is_some()).collect();
+    handled.sort_by_key(|a| std::cmp::Reverse(a.outcome.as_ref().map_or(0, |o| o.2)));
+    alerts.iter().filter(|a| a.outcome.is_none()).take(CARDS_SHOWN).chain(handled.into_iter().take(HANDLED_SHOWN))
+}
 
 /// One alert as a card.
 pub struct Card {
@@ -122,7 +132,7 @@ async fn draw(
     let page = GridPage {
         grids: grids.join(" · "),
         intro: lang.f("grid.intro", &[("n", &alerts.iter().filter(|a| a.outcome.is_none()).count().to_string())]),
-        cards: alerts.iter().take(CARDS_SHOWN).map(|a| card(lang, a, revealed.as_ref())).collect(),
+        cards: shown(&alerts).map(|a| card(lang, a, revealed.as_ref())).collect(),
         outcomes: Outcome::ALL.iter().map(|o| (o.as_str(), format!("grid.outcome_{}", o.as_str()))).collect(),
         problem,
         base,
