@@ -16,6 +16,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// Workers read and decided together: one ledger read and one transaction each.
 const RANGE: i64 = 10_000;
 
+/// Alerts opened or refreshed by one statement (at most 7 parameters each). Not more: SQLite's
+/// driver looks each parameter up by name among all of a statement's, a cost that grows with
+/// the square of their number.
+const ALERTS_PER_STATEMENT: usize = 100;
+
+/// The retirement month and the months of contributions needed then, by birth month and
+/// category: the same for every worker born in the month, worked out once per run.
+type Retirements = HashMap<(i32, Category), (YearMonth, u32)>;
+
 /// What a run found: open alerts by risk after the run (a contract: these JSON names are used
 /// outside this repository), and how many were opened and closed by it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -58,6 +67,17 @@ pub struct Alert {
     pub why_en: String,
 }
 
+/// An open alert as a run reads it back.
+#[derive(sqlx::FromRow)]
+struct OpenRow {
+    id: i64,
+    worker_id: i64,
+    risk: String,
+    seen_month: i32,
+    why_zh: String,
+    why_en: String,
+}
+
 /// One worker as the monitor reads it.
 #[derive(sqlx::FromRow)]
 struct WorkerRow {
@@ -97,10 +117,11 @@ impl Store {
         let mut report = MonitorReport { month: month.to_string(), ..MonitorReport::default() };
         let bounds: (Option<i64>, Option<i64>) = Sql::new("SELECT MIN(id), MAX(id) FROM workers").fetch_one(self.db()).await?;
         let Some((lo, hi)) = bounds.0.zip(bounds.1) else { return Ok(report) };
+        let mut retirements = Retirements::new();
         let mut start = lo;
         while start <= hi {
             let end = start.saturating_add(RANGE - 1).min(hi);
-            self.monitor_range(params, &rules, *lapse, start, end, &mut report).await?;
+            self.monitor_range(params, &rules, *lapse, (start, end), &mut retirements, &mut report).await?;
             start = end.saturating_add(1);
         }
         Ok(report)
@@ -111,8 +132,8 @@ impl Store {
         params: &Params,
         rules: &MonitorRules,
         lapse: u32,
-        lo: i64,
-        hi: i64,
+        (lo, hi): (i64, i64),
+        retirements: &mut Retirements,
         report: &mut MonitorReport,
     ) -> Result<()> {
         let month = rules.month;
@@ -164,11 +185,18 @@ impl Store {
         let mut found: Vec<(i64, i64, Finding)> = Vec::new();
         for w in &workers {
             let id = WorkerId(w.id);
-            let birth = crate::ids::month_from_code(w.birth_month)
-                .ok_or_else(|| StoreError::Corrupt(format!("worker {}: birth month {}", w.id, w.birth_month)))?;
             let category = if Sex::parse(&w.sex) == Sex::Female { rules.female_category } else { Category::Male };
-            let retirement =
-                params.retirement(birth, category, month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?;
+            let (retirement, min_months) = match retirements.get(&(w.birth_month, category)) {
+                Some(r) => *r,
+                None => {
+                    let birth = crate::ids::month_from_code(w.birth_month)
+                        .ok_or_else(|| StoreError::Corrupt(format!("worker {}: birth month {}", w.id, w.birth_month)))?;
+                    let r = params.retirement(birth, category, month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?;
+                    let r = (r.value.retirement_month, r.value.min_contribution_months);
+                    retirements.insert((w.birth_month, category), r);
+                    r
+                }
+            };
             let (unpaid_months, lapsed) = match ledger.status(id, lapse) {
                 Status::InArrears { months, .. } => (months, false),
                 Status::Lapsed { months, .. } => (months, true),
@@ -179,8 +207,8 @@ impl Store {
                 enrolled: enrolled.contains(&w.id),
                 unpaid_months,
                 lapsed,
-                retirement: retirement.value.retirement_month,
-                min_months: retirement.value.min_contribution_months,
+                retirement,
+                min_months,
                 months_paid: ledger.contribution_record(id, &none).months_paid,
             };
             for f in assess(rules, &facts) {
@@ -192,7 +220,8 @@ impl Store {
         self.keep_alerts(lo, hi, month, &found, report).await
     }
 
-    /// Open what is found and not open, refresh what stays, close what is no longer found.
+    /// Open what is found and not open, refresh what stays (when its month or its reasons
+    /// changed), close what is no longer found: a few statements of many rows each.
     async fn keep_alerts(
         &self,
         lo: i64,
@@ -202,44 +231,51 @@ impl Store {
         report: &mut MonitorReport,
     ) -> Result<()> {
         let mut tx = self.db().begin_write().await?;
-        let open: Vec<(i64, i64, String)> =
-            Sql::new("SELECT id, worker_id, risk FROM alerts WHERE closed_month IS NULL AND worker_id BETWEEN $1 AND $2")
-                .bind(lo)
-                .bind(hi)
-                .fetch_all(&mut tx)
-                .await?;
-        let mut open: HashMap<(i64, String), i64> = open.into_iter().map(|(id, w, r)| ((w, r), id)).collect();
+        let open: Vec<OpenRow> = Sql::new(
+            "SELECT id, worker_id, risk, seen_month, why_zh, why_en FROM alerts WHERE closed_month IS NULL AND worker_id BETWEEN $1 AND $2",
+        )
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&mut tx)
+        .await?;
+        let mut open: HashMap<(i64, String), OpenRow> = open.into_iter().map(|r| ((r.worker_id, r.risk.clone()), r)).collect();
         let code = month_code(month);
+        let (mut refresh, mut new) = (Vec::new(), Vec::new());
         for (w, grid, f) in found {
             match open.remove(&(*w, f.risk.as_str().to_string())) {
-                Some(id) => {
-                    Sql::new("UPDATE alerts SET seen_month = $2, why_zh = $3, why_en = $4 WHERE id = $1")
-                        .bind(id)
-                        .bind(code)
-                        .bind(f.why.zh.as_str())
-                        .bind(f.why.en.as_str())
-                        .execute(&mut tx)
-                        .await?;
-                }
-                None => {
-                    Sql::new(
-                        "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_zh, why_en, opened_at_us) \
-                         VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
-                    )
-                    .bind(*w)
-                    .bind(f.risk.as_str())
-                    .bind(*grid)
-                    .bind(code)
-                    .bind(f.why.zh.as_str())
-                    .bind(f.why.en.as_str())
-                    .bind(self.now_us())
-                    .execute(&mut tx)
-                    .await?;
-                    report.opened += 1;
-                }
+                Some(o) if o.seen_month == code && o.why_zh == f.why.zh && o.why_en == f.why.en => {}
+                Some(o) => refresh.push((o.id, f)),
+                None => new.push((*w, *grid, f)),
             }
         }
-        let gone: Vec<i64> = open.into_values().collect();
+        for part in refresh.chunks(ALERTS_PER_STATEMENT) {
+            let rows: Vec<String> = (0..part.len()).map(|i| format!("(CAST(${} AS BIGINT), ${}, ${})", 2 + 3 * i, 3 + 3 * i, 4 + 3 * i)).collect();
+            let sql = format!(
+                "UPDATE alerts SET seen_month = $1, why_zh = v.column2, why_en = v.column3 FROM (VALUES {}) AS v WHERE alerts.id = v.column1",
+                rows.join(",")
+            );
+            let q = part.iter().fold(Sql::built(sql).bind(code), |q, (id, f)| q.bind(*id).bind(f.why.zh.as_str()).bind(f.why.en.as_str()));
+            q.execute(&mut tx).await?;
+        }
+        let now_us = self.now_us();
+        for part in new.chunks(ALERTS_PER_STATEMENT) {
+            let rows: Vec<String> = (0..part.len())
+                .map(|i| {
+                    let p = 7 * i;
+                    format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 4, p + 5, p + 6, p + 7)
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_zh, why_en, opened_at_us) VALUES {}",
+                rows.join(",")
+            );
+            let q = part.iter().fold(Sql::built(sql), |q, (w, grid, f)| {
+                q.bind(*w).bind(f.risk.as_str()).bind(*grid).bind(code).bind(f.why.zh.as_str()).bind(f.why.en.as_str()).bind(now_us)
+            });
+            q.execute(&mut tx).await?;
+            report.opened += part.len() as u64;
+        }
+        let gone: Vec<i64> = open.into_values().map(|o| o.id).collect();
         for part in gone.chunks(crate::registry::KEYS_PER_LOOKUP) {
             let sql = format!("UPDATE alerts SET closed_month = $1, closed_reason = 'gone' WHERE id IN ({})", placeholders(2, part.len()));
             part.iter().fold(Sql::built(sql).bind(code), |q, id| q.bind(*id)).execute(&mut tx).await?;
