@@ -115,6 +115,15 @@ impl Db {
         }
     }
 
+    /// The journal rows of workers `lo..=hi` outside a transaction (see [`Tx::read_journal`]):
+    /// SQLite steps them raw on a pooled connection, as the close does under its lock.
+    pub(crate) async fn read_journal(&self, lo: i64, hi: i64) -> Result<Vec<crate::journal::JoinRow>> {
+        match self {
+            Db::Sqlite(p) => sqlite::read_journal(&mut *p.acquire().await?, lo, hi).await,
+            Db::Postgres(_) => Sql::new(crate::journal::SELECT_RANGE).bind(lo).bind(hi).fetch_all(self).await,
+        }
+    }
+
     /// Begin a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
     /// a transaction never fails half way on a lock upgrade and its reads stay current until it
     /// commits; PostgreSQL transactions lock rows as they go (see [`Tx::lock_workers`]).
