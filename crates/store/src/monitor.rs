@@ -19,7 +19,7 @@ const RANGE: i64 = 10_000;
 /// Alerts opened or refreshed by one statement (at most 7 parameters each). Not more: SQLite's
 /// driver looks each parameter up by name among all of a statement's, a cost that grows with
 /// the square of their number.
-const ALERTS_PER_STATEMENT: usize = 100;
+const ALERTS_PER_STATEMENT: usize = 50;
 
 /// The retirement month and the months of contributions needed then, by birth month and
 /// category: the same for every worker born in the month, worked out once per run.
