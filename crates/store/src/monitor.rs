@@ -78,14 +78,15 @@ struct OpenRow {
     why_en: String,
 }
 
-/// One worker as the monitor reads it.
-#[derive(sqlx::FromRow)]
-struct WorkerRow {
-    id: i64,
-    birth_month: i32,
-    sex: String,
-    home_grid_id: i64,
-}
+/// A range's reads (see `Db::monitor_range`): the workers; those enrolled in the employee
+/// pension in the month; their incomes of the window's months, summed over platforms.
+const RANGE_READS: [&str; 3] = [
+    "SELECT id, birth_month, sex, home_grid_id FROM workers WHERE id BETWEEN $1 AND $2 ORDER BY id",
+    "SELECT DISTINCT worker_id FROM enrolments WHERE worker_id BETWEEN $1 AND $2 AND scheme = 'employee_pension' \
+     AND from_month <= $3 AND (to_month IS NULL OR to_month >= $3)",
+    "SELECT worker_id, month, CAST(SUM(income_fen) AS BIGINT) FROM month_income \
+     WHERE worker_id BETWEEN $1 AND $2 AND month BETWEEN $3 AND $4 GROUP BY worker_id, month",
+];
 
 impl Store {
     /// Run the monitor for `month` over every worker of the store, under the rules of `region`.
@@ -140,36 +141,13 @@ impl Store {
         let first = month
             .add_months(1 - i64::from(rules.window_months))
             .ok_or_else(|| StoreError::invalid("month", "the window starts before the calendar"))?;
-        let workers: Vec<WorkerRow> =
-            Sql::new("SELECT id, birth_month, sex, home_grid_id FROM workers WHERE id BETWEEN $1 AND $2 ORDER BY id")
-                .bind(lo)
-                .bind(hi)
-                .fetch_all(self.db())
-                .await?;
+        let read = self.db().monitor_range(RANGE_READS, lo, hi, (month_code(first), month_code(month))).await?;
+        let workers = read.workers;
         if workers.is_empty() {
             return Ok(());
         }
-        let enrolled: HashSet<i64> = Sql::new(
-            "SELECT DISTINCT worker_id FROM enrolments WHERE worker_id BETWEEN $1 AND $2 AND scheme = 'employee_pension' \
-             AND from_month <= $3 AND (to_month IS NULL OR to_month >= $3)",
-        )
-        .bind(lo)
-        .bind(hi)
-        .bind(month_code(month))
-        .scalars::<i64>(self.db())
-        .await?
-        .into_iter()
-        .collect();
-        let rows: Vec<(i64, i32, i64)> = Sql::new(
-            "SELECT worker_id, month, CAST(SUM(income_fen) AS BIGINT) FROM month_income \
-             WHERE worker_id BETWEEN $1 AND $2 AND month BETWEEN $3 AND $4 GROUP BY worker_id, month",
-        )
-        .bind(lo)
-        .bind(hi)
-        .bind(month_code(first))
-        .bind(month_code(month))
-        .fetch_all(self.db())
-        .await?;
+        let enrolled: HashSet<i64> = read.enrolled.into_iter().collect();
+        let rows = read.incomes;
         let window = rules.window_months as usize;
         let mut incomes: HashMap<i64, Vec<Fen>> = HashMap::new();
         for (w, m, fen) in rows {
@@ -183,17 +161,17 @@ impl Store {
         let zeros = vec![0; window];
 
         let mut found: Vec<(i64, i64, Finding)> = Vec::new();
-        for w in &workers {
-            let id = WorkerId(w.id);
-            let category = if Sex::parse(&w.sex) == Sex::Female { rules.female_category } else { Category::Male };
-            let (retirement, min_months) = match retirements.get(&(w.birth_month, category)) {
+        for &(w_id, birth_month, ref sex, home_grid_id) in &workers {
+            let id = WorkerId(w_id);
+            let category = if Sex::parse(sex) == Sex::Female { rules.female_category } else { Category::Male };
+            let (retirement, min_months) = match retirements.get(&(birth_month, category)) {
                 Some(r) => *r,
                 None => {
-                    let birth = crate::ids::month_from_code(w.birth_month)
-                        .ok_or_else(|| StoreError::Corrupt(format!("worker {}: birth month {}", w.id, w.birth_month)))?;
+                    let birth = crate::ids::month_from_code(birth_month)
+                        .ok_or_else(|| StoreError::Corrupt(format!("worker {}: birth month {}", w_id, birth_month)))?;
                     let r = params.retirement(birth, category, month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?;
                     let r = (r.value.retirement_month, r.value.min_contribution_months);
-                    retirements.insert((w.birth_month, category), r);
+                    retirements.insert((birth_month, category), r);
                     r
                 }
             };
@@ -203,8 +181,8 @@ impl Store {
                 Status::Uninsured | Status::Current => (0, false),
             };
             let facts = Facts {
-                incomes_fen: incomes.get(&w.id).unwrap_or(&zeros),
-                enrolled: enrolled.contains(&w.id),
+                incomes_fen: incomes.get(&w_id).unwrap_or(&zeros),
+                enrolled: enrolled.contains(&w_id),
                 unpaid_months,
                 lapsed,
                 retirement,
@@ -213,7 +191,7 @@ impl Store {
             };
             for f in assess(rules, &facts) {
                 report.count(f.risk);
-                found.push((w.id, w.home_grid_id, f));
+                found.push((w_id, home_grid_id, f));
             }
         }
         report.workers += workers.len() as u64;

@@ -124,6 +124,22 @@ impl Db {
         }
     }
 
+    /// The risk monitor's three reads of a range of worker ids: `sqls` are the workers (id,
+    /// birth month, sex, home grid; parameters lo, hi), the enrolled (worker; lo, hi, month) and
+    /// the month incomes (worker, month, income; lo, hi, first month, month). SQLite steps them
+    /// raw on one pooled connection, as [`Db::close_range`] does: about six rows a worker.
+    pub(crate) async fn monitor_range(&self, sqls: [&'static str; 3], lo: i64, hi: i64, months: (i32, i32)) -> Result<MonitorRange> {
+        let (first, month) = months;
+        match self {
+            Db::Sqlite(p) => sqlite::monitor_range(p, sqls, lo, hi, months).await,
+            Db::Postgres(_) => Ok(MonitorRange {
+                workers: Sql::new(sqls[0]).bind(lo).bind(hi).fetch_all(self).await?,
+                enrolled: Sql::new(sqls[1]).bind(lo).bind(hi).bind(month).scalars(self).await?,
+                incomes: Sql::new(sqls[2]).bind(lo).bind(hi).bind(first).bind(month).fetch_all(self).await?,
+            }),
+        }
+    }
+
     /// Begin a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
     /// a transaction never fails half way on a lock upgrade and its reads stay current until it
     /// commits; PostgreSQL transactions lock rows as they go (see [`Tx::lock_workers`]).
@@ -216,6 +232,17 @@ impl Tx {
             Tx::Postgres(t) => postgres::write_journal(t, rows, log_idx).await,
         }
     }
+}
+
+/// What the risk monitor reads of a range of workers (see [`Db::monitor_range`]).
+#[derive(Debug, Default)]
+pub(crate) struct MonitorRange {
+    /// (worker, birth month, sex, home grid), by id.
+    pub workers: Vec<(i64, i32, String, i64)>,
+    /// The workers enrolled in the month (a worker may repeat).
+    pub enrolled: Vec<i64>,
+    /// (worker, month, income in fen).
+    pub incomes: Vec<(i64, i32, i64)>,
 }
 
 /// The rows of [`Db::close_range`], each by worker id.
