@@ -69,7 +69,7 @@ fn income_yuan(i: u32, k: usize) -> u64 {
 }
 
 fn enrolled(i: u32) -> bool {
-    i % 10 == 0
+    i.is_multiple_of(10)
 }
 
 async fn setup(url: &str, n: u32, months: usize, open_months: usize, schema: Option<String>) -> Res<()> {

@@ -169,7 +169,8 @@ impl Store {
                 None => {
                     let birth = crate::ids::month_from_code(birth_month)
                         .ok_or_else(|| StoreError::Corrupt(format!("worker {}: birth month {}", w_id, birth_month)))?;
-                    let r = params.retirement(birth, category, month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?;
+                    let r =
+                        params.retirement(birth, category, month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?;
                     let r = (r.value.retirement_month, r.value.min_contribution_months);
                     retirements.insert((birth_month, category), r);
                     r
@@ -227,7 +228,8 @@ impl Store {
             }
         }
         for part in refresh.chunks(ALERTS_PER_STATEMENT) {
-            let rows: Vec<String> = (0..part.len()).map(|i| format!("(CAST(${} AS BIGINT), ${}, ${})", 2 + 3 * i, 3 + 3 * i, 4 + 3 * i)).collect();
+            let rows: Vec<String> =
+                (0..part.len()).map(|i| format!("(CAST(${} AS BIGINT), ${}, ${})", 2 + 3 * i, 3 + 3 * i, 4 + 3 * i)).collect();
             let sql = format!(
                 "UPDATE alerts SET seen_month = $1, why_zh = v.column2, why_en = v.column3 FROM (VALUES {}) AS v WHERE alerts.id = v.column1",
                 rows.join(",")

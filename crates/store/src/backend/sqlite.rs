@@ -258,7 +258,13 @@ pub(crate) async fn close_range(pool: &SqlitePool, sqls: [&str; 3], month: i32, 
 }
 
 /// The risk monitor's three range reads (see `Db::monitor_range`), stepped on one pooled connection.
-pub(crate) async fn monitor_range(pool: &SqlitePool, sqls: [&str; 3], lo: i64, hi: i64, (first, month): (i32, i32)) -> Result<super::MonitorRange> {
+pub(crate) async fn monitor_range(
+    pool: &SqlitePool,
+    sqls: [&str; 3],
+    lo: i64,
+    hi: i64,
+    (first, month): (i32, i32),
+) -> Result<super::MonitorRange> {
     let mut conn = pool.acquire().await?;
     with_raw(&mut conn, |raw| {
         let need = |v: Option<i64>, what: &str| v.ok_or_else(|| StoreError::Corrupt(format!("{what} is NULL")));
