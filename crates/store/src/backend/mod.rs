@@ -5,7 +5,7 @@
 //! | module | holds |
 //! |---|---|
 //! | `sql` | [`Sql`], the query value both backends run, and its arguments |
-//! | `sqlite` | opening a SQLite file, the bulk writes of earnings and journal entries, the raw reads (journal ranges, the close's pages, payment lookups) |
+//! | `sqlite` | opening a SQLite file, the bulk writes of earnings and journal entries, the raw reads (journal ranges, the close's pages, the monitor's ranges, payment lookups) |
 //! | `sqlite_raw` | the one unsafe helper: prepared statements stepped on sqlx's connection |
 //! | `pg_copy` | binary COPY: rows encoded into the wire format and streamed |
 //! | `postgres` | opening PostgreSQL, partitions, earnings by COPY (a merge when some are stored), journal writes, locks |
