@@ -3,7 +3,7 @@
 //! decide the risks, and keep one open alert per worker and risk. A run is idempotent: the same
 //! month run again opens and closes nothing; a risk that is gone closes its alert.
 
-use crate::backend::{Sql, placeholders};
+use crate::backend::{AlertRow, Sql, placeholders};
 use crate::ids::month_code;
 use crate::model::Sex;
 use crate::{Result, Store, StoreError};
@@ -65,17 +65,6 @@ pub struct Alert {
     pub seen: String,
     pub why_zh: String,
     pub why_en: String,
-}
-
-/// An open alert as a run reads it back.
-#[derive(sqlx::FromRow)]
-struct OpenRow {
-    id: i64,
-    worker_id: i64,
-    risk: String,
-    seen_month: i32,
-    why_zh: String,
-    why_en: String,
 }
 
 /// A range's reads (see `Db::monitor_range`): the workers; those enrolled in the employee
@@ -210,14 +199,10 @@ impl Store {
         report: &mut MonitorReport,
     ) -> Result<()> {
         let mut tx = self.db().begin_write().await?;
-        let open: Vec<OpenRow> = Sql::new(
-            "SELECT id, worker_id, risk, seen_month, why_zh, why_en FROM alerts WHERE closed_month IS NULL AND worker_id BETWEEN $1 AND $2",
-        )
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(&mut tx)
-        .await?;
-        let mut open: HashMap<(i64, String), OpenRow> = open.into_iter().map(|r| ((r.worker_id, r.risk.clone()), r)).collect();
+        const OPEN: &str =
+            "SELECT id, worker_id, risk, seen_month, why_zh, why_en FROM alerts WHERE closed_month IS NULL AND worker_id BETWEEN $1 AND $2";
+        let open = tx.alert_rows(OPEN, lo, hi).await?;
+        let mut open: HashMap<(i64, String), AlertRow> = open.into_iter().map(|r| ((r.worker_id, r.risk.clone()), r)).collect();
         let code = month_code(month);
         let (mut refresh, mut new) = (Vec::new(), Vec::new());
         for (w, grid, f) in found {

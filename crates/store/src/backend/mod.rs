@@ -222,6 +222,15 @@ impl Tx {
         }
     }
 
+    /// The open alerts `sql` reads of a range of workers (parameters lo, hi), inside the
+    /// monitor's write transaction; SQLite steps them raw on the transaction's connection.
+    pub(crate) async fn alert_rows(&mut self, sql: &'static str, lo: i64, hi: i64) -> Result<Vec<AlertRow>> {
+        match self {
+            Tx::Sqlite(t) => sqlite::alert_rows(t, sql, lo, hi).await,
+            Tx::Postgres(_) => Sql::new(sql).bind(lo).bind(hi).fetch_all(self).await,
+        }
+    }
+
     /// Insert new journal entries and their postings, each row carrying `log_idx` (-1: none).
     pub(crate) async fn write_journal(&mut self, rows: &[NewEntry<'_>], log_idx: i64) -> Result<()> {
         if rows.is_empty() {
@@ -232,6 +241,17 @@ impl Tx {
             Tx::Postgres(t) => postgres::write_journal(t, rows, log_idx).await,
         }
     }
+}
+
+/// An open alert as the monitor reads it back (see [`Tx::alert_rows`]).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AlertRow {
+    pub id: i64,
+    pub worker_id: i64,
+    pub risk: String,
+    pub seen_month: i32,
+    pub why_zh: String,
+    pub why_en: String,
 }
 
 /// What the risk monitor reads of a range of workers (see [`Db::monitor_range`]).

@@ -294,6 +294,28 @@ pub(crate) async fn monitor_range(
     .await
 }
 
+/// The monitor's open alerts of a range (see `Tx::alert_rows`), stepped on the transaction's connection.
+pub(crate) async fn alert_rows(conn: &mut SqliteConnection, sql: &str, lo: i64, hi: i64) -> Result<Vec<super::AlertRow>> {
+    with_raw(conn, |raw| {
+        let need = |v: Option<i64>, what: &str| v.ok_or_else(|| StoreError::Corrupt(format!("alerts.{what} is NULL")));
+        let mut out = Vec::new();
+        raw.prepare(&sql.replace('$', "?"))?.query_each(&[Int(lo), Int(hi)], |r| {
+            let seen = need(r.int(3), "seen_month")?;
+            out.push(super::AlertRow {
+                id: need(r.int(0), "id")?,
+                worker_id: need(r.int(1), "worker_id")?,
+                risk: r.text(2).unwrap_or_default(),
+                seen_month: i32::try_from(seen).map_err(|e| StoreError::Corrupt(format!("alerts.seen_month: {e}")))?,
+                why_zh: r.text(4).unwrap_or_default(),
+                why_en: r.text(5).unwrap_or_default(),
+            });
+            Ok(())
+        })?;
+        Ok(out)
+    })
+    .await
+}
+
 /// Each key's row of `sql` (one `?1` parameter, a blob), stepped on one pooled connection: a
 /// payment file looks up every worker, and through sqlx each row found cost a channel hop.
 pub(crate) async fn lookup_each(pool: &SqlitePool, sql: &str, keys: &[&[u8]]) -> Result<Vec<(Vec<u8>, i64, String, Option<i32>)>> {
