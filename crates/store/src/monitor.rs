@@ -3,7 +3,7 @@
 //! decide the risks, and keep one open alert per worker and risk. A run is idempotent: the same
 //! month run again opens and closes nothing; a risk that is gone closes its alert.
 
-use crate::backend::{Sql, placeholders};
+use crate::backend::{AlertRow, Sql, placeholders};
 use crate::ids::month_code;
 use crate::model::Sex;
 use crate::{Result, Store, StoreError};
@@ -15,6 +15,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Workers read and decided together: one ledger read and one transaction each.
 const RANGE: i64 = 10_000;
+
+/// Alerts opened or refreshed by one statement (at most 7 parameters each). Not more: SQLite's
+/// driver looks each parameter up by name among all of a statement's, a cost that grows with
+/// the square of their number.
+const ALERTS_PER_STATEMENT: usize = 50;
+
+/// The retirement month and the months of contributions needed then, by birth month and
+/// category: the same for every worker born in the month, worked out once per run.
+type Retirements = HashMap<(i32, Category), (YearMonth, u32)>;
 
 /// What a run found: open alerts by risk after the run (a contract: these JSON names are used
 /// outside this repository), and how many were opened and closed by it.
@@ -58,14 +67,15 @@ pub struct Alert {
     pub why_en: String,
 }
 
-/// One worker as the monitor reads it.
-#[derive(sqlx::FromRow)]
-struct WorkerRow {
-    id: i64,
-    birth_month: i32,
-    sex: String,
-    home_grid_id: i64,
-}
+/// A range's reads (see `Db::monitor_range`): the workers; those enrolled in the employee
+/// pension in the month; their incomes of the window's months, summed over platforms.
+const RANGE_READS: [&str; 3] = [
+    "SELECT id, birth_month, sex, home_grid_id FROM workers WHERE id BETWEEN $1 AND $2 ORDER BY id",
+    "SELECT DISTINCT worker_id FROM enrolments WHERE worker_id BETWEEN $1 AND $2 AND scheme = 'employee_pension' \
+     AND from_month <= $3 AND (to_month IS NULL OR to_month >= $3)",
+    "SELECT worker_id, month, CAST(SUM(income_fen) AS BIGINT) FROM month_income \
+     WHERE worker_id BETWEEN $1 AND $2 AND month BETWEEN $3 AND $4 GROUP BY worker_id, month",
+];
 
 impl Store {
     /// Run the monitor for `month` over every worker of the store, under the rules of `region`.
@@ -97,10 +107,11 @@ impl Store {
         let mut report = MonitorReport { month: month.to_string(), ..MonitorReport::default() };
         let bounds: (Option<i64>, Option<i64>) = Sql::new("SELECT MIN(id), MAX(id) FROM workers").fetch_one(self.db()).await?;
         let Some((lo, hi)) = bounds.0.zip(bounds.1) else { return Ok(report) };
+        let mut retirements = Retirements::new();
         let mut start = lo;
         while start <= hi {
             let end = start.saturating_add(RANGE - 1).min(hi);
-            self.monitor_range(params, &rules, *lapse, start, end, &mut report).await?;
+            self.monitor_range(params, &rules, *lapse, (start, end), &mut retirements, &mut report).await?;
             start = end.saturating_add(1);
         }
         Ok(report)
@@ -111,44 +122,21 @@ impl Store {
         params: &Params,
         rules: &MonitorRules,
         lapse: u32,
-        lo: i64,
-        hi: i64,
+        (lo, hi): (i64, i64),
+        retirements: &mut Retirements,
         report: &mut MonitorReport,
     ) -> Result<()> {
         let month = rules.month;
         let first = month
             .add_months(1 - i64::from(rules.window_months))
             .ok_or_else(|| StoreError::invalid("month", "the window starts before the calendar"))?;
-        let workers: Vec<WorkerRow> =
-            Sql::new("SELECT id, birth_month, sex, home_grid_id FROM workers WHERE id BETWEEN $1 AND $2 ORDER BY id")
-                .bind(lo)
-                .bind(hi)
-                .fetch_all(self.db())
-                .await?;
+        let read = self.db().monitor_range(RANGE_READS, lo, hi, (month_code(first), month_code(month))).await?;
+        let workers = read.workers;
         if workers.is_empty() {
             return Ok(());
         }
-        let enrolled: HashSet<i64> = Sql::new(
-            "SELECT DISTINCT worker_id FROM enrolments WHERE worker_id BETWEEN $1 AND $2 AND scheme = 'employee_pension' \
-             AND from_month <= $3 AND (to_month IS NULL OR to_month >= $3)",
-        )
-        .bind(lo)
-        .bind(hi)
-        .bind(month_code(month))
-        .scalars::<i64>(self.db())
-        .await?
-        .into_iter()
-        .collect();
-        let rows: Vec<(i64, i32, i64)> = Sql::new(
-            "SELECT worker_id, month, CAST(SUM(income_fen) AS BIGINT) FROM month_income \
-             WHERE worker_id BETWEEN $1 AND $2 AND month BETWEEN $3 AND $4 GROUP BY worker_id, month",
-        )
-        .bind(lo)
-        .bind(hi)
-        .bind(month_code(first))
-        .bind(month_code(month))
-        .fetch_all(self.db())
-        .await?;
+        let enrolled: HashSet<i64> = read.enrolled.into_iter().collect();
+        let rows = read.incomes;
         let window = rules.window_months as usize;
         let mut incomes: HashMap<i64, Vec<Fen>> = HashMap::new();
         for (w, m, fen) in rows {
@@ -162,37 +150,46 @@ impl Store {
         let zeros = vec![0; window];
 
         let mut found: Vec<(i64, i64, Finding)> = Vec::new();
-        for w in &workers {
-            let id = WorkerId(w.id);
-            let birth = crate::ids::month_from_code(w.birth_month)
-                .ok_or_else(|| StoreError::Corrupt(format!("worker {}: birth month {}", w.id, w.birth_month)))?;
-            let category = if Sex::parse(&w.sex) == Sex::Female { rules.female_category } else { Category::Male };
-            let retirement =
-                params.retirement(birth, category, month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?;
+        for &(w_id, birth_month, ref sex, home_grid_id) in &workers {
+            let id = WorkerId(w_id);
+            let category = if Sex::parse(sex) == Sex::Female { rules.female_category } else { Category::Male };
+            let (retirement, min_months) = match retirements.get(&(birth_month, category)) {
+                Some(r) => *r,
+                None => {
+                    let birth = crate::ids::month_from_code(birth_month)
+                        .ok_or_else(|| StoreError::Corrupt(format!("worker {}: birth month {}", w_id, birth_month)))?;
+                    let r =
+                        params.retirement(birth, category, month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?;
+                    let r = (r.value.retirement_month, r.value.min_contribution_months);
+                    retirements.insert((birth_month, category), r);
+                    r
+                }
+            };
             let (unpaid_months, lapsed) = match ledger.status(id, lapse) {
                 Status::InArrears { months, .. } => (months, false),
                 Status::Lapsed { months, .. } => (months, true),
                 Status::Uninsured | Status::Current => (0, false),
             };
             let facts = Facts {
-                incomes_fen: incomes.get(&w.id).unwrap_or(&zeros),
-                enrolled: enrolled.contains(&w.id),
+                incomes_fen: incomes.get(&w_id).unwrap_or(&zeros),
+                enrolled: enrolled.contains(&w_id),
                 unpaid_months,
                 lapsed,
-                retirement: retirement.value.retirement_month,
-                min_months: retirement.value.min_contribution_months,
+                retirement,
+                min_months,
                 months_paid: ledger.contribution_record(id, &none).months_paid,
             };
             for f in assess(rules, &facts) {
                 report.count(f.risk);
-                found.push((w.id, w.home_grid_id, f));
+                found.push((w_id, home_grid_id, f));
             }
         }
         report.workers += workers.len() as u64;
         self.keep_alerts(lo, hi, month, &found, report).await
     }
 
-    /// Open what is found and not open, refresh what stays, close what is no longer found.
+    /// Open what is found and not open, refresh what stays (when its month or its reasons
+    /// changed), close what is no longer found: a few statements of many rows each.
     async fn keep_alerts(
         &self,
         lo: i64,
@@ -202,44 +199,48 @@ impl Store {
         report: &mut MonitorReport,
     ) -> Result<()> {
         let mut tx = self.db().begin_write().await?;
-        let open: Vec<(i64, i64, String)> =
-            Sql::new("SELECT id, worker_id, risk FROM alerts WHERE closed_month IS NULL AND worker_id BETWEEN $1 AND $2")
-                .bind(lo)
-                .bind(hi)
-                .fetch_all(&mut tx)
-                .await?;
-        let mut open: HashMap<(i64, String), i64> = open.into_iter().map(|(id, w, r)| ((w, r), id)).collect();
+        const OPEN: &str =
+            "SELECT id, worker_id, risk, seen_month, why_zh, why_en FROM alerts WHERE closed_month IS NULL AND worker_id BETWEEN $1 AND $2";
+        let open = tx.alert_rows(OPEN, lo, hi).await?;
+        let mut open: HashMap<(i64, String), AlertRow> = open.into_iter().map(|r| ((r.worker_id, r.risk.clone()), r)).collect();
         let code = month_code(month);
+        let (mut refresh, mut new) = (Vec::new(), Vec::new());
         for (w, grid, f) in found {
             match open.remove(&(*w, f.risk.as_str().to_string())) {
-                Some(id) => {
-                    Sql::new("UPDATE alerts SET seen_month = $2, why_zh = $3, why_en = $4 WHERE id = $1")
-                        .bind(id)
-                        .bind(code)
-                        .bind(f.why.zh.as_str())
-                        .bind(f.why.en.as_str())
-                        .execute(&mut tx)
-                        .await?;
-                }
-                None => {
-                    Sql::new(
-                        "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_zh, why_en, opened_at_us) \
-                         VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
-                    )
-                    .bind(*w)
-                    .bind(f.risk.as_str())
-                    .bind(*grid)
-                    .bind(code)
-                    .bind(f.why.zh.as_str())
-                    .bind(f.why.en.as_str())
-                    .bind(self.now_us())
-                    .execute(&mut tx)
-                    .await?;
-                    report.opened += 1;
-                }
+                Some(o) if o.seen_month == code && o.why_zh == f.why.zh && o.why_en == f.why.en => {}
+                Some(o) => refresh.push((o.id, f)),
+                None => new.push((*w, *grid, f)),
             }
         }
-        let gone: Vec<i64> = open.into_values().collect();
+        for part in refresh.chunks(ALERTS_PER_STATEMENT) {
+            let rows: Vec<String> =
+                (0..part.len()).map(|i| format!("(CAST(${} AS BIGINT), ${}, ${})", 2 + 3 * i, 3 + 3 * i, 4 + 3 * i)).collect();
+            let sql = format!(
+                "UPDATE alerts SET seen_month = $1, why_zh = v.column2, why_en = v.column3 FROM (VALUES {}) AS v WHERE alerts.id = v.column1",
+                rows.join(",")
+            );
+            let q = part.iter().fold(Sql::built(sql).bind(code), |q, (id, f)| q.bind(*id).bind(f.why.zh.as_str()).bind(f.why.en.as_str()));
+            q.execute(&mut tx).await?;
+        }
+        let now_us = self.now_us();
+        for part in new.chunks(ALERTS_PER_STATEMENT) {
+            let rows: Vec<String> = (0..part.len())
+                .map(|i| {
+                    let p = 7 * i;
+                    format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 4, p + 5, p + 6, p + 7)
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_zh, why_en, opened_at_us) VALUES {}",
+                rows.join(",")
+            );
+            let q = part.iter().fold(Sql::built(sql), |q, (w, grid, f)| {
+                q.bind(*w).bind(f.risk.as_str()).bind(*grid).bind(code).bind(f.why.zh.as_str()).bind(f.why.en.as_str()).bind(now_us)
+            });
+            q.execute(&mut tx).await?;
+            report.opened += part.len() as u64;
+        }
+        let gone: Vec<i64> = open.into_values().map(|o| o.id).collect();
         for part in gone.chunks(crate::registry::KEYS_PER_LOOKUP) {
             let sql = format!("UPDATE alerts SET closed_month = $1, closed_reason = 'gone' WHERE id IN ({})", placeholders(2, part.len()));
             part.iter().fold(Sql::built(sql).bind(code), |q, id| q.bind(*id)).execute(&mut tx).await?;

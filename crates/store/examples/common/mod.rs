@@ -4,7 +4,7 @@
 // Each driver uses a part of this module.
 #![allow(dead_code)]
 
-use flexpension_store::{NewGrid, NewPlatform, OpenOptions, Platform, RevenueBand, Store};
+use flexpension_store::{FixedClock, NewGrid, NewPlatform, OpenOptions, Platform, RevenueBand, Store};
 use flexpension_testkit::{WORKERS_CSV_HEADER, distinct_resident_id, worker_line};
 use std::io::{BufWriter, Write};
 
@@ -16,6 +16,13 @@ pub const GRIDS: u32 = 100;
 /// The store at `url`, four connections; `schema` is a PostgreSQL schema of the benchmark's own.
 pub async fn open(url: &str, schema: Option<String>) -> Res<Store> {
     Ok(Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema, ..OpenOptions::default() }).await?)
+}
+
+/// The store at `url` as [`open`] does, with its clock fixed at `now_us` (microseconds since
+/// the epoch): a benchmark of past months whatever today's date is.
+pub async fn open_at(url: &str, schema: Option<String>, now_us: i64) -> Res<Store> {
+    let clock = std::sync::Arc::new(FixedClock::new(now_us));
+    Ok(Store::open_with(url, &OpenOptions { max_connections: 4, pg_schema: schema, clock, ..OpenOptions::default() }).await?)
 }
 
 /// The region `zj` with `grids` grids and a platform to ingest as.

@@ -5,7 +5,7 @@
 //! | module | holds |
 //! |---|---|
 //! | `sql` | [`Sql`], the query value both backends run, and its arguments |
-//! | `sqlite` | opening a SQLite file, the bulk writes of earnings and journal entries, the raw reads (journal ranges, the close's pages, payment lookups) |
+//! | `sqlite` | opening a SQLite file, the bulk writes of earnings and journal entries, the raw reads (journal ranges, the close's pages, the monitor's ranges, payment lookups) |
 //! | `sqlite_raw` | the one unsafe helper: prepared statements stepped on sqlx's connection |
 //! | `pg_copy` | binary COPY: rows encoded into the wire format and streamed |
 //! | `postgres` | opening PostgreSQL, partitions, earnings by COPY (a merge when some are stored), journal writes, locks |
@@ -115,6 +115,31 @@ impl Db {
         }
     }
 
+    /// The journal rows of workers `lo..=hi` outside a transaction (see [`Tx::read_journal`]):
+    /// SQLite steps them raw on a pooled connection, as the close does under its lock.
+    pub(crate) async fn read_journal(&self, lo: i64, hi: i64) -> Result<Vec<crate::journal::JoinRow>> {
+        match self {
+            Db::Sqlite(p) => sqlite::read_journal(&mut *p.acquire().await?, lo, hi).await,
+            Db::Postgres(_) => Sql::new(crate::journal::SELECT_RANGE).bind(lo).bind(hi).fetch_all(self).await,
+        }
+    }
+
+    /// The risk monitor's three reads of a range of worker ids: `sqls` are the workers (id,
+    /// birth month, sex, home grid; parameters lo, hi), the enrolled (worker; lo, hi, month) and
+    /// the month incomes (worker, month, income; lo, hi, first month, month). SQLite steps them
+    /// raw on one pooled connection, as [`Db::close_range`] does: about six rows a worker.
+    pub(crate) async fn monitor_range(&self, sqls: [&'static str; 3], lo: i64, hi: i64, months: (i32, i32)) -> Result<MonitorRange> {
+        let (first, month) = months;
+        match self {
+            Db::Sqlite(p) => sqlite::monitor_range(p, sqls, lo, hi, months).await,
+            Db::Postgres(_) => Ok(MonitorRange {
+                workers: Sql::new(sqls[0]).bind(lo).bind(hi).fetch_all(self).await?,
+                enrolled: Sql::new(sqls[1]).bind(lo).bind(hi).bind(month).scalars(self).await?,
+                incomes: Sql::new(sqls[2]).bind(lo).bind(hi).bind(first).bind(month).fetch_all(self).await?,
+            }),
+        }
+    }
+
     /// Begin a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`), so
     /// a transaction never fails half way on a lock upgrade and its reads stay current until it
     /// commits; PostgreSQL transactions lock rows as they go (see [`Tx::lock_workers`]).
@@ -197,6 +222,15 @@ impl Tx {
         }
     }
 
+    /// The open alerts `sql` reads of a range of workers (parameters lo, hi), inside the
+    /// monitor's write transaction; SQLite steps them raw on the transaction's connection.
+    pub(crate) async fn alert_rows(&mut self, sql: &'static str, lo: i64, hi: i64) -> Result<Vec<AlertRow>> {
+        match self {
+            Tx::Sqlite(t) => sqlite::alert_rows(t, sql, lo, hi).await,
+            Tx::Postgres(_) => Sql::new(sql).bind(lo).bind(hi).fetch_all(self).await,
+        }
+    }
+
     /// Insert new journal entries and their postings, each row carrying `log_idx` (-1: none).
     pub(crate) async fn write_journal(&mut self, rows: &[NewEntry<'_>], log_idx: i64) -> Result<()> {
         if rows.is_empty() {
@@ -207,6 +241,28 @@ impl Tx {
             Tx::Postgres(t) => postgres::write_journal(t, rows, log_idx).await,
         }
     }
+}
+
+/// An open alert as the monitor reads it back (see [`Tx::alert_rows`]).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AlertRow {
+    pub id: i64,
+    pub worker_id: i64,
+    pub risk: String,
+    pub seen_month: i32,
+    pub why_zh: String,
+    pub why_en: String,
+}
+
+/// What the risk monitor reads of a range of workers (see [`Db::monitor_range`]).
+#[derive(Debug, Default)]
+pub(crate) struct MonitorRange {
+    /// (worker, birth month, sex, home grid), by id.
+    pub workers: Vec<(i64, i32, String, i64)>,
+    /// The workers enrolled in the month (a worker may repeat).
+    pub enrolled: Vec<i64>,
+    /// (worker, month, income in fen).
+    pub incomes: Vec<(i64, i32, i64)>,
 }
 
 /// The rows of [`Db::close_range`], each by worker id.

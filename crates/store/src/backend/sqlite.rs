@@ -257,6 +257,65 @@ pub(crate) async fn close_range(pool: &SqlitePool, sqls: [&str; 3], month: i32, 
     .await
 }
 
+/// The risk monitor's three range reads (see `Db::monitor_range`), stepped on one pooled connection.
+pub(crate) async fn monitor_range(
+    pool: &SqlitePool,
+    sqls: [&str; 3],
+    lo: i64,
+    hi: i64,
+    (first, month): (i32, i32),
+) -> Result<super::MonitorRange> {
+    let mut conn = pool.acquire().await?;
+    with_raw(&mut conn, |raw| {
+        let need = |v: Option<i64>, what: &str| v.ok_or_else(|| StoreError::Corrupt(format!("{what} is NULL")));
+        let month_of = |v: i64| i32::try_from(v).map_err(|e| StoreError::Corrupt(format!("a month code: {e}")));
+        let mut out = super::MonitorRange::default();
+        raw.prepare(&sqls[0].replace('$', "?"))?.query_each(&[Int(lo), Int(hi)], |r| {
+            let birth = month_of(need(r.int(1), "workers.birth_month")?)?;
+            let grid = need(r.int(3), "workers.home_grid_id")?;
+            out.workers.push((need(r.int(0), "workers.id")?, birth, r.text(2).unwrap_or_default(), grid));
+            Ok(())
+        })?;
+        if out.workers.is_empty() {
+            return Ok(out);
+        }
+        raw.prepare(&sqls[1].replace('$', "?"))?.query_each(&[Int(lo), Int(hi), Int(i64::from(month))], |r| {
+            out.enrolled.push(need(r.int(0), "enrolments.worker_id")?);
+            Ok(())
+        })?;
+        let args = [Int(lo), Int(hi), Int(i64::from(first)), Int(i64::from(month))];
+        raw.prepare(&sqls[2].replace('$', "?"))?.query_each(&args, |r| {
+            let m = month_of(need(r.int(1), "month_income.month")?)?;
+            out.incomes.push((need(r.int(0), "month_income.worker_id")?, m, r.int(2).unwrap_or(0)));
+            Ok(())
+        })?;
+        Ok(out)
+    })
+    .await
+}
+
+/// The monitor's open alerts of a range (see `Tx::alert_rows`), stepped on the transaction's connection.
+pub(crate) async fn alert_rows(conn: &mut SqliteConnection, sql: &str, lo: i64, hi: i64) -> Result<Vec<super::AlertRow>> {
+    with_raw(conn, |raw| {
+        let need = |v: Option<i64>, what: &str| v.ok_or_else(|| StoreError::Corrupt(format!("alerts.{what} is NULL")));
+        let mut out = Vec::new();
+        raw.prepare(&sql.replace('$', "?"))?.query_each(&[Int(lo), Int(hi)], |r| {
+            let seen = need(r.int(3), "seen_month")?;
+            out.push(super::AlertRow {
+                id: need(r.int(0), "id")?,
+                worker_id: need(r.int(1), "worker_id")?,
+                risk: r.text(2).unwrap_or_default(),
+                seen_month: i32::try_from(seen).map_err(|e| StoreError::Corrupt(format!("alerts.seen_month: {e}")))?,
+                why_zh: r.text(4).unwrap_or_default(),
+                why_en: r.text(5).unwrap_or_default(),
+            });
+            Ok(())
+        })?;
+        Ok(out)
+    })
+    .await
+}
+
 /// Each key's row of `sql` (one `?1` parameter, a blob), stepped on one pooled connection: a
 /// payment file looks up every worker, and through sqlx each row found cost a channel hop.
 pub(crate) async fn lookup_each(pool: &SqlitePool, sql: &str, keys: &[&[u8]]) -> Result<Vec<(Vec<u8>, i64, String, Option<i32>)>> {

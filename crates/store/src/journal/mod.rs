@@ -139,7 +139,7 @@ impl crate::Store {
 
     /// Entries of workers `lo..=hi` (no lock: for reports and statements).
     pub(crate) async fn read_workers(&self, lo: i64, hi: i64) -> Result<Ledger> {
-        let rows: Vec<JoinRow> = Sql::new(SELECT_RANGE).bind(lo).bind(hi).fetch_all(self.db()).await?;
+        let rows: Vec<JoinRow> = self.db().read_journal(lo, hi).await?;
         Ledger::from_entries(entries_from(rows)?).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
