@@ -99,6 +99,28 @@ async fn with_id_in_body(res: Response, id: &str) -> Response {
     Response::from_parts(parts, Body::from(out))
 }
 
+/// The OpenAPI document's `Error` schema gets the `request_id` this layer puts in every API
+/// error body.
+pub struct RequestIdInErrors;
+
+impl utoipa::Modify for RequestIdInErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+        let Some(c) = doc.components.as_mut() else { return };
+        if let Some(RefOr::T(Schema::Object(o))) = c.schemas.get_mut("Error") {
+            let id = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("The request's id, as in the `x-request-id` header and the server's log"))
+                .build();
+            o.properties.insert("request_id".into(), RefOr::T(Schema::Object(id)));
+            if !o.required.iter().any(|r| r == "request_id") {
+                o.required.push("request_id".into());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
