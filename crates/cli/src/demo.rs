@@ -286,8 +286,8 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         credit = Some(store.credit_run(params, *m).await?);
     }
     let credit = credit.context("no month rated")?;
-    let sanctioned = credit.platforms.iter().filter(|p| p.sanctioned).count();
-    let d = credit.platforms.iter().filter(|p| p.grade == Some(flexpension_rules::credit::Grade::D)).count();
+    let sanctioned = credit.platforms.iter().filter(|p| p.rating.sanctioned).count();
+    let d = credit.platforms.iter().filter(|p| p.rating.grade == Some(flexpension_rules::credit::Grade::D)).count();
     ph.end(
         "watch",
         format!(
