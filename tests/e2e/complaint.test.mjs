@@ -2,25 +2,24 @@
 // complaint with a photo and sees it delivered; the worker's list and one complaint, and the
 // inspectors' queue (the breached one first), at 390 px and 1280 px in Chinese and English,
 // pass axe-core and the language check and are photographed into docs/screens/. Run by
-// complaint.sh, which builds the demo store, serves it and sets BASE_URL.
+// consoles.sh, which builds the demo store, serves it and sets BASE_URL.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { launchChromium } from './browser.mjs';
-import { axeViolations, wrongLanguage } from './checks.mjs';
+import { LANGS, WIDTHS, looker, signIn } from './console.mjs';
 
 const BASE = process.env.BASE_URL;
 const SCREENS = process.env.SCREENS_DIR;
-const WIDTHS = [390, 1280];
-const LANGS = ['zh', 'en'];
 // The smallest JPEG header the server's content check accepts as a photo.
 const PHOTO = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]);
 let browser;
 const problems = [];
+const look = looker(problems, SCREENS, { overflow: true, fullPage: true });
+const open = (width, lang, login, password) => signIn(browser, BASE, width, lang, login, password);
 
 before(async () => {
-  assert.ok(BASE, 'BASE_URL is set by complaint.sh');
+  assert.ok(BASE, 'BASE_URL is set by consoles.sh');
   browser = await launchChromium();
 });
 
@@ -28,31 +27,7 @@ after(async () => {
   await browser?.close();
 });
 
-async function open(width, lang, login, password) {
-  const context = await browser.newContext({
-    viewport: { width, height: width < 700 ? 844 : 800 },
-    locale: lang === 'zh' ? 'zh-CN' : 'en-GB',
-    bypassCSP: true, // only so that axe-core can be injected
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${BASE}/login?lang=${lang}`);
-  await page.fill('#login', login);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForNavigation(), page.click('form.card button[type=submit]')]);
-  return { context, page, errors };
-}
 
-async function look(page, name, width, lang) {
-  const what = `${name} ${lang} ${width}`;
-  problems.push(...(await axeViolations(page, what)));
-  const wrong = await wrongLanguage(page, lang);
-  if (wrong.length) problems.push(`${what}: words of the wrong language: ${wrong.slice(0, 12).join(' ')}`);
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  if (overflow > 0) problems.push(`${what}: ${overflow} px wider than the screen`);
-  if (SCREENS) await page.screenshot({ path: join(SCREENS, `${name}-${lang}-${width}.png`), fullPage: true });
-}
 
 test('a worker files a complaint with a photo on a 390 px phone and sees it delivered', async () => {
   const { context, page, errors } = await open(390, 'zh', 'worker.demo', 'demo-worker-2025');

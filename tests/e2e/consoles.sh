@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The consoles on the demo's own data: build the demo store with `flexpension demo --no-serve`
-# (fewer workers than the default, for time), take `report month --json` of its last month,
-# serve the store and run consoles.test.mjs. Screenshots go to docs/screens/ when
-# SCREENS_DIR is set (UPDATE_SCREENS=1 sets it to the repository's docs/screens).
+# The consoles, the grid worker's page and complaints on the demo's own data: build the demo
+# store with `flexpension demo --no-serve` (fewer workers than the default, for time), take
+# `report month --json` of its last month, serve the store and run consoles.test.mjs,
+# grid.test.mjs and complaint.test.mjs. Screenshots go to docs/screens/ when SCREENS_DIR is set
+# (UPDATE_SCREENS=1 sets it to the repository's docs/screens).
 # Usage: FLEXPENSION_BIN=... bash tests/e2e/consoles.sh (run.sh calls it).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -29,4 +30,4 @@ screens=""
 if [ "${UPDATE_SCREENS:-}" = 1 ]; then screens="$root/docs/screens"; mkdir -p "$screens"; fi
 cd "$here"
 BASE_URL="$base" REPORT_JSON="$tmp/report.json" REPORT_MONTH="$month" SCREENS_DIR="$screens" \
-  node --test --test-concurrency=1 consoles.test.mjs grid.test.mjs
+  node --test --test-concurrency=1 consoles.test.mjs grid.test.mjs complaint.test.mjs

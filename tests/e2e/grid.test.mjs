@@ -9,16 +9,15 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { launchChromium } from './browser.mjs';
-import { axeViolations, wrongLanguage } from './checks.mjs';
+import { LANGS, WIDTHS, looker, signIn } from './console.mjs';
 
 const BASE = process.env.BASE_URL;
 const SCREENS = process.env.SCREENS_DIR;
-const WIDTHS = [390, 1280];
-const LANGS = ['zh', 'en'];
 let browser;
 const problems = [];
+const look = looker(problems, SCREENS);
+const open = (width, lang, login, password) => signIn(browser, BASE, width, lang, login, password);
 
 before(async () => {
   assert.ok(BASE, 'BASE_URL is set by consoles.sh');
@@ -29,29 +28,7 @@ after(async () => {
   await browser?.close();
 });
 
-async function open(width, lang, login, password) {
-  const context = await browser.newContext({
-    viewport: { width, height: width < 700 ? 844 : 800 },
-    locale: lang === 'zh' ? 'zh-CN' : 'en-GB',
-    bypassCSP: true, // only so that axe-core can be injected
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(`${BASE}/login?lang=${lang}`);
-  await page.fill('#login', login);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForNavigation(), page.click('form.card button[type=submit]')]);
-  return { context, page, errors };
-}
 
-async function look(page, name, width, lang) {
-  const what = `${name} ${lang} ${width}`;
-  problems.push(...(await axeViolations(page, what)));
-  const wrong = await wrongLanguage(page, lang);
-  if (wrong.length) problems.push(`${what}: words of the wrong language: ${wrong.slice(0, 12).join(' ')}`);
-  if (SCREENS) await page.screenshot({ path: join(SCREENS, `${name}-${lang}-${width}.png`) });
-}
 
 const waiting = async (page) => Number((await page.textContent('#waiting')).replace(/[^0-9]/g, ''));
 

@@ -22,11 +22,9 @@ BASE_URL="$base" node --test --test-concurrency=1 calculator.test.mjs analyst.te
 # The people pages: their own seeded store and server.
 FLEXPENSION_BIN="$bin" bash "$here/people.sh"
 
-# The consoles on the demo's own data (axe-core and the language check on every page).
+# The consoles, the grid worker's page and complaints on the demo's own data (axe-core and the
+# language check on every page).
 FLEXPENSION_BIN="$bin" bash "$here/consoles.sh"
-
-# Complaints on the demo's data: a worker files one with a photo at 390 px, the inspectors' queue.
-FLEXPENSION_BIN="$bin" bash "$here/complaint.sh"
 
 # The contribution voucher: its own store, witnesses and server.
 FLEXPENSION_BIN="$bin" bash "$here/voucher.sh"

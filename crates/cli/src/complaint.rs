@@ -177,16 +177,16 @@ fn file(params: &Params, a: FileArgs) -> anyhow::Result<()> {
             input_error(arg, e)
         })?;
         store.log_integrate().await?;
-        let pkg = store.complaint_package(c.id, 0).await?;
+        let pkg = store.complaint_package(c.summary.id, 0).await?;
         store.close().await;
-        let path = a.out_dir.join(format!("complaint-{}.json", c.id));
+        let path = a.out_dir.join(format!("complaint-{}.json", c.summary.id));
         std::fs::write(&path, serde_json::to_vec_pretty(&pkg)?).with_context(|| format!("cannot write {}", path.display()))?;
         let package = path.display().to_string();
         if a.json {
             emit(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&json!({
-                    "id": c.id, "package": package, "state": c.state, "due_at": c.due_at(), "breached": c.breached,
+                    "id": c.summary.id, "package": package, "state": c.summary.state, "due_at": c.due_at(), "breached": c.summary.breached,
                     "orders": pkg.bundle.proofs.iter().filter(|p| p.what.starts_with("order ")).count(),
                     "uploads": c.uploads,
                 }))?
@@ -194,8 +194,8 @@ fn file(params: &Params, a: FileArgs) -> anyhow::Result<()> {
         } else {
             emit(&format!(
                 "complaint {} filed against platform {} and delivered to labour inspection and union legal aid\nthe platform must answer by {}\nevidence package written to {package} (check it with `flexpension verify`)\n",
-                c.id,
-                c.platform,
+                c.summary.id,
+                c.summary.platform,
                 c.due_at()
             ));
         }
@@ -212,14 +212,14 @@ fn print(c: &Complaint, json: bool) -> anyhow::Result<()> {
     }
     let mut s = format!(
         "complaint {}: {} against platform {} for {}\nstate {}{}; answer due {}{}\n",
-        c.id,
-        c.kind.as_str(),
-        c.platform,
-        c.months.join(", "),
-        c.state.as_str(),
-        c.outcome.map(|o| format!(" ({})", o.as_str())).unwrap_or_default(),
+        c.summary.id,
+        c.summary.kind.as_str(),
+        c.summary.platform,
+        c.summary.months.join(", "),
+        c.summary.state.as_str(),
+        c.summary.outcome.map(|o| format!(" ({})", o.as_str())).unwrap_or_default(),
         c.due_at(),
-        if c.breached { " — BREACHED (escalated to labour inspection)" } else { "" }
+        if c.summary.breached { " — BREACHED (escalated to labour inspection)" } else { "" }
     );
     for st in &c.steps {
         s.push_str(&format!("  {} {} by {} → {}\n", rfc3339(st.at_us), st.action, st.actor, st.state));

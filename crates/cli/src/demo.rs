@@ -286,8 +286,8 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         credit = Some(store.credit_run(params, *m).await?);
     }
     let credit = credit.context("no month rated")?;
-    let sanctioned = credit.platforms.iter().filter(|p| p.sanctioned).count();
-    let d = credit.platforms.iter().filter(|p| p.grade == Some(flexpension_rules::credit::Grade::D)).count();
+    let sanctioned = credit.platforms.iter().filter(|p| p.rating.sanctioned).count();
+    let d = credit.platforms.iter().filter(|p| p.rating.grade == Some(flexpension_rules::credit::Grade::D)).count();
     ph.end(
         "watch",
         format!(
@@ -456,14 +456,14 @@ async fn complaints(
     };
     let late = store.file_complaint(params, &file(Kind::UnpaidOrders, "有两单完成了但一直没结算。", true)).await?;
     let answered = store.file_complaint(params, &file(Kind::Deductions, "差评罚款扣了50元，顾客说没有差评。", false)).await?;
-    store.complaint_step(answered.id, Actor::Platform, Some(platform.0), Action::Respond, Some("已核实，罚款已退回。")).await?;
+    store.complaint_step(answered.summary.id, Actor::Platform, Some(platform.0), Action::Respond, Some("已核实，罚款已退回。")).await?;
     let settled = store.file_complaint(params, &file(Kind::AccountBlocked, "账号被封三天，没有说明原因。", false)).await?;
-    store.complaint_step(settled.id, Actor::Inspector, None, Action::Mediate, None).await?;
-    store.complaint_step(settled.id, Actor::LegalAid, None, Action::Resolve(Outcome::Upheld), Some("平台已解封并补偿。")).await?;
-    let sla = store.complaint_sla(late.due_at_us).await?;
+    store.complaint_step(settled.summary.id, Actor::Inspector, None, Action::Mediate, None).await?;
+    store.complaint_step(settled.summary.id, Actor::LegalAid, None, Action::Resolve(Outcome::Upheld), Some("平台已解封并补偿。")).await?;
+    let sla = store.complaint_sla(late.summary.due_at_us).await?;
     let open = store.file_complaint(params, &file(Kind::ContributionsUnpaid, "合同写了平台交社保，但没交。", true)).await?;
     Ok(format!(
         "4 complaints (#{} breached and escalated: {:?}; #{} answered; #{} settled; #{} delivered)",
-        late.id, sla.escalated, answered.id, settled.id, open.id
+        late.summary.id, sla.escalated, answered.summary.id, settled.summary.id, open.summary.id
     ))
 }

@@ -83,12 +83,12 @@ pub fn credit(params: &Params, cmd: CreditCommand) -> anyhow::Result<()> {
         }
         let mut out = format!("{month}: {} platforms rated, {} ratings changed\n", r.platforms.len(), r.changed);
         for p in &r.platforms {
-            let share = p.share_bp.map_or_else(|| "-".to_string(), |b| format!("{}.{:02}%", b / 100, b % 100));
-            let grade = p.grade.map_or("-", |g| g.as_str());
-            let sanction = if p.sanctioned { "  ON THE SANCTIONS LIST" } else { "" };
+            let share = p.rating.share_bp.map_or_else(|| "-".to_string(), |b| format!("{}.{:02}%", b / 100, b % 100));
+            let grade = p.rating.grade.map_or("-", |g| g.as_str());
+            let sanction = if p.rating.sanctioned { "  ON THE SANCTIONS LIST" } else { "" };
             out.push_str(&format!(
                 "  {} {}: {} of {} active workers insured ({share}), grade {grade}, {} years under the floor{sanction}\n",
-                p.platform_id, p.name, p.insured, p.active, p.years_under
+                p.platform_id, p.name, p.rating.insured, p.rating.active, p.rating.years_under
             ));
         }
         emit(&out);

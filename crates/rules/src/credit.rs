@@ -67,6 +67,7 @@ impl Counts {
 
 /// A platform's rating in a month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rating {
     pub active: u64,
     pub insured: u64,

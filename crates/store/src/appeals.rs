@@ -4,11 +4,12 @@
 //! the agency's decisions, each filing and decision an entry in the tamper-evident log.
 
 use crate::backend::Sql;
+use crate::credit::stored_rating;
 use crate::ids::{PlatformId, WorkerId, month_code, month_from_code};
 use crate::log::entry::Record;
 use crate::people::PersonId;
 use crate::{Result, Store, StoreError};
-use flexpension_rules::credit::Grade;
+use flexpension_rules::credit::{Grade, Rating};
 use flexpension_rules::{Fen, Params, YearMonth};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -54,12 +55,8 @@ pub struct Notice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RatedMonth {
     pub month: YearMonth,
-    pub active: u64,
-    pub insured: u64,
-    pub share_bp: Option<u32>,
-    pub grade: Option<Grade>,
-    pub years_under: u32,
-    pub sanctioned: bool,
+    #[serde(flatten)]
+    pub rating: Rating,
 }
 
 /// A worker behind a platform's month: active with it (income at least the threshold), and
@@ -116,16 +113,9 @@ impl Store {
         .fetch_all(self.db())
         .await?;
         rows.into_iter()
-            .map(|(m, active, insured, bp, g, y, s)| {
-                Ok(RatedMonth {
-                    month: month_from_code(m).ok_or_else(|| StoreError::Corrupt(format!("credit month {m}")))?,
-                    active: u64::try_from(active).unwrap_or(0),
-                    insured: u64::try_from(insured).unwrap_or(0),
-                    share_bp: bp.and_then(|b| u32::try_from(b).ok()),
-                    grade: g.as_deref().and_then(Grade::parse),
-                    years_under: u32::try_from(y).unwrap_or(0),
-                    sanctioned: s == 1,
-                })
+            .map(|(m, active, insured, share_bp, grade, years_under, sanctioned)| {
+                let month = month_from_code(m).ok_or_else(|| StoreError::Corrupt(format!("credit month {m}")))?;
+                Ok(RatedMonth { month, rating: stored_rating(active, insured, share_bp, grade.as_deref(), years_under, sanctioned) })
             })
             .collect()
     }
@@ -172,22 +162,22 @@ impl Store {
                 }
                 active > 0 && i128::from(insured) * 1_000_000 < i128::from(active) * i128::from(rules.floor.0)
             };
-            let month_under = r.grade == Some(Grade::D);
+            let month_under = r.rating.grade == Some(Grade::D);
             if month_under && !was_under {
-                out.push(Notice { month: r.month.to_string(), kind: NoticeKind::FellUnder, share_bp: r.share_bp });
+                out.push(Notice { month: r.month.to_string(), kind: NoticeKind::FellUnder, share_bp: r.rating.share_bp });
             }
             let later = r.month.add_months(i64::from(WARN_MONTHS_BEFORE));
-            let warned = !r.sanctioned
+            let warned = !r.rating.sanctioned
                 && later.is_some_and(|later| {
                     (0..i64::from(rules.floor_years)).all(|k| later.add_months(-12 * k).is_some_and(|end| under(end, r.month)))
                 });
             if warned && !was_warned {
-                out.push(Notice { month: r.month.to_string(), kind: NoticeKind::SanctionSoon, share_bp: r.share_bp });
+                out.push(Notice { month: r.month.to_string(), kind: NoticeKind::SanctionSoon, share_bp: r.rating.share_bp });
             }
-            if r.sanctioned && !was_sanctioned {
-                out.push(Notice { month: r.month.to_string(), kind: NoticeKind::Sanctioned, share_bp: r.share_bp });
+            if r.rating.sanctioned && !was_sanctioned {
+                out.push(Notice { month: r.month.to_string(), kind: NoticeKind::Sanctioned, share_bp: r.rating.share_bp });
             }
-            (was_under, was_warned, was_sanctioned) = (month_under, warned, r.sanctioned);
+            (was_under, was_warned, was_sanctioned) = (month_under, warned, r.rating.sanctioned);
         }
         out.reverse();
         Ok(out)

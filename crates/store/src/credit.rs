@@ -21,13 +21,10 @@ pub struct PlatformRating {
     pub name: String,
     /// `YYYY-MM`.
     pub month: String,
-    pub active: u64,
-    pub insured: u64,
-    /// Insured ÷ active in basis points; absent when the platform had no active worker.
-    pub share_bp: Option<u32>,
-    pub grade: Option<Grade>,
-    pub years_under: u32,
-    pub sanctioned: bool,
+    /// Active and insured workers, insured ÷ active in basis points (absent when the platform
+    /// had no active worker), the grade, the years under the floor, sanctioned or not.
+    #[serde(flatten)]
+    pub rating: Rating,
 }
 
 /// What a run did.
@@ -50,6 +47,31 @@ struct RatingRow {
     grade: Option<String>,
     years_under: i64,
     sanctioned: i64,
+}
+
+impl RatingRow {
+    fn rating(&self) -> Rating {
+        stored_rating(self.active, self.insured, self.share_bp, self.grade.as_deref(), self.years_under, self.sanctioned)
+    }
+}
+
+/// A rating from its stored columns (counts as BIGINT, the grade's code, sanctioned as 0/1).
+pub(crate) fn stored_rating(
+    active: i64,
+    insured: i64,
+    share_bp: Option<i64>,
+    grade: Option<&str>,
+    years_under: i64,
+    sanctioned: i64,
+) -> Rating {
+    Rating {
+        active: u64::try_from(active).unwrap_or(0),
+        insured: u64::try_from(insured).unwrap_or(0),
+        share_bp: share_bp.and_then(|s| u32::try_from(s).ok()),
+        grade: grade.and_then(Grade::parse),
+        years_under: u32::try_from(years_under).unwrap_or(0),
+        sanctioned: sanctioned == 1,
+    }
 }
 
 /// A stored rating with its platform's name and month, for the listing.
@@ -167,17 +189,7 @@ impl Store {
         rows.into_iter()
             .map(|Listed { name, month, r }| {
                 let month = month_from_code(month).ok_or_else(|| StoreError::Corrupt(format!("credit month {month}")))?;
-                Ok(PlatformRating {
-                    platform_id: r.platform_id,
-                    name,
-                    month: month.to_string(),
-                    active: u64::try_from(r.active).unwrap_or(0),
-                    insured: u64::try_from(r.insured).unwrap_or(0),
-                    share_bp: r.share_bp.and_then(|s| u32::try_from(s).ok()),
-                    grade: r.grade.as_deref().and_then(Grade::parse),
-                    years_under: u32::try_from(r.years_under).unwrap_or(0),
-                    sanctioned: r.sanctioned == 1,
-                })
+                Ok(PlatformRating { platform_id: r.platform_id, name, month: month.to_string(), rating: r.rating() })
             })
             .collect()
     }
@@ -196,15 +208,5 @@ fn as_row(p: PlatformId, r: &Rating) -> RatingRow {
 }
 
 fn rating(platform_id: i64, name: String, month: YearMonth, r: &Rating) -> PlatformRating {
-    PlatformRating {
-        platform_id,
-        name,
-        month: month.to_string(),
-        active: r.active,
-        insured: r.insured,
-        share_bp: r.share_bp,
-        grade: r.grade,
-        years_under: r.years_under,
-        sanctioned: r.sanctioned,
-    }
+    PlatformRating { platform_id, name, month: month.to_string(), rating: r.clone() }
 }

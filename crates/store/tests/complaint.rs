@@ -93,7 +93,7 @@ pub async fn package_seals_and_names_what_changed(kind: Kind) {
     let pdf = NewUpload { name: "payslip.pdf".into(), bytes: b"%PDF-1.4\n%fake but typed\n".to_vec() };
     let c = ctx.store.file_complaint(&PARAMS, &new(&f, vec![photo(), pdf])).await.expect("file");
     assert_eq!(
-        (c.state, c.months.clone(), c.due_at_us, c.breached),
+        (c.summary.state, c.summary.months.clone(), c.summary.due_at_us, c.summary.breached),
         (State::Delivered, vec!["2025-03".into(), "2025-04".into()], T0 + 72 * HOUR, false)
     );
     assert_eq!(
@@ -104,7 +104,7 @@ pub async fn package_seals_and_names_what_changed(kind: Kind) {
     assert_eq!(ctx.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM log_entries WHERE kind IN ('complaint', 'complaint_step')").await, 2);
 
     ctx.store.log_integrate().await.expect("integrate");
-    let p = ctx.store.complaint_package(c.id, 0).await.expect("package");
+    let p = ctx.store.complaint_package(c.summary.id, 0).await.expect("package");
     let whats: Vec<&str> = p.bundle.proofs.iter().map(|b| b.what.as_str()).collect();
     // March and April on A only: not February, not B, not another worker; the March close,
     // its payment and crediting; the registration.
@@ -169,38 +169,41 @@ pub async fn deadline_escalates_exactly_once(kind: Kind) {
     // At 71 hours nothing is due; the platform answers the second one then.
     assert_eq!(s.complaint_sla(T0 + 71 * HOUR).await.expect("sla").breached, Vec::<i64>::new());
     clock.set(T0 + 71 * HOUR);
-    let a = s.complaint_step(answered.id, Actor::Platform, Some(f.a.id.0), Action::Respond, Some("已补发")).await.expect("respond");
-    assert_eq!((a.state, a.responded_at_us), (State::Responded, Some(T0 + 71 * HOUR)));
+    let a = s.complaint_step(answered.summary.id, Actor::Platform, Some(f.a.id.0), Action::Respond, Some("已补发")).await.expect("respond");
+    assert_eq!((a.summary.state, a.summary.responded_at_us), (State::Responded, Some(T0 + 71 * HOUR)));
     // One microsecond short of 72 hours: not breached. At 72: the unanswered one is.
     assert!(s.complaint_sla(due - 1).await.expect("sla").breached.is_empty());
     let r = s.complaint_sla(due).await.expect("sla");
-    assert_eq!((r.breached.clone(), r.escalated.clone()), (vec![late.id], vec![late.id]));
+    assert_eq!((r.breached.clone(), r.escalated.clone()), (vec![late.summary.id], vec![late.summary.id]));
     let again = s.complaint_sla(due + 10 * HOUR).await.expect("sla again");
-    assert_eq!((again.breached, again.escalated), (vec![late.id], vec![]), "escalated once");
+    assert_eq!((again.breached, again.escalated), (vec![late.summary.id], vec![]), "escalated once");
     assert_eq!(ctx.scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM log_entries WHERE kind = 'complaint_breach'").await, 1);
     clock.set(due + HOUR);
-    let shown = s.complaint(late.id).await.expect("show").expect("exists");
-    assert!(shown.breached && shown.escalated);
+    let shown = s.complaint(late.summary.id).await.expect("show").expect("exists");
+    assert!(shown.summary.breached && shown.escalated);
     assert_eq!(shown.steps.last().map(|s| (s.action.as_str(), s.actor.as_str())), Some(("escalate", "system")));
-    assert!(!s.complaint(answered.id).await.expect("show").expect("exists").breached);
+    assert!(!s.complaint(answered.summary.id).await.expect("show").expect("exists").summary.breached);
     // A late answer does not undo the breach; the breach counts for the platform's month.
-    s.complaint_step(late.id, Actor::Platform, Some(f.a.id.0), Action::Respond, Some("晚了")).await.expect("late answer");
-    assert!(s.complaint(late.id).await.expect("show").expect("exists").breached);
+    s.complaint_step(late.summary.id, Actor::Platform, Some(f.a.id.0), Action::Respond, Some("晚了")).await.expect("late answer");
+    assert!(s.complaint(late.summary.id).await.expect("show").expect("exists").summary.breached);
     let b = s.complaint_breaches(f.a.id, ym("2025-05")).await.expect("breaches");
-    assert_eq!(b.iter().map(|b| (b.complaint_id, b.due_at_us)).collect::<Vec<_>>(), vec![(late.id, due)]);
+    assert_eq!(b.iter().map(|b| (b.complaint_id, b.due_at_us)).collect::<Vec<_>>(), vec![(late.summary.id, due)]);
     assert!(s.complaint_breaches(f.b.id, ym("2025-05")).await.expect("b").is_empty());
     assert!(s.complaint_breaches(f.a.id, ym("2025-06")).await.expect("june").is_empty());
     // The queue: overdue first.
     let q = s.complaint_queue().await.expect("queue");
-    assert_eq!(q.first().map(|c| (c.id, c.breached)), Some((late.id, true)));
+    assert_eq!(q.first().map(|c| (c.id, c.breached)), Some((late.summary.id, true)));
     // Mediation and resolution by the officers; the worker closes only open ones.
-    s.complaint_step(late.id, Actor::Inspector, None, Action::Mediate, None).await.expect("mediate");
-    let done = s.complaint_step(late.id, Actor::LegalAid, None, Action::Resolve(Outcome::Upheld), Some("平台补发")).await.expect("resolve");
-    assert_eq!((done.state, done.outcome), (State::Resolved, Some(Outcome::Upheld)));
-    let e = s.complaint_step(late.id, Actor::Worker, Some(f.workers[0].1.id.0), Action::Close, None).await.expect_err("final");
+    s.complaint_step(late.summary.id, Actor::Inspector, None, Action::Mediate, None).await.expect("mediate");
+    let done = s
+        .complaint_step(late.summary.id, Actor::LegalAid, None, Action::Resolve(Outcome::Upheld), Some("平台补发"))
+        .await
+        .expect("resolve");
+    assert_eq!((done.summary.state, done.summary.outcome), (State::Resolved, Some(Outcome::Upheld)));
+    let e = s.complaint_step(late.summary.id, Actor::Worker, Some(f.workers[0].1.id.0), Action::Close, None).await.expect_err("final");
     assert_eq!(e.field(), Some("action"));
-    let closed = s.complaint_step(answered.id, Actor::Worker, Some(f.workers[0].1.id.0), Action::Close, None).await.expect("close");
-    assert_eq!(closed.state, State::Closed);
+    let closed = s.complaint_step(answered.summary.id, Actor::Worker, Some(f.workers[0].1.id.0), Action::Close, None).await.expect("close");
+    assert_eq!(closed.summary.state, State::Closed);
     let logged = "SELECT CAST(COUNT(*) AS BIGINT) FROM log_entries WHERE kind = 'complaint_step'";
     // Two deliveries, two answers, mediation, resolution, the close (filings are `complaint` entries).
     assert_eq!(ctx.scalar(logged).await, 2 + 2 + 1 + 1 + 1);
@@ -225,17 +228,20 @@ pub async fn refusals(kind: Kind) {
     let c = s.file_complaint(&PARAMS, &new(&f, vec![])).await.expect("file");
     // Another worker cannot close it; another platform cannot see or answer it.
     let other = f.workers[1].1.id.0;
-    assert!(matches!(s.complaint_step(c.id, Actor::Worker, Some(other), Action::Close, None).await, Err(StoreError::NotFound { .. })));
     assert!(matches!(
-        s.complaint_step(c.id, Actor::Platform, Some(f.b.id.0), Action::Respond, Some("x")).await,
+        s.complaint_step(c.summary.id, Actor::Worker, Some(other), Action::Close, None).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.complaint_step(c.summary.id, Actor::Platform, Some(f.b.id.0), Action::Respond, Some("x")).await,
         Err(StoreError::NotFound { .. })
     ));
     assert!(s.platform_complaints(f.b.id).await.expect("b").is_empty());
     assert_eq!(s.platform_complaints(f.a.id).await.expect("a").len(), 1);
     assert!(s.worker_complaints(f.workers[1].1.id).await.expect("other").is_empty());
     // Only the platform answers; an empty answer is refused.
-    assert!(s.complaint_step(c.id, Actor::Worker, Some(f.workers[0].1.id.0), Action::Respond, Some("x")).await.is_err());
-    assert!(s.complaint_step(c.id, Actor::Platform, Some(f.a.id.0), Action::Respond, Some("  ")).await.is_err());
+    assert!(s.complaint_step(c.summary.id, Actor::Worker, Some(f.workers[0].1.id.0), Action::Respond, Some("x")).await.is_err());
+    assert!(s.complaint_step(c.summary.id, Actor::Platform, Some(f.a.id.0), Action::Respond, Some("  ")).await.is_err());
     ctx.cleanup().await;
 }
 

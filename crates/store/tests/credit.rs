@@ -48,9 +48,15 @@ pub mod cases {
         assert_eq!((r.month.as_str(), r.changed, r.platforms.len()), ("2025-12", 2, 2));
         let get = |r: &CreditReport, id: PlatformId| r.platforms.iter().find(|x| x.platform_id == id.0).cloned().expect("rated");
         let a = get(&r, f.a.id);
-        assert_eq!((a.active, a.insured, a.share_bp, a.grade, a.years_under, a.sanctioned), (10, 8, Some(8000), Some(Grade::C), 0, false));
+        assert_eq!(
+            (a.rating.active, a.rating.insured, a.rating.share_bp, a.rating.grade, a.rating.years_under, a.rating.sanctioned),
+            (10, 8, Some(8000), Some(Grade::C), 0, false)
+        );
         let b = get(&r, f.b.id);
-        assert_eq!((b.active, b.insured, b.share_bp, b.grade, b.years_under, b.sanctioned), (3, 1, Some(3333), Some(Grade::D), 3, true));
+        assert_eq!(
+            (b.rating.active, b.rating.insured, b.rating.share_bp, b.rating.grade, b.rating.years_under, b.rating.sanctioned),
+            (3, 1, Some(3333), Some(Grade::D), 3, true)
+        );
         let logged = "SELECT COUNT(*) FROM log_entries WHERE body LIKE '%credit_rating%'";
         assert_eq!(ctx.scalar(logged).await, 2);
 
@@ -67,12 +73,15 @@ pub mod cases {
         s.enrol(&enrolment(&f.workers[8].1, "2025-12")).await.expect("enrol");
         let after = s.credit_run(&p, dec).await.expect("after");
         let (a2, b2) = (get(&after, f.a.id), get(&after, f.b.id));
-        assert_eq!((after.changed, b2.insured, b2.share_bp, b2.grade, b2.sanctioned), (2, 2, Some(6667), Some(Grade::D), true));
-        assert_eq!((a2.insured, a2.share_bp, a2.grade), (9, Some(9000), Some(Grade::B)));
+        assert_eq!(
+            (after.changed, b2.rating.insured, b2.rating.share_bp, b2.rating.grade, b2.rating.sanctioned),
+            (2, 2, Some(6667), Some(Grade::D), true)
+        );
+        assert_eq!((a2.rating.insured, a2.rating.share_bp, a2.rating.grade), (9, Some(9000), Some(Grade::B)));
         assert_eq!(ctx.scalar(logged).await, 4);
         // A month before the orders: no active worker, no grade.
         let early = s.credit_run(&p, ym("2022-06")).await.expect("early");
-        assert!(early.platforms.iter().all(|x| x.active == 0 && x.grade.is_none() && !x.sanctioned), "{early:#?}");
+        assert!(early.platforms.iter().all(|x| x.rating.active == 0 && x.rating.grade.is_none() && !x.rating.sanctioned), "{early:#?}");
         let e = s.credit_run(&p, ym("1990-01")).await.expect_err("before the rules");
         assert_eq!(e.field(), Some("month"));
     }

@@ -64,7 +64,7 @@ pub mod cases {
         let history = s.credit_history(f.b.id).await.expect("history");
         assert_eq!(history.len(), 24);
         assert_eq!(
-            history.iter().filter(|r| r.sanctioned).map(|r| r.month).min(),
+            history.iter().filter(|r| r.rating.sanctioned).map(|r| r.month).min(),
             Some(ym("2025-01")),
             "the notice agrees with the ratings"
         );

@@ -79,14 +79,14 @@ pub async fn page(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response 
 }
 
 fn row(lang: Lang, r: &PlatformRating, floor: &str) -> Row {
-    let (workers, share) = match r.share_bp {
-        Some(bp) => (format!("{} / {}", r.insured, r.active), format!("{}.{:02}%", bp / 100, bp % 100)),
+    let (workers, share) = match r.rating.share_bp {
+        Some(bp) => (format!("{} / {}", r.rating.insured, r.rating.active), format!("{}.{:02}%", bp / 100, bp % 100)),
         None => (lang.t("ratings.no_workers").to_string(), "—".to_string()),
     };
-    let status = if r.sanctioned {
+    let status = if r.rating.sanctioned {
         lang.t("ratings.status_sanctioned").to_string()
-    } else if r.years_under > 0 {
-        lang.f("ratings.status_under", &[("n", &r.years_under.to_string()), ("floor", floor)])
+    } else if r.rating.years_under > 0 {
+        lang.f("ratings.status_under", &[("n", &r.rating.years_under.to_string()), ("floor", floor)])
     } else {
         lang.t("ratings.status_ok").to_string()
     };
@@ -95,8 +95,8 @@ fn row(lang: Lang, r: &PlatformRating, floor: &str) -> Row {
         name: r.name.clone(),
         workers,
         share,
-        grade: r.grade.map_or("—", |g| g.as_str()),
+        grade: r.rating.grade.map_or("—", |g| g.as_str()),
         status,
-        sanctioned: r.sanctioned,
+        sanctioned: r.rating.sanctioned,
     }
 }

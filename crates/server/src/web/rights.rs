@@ -213,7 +213,7 @@ pub async fn file(State(s): State<AppState>, AsWorker(v, worker): AsWorker, form
     match store.file_complaint(s.params(), &c).await {
         Ok(c) => {
             let mut r = StatusCode::SEE_OTHER.into_response();
-            if let Ok(to) = HeaderValue::from_str(&format!("/me/complaints/{}?lang={}", c.id, base.lang.code())) {
+            if let Ok(to) = HeaderValue::from_str(&format!("/me/complaints/{}?lang={}", c.summary.id, base.lang.code())) {
                 r.headers_mut().insert(header::LOCATION, to);
             }
             r
@@ -231,29 +231,25 @@ pub async fn show(State(s): State<AppState>, AsWorker(v, worker): AsWorker, Path
     let lang = q.lang.as_deref();
     let Some(store) = s.store() else { return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later") };
     let c = match store.complaint(id).await {
-        Ok(Some(c)) if c.worker == worker.0 => c,
+        Ok(Some(c)) if c.summary.worker == worker.0 => c,
         Ok(_) => return super::not_found(axum::extract::RawQuery(None)).await,
         Err(_) => return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later"),
     };
-    let platform = match store.platform(PlatformId(c.platform)).await {
-        Ok(Some(p)) => p.name,
-        _ => c.platform.to_string(),
-    };
+    let (uploads, steps, c) = (c.uploads, c.steps, c.summary);
     let base = Base::of(&v, lang, "rights.title", &format!("/me/complaints/{id}"));
     let l = base.lang;
     let page = ShowPage {
         id: c.id,
         kind: kind_words(&base, c.kind),
-        platform,
+        platform: c.platform_name,
         months: c.months.join(", "),
         state: l.t(&format!("rights.state_{}", c.state.as_str())).to_string(),
         state_code: c.state.as_str(),
         outcome: c.outcome.map(|o| l.t(&format!("rights.outcome_{}", o.as_str())).to_string()).unwrap_or_default(),
         due: local_time(c.due_at_us),
         breached: c.breached,
-        files: c.uploads.iter().map(|u| (u.name.clone(), u.content_type.clone())).collect(),
-        steps: c
-            .steps
+        files: uploads.iter().map(|u| (u.name.clone(), u.content_type.clone())).collect(),
+        steps: steps
             .iter()
             .map(|st| StepLine {
                 at: local_time(st.at_us),

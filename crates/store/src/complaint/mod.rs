@@ -78,20 +78,9 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Complaint {
-    pub id: i64,
-    pub worker: i64,
-    pub platform: i64,
-    pub kind: Kind,
-    /// `YYYY-MM`.
-    pub months: Vec<String>,
-    pub text: String,
-    pub state: State,
-    pub outcome: Option<Outcome>,
-    pub filed_at_us: i64,
-    pub due_at_us: i64,
-    pub responded_at_us: Option<i64>,
-    /// Not answered by the deadline (recorded by the deadline run, or past it now).
-    pub breached: bool,
+    /// What a listing shows of it (flattened: the JSON has one level).
+    #[serde(flatten)]
+    pub summary: ComplaintSummary,
     pub escalated: bool,
     pub uploads: Vec<UploadInfo>,
     pub steps: Vec<Step>,
@@ -100,7 +89,7 @@ pub struct Complaint {
 impl Complaint {
     /// The deadline as RFC 3339 in China time.
     pub fn due_at(&self) -> String {
-        rfc3339(self.due_at_us)
+        rfc3339(self.summary.due_at_us)
     }
 }
 

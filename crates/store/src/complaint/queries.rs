@@ -49,8 +49,32 @@ pub struct Breach {
     pub log_idx: i64,
 }
 
-type Row = (i64, i64, i64, String, String, String, String, Option<String>, i64, i64, Option<i64>, Option<i64>);
-const COLUMNS: &str = "c.id, c.worker_id, c.platform_id, c.kind, c.months, c.text, c.state, c.outcome, c.filed_at_us, c.due_at_us, c.responded_at_us, c.breached_at_us";
+type Row = (i64, i64, i64, String, String, String, String, Option<String>, i64, i64, Option<i64>, Option<i64>, String);
+/// A complaint's columns with its platform's name, read into a [`Row`].
+const SELECT: &str = "SELECT c.id, c.worker_id, c.platform_id, c.kind, c.months, c.text, c.state, c.outcome, c.filed_at_us, \
+     c.due_at_us, c.responded_at_us, c.breached_at_us, p.name FROM complaints c JOIN platforms p ON p.id = c.platform_id";
+
+/// A row as a listing's line, `breached` as of `now`; and whether a deadline run escalated it.
+fn summary(row: Row, now: i64) -> Result<(ComplaintSummary, bool)> {
+    let (id, worker, platform, kind, months, text, state, outcome, filed, due, responded, breached_at, platform_name) = row;
+    let state = State::parse(&state).ok_or_else(|| corrupt(id, "state"))?;
+    let summary = ComplaintSummary {
+        id,
+        worker,
+        platform,
+        platform_name,
+        kind: Kind::parse(&kind).ok_or_else(|| corrupt(id, "kind"))?,
+        months: months.split(',').map(str::to_string).collect(),
+        text,
+        state,
+        outcome: outcome.as_deref().and_then(Outcome::parse),
+        filed_at_us: filed,
+        due_at_us: due,
+        responded_at_us: responded,
+        breached: is_breached(due, responded, breached_at, state, now),
+    };
+    Ok((summary, breached_at.is_some()))
+}
 
 fn corrupt(id: i64, what: &str) -> StoreError {
     StoreError::Corrupt(format!("complaint {id}: {what}"))
@@ -64,12 +88,11 @@ fn is_breached(due: i64, responded: Option<i64>, breached_at: Option<i64>, state
 impl Store {
     /// One complaint with its uploads' descriptions and steps.
     pub async fn complaint(&self, id: i64) -> Result<Option<Complaint>> {
-        let sql = format!("SELECT {COLUMNS} FROM complaints c WHERE c.id = $1");
-        let row: Option<Row> = Sql::built(sql).bind(id).fetch_optional(self.db()).await?;
-        let Some((id, worker, platform, kind, months, text, state, outcome, filed, due, responded, breached_at)) = row else {
+        let row: Option<Row> = Sql::built(format!("{SELECT} WHERE c.id = $1")).bind(id).fetch_optional(self.db()).await?;
+        let Some(row) = row else {
             return Ok(None);
         };
-        let state = State::parse(&state).ok_or_else(|| corrupt(id, "state"))?;
+        let (summary, escalated) = summary(row, self.now_us())?;
         let uploads: Vec<(i64, String, String, i64, String)> =
             Sql::new("SELECT n, name, content_type, size, sha256 FROM complaint_uploads WHERE complaint_id = $1 ORDER BY n")
                 .bind(id)
@@ -82,19 +105,8 @@ impl Store {
         .fetch_all(self.db())
         .await?;
         Ok(Some(Complaint {
-            id,
-            worker,
-            platform,
-            kind: Kind::parse(&kind).ok_or_else(|| corrupt(id, "kind"))?,
-            months: months.split(',').map(str::to_string).collect(),
-            text,
-            state,
-            outcome: outcome.as_deref().and_then(Outcome::parse),
-            filed_at_us: filed,
-            due_at_us: due,
-            responded_at_us: responded,
-            breached: is_breached(due, responded, breached_at, state, self.now_us()),
-            escalated: breached_at.is_some(),
+            summary,
+            escalated,
             uploads: uploads
                 .into_iter()
                 .map(|(n, name, content_type, size, sha256)| UploadInfo { n, name, content_type, size, sha256 })
@@ -113,36 +125,13 @@ impl Store {
     }
 
     async fn summaries(&self, filter: &'static str, arg: Option<i64>, order: &'static str) -> Result<Vec<ComplaintSummary>> {
-        let sql = format!(
-            "SELECT {COLUMNS}, p.name FROM complaints c JOIN platforms p ON p.id = c.platform_id {filter} ORDER BY {order} LIMIT 1000"
-        );
-        let mut q = Sql::built(sql);
+        let mut q = Sql::built(format!("{SELECT} {filter} ORDER BY {order} LIMIT 1000"));
         if let Some(a) = arg {
             q = q.bind(a);
         }
-        type Listed = (i64, i64, i64, String, String, String, String, Option<String>, i64, i64, Option<i64>, Option<i64>, String);
-        let rows: Vec<Listed> = q.fetch_all(self.db()).await?;
+        let rows: Vec<Row> = q.fetch_all(self.db()).await?;
         let now = self.now_us();
-        rows.into_iter()
-            .map(|(id, worker, platform, kind, months, text, state, outcome, filed, due, responded, breached_at, platform_name)| {
-                let state = State::parse(&state).ok_or_else(|| corrupt(id, "state"))?;
-                Ok(ComplaintSummary {
-                    id,
-                    worker,
-                    platform,
-                    platform_name,
-                    kind: Kind::parse(&kind).ok_or_else(|| corrupt(id, "kind"))?,
-                    months: months.split(',').map(str::to_string).collect(),
-                    text,
-                    state,
-                    outcome: outcome.as_deref().and_then(Outcome::parse),
-                    filed_at_us: filed,
-                    due_at_us: due,
-                    responded_at_us: responded,
-                    breached: is_breached(due, responded, breached_at, state, now),
-                })
-            })
-            .collect()
+        rows.into_iter().map(|r| summary(r, now).map(|(s, _)| s)).collect()
     }
 
     /// A worker's complaints, the newest first (at most 1000).

@@ -70,7 +70,7 @@ pub async fn package(State(s): State<AppState>, AsOfficer(v, _region): AsOfficer
         Ok(None) => return denied_with(StatusCode::NOT_FOUND, lang, "people.err_not_yours"),
         Err(_) => return failed(lang),
     };
-    if store.record_access(v.session.person.id, WorkerId(c.worker), "complaint_package").await.is_err() {
+    if store.record_access(v.session.person.id, WorkerId(c.summary.worker), "complaint_package").await.is_err() {
         return failed(lang);
     }
     // The package is proved against a checkpoint that covers its filing.

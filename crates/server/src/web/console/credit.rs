@@ -165,7 +165,7 @@ async fn draw(
         .x_labels(recent.iter().map(|r| r.month.to_string()))
         .series(Series::new(
             lang.t("ratings.col_share"),
-            recent.iter().map(|r| r.share_bp.map_or(f64::NAN, |b| f64::from(b) / 100.0)).collect(),
+            recent.iter().map(|r| r.rating.share_bp.map_or(f64::NAN, |b| f64::from(b) / 100.0)).collect(),
         ))
         .id("chart-share")
         .size(390, 220)
@@ -173,21 +173,21 @@ async fn draw(
     let page = CreditPage {
         month: shown.map(|r| r.month.to_string()).unwrap_or_default(),
         rated: shown.is_some(),
-        share: shown.and_then(|r| r.share_bp).map(pct).unwrap_or_else(|| "—".into()),
-        grade: shown.and_then(|r| r.grade).map(|g| g.as_str().to_string()).unwrap_or_else(|| "—".into()),
+        share: shown.and_then(|r| r.rating.share_bp).map(pct).unwrap_or_else(|| "—".into()),
+        grade: shown.and_then(|r| r.rating.grade).map(|g| g.as_str().to_string()).unwrap_or_else(|| "—".into()),
         counts: shown
-            .map(|r| lang.f("ratings.p_counts", &[("insured", &r.insured.to_string()), ("active", &r.active.to_string())]))
+            .map(|r| lang.f("ratings.p_counts", &[("insured", &r.rating.insured.to_string()), ("active", &r.rating.active.to_string())]))
             .unwrap_or_default(),
         standing: shown
             .map(|r| {
-                if r.sanctioned {
+                if r.rating.sanctioned {
                     lang.t("ratings.status_sanctioned").to_string()
                 } else {
-                    lang.f("ratings.status_under", &[("floor", &floor), ("n", &r.years_under.to_string())])
+                    lang.f("ratings.status_under", &[("floor", &floor), ("n", &r.rating.years_under.to_string())])
                 }
             })
             .unwrap_or_default(),
-        sanctioned: shown.is_some_and(|r| r.sanctioned),
+        sanctioned: shown.is_some_and(|r| r.rating.sanctioned),
         notices: notices
             .iter()
             .map(|n| {

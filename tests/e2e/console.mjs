@@ -1,0 +1,42 @@
+// What the tests of the signed-in pages share: a browser context at a phone's or a desk's size in
+// one language, signed in through the real login form; and the look every page gets (axe-core,
+// the language check, optionally no sideways scrolling, a screenshot into SCREENS_DIR).
+
+import { join } from 'node:path';
+import { axeViolations, wrongLanguage } from './checks.mjs';
+
+export const WIDTHS = [390, 1280];
+export const LANGS = ['zh', 'en'];
+
+/** A fresh context of `width` px in `lang`, signed in as `login`; script errors land in `errors`. */
+export async function signIn(browser, base, width, lang, login, password) {
+  const context = await browser.newContext({
+    viewport: { width, height: width < 700 ? 844 : 800 },
+    locale: lang === 'zh' ? 'zh-CN' : 'en-GB',
+    bypassCSP: true, // only so that axe-core can be injected
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${base}/login?lang=${lang}`);
+  await page.fill('#login', login);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForNavigation(), page.click('form.card button[type=submit]')]);
+  return { context, page, errors };
+}
+
+/** `look(page, name, width, lang)`: every finding is pushed to `problems`; with `overflow`, a page
+ *  wider than the screen is one; with `fullPage`, the screenshot is the whole page. */
+export function looker(problems, screens, { overflow = false, fullPage = false } = {}) {
+  return async function look(page, name, width, lang) {
+    const what = `${name} ${lang} ${width}`;
+    problems.push(...(await axeViolations(page, what)));
+    const wrong = await wrongLanguage(page, lang);
+    if (wrong.length) problems.push(`${what}: words of the wrong language: ${wrong.slice(0, 12).join(' ')}`);
+    if (overflow) {
+      const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (over > 0) problems.push(`${what}: ${over} px wider than the screen`);
+    }
+    if (screens) await page.screenshot({ path: join(screens, `${name}-${lang}-${width}.png`), fullPage });
+  };
+}
