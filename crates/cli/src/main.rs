@@ -4,12 +4,14 @@
 //! | module | what |
 //! |---|---|
 //! | `calc` | `flexpension calc ...`: each calculator, with the same request and response as the API |
+//! | `config` | `serve`'s settings: the TOML file, FLEXPENSION_* overrides, the flags; `--print-config` |
 //! | `complaint` | `flexpension complaint file`, `show`, `respond`, `sla` (a contract): complaints with sealed evidence packages, the platform's 72-hour deadline |
 //! | `data` | The commands that touch the data store: `init`, `platform add`, `grid add`, `import workers`, `import earnings`, `worker show` |
 //! | `demo` | `flexpension demo`: a fresh SQLite store with a synthetic Zhejiang population |
 //! | `ledger` | The month close and the money on the store: `settle`, `pay`, `interest`, `report month` |
 //! | `log` | The tamper-evident log on the command line (a contract, see docs/LOG.md): `log key`, `log checkpoint`, `log proof` |
 //! | `outreach` | The policy-fit profile (a contract): `outreach synth`, `outreach fit`, `outreach score` |
+//! | `ops` | `flexpension backup` and `restore` (docs/OPERATIONS.md) |
 //! | `output` | Printing explanations for people at a terminal |
 //! | `peer` | The peer agencies (对端经办机构): `peer add`, `peer list` (a contract) |
 //! | `serve` | `flexpension serve`: start the server and say where it listens |
@@ -17,11 +19,13 @@
 
 mod calc;
 mod complaint;
+mod config;
 mod data;
 mod demo;
 mod ledger;
 mod log;
 mod monitor;
+mod ops;
 mod output;
 mod outreach;
 mod peer;
@@ -56,30 +60,7 @@ enum Command {
     Calc(calc::CalcCommand),
     /// Start the HTTP server: the API, the OpenAPI document and the worker's pages; with --db,
     /// also the platform API (earnings in, premiums out).
-    Serve {
-        /// Address to listen on; port 0 picks a free one.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        addr: String,
-        /// The data store (sqlite:PATH or postgres://...); without it the platform API is off.
-        #[arg(long, value_name = "URL")]
-        db: Option<String>,
-        /// Close each month by itself once it is over (checked every hour; needs --db).
-        #[arg(long, requires = "db")]
-        auto_close: bool,
-        /// The insurance region whose rules apply to ingested earnings (default: the store's,
-        /// from `init --region`; else zj).
-        #[arg(long)]
-        region: Option<String>,
-        /// A witness of the log, URL=KEY (repeat for each); new checkpoints are sent to it to cosign.
-        #[arg(long, value_name = "URL=KEY")]
-        witness: Vec<String>,
-        /// How many witnesses must cosign before a checkpoint is used in proofs (default: all).
-        #[arg(long)]
-        witness_quorum: Option<usize>,
-        /// The address people reach this server at (what voucher QR codes open); default the --addr.
-        #[arg(long, value_name = "URL")]
-        public_url: Option<String>,
-    },
+    Serve(config::ServeArgs),
     /// The demo: a fresh SQLite store with a synthetic Zhejiang population, a year of orders
     /// through the platform API, months closed and paid; then the server, with demo logins.
     Demo(demo::DemoArgs),
@@ -136,6 +117,10 @@ enum Command {
     Witness(log::WitnessArgs),
     /// Issue a worker's contribution voucher (参保缴费凭证) as a PDF.
     Voucher(log::VoucherArgs),
+    /// Copy a store while it runs (SQLite: VACUUM INTO; PostgreSQL: pg_dump) into a new file.
+    Backup(ops::BackupArgs),
+    /// Make a store from a backup file (into a new SQLite file or an empty PostgreSQL database).
+    Restore(ops::RestoreArgs),
     /// Check a parameter directory and report the first problem, naming file and key.
     CheckParams {
         /// The directory (default: ./params).
@@ -173,11 +158,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { addr, db, auto_close, region, witness, witness_quorum, public_url } => {
-            let params = load_params(cli.params.as_deref())?;
-            let log = serve::LogOptions::parse(&witness, witness_quorum, public_url.as_deref())?;
-            serve::run(params, &addr, db.as_deref(), region.as_deref(), auto_close, log)
+        Command::Serve(a) => {
+            let settings = config::resolve(&a, &|k| std::env::var(k).ok())?;
+            if a.print_config {
+                print!("{}", settings.masked_toml()?);
+                return Ok(());
+            }
+            serve::run(load_params(cli.params.as_deref())?, settings)
         }
+        Command::Backup(a) => ops::backup(a),
+        Command::Restore(a) => ops::restore(a),
         Command::Demo(a) => demo::run(load_params(cli.params.as_deref())?, a),
         Command::Platform(c) => data::platform(c),
         Command::Grid(c) => data::grid(&load_params(cli.params.as_deref())?, c),

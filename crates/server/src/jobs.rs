@@ -23,12 +23,16 @@ pub async fn close_due_month(state: &AppState) -> Result<Option<CloseReport>, St
     Ok(Some(report))
 }
 
-/// Run the month close every `every`, for as long as the server runs.
+/// Run the month close every `every` until the server stops (a close under way finishes first).
 pub async fn month_close_loop(state: AppState, every: Duration) {
     let mut tick = tokio::time::interval(every);
-    loop {
-        tick.tick().await;
-        match close_due_month(&state).await {
+    while crate::ops::next_tick(&state, &mut tick).await {
+        let started = std::time::Instant::now();
+        let done = close_due_month(&state).await;
+        if !matches!(done, Ok(None)) {
+            crate::ops::metrics::month_close(done.is_ok(), started.elapsed());
+        }
+        match done {
             Ok(Some(r)) => {
                 tracing::info!(month = %r.month, workers = r.workers, entries = r.entries, policy = %r.policy, "month closed by the schedule")
             }
@@ -49,8 +53,7 @@ pub async fn monitor_latest_month(state: &AppState) -> Result<Option<MonitorRepo
 /// Run the risk monitor every `every`, the first time after `first`.
 pub async fn monitor_loop(state: AppState, first: Duration, every: Duration) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + first, every);
-    loop {
-        tick.tick().await;
+    while crate::ops::next_tick(&state, &mut tick).await {
         match monitor_latest_month(&state).await {
             Ok(Some(r)) => tracing::info!(
                 month = %r.month, uninsured = r.uninsured, lapsed = r.lapsed, at_risk = r.at_risk,
@@ -78,8 +81,7 @@ pub async fn outreach_latest_month(state: &AppState) -> Result<Option<flexpensio
 /// Run the policy-fit profile every `every`, the first time after `first`.
 pub async fn outreach_loop(state: AppState, first: Duration, every: Duration) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + first, every);
-    loop {
-        tick.tick().await;
+    while crate::ops::next_tick(&state, &mut tick).await {
         match outreach_latest_month(&state).await {
             Ok(Some(r)) => {
                 tracing::info!(month = %r.month, workers = r.workers, auc_ppm = r.auc_ppm, trained_on = %r.trained_on, "policy-fit profile scored")
@@ -153,13 +155,20 @@ pub async fn handle_agency_inbox(state: &AppState) -> Result<usize, String> {
 /// message arrives, for as long as the server runs. One task does both, so the handlers of one
 /// store never run side by side.
 pub async fn agency_delivery_loop(state: AppState, every: Duration) {
-    loop {
-        // A peer's message wakes the job at once; otherwise it looks every `every`.
-        let _ = tokio::time::timeout(every, state.agency_wake().notified()).await;
+    while !state.ops().stopping() {
+        // A peer's message wakes the job at once; otherwise it looks every `every`; a stop
+        // ends the wait (and the loop) at once.
+        tokio::select! {
+            _ = tokio::time::timeout(every, state.agency_wake().notified()) => {}
+            _ = state.ops().stopped() => return,
+        }
         match handle_agency_inbox(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(handled = n, "agency messages handled"),
             Err(e) => tracing::warn!(error = %e, "handling agency messages failed; will try again"),
+        }
+        if state.ops().stopping() {
+            return;
         }
         match deliver_agency_messages(&state).await {
             Ok(0) => {}
@@ -179,8 +188,7 @@ pub async fn complaint_deadlines(state: &AppState) -> Result<Option<flexpension_
 /// Run the complaints' deadline every `every`, for as long as the server runs.
 pub async fn complaint_deadline_loop(state: AppState, every: Duration) {
     let mut tick = tokio::time::interval(every);
-    loop {
-        tick.tick().await;
+    while crate::ops::next_tick(&state, &mut tick).await {
         match complaint_deadlines(&state).await {
             Ok(Some(r)) if !r.escalated.is_empty() => {
                 tracing::info!(escalated = r.escalated.len(), breached = r.breached.len(), "complaints past their deadline escalated")

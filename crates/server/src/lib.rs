@@ -26,6 +26,7 @@
 //! | `evidence` | Evidence for people: a worker's proof bundle for a month and their contribution voucher |
 //! | `guard` | Who may see what: the one place that turns a request into a person and a scope |
 //! | `jobs` | Background jobs: the month close once a month is over, the daily risk monitor and policy-fit scoring, the complaints' deadlines, the agency inbox handled (the transfer's steps) and the outbox delivered |
+//! | `ops` | Operations: `/metrics` (Prometheus) and `/readyz`, request ids and the one log event per request, the jobs' stop at shutdown (docs/OPERATIONS.md) |
 //! | `log` | The log over HTTP (docs/LOG.md): C2SP tlog-tiles under `/log/` (the checkpoint, hash tiles, entry bundles) |
 //! | `outreach` | The policy-fit profile on a store: the store's table, a model, every worker scored and kept (the job, the CLI and the demo share it) |
 //! | `people` | Passwords (argon2id with the parameters below, salt from the OS CSPRNG) and making accounts |
@@ -44,6 +45,7 @@ pub mod evidence;
 pub mod guard;
 pub mod jobs;
 pub mod log;
+pub mod ops;
 pub mod outreach;
 pub mod people;
 pub mod privacy;
@@ -117,6 +119,7 @@ pub fn router(state: AppState) -> Router {
             api::ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the server failed on this request", "").into_response()
         }))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(ops::request::layer))
         .with_state(state)
 }
 
@@ -194,8 +197,18 @@ pub async fn serve(listener: tokio::net::TcpListener, mut state: AppState) -> st
         proxies.extend(parse_trusted_proxies(&text).map_err(|e| std::io::Error::other(format!("{TRUSTED_PROXIES_ENV}: {e}")))?);
         state = state.with_trusted_proxies(proxies);
     }
-    // The peer's address reaches the handlers: the login throttle counts by it.
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await
+    // The peer's address reaches the handlers: the login throttle counts by it. At a stop
+    // signal the jobs are told at once; requests in flight finish, then the jobs are waited for.
+    let stopping = state.clone();
+    let served = axum::serve(listener, router(state.clone()).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("stop asked: finishing requests in flight and the jobs' current work");
+            stopping.ops().begin_stop();
+        })
+        .await;
+    state.ops().stop_jobs(ops::JOB_GRACE).await;
+    served
 }
 
 async fn shutdown_signal() {

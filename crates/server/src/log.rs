@@ -216,11 +216,13 @@ pub async fn publish_loop(state: AppState, every: Duration) {
     let mut tick = tokio::time::interval(every);
     // A slow round (a witness timing out) is followed by a pause, not by a burst of catch-up rounds.
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
+    // Its heartbeat: `/readyz` says not ready when no round has finished for a while.
+    state.ops().publisher_started(state.now());
+    while crate::ops::next_tick(&state, &mut tick).await {
         if let Err(e) = publish(&state).await {
             tracing::warn!(error = %e, "publishing the log failed; will try again");
         }
+        state.ops().publisher_round_done(state.now());
     }
 }
 

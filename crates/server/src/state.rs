@@ -39,6 +39,7 @@ pub struct AppState {
     pub(crate) throttle_swept_at: Arc<AtomicI64>,
     /// Wakes the agency job when a peer's message arrives (see `jobs::agency_delivery_loop`).
     agency_wake: Arc<tokio::sync::Notify>,
+    ops: Arc<crate::ops::OpsState>,
 }
 
 impl AppState {
@@ -56,10 +57,16 @@ impl AppState {
             login_keys: Arc::new(tokio::sync::OnceCell::new()),
             throttle_swept_at: Arc::new(AtomicI64::new(0)),
             agency_wake: Arc::new(tokio::sync::Notify::new()),
+            ops: Arc::new(crate::ops::OpsState::default()),
         }
     }
 
     /// Rung when a peer's message is stored: the agency job handles it without waiting for its tick.
+    /// The stop signal, the jobs and the publisher's heartbeat (`crate::ops`).
+    pub fn ops(&self) -> &crate::ops::OpsState {
+        &self.ops
+    }
+
     pub fn agency_wake(&self) -> &tokio::sync::Notify {
         &self.agency_wake
     }

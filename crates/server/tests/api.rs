@@ -76,7 +76,8 @@ fn contribution_contract_and_acceptance_figures() {
 fn error(r: &common::Reply) -> (u16, String, String) {
     let v = r.json();
     let keys: Vec<&str> = v.as_object().expect("error object").keys().map(String::as_str).collect();
-    assert_eq!(keys, ["error", "field", "message"], "error shape: {}", r.body);
+    assert_eq!(keys, ["error", "field", "message", "request_id"], "error shape: {}", r.body);
+    assert_eq!(v["request_id"].as_str(), r.header("x-request-id"), "the body names the request's id: {}", r.body);
     assert!(!v["message"].as_str().unwrap_or("").is_empty());
     (r.status, v["error"].as_str().unwrap_or("").into(), v["field"].as_str().unwrap_or("").into())
 }

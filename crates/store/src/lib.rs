@@ -23,6 +23,7 @@
 //! | `credit` | platform credit ratings ([`Store::credit_run`], [`Store::credit_ratings`]): insured shares, grades, the sanctions list, each change logged |
 //! | `appeals` | a platform's own rating in detail: its history, the notices it gets ([`Store::credit_notices`]), the workers behind a month (masked), appeals and the agency's decisions (logged) |
 //! | `monitor` | risk monitoring ([`Store::monitor_run`]): the rules core's risks per worker kept as open alerts |
+//! | `ops` | what operations reads: the figures behind `/metrics` ([`Store::ops_figures`]), readiness ([`Store::readiness`]), the online SQLite backup ([`Store::backup_into`]) |
 //! | `outreach` | the outreach model's features per worker from incomes, orders and enrolments ([`Store::outreach_features`]); a month's model and scores kept ([`Store::outreach_keep`]) and read back as the agency's targets |
 //! | [`log`] | the tamper-evident log: sequencing (`Tx::log_append`), integration, proofs, bundles, the audit |
 //! | [`people`] | people who log in, sessions, the scoped income listings, the access log, grid workers and their alerts |
@@ -55,6 +56,7 @@ mod journal;
 pub mod log;
 mod model;
 mod monitor;
+mod ops;
 mod outreach;
 mod parse;
 mod peers;
@@ -88,6 +90,7 @@ pub use journal::{
 };
 pub use model::{Grid, NewGrid, NewPlatform, NewWorker, Platform, Region, RevenueBand, Sex, Worker};
 pub use monitor::{Alert, MonitorReport};
+pub use ops::{OpsFigures, Readiness};
 pub use outreach::{FEATURE_WINDOW_MONTHS, MAX_OUTREACH_SCORES, OutreachFeatures, OutreachRun, OutreachScore, OutreachTarget};
 pub use peers::{NewPeer, Peer, PeerAdded, check_peer};
 pub use store::{OpenOptions, Store};

@@ -32,7 +32,10 @@ use utoipa_axum::routes;
 
 /// `/healthz` and everything under `/api/v1`, with the OpenAPI document that describes them.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).routes(routes!(healthz)).nest("/api/v1", v1())
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(crate::ops::readyz))
+        .nest("/api/v1", v1())
 }
 
 /// Routes relative to `/api/v1`.

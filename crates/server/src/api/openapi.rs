@@ -4,6 +4,7 @@
 //! tags, the security schemes and the refusals many operations share.
 
 use crate::calc::CalcError;
+use crate::ops::request::RequestIdInErrors;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -38,10 +39,10 @@ limits and status codes are stated per operation. The people who log in (tags `w
         (name = "officer", description = "An agency officer's region: session cookie"),
         (name = "public", description = "Public figures: counts only, no login"),
         (name = "agency", description = "Peer agencies: signed messages, the signature by the sender's log key is the authentication"),
-        (name = "operations", description = "Liveness and this document"),
+        (name = "operations", description = "Liveness, readiness and this document"),
     ),
     components(schemas(CalcError)),
-    modifiers(&SecuritySchemes)
+    modifiers(&SecuritySchemes, &RequestIdInErrors)
 )]
 pub struct ApiDoc;
 

@@ -120,5 +120,6 @@ pub async fn officer_payments(State(s): State<AppState>, AsOfficer(_, region): A
         rejected = report.rejected,
         "payment file booked"
     );
+    crate::ops::metrics::payments(report.accepted, report.duplicate, report.rejected);
     Ok(super::json(&PaymentAnswer::from(report)))
 }

@@ -198,6 +198,7 @@ async fn handle(s: AppState, req: Request) -> Result<Response, ApiError> {
         ms = started.elapsed().as_millis() as u64,
         "earnings batch committed"
     );
+    crate::ops::metrics::ingest(answer.accepted, answer.duplicate, answer.conflicting, answer.rejected);
     sweep_nonces(&s, &store, now);
     Ok(crate::api::json(&answer))
 }
