@@ -4,6 +4,7 @@
 //! | module | what |
 //! |---|---|
 //! | `calc` | `flexpension calc ...`: each calculator, with the same request and response as the API |
+//! | `choice` | The worker's own choices (a contract): `enrol`, `base choose`, `savings declare`, `deposit`, `use` |
 //! | `complaint` | `flexpension complaint file`, `show`, `respond`, `sla` (a contract): complaints with sealed evidence packages, the platform's 72-hour deadline |
 //! | `data` | The commands that touch the data store: `init`, `platform add`, `grid add`, `import workers`, `import earnings`, `worker show` |
 //! | `demo` | `flexpension demo`: a fresh SQLite store with a synthetic Zhejiang population |
@@ -16,6 +17,7 @@
 //! | `simulate` | `flexpension simulate`: a population (synthetic or from CSV) under current law and the paper's proposals, with variants |
 
 mod calc;
+mod choice;
 mod complaint;
 mod data;
 mod demo;
@@ -136,6 +138,15 @@ enum Command {
     Witness(log::WitnessArgs),
     /// Issue a worker's contribution voucher (参保缴费凭证) as a PDF.
     Voucher(log::VoucherArgs),
+    /// Join or leave one insurance type (unbundled): employee_pension, residents_pension,
+    /// medical, injury_cover.
+    Enrol(choice::EnrolArgs),
+    /// The contribution base a worker chooses between the region's limits.
+    #[command(subcommand)]
+    Base(choice::BaseCommand),
+    /// The pension savings account (个人养老储蓄账户): occasional income, deposits, paying arrears.
+    #[command(subcommand)]
+    Savings(choice::SavingsCommand),
     /// Check a parameter directory and report the first problem, naming file and key.
     CheckParams {
         /// The directory (default: ./params).
@@ -199,6 +210,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Voucher(a) => log::voucher(load_params(cli.params.as_deref())?, a),
         Command::Outreach(c) => outreach::run(&load_params(cli.params.as_deref())?, cli.params.as_deref(), c),
         Command::Simulate(a) => simulate::run(&load_params(cli.params.as_deref())?, &a),
+        Command::Enrol(a) => choice::enrol(&load_params(cli.params.as_deref())?, a),
+        Command::Base(c) => choice::base(&load_params(cli.params.as_deref())?, c),
+        Command::Savings(c) => choice::savings(&load_params(cli.params.as_deref())?, c),
         Command::Calc(c) => {
             let params = load_params(cli.params.as_deref())?;
             calc::run(&params, c)
