@@ -47,10 +47,9 @@ proptest! {
     #[test]
     fn balances_equal_journal_sums(ops in prop::collection::vec(op(), 0..40)) {
         let mut l = Ledger::new();
-        let mut n = 0i64;
         let period = ym(6);
-        for o in ops {
-            n += 1;
+        for (i, o) in ops.into_iter().enumerate() {
+            let n = i as i64 + 1;
             let r = match o {
                 Op::Close(m, w, income_fen, base) => {
                     let wm = WorkerMonth { worker: WorkerId(w), income_fen, declared_base_fen: base, enrolled: true };

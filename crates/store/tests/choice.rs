@@ -46,15 +46,15 @@ async fn choices(kind: Kind) {
 
     // The base: refusals first, nothing written.
     let before = counts(&ctx).await;
-    assert_eq!(field(s.choose_base(&zj(), w0.id, ym("2025-10"), 100_00).await), "base_fen");
-    assert_eq!(field(s.choose_base(&zj(), w0.id, ym("2025-10"), 9_999_999_00).await), "base_fen");
-    assert_eq!(field(s.choose_base(&zj(), w0.id, ym("2025-08"), 8000_00).await), "from");
-    assert_eq!(field(s.choose_base(&zj(), w2.id, ym("2025-10"), 8000_00).await), "from", "not enrolled");
+    assert_eq!(field(s.choose_base(&zj(), w0.id, ym("2025-10"), 10_000).await), "base_fen");
+    assert_eq!(field(s.choose_base(&zj(), w0.id, ym("2025-10"), 999_999_900).await), "base_fen");
+    assert_eq!(field(s.choose_base(&zj(), w0.id, ym("2025-08"), 800_000).await), "from");
+    assert_eq!(field(s.choose_base(&zj(), w2.id, ym("2025-10"), 800_000).await), "from", "not enrolled");
     assert_eq!(counts(&ctx).await, before);
-    let c = s.choose_base(&zj(), w0.id, ym("2025-10"), 8000_00).await.expect("choose");
-    assert!(c.lower_fen < 8000_00 && 8000_00 < c.upper_fen, "{c:?}");
+    let c = s.choose_base(&zj(), w0.id, ym("2025-10"), 800_000).await.expect("choose");
+    assert!(c.lower_fen < 800_000 && 800_000 < c.upper_fen, "{c:?}");
     assert_eq!(s.chosen_base(w0.id, ym("2025-09")).await.unwrap(), None);
-    assert_eq!(s.chosen_base(w0.id, ym("2025-11")).await.unwrap(), Some(8000_00));
+    assert_eq!(s.chosen_base(w0.id, ym("2025-11")).await.unwrap(), Some(800_000));
 
     // The close bills it from its month on; the other worker stays on the lower limit.
     clock.set(at("2025-12-15T12:00:00+08:00"));
@@ -63,13 +63,13 @@ async fn choices(kind: Kind) {
     }
     let lower = base_of(&ctx, w1, 202509).await;
     assert_eq!(base_of(&ctx, w0, 202509).await, lower);
-    assert_eq!(base_of(&ctx, w0, 202510).await, 8000_00);
-    assert_eq!(base_of(&ctx, w0, 202511).await, 8000_00);
+    assert_eq!(base_of(&ctx, w0, 202510).await, 800_000);
+    assert_eq!(base_of(&ctx, w0, 202511).await, 800_000);
     assert_eq!(base_of(&ctx, w1, 202511).await, lower);
     // Read back (postings derived from the stored due) the journal still balances.
     let r = s.month_report(ym("2025-10")).await.expect("report");
     assert_eq!(r.trial_balance_fen, 0);
-    assert_eq!(field(s.choose_base(&zj(), w0.id, ym("2025-11"), 9000_00).await), "from", "closed");
+    assert_eq!(field(s.choose_base(&zj(), w0.id, ym("2025-11"), 900_000).await), "from", "closed");
 
     // Combinations: one basic pension at a time, explained.
     let res = NewEnrolment { worker: w0.id, scheme: Scheme::ResidentsPension, from: ym("2025-12"), to: None, basis: Basis::PlatformIncome };
@@ -84,24 +84,24 @@ async fn choices(kind: Kind) {
     assert_eq!(field(s.leave_scheme(p, w1.id, Scheme::EmployeePension, ym("2025-11")).await), "from", "closed");
 
     // Savings: no room before a declaration; over the room refused; nothing written.
-    assert_eq!(field(s.deposit_savings(p, w0.id, 2025, 100_00, None).await), "amount_fen");
-    assert_eq!(field(s.declare_occasional(p, w0.id, 2027, None, 100_00).await), "year");
+    assert_eq!(field(s.deposit_savings(p, w0.id, 2025, 10_000, None).await), "amount_fen");
+    assert_eq!(field(s.declare_occasional(p, w0.id, 2027, None, 10_000).await), "year");
     assert_eq!(counts(&ctx).await, before);
-    let st = s.declare_occasional(p, w0.id, 2025, None, 100_000_00).await.expect("declare");
-    assert_eq!((st.limit_fen, st.room_fen, st.balance_fen), (20_000_00, 20_000_00, 0));
+    let st = s.declare_occasional(p, w0.id, 2025, None, 10_000_000).await.expect("declare");
+    assert_eq!((st.limit_fen, st.room_fen, st.balance_fen), (2_000_000, 2_000_000, 0));
     let before = counts(&ctx).await;
-    let e = s.deposit_savings(p, w0.id, 2025, 20_000_01, None).await.unwrap_err();
+    let e = s.deposit_savings(p, w0.id, 2025, 2_000_001, None).await.unwrap_err();
     assert_eq!(e.field(), Some("amount_fen"));
     assert!(e.to_string().contains("20000.00"), "the room is named: {e}");
     assert_eq!(counts(&ctx).await, before);
-    let st = s.deposit_savings(p, w0.id, 2025, 15_000_00, Some(1)).await.expect("deposit");
-    assert_eq!((st.balance_fen, st.room_fen, st.duplicate), (15_000_00, 5_000_00, false));
-    let again = s.deposit_savings(p, w0.id, 2025, 15_000_00, Some(1)).await.expect("retry");
-    assert_eq!((again.balance_fen, again.duplicate), (15_000_00, true), "a retry writes nothing");
+    let st = s.deposit_savings(p, w0.id, 2025, 1_500_000, Some(1)).await.expect("deposit");
+    assert_eq!((st.balance_fen, st.room_fen, st.duplicate), (1_500_000, 500_000, false));
+    let again = s.deposit_savings(p, w0.id, 2025, 1_500_000, Some(1)).await.expect("retry");
+    assert_eq!((again.balance_fen, again.duplicate), (1_500_000, true), "a retry writes nothing");
     // A platform's declaration adds to the worker's; lowering below the deposits is refused.
-    let st = s.declare_occasional(p, w0.id, 2025, Some(f.a.id.0), 10_000_00).await.expect("platform declares");
-    assert_eq!(st.occasional_income_fen, 110_000_00);
-    assert_eq!(field(s.declare_occasional(p, w0.id, 2025, None, 50_000_00).await), "occasional_fen");
+    let st = s.declare_occasional(p, w0.id, 2025, Some(f.a.id.0), 1_000_000).await.expect("platform declares");
+    assert_eq!(st.occasional_income_fen, 11_000_000);
+    assert_eq!(field(s.declare_occasional(p, w0.id, 2025, None, 5_000_000).await), "occasional_fen");
 
     // Paying a month from savings pays the older ones first.
     let before = counts(&ctx).await;
@@ -110,7 +110,7 @@ async fn choices(kind: Kind) {
     let pr = s.pay_from_savings(p, w0.id, ym("2025-10")).await.expect("pay from savings");
     assert_eq!(pr.credited_months, vec![ym("2025-09"), ym("2025-10")]);
     let st = s.savings_status(p, w0.id, 2025).await.expect("status");
-    assert_eq!(st.balance_fen, 15_000_00 - pr.amount_fen);
+    assert_eq!(st.balance_fen, 1_500_000 - pr.amount_fen);
     assert_eq!(st.history.iter().map(|m| m.amount_fen).sum::<i64>(), st.balance_fen, "balance = its journal sum");
     assert_eq!(st.history.len(), 2);
     assert_eq!(field(s.pay_from_savings(p, w0.id, ym("2025-10")).await), "month", "paid already");
@@ -121,9 +121,9 @@ async fn choices(kind: Kind) {
     let e = s.leave_scheme(p, w0.id, Scheme::EmployeePension, ym("2025-12")).await.expect("leave");
     assert_eq!(e.to, Some(ym("2025-11")));
     // More than the account holds is refused.
-    let st = s.declare_occasional(p, w1.id, 2025, None, 1_000_00).await.expect("declare");
-    assert_eq!(st.room_fen, 200_00);
-    s.deposit_savings(p, w1.id, 2025, 200_00, None).await.expect("small deposit");
+    let st = s.declare_occasional(p, w1.id, 2025, None, 100_000).await.expect("declare");
+    assert_eq!(st.room_fen, 20_000);
+    s.deposit_savings(p, w1.id, 2025, 20_000, None).await.expect("small deposit");
     let e = s.pay_from_savings(p, w1.id, ym("2025-09")).await.unwrap_err();
     assert_eq!(e.field(), Some("month"));
     assert!(e.to_string().contains("holds 200.00"), "{e}");
