@@ -70,6 +70,38 @@ impl Store {
         self.end_enrolment(e.id, last).await
     }
 
+    /// The worker's own record for the pension estimate: months paid, the personal account and
+    /// the average contribution index (each year's bases against the region's benefit base
+    /// in force that year; a year without one leaves the index unknown).
+    pub async fn own_record(
+        &self,
+        scenario: &flexpension_rules::Scenario<'_>,
+        worker: WorkerId,
+    ) -> Result<flexpension_rules::estimate::OwnRecord> {
+        let l = self.read_workers(worker.0, worker.0).await?;
+        let p = scenario.params;
+        let mut wages = std::collections::BTreeMap::new();
+        for y in 1990..=self.this_month().year() {
+            if let Some(d) = chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+                && let Ok((v, _)) = p.lookup(&scenario.region.benefit_base, d, |_| String::new())
+            {
+                wages.insert(y, *v);
+            }
+        }
+        let r = l.contribution_record(worker, &wages);
+        Ok(flexpension_rules::estimate::OwnRecord {
+            months_paid: r.months_paid,
+            balance_fen: r.personal_account_fen,
+            avg_contribution_index: r.avg_contribution_index,
+        })
+    }
+
+    /// The worker's closed months not paid in full, oldest first, with what is still owed.
+    pub async fn unpaid_months(&self, worker: WorkerId) -> Result<Vec<(YearMonth, Fen)>> {
+        let l = self.read_workers(worker.0, worker.0).await?;
+        Ok(l.arrears(worker).unpaid.iter().map(|u| (u.month, u.owed_fen)).collect())
+    }
+
     /// The worker's income over all platforms in `month` and the months before it, newest
     /// first (`n` months; a month without income is 0): what the sustained income test reads.
     pub async fn recent_incomes(&self, worker: WorkerId, month: YearMonth, n: u32) -> Result<Vec<Fen>> {
