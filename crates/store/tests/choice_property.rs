@@ -60,7 +60,7 @@ async fn check(kind: Kind, ops: Vec<Op>) {
             let f = fixture(s, 2).await;
             common::ledger::enrol_with_income(s, &f, 2, |i, k| 2000 + i * 2500 + k * 900, usize::MAX).await;
             for (_, w) in &f.workers {
-                s.declare_occasional(&PARAMS, w.id, 2025, None, 100_000_00).await.expect("declare");
+                s.declare_occasional(&PARAMS, w.id, 2025, None, 10_000_000).await.expect("declare");
             }
             let mut closed = 0usize;
             for (n, op) in ops.iter().enumerate() {
