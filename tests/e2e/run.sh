@@ -22,6 +22,9 @@ BASE_URL="$base" node --test --test-concurrency=1 calculator.test.mjs analyst.te
 # The people pages: their own seeded store and server.
 FLEXPENSION_BIN="$bin" bash "$here/people.sh"
 
+# The worker's own choices at 390 px: enrol, a higher base, a month paid from savings.
+FLEXPENSION_BIN="$bin" bash "$here/choice.sh"
+
 # The consoles, the grid worker's page and complaints on the demo's own data (axe-core and the
 # language check on every page).
 FLEXPENSION_BIN="$bin" bash "$here/consoles.sh"

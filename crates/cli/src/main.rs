@@ -4,8 +4,9 @@
 //! | module | what |
 //! |---|---|
 //! | `calc` | `flexpension calc ...`: each calculator, with the same request and response as the API |
-//! | `config` | `serve`'s settings: the TOML file, FLEXPENSION_* overrides, the flags; `--print-config` |
+//! | `choice` | The worker's own choices (a contract): `enrol`, `base choose`, `savings declare`, `deposit`, `use` |
 //! | `complaint` | `flexpension complaint file`, `show`, `respond`, `sla` (a contract): complaints with sealed evidence packages, the platform's 72-hour deadline |
+//! | `config` | `serve`'s settings: the TOML file, FLEXPENSION_* overrides, the flags; `--print-config` |
 //! | `data` | The commands that touch the data store: `init`, `platform add`, `grid add`, `import workers`, `import earnings`, `worker show` |
 //! | `demo` | `flexpension demo`: a fresh SQLite store with a synthetic Zhejiang population |
 //! | `ledger` | The month close and the money on the store: `settle`, `pay`, `interest`, `report month` |
@@ -18,6 +19,7 @@
 //! | `simulate` | `flexpension simulate`: a population (synthetic or from CSV) under current law and the paper's proposals, with variants |
 
 mod calc;
+mod choice;
 mod complaint;
 mod config;
 mod data;
@@ -121,6 +123,15 @@ enum Command {
     Backup(ops::BackupArgs),
     /// Make a store from a backup file (into a new SQLite file or an empty PostgreSQL database).
     Restore(ops::RestoreArgs),
+    /// Join or leave one insurance type (unbundled): employee_pension, residents_pension,
+    /// medical, injury_cover.
+    Enrol(choice::EnrolArgs),
+    /// The contribution base a worker chooses between the region's limits.
+    #[command(subcommand)]
+    Base(choice::BaseCommand),
+    /// The pension savings account (个人养老储蓄账户): occasional income, deposits, paying arrears.
+    #[command(subcommand)]
+    Savings(choice::SavingsCommand),
     /// Check a parameter directory and report the first problem, naming file and key.
     CheckParams {
         /// The directory (default: ./params).
@@ -189,6 +200,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Voucher(a) => log::voucher(load_params(cli.params.as_deref())?, a),
         Command::Outreach(c) => outreach::run(&load_params(cli.params.as_deref())?, cli.params.as_deref(), c),
         Command::Simulate(a) => simulate::run(&load_params(cli.params.as_deref())?, &a),
+        Command::Enrol(a) => choice::enrol(&load_params(cli.params.as_deref())?, a),
+        Command::Base(c) => choice::base(&load_params(cli.params.as_deref())?, c),
+        Command::Savings(c) => choice::savings(&load_params(cli.params.as_deref())?, c),
         Command::Calc(c) => {
             let params = load_params(cli.params.as_deref())?;
             calc::run(&params, c)

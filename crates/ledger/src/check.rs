@@ -38,7 +38,7 @@ pub(crate) fn check(entries: &[Entry], index: &EntryIndex, book: Option<&WorkerB
             Subject::Close { month, .. } => Effect::Close(month, false),
             Subject::MonthPaid { month, .. } => Effect::Paid(month, false),
             Subject::Interest { year, .. } => Effect::Interest(year, false),
-            Subject::Payment { .. } | Subject::Transfer { .. } => Effect::None,
+            Subject::Payment { .. } | Subject::Transfer { .. } | Subject::SavingsDeposit { .. } => Effect::None,
         });
     }
     match id.subject {
@@ -81,13 +81,17 @@ pub(crate) fn check(entries: &[Entry], index: &EntryIndex, book: Option<&WorkerB
         }
         Subject::Payment { payer, .. } => match e.postings() {
             [d, c]
-                if d.account == Account::Clearing(payer)
+                if d.account == crate::savings::payer_account(payer, id.worker)
                     && c.account == Account::ContributionsReceivable(id.worker)
                     && d.amount_fen > 0 =>
             {
                 Ok(Effect::None)
             }
-            _ => bad("a payment debits its payer's clearing and credits the worker's receivable"),
+            _ => bad("a payment debits its payer's clearing (or the worker's savings) and credits the worker's receivable"),
+        },
+        Subject::SavingsDeposit { .. } => match e.postings() {
+            [d, c] if d.account == Account::SavingsHeld && c.account == Account::Savings(id.worker) && d.amount_fen > 0 => Ok(Effect::None),
+            _ => bad("a savings deposit debits the money held and credits the worker's savings account"),
         },
         Subject::Transfer { inbound, .. } => {
             // Out: the personal account and the pooling fund are debited (and the interest to

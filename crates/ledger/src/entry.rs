@@ -132,8 +132,15 @@ impl Entry {
             (EntryKind::MonthPaid, ..) => return Err(bad("a month paid references its close and carries no due")),
             (EntryKind::Reversal, Some(r), None) if r == id.original() => {}
             (EntryKind::Reversal, ..) => return Err(bad("a reversal references the entry it reverses and nothing else")),
-            (EntryKind::Payment | EntryKind::InterestCredit | EntryKind::TransferOut | EntryKind::TransferIn, None, None) => {}
-            (EntryKind::Payment | EntryKind::InterestCredit | EntryKind::TransferOut | EntryKind::TransferIn, ..) => {
+            (
+                EntryKind::Payment | EntryKind::InterestCredit | EntryKind::TransferOut | EntryKind::TransferIn | EntryKind::SavingsDeposit,
+                None,
+                None,
+            ) => {}
+            (
+                EntryKind::Payment | EntryKind::InterestCredit | EntryKind::TransferOut | EntryKind::TransferIn | EntryKind::SavingsDeposit,
+                ..,
+            ) => {
                 return Err(bad("takes no reference and no due"));
             }
         }

@@ -22,6 +22,9 @@ pub struct PlatformId(pub i64);
 pub enum Payer {
     SelfPaid,
     Platform(PlatformId),
+    /// The worker's own pension savings account (个人养老储蓄账户): money moved from it to pay
+    /// arrears months or a higher base.
+    Savings,
 }
 
 /// An insurance region's code (`zj`, `ah`): 2 to 8 lowercase ASCII letters, kept inline so
@@ -73,13 +76,20 @@ pub enum Account {
     /// 跨统筹区清算: money moved to (credit) or received from (debit) another insurance region
     /// in a transfer (转移接续); across both regions' ledgers the two sides cancel.
     InterRegion(RegionCode),
+    /// 个人养老储蓄账户: what the worker has saved (a credit balance), deposited from occasional
+    /// income and spent only on their own contributions.
+    Savings(WorkerId),
+    /// The money deposited into savings accounts, held by the agency (a debit balance).
+    SavingsHeld,
 }
 
 impl Account {
     /// The worker whose shard the account lives in; `None` for the fund-wide accounts.
     pub fn worker(&self) -> Option<WorkerId> {
         match self {
-            Account::PersonalAccount(w) | Account::ContributionsReceivable(w) | Account::DeferredContributions(w) => Some(*w),
+            Account::PersonalAccount(w) | Account::ContributionsReceivable(w) | Account::DeferredContributions(w) | Account::Savings(w) => {
+                Some(*w)
+            }
             _ => None,
         }
     }
@@ -99,6 +109,9 @@ pub enum Subject {
     /// A transfer to another region (`inbound` false: the funds leave) or from one (`inbound`
     /// true: they arrive); `reference` numbers the transfer (idempotency key).
     Transfer { reference: i64, inbound: bool },
+    /// A deposit into the worker's pension savings account from the year's occasional income;
+    /// `reference` numbers the deposit (idempotency key).
+    SavingsDeposit { year: i32, reference: i64 },
 }
 
 /// What kind of entry: the subject's kind, or `Reversal`.
@@ -112,6 +125,7 @@ pub enum EntryKind {
     TransferOut,
     TransferIn,
     Reversal,
+    SavingsDeposit,
 }
 
 impl Subject {
@@ -123,6 +137,7 @@ impl Subject {
             Subject::Interest { .. } => EntryKind::InterestCredit,
             Subject::Transfer { inbound: false, .. } => EntryKind::TransferOut,
             Subject::Transfer { inbound: true, .. } => EntryKind::TransferIn,
+            Subject::SavingsDeposit { .. } => EntryKind::SavingsDeposit,
         }
     }
 }
@@ -171,6 +186,7 @@ impl fmt::Display for Payer {
         match self {
             Payer::SelfPaid => f.write_str("self"),
             Payer::Platform(p) => write!(f, "platform/{}", p.0),
+            Payer::Savings => f.write_str("savings"),
         }
     }
 }
@@ -186,6 +202,8 @@ impl fmt::Display for Account {
             Account::Clearing(p) => write!(f, "clearing/{p}"),
             Account::InterestExpense => f.write_str("interest"),
             Account::InterRegion(r) => write!(f, "region/{}", r.as_str()),
+            Account::Savings(w) => write!(f, "savings/{w}"),
+            Account::SavingsHeld => f.write_str("savings-held"),
         }
     }
 }
@@ -200,6 +218,7 @@ impl fmt::Display for EntryId {
             Subject::Interest { year, seq } => write!(f, "{w}/interest/{year}/{seq}")?,
             Subject::Transfer { reference, inbound: false } => write!(f, "{w}/transfer-out/{reference}")?,
             Subject::Transfer { reference, inbound: true } => write!(f, "{w}/transfer-in/{reference}")?,
+            Subject::SavingsDeposit { year, reference } => write!(f, "{w}/savings-deposit/{year}/{reference}")?,
         }
         if self.reversal { f.write_str("/reversal") } else { Ok(()) }
     }
@@ -218,6 +237,7 @@ fn payer(parts: &[&str]) -> Option<(Payer, usize)> {
     match parts {
         ["self", ..] => Some((Payer::SelfPaid, 1)),
         ["platform", p, ..] => Some((Payer::Platform(PlatformId(p.parse().ok()?)), 2)),
+        ["savings", ..] => Some((Payer::Savings, 1)),
         _ => None,
     }
 }
@@ -231,6 +251,8 @@ impl FromStr for Account {
             "pa" => w().map(Account::PersonalAccount),
             "receivable" => w().map(Account::ContributionsReceivable),
             "deferred" => w().map(Account::DeferredContributions),
+            "savings" => w().map(Account::Savings),
+            "savings-held" if parts.len() == 1 => Some(Account::SavingsHeld),
             "pooling" if parts.len() == 1 => Some(Account::PoolingFund),
             "subsidy" if parts.len() == 1 => Some(Account::SubsidyFund),
             "interest" if parts.len() == 1 => Some(Account::InterestExpense),
@@ -263,6 +285,10 @@ impl FromStr for EntryId {
             Some("interest") if parts.len() == 4 => {
                 Subject::Interest { year: num(parts.get(2).copied()).ok_or_else(bad)?, seq: num(parts.get(3).copied()).ok_or_else(bad)? }
             }
+            Some("savings-deposit") if parts.len() == 4 => Subject::SavingsDeposit {
+                year: num(parts.get(2).copied()).ok_or_else(bad)?,
+                reference: num(parts.get(3).copied()).ok_or_else(bad)?,
+            },
             Some(t @ ("transfer-out" | "transfer-in")) if parts.len() == 3 => {
                 Subject::Transfer { reference: num(parts.get(2).copied()).ok_or_else(bad)?, inbound: t == "transfer-in" }
             }
@@ -314,6 +340,8 @@ mod tests {
             EntryId::new(w, Subject::Interest { year: 2025, seq: 0 }),
             EntryId::new(w, Subject::Transfer { reference: 77, inbound: false }),
             EntryId::new(w, Subject::Transfer { reference: 78, inbound: true }).reversed(),
+            EntryId::new(w, Subject::SavingsDeposit { year: 2026, reference: 3 }),
+            EntryId::new(w, Subject::Payment { payer: Payer::Savings, reference: 2 }),
         ];
         let texts: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
         assert_eq!(texts[0], "42/close/2025-03/0");
@@ -334,11 +362,15 @@ mod tests {
             Account::Clearing(Payer::Platform(PlatformId(7))),
             Account::InterestExpense,
             Account::InterRegion(RegionCode::new("ah").unwrap()),
+            Account::Savings(w),
+            Account::SavingsHeld,
         ];
         for a in accounts {
             assert_eq!(a.to_string().parse::<Account>(), Ok(a));
         }
         assert_eq!(texts[6], "42/transfer-in/78/reversal");
+        assert_eq!(texts[7], "42/savings-deposit/2026/3");
+        assert_eq!(texts[8], "42/payment/savings/2");
         assert!(RegionCode::new("A").is_none() && RegionCode::new("toolongcode").is_none());
         for bad in
             ["region", "region/AH", "region/a", "pa", "pa/x", "pa/1/2", "pooling/1", "clearing", "clearing/platform", "clearing/self/1"]

@@ -40,6 +40,8 @@ pub(crate) struct WorkerBook {
     pub personal_account_fen: Fen,
     pub receivable_fen: Fen,
     pub deferred_fen: Fen,
+    /// The pension savings account (个人养老储蓄账户), signed like the others.
+    pub savings_fen: Fen,
     pub months: Vec<MonthBook>,
     pub years: Vec<YearBook>,
 }
@@ -80,6 +82,7 @@ impl WorkerBook {
             Account::PersonalAccount(_) => Some(self.personal_account_fen),
             Account::ContributionsReceivable(_) => Some(self.receivable_fen),
             Account::DeferredContributions(_) => Some(self.deferred_fen),
+            Account::Savings(_) => Some(self.savings_fen),
             _ => None,
         }
     }
@@ -88,6 +91,7 @@ impl WorkerBook {
             Account::PersonalAccount(_) => Some(&mut self.personal_account_fen),
             Account::ContributionsReceivable(_) => Some(&mut self.receivable_fen),
             Account::DeferredContributions(_) => Some(&mut self.deferred_fen),
+            Account::Savings(_) => Some(&mut self.savings_fen),
             _ => None,
         }
     }
@@ -195,6 +199,7 @@ impl Ledger {
             Some(w) => self.books.get(&w).map_or(0, |b| match account {
                 Account::PersonalAccount(_) => b.personal_account_fen,
                 Account::ContributionsReceivable(_) => b.receivable_fen,
+                Account::Savings(_) => b.savings_fen,
                 _ => b.deferred_fen,
             }),
             None => self.fund.get(account).copied().unwrap_or(0),
@@ -208,6 +213,7 @@ impl Ledger {
             out.push((Account::PersonalAccount(*w), b.personal_account_fen));
             out.push((Account::ContributionsReceivable(*w), b.receivable_fen));
             out.push((Account::DeferredContributions(*w), b.deferred_fen));
+            out.push((Account::Savings(*w), b.savings_fen));
         }
         out.retain(|(_, v)| *v != 0);
         out.sort_unstable();
@@ -220,7 +226,9 @@ impl Ledger {
         let workers: i128 = self
             .books
             .iter()
-            .map(|(_, b)| i128::from(b.personal_account_fen) + i128::from(b.receivable_fen) + i128::from(b.deferred_fen))
+            .map(|(_, b)| {
+                i128::from(b.personal_account_fen) + i128::from(b.receivable_fen) + i128::from(b.deferred_fen) + i128::from(b.savings_fen)
+            })
             .sum();
         fund + workers
     }

@@ -20,6 +20,8 @@
 //! | **year end** (`InterestCredit`) | Dr `InterestExpense` / Cr `PersonalAccount(w)` |
 //! | **transfer out** (`TransferOut`) | Dr `PersonalAccount(w)` balance + Dr `PoolingFund` pooling transfer / Cr `InterRegion(to)` sum |
 //! | **transfer in** (`TransferIn`) | Dr `InterRegion(from)` sum / Cr `PersonalAccount(w)` balance + Cr `PoolingFund` pooling transfer |
+//! | **savings deposit** (`SavingsDeposit`) | Dr `SavingsHeld` amount / Cr `Savings(w)` amount |
+//! | **payment from savings** (`Payment`, payer `Savings`) | Dr `Savings(w)` amount / Cr `ContributionsReceivable(w)` amount |
 //! | **correction** (`Reversal`) | the exact negation of the original, referencing it |
 //!
 //! `net = contribution − subsidy` and `contribution = personal share + pooling share`, all
@@ -79,6 +81,7 @@
 //! | `ops` | Operations on the ledger: close, pay, reverse, credit interest; each returns the entries it posted |
 //! | `record` | What is derived per worker: arrears and credit, the lapse status, and the contribution record the benefit formula needs |
 //! | `report` | The month report: the figures of `flexpension report month --json` |
+//! | `savings` | The pension savings account (个人养老储蓄账户): deposits, and payments from it |
 
 mod check;
 mod close;
@@ -91,6 +94,7 @@ mod ledger;
 mod ops;
 mod record;
 mod report;
+mod savings;
 
 pub use close::{WorkerMonth, close_entries};
 pub use entry::{Due, Entry, MAX_POSTINGS, Posting, close_postings, paid_postings};
@@ -100,3 +104,4 @@ pub use ledger::Ledger;
 pub use ops::Payment;
 pub use record::{Arrears, ContributionRecord, Status, UnpaidMonth, lapse_after_months};
 pub use report::{MonthFigures, MonthReport};
+pub use savings::SavingsDeposit;

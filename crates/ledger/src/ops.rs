@@ -69,8 +69,11 @@ impl Ledger {
                 ),
             });
         }
+        if p.payer == Payer::Savings && self.entry(&id).is_none() {
+            crate::savings::check_savings_cover(self, p.worker, p.amount_fen)?;
+        }
         let postings = vec![
-            Posting::debit(Account::Clearing(p.payer), p.amount_fen),
+            Posting::debit(crate::savings::payer_account(p.payer, p.worker), p.amount_fen),
             Posting::credit(Account::ContributionsReceivable(p.worker), p.amount_fen),
         ];
         let e = Entry::new(id, p.period, None, postings, None)?;

@@ -155,3 +155,75 @@ impl Params {
         }))
     }
 }
+
+/// A worker's own record as the estimate reads it: what the journal says so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnRecord {
+    /// Months paid in full so far.
+    pub months_paid: u32,
+    /// The personal account today.
+    pub balance_fen: Fen,
+    /// The average contribution index of the months paid (`None`: none paid, or unknown).
+    pub avg_contribution_index: Option<Dec6>,
+}
+
+impl Scenario<'_> {
+    /// The pension at retirement from the worker's own record plus `future_months` more months
+    /// on `base_fen` (in today's money, as [`Scenario::estimate_pension`]): the months add up,
+    /// the index is the months-weighted mean of the record's and the new base's, and the
+    /// account grows by the personal share of each new month.
+    pub fn estimate_from_record(
+        &self,
+        record: &OwnRecord,
+        base_fen: Fen,
+        future_months: u32,
+        age: Age,
+        retire: YearMonth,
+    ) -> Result<Explained<Pension>, PensionError> {
+        if future_months > 720 {
+            return Err(PensionError::Input { field: "future_months", reason: "at most 60 years".into() });
+        }
+        let p = self.params;
+        let latest = self.region.benefit_base.latest().ok_or_else(|| ParamError::NoValue {
+            file: self.region.benefit_base.file.clone(),
+            key: "benefit_base".into(),
+            date: retire.first_day(),
+            problem: "no value".into(),
+        })?;
+        let (c, cu) = p.lookup(&self.region.benefit_base, latest.from, |v| format!("{} 元", yuan(*v)))?;
+        let (pa_rate, pu) = p.lookup(&self.policy.personal_account_rate, latest.from, |v| v.percent())?;
+        let new_index = div_round(i128::from(base_fen) * 1_000_000, i128::from((*c).max(1)));
+        let old = record.avg_contribution_index.map_or(new_index, |d| i128::from(d.0));
+        let months = record.months_paid + future_months;
+        let index =
+            Dec6(div_round(old * i128::from(record.months_paid) + new_index * i128::from(future_months), i128::from(months.max(1))) as i64);
+        let added = pa_rate.of(base_fen) * i64::from(future_months);
+        let balance = record.balance_fen + added;
+        let mut out =
+            p.pension(&PensionInput { retire, age, benefit_base_fen: *c, avg_contribution_index: index, months, balance_fen: balance })?;
+        let mut ex = Explainer::new();
+        ex.uses(cu);
+        ex.uses(pu);
+        let (paid, bal, b, add) = (record.months_paid, yuan(record.balance_fen), yuan(base_fen), yuan(added));
+        ex.step(
+            format!("您已缴满{paid}个月，个人账户现有{bal}元。到退休还有{future_months}个月，按每月{b}元的基数缴费，个人账户再记入{add}元（按今天的钱算）。"),
+            format!("You have {paid} months paid and {bal} yuan in your personal account. Until retirement there are {future_months} months; on a base of {b} yuan a month your account gets {add} yuan more (in today's money)."),
+        );
+        ex.step(
+            format!("合计{months}个月，平均缴费指数{index}。"),
+            format!("That makes {months} months, with an average contribution index of {index}."),
+        );
+        ex.warn(
+            "这是估算，不是承诺：实际养老金取决于将来的工资、利率和您真实的缴费记录。",
+            "This is an estimate, not a promise: the real pension depends on future wages, interest and your actual record.",
+        );
+        let mut head = ex.finish(());
+        head.steps.append(&mut out.steps);
+        head.params.append(&mut out.params);
+        head.warnings.append(&mut out.warnings);
+        out.steps = head.steps;
+        out.params = head.params;
+        out.warnings = head.warnings;
+        Ok(out)
+    }
+}

@@ -34,6 +34,7 @@ pub mod names;
 pub mod params;
 pub mod pension;
 pub mod retirement;
+pub mod savings;
 pub mod time;
 pub mod transfer;
 pub mod variant;

@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/me/complaints/{id}", get(web::rights::show))
         .route("/me/transfer", post(web::transfer::apply))
+        .route("/me/choices", get(web::choice::page).post(web::choice::post))
         .route("/platform", get(web::console::platform::page))
         .route("/platform/workers.csv", get(web::console::platform::csv))
         .route("/officer", get(web::console::officer::page))

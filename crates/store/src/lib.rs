@@ -13,6 +13,7 @@
 //! | `agency` | signed messages between agencies: the outbox (`Tx::enqueue_agency_message`, delivery attempts and backoff) and the inbox ([`Store::receive_agency_message`]) |
 //! | `transfer` | the transfer between regions (转移接续): the application ([`Store::request_transfer`]), the handlers of the agencies' messages ([`Store::handle_agency_messages`]), months by region |
 //! | `freeze` | a worker's account frozen (冻结) with a reason ([`Store::freeze_worker`]); what it refuses |
+//! | `choice` | the worker's own choices: leaving a scheme, the chosen base the close bills, the pension savings account (deposits, room, payments from it) |
 //! | `enrol` | enrolment per insurance type ([`Scheme`], [`Enrolment`]; `Tx::insert_enrolment`) |
 //! | `import` | the worker import from CSV ([`Store::import_workers`]) |
 //! | `parse` | reading earnings CSV / JSON lines row by row, with each row's checks |
@@ -40,6 +41,7 @@
 mod agency;
 mod appeals;
 mod backend;
+mod choice;
 mod clock;
 mod complaint;
 mod credit;
@@ -68,6 +70,7 @@ mod transfer;
 pub use agency::{AgencyAck, DELIVERY_BACKOFF_FIRST_US, DELIVERY_BACKOFF_MAX_US, InboxMessage, OutboxMessage, delivery_backoff_us};
 pub use appeals::{APPEAL_TEXT_MAX_CHARS, Appeal, Notice, NoticeKind, RatedMonth, RatedWorker, WARN_MONTHS_BEFORE};
 pub use backend::BackendKind;
+pub use choice::{BaseChoice, SavingsMove, SavingsStatus};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use complaint::{
     Breach, Complaint, ComplaintSummary, EvidencePackage, MAX_EVIDENCE_ORDERS, NewComplaint, NewUpload, PACKAGE_FORMAT, PackageUpload,

@@ -465,6 +465,17 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
             handover_working_days: r.series("transfer.handover_working_days", count)?,
             completion_working_days: r.series("transfer.completion_working_days", count)?,
         },
+        choice: ChoiceRules {
+            leave_with_arrears: r.series("enrol.leave_with_arrears", boolean)?,
+            backpay_max_months: r.series("backpay.max_months", count)?,
+            backpay_late_fee_daily: r.series("backpay.late_fee_daily", rate)?,
+            sustained_income_threshold: r.series("enrol.sustained_income_threshold", yuan)?,
+            sustained_income_months: r.series("enrol.sustained_income_months", count)?,
+            sustained_income_window_months: r.series("enrol.sustained_income_window_months", count)?,
+            savings_occasional_share: r.series("savings.occasional_share", rate)?,
+            savings_occasional_tax_rate: r.series("savings.occasional_tax_rate", rate)?,
+            savings_withdrawal_tax_rate: r.series("savings.withdrawal_tax_rate", rate)?,
+        },
     };
     if n.years_decimals.items.iter().any(|d| d.value > 6) {
         return Err(invalid(r.file, "years_decimals", "at most 6 decimals"));
@@ -481,6 +492,13 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
     }
     if n.credit.floor_years.items.iter().any(|d| !(1..=10).contains(&d.value)) {
         return Err(invalid(r.file, "credit.floor_years", "must be 1 to 10 years"));
+    }
+    if n.choice.sustained_income_window_months.items.iter().any(|d| !(1..=24).contains(&d.value)) {
+        return Err(invalid(r.file, "enrol.sustained_income_window_months", "must be 1 to 24 months"));
+    }
+    let (need, window) = (&n.choice.sustained_income_months.items, &n.choice.sustained_income_window_months.items);
+    if need.iter().any(|d| d.value == 0 || window.iter().all(|w| d.value > w.value)) {
+        return Err(invalid(r.file, "enrol.sustained_income_months", "must be at least 1 and at most the window's months"));
     }
     if n.monitor.earning_months.items.iter().any(|d| d.value == 0 || d.value > 24) {
         return Err(invalid(r.file, "monitor.earning_months", "must be 1 to 24 months"));

@@ -249,6 +249,33 @@ pub struct National {
     pub complaint_response_hours: Series<u32>,
     /// Cross-region transfer (转移接续), 国办发〔2009〕66号.
     pub transfer: TransferRules,
+    /// The worker's own choices (the paper's 5.1-5.2): leaving, back-payment, the sustained
+    /// income test, the pension savings account and its taxes.
+    pub choice: ChoiceRules,
+}
+
+/// The worker's own choices: what leaving, back-payment, the sustained income test and the
+/// pension savings account (个人养老储蓄账户) allow.
+#[derive(Debug, Clone)]
+pub struct ChoiceRules {
+    /// May a worker leave the employee pension while months are unpaid?
+    pub leave_with_arrears: Series<bool>,
+    /// How many months back an unpaid month may still be paid (补缴), counted from this month.
+    pub backpay_max_months: Series<u32>,
+    /// The daily late-payment surcharge (滞纳金) on a flexible worker's own arrears.
+    pub backpay_late_fee_daily: Series<Rate>,
+    /// The sustained income test (持续性收入): income in a month at or above this counts it.
+    pub sustained_income_threshold: Series<Fen>,
+    /// ... and this many such months ...
+    pub sustained_income_months: Series<u32>,
+    /// ... within this many months (the month looked at included).
+    pub sustained_income_window_months: Series<u32>,
+    /// The share of a year's occasional income (偶然所得) that may go into the savings account.
+    pub savings_occasional_share: Series<Rate>,
+    /// The income tax rate on occasional income, which a deposit is deducted from before tax.
+    pub savings_occasional_tax_rate: Series<Rate>,
+    /// The tax on money taken out of the savings account (deferred to withdrawal).
+    pub savings_withdrawal_tax_rate: Series<Rate>,
 }
 
 /// Platform credit rating (信用评价): insured shares, grades and the sanctions floor.

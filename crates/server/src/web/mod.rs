@@ -7,6 +7,7 @@
 //! | `analyst/` | the analysts' simulation page (`/analyst`): `form`, `build`, `view`, the handler in `mod.rs` |
 //! | `login`, `people` | logging in and out; a worker's page (`/me`) |
 //! | `rights` | a worker's complaints (一键维权): `/me/complaints` (list and form, multipart uploads) and `/me/complaints/{id}` |
+//! | `choice` | the worker's own choices (`/me/choices`): join or leave each insurance, the base and its estimate, unpaid months, the savings account |
 //! | `transfer` | the worker's button that asks to move their insurance here (`POST /me/transfer`) |
 //! | `console/` | the officer's dashboard, worker list and worker page, alerts and access log, the complaints queue; the platform's portal |
 //! | `grid` | the grid worker's phone page (`/grid`): alerts, reveal, outcomes |
@@ -18,6 +19,7 @@
 
 pub(crate) mod analyst;
 mod charts;
+pub(crate) mod choice;
 pub(crate) mod console;
 pub(crate) mod credit;
 pub(crate) mod form;

@@ -246,6 +246,8 @@ impl crate::Store {
     async fn close_chunk(&self, month: YearMonth, chunk: &[Billed], rules: &MonthRules, opts: &CloseOptions) -> Result<(usize, u64)> {
         let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { return Ok((0, 0)) };
         let ids: Vec<i64> = chunk.iter().map(|w| w.wm.worker.0).collect();
+        // The bases the workers chose for the month (crates/store/src/choice/base.rs).
+        let bases = self.chosen_bases(month, first.wm.worker.0, last.wm.worker.0).await?;
         let (past, n) = self
             .with_workers(if opts.reopen { "reclose" } else { "close" }, first.wm.worker.0, last.wm.worker.0, &ids, |l| {
                 let mut past = 0u64;
@@ -254,7 +256,8 @@ impl crate::Store {
                     .map(|b| {
                         let billed = !b.wm.enrolled || b.billed(l, month);
                         past += u64::from(!billed);
-                        WorkerMonth { enrolled: b.wm.enrolled && billed, ..b.wm }
+                        let declared_base_fen = bases.get(&b.wm.worker.0).copied().or(b.wm.declared_base_fen);
+                        WorkerMonth { enrolled: b.wm.enrolled && billed, declared_base_fen, ..b.wm }
                     })
                     .collect();
                 if !opts.reopen {

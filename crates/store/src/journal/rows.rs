@@ -116,6 +116,7 @@ pub(crate) fn kind_str(k: EntryKind) -> &'static str {
         EntryKind::TransferOut => "transfer_out",
         EntryKind::TransferIn => "transfer_in",
         EntryKind::Reversal => "reversal",
+        EntryKind::SavingsDeposit => "savings_deposit",
     }
 }
 
