@@ -426,6 +426,11 @@ impl Store {
         Ok(rows.into_iter().map(|(arm, workers, enrolled)| ArmOutcome { arm, workers, enrolled }).collect())
     }
 
+    /// Every worker planned at least once, with their arm.
+    pub async fn planned_workers(&self) -> Result<Vec<(i64, String)>> {
+        Sql::new("SELECT DISTINCT worker_id, arm FROM notices ORDER BY worker_id").fetch_all(self.db()).await
+    }
+
     /// How the notices stand at `now_us`.
     pub async fn notice_counts(&self, now_us: i64) -> Result<NoticeCounts> {
         let r: (i64, i64, i64, i64, i64, i64, i64) = Sql::new(

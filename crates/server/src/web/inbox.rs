@@ -175,23 +175,23 @@ pub async fn officer_figures(s: &AppState, store: &Store, lang: Lang, now_us: i6
     };
     out.push((lang.f("inbox.o_awareness", &[("aware", &aware_correct.to_string())]), awareness));
     let ((tn, tk), (hn, hk)) = (arm("treated"), arm("holdout"));
-    let uplift = match flexpension_outreach::eval::uplift((tn, tk), (hn, hk)) {
-        Some(u) => lang.f(
-            "inbox.o_uplift_value",
-            &[
-                ("diff", &points(u.diff)),
-                ("low", &points(u.low)),
-                ("high", &points(u.high)),
-                ("treated", &pct(u.treated)),
-                ("tk", &tk.to_string()),
-                ("tn", &tn.to_string()),
-                ("holdout", &pct(u.holdout)),
-                ("hk", &hk.to_string()),
-                ("hn", &hn.to_string()),
-            ],
-        ),
-        None => lang.t("inbox.o_uplift_none").to_string(),
-    };
-    out.push((lang.t("inbox.o_uplift").to_string(), uplift));
+    match flexpension_outreach::eval::uplift((tn, tk), (hn, hk)) {
+        Some(u) => {
+            let interval = [("diff", points(u.diff)), ("low", points(u.low)), ("high", points(u.high))];
+            let interval: Vec<(&str, &str)> = interval.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            out.push((lang.t("inbox.o_uplift").to_string(), lang.f("inbox.o_uplift_value", &interval)));
+            let arms = [
+                ("treated", pct(u.treated)),
+                ("tk", tk.to_string()),
+                ("tn", tn.to_string()),
+                ("holdout", pct(u.holdout)),
+                ("hk", hk.to_string()),
+                ("hn", hn.to_string()),
+            ];
+            let arms: Vec<(&str, &str)> = arms.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            out.push((lang.t("inbox.o_arms").to_string(), lang.f("inbox.o_arms_value", &arms)));
+        }
+        None => out.push((lang.t("inbox.o_uplift").to_string(), lang.t("inbox.o_uplift_none").to_string())),
+    }
     Ok(out)
 }
