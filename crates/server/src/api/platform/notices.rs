@@ -1,6 +1,7 @@
 //! Outreach notices through the platform (paper 5.3: APP开屏广告、接单间歇提醒): the platform pulls
 //! the notices due to its own workers (`GET /platform/notices`, API key; the worker shown masked,
-//! the text in both languages) to show them in its app, and reports what became of each
+//! the text in both languages, a card with the worker's own figures as a prompt to open their
+//! page) to show them in its app, and reports what became of each
 //! (`POST /platform/notices/reports`, signed): delivered, opened, acted on. A report is kept once
 //! per report id: sent again, it changes nothing. A platform never sees another platform's
 //! workers' notices.
@@ -36,7 +37,8 @@ pub struct PlatformNoticeView {
     pub worker: String,
     /// The card's id.
     pub card: String,
-    /// The text in Chinese and in English, filled with the worker's own figures.
+    /// The text in Chinese and in English; a card with the worker's own figures is given as a
+    /// prompt to open their page on the agency's site (their figures stay there).
     pub text_zh: String,
     pub text_en: String,
     /// When it may be shown from (a break between the worker's orders), RFC 3339, China time.
@@ -104,7 +106,11 @@ pub async fn get(State(s): State<AppState>, req: Request) -> Result<Response, Ap
     let notices = due
         .iter()
         .filter_map(|n| {
-            let text = |lang| crate::notices::text(&lib, n.card.as_deref(), &n.figures, lang);
+            // A card with the worker's own figures (income from every platform, what they would
+            // pay) goes as a prompt to open their page: a platform never learns what its worker
+            // earns elsewhere. A card without figures goes as it is.
+            let card = lib.card(n.card.as_deref()?)?;
+            let text = |lang: Lang| card.fill(lang, &[]).or_else(|| Some(lang.t("inbox.platform_prompt").to_string()));
             Some(PlatformNoticeView {
                 id: n.id,
                 worker: n.id_masked.clone(),
