@@ -30,4 +30,4 @@ screens=""
 if [ "${UPDATE_SCREENS:-}" = 1 ]; then screens="$root/docs/screens"; mkdir -p "$screens"; fi
 cd "$here"
 BASE_URL="$base" REPORT_JSON="$tmp/report.json" REPORT_MONTH="$month" SCREENS_DIR="$screens" \
-  node --test --test-concurrency=1 consoles.test.mjs grid.test.mjs complaint.test.mjs
+  node --test --test-concurrency=1 consoles.test.mjs grid.test.mjs notices.test.mjs complaint.test.mjs

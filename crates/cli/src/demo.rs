@@ -4,6 +4,7 @@
 
 mod cast;
 mod money;
+mod notices;
 mod orders;
 
 use crate::UsageError;
@@ -304,6 +305,9 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
     // The policy-fit profile of the last month: who is likely to join, which scheme, why.
     let fit = flexpension_server::outreach::run(store, params, region, last).await?;
     ph.end("outreach", format!("{} workers scored; model: {} (held-out AUC {:.3})", fit.workers, fit.trained_on, fit.auc_ppm as f64 / 1e6));
+    // The notices of the outreach run, through the platforms' API, the quiz and who joined.
+    let told = notices::run(params, store, region, base, &keys, SEED, last).await?;
+    ph.end("notices", told);
 
     // 7. Logins: a worker who pays on time, the first platform, an officer of the region, a grid
     // worker of the first two grids (whose workers leave a number to be reached at).
@@ -407,6 +411,12 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     writeln!(out, "    officer  {} / {OFFICER_PASSWORD}  -> /officer", b.officer_login)?;
     writeln!(out, "    grid     {} / {GRID_PASSWORD}      -> /grid ({})", b.grid_login, GRID_WORKER_GRIDS.join(", "))?;
     writeln!(out, "    inspector inspector.demo / {INSPECTOR_PASSWORD} -> /officer/complaints (the complaints queue)")?;
+    writeln!(
+        out,
+        "    newcomer {} / {}  -> /me (a notice to read, the quiz; the officer's figures at /officer/outreach)",
+        notices::READER_LOGIN,
+        notices::READER_PASSWORD
+    )?;
     writeln!(out, "  the demo worker's complaints: /me/complaints; `flexpension complaint show 1 --db sqlite:{dbs}`")?;
     writeln!(out, "  a month's books:   flexpension report month --db sqlite:{dbs} --month {last}")?;
     writeln!(out, "  risk alerts:       flexpension monitor run --db sqlite:{dbs} --month {last}")?;

@@ -42,7 +42,8 @@ pub enum OutreachCommand {
         db: crate::data::Db,
     },
     /// Score every worker of the store for a month and keep it for the officer's console: the
-    /// store's own model when it has enough joiners and non-joiners, else the synthetic one.
+    /// store's own model when it has enough joiners and non-joiners, else the synthetic one. Then
+    /// plan today's outreach notices for the workers not enrolled (once per worker and day).
     Run {
         /// The month (YYYY-MM; default the latest with income).
         #[arg(long)]
@@ -108,14 +109,17 @@ pub fn run(params: &Params, params_dir: Option<&Path>, cmd: OutreachCommand) -> 
             Ok(())
         }
         OutreachCommand::Run { month, json, db } => {
-            let run = crate::data::runtime()?.block_on(async {
+            let (run, told) = crate::data::runtime()?.block_on(async {
                 let store = crate::data::open(&db.db).await?;
                 let r: anyhow::Result<_> = async {
                     let month = store_month(&store, month.as_deref()).await?;
                     let region = crate::data::store_region(&store, None).await?;
-                    flexpension_server::outreach::run(&store, params, &region, month)
+                    let run = flexpension_server::outreach::run(&store, params, &region, month)
                         .await
-                        .map_err(|e| UsageError(format!("--month: {e}")).into())
+                        .map_err(|e| anyhow::Error::from(UsageError(format!("--month: {e}"))))?;
+                    // Then the day's notices for the run's workers not enrolled (a rerun the same day adds nothing).
+                    let told = flexpension_server::notices::schedule(&store, params, &region, chrono::Utc::now()).await?;
+                    Ok((run, told))
                 }
                 .await;
                 store.close().await;
@@ -123,15 +127,20 @@ pub fn run(params: &Params, params_dir: Option<&Path>, cmd: OutreachCommand) -> 
             })?;
             let text = if json {
                 serde_json::to_string_pretty(
-                    &serde_json::json!({"month": run.month, "workers": run.workers, "auc": run.auc_ppm as f64 / 1e6, "trained_on": run.trained_on}),
+                    &serde_json::json!({"month": run.month, "workers": run.workers, "auc": run.auc_ppm as f64 / 1e6, "trained_on": run.trained_on, "notices": told}),
                 )?
             } else {
                 format!(
-                    "{}: {} workers scored; model trained on {} (held-out AUC {:.3})",
+                    "{}: {} workers scored; model trained on {} (held-out AUC {:.3})\nnotices of {}: {} planned, {} held out, {} with no room ({} added)",
                     run.month,
                     run.workers,
                     run.trained_on,
-                    run.auc_ppm as f64 / 1e6
+                    run.auc_ppm as f64 / 1e6,
+                    told.day,
+                    told.notices,
+                    told.holdout,
+                    told.no_room,
+                    told.added
                 )
             };
             emit(&format!("{text}\n"));

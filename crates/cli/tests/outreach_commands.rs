@@ -118,4 +118,12 @@ fn a_store_gives_its_own_table() {
     assert_eq!((run["month"].as_str(), run["workers"].as_i64()), (Some("2025-10"), Some(3)), "{run}");
     assert!(run["trained_on"].as_str().unwrap().starts_with("synthetic population"), "{run}");
     assert!(run["auc"].as_f64().unwrap() > 0.6, "{run}");
+    // Then today's notices: each worker not enrolled is planned (a notice or the holdout), once.
+    let targets = lines.iter().skip(1).filter(|l| l.ends_with(",0")).count() as u64;
+    let told = &run["notices"];
+    let n = |k: &str| told[k].as_u64().unwrap_or_else(|| panic!("{k} in {told}"));
+    assert!(targets >= 1);
+    assert_eq!((n("notices") + n("holdout") + n("no_room"), n("added")), (targets, targets), "{run}");
+    let again = json(d, &["outreach", "run", "--json", "--db", &db]);
+    assert_eq!(again["notices"]["added"].as_u64(), Some(0), "a rerun the same day adds nothing: {again}");
 }

@@ -28,12 +28,40 @@ pub struct Card {
     pub en: String,
 }
 
+/// How many questions the awareness quiz (知晓率) has.
+pub const QUIZ_QUESTIONS: usize = 5;
+
+/// A question of the awareness quiz: plain words in both languages, the same options in the
+/// same order, and which one is right (counted from 0).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+    pub options_zh: Vec<String>,
+    pub options_en: Vec<String>,
+    pub answer: usize,
+}
+
+impl Question {
+    pub fn text(&self, lang: Lang) -> &str {
+        if lang.is_en() { &self.en } else { &self.zh }
+    }
+
+    pub fn options(&self, lang: Lang) -> &[String] {
+        if lang.is_en() { &self.options_en } else { &self.options_zh }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Library {
     pub readability: Readability,
     #[serde(rename = "card")]
     pub cards: Vec<Card>,
+    #[serde(rename = "quiz")]
+    pub quiz: Vec<Question>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -56,6 +84,25 @@ impl Library {
             if let Some(reason) = lib.check(c).into_iter().next() {
                 return Err(CardError::Card { id: c.id.clone(), reason });
             }
+        }
+        if lib.quiz.len() != QUIZ_QUESTIONS {
+            return Err(CardError::Parse(format!("the quiz has {} questions, not {QUIZ_QUESTIONS}", lib.quiz.len())));
+        }
+        for q in &lib.quiz {
+            let bad = |reason: String| CardError::Card { id: q.id.clone(), reason };
+            if q.options_zh.len() != q.options_en.len() || !(2..=4).contains(&q.options_zh.len()) {
+                return Err(bad("2 to 4 options, as many in each language".into()));
+            }
+            if q.answer >= q.options_zh.len() {
+                return Err(bad(format!("answer {} is not one of the options", q.answer)));
+            }
+            let as_card = Card { id: q.id.clone(), product: String::new(), zh: q.zh.clone(), en: q.en.clone() };
+            if let Some(reason) = lib.check(&as_card).into_iter().next() {
+                return Err(bad(reason));
+            }
+        }
+        if lib.quiz.iter().enumerate().any(|(i, q)| lib.quiz[..i].iter().any(|p| p.id == q.id)) {
+            return Err(CardError::Parse("two quiz questions share an id".into()));
         }
         Ok(lib)
     }
@@ -84,6 +131,40 @@ impl Library {
             problems.push("the two languages name different figures".into());
         }
         problems
+    }
+
+    pub fn card(&self, id: &str) -> Option<&Card> {
+        self.cards.iter().find(|c| c.id == id)
+    }
+
+    /// How many of `answers` (question id, option chosen) are right; unknown questions count
+    /// as wrong.
+    pub fn score_quiz(&self, answers: &[(String, usize)]) -> usize {
+        answers.iter().filter(|(id, a)| self.quiz.iter().any(|q| q.id == *id && q.answer == *a)).count()
+    }
+
+    /// The card for a worker: among those of their scheme (and the migrant's), the one their
+    /// strongest reasons point to (`reasons` as the outreach run keeps them, strongest first:
+    /// `months_active+45,migrant+1,...`), a card they have not had yet before one they have,
+    /// and only a card whose every figure is known in both languages.
+    pub fn choose(&self, product: Product, migrant: bool, reasons: &str, seen: &[String], figures: &[(&str, String)]) -> Option<&Card> {
+        let points = |c: &Card| -> usize {
+            // The position of the first reason that speaks for this card (earlier is stronger).
+            let wants: &[&str] = match c.id.as_str() {
+                "moves_with_you" => &["migrant"],
+                "years_count" => &["months_active", "age"],
+                "cheaper_now" => &["income_yuan", "income_cv"],
+                _ => &[],
+            };
+            reasons.split(',').position(|r| wants.iter().any(|w| r.starts_with(w))).unwrap_or(usize::MAX)
+        };
+        let mut cards: Vec<&Card> = self
+            .for_worker(product, migrant)
+            .into_iter()
+            .filter(|c| c.fill(Lang::Zh, figures).is_some() && c.fill(Lang::En, figures).is_some())
+            .collect();
+        cards.sort_by_key(|c| (seen.contains(&c.id), points(c)));
+        cards.first().copied()
     }
 
     /// The cards for a worker: those of their scheme, and the migrant's when they are one.
@@ -144,6 +225,40 @@ mod tests {
         assert!(lib.check(&card("交{pays}元。", "Pay now.")).iter().any(|p| p.contains("different figures")));
         let bad = CARDS.replace("每月只要交{pays}元", "每月只要按费率交{pays}元");
         assert!(matches!(Library::parse(&bad), Err(CardError::Card { .. })));
+    }
+
+    #[test]
+    fn the_quiz_has_five_plain_questions_with_one_right_answer() {
+        let lib = Library::embedded().expect("cards.toml");
+        assert_eq!(lib.quiz.len(), QUIZ_QUESTIONS);
+        let right: Vec<(String, usize)> = lib.quiz.iter().map(|q| (q.id.clone(), q.answer)).collect();
+        assert_eq!(lib.score_quiz(&right), 5);
+        let wrong: Vec<(String, usize)> = lib.quiz.iter().map(|q| (q.id.clone(), (q.answer + 1) % q.options_zh.len())).collect();
+        assert_eq!(lib.score_quiz(&wrong), 0);
+        assert_eq!(lib.score_quiz(&[("nope".into(), 0)]), 0);
+        let four = CARDS.replacen("[[quiz]]", "[[quizz]]", 1);
+        assert!(Library::parse(&four).is_err());
+    }
+
+    #[test]
+    fn the_card_follows_the_strongest_reason_and_what_was_sent() {
+        let lib = Library::embedded().expect("cards.toml");
+        let figures = [
+            ("income", "3800".to_string()),
+            ("pays", "359".to_string()),
+            ("subsidy", "239".to_string()),
+            ("months", "45".to_string()),
+            ("min_years", "20".to_string()),
+        ];
+        let id = |reasons: &str, seen: &[String]| lib.choose(Product::EmployeePension, true, reasons, seen, &figures).map(|c| c.id.clone());
+        assert_eq!(id("migrant-1,age+35", &[]).as_deref(), Some("moves_with_you"));
+        assert_eq!(id("months_active+45,migrant-1", &[]).as_deref(), Some("years_count"));
+        assert_eq!(id("income_yuan+3800,migrant-1", &[]).as_deref(), Some("cheaper_now"));
+        assert_eq!(id("migrant-1,age+35", &["moves_with_you".into()]).as_deref(), Some("years_count"));
+        // Without the minimum years, the card that names them is never chosen.
+        let some = &figures[..4];
+        assert_ne!(lib.choose(Product::EmployeePension, false, "months_active+45", &[], some).map(|c| c.id.as_str()), Some("years_count"));
+        assert_eq!(lib.choose(Product::InjuryCover, false, "", &[], &[]).map(|c| c.id.as_str()), Some("injury_first"));
     }
 
     #[test]

@@ -93,9 +93,55 @@ pub fn evaluate(scores: &[f64], labels: &[bool], bins: usize) -> Option<Evaluati
     })
 }
 
+/// The normal quantile of a two-sided 95% interval (a property of the normal distribution, not
+/// a rule value).
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// A difference of two proportions with its 95% confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Uplift {
+    /// Joined ÷ workers, in each arm.
+    pub treated: f64,
+    pub holdout: f64,
+    /// `treated − holdout`.
+    pub diff: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// The enrolment uplift of the treated arm over the holdout: `joined` of `workers` in each, the
+/// Wald interval `d ± z·√(p₁(1−p₁)/n₁ + p₀(1−p₀)/n₀)`. `None` when an arm is empty or a count
+/// exceeds its arm.
+pub fn uplift(treated: (u64, u64), holdout: (u64, u64)) -> Option<Uplift> {
+    let ((n1, k1), (n0, k0)) = (treated, holdout);
+    if n1 == 0 || n0 == 0 || k1 > n1 || k0 > n0 {
+        return None;
+    }
+    let (p1, p0) = (k1 as f64 / n1 as f64, k0 as f64 / n0 as f64);
+    let se = (p1 * (1.0 - p1) / n1 as f64 + p0 * (1.0 - p0) / n0 as f64).sqrt();
+    let diff = p1 - p0;
+    Some(Uplift { treated: p1, holdout: p0, diff, low: diff - Z95 * se, high: diff + Z95 * se })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uplift_matches_a_hand_computation() {
+        // 60 of 200 treated joined (30%), 20 of 100 held out (20%): d = 0.1;
+        // se = √(0.3·0.7/200 + 0.2·0.8/100) = √(0.00105 + 0.0016) = √0.00265 = 0.0514782;
+        // 1.959964 × 0.0514782 = 0.1008954: the interval is −0.0008954 to 0.2008954.
+        let u = uplift((200, 60), (100, 20)).expect("both arms");
+        assert!((u.diff - 0.1).abs() < 1e-12 && (u.treated - 0.3).abs() < 1e-12 && (u.holdout - 0.2).abs() < 1e-12);
+        assert!((u.low - -0.000_895_4).abs() < 1e-6, "{}", u.low);
+        assert!((u.high - 0.200_895_4).abs() < 1e-6, "{}", u.high);
+        assert_eq!(uplift((0, 0), (10, 1)), None);
+        assert_eq!(uplift((10, 11), (10, 1)), None);
+        // No one joined anywhere: no difference and no width.
+        let z = uplift((10, 0), (10, 0)).expect("arms");
+        assert_eq!((z.diff, z.low, z.high), (0.0, 0.0, 0.0));
+    }
 
     #[test]
     fn auc_of_known_orderings() {

@@ -10,6 +10,7 @@
 //! | [`card`] | the notice cards (`cards.toml`): which suits a worker, filled with their figures; the readability check |
 //! | [`eval`] | held-out measures: AUC, Brier score, calibration bins |
 //! | [`notice`] | when a notice may reach a worker (their breaks, no rush or quiet hours, a cap) and the A/B arm |
+//! | [`plan`] | a worker's notice planned: arm, card and figures from the calculators, time |
 //! | [`product`] | the scheme that fits a worker, with its reason |
 //! | [`synth`] | a training table from the survey-calibrated synthetic population of `flexpension-sim` |
 
@@ -18,6 +19,7 @@ pub mod eval;
 pub mod features;
 pub mod model;
 pub mod notice;
+pub mod plan;
 pub mod product;
 pub mod settings;
 pub mod synth;

@@ -129,11 +129,13 @@ impl NoticeRules {
         kind: Option<OrderType>,
         sent: &[NaiveDateTime],
     ) -> Option<NaiveDateTime> {
-        let mut slots = self.breaks(now, orders);
+        // The worker's breaks that are open; without any (no history, or breaks only in rush
+        // or quiet hours), the fallback hours.
+        let mut slots: Vec<u32> = self.breaks(now, orders).into_iter().filter(|m| self.open(*m, kind)).collect();
         if slots.is_empty() {
-            slots = (0..DAY / SLOT).map(|i| i * SLOT).filter(|m| self.fallback.iter().any(|w| w.contains(*m))).collect();
+            slots =
+                (0..DAY / SLOT).map(|i| i * SLOT).filter(|m| self.fallback.iter().any(|w| w.contains(*m)) && self.open(*m, kind)).collect();
         }
-        let slots: Vec<u32> = slots.into_iter().filter(|m| self.open(*m, kind)).collect();
         let today = now.date();
         let mut candidates: Vec<NaiveDateTime> = (0..=7)
             .filter_map(|d| today.checked_add_signed(Duration::days(d)))
@@ -220,6 +222,13 @@ mod tests {
     fn a_new_worker_gets_the_fallback_hours() {
         let t = rules().next_time(at(1, 16, 30), &[], None, &[]).unwrap();
         assert_eq!((t.date(), t.hour()), (at(1, 0, 0).date(), 20), "{t}");
+    }
+
+    #[test]
+    fn breaks_only_at_night_fall_back_to_the_fallback_hours() {
+        let orders: Vec<_> = (1..=20).flat_map(|d| [at(d, 23, 0), at(d, 23, 40)]).collect();
+        let t = rules().next_time(at(21, 9, 0), &orders, None, &[]).expect("a time");
+        assert_eq!((t.date(), t.hour()), (at(21, 0, 0).date(), 15), "{t}");
     }
 
     #[test]

@@ -92,6 +92,8 @@ pub struct NoticeSettings {
     pub history_days: Figure<u32>,
     pub fallback: Figure<Vec<String>>,
     pub holdout_share: Figure<f64>,
+    /// Right answers of the five-question quiz that count a worker as aware.
+    pub aware_correct: Figure<u32>,
 }
 
 impl Settings {
@@ -128,6 +130,9 @@ impl Settings {
             return Err(bad("model.synthetic_workers", format!("must be 100 to {}", crate::features::MAX_ROWS)));
         }
         unit("notices.holdout_share", s.notices.holdout_share.value, 0.0, 0.9)?;
+        if !(1..=crate::card::QUIZ_QUESTIONS as u32).contains(&s.notices.aware_correct.value) {
+            return Err(bad("notices.aware_correct", format!("must be 1 to {}", crate::card::QUIZ_QUESTIONS)));
+        }
         crate::notice::NoticeRules::new(&s.notices).map_err(|(key, reason)| bad(key, reason))?;
         let [from, to] = m.night_hours.value;
         if from > 23 || to > 23 || from == to {
@@ -184,6 +189,7 @@ impl Settings {
             ("notices.history_days", &self.notices.history_days.source),
             ("notices.fallback", &self.notices.fallback.source),
             ("notices.holdout_share", &self.notices.holdout_share.source),
+            ("notices.aware_correct", &self.notices.aware_correct.source),
         ]
         .into_iter()
         .map(|(k, s)| (k, s.as_str()))

@@ -78,7 +78,8 @@ pub async fn outreach_latest_month(state: &AppState) -> Result<Option<flexpensio
     crate::outreach::run(store, state.params(), state.region(), month).await.map(Some).map_err(|e| e.to_string())
 }
 
-/// Run the policy-fit profile every `every`, the first time after `first`.
+/// Run the policy-fit profile every `every`, the first time after `first`, and plan the day's
+/// outreach notices after it.
 pub async fn outreach_loop(state: AppState, first: Duration, every: Duration) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + first, every);
     while crate::ops::next_tick(&state, &mut tick).await {
@@ -88,6 +89,15 @@ pub async fn outreach_loop(state: AppState, first: Duration, every: Duration) {
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "policy-fit profile failed; will try again"),
+        }
+        // Then the day's notices for the run's workers not enrolled (once per day: a rerun adds nothing).
+        if let Some(store) = state.store() {
+            match crate::notices::schedule(store, state.params(), state.region(), state.now()).await {
+                Ok(d) => {
+                    tracing::info!(day = %d.day, notices = d.notices, holdout = d.holdout, no_room = d.no_room, added = d.added, "outreach notices planned")
+                }
+                Err(e) => tracing::warn!(error = %e, "outreach notices failed; will try again"),
+            }
         }
     }
 }

@@ -45,6 +45,7 @@ pub mod evidence;
 pub mod guard;
 pub mod jobs;
 pub mod log;
+pub mod notices;
 pub mod ops;
 pub mod outreach;
 pub mod people;
@@ -86,6 +87,8 @@ pub fn router(state: AppState) -> Router {
         .route("/me/complaints/{id}", get(web::rights::show))
         .route("/me/transfer", post(web::transfer::apply))
         .route("/me/choices", get(web::choice::page).post(web::choice::post))
+        .route("/me/notices/{id}/read", post(web::inbox::read))
+        .route("/me/quiz", post(web::inbox::quiz))
         .route("/platform", get(web::console::platform::page))
         .route("/platform/workers.csv", get(web::console::platform::csv))
         .route("/officer", get(web::console::officer::page))

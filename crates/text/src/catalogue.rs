@@ -15,6 +15,7 @@ pub const SCREENS: &[(&str, &str)] = &[
     ("verify", include_str!("../catalogue/verify.toml")),
     ("ratings", include_str!("../catalogue/ratings.toml")),
     ("fit", include_str!("../catalogue/fit.toml")),
+    ("inbox", include_str!("../catalogue/inbox.toml")),
     ("grid", include_str!("../catalogue/grid.toml")),
     ("rights", include_str!("../catalogue/rights.toml")),
     ("choice", include_str!("../catalogue/choice.toml")),

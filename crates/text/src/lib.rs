@@ -10,6 +10,7 @@
 //! | `verify.toml` | the page a voucher's QR code opens (`/verify/voucher/{id}`) |
 //! | `ratings.toml` | the public page of platforms' credit ratings (`/credit`) |
 //! | `fit.toml` | the policy-fit profile's reasons and schemes (`outreach score`) |
+//! | `inbox.toml` | the worker's inbox of notices and the awareness quiz (`/me`), their figures on the outreach console |
 //! | `grid.toml` | the grid worker's alerts (`/grid`), the officer's alerts and access log |
 //! | `rights.toml` | a worker's complaints (一键维权, `/me/complaints`) |
 //! | `voucher.toml` | the labels printed on the voucher PDF |

@@ -8,6 +8,7 @@
 //! | `login`, `people` | logging in and out; a worker's page (`/me`) |
 //! | `rights` | a worker's complaints (一键维权): `/me/complaints` (list and form, multipart uploads) and `/me/complaints/{id}` |
 //! | `choice` | the worker's own choices (`/me/choices`): join or leave each insurance, the base and its estimate, unpaid months, the savings account |
+//! | `inbox` | a worker's notices and the awareness quiz on `/me` (`POST /me/notices/{id}/read`, `POST /me/quiz`); their figures on `/officer/outreach` |
 //! | `transfer` | the worker's button that asks to move their insurance here (`POST /me/transfer`) |
 //! | `console/` | the officer's dashboard, worker list and worker page, alerts and access log, the complaints queue; the platform's portal |
 //! | `grid` | the grid worker's phone page (`/grid`): alerts, reveal, outcomes |
@@ -24,6 +25,7 @@ pub(crate) mod console;
 pub(crate) mod credit;
 pub(crate) mod form;
 pub(crate) mod grid;
+pub(crate) mod inbox;
 pub(crate) mod lang;
 pub(crate) mod login;
 pub(crate) mod people;

@@ -193,6 +193,8 @@ struct MePage {
     peers: Vec<(String, String)>,
     /// A transfer is under way: no second button.
     transfer_open: bool,
+    /// The worker's notices and the awareness quiz (`web/inbox.rs`).
+    inbox: crate::web::inbox::Inbox,
 }
 
 /// A transfer on the worker's page: where from, each step with its statutory deadline and
@@ -242,6 +244,7 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
     let Ok(transfers) = store.worker_transfers(worker).await else { return failed(lang) };
     let Ok(peers) = store.peers().await else { return failed(lang) };
     let transfer_open = transfers.iter().any(|t| t.state.is_open());
+    let inbox = crate::web::inbox::load(store, worker, shown, s.now().timestamp_micros()).await;
     let summary = st.months.last().map(|m| Summary {
         month: m.month.to_string(),
         pay: yuan_grouped(m.net_fen),
@@ -307,6 +310,7 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
             })
             .collect(),
         transfer_open,
+        inbox,
         base,
     };
     render(StatusCode::OK, page.render())

@@ -1,12 +1,15 @@
 //! The platform API: a platform posts its settled orders (`POST /platform/earnings`, API key and
 //! HMAC signature) and reads what it owes (`GET /platform/premiums`, API key); it reads the
-//! complaints against it and answers them (`/platform/complaints`, the answer signed). Answers never
+//! complaints against it and answers them (`/platform/complaints`, the answer signed); it pulls the
+//! outreach notices due to its workers and reports their delivery (`/platform/notices`, reports
+//! signed). Answers never
 //! carry a resident ID in clear, and neither do log lines. (Its proof bundles are in
 //! [`crate::evidence`].)
 
 pub(crate) mod auth;
 mod complaints;
 mod earnings;
+mod notices;
 mod premiums;
 mod workers;
 
@@ -30,6 +33,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(only(routes!(workers::get)))
         .routes(only(routes!(complaints::get)))
         .routes(only(routes!(complaints::respond)))
+        .routes(only(routes!(notices::get)))
+        .routes(only(routes!(notices::reports)))
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {

@@ -48,6 +48,8 @@ struct Page {
     targets: Vec<Target>,
     grids: Vec<(String, String)>,
     grid: String,
+    /// The notices, the quiz's awareness and the arms' uplift (label, value).
+    notices: Vec<(String, String)>,
 }
 
 pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, q: Query<OutreachQuery>) -> Response {
@@ -63,6 +65,7 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, q:
     ) else {
         return failed(lang_q);
     };
+    let Ok(notices) = crate::web::inbox::officer_figures(&s, store, lang, s.now().timestamp_micros()).await else { return failed(lang_q) };
     let mut base = Base::of(&v, lang_q, "fit.title", "/officer/outreach");
     base.subject = region_name(&s, lang, &region);
     base.console("officer");
@@ -78,6 +81,7 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, q:
             targets: Vec::new(),
             grids: Vec::new(),
             grid: String::new(),
+            notices,
         },
         Some(run) => Page {
             heading: lang.f("fit.heading", &[("month", &run.month)]),
@@ -91,6 +95,7 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, q:
             targets: targets.iter().map(|t| target(lang, t)).collect(),
             grids: grids.into_iter().map(|g| (g.code, g.name)).collect(),
             grid: grid.unwrap_or_default(),
+            notices,
             scored: true,
             base,
         },
