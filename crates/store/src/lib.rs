@@ -52,6 +52,7 @@ mod ids;
 mod import;
 mod ingest;
 mod journal;
+pub mod kiosk;
 pub mod log;
 mod model;
 mod monitor;

@@ -12,6 +12,7 @@
 //! | `fit.toml` | the policy-fit profile's reasons and schemes (`outreach score`) |
 //! | `grid.toml` | the grid worker's alerts (`/grid`), the officer's alerts and access log |
 //! | `rights.toml` | a worker's complaints (一键维权, `/me/complaints`) |
+//! | `kiosk.toml` | the self-service terminal (智能自助终端, `/kiosk`) |
 //! | `voucher.toml` | the labels printed on the voucher PDF |
 //! | `cli.toml` | what `flexpension calc` prints |
 //! | `params.toml` | plain names of the parameters, for explanations |

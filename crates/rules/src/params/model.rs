@@ -249,6 +249,18 @@ pub struct National {
     pub complaint_response_hours: Series<u32>,
     /// Cross-region transfer (转移接续), 国办发〔2009〕66号.
     pub transfer: TransferRules,
+    /// The self-service terminal (智能自助终端): sign-in codes and the idle timeout.
+    pub kiosk: KioskParams,
+}
+
+/// The self-service terminal's design values (see `crate::kiosk`).
+#[derive(Debug, Clone)]
+pub struct KioskParams {
+    pub code_ttl_seconds: Series<u32>,
+    pub code_attempts: Series<u32>,
+    pub code_sends_per_hour: Series<u32>,
+    pub code_sends_per_client_hour: Series<u32>,
+    pub idle_seconds: Series<u32>,
 }
 
 /// Platform credit rating (信用评价): insured shares, grades and the sanctions floor.
