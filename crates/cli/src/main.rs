@@ -79,6 +79,10 @@ enum Command {
         /// The address people reach this server at (what voucher QR codes open); default the --addr.
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
+        /// Development: append each outgoing text message (the self-service terminal's sign-in
+        /// codes) to this file instead of an SMS gateway.
+        #[arg(long, value_name = "PATH")]
+        sms_file: Option<std::path::PathBuf>,
     },
     /// The demo: a fresh SQLite store with a synthetic Zhejiang population, a year of orders
     /// through the platform API, months closed and paid; then the server, with demo logins.
@@ -173,9 +177,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { addr, db, auto_close, region, witness, witness_quorum, public_url } => {
+        Command::Serve { addr, db, auto_close, region, witness, witness_quorum, public_url, sms_file } => {
             let params = load_params(cli.params.as_deref())?;
-            let log = serve::LogOptions::parse(&witness, witness_quorum, public_url.as_deref())?;
+            let mut log = serve::LogOptions::parse(&witness, witness_quorum, public_url.as_deref())?;
+            log.sms_file = sms_file;
             serve::run(params, &addr, db.as_deref(), region.as_deref(), auto_close, log)
         }
         Command::Demo(a) => demo::run(load_params(cli.params.as_deref())?, a),

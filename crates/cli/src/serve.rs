@@ -12,6 +12,8 @@ use std::sync::Arc;
 pub struct LogOptions {
     pub witnesses: flexpension_server::log::Witnesses,
     pub public_url: Option<String>,
+    /// Development: append outgoing text messages (the terminal's sign-in codes) to this file.
+    pub sms_file: Option<std::path::PathBuf>,
 }
 
 impl LogOptions {
@@ -29,7 +31,11 @@ impl LogOptions {
         {
             return Err(UsageError(format!("--public-url: '{u}' must start with http:// or https://")).into());
         }
-        Ok(LogOptions { witnesses: flexpension_server::log::Witnesses { peers, quorum }, public_url: public_url.map(str::to_string) })
+        Ok(LogOptions {
+            witnesses: flexpension_server::log::Witnesses { peers, quorum },
+            public_url: public_url.map(str::to_string),
+            sms_file: None,
+        })
     }
 }
 
@@ -65,6 +71,9 @@ pub fn run(params: Params, addr: &str, db: Option<&str>, region: Option<&str>, a
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| UsageError(format!("--addr: cannot listen on {addr}: {e}")))?;
         let local = listener.local_addr()?;
+        if let Some(p) = &log.sms_file {
+            state = state.with_sms_file(p);
+        }
         state = state.with_witnesses(log.witnesses).with_public_url(&log.public_url.unwrap_or_else(|| format!("http://{local}")));
         // The first line is read by scripts (tests, benchmarks) to find the port.
         let mut out = std::io::stdout().lock();

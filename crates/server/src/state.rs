@@ -39,6 +39,8 @@ pub struct AppState {
     pub(crate) throttle_swept_at: Arc<AtomicI64>,
     /// Wakes the agency job when a peer's message arrives (see `jobs::agency_delivery_loop`).
     agency_wake: Arc<tokio::sync::Notify>,
+    /// Development: text messages are appended to this file (see `crate::sms`).
+    sms_file: Option<Arc<std::path::Path>>,
 }
 
 impl AppState {
@@ -56,12 +58,23 @@ impl AppState {
             login_keys: Arc::new(tokio::sync::OnceCell::new()),
             throttle_swept_at: Arc::new(AtomicI64::new(0)),
             agency_wake: Arc::new(tokio::sync::Notify::new()),
+            sms_file: None,
         }
     }
 
     /// Rung when a peer's message is stored: the agency job handles it without waiting for its tick.
     pub fn agency_wake(&self) -> &tokio::sync::Notify {
         &self.agency_wake
+    }
+
+    /// Development: append each outgoing text message to this file instead of a gateway.
+    pub fn with_sms_file(mut self, path: &std::path::Path) -> AppState {
+        self.sms_file = Some(path.into());
+        self
+    }
+
+    pub fn sms_file(&self) -> Option<&std::path::Path> {
+        self.sms_file.as_deref()
     }
 
     /// Believe X-Forwarded-For from these peers only (the deployment's reverse proxies).
