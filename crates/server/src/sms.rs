@@ -18,7 +18,9 @@ pub async fn deliver(state: &AppState, store: &Store) -> Result<usize, String> {
     let pending = store.sms_pending().await.map_err(|e| e.to_string())?;
     let mut sent = 0;
     for m in pending {
-        let at = chrono::DateTime::from_timestamp_micros(m.created_at_us).map(|t| t.to_rfc3339()).unwrap_or_default();
+        let at = chrono::DateTime::from_timestamp_micros(m.created_at_us)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default();
         // One line per text: line breaks inside one would split it.
         let body: String = m.body.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
         let line = format!("{at}\tworker={}\tto={}\t{body}\n", m.worker.0, m.phone_masked);

@@ -126,6 +126,7 @@ struct CodePage {
 #[template(path = "kiosk/me.html")]
 struct MePage {
     k: Kiosk,
+    /// HTML: the greeting with the (escaped) masked name marked `translate="no"`.
     hello: String,
     bill_title: String,
     /// (label key, amount, warn)
@@ -184,6 +185,20 @@ pub fn mask_name(name: &str) -> String {
         Some(first) => std::iter::once(first).chain(c.filter(|c| !c.is_whitespace()).map(|_| '*')).collect(),
         None => String::new(),
     }
+}
+
+/// Text made safe to put into HTML.
+fn escape(t: &str) -> String {
+    t.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#39;".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 fn lang_suffix(lang: &str) -> &'static str {
@@ -254,7 +269,9 @@ pub async fn estimate(State(s): State<AppState>, RawQuery(q): RawQuery) -> Respo
     let lang = field("lang");
     let key = field("key");
     let go = field("go").is_some();
-    let entry = press(&field("income").unwrap_or_default(), key.as_deref(), INCOME_LEN, false);
+    // `entry` from the keypad's form; `income` from a link.
+    let typed = field("entry").or_else(|| field("income")).unwrap_or_default();
+    let entry = press(&typed, key.as_deref(), INCOME_LEN, false);
     let mut k = Kiosk::new(lang.as_deref(), "kiosk.estimate_title", &format!("/kiosk/estimate?income={entry}"), "", 0);
     k.idle = rules(&s).map_or(120, |r| r.idle_seconds);
     let l = k.base.lang;
@@ -619,7 +636,8 @@ async fn me_page(s: &AppState, v: &Viewer, worker: flexpension_store::WorkerId, 
         })
         .collect();
     let page = MePage {
-        hello: l.f("kiosk.me_hello", &[("name", &mask_name(&w.name))]),
+        // The name is data, not words of the page's language: marked so.
+        hello: l.f("kiosk.me_hello", &[("name", &format!("<span translate=\"no\">{}</span>", escape(&mask_name(&w.name))))]),
         bill_title,
         bill,
         standing: standing_key(&st.status),
@@ -717,6 +735,7 @@ mod tests {
         assert_eq!(mask_name("张三丰"), "张**");
         assert_eq!(mask_name("Li Wei"), "L****");
         assert_eq!(mask_name(""), "");
+        assert_eq!(escape("<a href='x'>&\""), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
     }
 
     #[test]
