@@ -251,8 +251,7 @@ fn trouble(lang: Option<&str>, status: StatusCode, problem: &str) -> Response {
 
 // ---- public screens ----
 
-pub async fn start(State(s): State<AppState>, q: Query<LangQuery>) -> Response {
-    let _ = &s;
+pub async fn start(q: Query<LangQuery>) -> Response {
     let page = StartPage { k: Kiosk::new(q.lang.as_deref(), "kiosk.title", "/kiosk", "", 0) };
     match page.render() {
         Ok(b) => html(StatusCode::OK, b),
