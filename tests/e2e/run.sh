@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser tests of the calculator and analysts' pages, the people pages, the consoles, complaints and the voucher: start the release server on a free
+# Browser tests of the calculator and analysts' pages, the people pages, the consoles, complaints, the voucher and the self-service terminal: start the release server on a free
 # loopback port, run the node tests (playwright-core driving Debian's Chromium), stop the server.
 # Needs: chromium and fonts-noto-cjk (Debian), node + npm. Usage: bash tests/e2e/run.sh
 set -euo pipefail
@@ -31,3 +31,6 @@ FLEXPENSION_BIN="$bin" bash "$here/consoles.sh"
 
 # The contribution voucher: its own store, witnesses and server.
 FLEXPENSION_BIN="$bin" bash "$here/voucher.sh"
+
+# The self-service terminal at 1080 × 1920: its own store and server, texts to a file.
+FLEXPENSION_BIN="$bin" bash "$here/kiosk.sh"

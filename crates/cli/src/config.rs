@@ -48,6 +48,10 @@ pub struct ServeArgs {
     /// FLEXPENSION_OPS_TOKEN (prefer it or the file: a flag shows in the process list).
     #[arg(long, value_name = "TOKEN")]
     pub ops_token: Option<String>,
+    /// Development only: append outgoing text messages (the terminal's sign-in codes) to this
+    /// file instead of handing them to a gateway.
+    #[arg(long, value_name = "PATH")]
+    pub sms_file: Option<String>,
     /// How log lines look on stderr: text (default) or json (one JSON object a line).
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<String>,
@@ -69,6 +73,7 @@ pub struct FileSettings {
     pub public_url: Option<String>,
     pub ops_addr: Option<String>,
     pub ops_token: Option<String>,
+    pub sms_file: Option<String>,
     pub log_format: Option<String>,
     pub log_level: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
@@ -111,6 +116,8 @@ pub struct Settings {
     pub ops_addr: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ops_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms_file: Option<String>,
     pub log_format: LogFormat,
     pub log_level: String,
     pub trusted_proxies: Vec<String>,
@@ -168,6 +175,7 @@ pub fn resolve(args: &ServeArgs, env: &dyn Fn(&str) -> Option<String>) -> anyhow
         public_url: text(&args.public_url, "FLEXPENSION_PUBLIC_URL", &file.public_url),
         ops_addr: text(&args.ops_addr, "FLEXPENSION_OPS_ADDR", &file.ops_addr),
         ops_token: text(&args.ops_token, "FLEXPENSION_OPS_TOKEN", &file.ops_token),
+        sms_file: text(&args.sms_file, "FLEXPENSION_SMS_FILE", &file.sms_file),
         log_format,
         log_level: text(&args.log_level, "FLEXPENSION_LOG", &file.log_level).unwrap_or_else(|| "info".to_string()),
         trusted_proxies: list(flexpension_server::TRUSTED_PROXIES_ENV).or(file.trusted_proxies.clone()).unwrap_or_default(),

@@ -14,6 +14,8 @@ use std::sync::Arc;
 pub struct LogOptions {
     pub witnesses: flexpension_server::log::Witnesses,
     pub public_url: Option<String>,
+    /// Development: append outgoing text messages (the terminal's sign-in codes) to this file.
+    pub sms_file: Option<std::path::PathBuf>,
 }
 
 impl LogOptions {
@@ -31,7 +33,11 @@ impl LogOptions {
         {
             return Err(UsageError(format!("--public-url: '{u}' must start with http:// or https://")).into());
         }
-        Ok(LogOptions { witnesses: flexpension_server::log::Witnesses { peers, quorum }, public_url: public_url.map(str::to_string) })
+        Ok(LogOptions {
+            witnesses: flexpension_server::log::Witnesses { peers, quorum },
+            public_url: public_url.map(str::to_string),
+            sms_file: None,
+        })
     }
 }
 
@@ -48,7 +54,8 @@ pub const COMPLAINT_DEADLINE_EVERY: std::time::Duration = std::time::Duration::f
 /// requests in flight finish, the jobs stop at their next safe point and the store is closed.
 pub fn run(params: Params, settings: crate::config::Settings) -> anyhow::Result<()> {
     let region = settings.region.as_deref();
-    let log = LogOptions::parse(&settings.witness, settings.witness_quorum, settings.public_url.as_deref())?;
+    let mut log = LogOptions::parse(&settings.witness, settings.witness_quorum, settings.public_url.as_deref())?;
+    log.sms_file = settings.sms_file.as_ref().map(std::path::PathBuf::from);
     if let Some(r) = region {
         params.scenario(r, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
     }
@@ -77,6 +84,9 @@ pub fn run(params: Params, settings: crate::config::Settings) -> anyhow::Result<
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|e| UsageError(format!("--addr: cannot listen on {addr}: {e}")))?;
         let local = listener.local_addr()?;
+        if let Some(p) = &log.sms_file {
+            state = state.with_sms_file(p);
+        }
         state = state.with_witnesses(log.witnesses).with_public_url(&log.public_url.unwrap_or_else(|| format!("http://{local}")));
         let ops = match &settings.ops_addr {
             Some(a) => {

@@ -28,6 +28,7 @@ pub mod credit;
 pub mod estimate;
 pub mod explain;
 pub mod injury;
+pub mod kiosk;
 pub mod money;
 pub mod monitor;
 pub mod names;

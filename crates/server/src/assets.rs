@@ -12,10 +12,12 @@ struct Asset {
     body: &'static [u8],
 }
 
-const ASSETS: [Asset; 3] = [
+const ASSETS: [Asset; 5] = [
     Asset { name: "app.css", mime: "text/css; charset=utf-8", body: include_bytes!("../static/app.css") },
     Asset { name: "icon.svg", mime: "image/svg+xml", body: include_bytes!("../static/icon.svg") },
     Asset { name: "htmx.min.js", mime: "text/javascript; charset=utf-8", body: include_bytes!("../static/htmx.min.js") },
+    Asset { name: "kiosk.css", mime: "text/css; charset=utf-8", body: include_bytes!("../static/kiosk.css") },
+    Asset { name: "kiosk.js", mime: "text/javascript; charset=utf-8", body: include_bytes!("../static/kiosk.js") },
 ];
 
 /// FNV-1a: a stable short fingerprint for cache busting (not for security).

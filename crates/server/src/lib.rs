@@ -32,6 +32,7 @@
 //! | `people` | Passwords (argon2id with the parameters below, salt from the OS CSPRNG) and making accounts |
 //! | `privacy` | A last line of defence for personal data in text the server sends to platforms or logs |
 //! | `signature` | Request signatures of the platform API, shaped like common webhook schemes (HMAC over time and body) |
+//! | `sms` | Text messages out: the store's outbox handed to a gateway adapter (development: `serve --sms-file`) |
 //! | `state` | What every request handler shares: the parameters (loaded once), the clock and the store when there is one |
 //! | `throttle` | Login throttling and the login's signed tokens (docs/PEOPLE.md, "Throttling") |
 //! | `voucher` | The contribution voucher (参保缴费凭证): the worker's closed months as a signed note of the region |
@@ -51,6 +52,7 @@ pub mod outreach;
 pub mod people;
 pub mod privacy;
 pub mod signature;
+pub mod sms;
 mod state;
 pub mod throttle;
 pub mod voucher;
@@ -104,6 +106,14 @@ pub fn router(state: AppState) -> Router {
         .route("/officer/appeals/{id}/decision", post(web::console::credit::decide))
         .route("/platform/credit", get(web::console::credit::page))
         .route("/platform/credit/appeal", post(web::console::credit::appeal))
+        .route("/kiosk", get(web::kiosk::start))
+        .route("/kiosk/estimate", get(web::kiosk::estimate))
+        .route("/kiosk/sign-in", get(web::kiosk::sign_in))
+        .route("/kiosk/code", post(web::kiosk::code))
+        .route("/kiosk/verify", post(web::kiosk::verify))
+        .route("/kiosk/me", get(web::kiosk::me))
+        .route("/kiosk/voucher", post(web::kiosk::voucher))
+        .route("/kiosk/finish", post(web::kiosk::finish))
         .route("/grid", get(web::grid::page))
         .route("/grid/alerts/{id}/reveal", post(web::grid::reveal))
         .route("/grid/alerts/{id}/outcome", post(web::grid::outcome))

@@ -40,6 +40,8 @@ pub struct AppState {
     /// Wakes the agency job when a peer's message arrives (see `jobs::agency_delivery_loop`).
     agency_wake: Arc<tokio::sync::Notify>,
     ops: Arc<crate::ops::OpsState>,
+    /// Development: text messages are appended to this file (see `crate::sms`).
+    sms_file: Option<Arc<std::path::Path>>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             throttle_swept_at: Arc::new(AtomicI64::new(0)),
             agency_wake: Arc::new(tokio::sync::Notify::new()),
             ops: Arc::new(crate::ops::OpsState::default()),
+            sms_file: None,
         }
     }
 
@@ -69,6 +72,16 @@ impl AppState {
 
     pub fn agency_wake(&self) -> &tokio::sync::Notify {
         &self.agency_wake
+    }
+
+    /// Development: append each outgoing text message to this file instead of a gateway.
+    pub fn with_sms_file(mut self, path: &std::path::Path) -> AppState {
+        self.sms_file = Some(path.into());
+        self
+    }
+
+    pub fn sms_file(&self) -> Option<&std::path::Path> {
+        self.sms_file.as_deref()
     }
 
     /// Believe X-Forwarded-For from these peers only (the deployment's reverse proxies).

@@ -55,6 +55,7 @@ mod ids;
 mod import;
 mod ingest;
 mod journal;
+pub mod kiosk;
 pub mod log;
 mod model;
 mod monitor;
@@ -94,11 +95,11 @@ pub use journal::{
 };
 pub use model::{Grid, NewGrid, NewPlatform, NewWorker, Platform, Region, RevenueBand, Sex, Worker};
 pub use monitor::{Alert, MonitorReport};
-pub use ops::{OpsFigures, Readiness};
 pub use notices::{
     ArmOutcome, MAX_NOTICES_LISTED, MAX_NOTICES_PER_RUN, MAX_QUIZ_ANSWERS, MAX_REPORTS, NewNotice, NoticeCounts, NoticeEvent, NoticeInput,
     NoticeReport, OutreachNotice, PlatformNotice, day_code,
 };
+pub use ops::{OpsFigures, Readiness};
 pub use outreach::{FEATURE_WINDOW_MONTHS, MAX_OUTREACH_SCORES, OutreachFeatures, OutreachRun, OutreachScore, OutreachTarget};
 pub use peers::{NewPeer, Peer, PeerAdded, check_peer};
 pub use store::{OpenOptions, Store};

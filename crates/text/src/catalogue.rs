@@ -19,6 +19,7 @@ pub const SCREENS: &[(&str, &str)] = &[
     ("grid", include_str!("../catalogue/grid.toml")),
     ("rights", include_str!("../catalogue/rights.toml")),
     ("choice", include_str!("../catalogue/choice.toml")),
+    ("kiosk", include_str!("../catalogue/kiosk.toml")),
     ("voucher", include_str!("../catalogue/voucher.toml")),
     ("cli", include_str!("../catalogue/cli.toml")),
     ("params", include_str!("../catalogue/params.toml")),

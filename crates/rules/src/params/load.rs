@@ -476,6 +476,13 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
             savings_occasional_tax_rate: r.series("savings.occasional_tax_rate", rate)?,
             savings_withdrawal_tax_rate: r.series("savings.withdrawal_tax_rate", rate)?,
         },
+        kiosk: KioskParams {
+            code_ttl_seconds: r.series("kiosk_code_ttl_seconds", count)?,
+            code_attempts: r.series("kiosk_code_attempts", count)?,
+            code_sends_per_hour: r.series("kiosk_code_sends_per_hour", count)?,
+            code_sends_per_client_hour: r.series("kiosk_code_sends_per_client_hour", count)?,
+            idle_seconds: r.series("kiosk_idle_seconds", count)?,
+        },
     };
     if n.years_decimals.items.iter().any(|d| d.value > 6) {
         return Err(invalid(r.file, "years_decimals", "at most 6 decimals"));
@@ -489,6 +496,21 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
     }
     if n.complaint_response_hours.items.iter().any(|d| !(1..=720).contains(&d.value)) {
         return Err(invalid(r.file, "complaint.response_hours", "must be 1 to 720 hours"));
+    }
+    if n.kiosk.code_ttl_seconds.items.iter().any(|d| !(30..=3600).contains(&d.value)) {
+        return Err(invalid(r.file, "kiosk_code_ttl_seconds", "must be 30 to 3600 seconds"));
+    }
+    if n.kiosk.idle_seconds.items.iter().any(|d| !(15..=3600).contains(&d.value)) {
+        return Err(invalid(r.file, "kiosk_idle_seconds", "must be 15 to 3600 seconds"));
+    }
+    for (key, s) in [
+        ("kiosk_code_attempts", &n.kiosk.code_attempts),
+        ("kiosk_code_sends_per_hour", &n.kiosk.code_sends_per_hour),
+        ("kiosk_code_sends_per_client_hour", &n.kiosk.code_sends_per_client_hour),
+    ] {
+        if s.items.iter().any(|d| !(1..=1000).contains(&d.value)) {
+            return Err(invalid(r.file, key, "must be 1 to 1000"));
+        }
     }
     if n.credit.floor_years.items.iter().any(|d| !(1..=10).contains(&d.value)) {
         return Err(invalid(r.file, "credit.floor_years", "must be 1 to 10 years"));

@@ -252,6 +252,8 @@ pub struct National {
     /// The worker's own choices (the paper's 5.1-5.2): leaving, back-payment, the sustained
     /// income test, the pension savings account and its taxes.
     pub choice: ChoiceRules,
+    /// The self-service terminal (智能自助终端): sign-in codes and the idle timeout.
+    pub kiosk: KioskParams,
 }
 
 /// The worker's own choices: what leaving, back-payment, the sustained income test and the
@@ -276,6 +278,16 @@ pub struct ChoiceRules {
     pub savings_occasional_tax_rate: Series<Rate>,
     /// The tax on money taken out of the savings account (deferred to withdrawal).
     pub savings_withdrawal_tax_rate: Series<Rate>,
+}
+
+/// The self-service terminal's design values (see `crate::kiosk`).
+#[derive(Debug, Clone)]
+pub struct KioskParams {
+    pub code_ttl_seconds: Series<u32>,
+    pub code_attempts: Series<u32>,
+    pub code_sends_per_hour: Series<u32>,
+    pub code_sends_per_client_hour: Series<u32>,
+    pub idle_seconds: Series<u32>,
 }
 
 /// Platform credit rating (信用评价): insured shares, grades and the sanctions floor.

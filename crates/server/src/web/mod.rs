@@ -11,6 +11,7 @@
 //! | `inbox` | a worker's notices and the awareness quiz on `/me` (`POST /me/notices/{id}/read`, `POST /me/quiz`); their figures on `/officer/outreach` |
 //! | `transfer` | the worker's button that asks to move their insurance here (`POST /me/transfer`) |
 //! | `console/` | the officer's dashboard, worker list and worker page, alerts and access log, the complaints queue; the platform's portal |
+//! | `kiosk` | the self-service terminal (智能自助终端, `/kiosk`): estimate, sign-in by ID number and a texted code, voucher printing, transfer and complaints |
 //! | `grid` | the grid worker's phone page (`/grid`): alerts, reveal, outcomes |
 //! | `lang` | the page language: `?lang=`, its cookie, Accept-Language |
 //! | `verify` | the page a voucher's QR code opens (`/verify/voucher/{id}`) |
@@ -26,6 +27,7 @@ pub(crate) mod credit;
 pub(crate) mod form;
 pub(crate) mod grid;
 pub(crate) mod inbox;
+pub(crate) mod kiosk;
 pub(crate) mod lang;
 pub(crate) mod login;
 pub(crate) mod people;
