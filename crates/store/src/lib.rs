@@ -46,6 +46,7 @@ mod earnings;
 mod enrol;
 mod error;
 mod freeze;
+mod fund;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod ids;
@@ -79,6 +80,7 @@ pub use earnings::{
 pub use enrol::{Basis, Enrolment, NewEnrolment, Scheme};
 pub use error::{RowError, RowErrorCode, StoreError};
 pub use freeze::{Freeze, MAX_FREEZE_REASON};
+pub use fund::{Appropriation, FUND_YEARS, FundFigures, FundMonthCity, FundReport, MAX_APPROPRIATION_FEN, WorkerGrant, city_of_grid};
 pub use ids::{ApiKey, BatchId, EnrolmentId, GridId, PlatformId, WorkerId};
 pub use import::{WorkerImportOptions, WorkerImportReport};
 pub use journal::{

@@ -11,12 +11,14 @@
 
 mod close;
 mod figures;
+mod funded;
 mod guard;
 mod payfile;
 mod read;
 mod rows;
 
 pub use close::{CloseOptions, CloseReport, MonthClose};
+pub(crate) use guard::AgeLimits;
 pub use payfile::{PAYMENT_COLUMNS, PAYMENT_FILE_MAX_ERRORS, PAYMENT_FILE_MAX_ROWS, PaymentFileReport};
 pub use read::{PlatformWorkerMonth, RegionMonthTotals, StatementMonth, WorkerStatement};
 
