@@ -80,7 +80,10 @@ pub use earnings::{
 pub use enrol::{Basis, Enrolment, NewEnrolment, Scheme};
 pub use error::{RowError, RowErrorCode, StoreError};
 pub use freeze::{Freeze, MAX_FREEZE_REASON};
-pub use fund::{Appropriation, FUND_YEARS, FundFigures, FundMonthCity, FundReport, MAX_APPROPRIATION_FEN, WorkerGrant, city_of_grid};
+pub use fund::{
+    Allocation, Appropriation, Contract, FUND_YEARS, FundFigures, FundMonthCity, FundReport, MAX_APPROPRIATION_FEN,
+    MAX_REMITTANCE_REFERENCE, MAX_UNION_NAME, NewContract, PlatformBill, Remittance, WorkerGrant, city_of_grid,
+};
 pub use ids::{ApiKey, BatchId, EnrolmentId, GridId, PlatformId, WorkerId};
 pub use import::{WorkerImportOptions, WorkerImportReport};
 pub use journal::{

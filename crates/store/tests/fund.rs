@@ -205,6 +205,73 @@ pub mod cases {
         assert!(r.paid_fen + r.committed_fen <= r.appropriated_fen);
         assert!(r.queued_fen > 0, "the fund was meant to run short: {r:#?}");
     }
+
+    /// A month closed under a collective contract: the platform's share is in its bill and not
+    /// in the worker's due; paying the bill clears it; a replayed payment changes nothing.
+    pub async fn contract_share_billed_and_paid(ctx: Ctx) {
+        let f = setup(&ctx, 4).await;
+        let s = &ctx.store;
+        let nc = NewContract {
+            platform: f.a.id,
+            union_name: "浙江省新就业形态劳动者工会联合会".into(),
+            share_bp: 3000,
+            from: ym("2025-09"),
+            to: None,
+            min_base_fen: None,
+            supplementary: None,
+        };
+        let c = s.file_contract(&nc).await.expect("file");
+        assert_eq!(c.state, "filed");
+        // Not applied before approval: the overlap check counts filed ones too.
+        match s.file_contract(&NewContract { from: ym("2025-11"), ..nc.clone() }).await {
+            Err(StoreError::Invalid { field: "from", .. }) => {}
+            other => panic!("overlap: {other:?}"),
+        }
+        for bad in [NewContract { share_bp: 10_001, ..nc.clone() }, NewContract { union_name: " ".into(), ..nc.clone() }] {
+            assert!(matches!(s.file_contract(&bad).await, Err(StoreError::Invalid { .. })));
+        }
+        assert_eq!(s.platform_contracts(f.a.id).await.expect("list").len(), 1, "nothing written by a refusal");
+        s.decide_contract(c.id, true).await.expect("approve");
+        s.close_month(&paper(), ym("2025-09"), &CloseOptions::new(ym("2025-12"))).await.expect("close");
+        assert_eq!(s.trial_balance().await.expect("trial"), 0);
+        let bill = s.platform_bill(f.a.id, ym("2025-09")).await.expect("bill");
+        assert!(bill.contract_share_fen > 0 && bill.injury_premium_fen > 0, "{bill:?}");
+        assert_eq!(bill.active_workers, 4);
+        assert_eq!(bill.union_dues_fen, 4 * 200);
+        assert_eq!(bill.total_fen, bill.contract_share_fen + bill.injury_premium_fen + bill.union_dues_fen);
+        assert_eq!(bill.union_payee.as_deref(), Some("浙江省新就业形态劳动者工会联合会"));
+        // The worker owes the contribution less the subsidy and less the platform's share.
+        let w = &f.workers[0].1;
+        let es = s.worker_entries(w.id).await.expect("entries");
+        let due = es.iter().find_map(|e| e.due().copied()).expect("close");
+        let st = s.worker_statement(w.id, 3).await.expect("statement");
+        let share = (due.contribution_fen * 3000 + 5000) / 10_000;
+        assert_eq!(st.arrears_fen, due.net_fen - share, "{due:?}");
+        // Over what the platform owes (this bill and the injury premiums of later months):
+        // refused, nothing written.
+        let owed = s.platform_outstanding(f.a.id).await.expect("owed");
+        assert!(owed >= bill.total_fen);
+        match s.platform_pay(f.a.id, owed + 1, "R1").await {
+            Err(StoreError::Invalid { field: "amount", .. }) => {}
+            other => panic!("over the bill: {other:?}"),
+        }
+        assert_eq!(s.platform_outstanding(f.a.id).await.expect("o"), owed);
+        let r = s.platform_pay(f.a.id, bill.total_fen, "R1").await.expect("pay");
+        assert!(!r.duplicate && r.outstanding_fen == owed - bill.total_fen, "{r:?}");
+        let paid = s.platform_bill(f.a.id, ym("2025-09")).await.expect("bill");
+        assert_eq!((paid.paid_fen, paid.outstanding_fen), (bill.total_fen, 0));
+        let again = s.platform_pay(f.a.id, bill.total_fen, "R1").await.expect("replay");
+        assert!(again.duplicate);
+        assert_eq!(s.platform_bill(f.a.id, ym("2025-09")).await.expect("bill"), paid);
+        assert!(matches!(s.platform_pay(f.a.id, 5, "R1").await, Err(StoreError::Exists { .. })));
+        assert_eq!(s.platform_contributions_paid(f.a.id, 2025).await.expect("tax"), bill.contract_share_fen);
+        // Withdrawn: the next close books no share.
+        s.decide_contract(c.id, false).await.expect("withdraw");
+        s.close_month(&paper(), ym("2025-10"), &CloseOptions::new(ym("2025-12"))).await.expect("close");
+        let oct = s.platform_bill(f.a.id, ym("2025-10")).await.expect("bill");
+        assert_eq!((oct.contract_share_fen, oct.union_dues_fen), (0, 0));
+        assert_eq!(s.trial_balance().await.expect("trial"), 0);
+    }
 }
 
 macro_rules! both {
@@ -227,7 +294,8 @@ both!(
     unbudgeted_year_closes_as_before,
     queue_grants_only_money_and_releases_later,
     prorate_cuts_everyone_alike,
-    race
+    race,
+    contract_share_billed_and_paid
 );
 
 /// One step of the property test.

@@ -200,6 +200,9 @@ impl crate::Store {
                 count += page.len() as u64;
             }
         }
+        // Collective contracts: the platforms' shares and union dues (`journal/contract.rs`).
+        let dues = scenario.params.union_dues(month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?.0;
+        self.apply_contracts(month, dues).await?;
         let action = if previous.is_some() { "reclose" } else { "close" };
         let run = previous.as_ref().map_or(1, |c| c.run + 1);
         let rec = MonthClose {

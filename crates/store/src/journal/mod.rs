@@ -10,6 +10,7 @@
 //! from the same snapshot, so no fen is lost or doubled.
 
 mod close;
+mod contract;
 mod figures;
 mod funded;
 mod guard;
