@@ -17,6 +17,7 @@ pub const SCREENS: &[(&str, &str)] = &[
     ("fit", include_str!("../catalogue/fit.toml")),
     ("grid", include_str!("../catalogue/grid.toml")),
     ("rights", include_str!("../catalogue/rights.toml")),
+    ("fund", include_str!("../catalogue/fund.toml")),
     ("voucher", include_str!("../catalogue/voucher.toml")),
     ("cli", include_str!("../catalogue/cli.toml")),
     ("params", include_str!("../catalogue/params.toml")),

@@ -5,6 +5,7 @@
 //! [`crate::evidence`].)
 
 pub(crate) mod auth;
+mod bill;
 mod complaints;
 mod earnings;
 mod premiums;
@@ -30,6 +31,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(only(routes!(workers::get)))
         .routes(only(routes!(complaints::get)))
         .routes(only(routes!(complaints::respond)))
+        .routes(only(routes!(bill::bill)))
+        .routes(only(routes!(bill::pay)))
+        .routes(only(routes!(bill::statement)))
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {
