@@ -70,6 +70,12 @@ fn fund_contract_bill_pay_and_statement() {
     assert_eq!(r["balance_fen"].as_i64(), Some(0), "{r}");
     assert_eq!(r["paid_fen"].as_i64(), Some(0), "{r}");
 
+    // The worker's statement says who pays what, and why the subsidy is short.
+    let w = json(d, &["worker", "show", "--id-number", &young, "--json", "--db", &db]);
+    assert!(w["platform_shares"][0]["amount_fen"].as_i64().unwrap_or(0) > 0, "{w}");
+    assert_eq!(w["subsidy"][0]["policy"], "queue", "{w}");
+    assert!(w["subsidy"][0]["why"].to_string().contains("waits for the province's next appropriation"), "{w}");
+
     let b = json(d, &["platform", "bill", "--platform", "1", "--month", "2025-09", "--json", "--db", &db]);
     let total = b["total_fen"].as_i64().expect("total");
     assert!(b["contract_share_fen"].as_i64().unwrap_or(0) > 0 && b["injury_premium_fen"].as_i64().unwrap_or(0) > 0, "{b}");

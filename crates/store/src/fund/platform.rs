@@ -401,3 +401,27 @@ impl crate::Store {
         Sql::new(SQL).bind(platform.0).bind(year * 100 + 1).bind(year * 100 + 12).scalar(self.db()).await
     }
 }
+
+/// A platform's share of a worker's month under a collective contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorkerShare {
+    pub month: String,
+    pub platform: i64,
+    pub amount_fen: Fen,
+}
+
+impl crate::Store {
+    /// What platforms pay of a worker's contributions under collective contracts, by month.
+    pub async fn worker_contract_shares(&self, worker: i64) -> Result<Vec<WorkerShare>> {
+        const SQL: &str = "SELECT month, platform_id, amount_fen FROM platform_charges WHERE worker_id = $1 AND kind = 'contract_share' ORDER BY month, platform_id";
+        let rows: Vec<(i32, i64, i64)> = Sql::new(SQL).bind(worker).fetch_all(self.db()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(m, platform, amount_fen)| WorkerShare {
+                month: month_from_code(m).map(|x| x.to_string()).unwrap_or_default(),
+                platform,
+                amount_fen,
+            })
+            .collect())
+    }
+}
