@@ -33,6 +33,12 @@ pub struct Db {
 pub enum PlatformCommand {
     /// Register a platform company; prints its id and API key (shown this once only).
     Add(PlatformAddArgs),
+    /// A platform's bill for a month: contract shares, injury premiums, union dues, paid.
+    Bill(crate::fund::BillArgs),
+    /// Record a platform's payment against its bill (idempotent on --reference).
+    Pay(crate::fund::PlatformPayArgs),
+    /// A platform's tax statement for a year (the paper's proposal, not law); --out writes a PDF.
+    Statement(crate::fund::StatementArgs),
 }
 
 #[derive(Args)]
@@ -223,8 +229,13 @@ pub fn rows_left_out(file: &Path, left_out: u64, errors: &[RowProblem]) -> anyho
     Err(UsageError(format!("{}: {left_out} {rows} not imported{first}", file.display())).into())
 }
 
-pub fn platform(cmd: PlatformCommand) -> anyhow::Result<()> {
-    let PlatformCommand::Add(a) = cmd;
+pub fn platform(params: &flexpension_rules::Params, cmd: PlatformCommand) -> anyhow::Result<()> {
+    let a = match cmd {
+        PlatformCommand::Add(a) => a,
+        PlatformCommand::Bill(a) => return crate::fund::bill(a),
+        PlatformCommand::Pay(a) => return crate::fund::pay(a),
+        PlatformCommand::Statement(a) => return crate::fund::statement(params, a),
+    };
     let revenue_band: RevenueBand = a.revenue_band.parse().map_err(|e: String| UsageError(format!("--revenue-band: {e}")))?;
     let np = NewPlatform { name: a.name.clone(), uscc: a.credit_code.clone(), revenue_band, injury_high_level: a.injury_high_level };
     runtime()?.block_on(async {

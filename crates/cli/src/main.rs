@@ -8,6 +8,7 @@
 //! | `complaint` | `flexpension complaint file`, `show`, `respond`, `sla` (a contract): complaints with sealed evidence packages, the platform's 72-hour deadline |
 //! | `config` | `serve`'s settings: the TOML file, FLEXPENSION_* overrides, the flags; `--print-config` |
 //! | `data` | The commands that touch the data store: `init`, `platform add`, `grid add`, `import workers`, `import earnings`, `worker show` |
+//! | `fund` | The provincial special fund (a contract): `fund appropriate`, `fund report` |
 //! | `demo` | `flexpension demo`: a fresh SQLite store with a synthetic Zhejiang population |
 //! | `ledger` | The month close and the money on the store: `settle`, `pay`, `interest`, `report month` |
 //! | `log` | The tamper-evident log on the command line (a contract, see docs/LOG.md): `log key`, `log checkpoint`, `log proof` |
@@ -24,6 +25,7 @@ mod complaint;
 mod config;
 mod data;
 mod demo;
+mod fund;
 mod ledger;
 mod log;
 mod monitor;
@@ -78,6 +80,12 @@ enum Command {
     /// Look a worker up: enrolments and a month's income by platform.
     #[command(subcommand)]
     Worker(data::WorkerCommand),
+    /// The provincial special fund (省级统管、市级发放): appropriations and the fund's report.
+    #[command(subcommand)]
+    Fund(fund::FundCommand),
+    /// Collective contracts (集体合同) of a union federation and a platform.
+    #[command(subcommand)]
+    Contract(fund::ContractCommand),
     /// Peer agencies (对端经办机构): other regions' agencies this one exchanges signed messages with.
     #[command(subcommand)]
     Peer(peer::PeerCommand),
@@ -180,12 +188,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(a) => ops::backup(a),
         Command::Restore(a) => ops::restore(a),
         Command::Demo(a) => demo::run(load_params(cli.params.as_deref())?, a),
-        Command::Platform(c) => data::platform(c),
+        Command::Platform(c) => data::platform(&load_params(cli.params.as_deref())?, c),
         Command::Grid(c) => data::grid(&load_params(cli.params.as_deref())?, c),
         Command::Init(a) => data::init(&load_params(cli.params.as_deref())?, a),
         Command::Import(c) => data::import::run(&load_params(cli.params.as_deref())?, c),
         Command::Worker(c) => data::worker::run(&load_params(cli.params.as_deref())?, c),
         Command::Peer(c) => peer::run(c),
+        Command::Fund(c) => fund::run(&load_params(cli.params.as_deref())?, c),
+        Command::Contract(c) => fund::contract(c),
         Command::Transfer(c) => transfer::run(&load_params(cli.params.as_deref())?, c),
         Command::Settle(a) => ledger::settle(&load_params(cli.params.as_deref())?, a),
         Command::Pay(a) => ledger::pay(&load_params(cli.params.as_deref())?, a),

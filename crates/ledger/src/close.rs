@@ -44,6 +44,19 @@ pub(crate) fn close_entry(
     rev: u32,
     period: YearMonth,
 ) -> Result<Entry, LedgerError> {
+    close_entry_granted(month, w, rules, rev, period, None)
+}
+
+/// `close_entry` with the subsidy limited to `grant_fen` when given (what the provincial
+/// special fund grants, `crate::fund`); the worker owes the rest.
+pub(crate) fn close_entry_granted(
+    month: YearMonth,
+    w: &WorkerMonth,
+    rules: &MonthRules,
+    rev: u32,
+    period: YearMonth,
+    grant_fen: Option<Fen>,
+) -> Result<Entry, LedgerError> {
     let input = |field, reason: &str| LedgerError::Input { worker: w.worker, field, reason: reason.to_string() };
     if !(0..=MAX_FEN).contains(&w.income_fen) {
         return Err(input("income_fen", "must be between 0 and 10,000,000,000 yuan"));
@@ -51,7 +64,10 @@ pub(crate) fn close_entry(
     if w.declared_base_fen.is_some_and(|b| !(1..=MAX_FEN).contains(&b)) {
         return Err(input("declared_base_fen", "must be more than 0 and at most 10,000,000,000 yuan"));
     }
-    let due = Due::new(w.income_fen, &compute(rules, w.income_fen, w.declared_base_fen));
+    let mut due = Due::new(w.income_fen, &compute(rules, w.income_fen, w.declared_base_fen));
+    if let Some(g) = grant_fen {
+        due = crate::fund::granted(due, g);
+    }
     let id = EntryId::new(w.worker, Subject::Close { month, rev });
     Entry::new(id, period, None, close_postings(id, &due).to_vec(), Some(due))
 }

@@ -150,7 +150,7 @@ impl Ledger {
         Ok(&self.entries[start..])
     }
 
-    fn reconcile_worker(&mut self, worker: WorkerId, at: YearMonth) -> Result<(), LedgerError> {
+    pub(crate) fn reconcile_worker(&mut self, worker: WorkerId, at: YearMonth) -> Result<(), LedgerError> {
         let Some(book) = self.books.get(&worker) else { return Ok(()) };
         let due = |i: usize| self.entries[i].due().map_or(0, |d| d.net_fen);
         let total_due: Fen = book.months.iter().filter_map(|m| m.close).map(due).sum();
@@ -199,7 +199,7 @@ impl Ledger {
     }
 
     /// Reverse the month's live crediting, if any.
-    fn uncredit(&mut self, worker: WorkerId, month: YearMonth, at: YearMonth) -> Result<(), LedgerError> {
+    pub(crate) fn uncredit(&mut self, worker: WorkerId, month: YearMonth, at: YearMonth) -> Result<(), LedgerError> {
         let paid = self.books.get(&worker).and_then(|b| b.month(month)).and_then(|m| m.paid);
         match paid {
             Some(i) => {
@@ -215,7 +215,7 @@ impl Ledger {
         self.books.get(&worker)?.months.iter().find(|m| m.close.is_some() && m.paid.is_none()).map(|m| m.month)
     }
 
-    fn was_closed(&self, worker: WorkerId, month: YearMonth) -> bool {
+    pub(crate) fn was_closed(&self, worker: WorkerId, month: YearMonth) -> bool {
         self.books.get(&worker).and_then(|b| b.month(month)).is_some_and(|m| m.closes > 0)
     }
 }

@@ -27,6 +27,7 @@ pub mod contribution;
 pub mod credit;
 pub mod estimate;
 pub mod explain;
+pub mod fund;
 pub mod injury;
 pub mod kiosk;
 pub mod money;

@@ -49,6 +49,7 @@ mod earnings;
 mod enrol;
 mod error;
 mod freeze;
+mod fund;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod ids;
@@ -86,6 +87,10 @@ pub use earnings::{
 pub use enrol::{Basis, Enrolment, NewEnrolment, Scheme};
 pub use error::{RowError, RowErrorCode, StoreError};
 pub use freeze::{Freeze, MAX_FREEZE_REASON};
+pub use fund::{
+    Allocation, Appropriation, Contract, FUND_YEARS, FundFigures, FundMonthCity, FundReport, MAX_APPROPRIATION_FEN,
+    MAX_REMITTANCE_REFERENCE, MAX_UNION_NAME, NewContract, PlatformBill, Remittance, WorkerGrant, WorkerShare, city_of_grid,
+};
 pub use ids::{ApiKey, BatchId, EnrolmentId, GridId, PlatformId, WorkerId};
 pub use import::{WorkerImportOptions, WorkerImportReport};
 pub use journal::{

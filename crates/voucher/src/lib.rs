@@ -25,6 +25,7 @@ mod money;
 mod qr;
 mod render;
 pub mod sample;
+pub mod statement;
 
 pub use compare::{PageCheck, check_pages};
 pub use extract::extract_payload;

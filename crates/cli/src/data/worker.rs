@@ -107,6 +107,18 @@ struct Shown {
     /// Months and years counted by region (months paid here and brought in by transfers, less
     /// those moved out), and combined: {by_region: [{region, months, years}], months, years}.
     counted: MonthsByRegion,
+    /// The provincial special fund's subsidy by month: asked, granted, queued, the shortfall
+    /// policy and why, in plain words.
+    subsidy: Vec<SubsidyLine>,
+    /// What platforms pay of the worker's contributions under collective contracts.
+    platform_shares: Vec<flexpension_store::WorkerShare>,
+}
+
+#[derive(Serialize)]
+struct SubsidyLine {
+    #[serde(flatten)]
+    grant: flexpension_store::WorkerGrant,
+    why: Vec<flexpension_rules::explain::Text>,
 }
 
 pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
@@ -133,6 +145,16 @@ pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
             let income = store.worker_month_income(worker.id, month).await?;
             let account = store.worker_statement(worker.id, lapse).await?;
             let counted = store.months_by_region(worker.id).await?;
+            let mut subsidy = Vec::new();
+            for g in store.worker_fund_grants(worker.id.0).await? {
+                let rules = params.fund_rules(g.month.first_day())?;
+                let policy = flexpension_rules::fund::Shortfall::parse(&g.policy).unwrap_or(rules.shortfall);
+                let asked =
+                    flexpension_rules::fund::Grant { requested_fen: g.requested_fen, granted_fen: g.granted_fen, queued_fen: g.queued_fen };
+                let why = flexpension_rules::fund::explain_grant(&asked, policy, &g.city, &rules.uses).steps;
+                subsidy.push(SubsidyLine { grant: g, why });
+            }
+            let platform_shares = store.worker_contract_shares(worker.id.0).await?;
             Ok::<Shown, anyhow::Error>(Shown {
                 worker,
                 enrolments,
@@ -142,6 +164,8 @@ pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
                 by_platform: income.by_platform,
                 account,
                 counted,
+                subsidy,
+                platform_shares,
             })
         }
         .await;
@@ -211,6 +235,14 @@ fn text(s: &Shown) -> Result<String, std::fmt::Error> {
             yuan(m.paid_fen),
             yuan(m.due_fen)
         )?;
+    }
+    for p in &s.platform_shares {
+        writeln!(o, "  {}: platform {} pays {} yuan of it (collective contract)", p.month, p.platform, yuan(p.amount_fen))?;
+    }
+    for l in &s.subsidy {
+        for w in &l.why {
+            writeln!(o, "  subsidy {}: {}", l.grant.month, w.en)?;
+        }
     }
     let c = &s.counted;
     let by: Vec<String> = c.by_region.iter().map(|r| format!("{} {} months ({} years)", r.region, r.months, r.years)).collect();

@@ -409,6 +409,10 @@ fn grades(v: &Value) -> Result<Vec<Fen>, String> {
     Ok(g)
 }
 
+fn shortfall(v: &Value) -> Result<crate::fund::Shortfall, String> {
+    v.as_str().and_then(crate::fund::Shortfall::parse).ok_or(format!("'{v}' is not queue or prorate"))
+}
+
 fn category(v: &Value) -> Result<Category, String> {
     v.as_str().and_then(Category::parse).ok_or(format!("'{v}' is not male, female55 or female50"))
 }
@@ -483,7 +487,17 @@ fn read_national(mut r: Reader) -> Result<National, ParamError> {
             code_sends_per_client_hour: r.series("kiosk_code_sends_per_client_hour", count)?,
             idle_seconds: r.series("kiosk_idle_seconds", count)?,
         },
+        fund: FundParams {
+            shortfall: r.series("fund.shortfall", shortfall)?,
+            super_deduction: r.series("platform.super_deduction", dec6)?,
+            refund_revenue_below: r.series("platform.refund_revenue_below", yuan)?,
+            corporate_tax_rate: r.series("platform.corporate_tax_rate", rate)?,
+            union_dues_per_active_worker: r.series("union.dues_per_active_worker", yuan)?,
+        },
     };
+    if n.fund.super_deduction.items.iter().any(|d| d.value < Dec6::ONE || d.value > Dec6(3_000_000)) {
+        return Err(invalid(r.file, "platform.super_deduction", "must be 1 to 3 (1.5 deducts 150%)"));
+    }
     if n.years_decimals.items.iter().any(|d| d.value > 6) {
         return Err(invalid(r.file, "years_decimals", "at most 6 decimals"));
     }

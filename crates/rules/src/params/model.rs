@@ -254,6 +254,8 @@ pub struct National {
     pub choice: ChoiceRules,
     /// The self-service terminal (智能自助终端): sign-in codes and the idle timeout.
     pub kiosk: KioskParams,
+    /// The provincial special fund and what platforms pay (sections 5.2 and 5.4 of the paper).
+    pub fund: FundParams,
 }
 
 /// The worker's own choices: what leaving, back-payment, the sustained income test and the
@@ -288,6 +290,21 @@ pub struct KioskParams {
     pub code_sends_per_hour: Series<u32>,
     pub code_sends_per_client_hour: Series<u32>,
     pub idle_seconds: Series<u32>,
+}
+
+/// The provincial special fund's shortfall policy, the platforms' tax statement and union dues.
+#[derive(Debug, Clone)]
+pub struct FundParams {
+    /// What happens when a city's allocation cannot pay a subsidy in full.
+    pub shortfall: Series<crate::fund::Shortfall>,
+    /// Each yuan of contribution a platform pays is deducted as this many yuan (the paper: 1.5).
+    pub super_deduction: Series<Rate>,
+    /// Platforms with a year's revenue under this get the refund at once (即征即退).
+    pub refund_revenue_below: Series<Fen>,
+    /// The enterprise income tax rate a platform's deduction saves.
+    pub corporate_tax_rate: Series<Rate>,
+    /// Union dues a platform pays a month per active worker (one order or more in the month).
+    pub union_dues_per_active_worker: Series<Fen>,
 }
 
 /// Platform credit rating (信用评价): insured shares, grades and the sanctions floor.

@@ -70,17 +70,17 @@ pub struct CloseReport {
 /// check needs.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Billed {
-    wm: WorkerMonth,
-    age: Option<AgeLimit>,
+    pub(super) wm: WorkerMonth,
+    pub(super) age: Option<AgeLimit>,
     /// The month code the worker's employee-pension enrolment began.
-    from: i32,
+    pub(super) from: i32,
 }
 
 impl Billed {
     /// Is the worker billed for `month`? Before the statutory retirement month, yes; from it
     /// on only to go on paying towards the minimum years (延缴), which continues an insurance
     /// begun before the age and never starts one.
-    fn billed(&self, l: &Ledger, month: YearMonth) -> bool {
+    pub(super) fn billed(&self, l: &Ledger, month: YearMonth) -> bool {
         match self.age {
             None => true,
             Some(a) if month < a.retire => true,
@@ -90,10 +90,10 @@ impl Billed {
 }
 
 /// (worker, income, birth month code, sex, enrolment start code).
-type IncomeRow = (i64, i64, i32, String, i32);
+pub(super) type IncomeRow = (i64, i64, i32, String, i32);
 
 /// Rows of the income read as the close's workers, with their retirement age.
-fn billed(rows: Vec<IncomeRow>, ages: &mut AgeLimits<'_>) -> Vec<Billed> {
+pub(super) fn billed(rows: Vec<IncomeRow>, ages: &mut AgeLimits<'_>) -> Vec<Billed> {
     rows.into_iter()
         .map(|(w, income_fen, birth, sex, from)| Billed {
             wm: WorkerMonth { worker: WorkerId(w), income_fen, declared_base_fen: None, enrolled: true },
@@ -164,6 +164,10 @@ impl crate::Store {
         let region = scenario.region.code.clone();
         let policy = scenario.policy.name.clone();
         let mut ages = AgeLimits::new(scenario.params, &scenario.region, month)?;
+        // A budgeted year grants each subsidy from the provincial special fund (`journal/funded.rs`).
+        let shortfall = scenario.params.fund_rules(month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?.shortfall;
+        let funded = self.funded_month(&region, month, &rules, shortfall).await?;
+        let funded = funded.as_ref();
         // The incomes are read a page ahead on another connection while the previous page is
         // closed: at a million workers the read costs as much as a third of the close.
         let mut pages = self.income_pages(month, opts.chunk_workers.max(1));
@@ -184,18 +188,21 @@ impl crate::Store {
             }
             workers.sort_unstable_by_key(|w| w.wm.worker);
             for chunk in workers.chunks(opts.chunk_workers.max(1)) {
-                let (n, p) = self.close_chunk(month, chunk, &rules, opts).await?;
+                let (n, p) = self.close_chunk(month, chunk, &rules, opts, funded).await?;
                 (written, past) = (written + n, past + p);
             }
             count = workers.len() as u64;
         } else {
             while let Some(page) = pages.recv().await {
                 let page = billed(page?, &mut ages);
-                let (n, p) = self.close_chunk(month, &page, &rules, opts).await?;
+                let (n, p) = self.close_chunk(month, &page, &rules, opts, funded).await?;
                 (written, past) = (written + n, past + p);
                 count += page.len() as u64;
             }
         }
+        // Collective contracts: the platforms' shares and union dues (`journal/contract.rs`).
+        let dues = scenario.params.union_dues(month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?.0;
+        self.apply_contracts(month, dues).await?;
         let action = if previous.is_some() { "reclose" } else { "close" };
         let run = previous.as_ref().map_or(1, |c| c.run + 1);
         let rec = MonthClose {
@@ -243,7 +250,17 @@ impl crate::Store {
 
     /// Close (or, reopening, correct) one chunk of workers in one transaction.
     /// Returns the entries written and the workers not billed for their age.
-    async fn close_chunk(&self, month: YearMonth, chunk: &[Billed], rules: &MonthRules, opts: &CloseOptions) -> Result<(usize, u64)> {
+    async fn close_chunk(
+        &self,
+        month: YearMonth,
+        chunk: &[Billed],
+        rules: &MonthRules,
+        opts: &CloseOptions,
+        funded: Option<&super::funded::FundedMonth>,
+    ) -> Result<(usize, u64)> {
+        if let Some(f) = funded {
+            return self.close_chunk_funded(month, chunk, rules, opts, f).await;
+        }
         let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { return Ok((0, 0)) };
         let ids: Vec<i64> = chunk.iter().map(|w| w.wm.worker.0).collect();
         // The bases the workers chose for the month (crates/store/src/choice/base.rs).
@@ -325,7 +342,7 @@ impl crate::Store {
     /// one index range each (enrolments, workers, month incomes), merged by worker id here, so
     /// no join plan depends on statistics (a bulk import leaves them far behind). The income
     /// is counted once per enrolment row, as a join would (the overlap check keeps it one).
-    async fn enrolled_in_range(&self, month: YearMonth, lo: i64, hi: i64) -> Result<Vec<IncomeRow>> {
+    pub(super) async fn enrolled_in_range(&self, month: YearMonth, lo: i64, hi: i64) -> Result<Vec<IncomeRow>> {
         const ENROLLED: &str = "SELECT worker_id, MIN(from_month), CAST(COUNT(*) AS BIGINT) FROM enrolments \
             WHERE scheme = 'employee_pension' AND from_month <= $1 AND (to_month IS NULL OR to_month >= $1) \
             AND worker_id >= $2 AND worker_id <= $3 GROUP BY worker_id ORDER BY worker_id";

@@ -10,13 +10,16 @@
 //! from the same snapshot, so no fen is lost or doubled.
 
 mod close;
+mod contract;
 mod figures;
+mod funded;
 mod guard;
 mod payfile;
 mod read;
 mod rows;
 
 pub use close::{CloseOptions, CloseReport, MonthClose};
+pub(crate) use guard::AgeLimits;
 pub use payfile::{PAYMENT_COLUMNS, PAYMENT_FILE_MAX_ERRORS, PAYMENT_FILE_MAX_ROWS, PaymentFileReport};
 pub use read::{PlatformWorkerMonth, RegionMonthTotals, StatementMonth, WorkerStatement};
 

@@ -7,6 +7,7 @@
 //! [`crate::evidence`].)
 
 pub(crate) mod auth;
+mod bill;
 mod complaints;
 mod earnings;
 mod notices;
@@ -35,6 +36,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(only(routes!(complaints::respond)))
         .routes(only(routes!(notices::get)))
         .routes(only(routes!(notices::reports)))
+        .routes(only(routes!(bill::bill)))
+        .routes(only(routes!(bill::pay)))
+        .routes(only(routes!(bill::statement)))
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {

@@ -1,0 +1,128 @@
+//! Collective contracts applied by the month close (section 5.4 of the paper): for each
+//! approved contract in force, the platform's share of each of its active workers' contribution
+//! is booked in the worker's journal as money owed by the platform (a payment by payer
+//! `platform:ID` with the deterministic reference `-YYYYMM`: the worker's due falls by it and the
+//! platform's clearing account carries the payable), and billed to the platform
+//! (`platform_charges`). A worker on several contract platforms is shared by income. Union dues
+//! (active workers × the dated dues) are billed to the platform for the union federation.
+//! Applying twice changes nothing: the payment ids and the charge keys are the same.
+
+use super::{apply, ledger_error};
+use crate::Result;
+use crate::backend::Sql;
+use crate::fund::Contract;
+use crate::ids::month_code;
+use flexpension_ledger::{EntryId, Payer, Payment, PlatformId, Subject, WorkerId};
+use flexpension_rules::{Fen, YearMonth};
+use std::collections::HashMap;
+
+/// Workers per transaction when booking contract shares.
+const CHUNK: usize = 500;
+
+/// The payment reference of a contract share for `month`.
+pub(crate) fn share_reference(month: YearMonth) -> i64 {
+    -i64::from(month_code(month))
+}
+
+impl crate::Store {
+    /// Book the contract shares and union dues of `month` (after its close). `dues_fen` is the
+    /// union dues per active worker in force.
+    pub(crate) async fn apply_contracts(&self, month: YearMonth, dues_fen: Fen) -> Result<u64> {
+        let contracts = self.contracts_in_force(month).await?;
+        if contracts.is_empty() {
+            return Ok(0);
+        }
+        let code = month_code(month);
+        // Every active worker's income by platform this month.
+        const INCOMES: &str = "SELECT worker_id, platform_id, income_fen, orders FROM month_income WHERE month = $1 ORDER BY worker_id";
+        let rows: Vec<(i64, i64, i64, i64)> = Sql::new(INCOMES).bind(code).fetch_all(self.db()).await?;
+        let mut total: HashMap<i64, Fen> = HashMap::new();
+        for r in &rows {
+            *total.entry(r.0).or_default() += r.2;
+        }
+        let mut booked = 0u64;
+        for c in &contracts {
+            let active: Vec<(i64, Fen)> = rows.iter().filter(|r| r.1 == c.platform && r.3 > 0).map(|r| (r.0, r.2)).collect();
+            for chunk in active.chunks(CHUNK) {
+                booked += self.book_shares(month, c, chunk, &total).await?;
+            }
+            let dues = dues_fen.saturating_mul(active.len() as i64);
+            Sql::new(
+                "INSERT INTO platform_charges (platform_id, month, kind, worker_id, amount_fen, contract_id) VALUES ($1, $2, 'union_dues', 0, $3, $4) \
+                 ON CONFLICT (platform_id, month, kind, worker_id) DO NOTHING",
+            )
+            .bind(c.platform)
+            .bind(code)
+            .bind(dues)
+            .bind(c.id)
+            .execute(self.db())
+            .await?;
+        }
+        Ok(booked)
+    }
+
+    /// One transaction: the shares of a chunk of a contract's active workers.
+    async fn book_shares(&self, month: YearMonth, c: &Contract, chunk: &[(i64, Fen)], total: &HashMap<i64, Fen>) -> Result<u64> {
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { return Ok(0) };
+        let (lo, hi) = (first.0, last.0);
+        let ids: Vec<i64> = chunk.iter().map(|x| x.0).collect();
+        let reference = share_reference(month);
+        let payer = Payer::Platform(PlatformId(c.platform));
+        let mut tx = self.db().begin_write().await?;
+        tx.lock_workers(lo, hi, &ids).await?;
+        tx.check_none_frozen(lo, hi, &ids, "a contract share").await?;
+        let rows = tx.read_journal(lo, hi).await?;
+        let (shares, new) = apply(rows, |l| {
+            // Shares of other platforms already booked for the month, by worker.
+            let mut other: HashMap<WorkerId, Fen> = HashMap::new();
+            for e in l.entries() {
+                if let Subject::Payment { payer: Payer::Platform(_), reference: r } = e.id().subject
+                    && r == reference
+                    && !e.id().reversal
+                {
+                    *other.entry(e.id().worker).or_default() +=
+                        e.postings().iter().filter(|p| p.amount_fen > 0).map(|p| p.amount_fen).sum::<Fen>();
+                }
+            }
+            let mut shares: Vec<(i64, Fen)> = Vec::new();
+            for &(w, income) in chunk {
+                let worker = WorkerId(w);
+                let id = EntryId::new(worker, Subject::Payment { payer, reference });
+                if l.entry(&id).is_some() {
+                    continue;
+                }
+                let Some(due) = l.live_due(worker, month).copied() else { continue };
+                let all = total.get(&w).copied().unwrap_or(income).max(1);
+                // contribution × share × (this platform's income / all income), half up.
+                let num = i128::from(due.contribution_fen) * i128::from(c.share_bp) * i128::from(income);
+                let den = 10_000i128 * i128::from(all);
+                let share = ((2 * num + den) / (2 * den)) as Fen;
+                let share = share.min(due.net_fen - other.get(&worker).copied().unwrap_or(0)).max(0);
+                if share == 0 {
+                    continue;
+                }
+                l.pay(&Payment { worker, payer, reference, amount_fen: share, period: month }).map_err(ledger_error)?;
+                *other.entry(worker).or_default() += share;
+                shares.push((w, share));
+            }
+            Ok(shares)
+        })?;
+        for (w, share) in &shares {
+            Sql::new(
+                "INSERT INTO platform_charges (platform_id, month, kind, worker_id, amount_fen, contract_id) VALUES ($1, $2, 'contract_share', $3, $4, $5) \
+                 ON CONFLICT (platform_id, month, kind, worker_id) DO NOTHING",
+            )
+            .bind(c.platform)
+            .bind(month_code(month))
+            .bind(*w)
+            .bind(*share)
+            .bind(c.id)
+            .execute(&mut tx)
+            .await?;
+        }
+        let logged = self.inner.log_journal.load(std::sync::atomic::Ordering::Relaxed);
+        self.write_logged(&mut tx, &new.rows(), logged, ("contract share", lo, hi)).await?;
+        tx.commit().await?;
+        Ok(shares.len() as u64)
+    }
+}
