@@ -249,9 +249,8 @@ pub(crate) struct AlertRow {
     pub id: i64,
     pub worker_id: i64,
     pub risk: String,
-    pub seen_month: i32,
-    pub why_zh: String,
-    pub why_en: String,
+    /// The fingerprint of the figures its reasons were told from.
+    pub why_hash: i64,
 }
 
 /// What the risk monitor reads of a range of workers (see [`Db::monitor_range`]).

@@ -300,14 +300,11 @@ pub(crate) async fn alert_rows(conn: &mut SqliteConnection, sql: &str, lo: i64, 
         let need = |v: Option<i64>, what: &str| v.ok_or_else(|| StoreError::Corrupt(format!("alerts.{what} is NULL")));
         let mut out = Vec::new();
         raw.prepare(&sql.replace('$', "?"))?.query_each(&[Int(lo), Int(hi)], |r| {
-            let seen = need(r.int(3), "seen_month")?;
             out.push(super::AlertRow {
                 id: need(r.int(0), "id")?,
                 worker_id: need(r.int(1), "worker_id")?,
                 risk: r.text(2).unwrap_or_default(),
-                seen_month: i32::try_from(seen).map_err(|e| StoreError::Corrupt(format!("alerts.seen_month: {e}")))?,
-                why_zh: r.text(4).unwrap_or_default(),
-                why_en: r.text(5).unwrap_or_default(),
+                why_hash: need(r.int(3), "why_hash")?,
             });
             Ok(())
         })?;
