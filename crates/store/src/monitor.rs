@@ -3,7 +3,7 @@
 //! decide the risks, and keep one open alert per worker and risk. A run is idempotent: the same
 //! month run again opens and closes nothing; a risk that is gone closes its alert.
 
-use crate::backend::{Db, Sql, placeholders};
+use crate::backend::{AlertWrites, Sql, Tx, placeholders};
 use crate::ids::month_code;
 use crate::model::Sex;
 use crate::{Result, Store, StoreError};
@@ -16,13 +16,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// Workers read and decided together: one ledger read and one transaction each.
 const RANGE: i64 = 10_000;
 
-/// Alerts opened or told again by one statement on SQLite (at most 8 parameters each). Not more:
-/// SQLite's driver looks each parameter up by name among all of a statement's, a cost that grows
-/// with the square of their number.
-const ALERTS_PER_STATEMENT_SQLITE: usize = 50;
-/// The same on PostgreSQL, whose driver binds by position (8 parameters each, far under its
-/// 65,535).
-const ALERTS_PER_STATEMENT_PG: usize = 1_000;
+/// Alerts opened or told again by one statement on PostgreSQL (8 parameters each, far under its
+/// 65,535). SQLite steps one prepared statement a row instead: its driver (sqlx) looks each
+/// parameter up by name among all of a statement's, a cost growing with the square of their
+/// number (at 50 rows a statement a tenth of a run).
+const ALERTS_PER_STATEMENT: usize = 1_000;
 
 /// The retirement month and the months of contributions needed then, by birth month and
 /// category: the same for every worker born in the month, worked out once per run.
@@ -196,10 +194,6 @@ impl Store {
         found: &[(i64, i64, Figures)],
         report: &mut MonitorReport,
     ) -> Result<()> {
-        let per_statement = match self.db() {
-            Db::Sqlite(_) => ALERTS_PER_STATEMENT_SQLITE,
-            Db::Postgres(_) => ALERTS_PER_STATEMENT_PG,
-        };
         let mut tx = self.db().begin_write().await?;
         const OPEN: &str = "SELECT id, worker_id, risk, why_hash FROM alerts WHERE closed_month IS NULL AND worker_id BETWEEN $1 AND $2";
         let mut open: HashMap<(i64, Risk), (i64, i64)> = HashMap::new();
@@ -219,54 +213,23 @@ impl Store {
             let print = f.fingerprint();
             match open.remove(&(w, f.risk())) {
                 Some((_, hash)) if hash == print => {}
-                Some((id, _)) => retell.push((id, print, f.why())),
-                None => new.push((w, grid, f.risk(), print, f.why())),
+                Some((id, _)) => {
+                    let why = f.why();
+                    retell.push((id, print, why.zh, why.en));
+                }
+                None => {
+                    let why = f.why();
+                    new.push((w, f.risk().as_str(), grid, print, why.zh, why.en));
+                }
             }
         }
         gone.extend(open.into_values().map(|(id, _)| id));
-        for part in gone.chunks(crate::registry::KEYS_PER_LOOKUP) {
-            let sql = format!("UPDATE alerts SET closed_month = $1, closed_reason = 'gone' WHERE id IN ({})", placeholders(2, part.len()));
-            part.iter().fold(Sql::built(sql).bind(code), |q, id| q.bind(*id)).execute(&mut tx).await?;
-            report.closed += part.len() as u64;
+        report.closed += gone.len() as u64;
+        report.opened += new.len() as u64;
+        let writes = AlertWrites { month: code, lo, hi, now_us: self.now_us(), gone: &gone, retell: &retell, new: &new };
+        if !tx.alert_writes_raw(&writes).await? {
+            write_alerts(&mut tx, &writes).await?;
         }
-        for part in retell.chunks(per_statement) {
-            let rows: Vec<String> = (0..part.len())
-                .map(|i| format!("(CAST(${} AS BIGINT), CAST(${} AS BIGINT), ${}, ${})", 1 + 4 * i, 2 + 4 * i, 3 + 4 * i, 4 + 4 * i))
-                .collect();
-            let sql = format!(
-                "UPDATE alerts SET why_hash = v.column2, why_zh = v.column3, why_en = v.column4 FROM (VALUES {}) AS v WHERE alerts.id = v.column1",
-                rows.join(",")
-            );
-            let q = part
-                .iter()
-                .fold(Sql::built(sql), |q, (id, print, why)| q.bind(*id).bind(*print).bind(why.zh.as_str()).bind(why.en.as_str()));
-            q.execute(&mut tx).await?;
-        }
-        let now_us = self.now_us();
-        for part in new.chunks(per_statement) {
-            let rows: Vec<String> = (0..part.len())
-                .map(|i| {
-                    let p = 8 * i;
-                    format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 4, p + 5, p + 6, p + 7, p + 8)
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_hash, why_zh, why_en, opened_at_us) VALUES {}",
-                rows.join(",")
-            );
-            let q = part.iter().fold(Sql::built(sql), |q, (w, grid, risk, print, why)| {
-                q.bind(*w).bind(risk.as_str()).bind(*grid).bind(code).bind(*print).bind(why.zh.as_str()).bind(why.en.as_str()).bind(now_us)
-            });
-            q.execute(&mut tx).await?;
-            report.opened += part.len() as u64;
-        }
-        // What is open in the range now was found in this run: seen in the month.
-        Sql::new("UPDATE alerts SET seen_month = $1 WHERE closed_month IS NULL AND worker_id BETWEEN $2 AND $3 AND seen_month <> $1")
-            .bind(code)
-            .bind(lo)
-            .bind(hi)
-            .execute(&mut tx)
-            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -352,4 +315,48 @@ fn run_rules(params: &Params, region: &str, month: YearMonth) -> Result<(Monitor
         .map_err(|e| StoreError::invalid("month", e.to_string()))?
         .0;
     Ok((rules, *lapse))
+}
+
+/// A range's alert writes as statements of many rows each (PostgreSQL; SQLite steps them raw):
+/// closed, told again, opened, then every open alert of the range marked seen in the month.
+async fn write_alerts(tx: &mut Tx, w: &AlertWrites<'_>) -> Result<()> {
+    for part in w.gone.chunks(crate::registry::KEYS_PER_LOOKUP) {
+        let sql = format!("UPDATE alerts SET closed_month = $1, closed_reason = 'gone' WHERE id IN ({})", placeholders(2, part.len()));
+        part.iter().fold(Sql::built(sql).bind(w.month), |q, id| q.bind(*id)).execute(&mut *tx).await?;
+    }
+    for part in w.retell.chunks(ALERTS_PER_STATEMENT) {
+        let rows: Vec<String> = (0..part.len())
+            .map(|i| format!("(CAST(${} AS BIGINT), CAST(${} AS BIGINT), ${}, ${})", 1 + 4 * i, 2 + 4 * i, 3 + 4 * i, 4 + 4 * i))
+            .collect();
+        let sql = format!(
+            "UPDATE alerts SET why_hash = v.column2, why_zh = v.column3, why_en = v.column4 FROM (VALUES {}) AS v WHERE alerts.id = v.column1",
+            rows.join(",")
+        );
+        let q = part.iter().fold(Sql::built(sql), |q, (id, print, zh, en)| q.bind(*id).bind(*print).bind(zh.as_str()).bind(en.as_str()));
+        q.execute(&mut *tx).await?;
+    }
+    for part in w.new.chunks(ALERTS_PER_STATEMENT) {
+        let rows: Vec<String> = (0..part.len())
+            .map(|i| {
+                let p = 8 * i;
+                format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 4, p + 5, p + 6, p + 7, p + 8)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_hash, why_zh, why_en, opened_at_us) VALUES {}",
+            rows.join(",")
+        );
+        let q = part.iter().fold(Sql::built(sql), |q, (worker, risk, grid, print, zh, en)| {
+            q.bind(*worker).bind(*risk).bind(*grid).bind(w.month).bind(*print).bind(zh.as_str()).bind(en.as_str()).bind(w.now_us)
+        });
+        q.execute(&mut *tx).await?;
+    }
+    // What is open in the range now was found in this run: seen in the month.
+    Sql::new("UPDATE alerts SET seen_month = $1 WHERE closed_month IS NULL AND worker_id BETWEEN $2 AND $3 AND seen_month <> $1")
+        .bind(w.month)
+        .bind(w.lo)
+        .bind(w.hi)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }

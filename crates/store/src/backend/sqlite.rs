@@ -313,6 +313,39 @@ pub(crate) async fn alert_rows(conn: &mut SqliteConnection, sql: &str, lo: i64, 
     .await
 }
 
+/// The monitor's writes of a range (see `Tx::alert_writes_raw`), stepped on the transaction's
+/// connection: closed, told again, opened, then every open alert of the range marked seen.
+pub(crate) async fn alert_writes(conn: &mut SqliteConnection, w: &super::AlertWrites<'_>) -> Result<()> {
+    with_raw(conn, |raw| {
+        let month = Int(i64::from(w.month));
+        if !w.gone.is_empty() {
+            let mut close = raw.prepare("UPDATE alerts SET closed_month = ?1, closed_reason = 'gone' WHERE id = ?2")?;
+            for id in w.gone {
+                close.execute(&[month, Int(*id)])?;
+            }
+        }
+        if !w.retell.is_empty() {
+            let mut retell = raw.prepare("UPDATE alerts SET why_hash = ?1, why_zh = ?2, why_en = ?3 WHERE id = ?4")?;
+            for (id, hash, zh, en) in w.retell {
+                retell.execute(&[Int(*hash), Text(zh), Text(en), Int(*id)])?;
+            }
+        }
+        if !w.new.is_empty() {
+            let mut open = raw.prepare(
+                "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_hash, why_zh, why_en, opened_at_us) \
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for (worker, risk, grid, hash, zh, en) in w.new {
+                open.execute(&[Int(*worker), Text(risk), Int(*grid), month, Int(*hash), Text(zh), Text(en), Int(w.now_us)])?;
+            }
+        }
+        raw.prepare("UPDATE alerts SET seen_month = ?1 WHERE closed_month IS NULL AND worker_id BETWEEN ?2 AND ?3 AND seen_month <> ?1")?
+            .execute(&[month, Int(w.lo), Int(w.hi)])?;
+        Ok(())
+    })
+    .await
+}
+
 /// Each key's row of `sql` (one `?1` parameter, a blob), stepped on one pooled connection: a
 /// payment file looks up every worker, and through sqlx each row found cost a channel hop.
 pub(crate) async fn lookup_each(pool: &SqlitePool, sql: &str, keys: &[&[u8]]) -> Result<Vec<(Vec<u8>, i64, String, Option<i32>)>> {
