@@ -3,11 +3,11 @@
 //! decide the risks, and keep one open alert per worker and risk. A run is idempotent: the same
 //! month run again opens and closes nothing; a risk that is gone closes its alert.
 
-use crate::backend::{AlertWrites, Sql, Tx, placeholders};
+use crate::backend::{AlertWrites, MonitorRange, Sql, Tx, placeholders};
 use crate::ids::month_code;
 use crate::model::Sex;
 use crate::{Result, Store, StoreError};
-use flexpension_ledger::{Status, WorkerId};
+use flexpension_ledger::{Ledger, Status, WorkerId};
 use flexpension_rules::monitor::{Facts, Figures, Finding, MonitorRules, Risk, assess, find};
 use flexpension_rules::{Category, Fen, Params, YearMonth};
 use serde::Serialize;
@@ -25,6 +25,9 @@ const ALERTS_PER_STATEMENT: usize = 1_000;
 /// The retirement month and the months of contributions needed then, by birth month and
 /// category: the same for every worker born in the month, worked out once per run.
 type Retirements = HashMap<(i32, Category), (YearMonth, u32)>;
+
+/// A range of workers (first and last id), its reads and its ledger.
+type RangeRead = ((i64, i64), MonitorRange, Ledger);
 
 /// What a run found: open alerts by risk after the run (a contract: these JSON names are used
 /// outside this repository), and how many were opened and closed by it.
@@ -102,29 +105,58 @@ impl Store {
         let bounds: (Option<i64>, Option<i64>) = Sql::new("SELECT MIN(id), MAX(id) FROM workers").fetch_one(self.db()).await?;
         let Some((lo, hi)) = bounds.0.zip(bounds.1) else { return Ok(report) };
         let mut retirements = Retirements::new();
-        let mut start = lo;
-        while start <= hi {
-            let end = start.saturating_add(RANGE - 1).min(hi);
-            self.monitor_range(params, &rules, lapse, (start, end), &mut retirements, &mut report).await?;
-            start = end.saturating_add(1);
+        let first = month
+            .add_months(1 - i64::from(rules.window_months))
+            .ok_or_else(|| StoreError::invalid("month", "the window starts before the calendar"))?;
+        let mut ranges = self.range_reads(lo, hi, (month_code(first), month_code(month)));
+        while let Some(read) = ranges.recv().await {
+            let (bounds, read, ledger) = read?;
+            self.monitor_range(params, &rules, lapse, bounds, read, &ledger, first, &mut retirements, &mut report).await?;
         }
         Ok(report)
     }
 
+    /// The reads of each range of workers from `lo` to `hi` in turn (see [`RANGE_READS`]) and
+    /// the range's ledger, by a task of their own one range ahead: the next range is read while
+    /// the current one is decided and written.
+    fn range_reads(&self, lo: i64, hi: i64, months: (i32, i32)) -> tokio::sync::mpsc::Receiver<Result<RangeRead>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut start = lo;
+            while start <= hi {
+                let end = start.saturating_add(RANGE - 1).min(hi);
+                let read = async {
+                    let read = store.db().monitor_range(RANGE_READS, start, end, months).await?;
+                    let ledger = store.read_workers(start, end).await?;
+                    Ok(((start, end), read, ledger))
+                };
+                let r = read.await;
+                let failed = r.is_err();
+                if tx.send(r).await.is_err() || failed {
+                    break;
+                }
+                start = end.saturating_add(1);
+            }
+        });
+        rx
+    }
+
+    /// Decide a range's workers from its reads and keep its alerts.
+    #[allow(clippy::too_many_arguments)]
     async fn monitor_range(
         &self,
         params: &Params,
         rules: &MonitorRules,
         lapse: u32,
         (lo, hi): (i64, i64),
+        read: MonitorRange,
+        ledger: &Ledger,
+        first: YearMonth,
         retirements: &mut Retirements,
         report: &mut MonitorReport,
     ) -> Result<()> {
         let month = rules.month;
-        let first = month
-            .add_months(1 - i64::from(rules.window_months))
-            .ok_or_else(|| StoreError::invalid("month", "the window starts before the calendar"))?;
-        let read = self.db().monitor_range(RANGE_READS, lo, hi, (month_code(first), month_code(month))).await?;
         let workers = read.workers;
         if workers.is_empty() {
             return Ok(());
@@ -139,7 +171,6 @@ impl Store {
                 incomes.entry(w).or_insert_with(|| vec![0; window])[i] = fen;
             }
         }
-        let ledger = self.read_workers(lo, hi).await?;
         let none = BTreeMap::new();
         let zeros = vec![0; window];
 
