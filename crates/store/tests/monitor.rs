@@ -151,7 +151,7 @@ pub mod cases {
             people.push((idn, w.id));
         }
         // Enrolled from September: two in three.
-        let enrolled = |i: usize| i % 3 != 0;
+        let enrolled = |i: usize| !i.is_multiple_of(3);
         for (_, (_, w)) in people.iter().enumerate().filter(|(i, _)| enrolled(*i)) {
             let e =
                 NewEnrolment { worker: *w, scheme: Scheme::EmployeePension, from: ym("2025-09"), to: None, basis: Basis::PlatformIncome };
