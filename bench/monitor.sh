@@ -10,6 +10,12 @@
 # Prints each round, the medians and the ratio monitor/close.
 #
 # PostgreSQL in a schema of its own, dropped afterwards; settings and skips as in bench/lib.sh.
+#
+# The set-up takes long (at 1 M: minutes on SQLite, a quarter of an hour or more on PostgreSQL).
+# SETUP_CACHE=DIR keeps SQLite's set-up there (monitor-sqlite-N-MONTHS-ROUNDS.db, made by the
+# first run, copied by later ones); PG_SETUP_SCHEMA=NAME takes the set-up from that schema (made
+# by `monitor_bench setup` with the same N, MONTHS and ROUNDS): it is renamed to this run's and
+# dropped afterwards, so it serves one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -24,21 +30,30 @@ round_month() {
   printf '%d-%02d' $((k / 12)) $((k % 12 + 1))
 }
 
-field() { grep -o "$1=[0-9.]*" | cut -d= -f2; }
+field() { grep -o " $1=[0-9.]*" | cut -d= -f2; }
 
 report() {
   local name=$1 file=$2 c m a
   c=$(field close_secs <"$file" | median)
   m=$(field monitor_secs <"$file" | median)
   a=$(field rerun_secs <"$file" | median)
-  awk -v n="$name" -v c="$c" -v m="$m" -v a="$a" -v w="$workers" -v k="$months" -v r="$rounds" \
-    'BEGIN { printf "%s: %d workers x %d months, median of %d rounds: monitor run %.2f s (%s), rerun %.2f s; month close (baseline) %.2f s; monitor/close %.2f\n", n, w, k, r, m, (m <= 10 ? "<= 10 s: met" : "> 10 s: not met"), a, c, m / c }'
+  cc=$(field close_cpu <"$file" | median)
+  mc=$(field monitor_cpu <"$file" | median)
+  awk -v n="$name" -v c="$c" -v m="$m" -v a="$a" -v w="$workers" -v k="$months" -v r="$rounds" -v cc="$cc" -v mc="$mc" \
+    'BEGIN { printf "%s: %d workers x %d months, median of %d rounds: monitor run %.2f s (%s), rerun %.2f s; month close (baseline) %.2f s; monitor/close %.2f; CPU of this process: monitor %.2f s, close %.2f s\n", n, w, k, r, m, (m <= 10 ? "<= 10 s: met" : "> 10 s: not met"), a, c, m / c, mc, cc }'
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$skip_sqlite" != 1 ]; then
-  echo "setting up $workers workers x $months months on SQLite..."
-  $bin setup "sqlite:$work/bench.db" "$workers" "$months" "$rounds"
+  cached=${SETUP_CACHE:+$SETUP_CACHE/monitor-sqlite-$workers-$months-$rounds.db}
+  if [ -n "$cached" ] && [ -f "$cached" ]; then
+    echo "SQLite set-up of $workers workers x $months months from $cached"
+    cp "$cached" "$work/bench.db"
+  else
+    echo "setting up $workers workers x $months months on SQLite..."
+    $bin setup "sqlite:$work/bench.db" "$workers" "$months" "$rounds"
+    if [ -n "$cached" ]; then cp "$work/bench.db" "$cached"; fi
+  fi
   for r in $(seq "$rounds"); do
     $bin round "sqlite:$work/bench.db" "$(round_month "$r")" | tee -a "$work/sqlite.txt"
   done
@@ -47,8 +62,13 @@ if [ "$skip_sqlite" != 1 ]; then
 fi
 
 if [ "$skip_pg" != 1 ]; then
-  echo "setting up $workers workers x $months months on PostgreSQL..."
-  $bin setup "$pg" "$workers" "$months" "$rounds" "$bench_schema"
+  if [ -n "${PG_SETUP_SCHEMA:-}" ]; then
+    echo "PostgreSQL set-up from schema $PG_SETUP_SCHEMA"
+    psql -q "$pg" -c "ALTER SCHEMA $PG_SETUP_SCHEMA RENAME TO $bench_schema"
+  else
+    echo "setting up $workers workers x $months months on PostgreSQL..."
+    $bin setup "$pg" "$workers" "$months" "$rounds" "$bench_schema"
+  fi
   for r in $(seq "$rounds"); do
     $bin round "$pg" "$(round_month "$r")" "$bench_schema" | tee -a "$work/postgres.txt"
   done

@@ -163,73 +163,145 @@ impl Params {
     }
 }
 
-/// The risks `f` shows under `r`, in the order of [`Risk::ALL`].
+/// The figures a finding's reason is told from: what [`find`] decides, before any words. The
+/// store keeps their [`Figures::fingerprint`] beside the reason it wrote, so a run that finds
+/// the same figures again need not tell the reason again to see that nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figures {
+    /// `worked` of the `window` months at or over the earning threshold, no enrolment.
+    Uninsured { worked: u32, window: u32, threshold_fen: Fen },
+    /// Closed months unpaid, that many making a lapse.
+    Lapsed { unpaid: u32 },
+    /// Closed months unpaid, enrolled, not yet a lapse.
+    AtRisk { unpaid: u32 },
+    /// The month's income against the mean of the months before, under `share` of it.
+    Interrupted { now_fen: Fen, mean_fen: Fen, share: Rate },
+    /// Retiring in `retirement` needing `min_months`, `months_paid` paid.
+    ShortOfYears { retirement: YearMonth, min_months: u32, months_paid: u32 },
+}
+
+/// The version of the reasons' wording, part of every fingerprint: bump it when a reason's
+/// words change, so the stored reasons are told again on the next run.
+const WORDING: u64 = 1;
+
+impl Figures {
+    pub fn risk(self) -> Risk {
+        match self {
+            Figures::Uninsured { .. } => Risk::Uninsured,
+            Figures::Lapsed { .. } => Risk::Lapsed,
+            Figures::AtRisk { .. } => Risk::AtRisk,
+            Figures::Interrupted { .. } => Risk::Interrupted,
+            Figures::ShortOfYears { .. } => Risk::ShortOfYears,
+        }
+    }
+
+    /// The reason in plain words, zh and en.
+    pub fn why(self) -> Text {
+        match self {
+            Figures::Uninsured { worked, window, threshold_fen } => {
+                let threshold = yuan(threshold_fen);
+                Text::new(
+                    format!("最近{window}个月里有{worked}个月平台收入不低于{threshold}元，但没有参加职工养老保险。"),
+                    format!(
+                        "In {worked} of the last {window} months platform income was at least {threshold} yuan, but there is no employee pension enrolment."
+                    ),
+                )
+            }
+            Figures::Lapsed { unpaid } => Text::new(
+                format!("已有{unpaid}个月没有足额缴费，按规定算断保。"),
+                format!("{unpaid} months have not been paid in full: the insurance counts as lapsed."),
+            ),
+            Figures::AtRisk { unpaid } => Text::new(
+                format!("有{unpaid}个月还没有足额缴费；再不缴就会断保。"),
+                format!("{unpaid} months are not yet paid in full; more unpaid months and the insurance lapses."),
+            ),
+            Figures::Interrupted { now_fen, mean_fen, share } => {
+                let (now, mean, share) = (yuan(now_fen), yuan(mean_fen), share.percent());
+                Text::new(
+                    format!("这个月平台收入{now}元，前{BEFORE_MONTHS}个月平均{mean}元，不到平均的{share}：收入中断了。"),
+                    format!(
+                        "Platform income this month was {now} yuan against an average of {mean} yuan over the {BEFORE_MONTHS} months before, under {share} of it: income interrupted."
+                    ),
+                )
+            }
+            Figures::ShortOfYears { retirement, min_months, months_paid } => {
+                let short = min_months.saturating_sub(months_paid);
+                Text::new(
+                    format!("{retirement}退休，退休时至少要缴满{min_months}个月，现在已缴{months_paid}个月，还差{short}个月。"),
+                    format!(
+                        "Retirement is in {retirement}; {min_months} months of contributions are needed by then, {months_paid} are paid: {short} short."
+                    ),
+                )
+            }
+        }
+    }
+
+    /// A fixed 64-bit fingerprint of the risk and its figures (and the wording's version): the
+    /// same figures give the same number on every machine and in every run; other figures a
+    /// different one, but for a chance of one in 2^64. Never a hash seeded per process.
+    pub fn fingerprint(self) -> i64 {
+        let parts: [u64; 4] = match self {
+            Figures::Uninsured { worked, window, threshold_fen } => [1, u64::from(worked), u64::from(window), threshold_fen as u64],
+            Figures::Lapsed { unpaid } => [2, u64::from(unpaid), 0, 0],
+            Figures::AtRisk { unpaid } => [3, u64::from(unpaid), 0, 0],
+            Figures::Interrupted { now_fen, mean_fen, share } => [4, now_fen as u64, mean_fen as u64, share.0 as u64],
+            Figures::ShortOfYears { retirement, min_months, months_paid } => {
+                [5, retirement.index() as u64, u64::from(min_months), u64::from(months_paid)]
+            }
+        };
+        let h = parts.iter().fold(mix(WORDING), |h, p| mix(h ^ mix(*p)));
+        h as i64
+    }
+}
+
+/// splitmix64's finaliser: a fixed bijective mix of 64 bits.
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The risks `f` shows under `r`, in the order of [`Risk::ALL`], each explained.
 pub fn assess(r: &MonitorRules, f: &Facts<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    let threshold = yuan(r.earning_threshold_fen);
+    find(r, f, |x| out.push(Finding { risk: x.risk(), why: x.why() }));
+    out
+}
+
+/// The risks `f` shows under `r` as their figures, in the order of [`Risk::ALL`], handed to
+/// `out` one by one (no words told, nothing allocated): [`assess`] without the reasons.
+pub fn find(r: &MonitorRules, f: &Facts<'_>, mut out: impl FnMut(Figures)) {
     let worked = f.incomes_fen.iter().filter(|&&i| i >= r.earning_threshold_fen).count() as u32;
     if !f.enrolled && worked >= r.earning_months {
-        out.push(Finding {
-            risk: Risk::Uninsured,
-            why: Text::new(
-                format!("最近{}个月里有{worked}个月平台收入不低于{threshold}元，但没有参加职工养老保险。", f.incomes_fen.len()),
-                format!(
-                    "In {worked} of the last {} months platform income was at least {threshold} yuan, but there is no employee pension enrolment.",
-                    f.incomes_fen.len()
-                ),
-            ),
-        });
+        let window = u32::try_from(f.incomes_fen.len()).unwrap_or(u32::MAX);
+        out(Figures::Uninsured { worked, window, threshold_fen: r.earning_threshold_fen });
     }
     if f.lapsed {
-        out.push(Finding {
-            risk: Risk::Lapsed,
-            why: Text::new(
-                format!("已有{}个月没有足额缴费，按规定算断保。", f.unpaid_months),
-                format!("{} months have not been paid in full: the insurance counts as lapsed.", f.unpaid_months),
-            ),
-        });
+        out(Figures::Lapsed { unpaid: f.unpaid_months });
     } else if f.enrolled && f.unpaid_months > 0 {
-        out.push(Finding {
-            risk: Risk::AtRisk,
-            why: Text::new(
-                format!("有{}个月还没有足额缴费；再不缴就会断保。", f.unpaid_months),
-                format!("{} months are not yet paid in full; more unpaid months and the insurance lapses.", f.unpaid_months),
-            ),
-        });
+        out(Figures::AtRisk { unpaid: f.unpaid_months });
     }
-    if let Some(why) = interruption(r, f.incomes_fen) {
-        out.push(Finding { risk: Risk::Interrupted, why });
+    if let Some(x) = interruption(r, f.incomes_fen) {
+        out(x);
     }
     let months_left = r.month.index().abs_diff(f.retirement.index());
     if f.retirement >= r.month && months_left <= u64::from(r.horizon_years) * 12 && f.months_paid < f.min_months {
-        let short = f.min_months - f.months_paid;
-        out.push(Finding {
-            risk: Risk::ShortOfYears,
-            why: Text::new(
-                format!("{}退休，退休时至少要缴满{}个月，现在已缴{}个月，还差{short}个月。", f.retirement, f.min_months, f.months_paid),
-                format!(
-                    "Retirement is in {}; {} months of contributions are needed by then, {} are paid: {short} short.",
-                    f.retirement, f.min_months, f.months_paid
-                ),
-            ),
-        });
+        out(Figures::ShortOfYears { retirement: f.retirement, min_months: f.min_months, months_paid: f.months_paid });
     }
-    out
 }
 
 /// A month under the interruption share of the average of the months before it, when that
 /// average was a working month's income.
-fn interruption(r: &MonitorRules, incomes: &[Fen]) -> Option<Text> {
+fn interruption(r: &MonitorRules, incomes: &[Fen]) -> Option<Figures> {
     let (now, before) = incomes.split_last()?;
     let before = before.get(before.len().checked_sub(BEFORE_MONTHS)?..)?;
     let mean = div_round(before.iter().map(|&i| i128::from(i)).sum(), BEFORE_MONTHS as i128) as Fen;
     let floor = r.interrupt_share.of(mean);
-    (mean >= r.earning_threshold_fen && *now < floor).then(|| {
-        let (now, mean, share) = (yuan(*now), yuan(mean), r.interrupt_share.percent());
-        Text::new(
-            format!("这个月平台收入{now}元，前3个月平均{mean}元，不到平均的{share}：收入中断了。"),
-            format!("Platform income this month was {now} yuan against an average of {mean} yuan over the 3 months before, under {share} of it: income interrupted."),
-        )
+    (mean >= r.earning_threshold_fen && *now < floor).then_some(Figures::Interrupted {
+        now_fen: *now,
+        mean_fen: mean,
+        share: r.interrupt_share,
     })
 }
 
@@ -308,6 +380,38 @@ mod tests {
         assert!(risks(&Facts { retirement: soon, months_paid: 180, ..facts(&none) }).is_empty());
         let past = YearMonth::new(2025, 8).expect("month");
         assert!(risks(&Facts { retirement: past, months_paid: 100, ..facts(&none) }).is_empty());
+    }
+
+    #[test]
+    fn figures_tell_the_same_reasons_and_fingerprint_them() {
+        let incomes = [0, 0, 300_000, 300_000, 300_000, 0];
+        let f = Facts {
+            enrolled: false,
+            unpaid_months: 4,
+            lapsed: true,
+            retirement: YearMonth::new(2030, 9).expect("month"),
+            months_paid: 100,
+            ..facts(&incomes)
+        };
+        let mut figures = Vec::new();
+        find(&rules(), &f, |x| figures.push(x));
+        let told: Vec<Finding> = figures.iter().map(|x| Finding { risk: x.risk(), why: x.why() }).collect();
+        assert_eq!(told, assess(&rules(), &f));
+        let risks: Vec<Risk> = figures.iter().map(|x| x.risk()).collect();
+        assert_eq!(risks, vec![Risk::Uninsured, Risk::Lapsed, Risk::Interrupted, Risk::ShortOfYears]);
+        // Fixed numbers: the same in every run and on every machine.
+        assert_eq!(Figures::Lapsed { unpaid: 4 }.fingerprint(), Figures::Lapsed { unpaid: 4 }.fingerprint());
+        let mut prints: Vec<i64> = figures.iter().map(|x| x.fingerprint()).collect();
+        prints.push(Figures::AtRisk { unpaid: 4 }.fingerprint());
+        prints.push(Figures::Lapsed { unpaid: 5 }.fingerprint());
+        prints.push(Figures::Interrupted { now_fen: 1, mean_fen: 300_000, share: Rate::parse("0.3").expect("rate") }.fingerprint());
+        let retirement = YearMonth::new(2030, 9).expect("month");
+        prints.push(Figures::ShortOfYears { retirement, min_months: 180, months_paid: 101 }.fingerprint());
+        prints.push(Figures::Uninsured { worked: 4, window: 6, threshold_fen: 100_000 }.fingerprint());
+        let n = prints.len();
+        prints.sort_unstable();
+        prints.dedup();
+        assert_eq!(prints.len(), n, "every other figure another fingerprint");
     }
 
     #[test]

@@ -3,12 +3,12 @@
 //! decide the risks, and keep one open alert per worker and risk. A run is idempotent: the same
 //! month run again opens and closes nothing; a risk that is gone closes its alert.
 
-use crate::backend::{AlertRow, Sql, placeholders};
+use crate::backend::{AlertWrites, MonitorRange, Sql, Tx, placeholders};
 use crate::ids::month_code;
 use crate::model::Sex;
 use crate::{Result, Store, StoreError};
-use flexpension_ledger::{Status, WorkerId};
-use flexpension_rules::monitor::{Facts, Finding, MonitorRules, Risk, assess};
+use flexpension_ledger::{Ledger, Status, WorkerId};
+use flexpension_rules::monitor::{Facts, Figures, Finding, MonitorRules, Risk, assess, find};
 use flexpension_rules::{Category, Fen, Params, YearMonth};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -16,14 +16,18 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// Workers read and decided together: one ledger read and one transaction each.
 const RANGE: i64 = 10_000;
 
-/// Alerts opened or refreshed by one statement (at most 7 parameters each). Not more: SQLite's
-/// driver looks each parameter up by name among all of a statement's, a cost that grows with
-/// the square of their number.
-const ALERTS_PER_STATEMENT: usize = 50;
+/// Alerts opened or told again by one statement on PostgreSQL (8 parameters each, far under its
+/// 65,535). SQLite steps one prepared statement a row instead: its driver (sqlx) looks each
+/// parameter up by name among all of a statement's, a cost growing with the square of their
+/// number (at 50 rows a statement a tenth of a run).
+const ALERTS_PER_STATEMENT: usize = 1_000;
 
 /// The retirement month and the months of contributions needed then, by birth month and
 /// category: the same for every worker born in the month, worked out once per run.
 type Retirements = HashMap<(i32, Category), (YearMonth, u32)>;
+
+/// A range of workers (first and last id), its reads and its ledger.
+type RangeRead = ((i64, i64), MonitorRange, Ledger);
 
 /// What a run found: open alerts by risk after the run (a contract: these JSON names are used
 /// outside this repository), and how many were opened and closed by it.
@@ -80,10 +84,7 @@ const RANGE_READS: [&str; 3] = [
 impl Store {
     /// Run the monitor for `month` over every worker of the store, under the rules of `region`.
     pub async fn monitor_run(&self, params: &Params, region: &str, month: YearMonth) -> Result<MonitorReport> {
-        let rules = params.monitor_rules(region, month).map_err(|e| {
-            let field = if matches!(e, flexpension_rules::ParamError::Unknown { what: "region", .. }) { "region" } else { "month" };
-            StoreError::invalid(field, e.to_string())
-        })?;
+        let (rules, lapse) = run_rules(params, region, month)?;
         // A month with no income stored yet would read as everyone's income stopping; a month
         // before one already run would reopen what that run settled.
         match self.latest_income_month(None).await? {
@@ -100,37 +101,62 @@ impl Store {
         if let Some(last) = last_run.and_then(crate::ids::month_from_code).filter(|last| month < *last) {
             return Err(StoreError::invalid("month", format!("the alerts are kept up to {last}: run that month or a later one")));
         }
-        let lapse = params
-            .lookup(&params.national.lapse_after_months, month.first_day(), |v| v.to_string())
-            .map_err(|e| StoreError::invalid("month", e.to_string()))?
-            .0;
         let mut report = MonitorReport { month: month.to_string(), ..MonitorReport::default() };
         let bounds: (Option<i64>, Option<i64>) = Sql::new("SELECT MIN(id), MAX(id) FROM workers").fetch_one(self.db()).await?;
         let Some((lo, hi)) = bounds.0.zip(bounds.1) else { return Ok(report) };
         let mut retirements = Retirements::new();
-        let mut start = lo;
-        while start <= hi {
-            let end = start.saturating_add(RANGE - 1).min(hi);
-            self.monitor_range(params, &rules, *lapse, (start, end), &mut retirements, &mut report).await?;
-            start = end.saturating_add(1);
+        let first = month
+            .add_months(1 - i64::from(rules.window_months))
+            .ok_or_else(|| StoreError::invalid("month", "the window starts before the calendar"))?;
+        let mut ranges = self.range_reads(lo, hi, (month_code(first), month_code(month)));
+        while let Some(read) = ranges.recv().await {
+            let (bounds, read, ledger) = read?;
+            self.monitor_range(params, &rules, lapse, bounds, read, &ledger, first, &mut retirements, &mut report).await?;
         }
         Ok(report)
     }
 
+    /// The reads of each range of workers from `lo` to `hi` in turn (see [`RANGE_READS`]) and
+    /// the range's ledger, by a task of their own one range ahead: the next range is read while
+    /// the current one is decided and written.
+    fn range_reads(&self, lo: i64, hi: i64, months: (i32, i32)) -> tokio::sync::mpsc::Receiver<Result<RangeRead>> {
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let store = self.clone();
+        tokio::spawn(async move {
+            let mut start = lo;
+            while start <= hi {
+                let end = start.saturating_add(RANGE - 1).min(hi);
+                let read = async {
+                    let read = store.db().monitor_range(RANGE_READS, start, end, months).await?;
+                    let ledger = store.read_workers(start, end).await?;
+                    Ok(((start, end), read, ledger))
+                };
+                let r = read.await;
+                let failed = r.is_err();
+                if tx.send(r).await.is_err() || failed {
+                    break;
+                }
+                start = end.saturating_add(1);
+            }
+        });
+        rx
+    }
+
+    /// Decide a range's workers from its reads and keep its alerts.
+    #[allow(clippy::too_many_arguments)]
     async fn monitor_range(
         &self,
         params: &Params,
         rules: &MonitorRules,
         lapse: u32,
         (lo, hi): (i64, i64),
+        read: MonitorRange,
+        ledger: &Ledger,
+        first: YearMonth,
         retirements: &mut Retirements,
         report: &mut MonitorReport,
     ) -> Result<()> {
         let month = rules.month;
-        let first = month
-            .add_months(1 - i64::from(rules.window_months))
-            .ok_or_else(|| StoreError::invalid("month", "the window starts before the calendar"))?;
-        let read = self.db().monitor_range(RANGE_READS, lo, hi, (month_code(first), month_code(month))).await?;
         let workers = read.workers;
         if workers.is_empty() {
             return Ok(());
@@ -145,11 +171,10 @@ impl Store {
                 incomes.entry(w).or_insert_with(|| vec![0; window])[i] = fen;
             }
         }
-        let ledger = self.read_workers(lo, hi).await?;
         let none = BTreeMap::new();
         let zeros = vec![0; window];
 
-        let mut found: Vec<(i64, i64, Finding)> = Vec::new();
+        let mut found: Vec<(i64, i64, Figures)> = Vec::new();
         for &(w_id, birth_month, ref sex, home_grid_id) in &workers {
             let id = WorkerId(w_id);
             let category = if Sex::parse(sex) == Sex::Female { rules.female_category } else { Category::Male };
@@ -179,75 +204,116 @@ impl Store {
                 min_months,
                 months_paid: ledger.contribution_record(id, &none).months_paid,
             };
-            for f in assess(rules, &facts) {
-                report.count(f.risk);
+            find(rules, &facts, |f| {
+                report.count(f.risk());
                 found.push((w_id, home_grid_id, f));
-            }
+            });
         }
         report.workers += workers.len() as u64;
         self.keep_alerts(lo, hi, month, &found, report).await
     }
 
-    /// Open what is found and not open, refresh what stays (when its month or its reasons
-    /// changed), close what is no longer found: a few statements of many rows each.
+    /// Open what is found and not open, close what is no longer found, tell the reasons again
+    /// of what stays with other figures (its fingerprint differs), and mark every open alert of
+    /// the range seen in the month: a few statements of many rows each. Only the fingerprints of
+    /// the open alerts are read back, and only the reasons written are told.
     async fn keep_alerts(
         &self,
         lo: i64,
         hi: i64,
         month: YearMonth,
-        found: &[(i64, i64, Finding)],
+        found: &[(i64, i64, Figures)],
         report: &mut MonitorReport,
     ) -> Result<()> {
         let mut tx = self.db().begin_write().await?;
-        const OPEN: &str =
-            "SELECT id, worker_id, risk, seen_month, why_zh, why_en FROM alerts WHERE closed_month IS NULL AND worker_id BETWEEN $1 AND $2";
-        let open = tx.alert_rows(OPEN, lo, hi).await?;
-        let mut open: HashMap<(i64, String), AlertRow> = open.into_iter().map(|r| ((r.worker_id, r.risk.clone()), r)).collect();
-        let code = month_code(month);
-        let (mut refresh, mut new) = (Vec::new(), Vec::new());
-        for (w, grid, f) in found {
-            match open.remove(&(*w, f.risk.as_str().to_string())) {
-                Some(o) if o.seen_month == code && o.why_zh == f.why.zh && o.why_en == f.why.en => {}
-                Some(o) => refresh.push((o.id, f)),
-                None => new.push((*w, *grid, f)),
+        const OPEN: &str = "SELECT id, worker_id, risk, why_hash FROM alerts WHERE closed_month IS NULL AND worker_id BETWEEN $1 AND $2";
+        let mut open: HashMap<(i64, Risk), (i64, i64)> = HashMap::new();
+        let mut gone: Vec<i64> = Vec::new();
+        for r in tx.alert_rows(OPEN, lo, hi).await? {
+            match Risk::parse(&r.risk) {
+                Some(risk) => {
+                    open.insert((r.worker_id, risk), (r.id, r.why_hash));
+                }
+                // A risk this monitor no longer knows is not found: closed.
+                None => gone.push(r.id),
             }
         }
-        for part in refresh.chunks(ALERTS_PER_STATEMENT) {
-            let rows: Vec<String> =
-                (0..part.len()).map(|i| format!("(CAST(${} AS BIGINT), ${}, ${})", 2 + 3 * i, 3 + 3 * i, 4 + 3 * i)).collect();
-            let sql = format!(
-                "UPDATE alerts SET seen_month = $1, why_zh = v.column2, why_en = v.column3 FROM (VALUES {}) AS v WHERE alerts.id = v.column1",
-                rows.join(",")
-            );
-            let q = part.iter().fold(Sql::built(sql).bind(code), |q, (id, f)| q.bind(*id).bind(f.why.zh.as_str()).bind(f.why.en.as_str()));
-            q.execute(&mut tx).await?;
+        let code = month_code(month);
+        let (mut retell, mut new) = (Vec::new(), Vec::new());
+        for &(w, grid, f) in found {
+            let print = f.fingerprint();
+            match open.remove(&(w, f.risk())) {
+                Some((_, hash)) if hash == print => {}
+                Some((id, _)) => {
+                    let why = f.why();
+                    retell.push((id, print, why.zh, why.en));
+                }
+                None => {
+                    let why = f.why();
+                    new.push((w, f.risk().as_str(), grid, print, why.zh, why.en));
+                }
+            }
         }
-        let now_us = self.now_us();
-        for part in new.chunks(ALERTS_PER_STATEMENT) {
-            let rows: Vec<String> = (0..part.len())
-                .map(|i| {
-                    let p = 7 * i;
-                    format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 4, p + 5, p + 6, p + 7)
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_zh, why_en, opened_at_us) VALUES {}",
-                rows.join(",")
-            );
-            let q = part.iter().fold(Sql::built(sql), |q, (w, grid, f)| {
-                q.bind(*w).bind(f.risk.as_str()).bind(*grid).bind(code).bind(f.why.zh.as_str()).bind(f.why.en.as_str()).bind(now_us)
-            });
-            q.execute(&mut tx).await?;
-            report.opened += part.len() as u64;
-        }
-        let gone: Vec<i64> = open.into_values().map(|o| o.id).collect();
-        for part in gone.chunks(crate::registry::KEYS_PER_LOOKUP) {
-            let sql = format!("UPDATE alerts SET closed_month = $1, closed_reason = 'gone' WHERE id IN ({})", placeholders(2, part.len()));
-            part.iter().fold(Sql::built(sql).bind(code), |q, id| q.bind(*id)).execute(&mut tx).await?;
-            report.closed += part.len() as u64;
+        gone.extend(open.into_values().map(|(id, _)| id));
+        report.closed += gone.len() as u64;
+        report.opened += new.len() as u64;
+        let writes = AlertWrites { month: code, lo, hi, now_us: self.now_us(), gone: &gone, retell: &retell, new: &new };
+        if !tx.alert_writes_raw(&writes).await? {
+            write_alerts(&mut tx, &writes).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The risks one worker shows in `month` under the rules of `region`, each explained, worked
+    /// out on their own straight from the tables (the worker, their enrolments, each month's
+    /// income of the window, their ledger) without any of a run's shortcuts (range reads,
+    /// retirements kept per birth month, fingerprints): what a run decides for them. Writes
+    /// nothing.
+    pub async fn monitor_worker(&self, params: &Params, region: &str, month: YearMonth, worker: WorkerId) -> Result<Vec<Finding>> {
+        let (rules, lapse) = run_rules(params, region, month)?;
+        let person: Option<(i32, String)> =
+            Sql::new("SELECT birth_month, sex FROM workers WHERE id = $1").bind(worker.0).fetch_optional(self.db()).await?;
+        let (birth_month, sex) = person.ok_or_else(|| StoreError::NotFound { what: "worker", key: worker.0.to_string() })?;
+        let code = month_code(month);
+        let enrolments: i64 = Sql::new(
+            "SELECT COUNT(*) FROM enrolments WHERE worker_id = $1 AND scheme = 'employee_pension' \
+             AND from_month <= $2 AND (to_month IS NULL OR to_month >= $2)",
+        )
+        .bind(worker.0)
+        .bind(code)
+        .scalar(self.db())
+        .await?;
+        let mut incomes = Vec::new();
+        for back in (0..i64::from(rules.window_months)).rev() {
+            let m = month.add_months(-back).ok_or_else(|| StoreError::invalid("month", "the window starts before the calendar"))?;
+            let fen: Option<i64> = Sql::new("SELECT CAST(SUM(income_fen) AS BIGINT) FROM month_income WHERE worker_id = $1 AND month = $2")
+                .bind(worker.0)
+                .bind(month_code(m))
+                .scalar(self.db())
+                .await?;
+            incomes.push(fen.unwrap_or(0));
+        }
+        let birth = crate::ids::month_from_code(birth_month)
+            .ok_or_else(|| StoreError::Corrupt(format!("worker {}: birth month {birth_month}", worker.0)))?;
+        let category = if Sex::parse(&sex) == Sex::Female { rules.female_category } else { Category::Male };
+        let retirement = params.retirement(birth, category, month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?;
+        let ledger = self.read_workers(worker.0, worker.0).await?;
+        let (unpaid_months, lapsed) = match ledger.status(worker, lapse) {
+            Status::InArrears { months, .. } => (months, false),
+            Status::Lapsed { months, .. } => (months, true),
+            Status::Uninsured | Status::Current => (0, false),
+        };
+        let facts = Facts {
+            incomes_fen: &incomes,
+            enrolled: enrolments > 0,
+            unpaid_months,
+            lapsed,
+            retirement: retirement.value.retirement_month,
+            min_months: retirement.value.min_contribution_months,
+            months_paid: ledger.contribution_record(worker, &BTreeMap::new()).months_paid,
+        };
+        Ok(assess(&rules, &facts))
     }
 
     /// The open alerts, oldest first; of one grid when given.
@@ -267,4 +333,61 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The monitoring rules of `region` in `month` and the lapse threshold then.
+fn run_rules(params: &Params, region: &str, month: YearMonth) -> Result<(MonitorRules, u32)> {
+    let rules = params.monitor_rules(region, month).map_err(|e| {
+        let field = if matches!(e, flexpension_rules::ParamError::Unknown { what: "region", .. }) { "region" } else { "month" };
+        StoreError::invalid(field, e.to_string())
+    })?;
+    let lapse = params
+        .lookup(&params.national.lapse_after_months, month.first_day(), |v| v.to_string())
+        .map_err(|e| StoreError::invalid("month", e.to_string()))?
+        .0;
+    Ok((rules, *lapse))
+}
+
+/// A range's alert writes as statements of many rows each (PostgreSQL; SQLite steps them raw):
+/// closed, told again, opened, then every open alert of the range marked seen in the month.
+async fn write_alerts(tx: &mut Tx, w: &AlertWrites<'_>) -> Result<()> {
+    for part in w.gone.chunks(crate::registry::KEYS_PER_LOOKUP) {
+        let sql = format!("UPDATE alerts SET closed_month = $1, closed_reason = 'gone' WHERE id IN ({})", placeholders(2, part.len()));
+        part.iter().fold(Sql::built(sql).bind(w.month), |q, id| q.bind(*id)).execute(&mut *tx).await?;
+    }
+    for part in w.retell.chunks(ALERTS_PER_STATEMENT) {
+        let rows: Vec<String> = (0..part.len())
+            .map(|i| format!("(CAST(${} AS BIGINT), CAST(${} AS BIGINT), ${}, ${})", 1 + 4 * i, 2 + 4 * i, 3 + 4 * i, 4 + 4 * i))
+            .collect();
+        let sql = format!(
+            "UPDATE alerts SET why_hash = v.column2, why_zh = v.column3, why_en = v.column4 FROM (VALUES {}) AS v WHERE alerts.id = v.column1",
+            rows.join(",")
+        );
+        let q = part.iter().fold(Sql::built(sql), |q, (id, print, zh, en)| q.bind(*id).bind(*print).bind(zh.as_str()).bind(en.as_str()));
+        q.execute(&mut *tx).await?;
+    }
+    for part in w.new.chunks(ALERTS_PER_STATEMENT) {
+        let rows: Vec<String> = (0..part.len())
+            .map(|i| {
+                let p = 8 * i;
+                format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 4, p + 5, p + 6, p + 7, p + 8)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_hash, why_zh, why_en, opened_at_us) VALUES {}",
+            rows.join(",")
+        );
+        let q = part.iter().fold(Sql::built(sql), |q, (worker, risk, grid, print, zh, en)| {
+            q.bind(*worker).bind(*risk).bind(*grid).bind(w.month).bind(*print).bind(zh.as_str()).bind(en.as_str()).bind(w.now_us)
+        });
+        q.execute(&mut *tx).await?;
+    }
+    // What is open in the range now was found in this run: seen in the month.
+    Sql::new("UPDATE alerts SET seen_month = $1 WHERE closed_month IS NULL AND worker_id BETWEEN $2 AND $3 AND seen_month <> $1")
+        .bind(w.month)
+        .bind(w.lo)
+        .bind(w.hi)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }

@@ -231,6 +231,16 @@ impl Tx {
         }
     }
 
+    /// SQLite: the monitor's writes of a range, stepped raw on the transaction's connection (one
+    /// prepared statement each, run once a row: no parameters looked up by name); `true` when
+    /// written. PostgreSQL: `false`, nothing written (the monitor writes multi-row statements).
+    pub(crate) async fn alert_writes_raw(&mut self, w: &AlertWrites<'_>) -> Result<bool> {
+        match self {
+            Tx::Sqlite(t) => sqlite::alert_writes(t, w).await.map(|()| true),
+            Tx::Postgres(_) => Ok(false),
+        }
+    }
+
     /// Insert new journal entries and their postings, each row carrying `log_idx` (-1: none).
     pub(crate) async fn write_journal(&mut self, rows: &[NewEntry<'_>], log_idx: i64) -> Result<()> {
         if rows.is_empty() {
@@ -249,9 +259,23 @@ pub(crate) struct AlertRow {
     pub id: i64,
     pub worker_id: i64,
     pub risk: String,
-    pub seen_month: i32,
-    pub why_zh: String,
-    pub why_en: String,
+    /// The fingerprint of the figures its reasons were told from.
+    pub why_hash: i64,
+}
+
+/// What a monitor run writes for a range of workers (see [`Tx::alert_writes_raw`]).
+pub(crate) struct AlertWrites<'a> {
+    /// The month run (YYYYMM), the range, the clock.
+    pub month: i32,
+    pub lo: i64,
+    pub hi: i64,
+    pub now_us: i64,
+    /// Alerts closed: no longer found.
+    pub gone: &'a [i64],
+    /// (alert, fingerprint, reason zh, reason en): reasons told again.
+    pub retell: &'a [(i64, i64, String, String)],
+    /// (worker, risk, grid, fingerprint, reason zh, reason en): alerts opened.
+    pub new: &'a [(i64, &'static str, i64, i64, String, String)],
 }
 
 /// What the risk monitor reads of a range of workers (see [`Db::monitor_range`]).

@@ -300,18 +300,48 @@ pub(crate) async fn alert_rows(conn: &mut SqliteConnection, sql: &str, lo: i64, 
         let need = |v: Option<i64>, what: &str| v.ok_or_else(|| StoreError::Corrupt(format!("alerts.{what} is NULL")));
         let mut out = Vec::new();
         raw.prepare(&sql.replace('$', "?"))?.query_each(&[Int(lo), Int(hi)], |r| {
-            let seen = need(r.int(3), "seen_month")?;
             out.push(super::AlertRow {
                 id: need(r.int(0), "id")?,
                 worker_id: need(r.int(1), "worker_id")?,
                 risk: r.text(2).unwrap_or_default(),
-                seen_month: i32::try_from(seen).map_err(|e| StoreError::Corrupt(format!("alerts.seen_month: {e}")))?,
-                why_zh: r.text(4).unwrap_or_default(),
-                why_en: r.text(5).unwrap_or_default(),
+                why_hash: need(r.int(3), "why_hash")?,
             });
             Ok(())
         })?;
         Ok(out)
+    })
+    .await
+}
+
+/// The monitor's writes of a range (see `Tx::alert_writes_raw`), stepped on the transaction's
+/// connection: closed, told again, opened, then every open alert of the range marked seen.
+pub(crate) async fn alert_writes(conn: &mut SqliteConnection, w: &super::AlertWrites<'_>) -> Result<()> {
+    with_raw(conn, |raw| {
+        let month = Int(i64::from(w.month));
+        if !w.gone.is_empty() {
+            let mut close = raw.prepare("UPDATE alerts SET closed_month = ?1, closed_reason = 'gone' WHERE id = ?2")?;
+            for id in w.gone {
+                close.execute(&[month, Int(*id)])?;
+            }
+        }
+        if !w.retell.is_empty() {
+            let mut retell = raw.prepare("UPDATE alerts SET why_hash = ?1, why_zh = ?2, why_en = ?3 WHERE id = ?4")?;
+            for (id, hash, zh, en) in w.retell {
+                retell.execute(&[Int(*hash), Text(zh), Text(en), Int(*id)])?;
+            }
+        }
+        if !w.new.is_empty() {
+            let mut open = raw.prepare(
+                "INSERT INTO alerts (worker_id, risk, grid_id, opened_month, seen_month, why_hash, why_zh, why_en, opened_at_us) \
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for (worker, risk, grid, hash, zh, en) in w.new {
+                open.execute(&[Int(*worker), Text(risk), Int(*grid), month, Int(*hash), Text(zh), Text(en), Int(w.now_us)])?;
+            }
+        }
+        raw.prepare("UPDATE alerts SET seen_month = ?1 WHERE closed_month IS NULL AND worker_id BETWEEN ?2 AND ?3 AND seen_month <> ?1")?
+            .execute(&[month, Int(w.lo), Int(w.hi)])?;
+        Ok(())
     })
     .await
 }
