@@ -137,6 +137,8 @@ fn metrics_move_with_traffic(s: &Server, ops: &str) {
     assert!(sample(&after, "flexpension_log_entries", &[]) >= 1.0, "{text}");
     assert_eq!(sample(&after, "flexpension_queue_depth", &[("queue", "agency_outbox")]), 0.0, "{text}");
     assert!(text.contains("flexpension_queue_depth{queue=\"complaint_deadlines\"}"), "{text}");
+    assert_eq!(sample(&after, "flexpension_queue_depth", &[("queue", "notices")]), 0.0, "{text}");
+    assert_eq!(sample(&after, "flexpension_queue_depth", &[("queue", "texts")]), 0.0, "{text}");
     // No personal data among the labels.
     for id in &s.ids {
         assert!(!text.contains(id.as_str()), "an ID number in /metrics");

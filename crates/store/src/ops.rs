@@ -29,6 +29,10 @@ pub struct OpsFigures {
     /// Complaints waiting for the platform's answer, their deadline not yet passed (the
     /// deadline job's timers).
     pub complaints_waiting: i64,
+    /// Outreach notices planned for a worker, neither delivered by a platform nor read on `/me`.
+    pub notices_waiting: i64,
+    /// The terminal's sign-in texts not yet handed to a gateway (blanked ones are not counted).
+    pub texts_unsent: i64,
 }
 
 /// What `/readyz` asks of the store.
@@ -73,6 +77,11 @@ impl Store {
             .await?,
             alerts_open: count("SELECT COUNT(*) FROM alerts WHERE closed_month IS NULL").await?,
             complaints_waiting: count("SELECT COUNT(*) FROM complaints WHERE responded_at_us IS NULL AND breached_at_us IS NULL").await?,
+            notices_waiting: count(
+                "SELECT COUNT(*) FROM notices WHERE card IS NOT NULL AND delivered_at_us IS NULL AND read_at_us IS NULL",
+            )
+            .await?,
+            texts_unsent: count("SELECT COUNT(*) FROM sms_outbox WHERE sent_at_us IS NULL AND body <> ''").await?,
         })
     }
 

@@ -158,6 +158,8 @@ async fn store_figures(state: &AppState) -> String {
         ("agency_inbox", figures.inbox_pending),
         ("alerts_open", figures.alerts_open),
         ("complaint_deadlines", figures.complaints_waiting),
+        ("notices", figures.notices_waiting),
+        ("texts", figures.texts_unsent),
     ];
     let rows: Vec<(String, f64)> = queues.iter().map(|(q, n)| (format!("{{queue=\"{q}\"}}"), *n as f64)).collect();
     gauge("flexpension_queue_depth", "items waiting for a background job, by queue", &rows);
