@@ -90,15 +90,49 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// The most characters of a message or field name an error answer repeats: a field name comes
+/// from the request (an unknown key of any length), and an answer must stay small whatever the
+/// request held.
+pub const MAX_ECHO_CHARS: usize = 300;
+
+/// `s` cut to [`MAX_ECHO_CHARS`] characters, with "…" where it was cut.
+fn capped(mut s: String) -> String {
+    if let Some((i, _)) = s.char_indices().nth(MAX_ECHO_CHARS) {
+        s.truncate(i);
+        s.push('…');
+    }
+    s
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut body = self.body;
+        body.message = capped(body.message);
+        body.field = capped(body.field);
+        (self.status, Json(body)).into_response()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_repeats_at_most_so_much_of_the_request() {
+        let long = "键".repeat(5_000);
+        let r = ApiError::new(StatusCode::BAD_REQUEST, "unknown_field", format!("unknown field '{long}'"), long.clone()).into_response();
+        let body = futures_body(r);
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        let field = v["field"].as_str().expect("field");
+        assert_eq!(field.chars().count(), MAX_ECHO_CHARS + 1, "{field}");
+        assert!(field.ends_with('…') && v["message"].as_str().is_some_and(|m| m.chars().count() == MAX_ECHO_CHARS + 1));
+        assert_eq!(capped("short".into()), "short");
+    }
+
+    fn futures_body(r: Response) -> Vec<u8> {
+        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        rt.block_on(async { axum::body::to_bytes(r.into_body(), 1 << 20).await.expect("body").to_vec() })
+    }
 
     fn answer(e: StoreError) -> (u16, &'static str, String) {
         let a = ApiError::from(e);
