@@ -373,13 +373,16 @@ pub fn statement_doc(
     let pick = |t: &flexpension_rules::explain::Text| t.get(lang).to_string();
     flexpension_voucher::statement::StatementDoc {
         lang,
-        title: lang.f("fund.statement_title", &[("year", &e.value.year.to_string())]),
+        title: lang.f("statement.statement_title", &[("year", &e.value.year.to_string())]),
         lines: vec![
-            (lang.t("fund.platform").to_string(), format!("{} ({})", p.name, p.uscc)),
-            (lang.t("fund.paid").to_string(), flexpension_voucher::format_fen(e.value.paid_fen)),
-            (lang.t("fund.deduction").to_string(), flexpension_voucher::format_fen(e.value.deduction_fen)),
-            (lang.t("fund.tax_effect").to_string(), flexpension_voucher::format_fen(e.value.tax_effect_fen)),
-            (lang.t("fund.refund").to_string(), lang.t(if e.value.immediate_refund { "fund.yes" } else { "fund.no" }).to_string()),
+            (lang.t("statement.platform").to_string(), format!("{} ({})", p.name, p.uscc)),
+            (lang.t("statement.paid").to_string(), flexpension_voucher::format_fen(e.value.paid_fen)),
+            (lang.t("statement.deduction").to_string(), flexpension_voucher::format_fen(e.value.deduction_fen)),
+            (lang.t("statement.tax_effect").to_string(), flexpension_voucher::format_fen(e.value.tax_effect_fen)),
+            (
+                lang.t("statement.refund").to_string(),
+                lang.t(if e.value.immediate_refund { "statement.yes" } else { "statement.no" }).to_string(),
+            ),
         ],
         notes: e.warnings.iter().chain(e.steps.iter()).map(pick).collect(),
     }

@@ -20,7 +20,7 @@ pub const SCREENS: &[(&str, &str)] = &[
     ("rights", include_str!("../catalogue/rights.toml")),
     ("choice", include_str!("../catalogue/choice.toml")),
     ("kiosk", include_str!("../catalogue/kiosk.toml")),
-    ("fund", include_str!("../catalogue/fund.toml")),
+    ("statement", include_str!("../catalogue/statement.toml")),
     ("voucher", include_str!("../catalogue/voucher.toml")),
     ("cli", include_str!("../catalogue/cli.toml")),
     ("params", include_str!("../catalogue/params.toml")),

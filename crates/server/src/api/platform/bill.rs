@@ -45,7 +45,7 @@ pub struct PaymentBody {
     #[schema(example = 72605, minimum = 1)]
     pub amount_fen: i64,
     /// The platform's own reference: the same reference again is the same payment.
-    #[schema(example = "BANK-2025-10-0001", min_length = 1, max_length = 64, pattern = r"^\S(.*\S)?$")]
+    #[schema(example = "BANK-2025-10-0001", min_length = 1, max_length = 64, pattern = r"\S")]
     pub reference: String,
 }
 
