@@ -1,7 +1,8 @@
 //! The worker's own choices on the command line (a contract), on SQLite: `enrol` (combinations
 //! refused and explained, leaving), `base choose` (limits), `savings declare | deposit | use`
 //! (`balance_fen`, `room_fen`; over the room exit 2 and nothing written; arrears paid from the
-//! account). Months are counted back from today, as the store's clock is the system's.
+//! account); the voucher then signs the account's balance and `verify` lists it and names an
+//! edit of it. Months are counted back from today, as the store's clock is the system's.
 
 mod common;
 
@@ -87,4 +88,23 @@ fn enrol_base_and_savings_by_contract() {
     assert!(text.contains(&format!("left employee_pension from {}", m(1))), "{text}");
     let r = json(d, &["report", "month", "--month", &m(-2), "--json", "--db", &db]);
     assert_eq!(r["trial_balance_fen"], 0, "{r}");
+
+    // The voucher carries the savings account, signed: `verify` lists it and names an edit.
+    ok(d, &["voucher", "--id-number", &young, "--out", "v.pdf", "--db", &db]);
+    let key = ok(d, &["log", "key", "--db", &db]).trim().to_string();
+    let o = run(d, &["verify", "v.pdf", "--log-key", &key]);
+    let balance = flexpension_voucher::format_fen(600_000 - paid);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains(&format!("pension savings account balance {balance}; deposited in {year} 6000.00")), "{}", stdout(&o));
+    let pdf = std::fs::read(d.join("v.pdf")).expect("read");
+    let payload = flexpension_voucher::extract_payload(&pdf).expect("payload");
+    let p: flexpension_server::voucher::VoucherPayload = serde_json::from_slice(&payload).expect("payload");
+    let note = p.bundle.voucher.expect("note");
+    let body = flexpension_server::voucher::VoucherBody::from_note(&note).expect("body");
+    let mut doc = body.face(&note, payload).expect("face");
+    doc.savings = doc.savings.map(|v| flexpension_voucher::VoucherSavings { balance_fen: v.balance_fen + 100_000, ..v });
+    std::fs::write(d.join("forged.pdf"), flexpension_voucher::render_pdf(&doc).expect("render")).expect("write");
+    let o = run(d, &["verify", "forged.pdf", "--log-key", &key]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains(&format!("pension savings balance: signed “{balance}”")), "{}", stdout(&o));
 }

@@ -29,7 +29,7 @@ pub enum NumText {
 }
 
 impl NumText {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         match self {
             NumText::Text(s) => s.clone(),
             NumText::Int(i) => i.to_string(),

@@ -75,11 +75,15 @@ fn choices(s: &Server) {
     assert!(get("zh").body.contains("id=\"leave-medical\""));
 
     // Savings: declare, over the room refused, deposit, pay the unpaid months from it.
+    let me = || s.send("GET", "/me?lang=zh", &[("cookie", &w)], "");
+    assert!(!me().body.contains("id=\"savings-line\""), "no account, no line");
     assert_eq!(post(&csrf, "action=declare&amount_yuan=50000").status, 303);
     let r = post(&csrf, "action=deposit&amount_yuan=20000");
     assert_eq!(r.status, 422);
     assert!(r.body.contains("还能存10,000.00元"), "{}", r.body);
     assert_eq!(post(&csrf, "action=deposit&amount_yuan=5000").status, 303);
+    let page = me();
+    assert!(page.body.contains("id=\"savings-line\"") && page.body.contains("养老储蓄账户余额5,000.00元"), "{}", page.body);
     assert_eq!(post(&csrf, &format!("action=use&month={}", m(0))).status, 422, "not owed");
     let r = post(&csrf, &format!("action=use&month={}", m(-1)));
     assert_eq!(r.status, 303, "{}", r.body);

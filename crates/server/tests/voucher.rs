@@ -153,6 +153,52 @@ fn issue_and_check(s: &Server) {
     assert!(!right.contains(name) && !right.contains(&body.id_masked), "the page shows no name or ID: {right}");
     // The page's QR address is the PDF's.
     assert!(doc.verify_url.ends_with(&format!("/verify/voucher/{id}?code={code}")), "{}", doc.verify_url);
+
+    // Without a savings account the voucher says nothing of one.
+    assert_eq!(body.savings, None);
+    assert!(!text.contains("savings"), "{text}");
+    savings(s, &a, &csrf);
+}
+
+/// With a pension savings account: its balance and the year's deposits are signed, printed,
+/// listed by the check, and an edit of either is caught.
+fn savings(s: &Server, a: &str, csrf: &str) {
+    let params = flexpension_rules::Params::embedded().expect("params");
+    let year = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive().format("%Y").to_string().parse::<i32>().expect("year");
+    s.block_on(async {
+        s.store.declare_occasional(&params, WorkerId(1), year, None, 2_500_000).await.expect("declare");
+        s.store.deposit_savings(&params, WorkerId(1), year, 300_000, Some(1)).await.expect("deposit");
+    });
+    let issued = s.send("POST", "/me/voucher", &[("cookie", a), FORM], format!("csrf={csrf}&lang=zh"));
+    assert_eq!(issued.status, 303, "{}", issued.body);
+    let pdf = s.send("GET", issued.header("location").expect("location"), &[("cookie", a)], "");
+    assert_eq!(pdf.status, 200);
+    let r = check_pdf(&pdf.bytes, &opts(s)).expect("a voucher");
+    assert!(r.ok(), "{}", r.to_text());
+    let text = r.to_text();
+    assert!(text.contains(&format!("pension savings account balance 3000.00; deposited in {year} 3000.00")), "{text}");
+
+    let payload = flexpension_voucher::extract_payload(&pdf.bytes).expect("payload");
+    let p: VoucherPayload = serde_json::from_slice(&payload).expect("payload");
+    let note = p.bundle.voucher.clone().expect("note");
+    let body = VoucherBody::from_note(&note).expect("body");
+    assert_eq!(body.savings.map(|v| (v.balance_fen, v.year, v.deposited_fen)), Some((300_000, year, 300_000)));
+    // The page drawn with another balance, the signed data spliced in: the figure is named.
+    let mut doc = body.face(&note, payload.clone()).expect("face");
+    doc.savings = doc.savings.map(|v| flexpension_voucher::VoucherSavings { balance_fen: 3_000_000, ..v });
+    let r = check_pdf(&flexpension_voucher::render_pdf(&doc).expect("render"), &opts(s)).expect("a voucher");
+    let page = r.checks.iter().find(|c| c.name == PAGE_CHECK).expect("the page check");
+    assert!(!page.ok && page.detail.contains("pension savings balance: signed “3000.00”, printed “30000.00”"), "{}", r.to_text());
+    // The signed data edited to match (and the page drawn from it): the signature fails.
+    let mut p2 = p.clone();
+    p2.bundle.voucher = Some(note.replace(r#""savings":{"balance_fen":300000"#, r#""savings":{"balance_fen":3000000"#));
+    assert_ne!(p2.bundle.voucher.as_deref(), Some(note.as_str()));
+    let payload2 = serde_json::to_vec(&p2).expect("payload");
+    let edited = VoucherBody::from_note(p2.bundle.voucher.as_deref().expect("note")).expect("body");
+    let doc = edited.face(p2.bundle.voucher.as_deref().expect("note"), payload2).expect("face");
+    let r = check_pdf(&flexpension_voucher::render_pdf(&doc).expect("render"), &opts(s)).expect("a voucher");
+    assert!(!r.ok(), "{}", r.to_text());
+    assert!(r.checks.iter().any(|c| c.name == "voucher" && !c.ok), "{}", r.to_text());
 }
 
 both!(issue_and_check);

@@ -101,6 +101,23 @@ async fn choices(kind: Kind) {
     // A platform's declaration adds to the worker's; lowering below the deposits is refused.
     let st = s.declare_occasional(p, w0.id, 2025, Some(f.a.id.0), 1_000_000).await.expect("platform declares");
     assert_eq!(st.occasional_income_fen, 11_000_000);
+    // On the platform API, by reference: it replaces that platform's figure; the same reference
+    // again writes nothing; with other data it is refused; another platform's worker is not found.
+    let st = s.declare_occasional_by_platform(p, f.a.id, w0.id, 2025, 2_000_000, "R-1").await.expect("by reference");
+    assert_eq!((st.occasional_income_fen, st.duplicate), (12_000_000, false));
+    let before = counts(&ctx).await;
+    let logged = ctx.scalar("SELECT COUNT(*) FROM log_entries").await;
+    let again = s.declare_occasional_by_platform(p, f.a.id, w0.id, 2025, 2_000_000, "R-1").await.expect("again");
+    assert_eq!((again.occasional_income_fen, again.duplicate), (12_000_000, true));
+    let e = s.declare_occasional_by_platform(p, f.a.id, w0.id, 2025, 3_000_000, "R-1").await.unwrap_err();
+    assert!(matches!(e, StoreError::Exists { .. }), "{e}");
+    let e = s.declare_occasional_by_platform(p, f.b.id, w0.id, 2025, 3_000_000, "R-2").await.unwrap_err();
+    assert!(matches!(e, StoreError::NotFound { .. }), "not B's worker: {e}");
+    assert_eq!(field(s.declare_occasional_by_platform(p, f.a.id, w0.id, 2025, 3_000_000, " R").await), "reference");
+    assert_eq!(field(s.declare_occasional_by_platform(p, f.a.id, w0.id, 2025, -1, "R-3").await), "occasional_fen");
+    assert_eq!(counts(&ctx).await, before);
+    assert_eq!(ctx.scalar("SELECT COUNT(*) FROM log_entries").await, logged, "nothing logged");
+    assert_eq!(ctx.scalar("SELECT COUNT(*) FROM occasional_references").await, 1);
     assert_eq!(field(s.declare_occasional(p, w0.id, 2025, None, 5_000_000).await), "occasional_fen");
 
     // Paying a month from savings pays the older ones first.

@@ -70,6 +70,9 @@ pub struct VoucherDoc {
     pub balance_fen: i64,
     /// Total paid, in fen (printed as given, not recomputed from `months`).
     pub total_paid_fen: i64,
+    /// The pension savings account (个人养老储蓄账户), printed under the balance when the worker
+    /// has one; `None` draws the page exactly as before it existed.
+    pub savings: Option<VoucherSavings>,
     /// Encoded in the QR code and printed in small type under it (without its query).
     pub verify_url: String,
     /// The short code printed beside the QR code that the verify page asks for, e.g. "7F3A-K9QD".
@@ -78,6 +81,17 @@ pub struct VoucherDoc {
     pub signature_line: String,
     /// The signed machine-readable voucher, attached as the embedded file `voucher.json`.
     pub payload: Vec<u8>,
+}
+
+/// The pension savings account on the voucher: its balance and one year's deposits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VoucherSavings {
+    /// The balance, in fen.
+    pub balance_fen: i64,
+    /// The year the deposits are of, e.g. 2026.
+    pub year: i32,
+    /// Deposited from that year's occasional income, in fen.
+    pub deposited_fen: i64,
 }
 
 /// One month of contributions: one row of the voucher's table.

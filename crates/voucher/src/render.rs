@@ -63,6 +63,7 @@ struct Labels {
     years: &'static str,
     total_paid: &'static str,
     balance: &'static str,
+    savings_balance: &'static str,
     scan: &'static str,
     check_code: &'static str,
 }
@@ -84,6 +85,7 @@ impl Labels {
             years: t("voucher.years"),
             total_paid: t("voucher.total_paid"),
             balance: t("voucher.balance"),
+            savings_balance: t("voucher.savings_balance"),
             scan: t("voucher.scan"),
             check_code: t("voucher.check_code"),
         }
@@ -156,6 +158,8 @@ fn plan(months: usize, closing_h: f32) -> Vec<PagePlan> {
 
 /// The closing block's wrapped text, measured once for both planning and drawing.
 struct Closing {
+    /// The summary's (what, label, value) lines.
+    summary: Vec<(&'static str, String, String)>,
     url_lines: Vec<String>,
     note_lines: Vec<String>,
     sig_lines: Vec<String>,
@@ -180,7 +184,18 @@ impl Closing {
             }
             lines
         };
+        let mut summary = vec![
+            ("years counted", l.years.to_string(), doc.years_counted.clone()),
+            ("total paid", l.total_paid.to_string(), format_fen_wide(i128::from(doc.total_paid_fen))),
+            ("personal account balance", l.balance.to_string(), format_fen_wide(i128::from(doc.balance_fen))),
+        ];
+        if let Some(sv) = &doc.savings {
+            summary.push(("pension savings balance", l.savings_balance.to_string(), format_fen_wide(i128::from(sv.balance_fen))));
+            let label = l.lang.f("voucher.savings_deposited", &[("year", &sv.year.to_string())]);
+            summary.push(("savings deposited in the year", label, format_fen_wide(i128::from(sv.deposited_fen))));
+        }
         Closing {
+            summary,
             url_lines: capped(face.wrap(printed_url(&doc.verify_url), URL_SIZE, QR_COL_W)),
             note_lines: face.wrap(l.scan, NOTE_SIZE, LEFT_COL_W),
             sig_lines: capped(face.wrap(&doc.signature_line, SIG_SIZE, CONTENT_W)),
@@ -192,7 +207,7 @@ impl Closing {
     }
 
     fn summary_column_h(&self) -> f32 {
-        3.0 * SUMMARY_LINE + NOTE_GAP + self.note_lines.len() as f32 * NOTE_LINE
+        self.summary.len() as f32 * SUMMARY_LINE + NOTE_GAP + self.note_lines.len() as f32 * NOTE_LINE
     }
 
     fn columns_h(&self) -> f32 {
@@ -428,14 +443,9 @@ fn draw_closing(pen: &mut Pen, doc: &VoucherDoc, l: &Labels, closing: &Closing, 
     let top = table_end + Closing::GAP_TOP;
 
     // Left: the summary.
-    let summary: [(&str, &str, String); 3] = [
-        ("years counted", l.years, doc.years_counted.clone()),
-        ("total paid", l.total_paid, format_fen_wide(i128::from(doc.total_paid_fen))),
-        ("personal account balance", l.balance, format_fen_wide(i128::from(doc.balance_fen))),
-    ];
     let left_w = LEFT_COL_W;
     let mut y = top + 16.0;
-    for (what, label, value) in &summary {
+    for (what, label, value) in &closing.summary {
         let label = l.label(label);
         let (label, label_size) = pen.face.fit_text(&label, SUMMARY_SIZE, 6.0, left_w * 0.65);
         pen.text_at(&format!("label of {what}"), MARGIN, y, label_size, 60, &label);
@@ -486,12 +496,29 @@ mod tests {
         let doc = VoucherDoc {
             verify_url: "https://x.example/".repeat(200),
             signature_line: "签发：浙江省社会保险事业管理中心".repeat(200),
+            savings: Some(crate::VoucherSavings { balance_fen: i64::MAX, year: 2026, deposited_fen: i64::MAX }),
             ..VoucherDoc::default()
         };
         let closing = Closing::new(face, &doc, &Labels::of(Lang::Zh));
         assert_eq!(closing.sig_lines.len(), Closing::MAX_LINES);
         assert!(closing.sig_lines[Closing::MAX_LINES - 1].ends_with('…'));
         assert!(TABLE_TOP_NEXT + closing.height() < BODY_BOTTOM);
+    }
+
+    #[test]
+    fn the_savings_account_is_drawn_only_when_there_is_one() {
+        let whats = |doc: &VoucherDoc| -> Vec<(String, String)> {
+            render_traced(doc).expect("render").1.into_iter().map(|d| (d.what, d.text)).collect()
+        };
+        let mut doc = crate::sample::sample_doc(Lang::Zh, (2026, 0), 3, |_| 1);
+        let without = whats(&doc);
+        assert!(!without.iter().any(|(w, _)| w.contains("savings")), "{without:?}");
+        doc.savings = Some(crate::VoucherSavings { balance_fen: 123_456, year: 2026, deposited_fen: 200_000 });
+        let with = whats(&doc);
+        assert!(with.contains(&("pension savings balance".into(), "1234.56".into())), "{with:?}");
+        assert!(with.contains(&("savings deposited in the year".into(), "2000.00".into())), "{with:?}");
+        assert!(with.contains(&("label of savings deposited in the year".into(), "2026年存入养老储蓄（元）：".into())), "{with:?}");
+        assert_eq!(with.len(), without.len() + 4);
     }
 
     #[test]

@@ -221,6 +221,23 @@ fn a_page_drawn_from_other_figures_with_the_original_attachment_is_named() {
 }
 
 #[test]
+fn the_savings_balance_is_bound_like_every_figure() {
+    let mut doc = sample(3);
+    doc.savings = Some(flexpension_voucher::VoucherSavings { balance_fen: 500_000, year: 2025, deposited_fen: 500_000 });
+    let pdf = render_pdf(&doc).expect("render");
+    assert!(matches!(check_pages(&doc, &pdf).expect("check"), PageCheck::Same { .. }));
+    let text = pdftotext(&pdf);
+    assert!(text.contains("养老储蓄账户余额") && text.contains("5000.00"), "{text}");
+    // Drawn with another balance, or without the account: named.
+    let mut forged = doc.clone();
+    forged.savings = Some(flexpension_voucher::VoucherSavings { balance_fen: 900_000, ..doc.savings.expect("savings") });
+    let d = differs(check_pages(&doc, &render_pdf(&forged).expect("render")).expect("check"));
+    assert!(d.iter().any(|l| l.contains("pension savings balance: signed “5000.00”, printed “9000.00”")), "{d:#?}");
+    forged.savings = None;
+    assert!(!differs(check_pages(&doc, &render_pdf(&forged).expect("render")).expect("check")).is_empty());
+}
+
+#[test]
 fn an_update_appended_after_the_end_is_named() {
     let doc = sample(3);
     let pdf = render_pdf(&doc).expect("render");

@@ -78,6 +78,14 @@ pub fn figures(body: &VoucherBody, note: &str) -> Vec<String> {
         body.months_paid,
         body.years_counted
     ));
+    if let Some(sv) = &body.savings {
+        lines.push(format!(
+            "pension savings account balance {}; deposited in {} {}",
+            format_fen(sv.balance_fen),
+            sv.year,
+            format_fen(sv.deposited_fen)
+        ));
+    }
     lines
 }
 

@@ -16,7 +16,7 @@ use crate::AppState;
 use flexpension_rules::YearMonth;
 use flexpension_store::log::{ProofBundle, VoucherRecord};
 use flexpension_store::{Store, StoreError, WorkerId};
-use flexpension_voucher::{Lang, VoucherDoc, VoucherMonth};
+use flexpension_voucher::{Lang, VoucherDoc, VoucherMonth, VoucherSavings};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -54,6 +54,18 @@ pub struct VoucherBody {
     pub years_counted: u32,
     pub balance_fen: i64,
     pub total_paid_fen: i64,
+    /// The pension savings account when the worker has one (absent otherwise, so a voucher of
+    /// a worker without one signs and draws as before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub savings: Option<VoucherBodySavings>,
+}
+
+/// The pension savings account as signed: the balance when issued and the year's deposits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherBodySavings {
+    pub balance_fen: i64,
+    pub year: i32,
+    pub deposited_fen: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +123,7 @@ impl VoucherBody {
             ),
             balance_fen: self.balance_fen,
             total_paid_fen: self.total_paid_fen,
+            savings: self.savings.map(|v| VoucherSavings { balance_fen: v.balance_fen, year: v.year, deposited_fen: v.deposited_fen }),
             verify_url: verify_url(&self.verify_base, &self.id, &code),
             check_code: code,
             signature_line: lang.f("voucher.signed_with", &[("key", &self.key)]),
@@ -222,6 +235,10 @@ pub async fn issue(
     let region_name =
         state.params().scenario(state.region(), None, None).map_err(|e| VoucherIssueError::Input(e.to_string()))?.region.name_zh.clone();
     let now = state.now() + chrono::TimeDelta::hours(8);
+    let year = state.this_month().year();
+    let sv = store.savings_status(state.params(), worker, year).await?;
+    let savings =
+        (!sv.history.is_empty()).then_some(VoucherBodySavings { balance_fen: sv.balance_fen, year, deposited_fen: sv.deposited_fen });
     let id = new_id(state.region())?;
     let keys = store.log_keys();
     let body = VoucherBody {
@@ -253,6 +270,7 @@ pub async fn issue(
         years_counted: st.years_counted,
         balance_fen: st.personal_account_fen,
         total_paid_fen: months.iter().map(|m| m.paid_fen).sum(),
+        savings,
     };
     let text = format!("{}\n", serde_json::to_string(&body).map_err(|e| VoucherIssueError::Render(e.to_string()))?);
     let note = flexpension_tlog::sign_note(&text, &keys.signer).map_err(|e| VoucherIssueError::Render(e.to_string()))?;
@@ -332,6 +350,7 @@ mod tests {
             years_counted: 0,
             balance_fen: 162_316,
             total_paid_fen: 222_896,
+            savings: None,
         };
         let pdf = flexpension_voucher::render_pdf(&body.face(NOTE, b"{}".to_vec()).expect("a v2 body")).expect("render");
         let digest = flexpension_tlog::Hash(Sha256::digest(&pdf).into()).to_hex();
@@ -340,6 +359,21 @@ mod tests {
             ("flexpension-voucher-pdf/1", "44d313124d9fe637d2fad3d49e695eaa33a2b869dfb687b9057bb023c24e20a0"),
             "the voucher's drawing changed: bump LAYOUT and set the digest"
         );
+    }
+
+    #[test]
+    fn the_savings_account_is_signed_only_when_there_is_one() {
+        let mut body = VoucherBody::from_note(r#"{"format":"flexpension-voucher/v2","id":"ZJ-1","region":"zj","worker":1,"name":"A","id_masked":"3301**********0018","issued_at":"2025-11-03 10:00","months":[],"months_paid":0,"years_counted":0,"balance_fen":0,"total_paid_fen":0}"#).expect("body");
+        assert_eq!(body.savings, None);
+        assert!(!serde_json::to_string(&body).expect("json").contains("savings"), "an old voucher signs the same bytes");
+        body.savings = Some(VoucherBodySavings { balance_fen: 500_000, year: 2025, deposited_fen: 500_000 });
+        let text = serde_json::to_string(&body).expect("json");
+        assert!(text.contains(r#""savings":{"balance_fen":500000,"year":2025,"deposited_fen":500000}"#), "{text}");
+        assert_eq!(VoucherBody::from_note(&text).expect("back"), body);
+        let doc = body.face(NOTE, Vec::new()).expect("face");
+        assert_eq!(doc.savings.map(|s| (s.balance_fen, s.year, s.deposited_fen)), Some((500_000, 2025, 500_000)));
+        let lines = check::figures(&body, NOTE);
+        assert!(lines.last().is_some_and(|l| l == "pension savings account balance 5000.00; deposited in 2025 5000.00"), "{lines:?}");
     }
 
     #[test]

@@ -195,6 +195,8 @@ struct MePage {
     transfer_open: bool,
     /// The worker's notices and the awareness quiz (`web/inbox.rs`).
     inbox: crate::web::inbox::Inbox,
+    /// The pension savings account's balance in one line, when the worker has one.
+    savings: Option<String>,
 }
 
 /// A transfer on the worker's page: where from, each step with its statutory deadline and
@@ -245,6 +247,8 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
     let Ok(peers) = store.peers().await else { return failed(lang) };
     let transfer_open = transfers.iter().any(|t| t.state.is_open());
     let inbox = crate::web::inbox::load(store, worker, shown, s.now().timestamp_micros()).await;
+    let Ok(savings) = store.savings_status(s.params(), worker, s.this_month().year()).await else { return failed(lang) };
+    let savings = (!savings.history.is_empty()).then(|| shown.f("choice.me_savings", &[("balance", &yuan_grouped(savings.balance_fen))]));
     let summary = st.months.last().map(|m| Summary {
         month: m.month.to_string(),
         pay: yuan_grouped(m.net_fen),
@@ -311,6 +315,7 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
             .collect(),
         transfer_open,
         inbox,
+        savings,
         base,
     };
     render(StatusCode::OK, page.render())

@@ -6,7 +6,7 @@
 use crate::backend::Sql;
 use crate::journal::{PaymentReport, ledger_error};
 use crate::log::entry::Record;
-use crate::{Result, Store, StoreError};
+use crate::{PlatformId, Result, Store, StoreError};
 use flexpension_ledger::{Account, EntryId, Payer, Payment, SavingsDeposit, Subject, WorkerId};
 use flexpension_rules::money::yuan;
 use flexpension_rules::savings::SavingsRoom;
@@ -65,6 +65,18 @@ impl Store {
         platform: Option<i64>,
         amount_fen: Fen,
     ) -> Result<SavingsStatus> {
+        self.declare(params, worker, year, platform, amount_fen, None).await
+    }
+
+    async fn declare(
+        &self,
+        params: &Params,
+        worker: WorkerId,
+        year: i32,
+        platform: Option<i64>,
+        amount_fen: Fen,
+        reference: Option<&str>,
+    ) -> Result<SavingsStatus> {
         if !(0..=flexpension_rules::money::MAX_FEN).contains(&amount_fen) {
             return Err(StoreError::invalid("occasional_fen", "must be between 0 and 10,000,000,000 yuan"));
         }
@@ -103,14 +115,64 @@ impl Store {
         .bind(at)
         .execute(&mut tx)
         .await?;
-        let rec = Record::new(
-            "occasional_income",
-            at,
-            serde_json::json!({"amount_fen": amount_fen, "declarer": key, "worker": worker.0, "year": year}),
-        );
+        if let (Some(p), Some(r)) = (platform, reference) {
+            Sql::new(
+                "INSERT INTO occasional_references (platform_id, reference, worker_id, year, amount_fen, declared_at_us) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(p)
+            .bind(r)
+            .bind(worker.0)
+            .bind(year)
+            .bind(amount_fen)
+            .bind(at)
+            .execute(&mut tx)
+            .await?;
+        }
+        let mut fields = serde_json::json!({"amount_fen": amount_fen, "declarer": key, "worker": worker.0, "year": year});
+        if let Some(r) = reference {
+            fields["reference"] = serde_json::Value::from(r);
+        }
+        let rec = Record::new("occasional_income", at, fields);
         tx.log_append(&rec, None).await?;
         tx.commit().await?;
         self.savings_status(params, worker, year).await
+    }
+
+    /// A platform declares `year`'s occasional income of one of its workers on the platform
+    /// API, under its own `reference` (1 to 64 bytes). The same reference with the same worker,
+    /// year and amount again writes nothing (`duplicate`); the same reference with other data
+    /// is refused (`Exists`). A worker the platform has never reported earnings for is not
+    /// found: a platform declares only for its own workers. Otherwise as
+    /// [`Store::declare_occasional`], the reference written in the same transaction.
+    pub async fn declare_occasional_by_platform(
+        &self,
+        params: &Params,
+        platform: PlatformId,
+        worker: WorkerId,
+        year: i32,
+        amount_fen: Fen,
+        reference: &str,
+    ) -> Result<SavingsStatus> {
+        if reference.is_empty() || reference.len() > 64 || reference.trim() != reference || reference.chars().any(char::is_control) {
+            return Err(StoreError::invalid("reference", "must be 1 to 64 bytes, no spaces at the ends, no control characters"));
+        }
+        const OWN: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM month_income WHERE platform_id = $1 AND worker_id = $2 LIMIT 1) t";
+        let own: i64 = Sql::new(OWN).bind(platform.0).bind(worker.0).scalar(self.db()).await?;
+        if own == 0 {
+            return Err(StoreError::NotFound { what: "worker of this platform", key: worker.to_string() });
+        }
+        const SAME: &str = "SELECT worker_id, year, amount_fen FROM occasional_references WHERE platform_id = $1 AND reference = $2";
+        let same: Option<(i64, i32, i64)> = Sql::new(SAME).bind(platform.0).bind(reference).fetch_optional(self.db()).await?;
+        if let Some(same) = same {
+            if same != (worker.0, year, amount_fen) {
+                return Err(StoreError::Exists { what: "declaration with other data", key: reference.to_string() });
+            }
+            let mut s = self.savings_status(params, worker, year).await?;
+            s.duplicate = true;
+            return Ok(s);
+        }
+        self.declare(params, worker, year, Some(platform.0), amount_fen, Some(reference)).await
     }
 
     /// The savings account of `worker` for `year`: balance, room, history.

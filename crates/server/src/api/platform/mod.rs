@@ -2,7 +2,8 @@
 //! HMAC signature) and reads what it owes (`GET /platform/premiums`, API key); it reads the
 //! complaints against it and answers them (`/platform/complaints`, the answer signed); it pulls the
 //! outreach notices due to its workers and reports their delivery (`/platform/notices`, reports
-//! signed). Answers never
+//! signed); it declares its workers' occasional income for their pension savings account
+//! (`/platform/occasional-income`, signed). Answers never
 //! carry a resident ID in clear, and neither do log lines. (Its proof bundles are in
 //! [`crate::evidence`].)
 
@@ -11,6 +12,7 @@ mod bill;
 mod complaints;
 mod earnings;
 mod notices;
+mod occasional;
 mod premiums;
 mod workers;
 
@@ -39,6 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(only(routes!(bill::bill)))
         .routes(only(routes!(bill::pay)))
         .routes(only(routes!(bill::statement)))
+        .routes(only(routes!(occasional::post)))
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {
