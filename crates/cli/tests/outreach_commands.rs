@@ -127,3 +127,26 @@ fn a_store_gives_its_own_table() {
     let again = json(d, &["outreach", "run", "--json", "--db", &db]);
     assert_eq!(again["notices"]["added"].as_u64(), Some(0), "a rerun the same day adds nothing: {again}");
 }
+
+#[test]
+fn the_optional_columns_are_written_asked_and_used_when_there() {
+    let t = TempDir::new("cli-outreach-optional");
+    let d = &t.0;
+    let (train, model) = (t.path("train.csv"), t.path("model.json"));
+    let p = |x: &std::path::PathBuf| x.display().to_string();
+    ok(d, &["outreach", "synth", "--workers", "5000", "--seed", "5", "--all-features", "--out", &p(&train)]);
+    let text = std::fs::read_to_string(&train).unwrap();
+    assert!(
+        text.starts_with("worker_id,age,migrant,months_active,platforms,income_yuan,income_cv,night_share,enrolled,grids,ever_enrolled\n")
+    );
+    let fit = json(d, &["outreach", "fit", "--train", &p(&train), "--model", &p(&model), "--json"]);
+    assert_eq!(fit["features"].as_array().unwrap().len(), 9, "{}", fit["features"]);
+    // A file without them scores under that model: they count at the training mean.
+    std::fs::write(
+        t.path("plain.csv"),
+        "worker_id,age,migrant,months_active,platforms,income_yuan,income_cv,night_share\nw1,52,0,60,1,6500,0.1,0.05\n",
+    )
+    .unwrap();
+    let plain = json(d, &["outreach", "score", "--in", &p(&t.path("plain.csv")), "--model", &p(&model), "--json", "--month", "2025-09"]);
+    assert_eq!(plain["rows"].as_u64(), Some(1), "{plain}");
+}
