@@ -140,7 +140,9 @@ impl PolicyFit {
 
     /// The three features that move this worker's score most, strongest first.
     pub fn reasons(&self, r: &Row, lang: Lang) -> Vec<Reason> {
-        let mut effects: Vec<(usize, f64)> = (0..self.cols.len()).map(|k| (k, self.effect(r, k))).collect();
+        // A feature the row does not have is no reason, even when few others move the score.
+        let mut effects: Vec<(usize, f64)> =
+            (0..self.cols.len()).filter(|&k| r.value(self.cols[k]).is_some()).map(|k| (k, self.effect(r, k))).collect();
         effects.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         effects
             .into_iter()
@@ -148,7 +150,7 @@ impl PolicyFit {
             .filter_map(|(k, effect)| {
                 let f = features::nth(self.cols[k])?;
                 let key = if effect >= 0.0 { f.raises } else { f.lowers };
-                let v = r.value(self.cols[k]).unwrap_or(self.mean[k]);
+                let v = r.value(self.cols[k])?;
                 Some(Reason { feature: f.column, raises: effect >= 0.0, effect, text: lang.f(key, &[("value", &shown(f.column, v))]) })
             })
             .collect()
@@ -299,7 +301,8 @@ mod tests {
         assert!(fit.score(&row) > fit.score(&unknown) && fit.score(&unknown) > fit.score(&never));
         let why = back.reasons(&row, Lang::En);
         assert!(why.iter().any(|w| w.feature == "ever_enrolled" && w.raises), "{why:?}");
-        assert!(fit.reasons(&unknown, Lang::En).iter().all(|w| w.feature != "ever_enrolled" || w.effect == 0.0));
+        let why = fit.reasons(&unknown, Lang::En);
+        assert!(why.len() == 3 && why.iter().all(|w| w.feature != "ever_enrolled" && w.feature != "grids"), "{why:?}");
         // A file with one optional column only: that one is used.
         let one: Vec<Row> = with_history(2000).into_iter().map(|r| Row { more: [None, r.more[1]], ..r }).collect();
         assert_eq!(PolicyFit::fit(&one, &s.model, "t").unwrap().features.last().map(String::as_str), Some("ever_enrolled"));
