@@ -28,6 +28,9 @@ pub enum OutreachCommand {
         seed: u64,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Also write the optional columns grids and ever_enrolled (after the others).
+        #[arg(long)]
+        all_features: bool,
     },
     /// The store's own table: each worker with income in the year up to the month, their
     /// features and whether they had the employee pension then (de-identified: `w` and the
@@ -38,6 +41,9 @@ pub enum OutreachCommand {
         month: Option<String>,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Also write the optional columns grids and ever_enrolled (after the others).
+        #[arg(long)]
+        all_features: bool,
         #[command(flatten)]
         db: crate::data::Db,
     },
@@ -86,23 +92,24 @@ pub enum OutreachCommand {
 pub fn run(params: &Params, params_dir: Option<&Path>, cmd: OutreachCommand) -> anyhow::Result<()> {
     let settings = settings(params, params_dir)?;
     match cmd {
-        OutreachCommand::Synth { workers, seed, out } => {
+        OutreachCommand::Synth { workers, seed, out, all_features } => {
             if !(1..=features::MAX_ROWS).contains(&workers) {
                 return Err(UsageError(format!("--workers: give 1 to {}", features::MAX_ROWS)).into());
             }
-            let rows = synth::table(&population(params)?, &settings.synthetic, workers, seed);
+            let rows = columns(synth::table(&population(params)?, &settings.synthetic, workers, seed), all_features);
             write(&out, "--out", &features::to_csv(&rows))?;
             let joined = rows.iter().filter(|r| r.enrolled == Some(true)).count();
             emit(&format!("{} workers written to {} ({joined} joined)\n", rows.len(), out.display()));
             Ok(())
         }
-        OutreachCommand::Features { month, out, db } => {
+        OutreachCommand::Features { month, out, all_features, db } => {
             let rows = crate::data::runtime()?.block_on(async {
                 let store = crate::data::open(&db.db).await?;
                 let r = store_features(&store, month.as_deref(), &settings).await;
                 store.close().await;
                 r
             })?;
+            let rows = columns(rows, all_features);
             write(&out, "--out", &features::to_csv(&rows))?;
             let joined = rows.iter().filter(|r| r.enrolled == Some(true)).count();
             emit(&format!("{} workers written to {} ({joined} with the employee pension)\n", rows.len(), out.display()));
@@ -178,6 +185,11 @@ pub fn run(params: &Params, params_dir: Option<&Path>, cmd: OutreachCommand) -> 
             score(&fit, &settings, limits, &table, lang, json)
         }
     }
+}
+
+/// The rows as the contract's columns only, unless the optional ones are asked for too.
+fn columns(rows: Vec<Row>, all_features: bool) -> Vec<Row> {
+    if all_features { rows } else { rows.into_iter().map(|r| Row { more: [None; features::M], ..r }).collect() }
 }
 
 fn settings(params: &Params, dir: Option<&Path>) -> anyhow::Result<Settings> {

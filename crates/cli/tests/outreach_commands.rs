@@ -127,3 +127,49 @@ fn a_store_gives_its_own_table() {
     let again = json(d, &["outreach", "run", "--json", "--db", &db]);
     assert_eq!(again["notices"]["added"].as_u64(), Some(0), "a rerun the same day adds nothing: {again}");
 }
+
+#[test]
+fn the_optional_columns_are_written_asked_and_used_when_there() {
+    let t = TempDir::new("cli-outreach-optional");
+    let d = &t.0;
+    let (train, model) = (t.path("train.csv"), t.path("model.json"));
+    let p = |x: &std::path::PathBuf| x.display().to_string();
+    ok(d, &["outreach", "synth", "--workers", "5000", "--seed", "5", "--all-features", "--out", &p(&train)]);
+    let text = std::fs::read_to_string(&train).unwrap();
+    assert!(
+        text.starts_with("worker_id,age,migrant,months_active,platforms,income_yuan,income_cv,night_share,enrolled,grids,ever_enrolled\n")
+    );
+    let fit = json(d, &["outreach", "fit", "--train", &p(&train), "--model", &p(&model), "--json"]);
+    assert_eq!(fit["features"].as_array().unwrap().len(), 9, "{}", fit["features"]);
+    // A file without them scores under that model: they count at the training mean.
+    std::fs::write(
+        t.path("plain.csv"),
+        "worker_id,age,migrant,months_active,platforms,income_yuan,income_cv,night_share\nw1,52,0,60,1,6500,0.1,0.05\n",
+    )
+    .unwrap();
+    let plain = json(d, &["outreach", "score", "--in", &p(&t.path("plain.csv")), "--model", &p(&model), "--json", "--month", "2025-09"]);
+    assert_eq!(plain["rows"].as_u64(), Some(1), "{plain}");
+}
+
+#[test]
+fn a_store_gives_the_optional_columns_when_asked() {
+    let t = TempDir::new("cli-outreach-store-optional");
+    let d = &t.0;
+    let db = t.db("s.db");
+    let (platform, _) = setup(d, &db, 2);
+    ok(d, &["grid", "add", "--code", "g2", "--name", "西湖区2号网格", "--db", &db]);
+    let orders = format!(
+        "order_id,id_number,amount_yuan,settled_at,order_type,grid\no1,{w},1000,2025-10-03T10:00:00+08:00,instant_delivery,g1\no2,{w},1000,2025-10-04T10:00:00+08:00,instant_delivery,g2\n",
+        w = worker_id(1)
+    );
+    let file = t.path("orders.csv");
+    std::fs::write(&file, orders).unwrap();
+    ok(d, &["import", "earnings", &file.display().to_string(), "--platform", &platform.to_string(), "--db", &db]);
+    let out = t.path("table.csv");
+    ok(d, &["outreach", "features", "--all-features", "--out", &out.display().to_string(), "--db", &db]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "worker_id,age,migrant,months_active,platforms,income_yuan,income_cv,night_share,enrolled,grids,ever_enrolled");
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[1].starts_with("w2,") && lines[1].ends_with(",0,2,0"), "not enrolled, orders in g1 and g2, no history: {text}");
+}

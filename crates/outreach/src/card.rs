@@ -151,8 +151,8 @@ impl Library {
         let points = |c: &Card| -> usize {
             // The position of the first reason that speaks for this card (earlier is stronger).
             let wants: &[&str] = match c.id.as_str() {
-                "moves_with_you" => &["migrant"],
-                "years_count" => &["months_active", "age"],
+                "moves_with_you" => &["migrant", "grids"],
+                "years_count" => &["months_active", "age", "ever_enrolled"],
                 "cheaper_now" => &["income_yuan", "income_cv"],
                 _ => &[],
             };

@@ -2,7 +2,9 @@
 //! gives, never an ID number), read from CSV with every field checked.
 //!
 //! Columns (a contract): `worker_id, age, migrant, months_active, platforms, income_yuan,
-//! income_cv, night_share`, and for training `enrolled` (0/1).
+//! income_cv, night_share`, and for training `enrolled` (0/1). Two optional columns may follow
+//! ([`OPTIONAL`]): `grids` (order areas) and `ever_enrolled` (an enrolment that has ended); a file
+//! without them still reads, each row's value then being unknown (`None`).
 
 use std::io::Read;
 
@@ -41,17 +43,44 @@ pub const FEATURES: [Feature; 7] = [
 ];
 pub const N: usize = FEATURES.len();
 
+/// The optional features, in order, after [`FEATURES`]: a file may have either, both or none.
+/// `grids`: distinct grid cells the worker's orders came from in the window (how far they move
+/// about; never which cells). `ever_enrolled`: an enrolment of the worker that has ended.
+pub const OPTIONAL: [Feature; 2] = [
+    feature("grids", 0.0, 1000.0, false, "fit.grids_raises", "fit.grids_lowers"),
+    feature("ever_enrolled", 0.0, 1.0, true, "fit.ever_enrolled_raises", "fit.ever_enrolled_lowers"),
+];
+pub const M: usize = OPTIONAL.len();
+
+/// Feature `j` of the model's numbering: [`FEATURES`] then [`OPTIONAL`].
+pub fn nth(j: usize) -> Option<&'static Feature> {
+    FEATURES.get(j).or_else(|| OPTIONAL.get(j.checked_sub(N)?))
+}
+
+/// The number of a feature's column in that numbering.
+pub fn index(column: &str) -> Option<usize> {
+    (0..N + M).find(|&j| nth(j).is_some_and(|f| f.column == column))
+}
+
 /// One worker's features.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub worker_id: String,
     pub x: [f64; N],
     pub enrolled: Option<bool>,
+    /// The [`OPTIONAL`] features; `None` when the file has no such column.
+    pub more: [Option<f64>; M],
 }
 
 impl Row {
+    /// A feature's value by column; `None` for an optional one the row does not have.
     pub fn get(&self, column: &str) -> Option<f64> {
-        FEATURES.iter().position(|f| f.column == column).map(|i| self.x[i])
+        self.value(index(column)?)
+    }
+
+    /// Feature `j` (see [`nth`]).
+    pub fn value(&self, j: usize) -> Option<f64> {
+        if j < N { Some(self.x[j]) } else { self.more.get(j - N).copied().flatten() }
     }
 }
 
@@ -88,6 +117,10 @@ pub fn read(input: impl Read) -> Result<Table, FeatureError> {
     for (i, f) in FEATURES.iter().enumerate() {
         at[i] = find(f.column).ok_or(FeatureError::MissingColumn(f.column))?;
     }
+    let mut more_at = [None; M];
+    for (i, f) in OPTIONAL.iter().enumerate() {
+        more_at[i] = find(f.column);
+    }
     let label_at = find("enrolled");
     let mut table = Table { rows: Vec::new(), labelled: label_at.is_some() };
     let mut record = csv::ByteRecord::new();
@@ -101,7 +134,7 @@ pub fn read(input: impl Read) -> Result<Table, FeatureError> {
         if table.rows.len() == MAX_ROWS {
             return Err(FeatureError::TooMany(MAX_ROWS));
         }
-        table.rows.push(row(&record, line, id_at, &at, label_at)?);
+        table.rows.push(row(&record, line, id_at, (&at, &more_at), label_at)?);
     }
     if table.rows.is_empty() {
         return Err(FeatureError::Empty);
@@ -109,7 +142,13 @@ pub fn read(input: impl Read) -> Result<Table, FeatureError> {
     Ok(table)
 }
 
-fn row(record: &csv::ByteRecord, line: u64, id_at: usize, at: &[usize; N], label_at: Option<usize>) -> Result<Row, FeatureError> {
+fn row(
+    record: &csv::ByteRecord,
+    line: u64,
+    id_at: usize,
+    (at, more_at): (&[usize; N], &[Option<usize>; M]),
+    label_at: Option<usize>,
+) -> Result<Row, FeatureError> {
     let field = |column: &'static str, i: usize| -> Result<&str, FeatureError> {
         let bytes = record.get(i).unwrap_or_default();
         std::str::from_utf8(bytes).map_err(|_| FeatureError::Field { line, column, reason: "not UTF-8 text".into() })
@@ -118,9 +157,8 @@ fn row(record: &csv::ByteRecord, line: u64, id_at: usize, at: &[usize; N], label
     if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
         return Err(FeatureError::Field { line, column: "worker_id", reason: format!("give 1 to {MAX_ID_LEN} printable characters") });
     }
-    let mut x = [0.0; N];
-    for (i, f) in FEATURES.iter().enumerate() {
-        let text = field(f.column, at[i])?;
+    let number = |f: &Feature, i: usize| -> Result<f64, FeatureError> {
+        let text = field(f.column, i)?;
         let bad = |reason: String| FeatureError::Field { line, column: f.column, reason };
         let v: f64 = text.parse().map_err(|_| bad(format!("'{}' is not a number", clip(text))))?;
         if f.flag && v != 0.0 && v != 1.0 {
@@ -129,7 +167,17 @@ fn row(record: &csv::ByteRecord, line: u64, id_at: usize, at: &[usize; N], label
         if !v.is_finite() || v < f.min || v > f.max {
             return Err(bad(format!("{v} is outside {} to {}", f.min, f.max)));
         }
-        x[i] = v;
+        Ok(v)
+    };
+    let mut x = [0.0; N];
+    for (i, f) in FEATURES.iter().enumerate() {
+        x[i] = number(f, at[i])?;
+    }
+    let mut more = [None; M];
+    for (i, f) in OPTIONAL.iter().enumerate() {
+        if let Some(k) = more_at[i] {
+            more[i] = Some(number(f, k)?);
+        }
     }
     let enrolled = match label_at {
         None => None,
@@ -139,7 +187,7 @@ fn row(record: &csv::ByteRecord, line: u64, id_at: usize, at: &[usize; N], label
             other => return Err(FeatureError::Field { line, column: "enrolled", reason: format!("'{}': give 0 or 1", clip(other)) }),
         },
     };
-    Ok(Row { worker_id: id.to_string(), x, enrolled })
+    Ok(Row { worker_id: id.to_string(), x, enrolled, more })
 }
 
 /// At most 20 characters of a bad value, so an error never repeats a whole hostile field.
@@ -151,15 +199,24 @@ fn clip(s: &str) -> String {
     out
 }
 
-/// The table as CSV, with `enrolled` when every row has it.
+/// The table as CSV, with `enrolled` when every row has it, then each optional column every row
+/// has (after the contract's columns).
 pub fn to_csv(rows: &[Row]) -> String {
     let labelled = !rows.is_empty() && rows.iter().all(|r| r.enrolled.is_some());
+    let has: Vec<usize> = (0..M).filter(|&i| !rows.is_empty() && rows.iter().all(|r| r.more[i].is_some())).collect();
     let mut s = String::from("worker_id");
     for f in FEATURES {
         s.push(',');
         s.push_str(f.column);
     }
-    s.push_str(if labelled { ",enrolled\n" } else { "\n" });
+    if labelled {
+        s.push_str(",enrolled");
+    }
+    for &i in &has {
+        s.push(',');
+        s.push_str(OPTIONAL[i].column);
+    }
+    s.push('\n');
     for r in rows {
         s.push_str(&r.worker_id);
         for v in r.x {
@@ -168,6 +225,10 @@ pub fn to_csv(rows: &[Row]) -> String {
         }
         if let (true, Some(e)) = (labelled, r.enrolled) {
             s.push_str(if e { ",1" } else { ",0" });
+        }
+        for v in has.iter().filter_map(|&i| r.more[i]) {
+            s.push(',');
+            s.push_str(&format!("{v}"));
         }
         s.push('\n');
     }
@@ -210,6 +271,27 @@ mod tests {
         assert_eq!(read(format!("{HEAD}\n").as_bytes()).unwrap_err(), FeatureError::Empty);
         let long = "9".repeat(500);
         assert!(e(&format!("w1,{long},1,12,2,3800,0.4,0.1,1")).len() < 120);
+    }
+
+    #[test]
+    fn the_optional_columns_are_read_when_there() {
+        let t = read(format!("{HEAD},enrolled\nw1,30,1,12,2,3800,0.4,0.1,1\n").as_bytes()).unwrap();
+        assert_eq!((t.rows[0].more, t.rows[0].get("grids"), t.rows[0].get("age")), ([None, None], None, Some(30.0)));
+        let t = read(
+            format!("{HEAD},enrolled,grids,ever_enrolled\nw1,30,1,12,2,3800,0.4,0.1,1,7,1\nw2,40,0,2,1,3000,0.2,0,0,1,0\n").as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(t.rows[0].more, [Some(7.0), Some(1.0)]);
+        assert_eq!((t.rows[1].get("grids"), t.rows[1].get("ever_enrolled"), t.rows[1].value(N)), (Some(1.0), Some(0.0), Some(1.0)));
+        assert_eq!(read(to_csv(&t.rows).as_bytes()).unwrap(), t);
+        assert!(to_csv(&t.rows).starts_with(&format!("{HEAD},enrolled,grids,ever_enrolled\n")));
+        // One of the two, before the contract's columns: still read by name.
+        let t = read(format!("ever_enrolled,{HEAD}\n0,w1,30,1,12,2,3800,0.4,0.1\n").as_bytes()).unwrap();
+        assert_eq!(t.rows[0].more, [None, Some(0.0)]);
+        let e = |body: &str| read(format!("{HEAD},grids,ever_enrolled\n{body}\n").as_bytes()).unwrap_err().to_string();
+        assert_eq!(e("w1,30,1,12,2,3800,0.4,0.1,3,2"), "line 2: ever_enrolled: 2: give 0 (no) or 1 (yes)");
+        assert_eq!(e("w1,30,1,12,2,3800,0.4,0.1,-1,0"), "line 2: grids: -1 is outside 0 to 1000");
+        assert_eq!((index("grids"), index("ever_enrolled"), index("age"), index("x")), (Some(N), Some(N + 1), Some(0), None));
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub mod product;
 pub mod settings;
 pub mod synth;
 
-pub use features::{FEATURES, FeatureError, Row, Table};
+pub use features::{FEATURES, FeatureError, OPTIONAL, Row, Table};
 pub use model::{FitError, PolicyFit, Reason};
 pub use product::{Product, ProductFit};
 pub use settings::{Settings, SettingsError};

@@ -73,7 +73,12 @@ mod tests {
     fn each_scheme_for_its_worker() {
         let s = Settings::embedded(&Params::embedded().expect("params").sources).expect("settings").product;
         let limits = BaseLimits { lower_fen: 422_700, upper_fen: 2_113_500 };
-        let row = |income: f64| Row { worker_id: "w".into(), x: [30.0, 1.0, 12.0, 1.0, income, 0.3, 0.1], enrolled: None };
+        let row = |income: f64| Row {
+            worker_id: "w".into(),
+            x: [30.0, 1.0, 12.0, 1.0, income, 0.3, 0.1],
+            enrolled: None,
+            more: [None; crate::features::M],
+        };
         let f = best(&row(3800.0), 0.6, &s, limits, Lang::Zh);
         assert_eq!((f.product, f.base_fen), (Product::EmployeePension, Some(422_700)));
         assert!(f.text.contains("4227"), "{}", f.text);

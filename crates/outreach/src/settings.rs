@@ -63,10 +63,16 @@ pub struct SyntheticSettings {
     pub income_yuan: Figure<f64>,
     pub income_cv: Figure<f64>,
     pub night_share: Figure<f64>,
+    pub grids: Figure<f64>,
+    pub ever_enrolled: Figure<f64>,
     pub months_active_max: Figure<u32>,
     pub night_share_max: Figure<f64>,
     pub income_cv_swings: Figure<[f64; 2]>,
     pub income_cv_steady: Figure<[f64; 2]>,
+    /// Grid cells a synthetic worker's orders come from: drawn from 1 to this.
+    pub grids_max: Figure<u32>,
+    /// A synthetic worker whose past months are at least this share paid had an enrolment that ended.
+    pub ever_enrolled_from: Figure<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -120,6 +126,10 @@ impl Settings {
         unit("product.injury_only_below", s.product.injury_only_below.value, 0.0, 1.0)?;
         unit("product.residents_income_below", s.product.residents_income_below.value, 0.0, 1.0)?;
         unit("synthetic.night_share_max", s.synthetic.night_share_max.value, 0.0, 1.0)?;
+        unit("synthetic.ever_enrolled_from", s.synthetic.ever_enrolled_from.value, 0.0, 1.0)?;
+        if !(1..=1000).contains(&s.synthetic.grids_max.value) {
+            return Err(bad("synthetic.grids_max", "must be 1 to 1000".into()));
+        }
         if !(1..=10_000).contains(&m.max_iterations.value) {
             return Err(bad("model.max_iterations", "must be 1 to 10000".into()));
         }
@@ -175,6 +185,10 @@ impl Settings {
             ("synthetic.income_yuan", &y.income_yuan.source),
             ("synthetic.income_cv", &y.income_cv.source),
             ("synthetic.night_share", &y.night_share.source),
+            ("synthetic.grids", &y.grids.source),
+            ("synthetic.ever_enrolled", &y.ever_enrolled.source),
+            ("synthetic.grids_max", &y.grids_max.source),
+            ("synthetic.ever_enrolled_from", &y.ever_enrolled_from.source),
             ("synthetic.months_active_max", &y.months_active_max.source),
             ("synthetic.night_share_max", &y.night_share_max.source),
             ("synthetic.income_cv_swings", &y.income_cv_swings.source),

@@ -45,6 +45,7 @@ pub async fn table(store: &Store, settings: &Settings, month: YearMonth) -> Resu
                 g.night_share,
             ],
             enrolled: Some(g.enrolled),
+            more: [Some(f64::from(g.grids.min(1000))), Some(f64::from(u8::from(g.ever_enrolled)))],
         })
         .collect())
 }
@@ -123,7 +124,7 @@ mod tests {
             .map(|i| {
                 let age = 20.0 + (i % 40) as f64;
                 let x = [age, (i % 2) as f64, 12.0, 1.0, 4000.0, 0.3, 0.1];
-                Row { worker_id: format!("w{i}"), x, enrolled: Some(label(i, age)) }
+                Row { worker_id: format!("w{i}"), x, enrolled: Some(label(i, age)), more: [None; flexpension_outreach::features::M] }
             })
             .collect()
     }

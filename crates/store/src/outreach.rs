@@ -1,6 +1,8 @@
 //! The outreach model's features from the store (de-identified: the store's worker number,
 //! never an ID number or a phone), and whether each worker had the employee pension in the month:
-//! the table `outreach fit` learns the store's own joining from.
+//! the table `outreach fit` learns the store's own joining from. Two optional features too: in how
+//! many grid cells the worker's orders were (a count, never which cells) and whether an enrolment
+//! of theirs has ended (history, apart from the label: being enrolled in the month).
 
 use crate::backend::Sql;
 use crate::ids::{month_code, month_from_code};
@@ -30,6 +32,11 @@ pub struct OutreachFeatures {
     pub income_cv: f64,
     /// Share of the window's orders settled in the night hours (China time).
     pub night_share: f64,
+    /// Distinct grid cells the window's orders came from.
+    pub grids: u32,
+    /// An enrolment in a pension or medical insurance that ended before the month (injury cover,
+    /// which the platform pays, is not the worker's own history).
+    pub ever_enrolled: bool,
     pub enrolled: bool,
 }
 
@@ -98,6 +105,19 @@ impl Store {
             .into_iter()
             .map(|(w, n, k)| (w, (n, k)))
             .collect();
+        let grids: HashMap<i64, i64> =
+            count("SELECT worker_id, COUNT(DISTINCT grid_id) FROM earnings WHERE month BETWEEN $1 AND $2 GROUP BY worker_id", lo, hi)
+                .fetch_all::<(i64, i64)>(self.db())
+                .await?
+                .into_iter()
+                .collect();
+        let ended: std::collections::HashSet<i64> =
+            Sql::new("SELECT DISTINCT worker_id FROM enrolments WHERE scheme <> 'injury_cover' AND to_month IS NOT NULL AND to_month < $1")
+                .bind(hi)
+                .scalars::<i64>(self.db())
+                .await?
+                .into_iter()
+                .collect();
         let enrolled: std::collections::HashSet<i64> = Sql::new(
             "SELECT DISTINCT worker_id FROM enrolments WHERE scheme = 'employee_pension' AND from_month <= $1 AND (to_month IS NULL OR to_month >= $1)",
         )
@@ -126,6 +146,8 @@ impl Store {
                 income_fen: mean.round() as i64,
                 income_cv: if mean > 0.0 { var.sqrt() / mean } else { 0.0 },
                 night_share: if orders > 0 { at_night as f64 / orders as f64 } else { 0.0 },
+                grids: grids.get(&w.id).copied().unwrap_or(0) as u32,
+                ever_enrolled: ended.contains(&w.id),
                 enrolled: enrolled.contains(&w.id),
             });
         }

@@ -1,5 +1,6 @@
 //! The outreach model's features from the store, on both backends: incomes, platforms, months,
-//! night orders, hukou and enrolment of a few workers, each figure computed by hand.
+//! night orders, grid cells, hukou, enrolment and past enrolment of a few workers, each figure
+//! computed by hand.
 
 mod common;
 
@@ -29,7 +30,7 @@ pub mod cases {
             // Worker 0, September: a day order and two at night (23:30 and 02:00 China time).
             ["a1", i0.as_str(), "100", "2025-09-03T10:00:00+08:00", "instant_delivery", "g1"],
             ["a2", i0.as_str(), "200", "2025-09-03T23:30:00+08:00", "instant_delivery", "g1"],
-            ["a3", i0.as_str(), "300", "2025-09-04T02:00:00+08:00", "instant_delivery", "g1"],
+            ["a3", i0.as_str(), "300", "2025-09-04T02:00:00+08:00", "instant_delivery", "g2"],
             // October: one order here, one on platform B below.
             ["a4", i0.as_str(), "500", "2025-10-05T14:00:00+08:00", "instant_delivery", "g1"],
             // Worker 1: one order in September.
@@ -46,6 +47,20 @@ pub mod cases {
         s.enrol(&NewEnrolment { worker: w1, scheme: Scheme::EmployeePension, from: ym("2025-01"), to: None, basis: Basis::PlatformIncome })
             .await
             .expect("enrol");
+        // Enrolment history: worker 0's pension ended in 2024 (history, not enrolled now); the
+        // migrant's injury cover ended (the platform's, not theirs); worker 1's medical insurance
+        // ends only in December (not ended in October).
+        let w0 = f.workers[0].1.id;
+        let ended = |worker, scheme, from: &str, to: &str| NewEnrolment {
+            worker,
+            scheme,
+            from: ym(from),
+            to: Some(ym(to)),
+            basis: Basis::PlatformIncome,
+        };
+        s.enrol(&ended(w0, Scheme::EmployeePension, "2023-01", "2024-12")).await.expect("past pension");
+        s.enrol(&ended(migrant.id, Scheme::InjuryCover, "2025-01", "2025-03")).await.expect("past cover");
+        s.enrol(&ended(w1, Scheme::Medical, "2025-01", "2025-12")).await.expect("medical to december");
 
         let got = s.outreach_features(ym("2025-10"), (22, 6)).await.expect("features");
         assert_eq!(got.len(), 3, "worker 2 earned nothing and is left out: {got:#?}");
@@ -56,17 +71,21 @@ pub mod cases {
         assert!((g0.income_cv - 0.25).abs() < 1e-9, "{}", g0.income_cv);
         assert!((g0.night_share - 0.4).abs() < 1e-9, "2 of 5 orders at night: {}", g0.night_share);
         assert!((34..=35).contains(&g0.age), "born in 1990: {}", g0.age);
+        assert_eq!((g0.grids, g0.ever_enrolled), (2, true), "orders in g1 and g2; a pension that ended in 2024");
         let g1 = by(w1);
         assert_eq!((g1.income_fen, g1.months_active, g1.platforms, g1.enrolled), (300_000, 1, 1, true));
         assert_eq!((g1.income_cv, g1.night_share), (0.0, 0.0));
+        assert_eq!((g1.grids, g1.ever_enrolled), (1, false), "enrolled now, medical until December: no history yet");
         let gm = by(migrant.id);
         assert_eq!((gm.migrant, gm.age, gm.income_fen), (true, 30, 400_000));
+        assert_eq!((gm.grids, gm.ever_enrolled), (1, false), "injury cover is the platform's");
 
         // September alone, night from 21:00 to midnight: of worker 0's 3 orders only 23:30.
         let sept = s.outreach_features(ym("2025-09"), (21, 0)).await.expect("september");
         assert_eq!(sept.len(), 2, "the migrant's first order is in October");
         let g0 = sept.iter().find(|g| g.worker == f.workers[0].1.id.0).expect("worker 0");
         assert!((g0.night_share - 1.0 / 3.0).abs() < 1e-9, "only 23:30 is in 21:00-24:00: {}", g0.night_share);
+        assert_eq!(g0.grids, 2);
         let morning = s.outreach_features(ym("2025-09"), (10, 11)).await.expect("a window within the day");
         let g0 = morning.iter().find(|g| g.worker == f.workers[0].1.id.0).expect("worker 0");
         assert!((g0.night_share - 1.0 / 3.0).abs() < 1e-9, "only 10:00 is in 10:00-11:00: {}", g0.night_share);

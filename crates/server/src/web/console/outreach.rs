@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use flexpension_chart::{Chart, Series};
-use flexpension_outreach::{FEATURES, PolicyFit};
+use flexpension_outreach::{PolicyFit, features};
 use flexpension_store::{OutreachRun, OutreachTarget};
 use flexpension_text::Lang;
 use serde::Deserialize;
@@ -159,7 +159,8 @@ fn target(lang: Lang, t: &OutreachTarget) -> Target {
 fn reason(lang: Lang, code: &str) -> Option<String> {
     let at = code.find(['+', '-'])?;
     let (feature, rest) = code.split_at(at);
-    let f = FEATURES.iter().find(|f| f.column == feature)?;
+    // The seven, or an optional one (`grids`, `ever_enrolled`) when the model had it.
+    let f = features::nth(features::index(feature)?)?;
     let value: f64 = rest[1..].parse().ok()?;
     let key = if rest.starts_with('+') { f.raises } else { f.lowers };
     let shown = match feature {
@@ -177,6 +178,8 @@ mod tests {
     fn reasons_read_back_in_both_languages() {
         assert_eq!(reason(Lang::Zh, "months_active+45").as_deref(), Some("已经跑了45个月：把这当长期工作"));
         assert_eq!(reason(Lang::En, "income_cv-0.5").as_deref(), Some("Income goes up and down (by about 50%): afraid of missing months"));
+        assert_eq!(reason(Lang::Zh, "grids-11").as_deref(), Some("接单跑了11片地方：担心换地方后社保跟不过去"));
+        assert_eq!(reason(Lang::En, "ever_enrolled+1").as_deref(), Some("Paid in before: knows how it works, and those years still count"));
         assert_eq!(reason(Lang::En, "nothing+1"), None);
         assert_eq!(reason(Lang::En, "age"), None);
     }
