@@ -66,7 +66,7 @@ pub enum Event {
 #[serde(deny_unknown_fields)]
 pub struct Report {
     /// The platform's own id of this report: sent again, the report changes nothing.
-    #[schema(example = "r-20250920-0001", min_length = 1, max_length = 64, pattern = r"^\S(.*\S)?$")]
+    #[schema(example = "r-20250920-0001", min_length = 1, max_length = 64, pattern = r"\S")]
     pub report_id: String,
     pub notice_id: i64,
     pub event: Event,

@@ -32,7 +32,7 @@ pub struct OccasionalBody {
     #[schema(example = "5000.00")]
     pub occasional_yuan: NumText,
     /// The platform's own reference: the same reference again is the same declaration.
-    #[schema(example = "OCC-2026-0001", min_length = 1, max_length = 64, pattern = r"^\S(.*\S)?$")]
+    #[schema(example = "OCC-2026-0001", min_length = 1, max_length = 64, pattern = r"\S")]
     pub reference: String,
 }
 
