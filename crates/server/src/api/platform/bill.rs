@@ -67,7 +67,11 @@ pub struct StatementAnswer {
 /// injury premiums and union dues; what it paid toward them.
 #[utoipa::path(get, path = "/platform/bill", tag = "platform", operation_id = "platform_bill_get",
     security(("bearer" = []), ("api_key" = [])), params(BillQuery),
-    responses((status = 200, description = "the month's bill", body = PlatformBill), KeyRefusals))]
+    responses(
+        (status = 200, description = "the month's bill", body = PlatformBill),
+        (status = 422, description = "invalid_input: a month the store cannot bill", body = crate::calc::CalcError),
+        KeyRefusals,
+    ))]
 pub async fn bill(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let (store, caller, q): (_, _, BillQuery) = super::read(&s, req.headers(), req.uri().query()).await.map_err(super::scrubbed)?;
     let month = month_of(&q.month)?;
@@ -81,7 +85,11 @@ pub async fn bill(State(s): State<AppState>, req: Request) -> Result<Response, A
 /// immediate refund. The paper's proposal (section 5.2), not yet law.
 #[utoipa::path(get, path = "/platform/statement", tag = "platform", operation_id = "platform_statement_get",
     security(("bearer" = []), ("api_key" = [])), params(YearQuery),
-    responses((status = 200, description = "the year's statement", body = StatementAnswer), KeyRefusals))]
+    responses(
+        (status = 200, description = "the year's statement", body = StatementAnswer),
+        (status = 422, description = "invalid_input: a year outside 2000-2100 or one the parameters do not cover", body = crate::calc::CalcError),
+        KeyRefusals,
+    ))]
 pub async fn statement(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let (store, caller, q): (_, _, YearQuery) = super::read(&s, req.headers(), req.uri().query()).await.map_err(super::scrubbed)?;
     if !flexpension_store::FUND_YEARS.contains(&q.year) {
