@@ -25,9 +25,10 @@ pub fn param_name(key: &str) -> Text {
 mod tests {
     use super::*;
 
-    /// The keys the parameter files are read under: `series("injury_premium.ride_hailing", ...)`.
+    /// The keys the parameter files are read under: `series("injury_premium.ride_hailing", ...)`
+    /// (national values in national.rs, the rest in load.rs).
     fn series_keys() -> Vec<&'static str> {
-        let load = include_str!("params/load.rs");
+        let load = concat!(include_str!("params/load.rs"), include_str!("params/national.rs"));
         let keys: Vec<&str> =
             load.split("series(\"").skip(1).filter_map(|p| p.split('"').next()).map(|k| k.rsplit('.').next().unwrap_or(k)).collect();
         assert!(keys.len() > 30, "{keys:?}");

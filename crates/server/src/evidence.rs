@@ -185,13 +185,7 @@ async fn issue_voucher(State(s): State<AppState>, AsWorker(v, worker): AsWorker,
         _ => return none_page(&v, lang, StatusCode::UNPROCESSABLE_ENTITY, Some("voucher.err_month")),
     };
     match issue(&s, store, worker, from, to, flexpension_voucher::Lang::parse(lang)).await {
-        Ok(issued) => {
-            let mut r = StatusCode::SEE_OTHER.into_response();
-            if let Ok(to) = HeaderValue::from_str(&format!("/me/voucher/{}.pdf", issued.id)) {
-                r.headers_mut().insert(header::LOCATION, to);
-            }
-            r
-        }
+        Ok(issued) => crate::web::reply::see_other(format!("/me/voucher/{}.pdf", issued.id)),
         Err(VoucherIssueError::Input(_)) => none_page(&v, lang, StatusCode::UNPROCESSABLE_ENTITY, Some("voucher.err_no_months")),
         Err(e) => {
             tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "a voucher could not be issued");

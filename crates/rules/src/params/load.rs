@@ -1,11 +1,11 @@
 //! Reading and checking the parameter files. Pure: takes file names and texts, not paths.
 
 use super::ParamError;
+use super::convert::{boolean, brackets, category, date_field, dec6, rate, yuan};
 use super::model::*;
+use super::national::read_national;
 use super::provinces::Provinces;
 use crate::explain::Text;
-use crate::money::{Dec6, Fen, parse_yuan_nonneg};
-use crate::time::YearMonth;
 use crate::workdays::{Calendar, HolidayYear};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,7 +126,7 @@ pub fn take_path(table: &mut Table, path: &str) -> Option<Value> {
     t.remove(last)
 }
 
-fn invalid(file: &str, key: &str, problem: impl Into<String>) -> ParamError {
+pub(super) fn invalid(file: &str, key: &str, problem: impl Into<String>) -> ParamError {
     ParamError::Invalid { file: file.to_string(), key: key.to_string(), problem: problem.into() }
 }
 
@@ -145,8 +145,8 @@ fn read_sources(file: &str, text: &str) -> Result<BTreeMap<String, Source>, Para
 }
 
 /// Takes keys out of one file's table; whatever is left at the end is an unknown key.
-struct Reader<'a> {
-    file: &'a str,
+pub(super) struct Reader<'a> {
+    pub(super) file: &'a str,
     table: Table,
     sources: &'a BTreeMap<String, Source>,
 }
@@ -184,7 +184,7 @@ impl<'a> Reader<'a> {
         Ok(Some(s))
     }
 
-    fn series<T>(&mut self, key: &str, conv: impl Fn(&Value) -> Result<T, String>) -> Result<Series<T>, ParamError> {
+    pub(super) fn series<T>(&mut self, key: &str, conv: impl Fn(&Value) -> Result<T, String>) -> Result<Series<T>, ParamError> {
         self.opt_series(key, conv)?.ok_or_else(|| invalid(self.file, key, "missing"))
     }
 
@@ -234,7 +234,7 @@ impl<'a> Reader<'a> {
     }
 
     /// `value`, once every key of the file has been read: a key left over is a typo.
-    fn finish<T>(self, value: T) -> Result<T, ParamError> {
+    pub(super) fn finish<T>(self, value: T) -> Result<T, ParamError> {
         self.done().map(|()| value)
     }
 }
@@ -267,279 +267,6 @@ fn check_periods<T>(s: &Series<T>) -> Result<(), ParamError> {
         }
     }
     Ok(())
-}
-
-fn date_field(t: &Table, k: &str) -> Result<Option<NaiveDate>, String> {
-    match t.get(k) {
-        None => Ok(None),
-        Some(Value::String(s)) => s.parse().map(Some).map_err(|_| format!("{k} '{s}' is not a date (YYYY-MM-DD)")),
-        Some(Value::Datetime(d)) => d.to_string().parse().map(Some).map_err(|_| format!("{k} '{d}' is not a date (YYYY-MM-DD)")),
-        Some(v) => Err(format!("{k} '{v}' is not a date (YYYY-MM-DD)")),
-    }
-}
-
-/// A decimal written as a string, an integer or a float (floats via their shortest exact text).
-fn decimal_text(v: &Value) -> Result<String, String> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        Value::Integer(i) => Ok(i.to_string()),
-        Value::Float(f) => Ok(f.to_string()),
-        other => Err(format!("'{other}' is not a number")),
-    }
-}
-
-fn dec6(v: &Value) -> Result<Dec6, String> {
-    let s = decimal_text(v)?;
-    let d = Dec6::parse(&s).map_err(|e| e.to_string())?;
-    if d.0 < 0 {
-        return Err(format!("'{s}' must not be negative"));
-    }
-    Ok(d)
-}
-
-fn rate(v: &Value) -> Result<Dec6, String> {
-    let d = dec6(v)?;
-    if d > Dec6::ONE {
-        return Err(format!("rate {d} is above 1 (write 0.2 for 20%)"));
-    }
-    Ok(d)
-}
-
-fn yuan(v: &Value) -> Result<Fen, String> {
-    parse_yuan_nonneg(&decimal_text(v)?).map_err(|e| e.to_string())
-}
-
-fn count(v: &Value) -> Result<u32, String> {
-    v.as_integer().and_then(|i| u32::try_from(i).ok()).ok_or_else(|| format!("'{v}' is not a whole number ≥ 0"))
-}
-
-fn month(v: &Value) -> Result<YearMonth, String> {
-    v.as_str().ok_or_else(|| format!("'{v}' is not a month (YYYY-MM)"))?.parse::<YearMonth>().map_err(|e| e.to_string())
-}
-
-fn boolean(v: &Value) -> Result<bool, String> {
-    v.as_bool().ok_or_else(|| format!("'{v}' is not true or false"))
-}
-
-fn brackets(v: &Value) -> Result<Brackets, String> {
-    let arr = v.as_array().ok_or("brackets must be a list")?;
-    let mut out: Vec<Bracket> = Vec::new();
-    for (i, b) in arr.iter().enumerate() {
-        let t = b.as_table().ok_or(format!("bracket {i} must be a table {{ up_to, rate }}"))?;
-        if let Some(k) = t.keys().find(|k| *k != "up_to" && *k != "rate") {
-            return Err(format!("bracket {i}: unknown field '{k}'"));
-        }
-        let r = rate(t.get("rate").ok_or(format!("bracket {i} has no rate"))?)?;
-        let up = t.get("up_to").map(yuan).transpose().map_err(|e| format!("bracket {i}: {e}"))?;
-        if let (Some(prev), Some(up)) = (out.last().and_then(|b| b.up_to_fen), up)
-            && up <= prev
-        {
-            return Err(format!("bracket {i}: limits must rise"));
-        }
-        if out.last().is_some_and(|b| b.up_to_fen.is_none()) {
-            return Err(format!("bracket {i}: comes after the open last bracket"));
-        }
-        out.push(Bracket { up_to_fen: up, rate: r });
-    }
-    match out.last() {
-        Some(b) if b.up_to_fen.is_none() => Ok(Brackets(out)),
-        Some(_) => Err("the last bracket must have no up_to (it takes every higher income)".into()),
-        None => Err("needs at least one bracket".into()),
-    }
-}
-
-fn divisor_table(v: &Value) -> Result<DivisorTable, String> {
-    let t = v.as_table().ok_or("must be a table of age = months")?;
-    let mut out = BTreeMap::new();
-    for (age, months) in t {
-        let a: u32 = age.parse().map_err(|_| format!("age '{age}' is not a whole number"))?;
-        out.insert(a, count(months)?);
-    }
-    let ages: Vec<u32> = out.keys().copied().collect();
-    if ages.windows(2).any(|w| w[1] != w[0] + 1) || ages.is_empty() {
-        return Err("ages must be consecutive".into());
-    }
-    if out.values().collect::<Vec<_>>().windows(2).any(|w| w[1] >= w[0]) {
-        return Err("divisors must fall as age rises".into());
-    }
-    Ok(DivisorTable(out))
-}
-
-fn reform(v: &Value) -> Result<Reform, String> {
-    let t = v.as_table().ok_or("must be a table of categories")?;
-    let mut out = BTreeMap::new();
-    for (name, r) in t {
-        let cat = Category::parse(name).ok_or(format!("unknown category '{name}' (male, female55, female50)"))?;
-        let r = r.as_table().ok_or(format!("{name} must be a table"))?;
-        let get = |k: &str| r.get(k).ok_or(format!("{name}.{k} is missing"));
-        let start = get("start_birth_month")?.as_str().ok_or(format!("{name}.start_birth_month must be YYYY-MM"))?;
-        let rule = ReformRule {
-            start_birth_month: start.parse::<YearMonth>().map_err(|e| e.to_string())?,
-            original_age_years: count(get("original_age_years")?)?,
-            step_birth_months: count(get("step_birth_months")?)?.max(1),
-            max_delay_months: count(get("max_delay_months")?)?,
-        };
-        out.insert(cat, rule);
-    }
-    for c in [Category::Male, Category::Female55, Category::Female50] {
-        if !out.contains_key(&c) {
-            return Err(format!("category {} is missing", c.as_str()));
-        }
-    }
-    Ok(Reform(out))
-}
-
-fn min_years(v: &Value) -> Result<MinYearsRule, String> {
-    let t = v.as_table().ok_or("must be a table")?;
-    let get = |k: &str| t.get(k).ok_or(format!("{k} is missing")).and_then(count);
-    Ok(MinYearsRule {
-        base_months: get("base_months")?,
-        first_rise_year: i32::try_from(get("first_rise_year")?).map_err(|e| e.to_string())?,
-        rise_months_per_year: get("rise_months_per_year")?,
-        max_months: get("max_months")?,
-    })
-}
-
-fn grades(v: &Value) -> Result<Vec<Fen>, String> {
-    let arr = v.as_array().ok_or("must be a list of yuan amounts")?;
-    let g: Vec<Fen> = arr.iter().map(yuan).collect::<Result<_, _>>()?;
-    if g.is_empty() || g.windows(2).any(|w| w[1] <= w[0]) {
-        return Err("grades must rise".into());
-    }
-    Ok(g)
-}
-
-fn shortfall(v: &Value) -> Result<crate::fund::Shortfall, String> {
-    v.as_str().and_then(crate::fund::Shortfall::parse).ok_or(format!("'{v}' is not queue or prorate"))
-}
-
-fn category(v: &Value) -> Result<Category, String> {
-    v.as_str().and_then(Category::parse).ok_or(format!("'{v}' is not male, female55 or female50"))
-}
-
-fn read_national(mut r: Reader) -> Result<National, ParamError> {
-    let n = National {
-        accrual_per_year: r.series("accrual_per_year", rate)?,
-        years_decimals: r.series("years_decimals", count)?,
-        divisor_table: r.series("divisor_table", divisor_table)?,
-        divisor_by_month: r.series("divisor_by_month", boolean)?,
-        credited_rate: r.series("credited_rate", rate)?,
-        new_contribution_interest_factor: r.series("new_contribution_interest_factor", rate)?,
-        retirement_reform: r.series("retirement_reform", reform)?,
-        flexible_early_retirement_months: r.series("flexible_early_retirement_months", count)?,
-        min_contribution_years: r.series("min_contribution_years", min_years)?,
-        continued_contribution_until_min_years: r.series("continued_contribution_until_min_years", boolean)?,
-        injury_ride_hailing: r.series("injury_premium.ride_hailing", yuan)?,
-        injury_instant_delivery: r.series("injury_premium.instant_delivery", yuan)?,
-        injury_instant_delivery_high: r.series("injury_premium.instant_delivery_high", yuan)?,
-        injury_same_city_freight: r.series("injury_premium.same_city_freight", yuan)?,
-        residents_grades: r.series("residents.grades", grades)?,
-        residents_subsidy_low: r.series("residents.subsidy_low", yuan)?,
-        residents_subsidy_high: r.series("residents.subsidy_high", yuan)?,
-        residents_subsidy_high_from_grade: r.series("residents.subsidy_high_from_grade", yuan)?,
-        residents_account_divisor: r.series("residents.account_divisor", count)?,
-        residents_min_years: r.series("residents.min_years", count)?,
-        residents_basic_pension: r.series("residents.basic_pension", yuan)?,
-        burden_benchmark: r.series("burden_benchmark", rate)?,
-        lapse_after_months: r.series("lapse_after_months", count)?,
-        monitor: Monitor {
-            earning_threshold: r.series("monitor.earning_threshold", yuan)?,
-            earning_months: r.series("monitor.earning_months", count)?,
-            window_months: r.series("monitor.window_months", count)?,
-            interrupt_share: r.series("monitor.interrupt_share", rate)?,
-            horizon_years: r.series("monitor.horizon_years", count)?,
-            escalate_after_working_days: r.series("monitor.escalate_after_working_days", count)?,
-        },
-        credit: Credit {
-            floor: r.series("credit.floor", rate)?,
-            floor_years: r.series("credit.floor_years", count)?,
-            grade_a_from: r.series("credit.grade_a_from", rate)?,
-            grade_b_from: r.series("credit.grade_b_from", rate)?,
-        },
-        complaint_response_hours: r.series("complaint.response_hours", count)?,
-        agency_message_max_age_seconds: r.series("agency_message_max_age_seconds", count)?,
-        agency_message_max_ahead_seconds: r.series("agency_message_max_ahead_seconds", count)?,
-        transfer: TransferRules {
-            pool_rate: r.series("transfer.pool_rate", rate)?,
-            pool_from_month: r.series("transfer.pool_from_month", month)?,
-            benefit_place_min_years: r.series("transfer.benefit_place_min_years", count)?,
-            temporary_account_age_male: r.series("transfer.temporary_account_age_male", count)?,
-            temporary_account_age_female: r.series("transfer.temporary_account_age_female", count)?,
-            review_working_days: r.series("transfer.review_working_days", count)?,
-            handover_working_days: r.series("transfer.handover_working_days", count)?,
-            completion_working_days: r.series("transfer.completion_working_days", count)?,
-        },
-        choice: ChoiceRules {
-            leave_with_arrears: r.series("enrol.leave_with_arrears", boolean)?,
-            backpay_max_months: r.series("backpay.max_months", count)?,
-            backpay_late_fee_daily: r.series("backpay.late_fee_daily", rate)?,
-            sustained_income_threshold: r.series("enrol.sustained_income_threshold", yuan)?,
-            sustained_income_months: r.series("enrol.sustained_income_months", count)?,
-            sustained_income_window_months: r.series("enrol.sustained_income_window_months", count)?,
-            savings_occasional_share: r.series("savings.occasional_share", rate)?,
-            savings_occasional_tax_rate: r.series("savings.occasional_tax_rate", rate)?,
-            savings_withdrawal_tax_rate: r.series("savings.withdrawal_tax_rate", rate)?,
-        },
-        kiosk: KioskParams {
-            code_ttl_seconds: r.series("kiosk_code_ttl_seconds", count)?,
-            code_attempts: r.series("kiosk_code_attempts", count)?,
-            code_sends_per_hour: r.series("kiosk_code_sends_per_hour", count)?,
-            code_sends_per_client_hour: r.series("kiosk_code_sends_per_client_hour", count)?,
-            idle_seconds: r.series("kiosk_idle_seconds", count)?,
-        },
-        fund: FundParams {
-            shortfall: r.series("fund.shortfall", shortfall)?,
-            super_deduction: r.series("platform.super_deduction", dec6)?,
-            refund_revenue_below: r.series("platform.refund_revenue_below", yuan)?,
-            corporate_tax_rate: r.series("platform.corporate_tax_rate", rate)?,
-            union_dues_per_active_worker: r.series("union.dues_per_active_worker", yuan)?,
-        },
-    };
-    if n.fund.super_deduction.items.iter().any(|d| d.value < Dec6::ONE || d.value > Dec6(3_000_000)) {
-        return Err(invalid(r.file, "platform.super_deduction", "must be 1 to 3 (1.5 deducts 150%)"));
-    }
-    if n.years_decimals.items.iter().any(|d| d.value > 6) {
-        return Err(invalid(r.file, "years_decimals", "at most 6 decimals"));
-    }
-    if n.lapse_after_months.items.iter().any(|d| d.value == 0) {
-        return Err(invalid(r.file, "lapse_after_months", "must be at least 1 month"));
-    }
-    // The window holds the 3 months an interruption is measured against, and at most two years.
-    if n.monitor.window_months.items.iter().any(|d| !(4..=24).contains(&d.value)) {
-        return Err(invalid(r.file, "monitor.window_months", "must be 4 to 24 months"));
-    }
-    if n.complaint_response_hours.items.iter().any(|d| !(1..=720).contains(&d.value)) {
-        return Err(invalid(r.file, "complaint.response_hours", "must be 1 to 720 hours"));
-    }
-    if n.kiosk.code_ttl_seconds.items.iter().any(|d| !(30..=3600).contains(&d.value)) {
-        return Err(invalid(r.file, "kiosk_code_ttl_seconds", "must be 30 to 3600 seconds"));
-    }
-    if n.kiosk.idle_seconds.items.iter().any(|d| !(15..=3600).contains(&d.value)) {
-        return Err(invalid(r.file, "kiosk_idle_seconds", "must be 15 to 3600 seconds"));
-    }
-    for (key, s) in [
-        ("kiosk_code_attempts", &n.kiosk.code_attempts),
-        ("kiosk_code_sends_per_hour", &n.kiosk.code_sends_per_hour),
-        ("kiosk_code_sends_per_client_hour", &n.kiosk.code_sends_per_client_hour),
-    ] {
-        if s.items.iter().any(|d| !(1..=1000).contains(&d.value)) {
-            return Err(invalid(r.file, key, "must be 1 to 1000"));
-        }
-    }
-    if n.credit.floor_years.items.iter().any(|d| !(1..=10).contains(&d.value)) {
-        return Err(invalid(r.file, "credit.floor_years", "must be 1 to 10 years"));
-    }
-    if n.choice.sustained_income_window_months.items.iter().any(|d| !(1..=24).contains(&d.value)) {
-        return Err(invalid(r.file, "enrol.sustained_income_window_months", "must be 1 to 24 months"));
-    }
-    let (need, window) = (&n.choice.sustained_income_months.items, &n.choice.sustained_income_window_months.items);
-    if need.iter().any(|d| d.value == 0 || window.iter().all(|w| d.value > w.value)) {
-        return Err(invalid(r.file, "enrol.sustained_income_months", "must be at least 1 and at most the window's months"));
-    }
-    if n.monitor.earning_months.items.iter().any(|d| d.value == 0 || d.value > 24) {
-        return Err(invalid(r.file, "monitor.earning_months", "must be 1 to 24 months"));
-    }
-    r.finish(n)
 }
 
 fn read_region(mut r: Reader) -> Result<Region, ParamError> {

@@ -6,8 +6,10 @@
 //! overlapping or missing date ranges, unknown sources and unknown keys, naming file and key.
 //! Looking a value up for a date no range covers is an error, never a default.
 
+mod convert;
 mod load;
 mod model;
+mod national;
 mod provinces;
 
 pub use load::{EMBEDDED, Params, leftover_key, take_path};

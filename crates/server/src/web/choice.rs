@@ -12,8 +12,8 @@ use crate::web::people::{Base, denied_with, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use flexpension_rules::contribution::compute;
 use flexpension_rules::money::{parse_yuan, yuan_grouped};
 use flexpension_rules::{Category, Fen, YearMonth};
@@ -254,13 +254,7 @@ pub async fn post(State(s): State<AppState>, AsWorker(v, worker): AsWorker, Form
     let base = Base::of(&v, lang, "choice.title", "/me/choices");
     let l = base.lang;
     match apply(&s, store, worker, &f).await {
-        Ok(()) => {
-            let mut r = StatusCode::SEE_OTHER.into_response();
-            if let Ok(to) = HeaderValue::from_str(&format!("/me/choices?lang={}&done={}", l.code(), f.action.trim())) {
-                r.headers_mut().insert(header::LOCATION, to);
-            }
-            r
-        }
+        Ok(()) => crate::web::reply::see_other(format!("/me/choices?lang={}&done={}", l.code(), f.action.trim())),
         Err(Refusal::Input(msg)) => {
             let text = msg.text(l);
             draw(&s, base, worker, Some(text), true, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -10,8 +10,8 @@ use crate::web::people::{Base, denied_with, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use flexpension_store::StoreError;
 use flexpension_store::people::{GridAlert, Outcome};
 use flexpension_text::Lang;
@@ -189,11 +189,7 @@ pub async fn outcome(
     match store.record_outcome(v.session.person.id, id, o, &f.reason).await {
         Ok(()) => {
             let to = format!("/grid?lang={}#alert-{id}", Lang::parse(lang_q).code());
-            let mut res = StatusCode::SEE_OTHER.into_response();
-            if let Ok(h) = HeaderValue::from_str(&to) {
-                res.headers_mut().insert(header::LOCATION, h);
-            }
-            res
+            crate::web::reply::see_other(&to)
         }
         Err(StoreError::NotFound { .. }) => denied_with(StatusCode::NOT_FOUND, lang_q, "grid.err_no_alert"),
         Err(e) if e.field() == Some("reason") => draw(&s, &v, lang_q, None, StatusCode::UNPROCESSABLE_ENTITY, "grid.err_reason").await,

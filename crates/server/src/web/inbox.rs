@@ -7,8 +7,8 @@ use crate::AppState;
 use crate::guard::AsWorker;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use flexpension_outreach::card::Library;
 use flexpension_store::{Store, StoreError, WorkerId};
 use flexpension_text::Lang;
@@ -90,12 +90,8 @@ pub async fn load(store: &Store, worker: WorkerId, lang: Lang, now_us: i64) -> I
 }
 
 fn back(lang: Option<&str>, anchor: &str) -> Response {
-    let mut r = StatusCode::SEE_OTHER.into_response();
     let code = Lang::parse(lang).code();
-    if let Ok(to) = HeaderValue::from_str(&format!("/me?lang={code}#{anchor}")) {
-        r.headers_mut().insert(header::LOCATION, to);
-    }
-    r
+    crate::web::reply::see_other(format!("/me?lang={code}#{anchor}"))
 }
 
 #[derive(Deserialize)]

@@ -9,6 +9,7 @@
 //! same answers at every step.
 
 use super::people::{Base, render};
+use super::reply::{lang_suffix, secure, see_other, set_cookie};
 use crate::AppState;
 use crate::guard::{ClientAddr, SESSION_COOKIE, Viewer, cookie};
 use crate::throttle::{self, DEVICE_COOKIE_TTL, FORM_TOKEN_TTL, Gate, LoginKeys};
@@ -70,18 +71,6 @@ pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Secure cookies when the request came over HTTPS (directly or through a proxy that says so).
-fn secure(headers: &HeaderMap) -> &'static str {
-    let https = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("https"));
-    if https { "; Secure" } else { "" }
-}
-
-fn set_cookie(res: &mut Response, value: String) {
-    if let Ok(v) = HeaderValue::from_str(&value) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
-}
-
 /// Where each role lands after logging in.
 pub fn home_of(role: Role) -> &'static str {
     match role {
@@ -90,18 +79,6 @@ pub fn home_of(role: Role) -> &'static str {
         Role::Officer => "/officer",
         Role::GridWorker => "/grid",
     }
-}
-
-fn lang_suffix(lang: &str) -> &'static str {
-    if lang.trim().eq_ignore_ascii_case("en") { "?lang=en" } else { "" }
-}
-
-fn see_other(to: String) -> Response {
-    let mut res = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = HeaderValue::from_str(&to) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    res
 }
 
 /// The form with a fresh signed token (none without the store's keys: it cannot be sent then).

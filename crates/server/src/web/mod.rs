@@ -31,6 +31,7 @@ pub(crate) mod kiosk;
 pub(crate) mod lang;
 pub(crate) mod login;
 pub(crate) mod people;
+pub(crate) mod reply;
 mod results;
 pub(crate) mod rights;
 pub(crate) mod transfer;

@@ -9,8 +9,8 @@ use crate::AppState;
 use crate::guard::AsWorker;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use flexpension_rules::YearMonth;
 use flexpension_rules::complaint::{self as rules, Kind, MAX_MONTHS, MAX_TEXT_CHARS, MAX_UPLOAD_BYTES, MAX_UPLOADS, UploadError};
 use flexpension_store::{NewComplaint, NewUpload, PlatformId, Store, WorkerId, rfc3339};
@@ -211,13 +211,7 @@ pub async fn file(State(s): State<AppState>, AsWorker(v, worker): AsWorker, form
     }
     let c = NewComplaint { worker, platform: PlatformId(platform), kind, months, text: f.text, uploads: f.files };
     match store.file_complaint(s.params(), &c).await {
-        Ok(c) => {
-            let mut r = StatusCode::SEE_OTHER.into_response();
-            if let Ok(to) = HeaderValue::from_str(&format!("/me/complaints/{}?lang={}", c.summary.id, base.lang.code())) {
-                r.headers_mut().insert(header::LOCATION, to);
-            }
-            r
-        }
+        Ok(c) => crate::web::reply::see_other(format!("/me/complaints/{}?lang={}", c.summary.id, base.lang.code())),
         Err(e) if e.code() == "not_found" => refuse(base, l.t("rights.err_platform").to_string()).await,
         Err(e) => {
             tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "a complaint could not be filed");

@@ -7,8 +7,8 @@ use crate::AppState;
 use crate::guard::AsWorker;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use flexpension_store::StoreError;
 use serde::Deserialize;
 
@@ -35,12 +35,8 @@ pub async fn apply(State(s): State<AppState>, AsWorker(v, worker): AsWorker, For
     match store.request_transfer(s.params(), f.id_number.trim(), f.from.trim()).await {
         Ok(_) => {
             s.agency_wake().notify_one();
-            let mut r = StatusCode::SEE_OTHER.into_response();
             let code = flexpension_text::Lang::parse(lang).code();
-            if let Ok(to) = HeaderValue::from_str(&format!("/me?lang={code}#transfers")) {
-                r.headers_mut().insert(header::LOCATION, to);
-            }
-            r
+            crate::web::reply::see_other(format!("/me?lang={code}#transfers"))
         }
         Err(StoreError::NotFound { .. } | StoreError::Invalid { .. }) => {
             denied_with(StatusCode::UNPROCESSABLE_ENTITY, lang, "people.transfer_err_region")

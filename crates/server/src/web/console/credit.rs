@@ -9,11 +9,12 @@ use super::failed;
 use crate::AppState;
 use crate::guard::{AsOfficer, AsPlatformStaff};
 use crate::web::people::{Base, denied_with, render};
+use crate::web::reply::see_other;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use flexpension_chart::{Chart, Series};
 use flexpension_rules::YearMonth;
 use flexpension_rules::money::{trim_decimal, yuan_grouped};
@@ -207,14 +208,6 @@ async fn draw(
 
 pub async fn page(State(s): State<AppState>, AsPlatformStaff(v, platform): AsPlatformStaff, Query(q): Query<MonthQuery>) -> Response {
     draw(&s, &v, platform, &q, StatusCode::OK, "").await
-}
-
-fn see_other(to: String) -> Response {
-    let mut res = StatusCode::SEE_OTHER.into_response();
-    if let Ok(h) = HeaderValue::from_str(&to) {
-        res.headers_mut().insert(header::LOCATION, h);
-    }
-    res
 }
 
 /// `POST /platform/credit/appeal`: the platform appeals the rating of a month.
