@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `store` | [`Store::open`], [`OpenOptions`] (pool size, PostgreSQL schema, clock), the pepper, in-process caches |
 //! | `clock` | [`Clock`]: where every time the store writes comes from ([`SystemClock`], [`FixedClock`]) |
-//! | `backend` | everything that differs between SQLite and PostgreSQL: the pool `Db`, the write transaction `Tx`, the query value `Sql`, bulk writes, row locks, the one unsafe helper |
+//! | `backend` | everything that differs between SQLite and PostgreSQL: the pool `Db`, the write transaction `Tx`, the query value `Sql`, bulk writes, row locks, the one unsafe helper; `backend::migrations`: the schema written once in PostgreSQL's dialect, translated for SQLite |
 //! | `registry` | regions, grids, platforms and API keys, workers (`Tx::insert_worker`, `Tx::log_workers`) |
 //! | `peers` | peer agencies (对端经办机构): region code, URL, log verifier key ([`Store::add_peer`], [`Store::peers`]) |
 //! | `agency` | signed messages between agencies: the outbox (`Tx::enqueue_agency_message`, delivery attempts and backoff) and the inbox ([`Store::receive_agency_message`]) |
@@ -73,6 +73,7 @@ mod transfer;
 pub use agency::{AgencyAck, DELIVERY_BACKOFF_FIRST_US, DELIVERY_BACKOFF_MAX_US, InboxMessage, OutboxMessage, delivery_backoff_us};
 pub use appeals::{APPEAL_TEXT_MAX_CHARS, Appeal, Notice, NoticeKind, RatedMonth, RatedWorker, WARN_MONTHS_BEFORE};
 pub use backend::BackendKind;
+pub use backend::migrations::sqlite as sqlite_migrations;
 pub use choice::{BaseChoice, SavingsMove, SavingsStatus};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use complaint::{

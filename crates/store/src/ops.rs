@@ -88,8 +88,8 @@ impl Store {
     /// The database answers and its migrations are this binary's (see [`Readiness`]).
     pub async fn readiness(&self) -> Result<Readiness> {
         let known: Vec<i64> = match self.kind() {
-            BackendKind::Sqlite => sqlx::migrate!("./migrations/sqlite").iter().map(|m| m.version).collect(),
-            BackendKind::Postgres => sqlx::migrate!("./migrations/postgres").iter().map(|m| m.version).collect(),
+            BackendKind::Sqlite => crate::backend::migrations::sqlite().iter().map(|m| m.version).collect(),
+            BackendKind::Postgres => crate::backend::migrations::POSTGRES.iter().map(|m| m.version).collect(),
         };
         let applied: Vec<i64> = Sql::new("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version").scalars(self.db()).await?;
         let migrations_applied = applied.iter().filter(|v| known.contains(v)).count() as i64;

@@ -17,7 +17,7 @@ async fn sqlite_0047_keeps_workers_indexes_and_references() {
     let opts = || SqliteConnectOptions::from_str(&url).expect("url").create_if_missing(true).foreign_keys(true);
 
     // A store as it was at 0046, with a worker, an enrolment and a login.
-    let all = sqlx::migrate!("./migrations/sqlite");
+    let all = flexpension_store::sqlite_migrations();
     let before =
         Migrator { migrations: Cow::Owned(all.migrations.iter().filter(|m| m.version < 47).cloned().collect()), ..Migrator::DEFAULT };
     let mut c = opts().connect().await.expect("connect");

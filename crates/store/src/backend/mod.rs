@@ -11,6 +11,7 @@
 //! | `postgres` | opening PostgreSQL, partitions, earnings by COPY (a merge when some are stored), journal writes, locks |
 //! | `registration` | the worker import's bulk lookups and inserts of workers and enrolments |
 
+pub(crate) mod migrations;
 mod pg_copy;
 pub(crate) mod postgres;
 mod registration;

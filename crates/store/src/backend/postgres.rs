@@ -28,7 +28,7 @@ pub(crate) async fn open(url: &str, opts: &OpenOptions) -> Result<PgPool> {
         connect = connect.options([("search_path", schema.as_str())]);
     }
     let pool = PgPoolOptions::new().max_connections(opts.max_connections.max(1)).connect_with(connect).await?;
-    sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+    super::migrations::POSTGRES.run(&pool).await?;
     Ok(pool)
 }
 

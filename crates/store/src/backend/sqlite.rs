@@ -44,7 +44,7 @@ pub(crate) async fn open(url: &str, opts: &OpenOptions) -> Result<SqlitePool> {
         SqlitePoolOptions::new().max_connections(opts.max_connections.max(1))
     };
     let pool = pool.connect_with(connect).await?;
-    sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+    super::migrations::sqlite().run(&pool).await?;
     Ok(pool)
 }
 
