@@ -6,7 +6,7 @@
 use crate::UsageError;
 use crate::data::{Db, input_error, open, runtime};
 use crate::ledger::month_arg;
-use crate::output::emit;
+use crate::output::answer;
 use clap::{Args, Subcommand};
 use flexpension_rules::money::{parse_yuan, yuan};
 use flexpension_rules::{Params, YearMonth};
@@ -111,15 +111,6 @@ fn arg_error(e: StoreError, arg_of: impl Fn(Option<&str>) -> &'static str) -> an
     input_error(arg, e)
 }
 
-fn print<T: serde::Serialize>(json: bool, v: &T, text: String) -> anyhow::Result<()> {
-    if json {
-        emit(&format!("{}\n", serde_json::to_string_pretty(v)?));
-    } else {
-        emit(&text);
-    }
-    Ok(())
-}
-
 pub fn enrol(params: &Params, a: EnrolArgs) -> anyhow::Result<()> {
     let scheme: Scheme = a.scheme.parse().map_err(|e: String| UsageError(format!("--scheme: {e}")))?;
     let from = a.from.as_deref().map(|f| month_arg("--from", f)).transpose()?;
@@ -171,7 +162,7 @@ pub fn enrol(params: &Params, a: EnrolArgs) -> anyhow::Result<()> {
         .await;
         store.close().await;
         let (en, text) = out?;
-        print(a.json, &en, text)
+        answer(a.json, &en, |_| text)
     })
 }
 
@@ -194,7 +185,7 @@ pub fn base(params: &Params, cmd: BaseCommand) -> anyhow::Result<()> {
         store.close().await;
         let c = out?;
         let text = format!("base {} 元 from {} (limits {} to {} 元)\n", yuan(c.base_fen), c.from, yuan(c.lower_fen), yuan(c.upper_fen));
-        print(json, &c, text)
+        answer(json, &c, |_| text)
     })
 }
 
@@ -214,7 +205,7 @@ pub fn savings(params: &Params, cmd: SavingsCommand) -> anyhow::Result<()> {
                     yuan(s.room_fen),
                     yuan(s.limit_fen)
                 );
-                print(json, &s, text)
+                answer(json, &s, |_| text)
             })
         }
         SavingsCommand::Deposit { id_number, amount_yuan, year, reference, json, db } => {
@@ -241,7 +232,7 @@ pub fn savings(params: &Params, cmd: SavingsCommand) -> anyhow::Result<()> {
                 }
                 let v = serde_json::json!({"balance_fen": s.balance_fen, "room_fen": s.room_fen, "entry_id": s.entry_id,
                     "duplicate": s.duplicate, "year": year, "deposited_fen": s.deposited_fen, "tax": tax.value});
-                print(json, &v, text)
+                answer(json, &v, |_| text)
             })
         }
         SavingsCommand::Use { id_number, month, json, db } => {
@@ -259,7 +250,7 @@ pub fn savings(params: &Params, cmd: SavingsCommand) -> anyhow::Result<()> {
                     yuan(r.arrears_fen)
                 );
                 let v = serde_json::json!({"payment": r, "balance_fen": s.balance_fen});
-                print(json, &v, text)
+                answer(json, &v, |_| text)
             })
         }
     }

@@ -3,7 +3,9 @@
 //! `breached`: the ids past their deadline unanswered at that time, each escalated once).
 
 use crate::UsageError;
+use crate::data::ask;
 use crate::data::{Db, input_error, open, runtime};
+use crate::output::answer;
 use crate::output::emit;
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -114,22 +116,14 @@ pub fn run(params: &Params, cmd: ComplaintCommand) -> anyhow::Result<()> {
             let at = chrono::DateTime::parse_from_rfc3339(&now)
                 .map_err(|e| UsageError(format!("--now: '{now}' is not an ISO 8601 time with an offset: {e}")))?
                 .timestamp_micros();
-            runtime()?.block_on(async {
-                let store = open(&db.db).await?;
-                let r = store.complaint_sla(at).await;
-                store.close().await;
-                let r = r?;
-                if json {
-                    emit(&format!("{}\n", serde_json::to_string_pretty(&r)?));
-                } else {
-                    emit(&format!(
-                        "at {now}: {} complaints past their deadline unanswered{}; {} escalated to labour inspection now\n",
-                        r.breached.len(),
-                        if r.breached.is_empty() { String::new() } else { format!(" ({})", list(&r.breached)) },
-                        r.escalated.len()
-                    ));
-                }
-                Ok(())
+            let r = ask(&db.db, async |store| store.complaint_sla(at).await)?;
+            answer(json, &r, |r| {
+                format!(
+                    "at {now}: {} complaints past their deadline unanswered{}; {} escalated to labour inspection now\n",
+                    r.breached.len(),
+                    if r.breached.is_empty() { String::new() } else { format!(" ({})", list(&r.breached)) },
+                    r.escalated.len()
+                )
             })
         }
     }

@@ -117,6 +117,17 @@ pub async fn open(url: &str) -> anyhow::Result<Store> {
     open_with(url, &OpenOptions::default()).await
 }
 
+/// Open the store at `--db`, ask it one thing and close it: the store is closed (its last
+/// writes flushed) before an error is given back.
+pub fn ask<T>(db: &str, f: impl AsyncFnOnce(&Store) -> Result<T, StoreError>) -> anyhow::Result<T> {
+    runtime()?.block_on(async {
+        let store = open(db).await?;
+        let r = f(&store).await;
+        store.close().await;
+        Ok(r?)
+    })
+}
+
 /// The region a store command works in: the one given, else the store's own (`init
 /// --region`), else the default region (a store made without one is a Zhejiang store).
 pub async fn store_region(store: &Store, given: Option<&str>) -> anyhow::Result<String> {

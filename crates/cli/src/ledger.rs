@@ -1,7 +1,9 @@
 //! The month close and the money on the store: `settle`, `pay`, `interest`, `report month`.
 //! Each takes `--db URL` like the data commands; a mistake in an argument exits with code 2.
 
+use crate::data::ask;
 use crate::data::{Db, RowProblem, input_error, open, runtime};
+use crate::output::answer;
 use crate::output::emit;
 use crate::{UsageError, today};
 use clap::{Args, Subcommand};
@@ -240,26 +242,18 @@ pub fn interest(params: &Params, a: InterestArgs) -> anyhow::Result<()> {
 pub fn report(cmd: ReportCommand) -> anyhow::Result<()> {
     let ReportCommand::Month { month, json, db } = cmd;
     let month = month_arg("--month", &month)?;
-    runtime()?.block_on(async {
-        let store = open(&db.db).await?;
-        let r = store.month_report(month).await;
-        store.close().await;
-        let r = r?;
-        if json {
-            emit(&format!("{}\n", serde_json::to_string_pretty(&r)?));
-        } else {
-            emit(&format!(
-                "{month}: {} workers, income {} 元, contribution {} 元 (subsidy {} 元 of which drawn {} 元, paid {} 元, arrears {} 元), trial balance {} fen\n",
-                r.workers,
-                yuan(r.income_fen),
-                yuan(r.contribution_fen),
-                yuan(r.subsidy_fen),
-                yuan(r.subsidy_paid_fen),
-                yuan(r.paid_fen),
-                yuan(r.arrears_fen),
-                r.trial_balance_fen
-            ));
-        }
-        Ok(())
+    let r = ask(&db.db, async |store| store.month_report(month).await)?;
+    answer(json, &r, |r| {
+        format!(
+            "{month}: {} workers, income {} 元, contribution {} 元 (subsidy {} 元 of which drawn {} 元, paid {} 元, arrears {} 元), trial balance {} fen\n",
+            r.workers,
+            yuan(r.income_fen),
+            yuan(r.contribution_fen),
+            yuan(r.subsidy_fen),
+            yuan(r.subsidy_paid_fen),
+            yuan(r.paid_fen),
+            yuan(r.arrears_fen),
+            r.trial_balance_fen
+        )
     })
 }

@@ -12,6 +12,16 @@ pub fn lang_arg() -> impl clap::builder::TypedValueParser<Value = Lang> {
     clap::builder::PossibleValuesParser::new(["zh", "en"]).map(|code: String| Lang::parse(Some(&code)))
 }
 
+/// The answer of a command: `value` as JSON with `--json`, else the line(s) `text` makes of it.
+pub fn answer<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) -> anyhow::Result<()> {
+    if json {
+        emit(&format!("{}\n", serde_json::to_string_pretty(value)?));
+    } else {
+        emit(&text(value));
+    }
+    Ok(())
+}
+
 /// Write to stdout; a closed pipe (`| head`) is not an error worth a panic.
 pub fn emit(text: &str) {
     let mut out = std::io::stdout().lock();

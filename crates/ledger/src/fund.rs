@@ -34,13 +34,7 @@ impl Ledger {
         for w in workers.iter().filter(|w| w.enrolled && !self.was_closed(w.worker, month)) {
             closes.push(close_entry_granted(month, w, rules, 0, month, grants.get(&w.worker).copied())?);
         }
-        let start = self.entries.len();
-        for e in closes {
-            let w = e.id().worker;
-            self.post(e)?;
-            self.reconcile_worker(w, month)?;
-        }
-        Ok(&self.entries[start..])
+        self.post_closes(closes, month)
     }
 
     /// `correct_month` with the subsidy limited to `grant_fen`.

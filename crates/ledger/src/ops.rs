@@ -5,7 +5,7 @@
 //! an overflowing balance (beyond 92 billion yuan), after which the ledger must be rebuilt from
 //! the store.
 
-use crate::close::{WorkerMonth, close_entries, close_entry};
+use crate::close::{WorkerMonth, close_entries};
 use crate::entry::{Entry, Posting, paid_postings};
 use crate::error::LedgerError;
 use crate::ids::{Account, EntryId, EntryKind, Payer, Subject, WorkerId};
@@ -33,6 +33,11 @@ impl Ledger {
     pub fn close_month(&mut self, month: YearMonth, workers: &[WorkerMonth], rules: &MonthRules) -> Result<&[Entry], LedgerError> {
         let open: Vec<WorkerMonth> = workers.iter().filter(|w| !self.was_closed(w.worker, month)).copied().collect();
         let closes = close_entries(month, &open, rules)?;
+        self.post_closes(closes, month)
+    }
+
+    /// Post new closes, each worker's creditings brought in line at once; the entries appended.
+    pub(crate) fn post_closes(&mut self, closes: Vec<Entry>, month: YearMonth) -> Result<&[Entry], LedgerError> {
         self.reserve(closes.len());
         let start = self.entries.len();
         for e in closes {
@@ -113,30 +118,7 @@ impl Ledger {
     /// live close and post the new one, booked in `at`. Nothing happens when the figures are
     /// unchanged.
     pub fn correct_month(&mut self, wm: &WorkerMonth, rules: &MonthRules, at: YearMonth) -> Result<&[Entry], LedgerError> {
-        let (w, month) = (wm.worker, rules.month);
-        let mb = self
-            .books
-            .get(&w)
-            .and_then(|b| b.month(month))
-            .copied()
-            .filter(|b| b.closes > 0)
-            .ok_or(LedgerError::NotClosed { worker: w, month })?;
-        let live = mb.close.map(|i| &self.entries[i]);
-        let new = if wm.enrolled { Some(close_entry(month, wm, rules, mb.closes, at)?) } else { None };
-        let start = self.entries.len();
-        if live.and_then(Entry::due) == new.as_ref().and_then(Entry::due) {
-            return Ok(&self.entries[start..]);
-        }
-        let reversal = live.map(|e| Entry::reversal_of(e, at)).transpose()?;
-        self.uncredit(w, month, at)?;
-        if let Some(r) = reversal {
-            self.post(r)?;
-        }
-        if let Some(new) = new {
-            self.post(new)?;
-        }
-        self.reconcile_worker(w, at)?;
-        Ok(&self.entries[start..])
+        self.correct_month_granted(wm, rules, at, None)
     }
 
     /// Bring the worker's creditings in line with the money received: the closed months are

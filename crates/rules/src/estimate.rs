@@ -18,6 +18,23 @@ impl Scenario<'_> {
             return Err(PensionError::Input { field: "years", reason: "at most 60 years".into() });
         }
         let p = self.params;
+        let (c, pa_rate, mut ex) = self.today_rates(retire)?;
+        let index = Dec6(div_round(i128::from(base_fen) * 1_000_000, i128::from(c.max(1))) as i64);
+        let months = years * 12;
+        let balance = pa_rate.of(base_fen) * i64::from(months);
+        let out =
+            p.pension(&PensionInput { retire, age, benefit_base_fen: c, avg_contribution_index: index, months, balance_fen: balance })?;
+        ex.step(
+            format!("估算按今天的钱算：计发基数用最新的{}元；您每月按{}元缴费，指数 = {} ÷ {} = {index}；个人账户每月记入{}元，共{months}个月，合计{}元（假设利息正好跟上工资增长）。", yuan(c), yuan(base_fen), yuan(base_fen), yuan(c), yuan(pa_rate.of(base_fen)), yuan(balance)),
+            format!("In today's money: the latest benefit base, {} yuan, is used; you contribute on {} yuan a month, so your index is {} ÷ {} = {index}; {} yuan a month goes to your personal account for {months} months, {} yuan in all (assuming interest just keeps up with wages).", yuan(c), yuan(base_fen), yuan(base_fen), yuan(c), yuan(pa_rate.of(base_fen)), yuan(balance)),
+        );
+        Ok(estimated(ex, out))
+    }
+
+    /// The latest benefit base and the personal-account rate in force with it (an estimate in
+    /// today's money reads both there), with the explainer that names them.
+    fn today_rates(&self, retire: YearMonth) -> Result<(Fen, Dec6, Explainer), PensionError> {
+        let p = self.params;
         let latest = self.region.benefit_base.latest().ok_or_else(|| ParamError::NoValue {
             file: self.region.benefit_base.file.clone(),
             key: "benefit_base".into(),
@@ -26,31 +43,27 @@ impl Scenario<'_> {
         })?;
         let (c, cu) = p.lookup(&self.region.benefit_base, latest.from, |v| format!("{} 元", yuan(*v)))?;
         let (pa_rate, pu) = p.lookup(&self.policy.personal_account_rate, latest.from, |v| v.percent())?;
-        let index = Dec6(div_round(i128::from(base_fen) * 1_000_000, i128::from((*c).max(1))) as i64);
-        let months = years * 12;
-        let balance = pa_rate.of(base_fen) * i64::from(months);
-        let mut out =
-            p.pension(&PensionInput { retire, age, benefit_base_fen: *c, avg_contribution_index: index, months, balance_fen: balance })?;
         let mut ex = Explainer::new();
         ex.uses(cu);
         ex.uses(pu);
-        ex.step(
-            format!("估算按今天的钱算：计发基数用最新的{}元；您每月按{}元缴费，指数 = {} ÷ {} = {index}；个人账户每月记入{}元，共{months}个月，合计{}元（假设利息正好跟上工资增长）。", yuan(*c), yuan(base_fen), yuan(base_fen), yuan(*c), yuan(pa_rate.of(base_fen)), yuan(balance)),
-            format!("In today's money: the latest benefit base, {} yuan, is used; you contribute on {} yuan a month, so your index is {} ÷ {} = {index}; {} yuan a month goes to your personal account for {months} months, {} yuan in all (assuming interest just keeps up with wages).", yuan(*c), yuan(base_fen), yuan(base_fen), yuan(*c), yuan(pa_rate.of(base_fen)), yuan(balance)),
-        );
-        ex.warn(
-            "这是估算，不是承诺：实际养老金取决于将来的工资、利率和您真实的缴费记录。",
-            "This is an estimate, not a promise: the real pension depends on future wages, interest and your actual record.",
-        );
-        let mut head = ex.finish(());
-        head.steps.append(&mut out.steps);
-        head.params.append(&mut out.params);
-        head.warnings.append(&mut out.warnings);
-        out.steps = head.steps;
-        out.params = head.params;
-        out.warnings = head.warnings;
-        Ok(out)
+        Ok((*c, *pa_rate, ex))
     }
+}
+
+/// The estimate's own steps before the pension's, and the warning that it is no promise.
+fn estimated(mut ex: Explainer, mut out: Explained<Pension>) -> Explained<Pension> {
+    ex.warn(
+        "这是估算，不是承诺：实际养老金取决于将来的工资、利率和您真实的缴费记录。",
+        "This is an estimate, not a promise: the real pension depends on future wages, interest and your actual record.",
+    );
+    let mut head = ex.finish(());
+    head.steps.append(&mut out.steps);
+    head.params.append(&mut out.params);
+    head.warnings.append(&mut out.warnings);
+    out.steps = head.steps;
+    out.params = head.params;
+    out.warnings = head.warnings;
+    out
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -184,26 +197,16 @@ impl Scenario<'_> {
             return Err(PensionError::Input { field: "future_months", reason: "at most 60 years".into() });
         }
         let p = self.params;
-        let latest = self.region.benefit_base.latest().ok_or_else(|| ParamError::NoValue {
-            file: self.region.benefit_base.file.clone(),
-            key: "benefit_base".into(),
-            date: retire.first_day(),
-            problem: "no value".into(),
-        })?;
-        let (c, cu) = p.lookup(&self.region.benefit_base, latest.from, |v| format!("{} 元", yuan(*v)))?;
-        let (pa_rate, pu) = p.lookup(&self.policy.personal_account_rate, latest.from, |v| v.percent())?;
-        let new_index = div_round(i128::from(base_fen) * 1_000_000, i128::from((*c).max(1)));
+        let (c, pa_rate, mut ex) = self.today_rates(retire)?;
+        let new_index = div_round(i128::from(base_fen) * 1_000_000, i128::from(c.max(1)));
         let old = record.avg_contribution_index.map_or(new_index, |d| i128::from(d.0));
         let months = record.months_paid + future_months;
         let index =
             Dec6(div_round(old * i128::from(record.months_paid) + new_index * i128::from(future_months), i128::from(months.max(1))) as i64);
         let added = pa_rate.of(base_fen) * i64::from(future_months);
         let balance = record.balance_fen + added;
-        let mut out =
-            p.pension(&PensionInput { retire, age, benefit_base_fen: *c, avg_contribution_index: index, months, balance_fen: balance })?;
-        let mut ex = Explainer::new();
-        ex.uses(cu);
-        ex.uses(pu);
+        let out =
+            p.pension(&PensionInput { retire, age, benefit_base_fen: c, avg_contribution_index: index, months, balance_fen: balance })?;
         let (paid, bal, b, add) = (record.months_paid, yuan(record.balance_fen), yuan(base_fen), yuan(added));
         ex.step(
             format!("您已缴满{paid}个月，个人账户现有{bal}元。到退休还有{future_months}个月，按每月{b}元的基数缴费，个人账户再记入{add}元（按今天的钱算）。"),
@@ -213,17 +216,6 @@ impl Scenario<'_> {
             format!("合计{months}个月，平均缴费指数{index}。"),
             format!("That makes {months} months, with an average contribution index of {index}."),
         );
-        ex.warn(
-            "这是估算，不是承诺：实际养老金取决于将来的工资、利率和您真实的缴费记录。",
-            "This is an estimate, not a promise: the real pension depends on future wages, interest and your actual record.",
-        );
-        let mut head = ex.finish(());
-        head.steps.append(&mut out.steps);
-        head.params.append(&mut out.params);
-        head.warnings.append(&mut out.warnings);
-        out.steps = head.steps;
-        out.params = head.params;
-        out.warnings = head.warnings;
-        Ok(out)
+        Ok(estimated(ex, out))
     }
 }

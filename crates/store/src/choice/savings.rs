@@ -80,10 +80,7 @@ impl Store {
         if !(0..=flexpension_rules::money::MAX_FEN).contains(&amount_fen) {
             return Err(StoreError::invalid("occasional_fen", "must be between 0 and 10,000,000,000 yuan"));
         }
-        self.check_year(year)?;
-        if self.worker(worker).await?.is_none() {
-            return Err(StoreError::NotFound { what: "worker", key: worker.to_string() });
-        }
+        self.check_worker_year(worker, year).await?;
         let key = declarer_key(platform);
         let l = self.read_workers(worker.0, worker.0).await?;
         let deposited = l.savings_deposited_fen(worker, year);
@@ -208,10 +205,7 @@ impl Store {
         if !(1..=flexpension_rules::money::MAX_FEN).contains(&amount_fen) {
             return Err(StoreError::invalid("amount_fen", "must be more than 0 and at most 10,000,000,000 yuan"));
         }
-        self.check_year(year)?;
-        if self.worker(worker).await?.is_none() {
-            return Err(StoreError::NotFound { what: "worker", key: worker.to_string() });
-        }
+        self.check_worker_year(worker, year).await?;
         if let Some(f) = self.freeze(worker).await? {
             return Err(f.refusal("a savings deposit"));
         }
@@ -296,13 +290,7 @@ impl Store {
                 let p = Payment { worker, payer: Payer::Savings, reference, amount_fen: amount, period: now };
                 let id = EntryId::new(worker, Subject::Payment { payer: Payer::Savings, reference });
                 let new = l.pay(&p).map_err(ledger_error)?;
-                let credited: Vec<YearMonth> = new
-                    .iter()
-                    .filter_map(|e| match e.id().subject {
-                        Subject::MonthPaid { month, .. } if !e.id().reversal => Some(month),
-                        _ => None,
-                    })
-                    .collect();
+                let credited = crate::journal::credited_months(new);
                 let after = l.arrears(worker);
                 Ok(PaymentReport {
                     worker: worker.0,
@@ -320,6 +308,15 @@ impl Store {
 
     fn room(&self, params: &Params, year: i32, occasional: Fen, deposited: Fen) -> Result<SavingsRoom> {
         params.savings_room(year, occasional, deposited).map(|r| r.value).map_err(|e| StoreError::invalid("year", e.to_string()))
+    }
+
+    /// The worker is registered and the year one that can be declared now.
+    async fn check_worker_year(&self, worker: WorkerId, year: i32) -> Result<()> {
+        self.check_year(year)?;
+        if self.worker(worker).await?.is_none() {
+            return Err(StoreError::NotFound { what: "worker", key: worker.to_string() });
+        }
+        Ok(())
     }
 
     fn check_year(&self, year: i32) -> Result<()> {

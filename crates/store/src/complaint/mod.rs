@@ -234,17 +234,12 @@ impl Store {
             .await?;
             for (month, order_id, amount_fen, settled_at_us, order_type, grid, premium_fen, idx) in rows {
                 let idx = idx.ok_or_else(|| StoreError::NotFound { what: "logged batch of order", key: order_id.clone() })?;
-                let row = OrderRow {
-                    platform: platform.0,
-                    order_id: order_id.clone(),
-                    worker: worker.0,
-                    month,
-                    amount_fen,
-                    settled_at_us,
-                    order_type: order_type as i16,
-                    grid,
-                    premium_fen,
-                };
+                let row = OrderRow::stored(
+                    platform.0,
+                    order_id.clone(),
+                    worker.0,
+                    (month, amount_fen, settled_at_us, order_type, grid, premium_fen),
+                );
                 let mut buf = Vec::new();
                 row.write(&mut buf);
                 items.push(Item {

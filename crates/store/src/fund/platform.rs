@@ -352,7 +352,7 @@ impl crate::Store {
                 .bind(a)
                 .execute(&mut tx)
                 .await?;
-            let month = month_from_code(m).map(|x| x.to_string()).unwrap_or_default();
+            let month = month_text(m);
             allocations.push(Allocation { month, kind: k, amount_fen: a });
         }
         let rec = crate::log::entry::Record::new(
@@ -375,14 +375,7 @@ impl crate::Store {
     async fn allocations(&self, remittance: i64) -> Result<Vec<Allocation>> {
         const SQL: &str = "SELECT month, kind, amount_fen FROM platform_allocations WHERE remittance_id = $1 ORDER BY month, kind";
         let rows: Vec<(i32, String, i64)> = Sql::new(SQL).bind(remittance).fetch_all(self.db()).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(m, kind, amount_fen)| Allocation {
-                month: month_from_code(m).map(|x| x.to_string()).unwrap_or_default(),
-                kind,
-                amount_fen,
-            })
-            .collect())
+        Ok(rows.into_iter().map(|(m, kind, amount_fen)| Allocation { month: month_text(m), kind, amount_fen }).collect())
     }
 
     /// What a platform owes over all months, payments deducted.
@@ -415,13 +408,11 @@ impl crate::Store {
     pub async fn worker_contract_shares(&self, worker: i64) -> Result<Vec<WorkerShare>> {
         const SQL: &str = "SELECT month, platform_id, amount_fen FROM platform_charges WHERE worker_id = $1 AND kind = 'contract_share' ORDER BY month, platform_id";
         let rows: Vec<(i32, i64, i64)> = Sql::new(SQL).bind(worker).fetch_all(self.db()).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(m, platform, amount_fen)| WorkerShare {
-                month: month_from_code(m).map(|x| x.to_string()).unwrap_or_default(),
-                platform,
-                amount_fen,
-            })
-            .collect())
+        Ok(rows.into_iter().map(|(m, platform, amount_fen)| WorkerShare { month: month_text(m), platform, amount_fen }).collect())
     }
+}
+
+/// A stored month code as text (YYYY-MM; empty for a code no month has).
+fn month_text(code: i32) -> String {
+    month_from_code(code).map(|m| m.to_string()).unwrap_or_default()
 }

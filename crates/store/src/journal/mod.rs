@@ -170,13 +170,7 @@ impl crate::Store {
             .with_workers("payment", w.0, w.0, &[w.0], |l| {
                 let duplicate = l.entry(&id).is_some();
                 let new = l.pay(p).map_err(ledger_error)?;
-                let credited: Vec<YearMonth> = new
-                    .iter()
-                    .filter_map(|e| match e.id().subject {
-                        Subject::MonthPaid { month, .. } if !e.id().reversal => Some(month),
-                        _ => None,
-                    })
-                    .collect();
+                let credited = credited_months(new);
                 Ok((duplicate, credited, l.arrears(w)))
             })
             .await?;
@@ -247,20 +241,7 @@ impl crate::Store {
         for (kind, close, i, b, c, pa, pool, sub, net) in derived {
             let bad = || StoreError::Corrupt(format!("journal entry {close}: a close without its due"));
             let id: flexpension_ledger::EntryId = close.parse().map_err(|_| bad())?;
-            let (
-                Some(income_fen),
-                Some(base_fen),
-                Some(contribution_fen),
-                Some(personal_account_fen),
-                Some(pooling_fen),
-                Some(subsidy_fen),
-                Some(net_fen),
-            ) = (i, b, c, pa, pool, sub, net)
-            else {
-                return Err(bad());
-            };
-            let d =
-                flexpension_ledger::Due { income_fen, base_fen, contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen };
+            let d = rows::due_of((i, b, c, pa, pool, sub, net)).ok_or_else(bad)?;
             let postings = if kind == "month_close" {
                 flexpension_ledger::close_postings(id, &d).to_vec()
             } else {
@@ -358,4 +339,14 @@ pub fn payment_reference(s: &str) -> std::result::Result<i64, String> {
     let mut b = [0u8; 8];
     b.copy_from_slice(&h[..8]);
     Ok((HASHED | (u64::from_be_bytes(b) >> 2)) as i64)
+}
+
+/// The months a payment's new entries credit (paid in full), oldest first.
+pub(crate) fn credited_months(new: &[flexpension_ledger::Entry]) -> Vec<YearMonth> {
+    new.iter()
+        .filter_map(|e| match e.id().subject {
+            Subject::MonthPaid { month, .. } if !e.id().reversal => Some(month),
+            _ => None,
+        })
+        .collect()
 }

@@ -43,6 +43,27 @@ pub(crate) const SELECT_RANGE: &str = "SELECT e.worker_id, e.entry_id, e.period,
     FROM journal_entries e LEFT JOIN journal_postings p ON p.worker_id = e.worker_id AND p.entry_id = e.entry_id \
     AND p.worker_id BETWEEN $1 AND $2 WHERE e.worker_id BETWEEN $1 AND $2 ORDER BY e.worker_id, e.seq, p.line";
 
+/// A close's stored due columns (income, base, contribution, personal account, pooling,
+/// subsidy, net), all there or none.
+pub(crate) type DueColumns = (Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
+/// The due of a close's columns; `None` when any is missing (an entry that is not a close).
+pub(crate) fn due_of(c: DueColumns) -> Option<Due> {
+    let (
+        Some(income_fen),
+        Some(base_fen),
+        Some(contribution_fen),
+        Some(personal_account_fen),
+        Some(pooling_fen),
+        Some(subsidy_fen),
+        Some(net_fen),
+    ) = c
+    else {
+        return None;
+    };
+    Some(Due { income_fen, base_fen, contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen })
+}
+
 fn corrupt(id: &str, what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("journal entry {id}: {what}"))
 }
@@ -59,18 +80,7 @@ pub(crate) fn entries_from(rows: Vec<JoinRow>) -> Result<Vec<Entry>> {
         let eid: EntryId = id.parse().map_err(|e| corrupt(&id, e))?;
         let period = crate::ids::month_from_code(r.2).ok_or_else(|| corrupt(&id, "period"))?;
         let reference = r.3.as_deref().map(|s| s.parse::<EntryId>().map_err(|e| corrupt(&id, e))).transpose()?;
-        let due = match (r.4, r.5, r.6, r.7, r.8, r.9, r.10) {
-            (
-                Some(income_fen),
-                Some(base_fen),
-                Some(contribution_fen),
-                Some(personal_account_fen),
-                Some(pooling_fen),
-                Some(subsidy_fen),
-                Some(net_fen),
-            ) => Some(Due { income_fen, base_fen, contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen }),
-            _ => None,
-        };
+        let due = due_of((r.4, r.5, r.6, r.7, r.8, r.9, r.10));
         match (eid.kind(), due, reference) {
             (EntryKind::MonthClose, Some(d), _) => {
                 closes.insert(eid, d);

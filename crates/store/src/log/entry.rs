@@ -85,7 +85,17 @@ pub struct OrderRow {
     pub premium_fen: i64,
 }
 
+/// An order's stored columns after its platform, id and worker: month, amount, settled at,
+/// order type, grid, premium (as `earnings` holds them).
+pub(crate) type OrderColumns = (i32, i64, i64, i32, i64, i64);
+
 impl OrderRow {
+    /// The log row of an order read back from `earnings`.
+    pub(crate) fn stored(platform: i64, order_id: String, worker: i64, c: OrderColumns) -> OrderRow {
+        let (month, amount_fen, settled_at_us, order_type, grid, premium_fen) = c;
+        OrderRow { platform, order_id, worker, month, amount_fen, settled_at_us, order_type: order_type as i16, grid, premium_fen }
+    }
+
     /// The canonical bytes, written without going through serde (the ingest hashes every row
     /// it stores): byte for byte what `row_bytes(self)` gives.
     pub fn write(&self, buf: &mut Vec<u8>) {

@@ -274,17 +274,8 @@ impl crate::Store {
             row.ok_or_else(|| StoreError::NotFound { what: "order", key: order_id.to_string() })?;
         let idx: Option<Option<i64>> = Sql::new("SELECT log_idx FROM batches WHERE id = $1").bind(batch).scalar_optional(self.db()).await?;
         let idx = idx.flatten().ok_or_else(|| StoreError::NotFound { what: "logged batch", key: batch.to_string() })? as u64;
-        let or = OrderRow {
-            platform: platform.0,
-            order_id: order_id.to_string(),
-            worker,
-            month,
-            amount_fen,
-            settled_at_us,
-            order_type: order_type as i16,
-            grid,
-            premium_fen,
-        };
+        let or =
+            OrderRow::stored(platform.0, order_id.to_string(), worker, (month, amount_fen, settled_at_us, order_type, grid, premium_fen));
         let (size, checkpoint) = self.bundle_checkpoint(quorum, idx).await?;
         let mut bytes = Vec::new();
         or.write(&mut bytes);
