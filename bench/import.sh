@@ -41,12 +41,5 @@ for r in $(seq "$rounds"); do
   fi
 done
 echo "median of $rounds rounds, $workers workers (seconds):"
-for backend in sqlite postgres; do
-  grep -q " $backend " "$results" || continue
-  api=$(backend_median "$backend" 5 "$results")
-  raw=$(backend_median "$backend" 7 "$results")
-  again=$(backend_median "$backend" 9 "$results")
-  BASE=$(raw_load "$backend") \
-    awk -v b="$backend" -v a="$api" -v r="$raw" -v g="$again" -v n="$workers" \
-    'BEGIN { printf "  %-8s import %6.2f s (%7.0f/s)   raw %-15s %6.2f s   import/raw %.2f   again %6.2f s\n", b, a, n / a, ENVIRON["BASE"], r, a / r, g }'
-done
+backend_summary "$results" "$workers" \
+  'BEGIN { printf "  %-8s import %6.2f s (%7.0f/s)   raw %-15s %6.2f s   import/raw %.2f   again %6.2f s\n", b, a, n / a, base, r, a / r, g }'

@@ -45,14 +45,7 @@ for r in $(seq "$rounds"); do
   fi
 done
 echo "median of $rounds rounds, $rows rows, $workers workers (rows/s):"
-for backend in sqlite postgres; do
-  grep -q " $backend " "$results" || continue
-  api=$(backend_median "$backend" 5 "$results")
-  raw=$(backend_median "$backend" 7 "$results")
-  BASE=$(raw_load "$backend") \
-    awk -v b="$backend" -v a="$api" -v r="$raw" \
-    'BEGIN { printf "  %-8s api %8d   raw %-15s %8d   api/raw %.2f\n", b, a, ENVIRON["BASE"], r, a / r }'
-done
+backend_summary "$results" "$rows" 'BEGIN { printf "  %-8s api %8d   raw %-15s %8d   api/raw %.2f\n", b, a, base, r, a / r }'
 
 if [ "$big" -gt 0 ]; then
   rm -rf "$work/data"
