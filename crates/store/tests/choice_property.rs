@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use flexpension_ledger::{Ledger, Payer, Payment};
+use flexpension_ledger::{Payer, Payment};
 use flexpension_rules::YearMonth;
 use flexpension_store::*;
 use proptest::prelude::*;
@@ -89,15 +89,7 @@ async fn check(kind: Kind, ops: Vec<Op>) {
             }
         }
         // Balances: stored = the ledger replayed from the stored entries; sum 0.
-        let mut entries = Vec::new();
-        for (_, w) in &f.workers {
-            entries.extend(s.worker_entries(w.id).await.expect("entries"));
-        }
-        let l = Ledger::from_entries(entries).expect("replay");
-        let mut want: Vec<(String, i64)> = l.balances().into_iter().map(|(a, v)| (a.to_string(), v)).collect();
-        want.sort();
-        assert_eq!(s.account_balances().await.expect("balances"), want);
-        assert_eq!(s.trial_balance().await.expect("trial"), 0);
+        let l = common::ledger::assert_balanced(s, &f).await;
         for (_, w) in &f.workers {
             let st = s.savings_status(&PARAMS, w.id, 2025).await.expect("status");
             assert_eq!(st.balance_fen, l.savings_fen(w.id));

@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use flexpension_ledger::{Ledger, Payer, Payment};
+use flexpension_ledger::{Payer, Payment};
 use flexpension_rules::YearMonth;
 use flexpension_rules::contribution::compute;
 use flexpension_store::*;
@@ -133,15 +133,7 @@ async fn check(kind: Kind, incomes: Vec<[u16; 2]>, ops: Vec<Op>) {
             }
         }
         // Balances: stored postings = the ledger replayed from stored entries; sum 0.
-        let mut entries = Vec::new();
-        for (_, w) in &f.workers {
-            entries.extend(s.worker_entries(w.id).await.expect("entries"));
-        }
-        let l = Ledger::from_entries(entries).expect("replay");
-        let mut want: Vec<(String, i64)> = l.balances().into_iter().map(|(a, v)| (a.to_string(), v)).collect();
-        want.sort();
-        assert_eq!(s.account_balances().await.expect("balances"), want);
-        assert_eq!(s.trial_balance().await.expect("trial"), 0);
+        common::ledger::assert_balanced(s, &f).await;
         // Contributions of each closed month = the rules engine per worker, summed, under the
         // policy that last closed it.
         for m in MONTHS {
