@@ -9,9 +9,8 @@
 # the ratio raw/api (how many times slower the import is than the raw load). The import is also
 # run a second time on the same store (every row a duplicate) and that rate printed.
 #
-# PostgreSQL: FLEXPENSION_TEST_PG (default postgres://postgres@127.0.0.1:5432/test); each round
-# uses a schema of its own, dropped afterwards. FLEXPENSION_SKIP_PG=1 skips PostgreSQL,
-# SKIP_SQLITE=1 SQLite.
+# Each round on PostgreSQL uses a schema of its own, dropped afterwards. The settings (the
+# server, skipping a backend, ROUNDS) are bench/lib.sh's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
