@@ -6,17 +6,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser } from './browser.mjs';
-import { LANGS, WIDTHS, looker, signIn } from './console.mjs';
+import { LANGS, WIDTHS, consoleSuite } from './console.mjs';
 
 const BASE = process.env.BASE_URL;
-const SCREENS = process.env.SCREENS_DIR;
 // The smallest JPEG header the server's content check accepts as a photo.
 const PHOTO = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]);
-const shared = useBrowser('consoles.sh');
-const problems = [];
-const look = looker(problems, SCREENS, { overflow: true, fullPage: true });
-const open = (width, lang, login, password) => signIn(shared.browser, BASE, width, lang, login, password);
+const { problems, look, open } = consoleSuite({ overflow: true, fullPage: true });
 
 test('a worker files a complaint with a photo on a 390 px phone and sees it delivered', async () => {
   const { context, page, errors } = await open(390, 'zh', 'worker.demo', 'demo-worker-2025');

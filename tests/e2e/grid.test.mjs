@@ -9,15 +9,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useBrowser } from './browser.mjs';
-import { LANGS, WIDTHS, looker, signIn } from './console.mjs';
+import { LANGS, WIDTHS, consoleSuite } from './console.mjs';
 
 const BASE = process.env.BASE_URL;
-const SCREENS = process.env.SCREENS_DIR;
-const shared = useBrowser('consoles.sh');
-const problems = [];
-const look = looker(problems, SCREENS);
-const open = (width, lang, login, password) => signIn(shared.browser, BASE, width, lang, login, password);
+const { problems, look, open } = consoleSuite();
 
 const waiting = async (page) => Number((await page.textContent('#waiting')).replace(/[^0-9]/g, ''));
 
