@@ -6,38 +6,21 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bench/lib.sh"
-duration="${DURATION:-10s}"
-threads="${THREADS:-2}"
-connections="${CONNECTIONS:-64}"
-
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+wrk_settings
 source "$root/scripts/lib/serve.sh"
 serve_release "$root"
 base="$serve_base"
 
 trivial="$base/healthz"
 contribution="$base/api/v1/calc/contribution?region=zj&month=2025-03&income=3800"
-# Every answer must be a 200: a fast stream of errors is not a result.
-rps() {
-  local report
-  report="$(wrk -t"$threads" -c"$connections" -d"$duration" "$1")"
-  if grep -q "Non-2xx" <<<"$report"; then
-    echo "$1 answered errors:" >&2
-    echo "$report" >&2
-    exit 1
-  fi
-  awk '/^Requests\/sec:/ {print $2}' <<<"$report"
-}
-
-
 echo "wrk -t$threads -c$connections -d$duration, $rounds rounds, server $base ($(nproc) cores)"
 printf '%-6s %16s %16s\n' round healthz contribution
 t_all=""
 c_all=""
 for r in $(seq "$rounds"); do
   # Warm-up is the first second of each run; wrk's figure covers the whole run.
-  t="$(rps "$trivial")"
-  c="$(rps "$contribution")"
+  t="$(wrk_rps "$trivial")"
+  c="$(wrk_rps "$contribution")"
   printf '%-6s %16s %16s\n' "$r" "$t" "$c"
   t_all="$t_all $t"
   c_all="$c_all $c"

@@ -9,9 +9,8 @@
 # the ratio raw/api (how many times slower the import is than the raw load). The import is also
 # run a second time on the same store (every row a duplicate) and that rate printed.
 #
-# PostgreSQL: FLEXPENSION_TEST_PG (default postgres://postgres@127.0.0.1:5432/test); each round
-# uses a schema of its own, dropped afterwards. FLEXPENSION_SKIP_PG=1 skips PostgreSQL,
-# SKIP_SQLITE=1 SQLite.
+# Each round on PostgreSQL uses a schema of its own, dropped afterwards. The settings (the
+# server, skipping a backend, ROUNDS) are bench/lib.sh's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -41,12 +40,5 @@ for r in $(seq "$rounds"); do
   fi
 done
 echo "median of $rounds rounds, $workers workers (seconds):"
-for backend in sqlite postgres; do
-  grep -q " $backend " "$results" || continue
-  api=$(backend_median "$backend" 5 "$results")
-  raw=$(backend_median "$backend" 7 "$results")
-  again=$(backend_median "$backend" 9 "$results")
-  BASE=$(raw_load "$backend") \
-    awk -v b="$backend" -v a="$api" -v r="$raw" -v g="$again" -v n="$workers" \
-    'BEGIN { printf "  %-8s import %6.2f s (%7.0f/s)   raw %-15s %6.2f s   import/raw %.2f   again %6.2f s\n", b, a, n / a, ENVIRON["BASE"], r, a / r, g }'
-done
+backend_summary "$results" "$workers" \
+  'BEGIN { printf "  %-8s import %6.2f s (%7.0f/s)   raw %-15s %6.2f s   import/raw %.2f   again %6.2f s\n", b, a, n / a, base, r, a / r, g }'

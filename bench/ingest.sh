@@ -7,9 +7,8 @@
 # Prints each round, the medians and the ratio api/raw. Then the peak memory (max RSS) of the
 # ingest streaming a BIG_ROWS-row file (default 10,000,000; BIG_ROWS=0 skips it).
 #
-# PostgreSQL: FLEXPENSION_TEST_PG (default postgres://postgres@127.0.0.1:5432/test); each round
-# uses a schema of its own, dropped afterwards. FLEXPENSION_SKIP_PG=1 skips PostgreSQL,
-# SKIP_SQLITE=1 SQLite.
+# Each round on PostgreSQL uses a schema of its own, dropped afterwards. The settings (the
+# server, skipping a backend, ROUNDS) are bench/lib.sh's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -45,14 +44,7 @@ for r in $(seq "$rounds"); do
   fi
 done
 echo "median of $rounds rounds, $rows rows, $workers workers (rows/s):"
-for backend in sqlite postgres; do
-  grep -q " $backend " "$results" || continue
-  api=$(backend_median "$backend" 5 "$results")
-  raw=$(backend_median "$backend" 7 "$results")
-  BASE=$(raw_load "$backend") \
-    awk -v b="$backend" -v a="$api" -v r="$raw" \
-    'BEGIN { printf "  %-8s api %8d   raw %-15s %8d   api/raw %.2f\n", b, a, ENVIRON["BASE"], r, a / r }'
-done
+backend_summary "$results" "$rows" 'BEGIN { printf "  %-8s api %8d   raw %-15s %8d   api/raw %.2f\n", b, a, base, r, a / r }'
 
 if [ "$big" -gt 0 ]; then
   rm -rf "$work/data"

@@ -12,6 +12,13 @@
 # `pg_copy_secs SCHEMA COLUMNS FILE`: the seconds `psql \copy` takes to load FILE (CSV with a
 # header) into a new table of text COLUMNS in SCHEMA; the schema is dropped afterwards.
 # `raw_load BACKEND`: the name of the raw bulk load a backend's figures are measured against.
+# `wrk_settings`: wrk's settings DURATION (10s), THREADS (2) and CONNECTIONS (64) as `$duration`,
+# `$threads` and `$connections`; exits when wrk (Debian package `wrk`) is missing.
+# `wrk_rps URL`: the requests/s of one wrk run on URL with those settings; exits when any answer
+# is not a 2xx (a fast stream of errors is not a result).
+# `backend_summary RESULTS N PROGRAM`: for each backend with rounds in RESULTS, run the awk
+# PROGRAM with b (the backend), a, r and g (the medians of fields 5, 7 and 9: api, raw, again),
+# base (its `raw_load`) and n (N, the rows of a round).
 rounds=${ROUNDS:-3}
 pg=${FLEXPENSION_TEST_PG:-postgres://postgres@127.0.0.1:5432/test}
 skip_pg=${FLEXPENSION_SKIP_PG:-0}
@@ -51,4 +58,34 @@ bench_setup() {
   trap bench_cleanup EXIT
   cargo build --release -q -p flexpension-store --example "$example"
   bin=${CARGO_TARGET_DIR:-target}/release/examples/$example
+}
+
+wrk_settings() {
+  duration="${DURATION:-10s}"
+  threads="${THREADS:-2}"
+  connections="${CONNECTIONS:-64}"
+  command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+}
+
+wrk_rps() {
+  local report
+  report="$(wrk -t"$threads" -c"$connections" -d"$duration" "$1")"
+  if grep -q "Non-2xx" <<<"$report"; then
+    echo "$1 answered errors:" >&2
+    echo "$report" >&2
+    exit 1
+  fi
+  awk '/^Requests\/sec:/ {print $2}' <<<"$report"
+}
+
+backend_summary() {
+  local results=$1 n=$2 program=$3 backend
+  for backend in sqlite postgres; do
+    grep -q " $backend " "$results" || continue
+    # The name through the environment: awk -v would read its backslash as an escape.
+    BASE="$(raw_load "$backend")" awk -v b="$backend" -v n="$n" \
+      -v a="$(backend_median "$backend" 5 "$results")" \
+      -v r="$(backend_median "$backend" 7 "$results")" \
+      -v g="$(backend_median "$backend" 9 "$results")" 'BEGIN { base = ENVIRON["BASE"] } '"$program"
+  done
 }

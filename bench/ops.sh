@@ -10,10 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bench/lib.sh"
 source "$root/scripts/lib/serve.sh"
-duration="${DURATION:-10s}"
-threads="${THREADS:-2}"
-connections="${CONNECTIONS:-64}"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+wrk_settings
 bin="${FLEXPENSION_BIN:-$root/target/release/flexpension}"
 [ -x "$bin" ] || (cd "$root" && cargo build --release -p flexpension)
 
@@ -39,17 +36,6 @@ metrics="$started"
 start quiet FLEXPENSION_LOG=warn --
 quiet="$started"
 
-rps() {
-  local report
-  report="$(wrk -t"$threads" -c"$connections" -d"$duration" "$1")"
-  if grep -q "Non-2xx" <<<"$report"; then
-    echo "$1 answered errors:" >&2
-    echo "$report" >&2
-    exit 1
-  fi
-  awk '/^Requests\/sec:/ {print $2}' <<<"$report"
-}
-
 calc="/api/v1/calc/contribution?region=zj&month=2025-03&income=3800"
 echo "wrk -t$threads -c$connections -d$duration, $rounds rounds ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-6s %-12s %12s %12s %12s\n' round path plain metrics quiet
@@ -60,7 +46,7 @@ for r in $(seq "$rounds"); do
     [ "$p" = calc ] && path="$calc"
     line=""
     for s in plain metrics quiet; do
-      v="$(rps "${!s}$path")"
+      v="$(wrk_rps "${!s}$path")"
       all[$p.$s]="${all[$p.$s]:-} $v"
       line="$line $(printf '%12s' "$v")"
     done

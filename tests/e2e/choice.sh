@@ -7,21 +7,13 @@
 # Usage: FLEXPENSION_BIN=... bash tests/e2e/choice.sh (run.sh calls it).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-bin="${FLEXPENSION_BIN:?set FLEXPENSION_BIN}"
-tmp="$(mktemp -d)"
-db="sqlite:$tmp/choice.db"
-source "$here/../../scripts/lib/serve.sh"
-cleanup() {
-  serve_stop
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$here/lib.sh"
+e2e_store choice
 
 mid="$(TZ=Asia/Shanghai date +%Y-%m-15)"
 m2="$(date -d "$mid -2 month" +%Y-%m)"
 m1="$(date -d "$mid -1 month" +%Y-%m)"
-"$bin" grid add --db "$db" --code g1 --name "西湖网格" >/dev/null
-"$bin" platform add --db "$db" --name "骑手平台P" --credit-code 91350100M000100Y43 >/dev/null
+e2e_grid_and_platform
 cat >"$tmp/workers.csv" <<CSV
 id_number,name,phone,hukou_region,grid,pension_from
 330106199001010018,工人甲,13800000001,zj,g1,$m2

@@ -4,30 +4,14 @@
 // pass axe-core and the language check and are photographed into docs/screens/. Run by
 // consoles.sh, which builds the demo store, serves it and sets BASE_URL.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from './browser.mjs';
-import { LANGS, WIDTHS, looker, signIn } from './console.mjs';
+import { LANGS, WIDTHS, consoleSuite } from './console.mjs';
 
 const BASE = process.env.BASE_URL;
-const SCREENS = process.env.SCREENS_DIR;
 // The smallest JPEG header the server's content check accepts as a photo.
 const PHOTO = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00]);
-let browser;
-const problems = [];
-const look = looker(problems, SCREENS, { overflow: true, fullPage: true });
-const open = (width, lang, login, password) => signIn(browser, BASE, width, lang, login, password);
-
-before(async () => {
-  assert.ok(BASE, 'BASE_URL is set by consoles.sh');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-
+const { problems, look, open } = consoleSuite({ overflow: true, fullPage: true });
 
 test('a worker files a complaint with a photo on a 390 px phone and sees it delivered', async () => {
   const { context, page, errors } = await open(390, 'zh', 'worker.demo', 'demo-worker-2025');

@@ -3,6 +3,7 @@
 // the language check, optionally no sideways scrolling, a screenshot into SCREENS_DIR).
 
 import { join } from 'node:path';
+import { useBrowser } from './browser.mjs';
 import { axeViolations, wrongLanguage } from './checks.mjs';
 
 export const WIDTHS = [390, 1280];
@@ -39,4 +40,15 @@ export function looker(problems, screens, { overflow = false, fullPage = false }
     }
     if (screens) await page.screenshot({ path: join(screens, `${name}-${lang}-${width}.png`), fullPage });
   };
+}
+
+/** What a test file run by consoles.sh shares: one browser for the file, the `problems` found,
+ *  `look` (see `looker`, with `lookOptions`) and `open(width, lang, login, password)` signed in
+ *  on BASE_URL. */
+export function consoleSuite(lookOptions) {
+  const shared = useBrowser('consoles.sh');
+  const problems = [];
+  const look = looker(problems, process.env.SCREENS_DIR, lookOptions);
+  const open = (width, lang, login, password) => signIn(shared.browser, process.env.BASE_URL, width, lang, login, password);
+  return { problems, look, open };
 }

@@ -7,28 +7,12 @@
 // the notices and the workers behind it (masked IDs), appeals, and the officer answers.
 // Run by consoles.sh (BASE_URL, SCREENS_DIR).
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from './browser.mjs';
-import { LANGS, WIDTHS, looker, signIn } from './console.mjs';
+import { LANGS, WIDTHS, consoleSuite } from './console.mjs';
 
 const BASE = process.env.BASE_URL;
-const SCREENS = process.env.SCREENS_DIR;
-let browser;
-const problems = [];
-const look = looker(problems, SCREENS);
-const open = (width, lang, login, password) => signIn(browser, BASE, width, lang, login, password);
-
-before(async () => {
-  assert.ok(BASE, 'BASE_URL is set by consoles.sh');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-
+const { problems, look, open } = consoleSuite();
 
 const waiting = async (page) => Number((await page.textContent('#waiting')).replace(/[^0-9]/g, ''));
 

@@ -9,26 +9,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-bin="${FLEXPENSION_BIN:?set FLEXPENSION_BIN}"
-tmp="$(mktemp -d)"
-db="sqlite:$tmp/kiosk.db"
-source "$root/scripts/lib/serve.sh"
-cleanup() {
-  serve_stop
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$here/lib.sh"
+e2e_store kiosk
 
 id=330106199001010018
-"$bin" grid add --db "$db" --code g1 --name "西湖网格" >/dev/null
-"$bin" platform add --db "$db" --name "骑手平台P" --credit-code 91350100M000100Y43 >/dev/null
-printf 'id_number,name,phone,hukou_region,grid,pension_from\n%s,王小明,13800000001,zj,g1,2025-09\n' "$id" >"$tmp/workers.csv"
-"$bin" import workers --db "$db" "$tmp/workers.csv" >/dev/null
-printf 'order_id,id_number,amount_yuan,settled_at,order_type,grid\np1,%s,3800.00,2025-09-01T12:00:00,instant_delivery,g1\np2,%s,4100.00,2025-10-01T12:00:00,instant_delivery,g1\n' "$id" "$id" >"$tmp/p.csv"
-"$bin" import earnings --db "$db" --platform 1 "$tmp/p.csv" >/dev/null
-"$bin" settle --db "$db" --month 2025-09 >/dev/null
-"$bin" settle --db "$db" --month 2025-10 >/dev/null
-"$bin" pay --db "$db" --id-number "$id" --month 2025-10 --amount-yuan 2000 --reference bank-1 >/dev/null
+e2e_grid_and_platform
+e2e_paid_worker "$id"
 
 sms="$tmp/sms.txt"
 FLEXPENSION_BOOTSTRAP_PEOPLE="worker:1:13800000001:e2e-password-1" \

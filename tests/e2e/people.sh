@@ -6,18 +6,10 @@
 # Usage: FLEXPENSION_BIN=... bash tests/e2e/people.sh (run.sh calls it).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-bin="${FLEXPENSION_BIN:?set FLEXPENSION_BIN}"
-tmp="$(mktemp -d)"
-db="sqlite:$tmp/people.db"
-source "$here/../../scripts/lib/serve.sh"
-cleanup() {
-  serve_stop
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$here/lib.sh"
+e2e_store people
 
-"$bin" grid add --db "$db" --code g1 --name "西湖网格" >/dev/null
-"$bin" platform add --db "$db" --name "骑手平台P" --credit-code 91350100M000100Y43 >/dev/null
+e2e_grid_and_platform
 "$bin" platform add --db "$db" --name "配送平台Q" --credit-code 91440300708461136T >/dev/null
 cat >"$tmp/workers.csv" <<'CSV'
 id_number,name,phone,hukou_region,grid,pension_from

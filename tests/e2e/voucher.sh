@@ -23,7 +23,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-source "$here/listening.sh"
+source "$here/lib.sh"
 
 # Start a command that prints "listening on http://..." first; its address goes to $started.
 # (Not run in a $(...) subshell, so that its pid reaches the cleanup.)
@@ -35,15 +35,8 @@ start() {
 }
 
 id=330106199001010018
-"$bin" grid add --db "$db" --code g1 --name "西湖网格" >/dev/null
-"$bin" platform add --db "$db" --name "骑手平台P" --credit-code 91350100M000100Y43 >/dev/null
-printf 'id_number,name,phone,hukou_region,grid,pension_from\n%s,王小明,13800000001,zj,g1,2025-09\n' "$id" >"$tmp/workers.csv"
-"$bin" import workers --db "$db" "$tmp/workers.csv" >/dev/null
-printf 'order_id,id_number,amount_yuan,settled_at,order_type,grid\np1,%s,3800.00,2025-09-01T12:00:00,instant_delivery,g1\np2,%s,4100.00,2025-10-01T12:00:00,instant_delivery,g1\n' "$id" "$id" >"$tmp/p.csv"
-"$bin" import earnings --db "$db" --platform 1 "$tmp/p.csv" >/dev/null
-"$bin" settle --db "$db" --month 2025-09 >/dev/null
-"$bin" settle --db "$db" --month 2025-10 >/dev/null
-"$bin" pay --db "$db" --id-number "$id" --month 2025-10 --amount-yuan 2000 --reference bank-1 >/dev/null
+e2e_grid_and_platform
+e2e_paid_worker "$id"
 log_key="$("$bin" log key --db "$db")"
 
 # Two witnesses with their own keys, then the server asking both to cosign.

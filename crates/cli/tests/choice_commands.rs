@@ -6,17 +6,8 @@
 
 mod common;
 
-use common::{TempDir, json, ok, run, setup, stderr, stdout};
+use common::{TempDir, import_orders, import_young_worker, json, ok, refused, run, setup, stderr, stdout};
 use flexpension_rules::YearMonth;
-
-/// Exit 2 with `arg` named on stderr.
-fn refused(d: &std::path::Path, args: &[&str], arg: &str) -> String {
-    let o = run(d, args);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {}{}", stdout(&o), stderr(&o));
-    let e = stderr(&o);
-    assert!(e.contains(arg), "{args:?} should name {arg}: {e}");
-    e
-}
 
 fn this_month() -> YearMonth {
     YearMonth::of_date((chrono::Utc::now() + chrono::Duration::hours(8)).date_naive())
@@ -30,16 +21,8 @@ fn enrol_base_and_savings_by_contract() {
     setup(d, &db, 1);
     let now = this_month();
     let m = |n: i64| now.add_months(n).expect("month").to_string();
-    let young = flexpension_testkit::worker_id(7, 1990..1991);
-    let line = flexpension_testkit::worker_line(&young, 7, "g1", &m(-3));
-    std::fs::write(d.join("young.csv"), format!("{}{line}", flexpension_testkit::WORKERS_CSV_HEADER)).expect("write");
-    ok(d, &["import", "workers", "young.csv", "--db", &db]);
-    let mut earnings = String::from("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
-    for k in [-3, -2] {
-        earnings.push_str(&format!("o{k},{young},3000.00,{}-05T10:00:00+08:00,ride_hailing,g1\n", m(k)));
-    }
-    std::fs::write(d.join("e.csv"), earnings).expect("write");
-    ok(d, &["import", "earnings", "e.csv", "--platform", "1", "--db", &db]);
+    let young = import_young_worker(d, &db, &m(-3));
+    import_orders(d, &db, &[(&young, "3000.00", &m(-3)), (&young, "3000.00", &m(-2))]);
 
     // enrol: unbundled, one basic pension at a time, explained; bad input names the argument.
     let e = refused(d, &["enrol", "--id-number", &young, "--scheme", "residents_pension", "--db", &db], "--scheme");

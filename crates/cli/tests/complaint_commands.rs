@@ -5,17 +5,18 @@
 
 mod common;
 
-use common::{TempDir, json, ok, run, setup, stderr, stdout, worker_id};
+use common::{TempDir, import_orders, json, ok, refused, run, setup, stdout, worker_id};
 use serde_json::Value;
 
 const JPEG: [u8; 8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F'];
 
-fn refused(d: &std::path::Path, args: &[&str], arg: &str) -> String {
-    let o = run(d, args);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {}{}", stdout(&o), stderr(&o));
-    let e = stderr(&o);
-    assert!(e.contains(arg), "{args:?} should name {arg}: {e}");
-    e
+/// `complaint file` of unpaid orders by worker `id` on platform 1 in `months`, with `more`
+/// arguments.
+fn file_args<'a>(id: &'a str, months: &'a str, more: &[&'a str], db: &'a str) -> Vec<&'a str> {
+    let mut a = vec!["complaint", "file", "--id-number", id, "--platform", "1", "--kind", "unpaid_orders", "--months", months];
+    a.extend_from_slice(more);
+    a.extend(["--db", db]);
+    a
 }
 
 /// `verify` of a package: (exit code, stdout).
@@ -31,38 +32,23 @@ fn file_verify_tamper_show_respond_and_deadline() {
     let db = t.db("s.db");
     setup(d, &db, 3);
     let (w0, w1) = (worker_id(0), worker_id(1));
-    let mut earnings = String::from("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
-    for (i, m) in ["2025-03", "2025-03", "2025-04", "2025-02"].iter().enumerate() {
-        earnings.push_str(&format!("o{i},{w0},{}.00,{m}-05T10:00:00+08:00,ride_hailing,g1\n", 3000 + i));
-    }
-    earnings.push_str(&format!("p1,{w1},2000.00,2025-03-05T10:00:00+08:00,ride_hailing,g1\n"));
-    std::fs::write(d.join("e.csv"), earnings).expect("write");
-    ok(d, &["import", "earnings", "e.csv", "--platform", "1", "--db", &db]);
+    import_orders(
+        d,
+        &db,
+        &[
+            (&w0, "3000.00", "2025-03"),
+            (&w0, "3001.00", "2025-03"),
+            (&w0, "3002.00", "2025-04"),
+            (&w0, "3003.00", "2025-02"),
+            (&w1, "2000.00", "2025-03"),
+        ],
+    );
     ok(d, &["settle", "--month", "2025-03", "--db", &db]);
     std::fs::write(d.join("photo.jpg"), JPEG).expect("photo");
     std::fs::write(d.join("fake.png"), b"MZ\x90\0 a program").expect("fake");
 
     // Bad files are refused before anything is stored.
-    let e = refused(
-        d,
-        &[
-            "complaint",
-            "file",
-            "--id-number",
-            &w0,
-            "--platform",
-            "1",
-            "--kind",
-            "unpaid_orders",
-            "--months",
-            "2025-03",
-            "--attach",
-            "fake.png",
-            "--db",
-            &db,
-        ],
-        "--attach",
-    );
+    let e = refused(d, &file_args(&w0, "2025-03", &["--attach", "fake.png"], &db), "--attach");
     assert!(e.contains("named as image/png but its content is something else"), "{e}");
     refused(
         d,
@@ -80,28 +66,8 @@ fn file_verify_tamper_show_respond_and_deadline() {
         "--platform",
     );
 
-    let filed = json(
-        d,
-        &[
-            "complaint",
-            "file",
-            "--id-number",
-            &w0,
-            "--platform",
-            "1",
-            "--kind",
-            "unpaid_orders",
-            "--months",
-            "2025-03,2025-04",
-            "--attach",
-            "photo.jpg",
-            "--text",
-            "三月的单没结",
-            "--json",
-            "--db",
-            &db,
-        ],
-    );
+    let more = ["--attach", "photo.jpg", "--text", "三月的单没结", "--json"];
+    let filed = json(d, &file_args(&w0, "2025-03,2025-04", &more, &db));
     let id = filed["id"].as_i64().expect("id");
     let package = filed["package"].as_str().expect("package").to_string();
     assert_eq!((filed["state"].as_str(), filed["orders"].as_u64()), (Some("delivered"), Some(3)), "{filed}");

@@ -6,13 +6,7 @@
 
 mod common;
 
-use common::{TempDir, json, ok, run, setup, stderr, stdout};
-
-fn refused(d: &std::path::Path, args: &[&str], arg: &str) {
-    let o = run(d, args);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {}{}", stdout(&o), stderr(&o));
-    assert!(stderr(&o).contains(arg), "{args:?} should name {arg}: {}", stderr(&o));
-}
+use common::{TempDir, import_orders, import_young_worker, json, ok, refused, setup};
 
 #[test]
 fn fund_contract_bill_pay_and_statement() {
@@ -20,15 +14,8 @@ fn fund_contract_bill_pay_and_statement() {
     let d = &t.0;
     let db = t.db("s.db");
     setup(d, &db, 1);
-    let young = flexpension_testkit::worker_id(7, 1990..1991);
-    let line = flexpension_testkit::worker_line(&young, 7, "g1", "2025-01");
-    std::fs::write(d.join("young.csv"), format!("{}{line}", flexpension_testkit::WORKERS_CSV_HEADER)).expect("write");
-    ok(d, &["import", "workers", "young.csv", "--db", &db]);
-    let earnings = format!(
-        "order_id,id_number,amount_yuan,settled_at,order_type,grid\no1,{young},3000.00,2025-09-05T10:00:00+08:00,ride_hailing,g1\n"
-    );
-    std::fs::write(d.join("e.csv"), earnings).expect("write");
-    ok(d, &["import", "earnings", "e.csv", "--platform", "1", "--db", &db]);
+    let young = import_young_worker(d, &db, "2025-01");
+    import_orders(d, &db, &[(&young, "3000.00", "2025-09")]);
 
     // The fund: bad input refused by argument, nothing written.
     refused(d, &["fund", "appropriate", "--year", "2025", "--amount-yuan", "100", "--city", "zz", "--db", &db], "--city");

@@ -4,16 +4,7 @@
 
 mod common;
 
-use common::{TempDir, json, ok, run, setup, stderr, stdout, worker_id};
-
-/// Exit 2 with `arg` named on stderr.
-fn refused(d: &std::path::Path, args: &[&str], arg: &str) -> String {
-    let o = run(d, args);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {}{}", stdout(&o), stderr(&o));
-    let e = stderr(&o);
-    assert!(e.contains(arg), "{args:?} should name {arg}: {e}");
-    e
-}
+use common::{TempDir, import_orders, import_young_worker, json, ok, refused, run, setup, stderr, stdout, worker_id};
 
 #[test]
 fn settle_pay_and_report_refuse_by_argument_and_book_files() {
@@ -23,16 +14,8 @@ fn settle_pay_and_report_refuse_by_argument_and_book_files() {
     // Worker 0 (born 1960, enrolled from 2025-01, past the retirement age) and worker 1 (never
     // enrolled); then a worker born 1990 enrolled from 2025-01.
     setup(d, &db, 2);
-    let young = flexpension_testkit::worker_id(7, 1990..1991);
-    let line = flexpension_testkit::worker_line(&young, 7, "g1", "2025-01");
-    std::fs::write(d.join("young.csv"), format!("{}{line}", flexpension_testkit::WORKERS_CSV_HEADER)).expect("write");
-    ok(d, &["import", "workers", "young.csv", "--db", &db]);
-    let mut earnings = String::from("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
-    for (i, m) in ["2025-09", "2025-10"].iter().enumerate() {
-        earnings.push_str(&format!("o{i},{young},3000.00,{m}-05T10:00:00+08:00,ride_hailing,g1\n"));
-    }
-    std::fs::write(d.join("e.csv"), earnings).expect("write");
-    ok(d, &["import", "earnings", "e.csv", "--platform", "1", "--db", &db]);
+    let young = import_young_worker(d, &db, "2025-01");
+    import_orders(d, &db, &[(&young, "3000.00", "2025-09"), (&young, "3000.00", "2025-10")]);
 
     // 1: months not over, and gaps.
     refused(d, &["settle", "--month", "2099-12", "--db", &db], "--month");

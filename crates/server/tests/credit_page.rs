@@ -11,7 +11,24 @@ mod harness;
 use flexpension_rules::{Params, YearMonth};
 use harness::{Server, csv, ok};
 
-both!(ratings_are_public_counts);
+// Each case on each backend.
+mod sqlite {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn ratings_are_public_counts() {
+        run(Kind::Sqlite, super::ratings_are_public_counts);
+    }
+}
+
+mod postgres {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn ratings_are_public_counts() {
+        run(Kind::Postgres, super::ratings_are_public_counts);
+    }
+}
 
 fn ratings_are_public_counts(s: &Server) {
     let empty = s.send("GET", "/credit", &[], "");

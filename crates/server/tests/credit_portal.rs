@@ -91,4 +91,21 @@ fn a_platform_sees_only_its_own_rating(s: &Server) {
     assert_eq!(text.iter().filter(|e| e.contains("credit_appeal_decision")).count(), 1, "the decision is logged");
 }
 
-both!(a_platform_sees_only_its_own_rating);
+// Each case on each backend.
+mod sqlite {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn a_platform_sees_only_its_own_rating() {
+        run(Kind::Sqlite, super::a_platform_sees_only_its_own_rating);
+    }
+}
+
+mod postgres {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn a_platform_sees_only_its_own_rating() {
+        run(Kind::Postgres, super::a_platform_sees_only_its_own_rating);
+    }
+}

@@ -177,4 +177,31 @@ fn other_roles_are_refused(s: &Server) {
     assert_eq!(r.header("location"), Some("/grid"), "{:?}", r.headers);
 }
 
-both!(grid_worker_sees_reveals_and_records_in_their_grids, other_roles_are_refused);
+// Each case on each backend.
+mod sqlite {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn grid_worker_sees_reveals_and_records_in_their_grids() {
+        run(Kind::Sqlite, super::grid_worker_sees_reveals_and_records_in_their_grids);
+    }
+
+    #[test]
+    fn other_roles_are_refused() {
+        run(Kind::Sqlite, super::other_roles_are_refused);
+    }
+}
+
+mod postgres {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn grid_worker_sees_reveals_and_records_in_their_grids() {
+        run(Kind::Postgres, super::grid_worker_sees_reveals_and_records_in_their_grids);
+    }
+
+    #[test]
+    fn other_roles_are_refused() {
+        run(Kind::Postgres, super::other_roles_are_refused);
+    }
+}

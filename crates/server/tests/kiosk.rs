@@ -9,9 +9,9 @@
 mod harness;
 
 use flexpension_server::people::add_person;
+use flexpension_store::WorkerId;
 use flexpension_store::people::Scope;
-use flexpension_store::{Basis, CloseOptions, NewEnrolment, Scheme, WorkerId};
-use harness::{Reply, Server, csv, hidden};
+use harness::{Reply, Server, hidden, seed_two_closed_months};
 
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 
@@ -27,20 +27,8 @@ fn rand_suffix() -> u128 {
 }
 
 fn seed(s: &Server) {
-    let rows = [
-        ["a1", &*s.ids[0], "3800.00", "2025-09-10T12:00:00+08:00", "instant_delivery", "g1"],
-        ["a2", &*s.ids[0], "4100.00", "2025-10-10T12:00:00+08:00", "instant_delivery", "g1"],
-    ];
-    assert_eq!(s.csv(&s.key_a, &csv(&rows)).status, 200);
+    seed_two_closed_months(s);
     s.block_on(async {
-        let sep: flexpension_rules::YearMonth = "2025-09".parse().expect("month");
-        let oct: flexpension_rules::YearMonth = "2025-10".parse().expect("month");
-        let e = NewEnrolment { worker: WorkerId(1), scheme: Scheme::EmployeePension, from: sep, to: None, basis: Basis::PlatformIncome };
-        s.store.enrol(&e).await.expect("enrol");
-        let params = flexpension_rules::Params::embedded().expect("params");
-        let zj = params.scenario("zj", None, None).expect("scenario");
-        s.store.close_month(&zj, sep, &CloseOptions::new(oct)).await.expect("close");
-        s.store.close_month(&zj, oct, &CloseOptions::new(oct)).await.expect("close");
         add_person(&s.store, "13800000000", "correct horse 42", &Scope::Worker(WorkerId(1))).await.expect("person");
     });
 }

@@ -186,23 +186,62 @@ fn readyz_says_ready_with_a_store(s: &Server, ops: &str) {
     assert_eq!(get(&format!("{ops}/healthz"), None), (200, "ok".to_string()));
 }
 
-macro_rules! both_ops {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $case() { let _one = super::serial(); if let Some((s, ops)) = super::start(super::Kind::Sqlite, false) { super::$case(&s, &ops); } } )*
-        }
-        mod postgres {
-            $( #[test] fn $case() { let _one = super::serial(); if let Some((s, ops)) = super::start(super::Kind::Postgres, false) { super::$case(&s, &ops); } } )*
-        }
-    };
+/// A case on a server with its operations address, one at a time.
+fn run(kind: Kind, case: fn(&Server, &str)) {
+    let _one = serial();
+    if let Some((s, ops)) = start(kind, false) {
+        case(&s, &ops);
+    }
 }
 
-both_ops!(
-    metrics_move_with_traffic,
-    a_stranger_on_the_public_address_gets_no_metrics,
-    request_ids_are_answered_and_in_error_bodies,
-    readyz_says_ready_with_a_store
-);
+// Each case on each backend.
+mod sqlite {
+    use super::{Kind, run};
+
+    #[test]
+    fn metrics_move_with_traffic() {
+        run(Kind::Sqlite, super::metrics_move_with_traffic);
+    }
+
+    #[test]
+    fn a_stranger_on_the_public_address_gets_no_metrics() {
+        run(Kind::Sqlite, super::a_stranger_on_the_public_address_gets_no_metrics);
+    }
+
+    #[test]
+    fn request_ids_are_answered_and_in_error_bodies() {
+        run(Kind::Sqlite, super::request_ids_are_answered_and_in_error_bodies);
+    }
+
+    #[test]
+    fn readyz_says_ready_with_a_store() {
+        run(Kind::Sqlite, super::readyz_says_ready_with_a_store);
+    }
+}
+
+mod postgres {
+    use super::{Kind, run};
+
+    #[test]
+    fn metrics_move_with_traffic() {
+        run(Kind::Postgres, super::metrics_move_with_traffic);
+    }
+
+    #[test]
+    fn a_stranger_on_the_public_address_gets_no_metrics() {
+        run(Kind::Postgres, super::a_stranger_on_the_public_address_gets_no_metrics);
+    }
+
+    #[test]
+    fn request_ids_are_answered_and_in_error_bodies() {
+        run(Kind::Postgres, super::request_ids_are_answered_and_in_error_bodies);
+    }
+
+    #[test]
+    fn readyz_says_ready_with_a_store() {
+        run(Kind::Postgres, super::readyz_says_ready_with_a_store);
+    }
+}
 
 #[test]
 fn a_token_shuts_the_operations_address() {

@@ -351,10 +351,61 @@ fn b_cookie(s: &Server) -> String {
     s.login("worker.b", PASSWORD)
 }
 
-both!(
-    who_sees_what,
-    sessions_csrf_and_throttling,
-    accounts_refuse_resident_ids_and_weak_passwords,
-    closed_month_on_the_worker_page,
-    officer_books_a_payment_file
-);
+// Each case on each backend.
+mod sqlite {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn who_sees_what() {
+        run(Kind::Sqlite, super::who_sees_what);
+    }
+
+    #[test]
+    fn sessions_csrf_and_throttling() {
+        run(Kind::Sqlite, super::sessions_csrf_and_throttling);
+    }
+
+    #[test]
+    fn accounts_refuse_resident_ids_and_weak_passwords() {
+        run(Kind::Sqlite, super::accounts_refuse_resident_ids_and_weak_passwords);
+    }
+
+    #[test]
+    fn closed_month_on_the_worker_page() {
+        run(Kind::Sqlite, super::closed_month_on_the_worker_page);
+    }
+
+    #[test]
+    fn officer_books_a_payment_file() {
+        run(Kind::Sqlite, super::officer_books_a_payment_file);
+    }
+}
+
+mod postgres {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn who_sees_what() {
+        run(Kind::Postgres, super::who_sees_what);
+    }
+
+    #[test]
+    fn sessions_csrf_and_throttling() {
+        run(Kind::Postgres, super::sessions_csrf_and_throttling);
+    }
+
+    #[test]
+    fn accounts_refuse_resident_ids_and_weak_passwords() {
+        run(Kind::Postgres, super::accounts_refuse_resident_ids_and_weak_passwords);
+    }
+
+    #[test]
+    fn closed_month_on_the_worker_page() {
+        run(Kind::Postgres, super::closed_month_on_the_worker_page);
+    }
+
+    #[test]
+    fn officer_books_a_payment_file() {
+        run(Kind::Postgres, super::officer_books_a_payment_file);
+    }
+}

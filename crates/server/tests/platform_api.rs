@@ -14,16 +14,94 @@ use flexpension_testkit::{Rng, resident_id};
 use harness::{CSV_HEADER, Kind, Reply, Server, csv, logs, ok, row_errors};
 use serde_json::Value;
 
-both!(
-    accepts_csv_and_json_lines,
-    bad_rows_are_named_by_line_and_never_written,
-    duplicates_and_conflicts,
-    malformed_bodies_write_nothing,
-    authentication_and_signatures,
-    replays_and_retries,
-    personal_data_never_in_clear,
-    garbage_never_fails_the_server,
-);
+// Each case on each backend.
+mod sqlite {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn accepts_csv_and_json_lines() {
+        run(Kind::Sqlite, super::accepts_csv_and_json_lines);
+    }
+
+    #[test]
+    fn bad_rows_are_named_by_line_and_never_written() {
+        run(Kind::Sqlite, super::bad_rows_are_named_by_line_and_never_written);
+    }
+
+    #[test]
+    fn duplicates_and_conflicts() {
+        run(Kind::Sqlite, super::duplicates_and_conflicts);
+    }
+
+    #[test]
+    fn malformed_bodies_write_nothing() {
+        run(Kind::Sqlite, super::malformed_bodies_write_nothing);
+    }
+
+    #[test]
+    fn authentication_and_signatures() {
+        run(Kind::Sqlite, super::authentication_and_signatures);
+    }
+
+    #[test]
+    fn replays_and_retries() {
+        run(Kind::Sqlite, super::replays_and_retries);
+    }
+
+    #[test]
+    fn personal_data_never_in_clear() {
+        run(Kind::Sqlite, super::personal_data_never_in_clear);
+    }
+
+    #[test]
+    fn garbage_never_fails_the_server() {
+        run(Kind::Sqlite, super::garbage_never_fails_the_server);
+    }
+}
+
+mod postgres {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn accepts_csv_and_json_lines() {
+        run(Kind::Postgres, super::accepts_csv_and_json_lines);
+    }
+
+    #[test]
+    fn bad_rows_are_named_by_line_and_never_written() {
+        run(Kind::Postgres, super::bad_rows_are_named_by_line_and_never_written);
+    }
+
+    #[test]
+    fn duplicates_and_conflicts() {
+        run(Kind::Postgres, super::duplicates_and_conflicts);
+    }
+
+    #[test]
+    fn malformed_bodies_write_nothing() {
+        run(Kind::Postgres, super::malformed_bodies_write_nothing);
+    }
+
+    #[test]
+    fn authentication_and_signatures() {
+        run(Kind::Postgres, super::authentication_and_signatures);
+    }
+
+    #[test]
+    fn replays_and_retries() {
+        run(Kind::Postgres, super::replays_and_retries);
+    }
+
+    #[test]
+    fn personal_data_never_in_clear() {
+        run(Kind::Postgres, super::personal_data_never_in_clear);
+    }
+
+    #[test]
+    fn garbage_never_fails_the_server() {
+        run(Kind::Postgres, super::garbage_never_fails_the_server);
+    }
+}
 
 fn counts(v: &Value) -> [u64; 4] {
     ["accepted", "duplicate", "conflicting", "rejected"].map(|k| v[k].as_u64().unwrap_or_else(|| panic!("{k} in {v}")))

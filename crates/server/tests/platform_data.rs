@@ -11,7 +11,44 @@ mod harness;
 use flexpension_store::MAX_REPORTED_ERRORS;
 use harness::{CSV_HEADER, Server, csv, ok, row_errors};
 
-both!(control_characters_are_row_errors, an_open_quote_is_named, the_error_list_is_capped);
+// Each case on each backend.
+mod sqlite {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn control_characters_are_row_errors() {
+        run(Kind::Sqlite, super::control_characters_are_row_errors);
+    }
+
+    #[test]
+    fn an_open_quote_is_named() {
+        run(Kind::Sqlite, super::an_open_quote_is_named);
+    }
+
+    #[test]
+    fn the_error_list_is_capped() {
+        run(Kind::Sqlite, super::the_error_list_is_capped);
+    }
+}
+
+mod postgres {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn control_characters_are_row_errors() {
+        run(Kind::Postgres, super::control_characters_are_row_errors);
+    }
+
+    #[test]
+    fn an_open_quote_is_named() {
+        run(Kind::Postgres, super::an_open_quote_is_named);
+    }
+
+    #[test]
+    fn the_error_list_is_capped() {
+        run(Kind::Postgres, super::the_error_list_is_capped);
+    }
+}
 
 const T: &str = "2025-09-01T10:00:00+08:00";
 

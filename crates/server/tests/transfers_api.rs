@@ -19,21 +19,10 @@ use std::sync::Arc;
 
 const PASSWORD: &str = "correct horse 42";
 
+/// The shipped parameters with test holiday calendars for the years the transfer's deadlines
+/// fall in.
 fn test_params() -> Params {
-    let mut files: Vec<(String, String)> =
-        flexpension_rules::params::EMBEDDED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
-    for (name, text) in files.iter_mut() {
-        if name == "sources.toml" {
-            text.push_str("\n[TEST-CALENDAR]\ntitle = \"test data: Monday to Friday, no holidays\"\ndoc_no = \"\"\nurl = \"\"\n");
-        }
-    }
-    for (year, days) in [(2027, 261), (2028, 260)] {
-        let text = format!(
-            "year = {year}\nsource = \"TEST-CALENDAR\"\nconfidence = \"M\"\nworking_days_in_year = {days}\noff_days = []\nmakeup_workdays = []\n"
-        );
-        files.push((format!("holidays/{year}.toml"), text));
-    }
-    Params::load(&files).expect("test parameters")
+    flexpension_testkit::params::with_test_calendars().expect("test parameters")
 }
 
 fn start(kind: harness::Kind) -> Option<Server> {

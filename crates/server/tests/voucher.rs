@@ -10,30 +10,18 @@ mod harness;
 
 use flexpension_server::people::add_person;
 use flexpension_server::voucher::{PAGE_CHECK, VoucherBody, VoucherPayload, check_pdf};
+use flexpension_store::WorkerId;
 use flexpension_store::log::VerifyOptions;
 use flexpension_store::people::Scope;
-use flexpension_store::{Basis, CloseOptions, NewEnrolment, Scheme, WorkerId};
-use harness::{Server, csv, hidden};
+use harness::{Server, hidden, seed_two_closed_months};
 
 const PASSWORD: &str = "correct horse 42";
 
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
 
 fn seed(s: &Server) -> (String, String) {
-    let rows = [
-        ["a1", &*s.ids[0], "3800.00", "2025-09-10T12:00:00+08:00", "instant_delivery", "g1"],
-        ["a2", &*s.ids[0], "4100.00", "2025-10-10T12:00:00+08:00", "instant_delivery", "g1"],
-    ];
-    assert_eq!(s.csv(&s.key_a, &csv(&rows)).status, 200);
+    seed_two_closed_months(s);
     s.block_on(async {
-        let sep: flexpension_rules::YearMonth = "2025-09".parse().expect("month");
-        let oct: flexpension_rules::YearMonth = "2025-10".parse().expect("month");
-        let e = NewEnrolment { worker: WorkerId(1), scheme: Scheme::EmployeePension, from: sep, to: None, basis: Basis::PlatformIncome };
-        s.store.enrol(&e).await.expect("enrol");
-        let params = flexpension_rules::Params::embedded().expect("params");
-        let zj = params.scenario("zj", None, None).expect("scenario");
-        s.store.close_month(&zj, sep, &CloseOptions::new(oct)).await.expect("close");
-        s.store.close_month(&zj, oct, &CloseOptions::new(oct)).await.expect("close");
         for (login, w) in [("13800000000", 1), ("worker.b", 2)] {
             add_person(&s.store, login, PASSWORD, &Scope::Worker(WorkerId(w))).await.expect("person");
         }
@@ -201,4 +189,21 @@ fn savings(s: &Server, a: &str, csrf: &str) {
     assert!(r.checks.iter().any(|c| c.name == "voucher" && !c.ok), "{}", r.to_text());
 }
 
-both!(issue_and_check);
+// Each case on each backend.
+mod sqlite {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn issue_and_check() {
+        run(Kind::Sqlite, super::issue_and_check);
+    }
+}
+
+mod postgres {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn issue_and_check() {
+        run(Kind::Postgres, super::issue_and_check);
+    }
+}

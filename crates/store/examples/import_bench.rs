@@ -30,19 +30,8 @@ async fn run(url: &str, file: &str, schema: Option<String>) -> Res<()> {
         let t = Instant::now();
         let r = store.import_workers(std::fs::File::open(file)?, &WorkerImportOptions::default()).await?;
         let secs = t.elapsed().as_secs_f64();
-        let rows = r.added + r.duplicate + r.conflicting + r.rejected;
-        println!(
-            "{pass} rows={rows} added={} duplicate={} conflicting={} rejected={} enrolled={} secs={secs:.3} rows_per_s={:.0}",
-            r.added,
-            r.duplicate,
-            r.conflicting,
-            r.rejected,
-            r.enrolled,
-            rows as f64 / secs
-        );
-        if let Some(e) = r.errors.first() {
-            eprintln!("first error: {e}");
-        }
+        let outcomes = [("added", r.added), ("duplicate", r.duplicate), ("conflicting", r.conflicting), ("rejected", r.rejected)];
+        common::print_pass(pass, &outcomes, &[("enrolled", r.enrolled)], secs, &[], r.errors.first());
     }
     store.close().await;
     Ok(())

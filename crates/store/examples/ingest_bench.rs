@@ -68,20 +68,9 @@ async fn run(url: &str, workers: &str, orders: &str, schema: Option<String>) -> 
     let t = Instant::now();
     let r = store.ingest_earnings(platform.id, &zj, std::fs::File::open(orders)?, Format::Csv, &IngestOptions::file(now)).await?;
     let secs = t.elapsed().as_secs_f64();
-    let rows = r.accepted + r.duplicate + r.conflicting + r.rejected;
-    println!(
-        "ingest rows={rows} accepted={} duplicate={} conflicting={} rejected={} batches={} secs={secs:.3} rows_per_s={:.0} premium_fen={}",
-        r.accepted,
-        r.duplicate,
-        r.conflicting,
-        r.rejected,
-        r.batches.len(),
-        rows as f64 / secs,
-        r.premium_fen
-    );
-    if let Some(e) = r.errors.first() {
-        eprintln!("first error: {e}");
-    }
+    let outcomes = [("accepted", r.accepted), ("duplicate", r.duplicate), ("conflicting", r.conflicting), ("rejected", r.rejected)];
+    let batches = [("batches", r.batches.len() as u64)];
+    common::print_pass("ingest", &outcomes, &batches, secs, &[("premium_fen", r.premium_fen)], r.errors.first());
     store.close().await;
     Ok(())
 }

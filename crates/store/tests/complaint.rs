@@ -10,9 +10,7 @@ use common::*;
 use flexpension_ledger::{Payer, Payment};
 use flexpension_rules::YearMonth;
 use flexpension_rules::complaint::{Action, Actor, Kind as CKind, MAX_UPLOADS, Outcome, State};
-use flexpension_store::log::VerifyOptions;
 use flexpension_store::*;
-use std::sync::Arc;
 
 fn ym(s: &str) -> YearMonth {
     s.parse().expect("month")
@@ -57,15 +55,6 @@ async fn setup(ctx: &Ctx) -> Fixture {
     f
 }
 
-fn opts(ctx: &Ctx, id_number: Option<&str>) -> VerifyOptions {
-    VerifyOptions {
-        log_key: ctx.store.log_keys().verifier_key(),
-        witness_keys: vec![],
-        quorum: None,
-        id_number: id_number.map(str::to_string),
-    }
-}
-
 fn new(f: &Fixture, uploads: Vec<NewUpload>) -> NewComplaint {
     NewComplaint {
         worker: f.workers[0].1.id,
@@ -81,14 +70,8 @@ fn photo() -> NewUpload {
     NewUpload { name: "screen.jpg".into(), bytes: JPEG.to_vec() }
 }
 
-async fn with_clock(kind: Kind) -> Option<(Ctx, Arc<FixedClock>)> {
-    let clock = Arc::new(FixedClock::new(T0));
-    let ctx = Ctx::with_options(kind, OpenOptions { clock: clock.clone(), ..OpenOptions::default() }).await?;
-    Some((ctx, clock))
-}
-
 pub async fn package_seals_and_names_what_changed(kind: Kind) {
-    let Some((ctx, _clock)) = with_clock(kind).await else { return };
+    let Some((ctx, _clock)) = clocked(kind, T0).await else { return };
     let f = setup(&ctx).await;
     let pdf = NewUpload { name: "payslip.pdf".into(), bytes: b"%PDF-1.4\n%fake but typed\n".to_vec() };
     let c = ctx.store.file_complaint(&PARAMS, &new(&f, vec![photo(), pdf])).await.expect("file");
@@ -113,15 +96,15 @@ pub async fn package_seals_and_names_what_changed(kind: Kind) {
     assert!(!whats.iter().any(|w| w.contains("x9") || w.contains("b1") || w.contains("o-other")), "{whats:?}");
     assert_eq!(whats.last(), Some(&"worker"));
     let idn = f.workers[0].0.as_str();
-    let r = verify_package(&p, &opts(&ctx, Some(idn)));
+    let r = verify_package(&p, &verify_opts(&ctx, Some(idn)));
     assert!(r.ok(), "{}", r.to_text());
     assert!(r.summary.iter().any(|l| l == "2025-03: 2 orders, 8100.00 yuan"), "{:?}", r.summary);
     // It round-trips as the file the CLI writes.
     let back: EvidencePackage = serde_json::from_str(&serde_json::to_string(&p).expect("json")).expect("parse");
-    assert!(verify_package(&back, &opts(&ctx, None)).ok());
+    assert!(verify_package(&back, &verify_opts(&ctx, None)).ok());
 
     let failed = |t: &EvidencePackage| {
-        let r = verify_package(t, &opts(&ctx, None));
+        let r = verify_package(t, &verify_opts(&ctx, None));
         assert!(!r.ok(), "{}", r.to_text());
         r.checks.iter().filter(|c| !c.ok).map(|c| format!("{}: {}", c.name, c.detail)).collect::<Vec<_>>().join("\n")
     };
@@ -154,13 +137,13 @@ pub async fn package_seals_and_names_what_changed(kind: Kind) {
     t.complaint.platform = f.b.id.0;
     assert!(failed(&t).contains("platform: the package says"), "{}", failed(&t));
     // Another person's ID number.
-    let r = verify_package(&p, &opts(&ctx, Some(&f.workers[1].0)));
+    let r = verify_package(&p, &verify_opts(&ctx, Some(&f.workers[1].0)));
     assert!(r.checks.iter().any(|c| c.name == "ID number" && !c.ok));
     ctx.cleanup().await;
 }
 
 pub async fn deadline_escalates_exactly_once(kind: Kind) {
-    let Some((ctx, clock)) = with_clock(kind).await else { return };
+    let Some((ctx, clock)) = clocked(kind, T0).await else { return };
     let f = setup(&ctx).await;
     let s = &ctx.store;
     let late = s.file_complaint(&PARAMS, &new(&f, vec![])).await.expect("file");
@@ -211,7 +194,7 @@ pub async fn deadline_escalates_exactly_once(kind: Kind) {
 }
 
 pub async fn refusals(kind: Kind) {
-    let Some((ctx, _clock)) = with_clock(kind).await else { return };
+    let Some((ctx, _clock)) = clocked(kind, T0).await else { return };
     let f = setup(&ctx).await;
     let s = &ctx.store;
     let field = |e: StoreError| (e.field().map(str::to_string), e.to_string());

@@ -274,29 +274,74 @@ pub mod cases {
     }
 }
 
-macro_rules! both {
-    ($($name:ident),*) => {
-        mod sqlite {
-            use super::*;
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { run(Kind::Sqlite, cases::$name).await; })*
-        }
-        mod postgres {
-            use super::*;
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { run(Kind::Postgres, cases::$name).await; })*
-        }
-    };
+// Each case on each backend.
+mod sqlite {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn appropriations_and_refusals() {
+        run(Kind::Sqlite, cases::appropriations_and_refusals).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unbudgeted_year_closes_as_before() {
+        run(Kind::Sqlite, cases::unbudgeted_year_closes_as_before).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queue_grants_only_money_and_releases_later() {
+        run(Kind::Sqlite, cases::queue_grants_only_money_and_releases_later).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn prorate_cuts_everyone_alike() {
+        run(Kind::Sqlite, cases::prorate_cuts_everyone_alike).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn race() {
+        run(Kind::Sqlite, cases::race).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn contract_share_billed_and_paid() {
+        run(Kind::Sqlite, cases::contract_share_billed_and_paid).await;
+    }
 }
 
-both!(
-    appropriations_and_refusals,
-    unbudgeted_year_closes_as_before,
-    queue_grants_only_money_and_releases_later,
-    prorate_cuts_everyone_alike,
-    race,
-    contract_share_billed_and_paid
-);
+mod postgres {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn appropriations_and_refusals() {
+        run(Kind::Postgres, cases::appropriations_and_refusals).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unbudgeted_year_closes_as_before() {
+        run(Kind::Postgres, cases::unbudgeted_year_closes_as_before).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queue_grants_only_money_and_releases_later() {
+        run(Kind::Postgres, cases::queue_grants_only_money_and_releases_later).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn prorate_cuts_everyone_alike() {
+        run(Kind::Postgres, cases::prorate_cuts_everyone_alike).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn race() {
+        run(Kind::Postgres, cases::race).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn contract_share_billed_and_paid() {
+        run(Kind::Postgres, cases::contract_share_billed_and_paid).await;
+    }
+}
 
 /// One step of the property test.
 #[derive(Debug, Clone)]
@@ -347,10 +392,6 @@ async fn check(kind: Kind, ops: Vec<Op>, prorate: bool) {
         balanced(&ctx).await;
     }
     ctx.cleanup().await;
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
 }
 
 proptest! {

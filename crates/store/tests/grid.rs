@@ -205,32 +205,18 @@ pub mod cases {
     }
 }
 
-async fn run_clocked<F, Fut>(kind: Kind, case: F)
-where
-    F: FnOnce(Ctx, Arc<FixedClock>) -> Fut,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let clock = Arc::new(FixedClock::new(T0));
-    let Some(ctx) = Ctx::with_options(kind, OpenOptions { clock: clock.clone(), ..OpenOptions::default() }).await else { return };
-    let r = tokio::spawn(case(ctx.clone(), clock)).await;
-    ctx.cleanup().await;
-    if let Err(e) = r {
-        std::panic::resume_unwind(e.into_panic());
-    }
-}
-
 // Each case on each backend.
 mod sqlite {
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn counts_rerun_scope_reveal_escalation_enrolment() {
-        run_clocked(Kind::Sqlite, cases::counts_rerun_scope_reveal_escalation_enrolment).await;
+        run_clocked(Kind::Sqlite, T0, cases::counts_rerun_scope_reveal_escalation_enrolment).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn grids_only_of_the_region_and_only_for_grid_workers() {
-        run_clocked(Kind::Sqlite, cases::grids_only_of_the_region_and_only_for_grid_workers).await;
+        run_clocked(Kind::Sqlite, T0, cases::grids_only_of_the_region_and_only_for_grid_workers).await;
     }
 }
 
@@ -239,11 +225,11 @@ mod postgres {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn counts_rerun_scope_reveal_escalation_enrolment() {
-        run_clocked(Kind::Postgres, cases::counts_rerun_scope_reveal_escalation_enrolment).await;
+        run_clocked(Kind::Postgres, T0, cases::counts_rerun_scope_reveal_escalation_enrolment).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn grids_only_of_the_region_and_only_for_grid_workers() {
-        run_clocked(Kind::Postgres, cases::grids_only_of_the_region_and_only_for_grid_workers).await;
+        run_clocked(Kind::Postgres, T0, cases::grids_only_of_the_region_and_only_for_grid_workers).await;
     }
 }

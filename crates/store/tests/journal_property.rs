@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use flexpension_ledger::{Ledger, Payer, Payment};
+use flexpension_ledger::{Payer, Payment};
 use flexpension_rules::YearMonth;
 use flexpension_rules::contribution::compute;
 use flexpension_store::*;
@@ -51,128 +51,103 @@ async fn journal_rows(ctx: &Ctx) -> (i64, i64) {
 }
 
 async fn check(kind: Kind, incomes: Vec<[u16; 2]>, ops: Vec<Op>) {
-    let Some(ctx) = Ctx::new(kind).await else { return };
-    let result = tokio::spawn({
-        let ctx = ctx.clone();
-        async move {
-            let s = &ctx.store;
-            let f = fixture(s, 3).await;
-            let mut rows = Vec::new();
-            for (i, (idn, w)) in f.workers.iter().enumerate() {
-                let e = NewEnrolment {
-                    worker: w.id,
-                    scheme: Scheme::EmployeePension,
-                    from: ym("2025-09"),
-                    to: None,
-                    basis: Basis::PlatformIncome,
-                };
-                s.enrol(&e).await.expect("enrol");
-                for (k, m) in MONTHS.iter().enumerate() {
-                    if incomes[i][k] > 0 {
-                        rows.push([
-                            format!("o{i}-{k}"),
-                            idn.clone(),
-                            format!("{}", u32::from(incomes[i][k]) * 3),
-                            format!("{m}-05T10:00:00+08:00"),
-                        ]);
-                    }
+    run(kind, move |ctx| async move {
+        let s = &ctx.store;
+        let f = fixture(s, 3).await;
+        let mut rows = Vec::new();
+        for (i, (idn, w)) in f.workers.iter().enumerate() {
+            let e =
+                NewEnrolment { worker: w.id, scheme: Scheme::EmployeePension, from: ym("2025-09"), to: None, basis: Basis::PlatformIncome };
+            s.enrol(&e).await.expect("enrol");
+            for (k, m) in MONTHS.iter().enumerate() {
+                if incomes[i][k] > 0 {
+                    rows.push([
+                        format!("o{i}-{k}"),
+                        idn.clone(),
+                        format!("{}", u32::from(incomes[i][k]) * 3),
+                        format!("{m}-05T10:00:00+08:00"),
+                    ]);
                 }
             }
-            let refs: Vec<[&str; 6]> = rows.iter().map(|r| [&*r[0], &*r[1], &*r[2], &*r[3], "ride_hailing", "g1"]).collect();
-            if !refs.is_empty() {
-                s.ingest_earnings(f.a.id, &zj(), std::io::Cursor::new(csv(&refs)), Format::Csv, &IngestOptions::request(now(), None))
-                    .await
-                    .expect("ingest");
-            }
-            let paper = PARAMS.scenario("zj", Some("paper"), None).expect("paper");
-            let opts = CloseOptions { chunk_workers: 2, ..CloseOptions::new(ym("2025-12")) };
-            for op in &ops {
-                match *op {
-                    Op::Close(m) => {
-                        s.close_month(&zj(), ym(MONTHS[m]), &opts).await.expect("close");
-                        // Closing a closed month again changes nothing.
-                        let before = journal_rows(&ctx).await;
-                        let again = s.close_month(&zj(), ym(MONTHS[m]), &opts).await.expect("close again");
-                        assert!(again.already_closed);
-                        assert_eq!(journal_rows(&ctx).await, before);
-                    }
-                    Op::Reopen(m, p) => {
-                        let current = zj();
-                        let sc = if p == Some(true) { &paper } else { &current };
-                        let recorded = s.month_close(ym(MONTHS[m])).await.expect("record").map(|c| c.policy);
-                        let o = CloseOptions { reopen: true, policy_given: p.is_some(), ..opts };
-                        let r = s.close_month(sc, ym(MONTHS[m]), &o).await.expect("reopen");
-                        match (p, recorded) {
-                            (None, Some(policy)) => assert!(r.policy_kept && r.policy == policy, "{r:?}"),
-                            _ => assert_eq!(r.policy, sc.policy.name),
-                        }
-                    }
-                    Op::Future(k) => {
-                        let month = s.this_month().add_months(k).expect("month");
-                        let before = journal_rows(&ctx).await;
-                        let e = s.close_month(&zj(), month, &opts).await.expect_err("a month not over");
-                        assert_eq!(e.field(), Some("month"));
-                        assert_eq!(journal_rows(&ctx).await, before);
-                    }
-                    Op::Interest(year) => {
-                        let before = journal_rows(&ctx).await;
-                        let later = ctx
-                            .scalar(&format!("SELECT COUNT(*) FROM journal_entries WHERE kind = 'interest_credit' AND period > {year}12"))
-                            .await;
-                        let r = s.credit_interest(year, &PARAMS, Some(flexpension_rules::Dec6(15_000))).await;
-                        if later > 0 {
-                            assert_eq!(r.expect_err("a year after a later one").field(), Some("year"));
-                            assert_eq!(journal_rows(&ctx).await, before);
-                        } else {
-                            r.expect("interest");
-                        }
-                    }
-                    Op::Pay { worker, yuan, reference } => {
-                        let p = Payment {
-                            worker: f.workers[worker].1.id,
-                            payer: Payer::SelfPaid,
-                            reference,
-                            amount_fen: yuan * 100,
-                            period: ym("2025-12"),
-                        };
-                        // The same reference with another amount is refused; that is fine here.
-                        let _ = s.pay(&p).await;
+        }
+        let refs: Vec<[&str; 6]> = rows.iter().map(|r| [&*r[0], &*r[1], &*r[2], &*r[3], "ride_hailing", "g1"]).collect();
+        if !refs.is_empty() {
+            s.ingest_earnings(f.a.id, &zj(), std::io::Cursor::new(csv(&refs)), Format::Csv, &IngestOptions::request(now(), None))
+                .await
+                .expect("ingest");
+        }
+        let paper = PARAMS.scenario("zj", Some("paper"), None).expect("paper");
+        let opts = CloseOptions { chunk_workers: 2, ..CloseOptions::new(ym("2025-12")) };
+        for op in &ops {
+            match *op {
+                Op::Close(m) => {
+                    s.close_month(&zj(), ym(MONTHS[m]), &opts).await.expect("close");
+                    // Closing a closed month again changes nothing.
+                    let before = journal_rows(&ctx).await;
+                    let again = s.close_month(&zj(), ym(MONTHS[m]), &opts).await.expect("close again");
+                    assert!(again.already_closed);
+                    assert_eq!(journal_rows(&ctx).await, before);
+                }
+                Op::Reopen(m, p) => {
+                    let current = zj();
+                    let sc = if p == Some(true) { &paper } else { &current };
+                    let recorded = s.month_close(ym(MONTHS[m])).await.expect("record").map(|c| c.policy);
+                    let o = CloseOptions { reopen: true, policy_given: p.is_some(), ..opts };
+                    let r = s.close_month(sc, ym(MONTHS[m]), &o).await.expect("reopen");
+                    match (p, recorded) {
+                        (None, Some(policy)) => assert!(r.policy_kept && r.policy == policy, "{r:?}"),
+                        _ => assert_eq!(r.policy, sc.policy.name),
                     }
                 }
+                Op::Future(k) => {
+                    let month = s.this_month().add_months(k).expect("month");
+                    let before = journal_rows(&ctx).await;
+                    let e = s.close_month(&zj(), month, &opts).await.expect_err("a month not over");
+                    assert_eq!(e.field(), Some("month"));
+                    assert_eq!(journal_rows(&ctx).await, before);
+                }
+                Op::Interest(year) => {
+                    let before = journal_rows(&ctx).await;
+                    let later = ctx
+                        .scalar(&format!("SELECT COUNT(*) FROM journal_entries WHERE kind = 'interest_credit' AND period > {year}12"))
+                        .await;
+                    let r = s.credit_interest(year, &PARAMS, Some(flexpension_rules::Dec6(15_000))).await;
+                    if later > 0 {
+                        assert_eq!(r.expect_err("a year after a later one").field(), Some("year"));
+                        assert_eq!(journal_rows(&ctx).await, before);
+                    } else {
+                        r.expect("interest");
+                    }
+                }
+                Op::Pay { worker, yuan, reference } => {
+                    let p = Payment {
+                        worker: f.workers[worker].1.id,
+                        payer: Payer::SelfPaid,
+                        reference,
+                        amount_fen: yuan * 100,
+                        period: ym("2025-12"),
+                    };
+                    // The same reference with another amount is refused; that is fine here.
+                    let _ = s.pay(&p).await;
+                }
             }
-            // Balances: stored postings = the ledger replayed from stored entries; sum 0.
-            let mut entries = Vec::new();
-            for (_, w) in &f.workers {
-                entries.extend(s.worker_entries(w.id).await.expect("entries"));
-            }
-            let l = Ledger::from_entries(entries).expect("replay");
-            let mut want: Vec<(String, i64)> = l.balances().into_iter().map(|(a, v)| (a.to_string(), v)).collect();
-            want.sort();
-            assert_eq!(s.account_balances().await.expect("balances"), want);
-            assert_eq!(s.trial_balance().await.expect("trial"), 0);
-            // Contributions of each closed month = the rules engine per worker, summed, under the
-            // policy that last closed it.
-            for m in MONTHS {
-                let Some(c) = s.month_close(ym(m)).await.expect("close record") else { continue };
-                let sc = PARAMS.scenario("zj", Some(&c.policy), None).expect("scenario");
-                let (rules, _) = sc.month_rules(ym(m)).expect("rules");
-                let incomes = s.enrolled_incomes(ym(m)).await.expect("incomes");
-                let want: i64 = incomes.iter().map(|(_, i)| compute(&rules, *i, None).contribution_fen).sum();
-                let rep = s.month_report(ym(m)).await.expect("report");
-                assert_eq!(rep.contribution_fen, want, "{m}");
-                assert_eq!(rep.contribution_fen, rep.subsidy_fen + rep.paid_fen + rep.arrears_fen);
-            }
+        }
+        // Balances: stored postings = the ledger replayed from stored entries; sum 0.
+        common::ledger::assert_balanced(s, &f).await;
+        // Contributions of each closed month = the rules engine per worker, summed, under the
+        // policy that last closed it.
+        for m in MONTHS {
+            let Some(c) = s.month_close(ym(m)).await.expect("close record") else { continue };
+            let sc = PARAMS.scenario("zj", Some(&c.policy), None).expect("scenario");
+            let (rules, _) = sc.month_rules(ym(m)).expect("rules");
+            let incomes = s.enrolled_incomes(ym(m)).await.expect("incomes");
+            let want: i64 = incomes.iter().map(|(_, i)| compute(&rules, *i, None).contribution_fen).sum();
+            let rep = s.month_report(ym(m)).await.expect("report");
+            assert_eq!(rep.contribution_fen, want, "{m}");
+            assert_eq!(rep.contribution_fen, rep.subsidy_fen + rep.paid_fen + rep.arrears_fen);
         }
     })
     .await;
-    ctx.cleanup().await;
-    if let Err(e) = result {
-        std::panic::resume_unwind(e.into_panic());
-    }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
 }
 
 proptest! {

@@ -97,26 +97,12 @@ mod cases {
     }
 }
 
-async fn run_clocked<F, Fut>(kind: Kind, case: F)
-where
-    F: FnOnce(Ctx, Arc<FixedClock>) -> Fut,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let clock = Arc::new(FixedClock::new(T0));
-    let Some(ctx) = Ctx::with_options(kind, OpenOptions { clock: clock.clone(), ..OpenOptions::default() }).await else { return };
-    let r = tokio::spawn(case(ctx.clone(), clock)).await;
-    ctx.cleanup().await;
-    if let Err(e) = r {
-        std::panic::resume_unwind(e.into_panic());
-    }
-}
-
 mod sqlite {
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn codes() {
-        run_clocked(Kind::Sqlite, cases::codes).await;
+        run_clocked(Kind::Sqlite, T0, cases::codes).await;
     }
 }
 
@@ -125,6 +111,6 @@ mod postgres {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn codes() {
-        run_clocked(Kind::Postgres, cases::codes).await;
+        run_clocked(Kind::Postgres, T0, cases::codes).await;
     }
 }

@@ -51,15 +51,6 @@ async fn setup(ctx: &Ctx) -> Fixture {
     f
 }
 
-fn opts(ctx: &Ctx, id_number: Option<&str>) -> VerifyOptions {
-    VerifyOptions {
-        log_key: ctx.store.log_keys().verifier_key(),
-        witness_keys: vec![],
-        quorum: None,
-        id_number: id_number.map(str::to_string),
-    }
-}
-
 pub async fn every_event_is_logged_and_proves(ctx: Ctx) {
     let before = ctx.store.log_integrate().await.expect("integrate");
     let f = setup(&ctx).await;
@@ -114,29 +105,29 @@ pub async fn bundles_verify_offline(ctx: Ctx) {
     ctx.store.log_integrate().await.expect("integrate");
     let (idn, w) = &f.workers[0];
     let b = ctx.store.bundle_worker_month(w.id, ym("2025-09"), 0).await.expect("bundle");
-    let r = verify_bundle(&b, &opts(&ctx, Some(idn)));
+    let r = verify_bundle(&b, &verify_opts(&ctx, Some(idn)));
     assert!(r.ok(), "{}", r.to_text());
     assert!(r.checks.iter().any(|c| c.name == "ID number" && c.ok));
     // Another person's ID number is caught.
-    let r = verify_bundle(&b, &opts(&ctx, Some(&f.workers[1].0)));
+    let r = verify_bundle(&b, &verify_opts(&ctx, Some(&f.workers[1].0)));
     assert!(!r.ok() && r.checks.iter().any(|c| c.name == "ID number" && !c.ok), "{}", r.to_text());
     // A changed figure in the record breaks its row proof, and says so.
     let mut t = b.clone();
     let row = t.proofs[0].row.as_mut().expect("row");
     row.data = row.data.replacen("\"postings\"", "\"x\":1,\"postings\"", 1);
-    let r = verify_bundle(&t, &opts(&ctx, None));
+    let r = verify_bundle(&t, &verify_opts(&ctx, None));
     assert!(r.checks.iter().any(|c| c.name == "month_close row in its batch" && !c.ok), "{}", r.to_text());
     // A changed entry no longer leads to the checkpoint's root.
     let mut t = b.clone();
     t.proofs[0].entry = t.proofs[0].entry.replace("\"op\":\"close\"", "\"op\":\"clos\"");
-    let r = verify_bundle(&t, &opts(&ctx, None));
+    let r = verify_bundle(&t, &verify_opts(&ctx, None));
     assert!(r.checks.iter().any(|c| c.name == "month_close entry in the log" && !c.ok && c.detail.contains("root")), "{}", r.to_text());
     // A changed checkpoint fails its signature; another log's key is refused.
     let mut t = b.clone();
     t.checkpoint = t.checkpoint.replacen('\n', "\n1", 1);
-    assert!(verify_bundle(&t, &opts(&ctx, None)).checks.iter().any(|c| c.name == "checkpoint signature" && !c.ok));
+    assert!(verify_bundle(&t, &verify_opts(&ctx, None)).checks.iter().any(|c| c.name == "checkpoint signature" && !c.ok));
     let other = flexpension_tlog::NoteSigner::generate("flexpension.zj/log");
-    let o = VerifyOptions { log_key: other.verifier_key(), ..opts(&ctx, None) };
+    let o = VerifyOptions { log_key: other.verifier_key(), ..verify_opts(&ctx, None) };
     assert!(!verify_bundle(&b, &o).ok());
     // After a correction (more income found, the month closed again) the bundle proves the
     // close that stands.
@@ -149,13 +140,13 @@ pub async fn bundles_verify_offline(ctx: Ctx) {
     ctx.store.close_month(&zj(), ym("2025-09"), &reopen).await.expect("reclose");
     ctx.store.log_integrate().await.expect("integrate");
     let b2 = ctx.store.bundle_worker_month(w.id, ym("2025-09"), 0).await.expect("bundle after correction");
-    let r = verify_bundle(&b2, &opts(&ctx, Some(idn)));
+    let r = verify_bundle(&b2, &verify_opts(&ctx, Some(idn)));
     assert!(r.ok(), "{}", r.to_text());
     let row = &b2.proofs[0].row.as_ref().expect("row").data;
     assert!(row.contains("/close/2025-09/1"), "{row}");
     // A platform's order row.
     let b = ctx.store.bundle_order(f.a.id, "o3", 0).await.expect("order bundle");
-    let r = verify_bundle(&b, &opts(&ctx, None));
+    let r = verify_bundle(&b, &verify_opts(&ctx, None));
     assert!(r.ok(), "{}", r.to_text());
     assert!(r.summary.iter().any(|l| l.contains("\"order_id\":\"o3\"")));
     // Not the other platform's.
@@ -238,16 +229,16 @@ pub async fn voucher_is_logged(ctx: Ctx) {
     assert_eq!(entry["data"], serde_json::json!({ "digest": digest }), "{entry}");
     assert!(!b.proofs[0].entry.contains("ZJ-TEST-1") && !b.proofs[0].entry.contains("worker"), "{entry}");
     b.voucher = Some(v.note.clone());
-    let r = verify_bundle(&b, &opts(&ctx, None));
+    let r = verify_bundle(&b, &verify_opts(&ctx, None));
     assert!(r.ok(), "{}", r.to_text());
     // One changed character of the voucher: its signature fails.
     b.voucher = Some(v.note.replace("\"voucher\":1", "\"voucher\":2"));
-    let r = verify_bundle(&b, &opts(&ctx, None));
+    let r = verify_bundle(&b, &verify_opts(&ctx, None));
     assert!(r.checks.iter().any(|c| c.name == "voucher" && !c.ok), "{}", r.to_text());
     // A bundle stripped of its proofs proves nothing.
     let mut empty = b.clone();
     empty.proofs.clear();
-    let r = verify_bundle(&empty, &opts(&ctx, None));
+    let r = verify_bundle(&empty, &verify_opts(&ctx, None));
     assert!(!r.ok() && r.checks.iter().any(|c| c.name == "record" && !c.ok), "{}", r.to_text());
     // The same id twice is refused and logs nothing.
     let size = ctx.store.log_integrate().await.expect("integrate").size;
@@ -292,7 +283,7 @@ pub async fn imported_workers_prove(ctx: Ctx) {
     s.log_integrate().await.expect("integrate");
     let w = s.find_worker(&ids[4]).await.expect("find").expect("registered");
     let b = s.bundle_worker_month(w.id, ym("2025-09"), 0).await.expect("bundle");
-    let v = verify_bundle(&b, &opts(&ctx, Some(&ids[4])));
+    let v = verify_bundle(&b, &verify_opts(&ctx, Some(&ids[4])));
     assert!(v.ok(), "{}", v.to_text());
     assert!(v.checks.iter().any(|c| c.name == "ID number" && c.ok));
 }

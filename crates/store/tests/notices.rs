@@ -20,6 +20,11 @@ fn rules() -> NoticeRules {
     NoticeRules::new(&s.notices).expect("rules")
 }
 
+/// Times kept in microseconds as China time, those that convert.
+fn china_times(us: &[i64]) -> Vec<NaiveDateTime> {
+    us.iter().filter_map(|u| china_time(*u)).collect()
+}
+
 /// The scheduler's day as the server runs it, with the figures left simple: plan every input and
 /// keep the plans. Gives the rows added.
 async fn schedule(s: &Store, rules: &NoticeRules, lib: &Library, now: NaiveDateTime) -> usize {
@@ -30,36 +35,26 @@ async fn schedule(s: &Store, rules: &NoticeRules, lib: &Library, now: NaiveDateT
         [("income", "3800".to_string()), ("pays", "359".to_string()), ("subsidy", "239".to_string()), ("months", "4".to_string())];
     let mut plans = Vec::new();
     for i in &inputs {
-        let orders: Vec<NaiveDateTime> = i.orders_us.iter().filter_map(|u| china_time(*u)).collect();
-        let sent: Vec<NaiveDateTime> = i.sent_us.iter().filter_map(|u| china_time(*u)).collect();
-        let key = format!("w{}", i.worker_id);
         let input = Inputs {
-            worker_key: &key,
+            worker_key: &format!("w{}", i.worker_id),
             experiment: "test",
             product: Product::from_code(&i.product).expect("product"),
             migrant: false,
             reasons: &i.reasons,
-            orders: &orders,
             kind: i.kind,
-            sent: &sent,
             seen: &i.seen,
             figures: &figures,
+            // The stored times, as the planner reads them.
+            orders: &china_times(&i.orders_us),
+            sent: &china_times(&i.sent_us),
         };
-        match plan::plan(rules, lib, now, &input) {
-            Plan::Holdout => {
-                plans.push(NewNotice { worker_id: i.worker_id, arm: "holdout".into(), card: None, figures: String::new(), due_at_us: None })
-            }
-            Plan::Notice { card, at } => plans.push(NewNotice {
-                worker_id: i.worker_id,
-                arm: "treated".into(),
-                card: Some(card),
-                figures: plan::figures_text(&figures),
-                due_at_us: Some(micros(at)),
-            }),
-            Plan::Nothing => {
-                plans.push(NewNotice { worker_id: i.worker_id, arm: "treated".into(), card: None, figures: String::new(), due_at_us: None })
-            }
-        }
+        let (arm, card, due_at_us) = match plan::plan(rules, lib, now, &input) {
+            Plan::Holdout => ("holdout", None, None),
+            Plan::Notice { card, at } => ("treated", Some(card), Some(micros(at))),
+            Plan::Nothing => ("treated", None, None),
+        };
+        let figures = if card.is_some() { plan::figures_text(&figures) } else { String::new() };
+        plans.push(NewNotice { worker_id: i.worker_id, arm: arm.into(), card, figures, due_at_us });
     }
     s.plan_notices(day, &plans).await.expect("plan")
 }

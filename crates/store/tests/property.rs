@@ -51,63 +51,54 @@ fn batches() -> impl Strategy<Value = Vec<Batch>> {
 }
 
 async fn check(kind: Kind, batches: Vec<Batch>) {
-    let Some(ctx) = Ctx::new(kind).await else { return };
-    let result = tokio::spawn({
-        let ctx = ctx.clone();
-        async move {
-            let f = fixture(&ctx.store, 3).await;
-            let platforms = [f.a.id, f.b.id];
-            // Model: (platform, order) -> (worker, amount, day) of the standing version.
-            let mut standing: HashMap<(u8, u8), (u8, u8, u8)> = HashMap::new();
-            for b in &batches {
-                let mut body = String::from("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
-                let (mut acc, mut dup, mut con, mut rej) = (0, 0, 0, 0);
-                for r in &b.rows {
-                    let amount = if r.bad { "0" } else { AMOUNTS[r.amount as usize] };
-                    body.push_str(&format!(
-                        "o{},{},{amount},{},instant_delivery,g1\n",
-                        r.order, f.workers[r.worker as usize].0, DAYS[r.day as usize]
-                    ));
-                    if r.bad {
-                        rej += 1;
-                        continue;
-                    }
-                    match standing.get(&(b.platform, r.order)) {
-                        None => {
-                            standing.insert((b.platform, r.order), (r.worker, r.amount, r.day));
-                            acc += 1;
-                        }
-                        Some(s) if *s == (r.worker, r.amount, r.day) => dup += 1,
-                        Some(_) => con += 1,
-                    }
+    run(kind, move |ctx| async move {
+        let f = fixture(&ctx.store, 3).await;
+        let platforms = [f.a.id, f.b.id];
+        // Model: (platform, order) -> (worker, amount, day) of the standing version.
+        let mut standing: HashMap<(u8, u8), (u8, u8, u8)> = HashMap::new();
+        for b in &batches {
+            let mut body = String::from("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
+            let (mut acc, mut dup, mut con, mut rej) = (0, 0, 0, 0);
+            for r in &b.rows {
+                let amount = if r.bad { "0" } else { AMOUNTS[r.amount as usize] };
+                body.push_str(&format!(
+                    "o{},{},{amount},{},instant_delivery,g1\n",
+                    r.order, f.workers[r.worker as usize].0, DAYS[r.day as usize]
+                ));
+                if r.bad {
+                    rej += 1;
+                    continue;
                 }
-                let opts =
-                    IngestOptions { rows_per_batch: b.rows_per_batch, chunk_rows: b.chunk_rows, ..IngestOptions::request(now(), None) };
-                let p: PlatformId = platforms[b.platform as usize];
-                let rep = ctx.store.ingest_earnings(p, &zj(), std::io::Cursor::new(body.into_bytes()), Format::Csv, &opts).await.unwrap();
-                assert_eq!((rep.accepted, rep.duplicate, rep.conflicting, rep.rejected), (acc, dup, con, rej), "{b:?}\n{rep:#?}");
+                match standing.get(&(b.platform, r.order)) {
+                    None => {
+                        standing.insert((b.platform, r.order), (r.worker, r.amount, r.day));
+                        acc += 1;
+                    }
+                    Some(s) if *s == (r.worker, r.amount, r.day) => dup += 1,
+                    Some(_) => con += 1,
+                }
             }
-            for (wi, (_, w)) in f.workers.iter().enumerate() {
-                for m in MONTHS {
-                    let month: YearMonth = m.parse().unwrap();
-                    let kept = ctx.store.worker_month_income(w.id, month).await.unwrap();
-                    let rows = ctx.store.worker_month_income_from_rows(w.id, month).await.unwrap();
-                    assert_eq!(kept, rows);
-                    let model: i64 = standing
-                        .values()
-                        .filter(|(worker, _, day)| *worker as usize == wi && month_of(*day) == m)
-                        .map(|(_, amount, _)| [100, 250, 999][*amount as usize])
-                        .sum();
-                    assert_eq!(kept.income_fen, model, "worker {wi} {m}");
-                }
+            let opts = IngestOptions { rows_per_batch: b.rows_per_batch, chunk_rows: b.chunk_rows, ..IngestOptions::request(now(), None) };
+            let p: PlatformId = platforms[b.platform as usize];
+            let rep = ctx.store.ingest_earnings(p, &zj(), std::io::Cursor::new(body.into_bytes()), Format::Csv, &opts).await.unwrap();
+            assert_eq!((rep.accepted, rep.duplicate, rep.conflicting, rep.rejected), (acc, dup, con, rej), "{b:?}\n{rep:#?}");
+        }
+        for (wi, (_, w)) in f.workers.iter().enumerate() {
+            for m in MONTHS {
+                let month: YearMonth = m.parse().unwrap();
+                let kept = ctx.store.worker_month_income(w.id, month).await.unwrap();
+                let rows = ctx.store.worker_month_income_from_rows(w.id, month).await.unwrap();
+                assert_eq!(kept, rows);
+                let model: i64 = standing
+                    .values()
+                    .filter(|(worker, _, day)| *worker as usize == wi && month_of(*day) == m)
+                    .map(|(_, amount, _)| [100, 250, 999][*amount as usize])
+                    .sum();
+                assert_eq!(kept.income_fen, model, "worker {wi} {m}");
             }
         }
     })
     .await;
-    ctx.cleanup().await;
-    if let Err(e) = result {
-        std::panic::resume_unwind(e.into_panic());
-    }
 }
 
 fn month_of(day: u8) -> &'static str {
@@ -116,10 +107,6 @@ fn month_of(day: u8) -> &'static str {
         1 | 2 => "2025-09",
         _ => "2025-10",
     }
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
 
 proptest! {

@@ -12,25 +12,10 @@ use flexpension_store::*;
 use flexpension_tlog::message::AgeWindow;
 use std::sync::Arc;
 
-/// The shipped parameters and, for the years after the published holiday calendars, plain
-/// Monday-to-Friday test calendars (test data only: the transfer's deadlines need a calendar
-/// for the day it is asked for, and 36 months paid from 2025-01 end in 2027).
-static TEST_PARAMS: std::sync::LazyLock<Params> = std::sync::LazyLock::new(|| {
-    let mut files: Vec<(String, String)> =
-        flexpension_rules::params::EMBEDDED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
-    for (name, text) in files.iter_mut() {
-        if name == "sources.toml" {
-            text.push_str("\n[TEST-CALENDAR]\ntitle = \"test data: Monday to Friday, no holidays\"\ndoc_no = \"\"\nurl = \"\"\n");
-        }
-    }
-    for (year, days) in [(2027, 261), (2028, 260)] {
-        let text = format!(
-            "year = {year}\nsource = \"TEST-CALENDAR\"\nconfidence = \"M\"\nworking_days_in_year = {days}\noff_days = []\nmakeup_workdays = []\n"
-        );
-        files.push((format!("holidays/{year}.toml"), text));
-    }
-    Params::load(&files).expect("test parameters")
-});
+/// The shipped parameters with test holiday calendars for the years the transfer's deadlines
+/// fall in.
+static TEST_PARAMS: std::sync::LazyLock<Params> =
+    std::sync::LazyLock::new(|| flexpension_testkit::params::with_test_calendars().expect("test parameters"));
 
 fn scenario() -> flexpension_rules::Scenario<'static> {
     TEST_PARAMS.scenario("zj", None, None).expect("zj")

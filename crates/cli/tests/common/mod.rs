@@ -62,6 +62,15 @@ pub fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
 }
 
+/// Run and expect exit 2 with `arg` named on stderr; gives stderr.
+pub fn refused(dir: &Path, args: &[&str], arg: &str) -> String {
+    let o = run(dir, args);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {}{}", stdout(&o), stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains(arg), "{args:?} should name {arg}: {e}");
+    e
+}
+
 /// The n-th test worker's resident ID (born 1960-1999).
 pub fn worker_id(n: u32) -> String {
     flexpension_testkit::worker_id(n, 1960..2000)
@@ -85,6 +94,27 @@ pub fn setup(dir: &Path, db: &str, n: u32) -> (i64, String) {
     let file = file.display().to_string();
     ok(dir, &["import", "workers", &file, "--db", db]);
     (p["id"].as_i64().expect("id"), p["api_key"].as_str().expect("api_key").to_string())
+}
+
+/// Import one more worker (number 7, born 1990, grid g1), enrolled from `pension_from`
+/// (`YYYY-MM`, or "" for never); gives the worker's resident ID.
+pub fn import_young_worker(dir: &Path, db: &str, pension_from: &str) -> String {
+    let young = flexpension_testkit::worker_id(7, 1990..1991);
+    let line = flexpension_testkit::worker_line(&young, 7, "g1", pension_from);
+    std::fs::write(dir.join("young.csv"), format!("{}{line}", flexpension_testkit::WORKERS_CSV_HEADER)).expect("write");
+    ok(dir, &["import", "workers", "young.csv", "--db", db]);
+    young
+}
+
+/// Import ride-hailing orders in grid g1 on platform 1, one per (resident ID, amount in yuan,
+/// month `YYYY-MM`), settled on the 5th of the month; order ids o0, o1, ... in that order.
+pub fn import_orders(dir: &Path, db: &str, orders: &[(&str, &str, &str)]) {
+    let mut csv = String::from("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
+    for (i, (id, yuan, month)) in orders.iter().enumerate() {
+        csv.push_str(&format!("o{i},{id},{yuan},{month}-05T10:00:00+08:00,ride_hailing,g1\n"));
+    }
+    std::fs::write(dir.join("e.csv"), csv).expect("write");
+    ok(dir, &["import", "earnings", "e.csv", "--platform", "1", "--db", db]);
 }
 
 /// `flexpension serve --db URL` on a free port; stderr (its log) goes to `log`.

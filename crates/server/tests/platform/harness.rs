@@ -10,7 +10,9 @@ use chrono::Utc;
 use flexpension_rules::Params;
 use flexpension_server::AppState;
 use flexpension_server::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
-use flexpension_store::{NewGrid, NewPlatform, NewWorker, OpenOptions, Platform, RevenueBand, Store};
+use flexpension_store::{
+    Basis, CloseOptions, NewEnrolment, NewGrid, NewPlatform, NewWorker, OpenOptions, Platform, RevenueBand, Scheme, Store, WorkerId,
+};
 use sqlx::Connection;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -312,6 +314,26 @@ async fn fixture(store: &Store, n: u32) -> (Platform, String, Platform, String, 
     (a, key_a.expose().to_string(), b, key_b.expose().to_string(), ids)
 }
 
+/// Worker 1 enrolled from 2025-09 with orders on platform A in September and October
+/// (3800 and 4100 yuan), both months closed: the data of the worker's own pages.
+pub fn seed_two_closed_months(s: &Server) {
+    let rows = [
+        ["a1", &*s.ids[0], "3800.00", "2025-09-10T12:00:00+08:00", "instant_delivery", "g1"],
+        ["a2", &*s.ids[0], "4100.00", "2025-10-10T12:00:00+08:00", "instant_delivery", "g1"],
+    ];
+    assert_eq!(s.csv(&s.key_a, &csv(&rows)).status, 200);
+    s.block_on(async {
+        let sep: flexpension_rules::YearMonth = "2025-09".parse().expect("month");
+        let oct: flexpension_rules::YearMonth = "2025-10".parse().expect("month");
+        let e = NewEnrolment { worker: WorkerId(1), scheme: Scheme::EmployeePension, from: sep, to: None, basis: Basis::PlatformIncome };
+        s.store.enrol(&e).await.expect("enrol");
+        let params = Params::embedded().expect("params");
+        let zj = params.scenario("zj", None, None).expect("scenario");
+        s.store.close_month(&zj, sep, &CloseOptions::new(oct)).await.expect("close");
+        s.store.close_month(&zj, oct, &CloseOptions::new(oct)).await.expect("close");
+    });
+}
+
 pub const CSV_HEADER: &str = "order_id,id_number,amount_yuan,settled_at,order_type,grid\n";
 
 /// A CSV batch from rows of six fields.
@@ -324,29 +346,10 @@ pub fn csv(rows: &[[&str; 6]]) -> String {
     s
 }
 
-/// Instantiate each case for both backends: `both!(a, b)` makes `sqlite::a`, `postgres::a`, ...
-#[macro_export]
-macro_rules! both {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $case() {
-                    if let Some(s) = $crate::harness::Server::start($crate::harness::Kind::Sqlite, 4) {
-                        super::$case(&s);
-                    }
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $case() {
-                    if let Some(s) = $crate::harness::Server::start($crate::harness::Kind::Postgres, 4) {
-                        super::$case(&s);
-                    }
-                }
-            )*
-        }
-    };
+/// Run `case` on a server on `kind`'s store with four registered workers (nothing when
+/// PostgreSQL tests are skipped): a test per backend calls it.
+pub fn run(kind: Kind, case: fn(&Server)) {
+    if let Some(s) = Server::start(kind, 4) {
+        case(&s);
+    }
 }

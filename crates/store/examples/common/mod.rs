@@ -6,6 +6,7 @@
 
 use flexpension_store::{FixedClock, NewGrid, NewPlatform, OpenOptions, Platform, RevenueBand, Store};
 use flexpension_testkit::{WORKERS_CSV_HEADER, distinct_resident_id, worker_line};
+use std::fmt::Display;
 use std::io::{BufWriter, Write};
 
 pub type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -49,4 +50,30 @@ pub fn write_workers(file: &str, workers: u32) -> Res<()> {
     }
     w.flush()?;
     Ok(())
+}
+
+/// Print a timed pass the way the benchmark scripts read it: `LABEL rows=N name=value ...
+/// secs=S rows_per_s=R name=value ...`, N being the sum of the row `outcomes`, `counts` printed
+/// after them and `after` past the rate; then the first row error, if any, on stderr.
+pub fn print_pass(
+    label: &str,
+    outcomes: &[(&str, u64)],
+    counts: &[(&str, u64)],
+    secs: f64,
+    after: &[(&str, i64)],
+    first_error: Option<&impl Display>,
+) {
+    let rows: u64 = outcomes.iter().map(|(_, n)| n).sum();
+    let mut line = format!("{label} rows={rows}");
+    for (name, n) in outcomes.iter().chain(counts) {
+        line.push_str(&format!(" {name}={n}"));
+    }
+    line.push_str(&format!(" secs={secs:.3} rows_per_s={:.0}", rows as f64 / secs));
+    for (name, n) in after {
+        line.push_str(&format!(" {name}={n}"));
+    }
+    println!("{line}");
+    if let Some(e) = first_error {
+        eprintln!("first error: {e}");
+    }
 }

@@ -2,6 +2,7 @@
 //! employee pension from September with income in each month of `MONTHS`.
 
 use super::{Fixture, csv, now, zj};
+use flexpension_ledger::Ledger;
 use flexpension_rules::YearMonth;
 use flexpension_store::{Basis, Format, IngestOptions, NewEnrolment, Scheme, Store};
 
@@ -44,4 +45,19 @@ pub async fn enrol_with_income(store: &Store, f: &Fixture, n: usize, yuan: impl 
             .expect("ingest");
         assert_eq!(r.rejected, 0, "{r:#?}");
     }
+}
+
+/// Balances from the stored postings equal the ledger rebuilt from the stored entries of `f`'s
+/// workers, and everything sums to zero. Gives the rebuilt ledger.
+pub async fn assert_balanced(store: &Store, f: &Fixture) -> Ledger {
+    let mut entries = Vec::new();
+    for (_, w) in &f.workers {
+        entries.extend(store.worker_entries(w.id).await.expect("entries"));
+    }
+    let l = Ledger::from_entries(entries).expect("replay");
+    let mut from_ledger: Vec<(String, i64)> = l.balances().into_iter().map(|(a, v)| (a.to_string(), v)).collect();
+    from_ledger.sort();
+    assert_eq!(store.account_balances().await.expect("balances"), from_ledger);
+    assert_eq!(store.trial_balance().await.expect("trial"), 0);
+    l
 }

@@ -9,13 +9,14 @@ pub mod ledger;
 
 use chrono::{DateTime, Utc};
 use flexpension_rules::{Params, Scenario};
-use flexpension_store::{NewGrid, NewPlatform, NewWorker, OpenOptions, Platform, RevenueBand, Store, Worker};
+use flexpension_store::log::VerifyOptions;
+use flexpension_store::{FixedClock, NewGrid, NewPlatform, NewWorker, OpenOptions, Platform, RevenueBand, Store, Worker};
 use flexpension_testkit::{phone, worker_name};
 use sqlx::Connection;
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 
 pub static PARAMS: LazyLock<Params> = LazyLock::new(|| Params::embedded().expect("embedded params"));
 
@@ -172,11 +173,55 @@ where
     F: FnOnce(Ctx) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let Some(ctx) = Ctx::new(kind).await else { return };
+    run_with(kind, OpenOptions::default(), case).await;
+}
+
+/// [`run`] on a store opened with `opts`.
+pub async fn run_with<F, Fut>(kind: Kind, opts: OpenOptions, case: F)
+where
+    F: FnOnce(Ctx) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(ctx) = Ctx::with_options(kind, opts).await else { return };
     let r = tokio::spawn(case(ctx.clone())).await;
     ctx.cleanup().await;
     if let Err(e) = r {
         std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// [`run`] on a store whose clock is fixed at `t0_us` (microseconds since the epoch); the case
+/// gets the clock to move it.
+pub async fn run_clocked<F, Fut>(kind: Kind, t0_us: i64, case: F)
+where
+    F: FnOnce(Ctx, Arc<FixedClock>) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let clock = Arc::new(FixedClock::new(t0_us));
+    let opts = OpenOptions { clock: clock.clone(), ..OpenOptions::default() };
+    run_with(kind, opts, |ctx| case(ctx, clock)).await;
+}
+
+/// A store with its clock fixed at `t0_us`, for the cases that clean up themselves.
+pub async fn clocked(kind: Kind, t0_us: i64) -> Option<(Ctx, Arc<FixedClock>)> {
+    let clock = Arc::new(FixedClock::new(t0_us));
+    let ctx = Ctx::with_options(kind, OpenOptions { clock: clock.clone(), ..OpenOptions::default() }).await?;
+    Some((ctx, clock))
+}
+
+/// The runtime a property test's case runs on (two worker threads, as the async tests).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+}
+
+/// Options to verify the store's log with its own key, no witnesses; with `id_number`, also
+/// what the log holds of that worker.
+pub fn verify_opts(ctx: &Ctx, id_number: Option<&str>) -> VerifyOptions {
+    VerifyOptions {
+        log_key: ctx.store.log_keys().verifier_key(),
+        witness_keys: vec![],
+        quorum: None,
+        id_number: id_number.map(str::to_string),
     }
 }
 

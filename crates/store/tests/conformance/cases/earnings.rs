@@ -69,13 +69,15 @@ pub async fn ingest_accepts_and_aggregates(ctx: Ctx) {
 
 pub async fn ingest_premium_by_date_and_level(ctx: Ctx) {
     let f = fixture(&ctx.store, 1).await;
-    let w = &f.workers[0].0;
+    let w = f.workers[0].0.as_str();
+    // 30 yuan orders of the worker in grid g1: only the time and the order type differ.
+    let order = |id, at, kind| [id, w, "30", at, kind, "g1"];
     let body = csv(&[
         // Zhejiang's injury cover starts on 2025-08-21: no premium before.
-        ["b1", w, "30", "2025-08-20T23:59:59+08:00", "instant_delivery", "g1"],
-        ["b2", w, "30", "2025-08-21T00:00:00+08:00", "instant_delivery", "g1"],
-        ["b3", w, "30", "2024-05-01T08:00:00+08:00", "instant_delivery", "g1"],
-        ["b4", w, "30", "2025-11-01T08:00:00+08:00", "ride_hailing", "g1"],
+        order("b1", "2025-08-20T23:59:59+08:00", "instant_delivery"),
+        order("b2", "2025-08-21T00:00:00+08:00", "instant_delivery"),
+        order("b3", "2024-05-01T08:00:00+08:00", "instant_delivery"),
+        order("b4", "2025-11-01T08:00:00+08:00", "ride_hailing"),
     ]);
     // Platform B pays the high instant-delivery level (0.25 yuan); ride hailing stays 0.01.
     let r = ingest(&ctx, f.b.id, body).await;
