@@ -65,18 +65,11 @@ impl Store {
         platform: Option<i64>,
         amount_fen: Fen,
     ) -> Result<SavingsStatus> {
-        self.declare(params, worker, year, platform, amount_fen, None).await
+        self.declare(params, Declaration { worker, year, platform, amount_fen, reference: None }).await
     }
 
-    async fn declare(
-        &self,
-        params: &Params,
-        worker: WorkerId,
-        year: i32,
-        platform: Option<i64>,
-        amount_fen: Fen,
-        reference: Option<&str>,
-    ) -> Result<SavingsStatus> {
+    async fn declare(&self, params: &Params, d: Declaration<'_>) -> Result<SavingsStatus> {
+        let Declaration { worker, year, platform, amount_fen, reference } = d;
         if !(0..=flexpension_rules::money::MAX_FEN).contains(&amount_fen) {
             return Err(StoreError::invalid("occasional_fen", "must be between 0 and 10,000,000,000 yuan"));
         }
@@ -169,7 +162,7 @@ impl Store {
             s.duplicate = true;
             return Ok(s);
         }
-        self.declare(params, worker, year, Some(platform.0), amount_fen, Some(reference)).await
+        self.declare(params, Declaration { worker, year, platform: Some(platform.0), amount_fen, reference: Some(reference) }).await
     }
 
     /// The savings account of `worker` for `year`: balance, room, history.
@@ -344,4 +337,14 @@ fn history(l: &flexpension_ledger::Ledger, worker: WorkerId) -> Vec<SavingsMove>
             })
         })
         .collect()
+}
+
+/// One declaration of a year's occasional income: by the worker (`platform: None`) or by a
+/// platform under its reference.
+struct Declaration<'a> {
+    worker: WorkerId,
+    year: i32,
+    platform: Option<i64>,
+    amount_fen: Fen,
+    reference: Option<&'a str>,
 }

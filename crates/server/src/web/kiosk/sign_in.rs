@@ -7,61 +7,47 @@ async fn keys(s: &AppState) -> Option<&LoginKeys> {
     s.login_keys().await.map_err(|e| store_failed(&e)).ok()
 }
 
-/// The ID number's page with a fresh form token in its cookie.
-fn id_page(
-    s: &AppState,
-    keys: &LoginKeys,
-    lang: Option<&str>,
-    headers: &HeaderMap,
-    status: StatusCode,
-    entry: &str,
-    problem: &str,
-) -> Response {
-    let idle = rules(s).map_or(120, |r| r.idle_seconds);
-    let k = Kiosk::new(lang, "kiosk.signin_title", "/kiosk/sign-in", "", idle);
-    let problem = if problem.is_empty() { String::new() } else { k.base.lang.t(problem).to_string() };
-    let pad = Pad { entry: entry.to_string(), max: ID_LEN, x: true, label_key: "kiosk.signin_ask_id" };
-    with_token(s, keys, headers, status, |form_token| SignInPage { k, pad, form_token, problem })
+/// Who a sign-in screen is drawn for: the request's language and headers, the store's keys.
+struct Screen<'a> {
+    s: &'a AppState,
+    keys: &'a LoginKeys,
+    lang: Option<&'a str>,
+    headers: &'a HeaderMap,
 }
 
-/// A sign-in screen carrying a fresh form token, which its cookie repeats (a signed double submit).
-fn with_token<T: Template>(
-    s: &AppState,
-    keys: &LoginKeys,
-    headers: &HeaderMap,
-    status: StatusCode,
-    page: impl FnOnce(String) -> T,
-) -> Response {
-    let token = keys.form_token(s.now()).unwrap_or_default();
-    let mut res = render(status, page(token.clone()).render());
-    set_cookie(&mut res, format!("{FORM_COOKIE}={token}; Path=/kiosk; HttpOnly; SameSite=Strict{}", secure(headers)));
-    res
-}
+impl Screen<'_> {
+    /// The ID number's page with a fresh form token in its cookie.
+    fn id_page(&self, status: StatusCode, entry: &str, problem: &str) -> Response {
+        let idle = rules(self.s).map_or(120, |r| r.idle_seconds);
+        let k = Kiosk::new(self.lang, "kiosk.signin_title", "/kiosk/sign-in", "", idle);
+        let problem = if problem.is_empty() { String::new() } else { k.base.lang.t(problem).to_string() };
+        let pad = Pad { entry: entry.to_string(), max: ID_LEN, x: true, label_key: "kiosk.signin_ask_id" };
+        self.with_token(status, |form_token| SignInPage { k, pad, form_token, problem })
+    }
 
-/// The code's page (after a code was asked for).
-#[allow(clippy::too_many_arguments)]
-fn code_page(
-    s: &AppState,
-    keys: &LoginKeys,
-    lang: Option<&str>,
-    headers: &HeaderMap,
-    status: StatusCode,
-    entry: &str,
-    problem: String,
-    dead: bool,
-) -> Response {
-    let r = rules(s);
-    let idle = r.as_ref().map_or(120, |r| r.idle_seconds);
-    let minutes = r.as_ref().map_or(5, |r| r.code_ttl_seconds.div_ceil(60));
-    let k = Kiosk::new(lang, "kiosk.signin_title", "/kiosk/sign-in", "", idle);
-    let sent = k.base.lang.f("kiosk.sent_body", &[("minutes", &minutes.to_string())]);
-    let pad = Pad { entry: entry.to_string(), max: CODE_LEN, x: false, label_key: "kiosk.code_ask" };
-    with_token(s, keys, headers, status, |form_token| CodePage { k, pad, form_token, sent, problem, dead })
+    /// The code's page (after a code was asked for); `dead`: it cannot be tried any more.
+    fn code_page(&self, status: StatusCode, entry: &str, problem: String, dead: bool) -> Response {
+        let r = rules(self.s);
+        let idle = r.as_ref().map_or(120, |r| r.idle_seconds);
+        let minutes = r.as_ref().map_or(5, |r| r.code_ttl_seconds.div_ceil(60));
+        let k = Kiosk::new(self.lang, "kiosk.signin_title", "/kiosk/sign-in", "", idle);
+        let sent = k.base.lang.f("kiosk.sent_body", &[("minutes", &minutes.to_string())]);
+        let pad = Pad { entry: entry.to_string(), max: CODE_LEN, x: false, label_key: "kiosk.code_ask" };
+        self.with_token(status, |form_token| CodePage { k, pad, form_token, sent, problem, dead })
+    }
+
+    /// A sign-in screen carrying a fresh form token, which its cookie repeats (a signed double submit).
+    fn with_token<T: Template>(&self, status: StatusCode, page: impl FnOnce(String) -> T) -> Response {
+        let token = self.keys.form_token(self.s.now()).unwrap_or_default();
+        let mut res = render(status, page(token.clone()).render());
+        set_cookie(&mut res, format!("{FORM_COOKIE}={token}; Path=/kiosk; HttpOnly; SameSite=Strict{}", secure(self.headers)));
+        res
+    }
 }
 
 pub async fn sign_in(State(s): State<AppState>, headers: HeaderMap, q: Query<LangQuery>) -> Response {
     let Some(keys) = keys(&s).await else { return trouble(q.lang.as_deref(), StatusCode::SERVICE_UNAVAILABLE, "kiosk.err_try_later") };
-    id_page(&s, keys, q.lang.as_deref(), &headers, StatusCode::OK, "", "")
+    Screen { s: &s, keys, lang: q.lang.as_deref(), headers: &headers }.id_page(StatusCode::OK, "", "")
 }
 
 /// A 6-digit code from the OS CSPRNG, without modulo bias.
@@ -120,17 +106,18 @@ pub async fn code(State(s): State<AppState>, ClientAddr(addr): ClientAddr, heade
     let lang = Some(f.lang.as_str());
     let Some(store) = s.store() else { return Denied::NoStore.into_response() };
     let Some(keys) = keys(&s).await else { return trouble(lang, StatusCode::SERVICE_UNAVAILABLE, "kiosk.err_try_later") };
+    let screen = Screen { s: &s, keys, lang, headers: &headers };
     let entry = press(&f.entry, f.key.as_deref(), ID_LEN, true);
     if f.key.is_some() {
-        return id_page(&s, keys, lang, &headers, StatusCode::OK, &entry, "");
+        return screen.id_page(StatusCode::OK, &entry, "");
     }
     let now = s.now();
     if !keys.form_token_ok(cookie(&headers, FORM_COOKIE).unwrap_or(""), f.csrf.trim(), now) {
-        return id_page(&s, keys, lang, &headers, StatusCode::FORBIDDEN, "", "kiosk.err_form_expired");
+        return screen.id_page(StatusCode::FORBIDDEN, "", "kiosk.err_form_expired");
     }
     // A wrong check digit is the typist's slip: said at once, nothing counted.
     if flexpension_rules::checkdigit::resident_id(&entry).is_err() {
-        return id_page(&s, keys, lang, &headers, StatusCode::UNPROCESSABLE_ENTITY, &entry, "kiosk.err_id");
+        return screen.id_page(StatusCode::UNPROCESSABLE_ENTITY, &entry, "kiosk.err_id");
     }
     let Some(r) = rules(&s) else { return trouble(lang, StatusCode::SERVICE_UNAVAILABLE, "kiosk.err_try_later") };
     match send_allowed(store, keys, &r, &throttle::source_text(addr), &entry, now).await {
@@ -186,7 +173,7 @@ pub async fn code(State(s): State<AppState>, ClientAddr(addr): ClientAddr, heade
         tracing::error!(error = %e, "kiosk: a text could not be handed over");
     }
     tracing::info!("kiosk: a code asked for");
-    let mut res = code_page(&s, keys, lang, &headers, StatusCode::OK, "", String::new(), false);
+    let mut res = screen.code_page(StatusCode::OK, "", String::new(), false);
     set_cookie(
         &mut res,
         format!("{TICKET_COOKIE}={ticket}; Path=/kiosk; HttpOnly; SameSite=Strict; Max-Age={}{}", r.code_ttl_seconds, secure(&headers)),
@@ -200,13 +187,14 @@ pub async fn verify(State(s): State<AppState>, headers: HeaderMap, Form(f): Form
     let l = Lang::parse(lang);
     let Some(store) = s.store() else { return Denied::NoStore.into_response() };
     let Some(keys) = keys(&s).await else { return trouble(lang, StatusCode::SERVICE_UNAVAILABLE, "kiosk.err_try_later") };
+    let screen = Screen { s: &s, keys, lang, headers: &headers };
     let entry = press(&f.entry, f.key.as_deref(), CODE_LEN, false);
     if f.key.is_some() {
-        return code_page(&s, keys, lang, &headers, StatusCode::OK, &entry, String::new(), false);
+        return screen.code_page(StatusCode::OK, &entry, String::new(), false);
     }
     let now = s.now();
     if !keys.form_token_ok(cookie(&headers, FORM_COOKIE).unwrap_or(""), f.csrf.trim(), now) {
-        return id_page(&s, keys, lang, &headers, StatusCode::FORBIDDEN, "", "kiosk.err_form_expired");
+        return screen.id_page(StatusCode::FORBIDDEN, "", "kiosk.err_form_expired");
     }
     let Some(r) = rules(&s) else { return trouble(lang, StatusCode::SERVICE_UNAVAILABLE, "kiosk.err_try_later") };
     let ticket = cookie(&headers, TICKET_COOKIE).filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())).unwrap_or("");
@@ -220,14 +208,14 @@ pub async fn verify(State(s): State<AppState>, headers: HeaderMap, Form(f): Form
         Ok(CodeCheck::Wrong { left }) if left > 0 => {
             tracing::info!("kiosk: a wrong code");
             let p = l.f("kiosk.err_code_wrong", &[("left", &left.to_string())]);
-            return code_page(&s, keys, lang, &headers, StatusCode::UNAUTHORIZED, "", p, false);
+            return screen.code_page(StatusCode::UNAUTHORIZED, "", p, false);
         }
         Ok(CodeCheck::Wrong { .. } | CodeCheck::NoTriesLeft) => {
             tracing::info!("kiosk: a code's tries are spent");
-            return code_page(&s, keys, lang, &headers, StatusCode::TOO_MANY_REQUESTS, "", l.t("kiosk.err_code_spent").to_string(), true);
+            return screen.code_page(StatusCode::TOO_MANY_REQUESTS, "", l.t("kiosk.err_code_spent").to_string(), true);
         }
         Ok(CodeCheck::Expired) => {
-            return code_page(&s, keys, lang, &headers, StatusCode::GONE, "", l.t("kiosk.err_code_expired").to_string(), true);
+            return screen.code_page(StatusCode::GONE, "", l.t("kiosk.err_code_expired").to_string(), true);
         }
         Err(e) => {
             store_failed(&e);
@@ -236,7 +224,7 @@ pub async fn verify(State(s): State<AppState>, headers: HeaderMap, Form(f): Form
     };
     let person = match store.kiosk_person(worker).await {
         Ok(Some(p)) => p,
-        Ok(None) => return code_page(&s, keys, lang, &headers, StatusCode::GONE, "", l.t("kiosk.err_code_expired").to_string(), true),
+        Ok(None) => return screen.code_page(StatusCode::GONE, "", l.t("kiosk.err_code_expired").to_string(), true),
         Err(e) => {
             store_failed(&e);
             return trouble(lang, StatusCode::SERVICE_UNAVAILABLE, "kiosk.err_try_later");
