@@ -62,6 +62,7 @@ struct FundPage {
     chart: String,
     shortfalls: Vec<Short>,
     rule: String,
+    rule_source: String,
     csv_href: String,
 }
 
@@ -159,17 +160,17 @@ fn shortfall(m: &FundMonthCity) -> Option<Short> {
     })
 }
 
-/// The shortfall rule in force at the end of `year` (or today, when earlier), with its source.
-fn rule(s: &AppState, lang: Lang, year: i32) -> String {
+/// The shortfall rule in force at the end of `year` (or today, when earlier), and its source.
+fn rule(s: &AppState, lang: Lang, year: i32) -> (String, String) {
     let day = chrono::NaiveDate::from_ymd_opt(year, 12, 31).map_or(s.today(), |d| d.min(s.today()));
     match s.params().fund_rules(day) {
         Ok(f) => {
             let source = f.uses.first().map(|u| u.source.clone()).unwrap_or_default();
             let from = f.uses.first().map(|u| u.effective_from.to_string()).unwrap_or_default();
             let key = format!("fundpage.rule_{}", f.shortfall.as_str());
-            lang.f("fundpage.rule_in_force", &[("rule", lang.t(&key)), ("from", &from), ("source", &source)])
+            (lang.f("fundpage.rule_in_force", &[("rule", lang.t(&key)), ("from", &from)]), source)
         }
-        Err(_) => lang.t("fundpage.rule_unknown").to_string(),
+        Err(_) => (lang.t("fundpage.rule_unknown").to_string(), String::new()),
     }
 }
 
@@ -182,6 +183,7 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, Qu
     let lang = base.lang;
     base.subject = region_name(&s, lang, &region);
     base.console("officer");
+    let (rule, rule_source) = rule(&s, lang, year);
     let page = FundPage {
         year,
         years,
@@ -190,7 +192,8 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, Qu
         cities: r.cities.iter().map(|(c, f)| line(c, f)).chain(std::iter::once(line("", &total(&r)))).collect(),
         chart: chart(lang, year, &r),
         shortfalls: r.months.iter().filter_map(shortfall).collect(),
-        rule: rule(&s, lang, year),
+        rule,
+        rule_source,
         csv_href: format!("/officer/fund.csv?year={year}&lang={}", lang.code()),
         base,
     };
