@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The consoles, the grid worker's page and complaints on the demo's own data: build the demo
 # store with `flexpension demo --no-serve` (fewer workers than the default, for time), take
-# `report month --json` of its last month, serve the store and run consoles.test.mjs,
+# `report month --json` of its last month and `fund report --json` of its pilot year, serve the
+# store and run consoles.test.mjs, fund.test.mjs (the special fund, a platform's bill and statement),
 # grid.test.mjs and complaint.test.mjs. Screenshots go to docs/screens/ when SCREENS_DIR is set
 # (UPDATE_SCREENS=1 sets it to the repository's docs/screens).
 # Usage: FLEXPENSION_BIN=... bash tests/e2e/consoles.sh (run.sh calls it).
@@ -22,6 +23,9 @@ db="sqlite:$tmp/demo/flexpension.db"
 month="$(sed -n 's/.*report month --db [^ ]* --month \([0-9-]*\).*/\1/p' "$tmp/guide" | head -n 1)"
 [ -n "$month" ] || { echo "the demo's guide names no month" >&2; cat "$tmp/guide" >&2; exit 1; }
 "$bin" report month --db "$db" --month "$month" --json >"$tmp/report.json"
+year="$(sed -n 's/.*fund report --db [^ ]* --year \([0-9]*\).*/\1/p' "$tmp/guide" | head -n 1)"
+[ -n "$year" ] || { echo "the demo's guide names no budget year" >&2; cat "$tmp/guide" >&2; exit 1; }
+"$bin" fund report --db "$db" --year "$year" --json >"$tmp/fund.json"
 
 serve_start "$tmp" "$bin" serve --db "$db" --addr 127.0.0.1:0
 base="$serve_base"
@@ -29,5 +33,5 @@ echo "demo store served at $base (month $month)"
 screens=""
 if [ "${UPDATE_SCREENS:-}" = 1 ]; then screens="$root/docs/screens"; mkdir -p "$screens"; fi
 cd "$here"
-BASE_URL="$base" REPORT_JSON="$tmp/report.json" REPORT_MONTH="$month" SCREENS_DIR="$screens" \
-  node --test --test-concurrency=1 consoles.test.mjs grid.test.mjs notices.test.mjs complaint.test.mjs
+BASE_URL="$base" REPORT_JSON="$tmp/report.json" REPORT_MONTH="$month" FUND_JSON="$tmp/fund.json" FUND_YEAR="$year" SCREENS_DIR="$screens" \
+  node --test --test-concurrency=1 consoles.test.mjs fund.test.mjs grid.test.mjs notices.test.mjs complaint.test.mjs

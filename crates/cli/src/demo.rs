@@ -3,6 +3,7 @@
 //! server kept running with demo logins. Progress and phase times go to stderr.
 
 mod cast;
+mod fund;
 mod money;
 mod notices;
 mod orders;
@@ -260,22 +261,40 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         ),
     );
 
-    // 4. Close the months under the region's policy.
+    // 4. Close the months: the region's policy, the paper's from the pilot (the special fund
+    // appropriated per city, one city running short); two platforms under collective contracts.
     let at = YearMonth::of_date(crate::today());
-    let closed = money::settle(store, &scenario, &months, at).await?;
-    ph.end("close", format!("{} months closed, {closed} worker-months billed (policy {})", months.len(), scenario.policy.name));
+    fund::contracts(store, &platform_ids, first).await?;
+    let f = fund::settle(params, store, region, &workers, &months, at).await?;
+    let short = f.short_from.map_or_else(|| "no city".to_string(), |m| format!("{} from {m}", fund::SHORT_CITY));
+    ph.end(
+        "close",
+        format!(
+            "{} months closed, {} worker-months billed (policy {}, the paper's from {}-{:02}); fund {} 元 appropriated, {short} short, {} 元 queued",
+            months.len(),
+            f.closed,
+            scenario.policy.name,
+            fund::PILOT_FROM.0,
+            fund::PILOT_FROM.1,
+            f.appropriated_fen / 100,
+            f.queued_fen / 100
+        ),
+    );
 
     // 5. Payments.
     let last = *months.last().context("no months")?;
     let lapse = flexpension_ledger::lapse_after_months(params, last)?;
     let paid = money::pay_all(store, &workers, SEED, lapse, 1).await?;
     let [on_time, late, partly, stops] = paid.by_habit;
+    let billed = fund::pay_bills(store, platform_ids[0], last).await?;
     ph.end(
         "payments",
         format!(
-            "{} payments, {} 元; workers paying on time {on_time}, late {late}, partly {partly}, stopping {stops}",
+            "{} payments, {} 元; workers paying on time {on_time}, late {late}, partly {partly}, stopping {stops}; {} paid its bills, {} 元",
             paid.payments,
-            paid.amount_fen / 100
+            paid.amount_fen / 100,
+            plats[0].name,
+            billed / 100
         ),
     );
 
@@ -420,6 +439,11 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     writeln!(out, "  the demo worker's complaints: /me/complaints; `flexpension complaint show 1 --db sqlite:{dbs}`")?;
     writeln!(out, "  a month's books:   flexpension report month --db sqlite:{dbs} --month {last}")?;
     writeln!(out, "  risk alerts:       flexpension monitor run --db sqlite:{dbs} --month {last}")?;
+    writeln!(
+        out,
+        "  the special fund:  flexpension fund report --db sqlite:{dbs} --year {} (the officer's /officer/fund)",
+        fund::PILOT_FROM.0
+    )?;
     writeln!(
         out,
         "  who to reach:      flexpension outreach features --db sqlite:{dbs} --out table.csv; flexpension outreach score --in table.csv"

@@ -341,7 +341,7 @@ pub fn statement(params: &Params, a: StatementArgs) -> anyhow::Result<()> {
         let below = p.revenue_band == flexpension_store::RevenueBand::Below100m;
         let e = flexpension_rules::fund::tax_statement(params, a.year, paid, below).map_err(|e| UsageError(format!("--year: {e}")))?;
         if let Some(out) = &a.out {
-            let pdf = flexpension_voucher::statement::render_statement(&statement_doc(&p, &e, flexpension_voucher::Lang::Zh))
+            let pdf = flexpension_voucher::statement::render_statement(&flexpension_server::statement::statement_doc(&p, &e, flexpension_voucher::Lang::Zh))
                 .map_err(|e| anyhow::anyhow!("the statement PDF: {e}"))?;
             std::fs::write(out, pdf).map_err(|e| anyhow::anyhow!("--out {}: {e}", out.display()))?;
         }
@@ -362,28 +362,4 @@ pub fn statement(params: &Params, a: StatementArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })
-}
-
-/// The words and figures of a platform's tax statement for the PDF.
-pub fn statement_doc(
-    p: &flexpension_store::Platform,
-    e: &flexpension_rules::explain::Explained<flexpension_rules::fund::TaxStatement>,
-    lang: flexpension_voucher::Lang,
-) -> flexpension_voucher::statement::StatementDoc {
-    let pick = |t: &flexpension_rules::explain::Text| t.get(lang).to_string();
-    flexpension_voucher::statement::StatementDoc {
-        lang,
-        title: lang.f("statement.statement_title", &[("year", &e.value.year.to_string())]),
-        lines: vec![
-            (lang.t("statement.platform").to_string(), format!("{} ({})", p.name, p.uscc)),
-            (lang.t("statement.paid").to_string(), flexpension_voucher::format_fen(e.value.paid_fen)),
-            (lang.t("statement.deduction").to_string(), flexpension_voucher::format_fen(e.value.deduction_fen)),
-            (lang.t("statement.tax_effect").to_string(), flexpension_voucher::format_fen(e.value.tax_effect_fen)),
-            (
-                lang.t("statement.refund").to_string(),
-                lang.t(if e.value.immediate_refund { "statement.yes" } else { "statement.no" }).to_string(),
-            ),
-        ],
-        notes: e.warnings.iter().chain(e.steps.iter()).map(pick).collect(),
-    }
 }

@@ -1,5 +1,6 @@
 //! `flexpension demo --no-serve` on a small population: the books balance, money was billed,
-//! paid and owed, and a demo worker can be looked up with the CLI.
+//! paid and owed, the special fund ran short in a city, platforms were billed under their
+//! contracts, and a demo worker can be looked up with the CLI.
 
 mod common;
 
@@ -43,6 +44,17 @@ fn a_small_demo_builds_balanced_books() {
     let rated = c["platforms"].as_array().map_or(0, Vec::len);
     assert!(rated > 0 && k(&c, "changed") == 0, "{c}");
     assert!(c["platforms"].as_array().into_iter().flatten().all(|p| p["share_bp"].is_u64() && p["grade"].is_string()), "{c}");
+
+    // The paper's pilot year: the fund appropriated per city, one city ran short and its
+    // subsidies wait in the queue; two platforms under contracts, the first paid its bills.
+    let f = common::json(&t.0, &["fund", "report", "--db", &db, "--year", "2026", "--json"]);
+    let fen = |v: &serde_json::Value, k: &str| v[k].as_i64().unwrap_or_else(|| panic!("{k} in {v}"));
+    assert!(fen(&f, "appropriated_fen") > 0 && fen(&f, "queued_fen") > 0 && fen(&f, "paid_fen") > 0, "{f}");
+    assert!(f["cities"].as_object().into_iter().flatten().any(|(_, c)| fen(c, "balance_fen") == 0 && fen(c, "queued_fen") > 0), "{f}");
+    let bill = |p: &str| common::json(&t.0, &["platform", "bill", "--db", &db, "--platform", p, "--month", "2026-08", "--json"]);
+    let (b1, b2) = (bill("1"), bill("2"));
+    assert!(fen(&b1, "contract_share_fen") > 0 && fen(&b2, "contract_share_fen") > 0, "{b1} {b2}");
+    assert_eq!((fen(&b1, "paid_fen"), fen(&b2, "paid_fen")), (fen(&b1, "total_fen"), 0), "{b1} {b2}");
 
     // It scored every worker with income for the policy-fit profile; the store's table has them.
     assert!(out.contains("outreach"), "{out}");

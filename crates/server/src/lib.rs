@@ -9,7 +9,7 @@
 //!
 //! People who log in (see `docs/PEOPLE.md`): `/login`, `/logout`, `/me` (a worker), `/platform`
 //! (a platform's staff), `/officer`, `/officer/workers[/{id}]`, `/officer/alerts[.csv]` and
-//! `/officer/access-log`, `/officer/complaints` (an agency officer), `/me/complaints` (a worker's complaints), `/grid` with its POSTs under `/grid/alerts/{id}/`
+//! `/officer/access-log`, `/officer/fund[.csv]` (the special fund), `/officer/complaints` (an agency officer), `/me/complaints` (a worker's complaints), `/grid` with its POSTs under `/grid/alerts/{id}/`
 //! (a grid worker), `/platform/credit` (a platform's own rating, its appeals) and
 //! `/officer/appeals` (the decisions); their JSON under `/api/v1/me/*`,
 //! `/api/v1/officer/*` (session cookie) and `/api/v1/platform/workers` (API key). Access is
@@ -31,6 +31,7 @@
 //! | `outreach` | The policy-fit profile on a store: the store's table, a model, every worker scored and kept (the job, the CLI and the demo share it) |
 //! | `people` | Passwords (argon2id with the parameters below, salt from the OS CSPRNG) and making accounts |
 //! | `privacy` | A last line of defence for personal data in text the server sends to platforms or logs |
+//! | `statement` | A platform's tax statement for a year as the words of its PDF and as CSV (the CLI and the portal share it) |
 //! | `signature` | Request signatures of the platform API, shaped like common webhook schemes (HMAC over time and body) |
 //! | `sms` | Text messages out: the store's outbox handed to a gateway adapter (development: `serve --sms-file`) |
 //! | `state` | What every request handler shares: the parameters (loaded once), the clock and the store when there is one |
@@ -54,6 +55,7 @@ pub mod privacy;
 pub mod signature;
 pub mod sms;
 mod state;
+pub mod statement;
 pub mod throttle;
 pub mod voucher;
 mod web;
@@ -93,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/quiz", post(web::inbox::quiz))
         .route("/platform", get(web::console::platform::page))
         .route("/platform/workers.csv", get(web::console::platform::csv))
+        .route("/platform/statement/{file}", get(web::console::platform::statement))
         .route("/officer", get(web::console::officer::page))
         .route("/officer/outreach", get(web::console::outreach::page))
         .route("/officer/workers", get(web::console::workers::list_page))
@@ -100,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         .route("/officer/workers/{id}", get(web::console::workers::worker_page))
         .route("/officer/workers/{id}/voucher", post(web::console::workers::voucher))
         .route("/officer/alerts", get(web::console::alerts::page))
+        .route("/officer/fund", get(web::console::fund::page))
+        .route("/officer/fund.csv", get(web::console::fund::csv))
         .route("/officer/alerts.csv", get(web::console::alerts::csv))
         .route("/officer/access-log", get(web::console::alerts::access_log))
         .route("/officer/appeals", get(web::console::credit::appeals))

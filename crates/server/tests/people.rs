@@ -66,7 +66,7 @@ enum Caller {
     Anonymous,
 }
 
-const ENDPOINTS: [&str; 13] = [
+const ENDPOINTS: [&str; 17] = [
     "/me",
     "/officer/outreach",
     "/api/v1/me/account",
@@ -80,6 +80,10 @@ const ENDPOINTS: [&str; 13] = [
     "/api/v1/me/enrolments",
     "/api/v1/officer/workers?month=2025-09",
     "/api/v1/platform/workers?month=2025-09",
+    "/officer/fund",
+    "/officer/fund.csv",
+    "/platform/statement/2025.pdf",
+    "/platform/statement/2025.csv",
 ];
 
 /// Names of the workers whose data a caller may see on an endpoint (None: refused, with the
@@ -100,6 +104,9 @@ fn expected(c: Caller, endpoint: &str) -> Result<&'static [&'static str], u16> {
         (OfficerZj, "/officer/workers/1") => Ok(&["工人0"]),
         // Nothing scored in this store yet: the page says so and names nobody.
         (OfficerZj, "/officer/outreach") => Ok(&[]),
+        // The fund's figures and a platform's own tax statement: sums, no worker named.
+        (OfficerZj, "/officer/fund" | "/officer/fund.csv") => Ok(&[]),
+        (PlatformP | PlatformQ, "/platform/statement/2025.pdf" | "/platform/statement/2025.csv") => Ok(&[]),
         // Another region's worker: as if absent.
         (OfficerZj, "/officer/workers/5") => Err(404),
         // The platform API takes the API key only: a session is not a key.

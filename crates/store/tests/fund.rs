@@ -63,10 +63,14 @@ pub mod cases {
         let _f = fixture(&ctx.store, 2).await;
         let s = &ctx.store;
         assert_eq!(s.fund_cities("zj").await.expect("cities"), vec!["g1".to_string(), "g2".to_string()]);
+        assert_eq!(s.fund_years("zj").await.expect("years"), Vec::<i32>::new());
         let a = s.fund_appropriate("zj", 2025, Some("g1"), 100_000).await.expect("appropriate");
         assert_eq!(a.cities, vec![("g1".to_string(), 100_000)]);
         let a = s.fund_appropriate("zj", 2025, None, 100_001).await.expect("split");
         assert_eq!(a.cities, vec![("g1".to_string(), 50_001), ("g2".to_string(), 50_000)]);
+        s.fund_appropriate("zj", 2027, Some("g2"), 1).await.expect("a later year");
+        assert_eq!(s.fund_years("zj").await.expect("years"), vec![2025, 2027], "each year once, oldest first");
+        assert_eq!(s.fund_years("xx").await.expect("years"), Vec::<i32>::new());
         let before = s.fund_report("zj", Some(2025)).await.expect("report");
         assert_eq!(before.appropriated_fen, 200_001);
         assert_eq!(before.balance_fen, 200_001);

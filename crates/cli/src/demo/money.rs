@@ -1,11 +1,11 @@
-//! Closing the months and the money that comes in: most enrolled workers pay each month in
+//! The money that comes in: most enrolled workers pay each month in
 //! full, some late, some only part, and some stop after a few months (they lapse).
 
 use super::cast::DemoWorker;
 use anyhow::Context;
 use flexpension_ledger::{Payer, Payment};
-use flexpension_rules::{Scenario, YearMonth};
-use flexpension_store::{CloseOptions, Store};
+use flexpension_rules::YearMonth;
+use flexpension_store::Store;
 use flexpension_testkit::unit;
 
 /// How a worker pays, drawn once per worker.
@@ -32,16 +32,6 @@ pub fn habit(seed: u64, key: u64) -> Habit {
     } else {
         Habit::Stops(2 + (unit(seed, key, 21) * 4.0) as usize)
     }
-}
-
-/// Close every month under the region's policy.
-pub async fn settle(store: &Store, scenario: &Scenario<'_>, months: &[YearMonth], at: YearMonth) -> anyhow::Result<u64> {
-    let mut workers = 0;
-    for &m in months {
-        let r = store.close_month(scenario, m, &CloseOptions::new(at.max(m))).await.with_context(|| format!("closing {m}"))?;
-        workers += r.workers;
-    }
-    Ok(workers)
 }
 
 /// Counts of what the payment phase did.
@@ -91,7 +81,8 @@ async fn pay_worker(store: &Store, key: u64, id_number: &str, seed: u64, lapse: 
         Habit::Partly => 2,
         Habit::Stops(_) => 3,
     }] += 1;
-    let due: Vec<(YearMonth, i64)> = st.months.iter().filter(|m| m.net_fen > 0).map(|m| (m.month, m.net_fen)).collect();
+    // What is still owed: a platform's share under a collective contract is paid already.
+    let due: Vec<(YearMonth, i64)> = st.months.iter().filter(|m| m.due_fen > 0).map(|m| (m.month, m.due_fen)).collect();
     let mut pay = |period: YearMonth, amount_fen: i64, reference: i64| {
         let p = Payment { worker: w.id, payer: Payer::SelfPaid, reference, amount_fen, period };
         paid.payments += 1;

@@ -68,6 +68,7 @@ impl Base {
                 ("/officer/workers", "console.nav_workers"),
                 ("/officer/outreach", "fit.nav_outreach"),
                 ("/officer/alerts", "grid.nav_alerts"),
+                ("/officer/fund", "fundpage.nav"),
                 ("/officer/access-log", "grid.nav_access"),
                 ("/officer/appeals", "ratings.nav_appeals"),
                 ("/officer/complaints", "rights.queue_nav"),

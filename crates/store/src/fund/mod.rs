@@ -296,6 +296,13 @@ impl crate::Store {
         Ok(r)
     }
 
+    /// The years the fund of `region` has appropriations or grants for, oldest first.
+    pub async fn fund_years(&self, region: &str) -> Result<Vec<i32>> {
+        const SQL: &str = "SELECT year FROM fund_cities WHERE region = $1 \
+            UNION SELECT CAST(month / 100 AS INTEGER) FROM fund_grants WHERE region = $1 ORDER BY 1";
+        Sql::new(SQL).bind(region).scalars(self.db()).await
+    }
+
     /// A worker's grants from the fund, by month (for their statement).
     pub async fn worker_fund_grants(&self, worker: i64) -> Result<Vec<WorkerGrant>> {
         const SQL: &str =

@@ -130,7 +130,7 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, Qu
     render(StatusCode::OK, page.render())
 }
 
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     // A leading =, +, - or @ would be a formula in a spreadsheet.
     let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }

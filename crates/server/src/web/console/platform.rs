@@ -1,6 +1,8 @@
 //! `/platform`: a platform's portal, on the latest month it has income for unless asked: the
 //! month's workers, income and injury premiums, premiums month by month (12 months), its
-//! workers by standing, and the list of them with search and CSV (`/platform/workers.csv`).
+//! workers by standing, and the list of them with search and CSV (`/platform/workers.csv`); the
+//! month's bill (contract share, injury premiums, union dues, paid) and its tax statements by
+//! year (`/platform/statement/{year}.pdf` and `.csv`, drawn afresh: reading writes nothing).
 
 use super::list::{self, ListQuery, Selection, Standing};
 use super::workers::{csv_response, page_of};
@@ -9,12 +11,12 @@ use crate::AppState;
 use crate::guard::AsPlatformStaff;
 use crate::web::people::{Base, denied_with, render};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use flexpension_rules::YearMonth;
 use flexpension_rules::money::{group_digits, yuan_grouped};
-use flexpension_store::{PlatformId, Store};
+use flexpension_store::{FUND_YEARS, PlatformBill, PlatformId, RevenueBand, Store};
 use flexpension_text::Lang;
 use std::collections::HashMap;
 
@@ -29,6 +31,38 @@ struct Top {
     by_standing: Vec<(&'static str, &'static str, String)>,
     premiums: Vec<(String, String)>,
     chart: String,
+    bill_heading: String,
+    /// (id, label key, amount) of the month's bill.
+    bill: Vec<(&'static str, &'static str, String)>,
+    union_payee: Option<String>,
+    /// (year, PDF link text, CSV link text), newest first.
+    statements: Vec<(i32, String, String)>,
+}
+
+/// The month's bill as the page's lines.
+fn bill_lines(b: &PlatformBill) -> Vec<(&'static str, &'static str, String)> {
+    vec![
+        ("bill-contract", "fundpage.contract_share", yuan_grouped(b.contract_share_fen)),
+        ("bill-injury", "fundpage.injury_premiums", yuan_grouped(b.injury_premium_fen)),
+        ("bill-dues", "fundpage.union_dues", yuan_grouped(b.union_dues_fen)),
+        ("bill-total", "fundpage.bill_total", yuan_grouped(b.total_fen)),
+        ("bill-paid", "fundpage.bill_paid", yuan_grouped(b.paid_fen)),
+        ("bill-outstanding", "fundpage.bill_outstanding", yuan_grouped(b.outstanding_fen)),
+    ]
+}
+
+/// The years a statement is offered for: those of the months shown, newest first.
+fn statement_years(lang: Lang, months: &[YearMonth]) -> Vec<(i32, String, String)> {
+    let mut years: Vec<i32> = months.iter().map(|m| m.year()).filter(|y| FUND_YEARS.contains(y)).collect();
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    years
+        .into_iter()
+        .map(|y| {
+            let ys = y.to_string();
+            (y, lang.f("fundpage.statement_pdf", &[("year", &ys)]), lang.f("fundpage.statement_csv", &[("year", &ys)]))
+        })
+        .collect()
 }
 
 async fn rows_of(s: &AppState, store: &Store, platform: PlatformId, month: YearMonth) -> Option<(Vec<list::Row>, HashMap<i64, String>)> {
@@ -55,9 +89,11 @@ pub async fn page(State(s): State<AppState>, AsPlatformStaff(v, platform): AsPla
     };
     let months = trend_months(month);
     let (Some(first), Some(&last)) = (months.first().copied(), months.last()) else { return failed(lang_q) };
-    let (Some((all, names)), Ok(premiums)) =
-        (rows_of(&s, store, platform, month).await, store.premiums_by_month(Some(platform), None, first, last).await)
-    else {
+    let (Some((all, names)), Ok(premiums), Ok(bill)) = (
+        rows_of(&s, store, platform, month).await,
+        store.premiums_by_month(Some(platform), None, first, last).await,
+        store.platform_bill(platform, month).await,
+    ) else {
         return failed(lang_q);
     };
     let premium_of = |m: YearMonth| premiums.iter().find(|p| p.0 == m).map_or(0, |p| p.1);
@@ -80,6 +116,10 @@ pub async fn page(State(s): State<AppState>, AsPlatformStaff(v, platform): AsPla
             &months,
             months.iter().map(|m| premium_of(*m) as f64 / 100.0).collect(),
         ),
+        bill_heading: lang.f("fundpage.bill_title", &[("month", &m)]),
+        bill: bill_lines(&bill),
+        union_payee: bill.union_payee.clone(),
+        statements: statement_years(lang, &months),
     }
     .render();
     let Ok(top) = top else { return failed(lang_q) };
@@ -119,4 +159,41 @@ pub async fn csv(State(s): State<AppState>, AsPlatformStaff(_, platform): AsPlat
     let Some((all, names)) = rows_of(&s, store, platform, month).await else { return failed(lang_q) };
     let rows = list::select(all, &sel);
     csv_response(list::csv(Lang::parse(lang_q), &month.to_string(), &rows, &names), &format!("workers-{month}.csv"))
+}
+
+/// `/platform/statement/{year}.pdf` or `.csv`: the platform's own tax statement for the year,
+/// drawn afresh (nothing is written), in the language asked for.
+pub async fn statement(
+    State(s): State<AppState>,
+    AsPlatformStaff(_, platform): AsPlatformStaff,
+    Path(file): Path<String>,
+    Query(q): Query<crate::web::people::LangQuery>,
+) -> Response {
+    let lang_q = q.lang.as_deref();
+    let lang = Lang::parse(lang_q);
+    let Some(store) = s.store() else { return failed(lang_q) };
+    let (year, pdf) = match (file.strip_suffix(".pdf"), file.strip_suffix(".csv")) {
+        (Some(y), _) => (y, true),
+        (None, Some(y)) => (y, false),
+        _ => return crate::web::denied_page(StatusCode::NOT_FOUND),
+    };
+    let Some(year) = year.parse::<i32>().ok().filter(|y| FUND_YEARS.contains(y)) else {
+        return crate::web::denied_page(StatusCode::NOT_FOUND);
+    };
+    let (Ok(Some(p)), Ok(paid)) = (store.platform(platform).await, store.platform_contributions_paid(platform, year).await) else {
+        return failed(lang_q);
+    };
+    let Ok(e) = flexpension_rules::fund::tax_statement(s.params(), year, paid, p.revenue_band == RevenueBand::Below100m) else {
+        return crate::web::denied_page(StatusCode::NOT_FOUND);
+    };
+    if !pdf {
+        return csv_response(crate::statement::statement_csv(&p, &e, lang), &format!("statement-{year}.csv"));
+    }
+    match flexpension_voucher::statement::render_statement(&crate::statement::statement_doc(&p, &e, lang)) {
+        Ok(bytes) => crate::evidence::pdf_attachment(bytes, &format!("statement-{year}.pdf")),
+        Err(err) => {
+            tracing::error!(error = %err, "drawing a tax statement failed");
+            failed(lang_q)
+        }
+    }
 }
