@@ -19,7 +19,24 @@ use harness::{Server, csv};
 
 const PASSWORD: &str = "correct horse 42";
 
-both!(the_fund_and_the_bill_on_the_consoles);
+// The case on each backend.
+mod sqlite {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn the_fund_and_the_bill_on_the_consoles() {
+        run(Kind::Sqlite, super::the_fund_and_the_bill_on_the_consoles);
+    }
+}
+
+mod postgres {
+    use super::harness::{Kind, run};
+
+    #[test]
+    fn the_fund_and_the_bill_on_the_consoles() {
+        run(Kind::Postgres, super::the_fund_and_the_bill_on_the_consoles);
+    }
+}
 
 fn ym(s: &str) -> YearMonth {
     s.parse().expect("month")
