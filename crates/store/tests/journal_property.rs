@@ -3,7 +3,9 @@
 //! written) and year-end interest in any year order (a year after a later one refused, nothing
 //! written), the balances equal the sums of the stored postings (and the ledger
 //! replayed from the stored entries), closing a closed month again changes nothing, and each
-//! month's contribution equals the rules engine's per-worker results summed.
+//! month's contribution equals the rules engine's per-worker results summed, and the risk
+//! monitor's standings (closed, unpaid and paid months, read without the ledger) are the
+//! ledger's.
 
 mod common;
 
@@ -150,6 +152,21 @@ async fn check(kind: Kind, incomes: Vec<[u16; 2]>, ops: Vec<Op>) {
             want.sort();
             assert_eq!(s.account_balances().await.expect("balances"), want);
             assert_eq!(s.trial_balance().await.expect("trial"), 0);
+            // The monitor's standings, one read over the journal, are the ledger's.
+            let ids: Vec<i64> = f.workers.iter().map(|(_, w)| w.id.0).collect();
+            let (lo, hi) = (ids.iter().min().copied().unwrap_or(0), ids.iter().max().copied().unwrap_or(0));
+            let standings = s.monitor_standings(lo, hi).await.expect("standings");
+            for (_, w) in &f.workers {
+                let got = standings.get(&w.id).copied().unwrap_or_default();
+                let uninsured = matches!(l.status(w.id, u32::MAX), flexpension_ledger::Status::Uninsured);
+                let unpaid = if uninsured { 0 } else { l.arrears(w.id).unpaid.len() as u32 };
+                assert_eq!(
+                    (got.closed_months == 0, got.unpaid_months, got.months_paid),
+                    (uninsured, unpaid, l.months_paid(w.id)),
+                    "{:?}",
+                    w.id
+                );
+            }
             // Contributions of each closed month = the rules engine per worker, summed, under the
             // policy that last closed it.
             for m in MONTHS {

@@ -126,9 +126,11 @@ impl Db {
 
     /// The risk monitor's three reads of a range of worker ids: `sqls` are the workers (id,
     /// birth month, sex, home grid; parameters lo, hi), the enrolled (worker; lo, hi, month) and
-    /// the month incomes (worker, month, income; lo, hi, first month, month). SQLite steps them
-    /// raw on one pooled connection, as [`Db::close_range`] does: about six rows a worker.
-    pub(crate) async fn monitor_range(&self, sqls: [&'static str; 3], lo: i64, hi: i64, months: (i32, i32)) -> Result<MonitorRange> {
+    /// the month incomes (worker, month, income; lo, hi, first month, month), the journal
+    /// entries of the standings (worker and three numbers; lo, hi) and the payments (worker,
+    /// fen; lo, hi). SQLite steps them raw on one pooled connection, as [`Db::close_range`]
+    /// does: about six rows a worker.
+    pub(crate) async fn monitor_range(&self, sqls: [&'static str; 5], lo: i64, hi: i64, months: (i32, i32)) -> Result<MonitorRange> {
         let (first, month) = months;
         match self {
             Db::Sqlite(p) => sqlite::monitor_range(p, sqls, lo, hi, months).await,
@@ -136,6 +138,8 @@ impl Db {
                 workers: Sql::new(sqls[0]).bind(lo).bind(hi).fetch_all(self).await?,
                 enrolled: Sql::new(sqls[1]).bind(lo).bind(hi).bind(month).scalars(self).await?,
                 incomes: Sql::new(sqls[2]).bind(lo).bind(hi).bind(first).bind(month).fetch_all(self).await?,
+                standing_entries: Sql::new(sqls[3]).bind(lo).bind(hi).fetch_all(self).await?,
+                payments: Sql::new(sqls[4]).bind(lo).bind(hi).fetch_all(self).await?,
             }),
         }
     }
@@ -287,6 +291,10 @@ pub(crate) struct MonitorRange {
     pub enrolled: Vec<i64>,
     /// (worker, month, income in fen).
     pub incomes: Vec<(i64, i32, i64)>,
+    /// The closes, creditings and their reversals (worker, what, month, net due), in append order.
+    pub standing_entries: Vec<(i64, i64, i64, i64)>,
+    /// (worker, the sum of its payments' postings to its receivable).
+    pub payments: Vec<(i64, i64)>,
 }
 
 /// The rows of [`Db::close_range`], each by worker id.
