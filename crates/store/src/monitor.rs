@@ -78,8 +78,10 @@ const RANGE_READS: [&str; 5] = [
     "SELECT id, birth_month, sex, home_grid_id FROM workers WHERE id BETWEEN $1 AND $2 ORDER BY id",
     "SELECT DISTINCT worker_id FROM enrolments WHERE worker_id BETWEEN $1 AND $2 AND scheme = 'employee_pension' \
      AND from_month <= $3 AND (to_month IS NULL OR to_month >= $3)",
+    // Each month named (`{months}`: $3, $4, ...): the table's key leads with the month, and a
+    // range of months was read whole for every range of workers (at 1 M workers most of a run).
     "SELECT worker_id, month, CAST(SUM(income_fen) AS BIGINT) FROM month_income \
-     WHERE worker_id BETWEEN $1 AND $2 AND month BETWEEN $3 AND $4 GROUP BY worker_id, month",
+     WHERE worker_id BETWEEN $1 AND $2 AND month IN ({months}) GROUP BY worker_id, month",
     STANDING_READS[0],
     STANDING_READS[1],
 ];
@@ -194,7 +196,8 @@ impl Store {
         let first = month
             .add_months(1 - i64::from(rules.window_months))
             .ok_or_else(|| StoreError::invalid("month", "the window starts before the calendar"))?;
-        let mut ranges = self.range_reads(lo, hi, (month_code(first), month_code(month)));
+        let window: Vec<i32> = (0..i64::from(rules.window_months)).filter_map(|i| first.add_months(i)).map(month_code).collect();
+        let mut ranges = self.range_reads(lo, hi, month_code(month), window);
         while let Some(read) = ranges.recv().await {
             let (bounds, read) = read?;
             self.monitor_range(params, &rules, lapse, bounds, read, first, &mut retirements, &mut report).await?;
@@ -205,14 +208,16 @@ impl Store {
     /// The reads of each range of workers from `lo` to `hi` in turn (see [`RANGE_READS`]), by a
     /// task of their own one range ahead: the next range is read while the current one is
     /// decided and written.
-    fn range_reads(&self, lo: i64, hi: i64, months: (i32, i32)) -> tokio::sync::mpsc::Receiver<Result<RangeRead>> {
+    fn range_reads(&self, lo: i64, hi: i64, month: i32, window: Vec<i32>) -> tokio::sync::mpsc::Receiver<Result<RangeRead>> {
         let (tx, rx) = tokio::sync::mpsc::channel(1);
         let store = self.clone();
         tokio::spawn(async move {
+            let incomes = RANGE_READS[2].replace("{months}", &placeholders(3, window.len()));
+            let sqls = [RANGE_READS[0], RANGE_READS[1], &incomes, RANGE_READS[3], RANGE_READS[4]];
             let mut start = lo;
             while start <= hi {
                 let end = start.saturating_add(RANGE - 1).min(hi);
-                let r = store.db().monitor_range(RANGE_READS, start, end, months).await.map(|read| ((start, end), read));
+                let r = store.db().monitor_range(sqls, start, end, month, &window).await.map(|read| ((start, end), read));
                 let failed = r.is_err();
                 if tx.send(r).await.is_err() || failed {
                     break;

@@ -124,22 +124,22 @@ impl Db {
         }
     }
 
-    /// The risk monitor's three reads of a range of worker ids: `sqls` are the workers (id,
+    /// The risk monitor's five reads of a range of worker ids: `sqls` are the workers (id,
     /// birth month, sex, home grid; parameters lo, hi), the enrolled (worker; lo, hi, month) and
-    /// the month incomes (worker, month, income; lo, hi, first month, month), the journal
-    /// entries of the standings (worker and three numbers; lo, hi) and the payments (worker,
-    /// fen; lo, hi). SQLite steps them raw on one pooled connection, as [`Db::close_range`]
-    /// does: about six rows a worker.
-    pub(crate) async fn monitor_range(&self, sqls: [&'static str; 5], lo: i64, hi: i64, months: (i32, i32)) -> Result<MonitorRange> {
-        let (first, month) = months;
+    /// the month incomes (worker, month, income; lo, hi, then each month of the window), the
+    /// journal entries of the standings (worker and three numbers; lo, hi) and the payments
+    /// (worker, fen; lo, hi). SQLite steps them raw on one pooled connection, as
+    /// [`Db::close_range`] does: about six rows a worker.
+    pub(crate) async fn monitor_range(&self, sqls: [&str; 5], lo: i64, hi: i64, month: i32, window: &[i32]) -> Result<MonitorRange> {
+        let sql = |i: usize| Sql::built(sqls[i].to_string());
         match self {
-            Db::Sqlite(p) => sqlite::monitor_range(p, sqls, lo, hi, months).await,
+            Db::Sqlite(p) => sqlite::monitor_range(p, sqls, lo, hi, month, window).await,
             Db::Postgres(_) => Ok(MonitorRange {
-                workers: Sql::new(sqls[0]).bind(lo).bind(hi).fetch_all(self).await?,
-                enrolled: Sql::new(sqls[1]).bind(lo).bind(hi).bind(month).scalars(self).await?,
-                incomes: Sql::new(sqls[2]).bind(lo).bind(hi).bind(first).bind(month).fetch_all(self).await?,
-                standing_entries: Sql::new(sqls[3]).bind(lo).bind(hi).fetch_all(self).await?,
-                payments: Sql::new(sqls[4]).bind(lo).bind(hi).fetch_all(self).await?,
+                workers: sql(0).bind(lo).bind(hi).fetch_all(self).await?,
+                enrolled: sql(1).bind(lo).bind(hi).bind(month).scalars(self).await?,
+                incomes: window.iter().fold(sql(2).bind(lo).bind(hi), |q, m| q.bind(*m)).fetch_all(self).await?,
+                standing_entries: sql(3).bind(lo).bind(hi).fetch_all(self).await?,
+                payments: sql(4).bind(lo).bind(hi).fetch_all(self).await?,
             }),
         }
     }

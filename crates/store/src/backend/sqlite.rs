@@ -263,7 +263,8 @@ pub(crate) async fn monitor_range(
     sqls: [&str; 5],
     lo: i64,
     hi: i64,
-    (first, month): (i32, i32),
+    month: i32,
+    window: &[i32],
 ) -> Result<super::MonitorRange> {
     let mut conn = pool.acquire().await?;
     with_raw(&mut conn, |raw| {
@@ -283,7 +284,7 @@ pub(crate) async fn monitor_range(
             out.enrolled.push(need(r.int(0), "enrolments.worker_id")?);
             Ok(())
         })?;
-        let args = [Int(lo), Int(hi), Int(i64::from(first)), Int(i64::from(month))];
+        let args: Vec<_> = [Int(lo), Int(hi)].into_iter().chain(window.iter().map(|m| Int(i64::from(*m)))).collect();
         raw.prepare(&sqls[2].replace('$', "?"))?.query_each(&args, |r| {
             let m = month_of(need(r.int(1), "month_income.month")?)?;
             out.incomes.push((need(r.int(0), "month_income.worker_id")?, m, r.int(2).unwrap_or(0)));
