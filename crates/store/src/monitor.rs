@@ -13,7 +13,7 @@ use flexpension_rules::{Category, Fen, Params, YearMonth};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Workers read and decided together: one ledger read and one transaction each.
+/// Workers read and decided together: one set of range reads and one transaction each.
 const RANGE: i64 = 10_000;
 
 /// Alerts opened or told again by one statement on PostgreSQL (8 parameters each, far under its
