@@ -100,7 +100,7 @@ pub use journal::{
     payment_reference,
 };
 pub use model::{Grid, NewGrid, NewPlatform, NewWorker, Platform, Region, RevenueBand, Sex, Worker};
-pub use monitor::{Alert, MonitorReport};
+pub use monitor::{Alert, MonitorReport, Standing};
 pub use notices::{
     ArmOutcome, MAX_NOTICES_LISTED, MAX_NOTICES_PER_RUN, MAX_QUIZ_ANSWERS, MAX_REPORTS, NewNotice, NoticeCounts, NoticeEvent, NoticeInput,
     NoticeReport, OutreachNotice, PlatformNotice, day_code,

@@ -7,13 +7,13 @@ use crate::backend::{AlertWrites, MonitorRange, Sql, Tx, placeholders};
 use crate::ids::month_code;
 use crate::model::Sex;
 use crate::{Result, Store, StoreError};
-use flexpension_ledger::{Ledger, Status, WorkerId};
+use flexpension_ledger::{Status, WorkerId};
 use flexpension_rules::monitor::{Facts, Figures, Finding, MonitorRules, Risk, assess, find};
 use flexpension_rules::{Category, Fen, Params, YearMonth};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// Workers read and decided together: one ledger read and one transaction each.
+/// Workers read and decided together: one set of range reads and one transaction each.
 const RANGE: i64 = 10_000;
 
 /// Alerts opened or told again by one statement on PostgreSQL (8 parameters each, far under its
@@ -26,8 +26,8 @@ const ALERTS_PER_STATEMENT: usize = 1_000;
 /// category: the same for every worker born in the month, worked out once per run.
 type Retirements = HashMap<(i32, Category), (YearMonth, u32)>;
 
-/// A range of workers (first and last id), its reads and its ledger.
-type RangeRead = ((i64, i64), MonitorRange, Ledger);
+/// A range of workers (first and last id) and its reads.
+type RangeRead = ((i64, i64), MonitorRange);
 
 /// What a run found: open alerts by risk after the run (a contract: these JSON names are used
 /// outside this repository), and how many were opened and closed by it.
@@ -72,14 +72,102 @@ pub struct Alert {
 }
 
 /// A range's reads (see `Db::monitor_range`): the workers; those enrolled in the employee
-/// pension in the month; their incomes of the window's months, summed over platforms.
-const RANGE_READS: [&str; 3] = [
+/// pension in the month; their incomes of the window's months, summed over platforms; the
+/// entries and payments their standings come from ([`STANDING_READS`]).
+const RANGE_READS: [&str; 5] = [
     "SELECT id, birth_month, sex, home_grid_id FROM workers WHERE id BETWEEN $1 AND $2 ORDER BY id",
     "SELECT DISTINCT worker_id FROM enrolments WHERE worker_id BETWEEN $1 AND $2 AND scheme = 'employee_pension' \
      AND from_month <= $3 AND (to_month IS NULL OR to_month >= $3)",
+    // Each month named (`{months}`: $3, $4, ...): the table's key leads with the month, and a
+    // range of months was read whole for every range of workers (at 1 M workers most of a run).
     "SELECT worker_id, month, CAST(SUM(income_fen) AS BIGINT) FROM month_income \
-     WHERE worker_id BETWEEN $1 AND $2 AND month BETWEEN $3 AND $4 GROUP BY worker_id, month",
+     WHERE worker_id BETWEEN $1 AND $2 AND month IN ({months}) GROUP BY worker_id, month",
+    STANDING_READS[0],
+    STANDING_READS[1],
 ];
+
+/// What the ledger's standing of the workers `$1..=$2` (`Ledger::status`, `Ledger::months_paid`)
+/// follows from, read without the ledger rebuilt from their whole journal (a run rebuilt about
+/// 45 entries a worker, half its time): (1) the closes, creditings and their reversals in
+/// append order as (worker, what, contribution month, net due), what being 1 a close, 2 a
+/// crediting, -1 and -2 their reversals; (2) per worker the sum of the payments' postings to
+/// the receivable (payments and their reversals are the only entries besides closes and their
+/// reversals that post to it; a close posts its net due, its reversal the negation).
+const STANDING_READS: [&str; 2] = [
+    "SELECT worker_id, CAST(CASE kind WHEN 'month_close' THEN 1 WHEN 'month_paid' THEN 2 \
+       WHEN 'reversal' THEN CASE WHEN entry_id LIKE worker_id || '/close/%' THEN -1 ELSE -2 END END AS BIGINT), \
+       CAST(COALESCE(month, 0) AS BIGINT), CAST(COALESCE(net_fen, 0) AS BIGINT) FROM journal_entries \
+     WHERE worker_id BETWEEN $1 AND $2 AND (kind IN ('month_close', 'month_paid') \
+       OR (kind = 'reversal' AND (entry_id LIKE worker_id || '/close/%' OR entry_id LIKE worker_id || '/paid/%'))) ORDER BY worker_id, seq",
+    "SELECT worker_id, CAST(SUM(amount_fen) AS BIGINT) FROM journal_postings WHERE worker_id BETWEEN $1 AND $2 \
+     AND entry_id LIKE worker_id || '/payment/%' AND account = 'receivable/' || worker_id GROUP BY worker_id",
+];
+
+/// A worker's standing in the ledger as a run reads it (see [`Store::monitor_standings`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Standing {
+    /// Closed months with a live close (none: uninsured).
+    pub closed_months: u32,
+    /// Closed months not paid in full.
+    pub unpaid_months: u32,
+    /// Months credited as paid in full (实缴).
+    pub months_paid: u32,
+}
+
+impl Standing {
+    /// The unpaid months and whether they lapse the worker, as from `Ledger::status`.
+    fn arrears(&self, lapse: u32) -> (u32, bool) {
+        match self.unpaid_months {
+            u if self.closed_months == 0 || u == 0 => (0, false),
+            u => (u, u >= lapse),
+        }
+    }
+}
+
+/// Standings by worker from the rows of [`STANDING_READS`], as the ledger derives them: a
+/// month's close is live until reversed (a new revision only follows a reversal), its
+/// crediting likewise; what was received, the live dues less the receivable, pays the live
+/// closed months oldest first, and a month with a due not covered so is unpaid
+/// (`record::allocation`).
+fn standings(entries: &[(i64, i64, i64, i64)], payments: &[(i64, i64)]) -> HashMap<i64, Standing> {
+    let paid_in: HashMap<i64, i64> = payments.iter().copied().collect();
+    let mut out = HashMap::new();
+    let mut rest = entries;
+    while let Some(&(w, ..)) = rest.first() {
+        let n = rest.iter().take_while(|r| r.0 == w).count();
+        let (mine, next) = rest.split_at(n);
+        rest = next;
+        // Live dues by contribution month, and the months credited.
+        let mut dues: BTreeMap<i64, i64> = BTreeMap::new();
+        let mut credited: i64 = 0;
+        for &(_, what, month, net) in mine {
+            match what {
+                1 => {
+                    dues.insert(month, net);
+                }
+                -1 => {
+                    dues.remove(&month);
+                }
+                2 => credited += 1,
+                _ => credited -= 1,
+            }
+        }
+        // The receivable is the live dues plus the payments' postings (credits, negative), so
+        // what was received is the payments' postings negated.
+        let received = -paid_in.get(&w).copied().unwrap_or(0);
+        let (mut upto, mut unpaid) = (0i64, 0u32);
+        for due in dues.values() {
+            upto += due;
+            if *due > 0 && upto > received {
+                unpaid += 1;
+            }
+        }
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let s = Standing { closed_months: count(dues.len()), unpaid_months: unpaid, months_paid: u32::try_from(credited).unwrap_or(0) };
+        out.insert(w, s);
+    }
+    out
+}
 
 impl Store {
     /// Run the monitor for `month` over every worker of the store, under the rules of `region`.
@@ -108,30 +196,28 @@ impl Store {
         let first = month
             .add_months(1 - i64::from(rules.window_months))
             .ok_or_else(|| StoreError::invalid("month", "the window starts before the calendar"))?;
-        let mut ranges = self.range_reads(lo, hi, (month_code(first), month_code(month)));
+        let window: Vec<i32> = (0..i64::from(rules.window_months)).filter_map(|i| first.add_months(i)).map(month_code).collect();
+        let mut ranges = self.range_reads(lo, hi, month_code(month), window);
         while let Some(read) = ranges.recv().await {
-            let (bounds, read, ledger) = read?;
-            self.monitor_range(params, &rules, lapse, bounds, read, &ledger, first, &mut retirements, &mut report).await?;
+            let (bounds, read) = read?;
+            self.monitor_range(params, &rules, lapse, bounds, read, first, &mut retirements, &mut report).await?;
         }
         Ok(report)
     }
 
-    /// The reads of each range of workers from `lo` to `hi` in turn (see [`RANGE_READS`]) and
-    /// the range's ledger, by a task of their own one range ahead: the next range is read while
-    /// the current one is decided and written.
-    fn range_reads(&self, lo: i64, hi: i64, months: (i32, i32)) -> tokio::sync::mpsc::Receiver<Result<RangeRead>> {
+    /// The reads of each range of workers from `lo` to `hi` in turn (see [`RANGE_READS`]), by a
+    /// task of their own one range ahead: the next range is read while the current one is
+    /// decided and written.
+    fn range_reads(&self, lo: i64, hi: i64, month: i32, window: Vec<i32>) -> tokio::sync::mpsc::Receiver<Result<RangeRead>> {
         let (tx, rx) = tokio::sync::mpsc::channel(1);
         let store = self.clone();
         tokio::spawn(async move {
+            let incomes = RANGE_READS[2].replace("{months}", &placeholders(3, window.len()));
+            let sqls = [RANGE_READS[0], RANGE_READS[1], &incomes, RANGE_READS[3], RANGE_READS[4]];
             let mut start = lo;
             while start <= hi {
                 let end = start.saturating_add(RANGE - 1).min(hi);
-                let read = async {
-                    let read = store.db().monitor_range(RANGE_READS, start, end, months).await?;
-                    let ledger = store.read_workers(start, end).await?;
-                    Ok(((start, end), read, ledger))
-                };
-                let r = read.await;
+                let r = store.db().monitor_range(sqls, start, end, month, &window).await.map(|read| ((start, end), read));
                 let failed = r.is_err();
                 if tx.send(r).await.is_err() || failed {
                     break;
@@ -151,7 +237,6 @@ impl Store {
         lapse: u32,
         (lo, hi): (i64, i64),
         read: MonitorRange,
-        ledger: &Ledger,
         first: YearMonth,
         retirements: &mut Retirements,
         report: &mut MonitorReport,
@@ -171,12 +256,11 @@ impl Store {
                 incomes.entry(w).or_insert_with(|| vec![0; window])[i] = fen;
             }
         }
-        let none = BTreeMap::new();
+        let standings = standings(&read.standing_entries, &read.payments);
         let zeros = vec![0; window];
 
         let mut found: Vec<(i64, i64, Figures)> = Vec::new();
         for &(w_id, birth_month, ref sex, home_grid_id) in &workers {
-            let id = WorkerId(w_id);
             let category = if Sex::parse(sex) == Sex::Female { rules.female_category } else { Category::Male };
             let (retirement, min_months) = match retirements.get(&(birth_month, category)) {
                 Some(r) => *r,
@@ -190,11 +274,8 @@ impl Store {
                     r
                 }
             };
-            let (unpaid_months, lapsed) = match ledger.status(id, lapse) {
-                Status::InArrears { months, .. } => (months, false),
-                Status::Lapsed { months, .. } => (months, true),
-                Status::Uninsured | Status::Current => (0, false),
-            };
+            let standing = standings.get(&w_id).copied().unwrap_or_default();
+            let (unpaid_months, lapsed) = standing.arrears(lapse);
             let facts = Facts {
                 incomes_fen: incomes.get(&w_id).unwrap_or(&zeros),
                 enrolled: enrolled.contains(&w_id),
@@ -202,7 +283,7 @@ impl Store {
                 lapsed,
                 retirement,
                 min_months,
-                months_paid: ledger.contribution_record(id, &none).months_paid,
+                months_paid: standing.months_paid,
             };
             find(rules, &facts, |f| {
                 report.count(f.risk());
@@ -314,6 +395,14 @@ impl Store {
             months_paid: ledger.contribution_record(worker, &BTreeMap::new()).months_paid,
         };
         Ok(assess(&rules, &facts))
+    }
+
+    /// The standings of the workers `lo..=hi` with any close or crediting, as a run reads them
+    /// (one aggregate over their journal, not the ledger rebuilt), by worker id.
+    pub async fn monitor_standings(&self, lo: i64, hi: i64) -> Result<BTreeMap<WorkerId, Standing>> {
+        let entries: Vec<(i64, i64, i64, i64)> = Sql::new(STANDING_READS[0]).bind(lo).bind(hi).fetch_all(self.db()).await?;
+        let payments: Vec<(i64, i64)> = Sql::new(STANDING_READS[1]).bind(lo).bind(hi).fetch_all(self.db()).await?;
+        Ok(standings(&entries, &payments).into_iter().map(|(w, s)| (WorkerId(w), s)).collect())
     }
 
     /// The open alerts, oldest first; of one grid when given.

@@ -3,7 +3,9 @@
 //! written) and year-end interest in any year order (a year after a later one refused, nothing
 //! written), the balances equal the sums of the stored postings (and the ledger
 //! replayed from the stored entries), closing a closed month again changes nothing, and each
-//! month's contribution equals the rules engine's per-worker results summed.
+//! month's contribution equals the rules engine's per-worker results summed, and the risk
+//! monitor's standings (closed, unpaid and paid months, read without the ledger) are the
+//! ledger's.
 
 mod common;
 
@@ -133,7 +135,22 @@ async fn check(kind: Kind, incomes: Vec<[u16; 2]>, ops: Vec<Op>) {
             }
         }
         // Balances: stored postings = the ledger replayed from stored entries; sum 0.
-        common::ledger::assert_balanced(s, &f).await;
+        let l = common::ledger::assert_balanced(s, &f).await;
+        // The monitor's standings, one read over the journal, are the ledger's.
+        let ids: Vec<i64> = f.workers.iter().map(|(_, w)| w.id.0).collect();
+        let (lo, hi) = (ids.iter().min().copied().unwrap_or(0), ids.iter().max().copied().unwrap_or(0));
+        let standings = s.monitor_standings(lo, hi).await.expect("standings");
+        for (_, w) in &f.workers {
+            let got = standings.get(&w.id).copied().unwrap_or_default();
+            let uninsured = matches!(l.status(w.id, u32::MAX), flexpension_ledger::Status::Uninsured);
+            let unpaid = if uninsured { 0 } else { l.arrears(w.id).unpaid.len() as u32 };
+            assert_eq!(
+                (got.closed_months == 0, got.unpaid_months, got.months_paid),
+                (uninsured, unpaid, l.months_paid(w.id)),
+                "{:?}",
+                w.id
+            );
+        }
         // Contributions of each closed month = the rules engine per worker, summed, under the
         // policy that last closed it.
         for m in MONTHS {

@@ -125,18 +125,22 @@ impl Db {
         }
     }
 
-    /// The risk monitor's three reads of a range of worker ids: `sqls` are the workers (id,
+    /// The risk monitor's five reads of a range of worker ids: `sqls` are the workers (id,
     /// birth month, sex, home grid; parameters lo, hi), the enrolled (worker; lo, hi, month) and
-    /// the month incomes (worker, month, income; lo, hi, first month, month). SQLite steps them
-    /// raw on one pooled connection, as [`Db::close_range`] does: about six rows a worker.
-    pub(crate) async fn monitor_range(&self, sqls: [&'static str; 3], lo: i64, hi: i64, months: (i32, i32)) -> Result<MonitorRange> {
-        let (first, month) = months;
+    /// the month incomes (worker, month, income; lo, hi, then each month of the window), the
+    /// journal entries of the standings (worker and three numbers; lo, hi) and the payments
+    /// (worker, fen; lo, hi). SQLite steps them raw on one pooled connection, as
+    /// [`Db::close_range`] does: about six rows a worker.
+    pub(crate) async fn monitor_range(&self, sqls: [&str; 5], lo: i64, hi: i64, month: i32, window: &[i32]) -> Result<MonitorRange> {
+        let sql = |i: usize| Sql::built(sqls[i].to_string());
         match self {
-            Db::Sqlite(p) => sqlite::monitor_range(p, sqls, lo, hi, months).await,
+            Db::Sqlite(p) => sqlite::monitor_range(p, sqls, lo, hi, month, window).await,
             Db::Postgres(_) => Ok(MonitorRange {
-                workers: Sql::new(sqls[0]).bind(lo).bind(hi).fetch_all(self).await?,
-                enrolled: Sql::new(sqls[1]).bind(lo).bind(hi).bind(month).scalars(self).await?,
-                incomes: Sql::new(sqls[2]).bind(lo).bind(hi).bind(first).bind(month).fetch_all(self).await?,
+                workers: sql(0).bind(lo).bind(hi).fetch_all(self).await?,
+                enrolled: sql(1).bind(lo).bind(hi).bind(month).scalars(self).await?,
+                incomes: window.iter().fold(sql(2).bind(lo).bind(hi), |q, m| q.bind(*m)).fetch_all(self).await?,
+                standing_entries: sql(3).bind(lo).bind(hi).fetch_all(self).await?,
+                payments: sql(4).bind(lo).bind(hi).fetch_all(self).await?,
             }),
         }
     }
@@ -288,6 +292,10 @@ pub(crate) struct MonitorRange {
     pub enrolled: Vec<i64>,
     /// (worker, month, income in fen).
     pub incomes: Vec<(i64, i32, i64)>,
+    /// The closes, creditings and their reversals (worker, what, month, net due), in append order.
+    pub standing_entries: Vec<(i64, i64, i64, i64)>,
+    /// (worker, the sum of its payments' postings to its receivable).
+    pub payments: Vec<(i64, i64)>,
 }
 
 /// The rows of [`Db::close_range`], each by worker id.

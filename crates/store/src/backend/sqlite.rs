@@ -260,10 +260,11 @@ pub(crate) async fn close_range(pool: &SqlitePool, sqls: [&str; 3], month: i32, 
 /// The risk monitor's three range reads (see `Db::monitor_range`), stepped on one pooled connection.
 pub(crate) async fn monitor_range(
     pool: &SqlitePool,
-    sqls: [&str; 3],
+    sqls: [&str; 5],
     lo: i64,
     hi: i64,
-    (first, month): (i32, i32),
+    month: i32,
+    window: &[i32],
 ) -> Result<super::MonitorRange> {
     let mut conn = pool.acquire().await?;
     with_raw(&mut conn, |raw| {
@@ -283,10 +284,19 @@ pub(crate) async fn monitor_range(
             out.enrolled.push(need(r.int(0), "enrolments.worker_id")?);
             Ok(())
         })?;
-        let args = [Int(lo), Int(hi), Int(i64::from(first)), Int(i64::from(month))];
+        let args: Vec<_> = [Int(lo), Int(hi)].into_iter().chain(window.iter().map(|m| Int(i64::from(*m)))).collect();
         raw.prepare(&sqls[2].replace('$', "?"))?.query_each(&args, |r| {
             let m = month_of(need(r.int(1), "month_income.month")?)?;
             out.incomes.push((need(r.int(0), "month_income.worker_id")?, m, r.int(2).unwrap_or(0)));
+            Ok(())
+        })?;
+        raw.prepare(&sqls[3].replace('$', "?"))?.query_each(&[Int(lo), Int(hi)], |r| {
+            let n = |i: i32| r.int(i).unwrap_or(0);
+            out.standing_entries.push((need(r.int(0), "journal_entries.worker_id")?, n(1), n(2), n(3)));
+            Ok(())
+        })?;
+        raw.prepare(&sqls[4].replace('$', "?"))?.query_each(&[Int(lo), Int(hi)], |r| {
+            out.payments.push((need(r.int(0), "journal_postings.worker_id")?, r.int(1).unwrap_or(0)));
             Ok(())
         })?;
         Ok(out)
