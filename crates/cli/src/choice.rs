@@ -4,6 +4,7 @@
 //! argument and writes nothing.
 
 use crate::UsageError;
+use crate::data::Out;
 use crate::data::{Db, input_error, open, runtime};
 use crate::ledger::month_arg;
 use crate::output::answer;
@@ -27,10 +28,8 @@ pub struct EnrolArgs {
     /// Leave the scheme from --from on instead of joining it.
     #[arg(long)]
     leave: bool,
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Subcommand)]
@@ -48,10 +47,8 @@ pub enum BaseCommand {
         /// The insurance region whose limits apply (default: the store's).
         #[arg(long)]
         region: Option<String>,
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
 }
 
@@ -65,10 +62,8 @@ pub enum SavingsCommand {
         year: i32,
         #[arg(long, value_name = "X")]
         occasional_yuan: String,
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
     /// Deposit into the pension savings account, up to the year's room (a share of the year's
     /// occasional income). Over the room: exit code 2, nothing written.
@@ -82,10 +77,8 @@ pub enum SavingsCommand {
         /// The deposit's number, for a safe retry (default: the next number).
         #[arg(long)]
         reference: Option<i64>,
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
     /// Pay a month's arrears from the savings account (older unpaid months are paid first).
     Use {
@@ -93,10 +86,8 @@ pub enum SavingsCommand {
         id_number: String,
         #[arg(long, value_name = "YYYY-MM")]
         month: String,
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
 }
 
@@ -115,7 +106,7 @@ pub fn enrol(params: &Params, a: EnrolArgs) -> anyhow::Result<()> {
     let scheme: Scheme = a.scheme.parse().map_err(|e: String| UsageError(format!("--scheme: {e}")))?;
     let from = a.from.as_deref().map(|f| month_arg("--from", f)).transpose()?;
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let out = async {
             let w = find(&store, &a.id_number).await?;
             let now = store.this_month();
@@ -162,12 +153,12 @@ pub fn enrol(params: &Params, a: EnrolArgs) -> anyhow::Result<()> {
         .await;
         store.close().await;
         let (en, text) = out?;
-        answer(a.json, &en, |_| text)
+        answer(a.out.json, &en, |_| text)
     })
 }
 
 pub fn base(params: &Params, cmd: BaseCommand) -> anyhow::Result<()> {
-    let BaseCommand::Choose { id_number, from, base_yuan, region, json, db } = cmd;
+    let BaseCommand::Choose { id_number, from, base_yuan, region, out: Out { json, db } } = cmd;
     let from: YearMonth = month_arg("--from", &from)?;
     let base_fen = parse_yuan(&base_yuan).map_err(|e| UsageError(format!("--base-yuan: {e}")))?;
     runtime()?.block_on(async {
@@ -191,7 +182,7 @@ pub fn base(params: &Params, cmd: BaseCommand) -> anyhow::Result<()> {
 
 pub fn savings(params: &Params, cmd: SavingsCommand) -> anyhow::Result<()> {
     match cmd {
-        SavingsCommand::Declare { id_number, year, occasional_yuan, json, db } => {
+        SavingsCommand::Declare { id_number, year, occasional_yuan, out: Out { json, db } } => {
             let amount = parse_yuan(&occasional_yuan).map_err(|e| UsageError(format!("--occasional-yuan: {e}")))?;
             with_store(&db, |store| async move {
                 let w = find(&store, &id_number).await?;
@@ -208,7 +199,7 @@ pub fn savings(params: &Params, cmd: SavingsCommand) -> anyhow::Result<()> {
                 answer(json, &s, |_| text)
             })
         }
-        SavingsCommand::Deposit { id_number, amount_yuan, year, reference, json, db } => {
+        SavingsCommand::Deposit { id_number, amount_yuan, year, reference, out: Out { json, db } } => {
             let amount = parse_yuan(&amount_yuan).map_err(|e| UsageError(format!("--amount-yuan: {e}")))?;
             with_store(&db, |store| async move {
                 let w = find(&store, &id_number).await?;
@@ -235,7 +226,7 @@ pub fn savings(params: &Params, cmd: SavingsCommand) -> anyhow::Result<()> {
                 answer(json, &v, |_| text)
             })
         }
-        SavingsCommand::Use { id_number, month, json, db } => {
+        SavingsCommand::Use { id_number, month, out: Out { json, db } } => {
             let month = month_arg("--month", &month)?;
             with_store(&db, |store| async move {
                 let w = find(&store, &id_number).await?;

@@ -3,8 +3,9 @@
 //! `breached`: the ids past their deadline unanswered at that time, each escalated once).
 
 use crate::UsageError;
+use crate::data::Out;
 use crate::data::ask;
-use crate::data::{Db, input_error, open, runtime};
+use crate::data::{input_error, open, runtime};
 use crate::output::answer;
 use crate::output::emit;
 use anyhow::Context;
@@ -24,10 +25,8 @@ pub enum ComplaintCommand {
     /// A complaint's state, deadline and steps.
     Show {
         id: i64,
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
     /// A platform's answer to a complaint against it.
     Respond {
@@ -37,10 +36,8 @@ pub enum ComplaintCommand {
         who: String,
         #[arg(long, value_name = "T")]
         text: String,
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
     /// The response deadline at a time: every complaint unanswered past it is breached; the new
     /// ones are escalated to labour inspection (once each).
@@ -48,10 +45,8 @@ pub enum ComplaintCommand {
         /// The time, RFC 3339 / ISO 8601 with an offset (2025-05-13T10:00:00+08:00).
         #[arg(long, value_name = "ISO8601")]
         now: String,
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
 }
 
@@ -78,22 +73,20 @@ pub struct FileArgs {
     /// Where the evidence package is written (default: the current directory).
     #[arg(long, value_name = "DIR", default_value = ".")]
     out_dir: PathBuf,
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 pub fn run(params: &Params, cmd: ComplaintCommand) -> anyhow::Result<()> {
     match cmd {
         ComplaintCommand::File(a) => file(params, a),
-        ComplaintCommand::Show { id, json, db } => runtime()?.block_on(async {
+        ComplaintCommand::Show { id, out: Out { json, db } } => runtime()?.block_on(async {
             let store = open(&db.db).await?;
             let c = store.complaint(id).await?.ok_or_else(|| UsageError(format!("ID: no complaint {id}")))?;
             store.close().await;
             print(&c, json)
         }),
-        ComplaintCommand::Respond { id, who, text, json, db } => {
+        ComplaintCommand::Respond { id, who, text, out: Out { json, db } } => {
             let platform = who
                 .strip_prefix("platform:")
                 .and_then(|p| p.parse::<i64>().ok())
@@ -112,7 +105,7 @@ pub fn run(params: &Params, cmd: ComplaintCommand) -> anyhow::Result<()> {
                 print(&c?, json)
             })
         }
-        ComplaintCommand::Sla { now, json, db } => {
+        ComplaintCommand::Sla { now, out: Out { json, db } } => {
             let at = chrono::DateTime::parse_from_rfc3339(&now)
                 .map_err(|e| UsageError(format!("--now: '{now}' is not an ISO 8601 time with an offset: {e}")))?
                 .timestamp_micros();
@@ -157,7 +150,7 @@ fn file(params: &Params, a: FileArgs) -> anyhow::Result<()> {
         uploads.push(NewUpload { name, bytes });
     }
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let w = store.find_worker(&a.id_number).await.map_err(|e| input_error("--id-number", e))?;
         let w = w.ok_or_else(|| UsageError("--id-number: no worker is registered with this resident ID".into()))?;
         let c = NewComplaint { worker: w.id, platform: PlatformId(a.platform), kind, months, text: a.text.clone(), uploads };
@@ -176,7 +169,7 @@ fn file(params: &Params, a: FileArgs) -> anyhow::Result<()> {
         let path = a.out_dir.join(format!("complaint-{}.json", c.summary.id));
         std::fs::write(&path, serde_json::to_vec_pretty(&pkg)?).with_context(|| format!("cannot write {}", path.display()))?;
         let package = path.display().to_string();
-        if a.json {
+        if a.out.json {
             emit(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&json!({

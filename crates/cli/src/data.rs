@@ -29,6 +29,17 @@ pub struct Db {
     pub db: String,
 }
 
+/// `--json` and `--db`, which most store commands take (the JSON fields a command prints are
+/// named in its help).
+#[derive(Args, Clone)]
+pub struct Out {
+    /// Print JSON instead of lines for people.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub db: Db,
+}
+
 #[derive(Subcommand)]
 pub enum PlatformCommand {
     /// Register a platform company; prints its id and API key (shown this once only).
@@ -42,6 +53,7 @@ pub enum PlatformCommand {
 }
 
 #[derive(Args)]
+#[command(mut_arg("json", |a| a.help("Print JSON: id, name, credit_code, revenue_band, api_key")))]
 pub struct PlatformAddArgs {
     #[arg(long)]
     name: String,
@@ -54,11 +66,8 @@ pub struct PlatformAddArgs {
     /// The platform pays the higher instant-delivery injury premium level.
     #[arg(long)]
     injury_high_level: bool,
-    /// Print JSON: id, name, credit_code, revenue_band, api_key.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Subcommand)]
@@ -82,15 +91,13 @@ pub struct GridAddArgs {
 }
 
 #[derive(Args)]
+#[command(mut_arg("json", |a| a.help("Print JSON: region, name, log_origin")))]
 pub struct InitArgs {
     /// The insurance region the store is for: a region code of the parameter files (zj, ah).
     #[arg(long)]
     region: String,
-    /// Print JSON: region, name, log_origin.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 /// A tokio runtime for one command: the store is async.
@@ -142,12 +149,12 @@ pub fn init(params: &Params, a: InitArgs) -> anyhow::Result<()> {
     let scenario = params.scenario(a.region.trim(), None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
     let region = scenario.region.code.clone();
     runtime()?.block_on(async {
-        let store = open_with(&a.db.db, &OpenOptions { region: Some(region.clone()), ..OpenOptions::default() }).await?;
+        let store = open_with(&a.out.db.db, &OpenOptions { region: Some(region.clone()), ..OpenOptions::default() }).await?;
         let r = ensure_regions(&store, params).await;
         let origin = store.log_keys().origin.clone();
         store.close().await;
         r?;
-        if a.json {
+        if a.out.json {
             let v = serde_json::json!({ "region": region, "name": scenario.region.name_zh, "log_origin": origin });
             emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
         } else {
@@ -155,7 +162,7 @@ pub fn init(params: &Params, a: InitArgs) -> anyhow::Result<()> {
                 "store for region {region} ({} / {}) ready at {}; log origin {origin}\n",
                 scenario.region.name_zh,
                 scenario.region.name_en,
-                redact(&a.db.db)
+                redact(&a.out.db.db)
             ));
         }
         Ok(())
@@ -250,7 +257,7 @@ pub fn platform(params: &flexpension_rules::Params, cmd: PlatformCommand) -> any
     let revenue_band: RevenueBand = a.revenue_band.parse().map_err(|e: String| UsageError(format!("--revenue-band: {e}")))?;
     let np = NewPlatform { name: a.name.clone(), uscc: a.credit_code.clone(), revenue_band, injury_high_level: a.injury_high_level };
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let added = store.add_platform(&np).await;
         store.close().await;
         let (p, key) = added.map_err(|e| match (e.code(), e.field()) {
@@ -275,7 +282,7 @@ pub fn platform(params: &flexpension_rules::Params, cmd: PlatformCommand) -> any
             injury_high_level: p.injury_high_level,
             api_key: key.expose(),
         };
-        if a.json {
+        if a.out.json {
             emit(&format!("{}\n", serde_json::to_string_pretty(&out)?));
         } else {
             emit(&format!(

@@ -3,6 +3,7 @@
 //! `committed_fen`, `paid_fen`, `balance_fen`): the provincial special fund (省级统管、市级发放).
 //! An appropriation grants the queued subsidies it can at once (their months are reclosed).
 
+use crate::data::Out;
 use crate::data::{Db, input_error, open, runtime};
 use crate::output::emit;
 use crate::{UsageError, today};
@@ -32,11 +33,8 @@ pub struct AppropriateArgs {
     /// The insurance region (default: the store's, from `init --region`; else zj).
     #[arg(long)]
     region: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Args)]
@@ -47,11 +45,8 @@ pub struct ReportArgs {
     /// The insurance region (default: the store's).
     #[arg(long)]
     region: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 pub fn run(params: &Params, cmd: FundCommand) -> anyhow::Result<()> {
@@ -64,7 +59,7 @@ pub fn run(params: &Params, cmd: FundCommand) -> anyhow::Result<()> {
 fn appropriate(params: &Params, a: AppropriateArgs) -> anyhow::Result<()> {
     let amount_fen = parse_yuan(&a.amount_yuan).map_err(|e| UsageError(format!("--amount-yuan: {e}")))?;
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let out = async {
             let region = crate::data::store_region(&store, a.region.as_deref()).await?;
             let scenario = params.scenario(&region, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
@@ -85,7 +80,7 @@ fn appropriate(params: &Params, a: AppropriateArgs) -> anyhow::Result<()> {
         .await;
         store.close().await;
         let r = out?;
-        if a.json {
+        if a.out.json {
             emit(&format!("{}\n", serde_json::to_string_pretty(&r)?));
         } else {
             let cities: Vec<String> = r.cities.iter().map(|(c, f)| format!("{c} {} yuan", yuan(*f))).collect();
@@ -100,7 +95,7 @@ fn appropriate(params: &Params, a: AppropriateArgs) -> anyhow::Result<()> {
 
 fn report(a: ReportArgs) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let out = async {
             let region = crate::data::store_region(&store, a.region.as_deref()).await?;
             anyhow::Ok(store.fund_report(&region, a.year).await?)
@@ -108,7 +103,7 @@ fn report(a: ReportArgs) -> anyhow::Result<()> {
         .await;
         store.close().await;
         let r = out?;
-        if a.json {
+        if a.out.json {
             emit(&format!("{}\n", serde_json::to_string_pretty(&r)?));
             return Ok(());
         }
@@ -164,11 +159,8 @@ pub struct ContractAddArgs {
     /// The minimum contribution base agreed, yuan (recorded; see the report on what applies it).
     #[arg(long)]
     min_base_yuan: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 pub fn contract(cmd: ContractCommand) -> anyhow::Result<()> {
@@ -186,7 +178,7 @@ pub fn contract(cmd: ContractCommand) -> anyhow::Result<()> {
         supplementary: None,
     };
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let out = async {
             let c = store.file_contract(&nc).await.map_err(|e| {
                 let arg = match e.field() {
@@ -204,7 +196,7 @@ pub fn contract(cmd: ContractCommand) -> anyhow::Result<()> {
         .await;
         store.close().await;
         let c = out?;
-        if a.json {
+        if a.out.json {
             emit(&format!("{}\n", serde_json::to_string_pretty(&c)?));
         } else {
             emit(&format!("contract {} of platform {} with {} filed and approved: the platform pays {} of each active worker's contribution from {}\n",
@@ -221,10 +213,8 @@ pub struct BillArgs {
     /// YYYY-MM.
     #[arg(long)]
     month: String,
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Args)]
@@ -236,10 +226,8 @@ pub struct PlatformPayArgs {
     /// The platform's own reference: the same reference again is the same payment.
     #[arg(long)]
     reference: String,
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Args)]
@@ -270,7 +258,7 @@ fn platform_error(e: flexpension_store::StoreError) -> anyhow::Error {
 pub fn bill(a: BillArgs) -> anyhow::Result<()> {
     let month = crate::ledger::month_arg("--month", &a.month)?;
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let out = async {
             if store.platform(flexpension_store::PlatformId(a.platform)).await?.is_none() {
                 return Err(UsageError(format!("--platform: no platform {}", a.platform)).into());
@@ -280,7 +268,7 @@ pub fn bill(a: BillArgs) -> anyhow::Result<()> {
         .await;
         store.close().await;
         let b = out?;
-        if a.json {
+        if a.out.json {
             emit(&format!("{}\n", serde_json::to_string_pretty(&b)?));
         } else {
             emit(&format!(
@@ -303,11 +291,11 @@ pub fn bill(a: BillArgs) -> anyhow::Result<()> {
 pub fn pay(a: PlatformPayArgs) -> anyhow::Result<()> {
     let amount_fen = parse_yuan(&a.amount_yuan).map_err(|e| UsageError(format!("--amount-yuan: {e}")))?;
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let r = store.platform_pay(flexpension_store::PlatformId(a.platform), amount_fen, &a.reference).await;
         store.close().await;
         let r = r.map_err(platform_error)?;
-        if a.json {
+        if a.out.json {
             emit(&format!("{}\n", serde_json::to_string_pretty(&r)?));
         } else if r.duplicate {
             emit(&format!("payment {} was already recorded; nothing written\n", r.reference));

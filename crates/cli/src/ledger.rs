@@ -1,6 +1,7 @@
 //! The month close and the money on the store: `settle`, `pay`, `interest`, `report month`.
 //! Each takes `--db URL` like the data commands; a mistake in an argument exits with code 2.
 
+use crate::data::Out;
 use crate::data::ask;
 use crate::data::{Db, RowProblem, input_error, open, runtime};
 use crate::output::answer;
@@ -27,11 +28,8 @@ pub struct SettleArgs {
     /// Close a closed month again: changed figures are reversed and posted anew.
     #[arg(long)]
     reopen: bool,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Args)]
@@ -56,10 +54,8 @@ pub struct PayArgs {
     /// payment (a retry never counts twice). Default: one made from the clock.
     #[arg(long)]
     reference: Option<String>,
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Args)]
@@ -67,10 +63,8 @@ pub struct InterestArgs {
     /// The year whose interest is credited (at its official credited rate).
     #[arg(long)]
     year: i32,
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Subcommand)]
@@ -80,10 +74,8 @@ pub enum ReportCommand {
     Month {
         #[arg(long)]
         month: String,
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
 }
 
@@ -98,7 +90,7 @@ pub fn settle(params: &Params, a: SettleArgs) -> anyhow::Result<()> {
     }
     let opts = CloseOptions { reopen: a.reopen, policy_given: a.policy.is_some(), ..CloseOptions::new(YearMonth::of_date(today())) };
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let region = crate::data::store_region(&store, a.region.as_deref()).await?;
         let scenario = params.scenario(&region, a.policy.as_deref(), None).map_err(|e| UsageError(format!("--policy/--region: {e}")))?;
         let r = store.close_month(&scenario, month, &opts).await.map_err(|e| {
@@ -111,7 +103,7 @@ pub fn settle(params: &Params, a: SettleArgs) -> anyhow::Result<()> {
         };
         store.close().await;
         let r = r?;
-        if a.json {
+        if a.out.json {
             let v = serde_json::json!({ "settle": r, "report": report });
             emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
         } else if r.already_closed {
@@ -141,7 +133,7 @@ fn pay_arg(field: Option<&str>) -> &'static str {
 
 pub fn pay(params: &Params, a: PayArgs) -> anyhow::Result<()> {
     if let Some(file) = &a.file {
-        return pay_file(file, a.json, &a.db);
+        return pay_file(file, a.out.json, &a.out.db);
     }
     let (Some(id_number), Some(month), Some(amount)) = (&a.id_number, &a.month, &a.amount_yuan) else {
         return Err(UsageError("--id-number, --month and --amount-yuan are needed without --file".into()).into());
@@ -155,7 +147,7 @@ pub fn pay(params: &Params, a: PayArgs) -> anyhow::Result<()> {
     };
     let lapse = lapse_after_months(params, month).map_err(|e| UsageError(format!("--month: {e}")))?;
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let out = async {
             let w = store.find_worker(id_number).await.map_err(|e| input_error("--id-number", e))?;
             let w = w.ok_or_else(|| UsageError("--id-number: no registered worker has this resident ID".into()))?;
@@ -170,7 +162,7 @@ pub fn pay(params: &Params, a: PayArgs) -> anyhow::Result<()> {
         .await;
         store.close().await;
         let (r, st) = out?;
-        if a.json {
+        if a.out.json {
             let v = serde_json::json!({ "payment": r, "status": st.status, "personal_account_fen": st.personal_account_fen });
             emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
         } else if r.duplicate {
@@ -226,11 +218,11 @@ fn pay_file(file: &std::path::Path, json: bool, db: &Db) -> anyhow::Result<()> {
 
 pub fn interest(params: &Params, a: InterestArgs) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let r = store.credit_interest(a.year, params, None).await.map_err(|e| input_error("--year", e));
         store.close().await;
         let r = r?;
-        if a.json {
+        if a.out.json {
             emit(&format!("{}\n", serde_json::to_string_pretty(&r)?));
         } else {
             emit(&format!("{}: interest credited to {} accounts, {} 元 in all\n", r.year, r.workers, yuan(r.interest_fen)));
@@ -240,7 +232,7 @@ pub fn interest(params: &Params, a: InterestArgs) -> anyhow::Result<()> {
 }
 
 pub fn report(cmd: ReportCommand) -> anyhow::Result<()> {
-    let ReportCommand::Month { month, json, db } = cmd;
+    let ReportCommand::Month { month, out: Out { json, db } } = cmd;
     let month = month_arg("--month", &month)?;
     let r = ask(&db.db, async |store| store.month_report(month).await)?;
     answer(json, &r, |r| {

@@ -2,6 +2,7 @@
 //! `log checkpoint`, `log proof`, `log consistency`, `verify`, `witness`, `voucher`.
 
 use crate::UsageError;
+use crate::data::Out;
 use crate::data::{Db, input_error, open, runtime};
 use crate::output::emit;
 use anyhow::Context;
@@ -25,18 +26,14 @@ pub enum LogCommand {
         index: u64,
         #[arg(long)]
         size: Option<u64>,
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
     /// Recompute the whole tree from the stored entries and check every stored hash and every
     /// checkpoint; names what differs (exit 1) or says the log is intact.
     Audit {
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
     /// The consistency proof between the trees of sizes OLD and NEW.
     Consistency {
@@ -44,10 +41,8 @@ pub enum LogCommand {
         old: u64,
         #[arg(long)]
         new: u64,
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
 }
 
@@ -88,7 +83,7 @@ pub fn log(c: LogCommand) -> anyhow::Result<()> {
                 let (_, note) = store.log_checkpoint().await?.unwrap_or((0, done.note));
                 emit(&note);
             }
-            LogCommand::Proof { index, size, json, db } => {
+            LogCommand::Proof { index, size, out: Out { json, db } } => {
                 let store = open(&db.db).await?;
                 let size = match size {
                     Some(s) => s,
@@ -116,7 +111,7 @@ pub fn log(c: LogCommand) -> anyhow::Result<()> {
                     ));
                 }
             }
-            LogCommand::Audit { json, db } => {
+            LogCommand::Audit { out: Out { json, db } } => {
                 let store = open(&db.db).await?;
                 let r = store.log_audit().await?;
                 if json {
@@ -130,7 +125,7 @@ pub fn log(c: LogCommand) -> anyhow::Result<()> {
                     return Err(anyhow::anyhow!("the log does not match its entries ({} problems listed)", r.problems.len()));
                 }
             }
-            LogCommand::Consistency { old, new, json, db } => {
+            LogCommand::Consistency { old, new, out: Out { json, db } } => {
                 let store = open(&db.db).await?;
                 store.log_integrate().await?;
                 let (o, n, proof) = store.log_consistency(old, new).await.map_err(|e| input_error("--old/--new", e))?;

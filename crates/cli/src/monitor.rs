@@ -3,7 +3,8 @@
 //! `flexpension credit run`: rate each platform by its insured share (per platform `active`,
 //! `insured`, `share_bp`, `grade`, `sanctioned` are a contract).
 
-use crate::data::{Db, input_error, open, runtime};
+use crate::data::Out;
+use crate::data::{input_error, open, runtime};
 use crate::ledger::month_arg;
 use crate::output::emit;
 use clap::{Args, Subcommand};
@@ -24,17 +25,15 @@ pub struct RunArgs {
     /// The insurance region whose rules apply (default: the store's, from `init --region`).
     #[arg(long)]
     region: Option<String>,
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 pub fn run(params: &Params, cmd: MonitorCommand) -> anyhow::Result<()> {
     let MonitorCommand::Run(a) = cmd;
     let month = month_arg("--month", &a.month)?;
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let region = crate::data::store_region(&store, a.region.as_deref()).await?;
         let r = store.monitor_run(params, &region, month).await.map_err(|e| {
             let arg = if e.field() == Some("region") { "--region" } else { "--month" };
@@ -42,7 +41,7 @@ pub fn run(params: &Params, cmd: MonitorCommand) -> anyhow::Result<()> {
         });
         store.close().await;
         let r = r?;
-        if a.json {
+        if a.out.json {
             emit(&format!("{}\n", serde_json::to_string_pretty(&r)?));
         } else {
             emit(&format!(
@@ -62,15 +61,13 @@ pub enum CreditCommand {
         /// The month rated (YYYY-MM).
         #[arg(long)]
         month: String,
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        db: Db,
+        out: Out,
     },
 }
 
 pub fn credit(params: &Params, cmd: CreditCommand) -> anyhow::Result<()> {
-    let CreditCommand::Run { month, json, db } = cmd;
+    let CreditCommand::Run { month, out: Out { json, db } } = cmd;
     let month = month_arg("--month", &month)?;
     runtime()?.block_on(async {
         let store = open(&db.db).await?;

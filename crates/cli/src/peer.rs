@@ -2,6 +2,7 @@
 //! (a contract): the peer agencies (对端经办机构) this agency exchanges signed messages with.
 //! KEY is the peer's log verifier key, as that peer's `flexpension log key` prints it.
 
+use crate::data::Out;
 use crate::data::{Db, input_error, open, runtime};
 use crate::output::emit;
 use clap::{Args, Subcommand};
@@ -38,12 +39,10 @@ pub struct PeerAddArgs {
 }
 
 #[derive(Args)]
+#[command(mut_arg("json", |a| a.help("Print JSON: a list of {code, url, verifier_key, added_at_us}")))]
 pub struct PeerListArgs {
-    /// Print JSON: a list of {code, url, verifier_key, added_at_us}.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 pub fn run(cmd: PeerCommand) -> anyhow::Result<()> {
@@ -77,11 +76,11 @@ fn add(a: PeerAddArgs) -> anyhow::Result<()> {
 
 fn list(a: PeerListArgs) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let peers = store.peers().await;
         store.close().await;
         let peers = peers?;
-        if a.json {
+        if a.out.json {
             emit(&format!("{}\n", serde_json::to_string_pretty(&peers)?));
         } else if peers.is_empty() {
             emit("no peer agencies\n");

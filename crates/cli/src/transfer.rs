@@ -3,7 +3,8 @@
 //! (转移接续) at this agency. A request is made at the receiving agency; the server's agency job
 //! carries the messages and runs the steps.
 
-use crate::data::{Db, input_error, open, runtime};
+use crate::data::Out;
+use crate::data::{input_error, open, runtime};
 use crate::output::emit;
 use clap::{Args, Subcommand};
 use flexpension_rules::Params;
@@ -22,6 +23,7 @@ pub enum TransferCommand {
 }
 
 #[derive(Args)]
+#[command(mut_arg("json", |a| a.help("Print JSON: {id, state, ...}")))]
 pub struct RequestArgs {
     /// The worker's resident ID number.
     #[arg(long)]
@@ -29,31 +31,24 @@ pub struct RequestArgs {
     /// The region the worker moves from (a peer agency).
     #[arg(long)]
     from: String,
-    /// Print JSON: {id, state, ...}.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Args)]
+#[command(mut_arg("json", |a| a.help("Print JSON: {id, state, pool_transfer_fen, account_fen, months, ...}")))]
 pub struct ShowArgs {
     /// The transfer's id.
     id: String,
-    /// Print JSON: {id, state, pool_transfer_fen, account_fen, months, ...}.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Args)]
+#[command(mut_arg("json", |a| a.help("Print JSON: a list of transfers")))]
 pub struct ListArgs {
-    /// Print JSON: a list of transfers.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 pub fn run(params: &Params, cmd: TransferCommand) -> anyhow::Result<()> {
@@ -66,7 +61,7 @@ pub fn run(params: &Params, cmd: TransferCommand) -> anyhow::Result<()> {
 
 fn request(params: &Params, a: RequestArgs) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let r = store.request_transfer(params, &a.id_number, a.from.trim()).await;
         store.close().await;
         let (t, new) = r.map_err(|e| match &e {
@@ -76,7 +71,7 @@ fn request(params: &Params, a: RequestArgs) -> anyhow::Result<()> {
             StoreError::Invalid { .. } => input_error("--from", e),
             _ => e.into(),
         })?;
-        if a.json {
+        if a.out.json {
             let mut v = serde_json::to_value(&t)?;
             v["new"] = serde_json::Value::Bool(new);
             emit(&format!("{}\n", serde_json::to_string_pretty(&v)?));
@@ -90,11 +85,11 @@ fn request(params: &Params, a: RequestArgs) -> anyhow::Result<()> {
 
 fn show(a: ShowArgs) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let t = store.transfer(a.id.trim()).await;
         store.close().await;
         let t = t?.ok_or_else(|| crate::UsageError(format!("ID: no transfer '{}' here", a.id.trim())))?;
-        if a.json {
+        if a.out.json {
             emit(&format!("{}\n", serde_json::to_string_pretty(&t)?));
         } else {
             emit(&format!("{}\n", text(&t)));
@@ -105,11 +100,11 @@ fn show(a: ShowArgs) -> anyhow::Result<()> {
 
 fn list(a: ListArgs) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let list = store.transfers().await;
         store.close().await;
         let list = list?;
-        if a.json {
+        if a.out.json {
             emit(&format!("{}\n", serde_json::to_string_pretty(&list)?));
         } else if list.is_empty() {
             emit("no transfers\n");

@@ -75,9 +75,9 @@ fn a_run_shows_the_librarys_totals_tables_charts_and_command() {
     let lib = library(2000, 7, &[]);
     for name in ["current", "paper"] {
         let p = &lib.policies[name];
-        assert_eq!(fen(&r.body, &format!("contribution-{name}")), p.contribution_fen, "{name}");
-        assert_eq!(fen(&r.body, &format!("subsidy-{name}")), p.subsidy_fen, "{name}");
-        assert_eq!(fen(&r.body, &format!("net-{name}")), p.net_fen, "{name}");
+        assert_eq!(fen(&r.body, &format!("contribution-{name}")), p.totals.contribution_fen, "{name}");
+        assert_eq!(fen(&r.body, &format!("subsidy-{name}")), p.totals.subsidy_fen, "{name}");
+        assert_eq!(fen(&r.body, &format!("net-{name}")), p.totals.net_fen, "{name}");
     }
     let b = &r.body;
     for s in [
@@ -112,7 +112,7 @@ fn the_subsidy_share_changes_the_subsidy_total() {
     let subsidy = |v: &serde_json::Value, p: &str| v["policies"][p]["subsidy_fen"].as_i64().expect("subsidy_fen");
     assert!(subsidy(&high, "paper") > subsidy(&low, "paper"), "{} vs {}", subsidy(&high, "paper"), subsidy(&low, "paper"));
     assert_eq!(subsidy(&low, "current"), subsidy(&high, "current"), "the law is left alone");
-    assert_eq!(subsidy(&high, "paper"), library(2000, 7, &["paper.subsidy.share=50%"]).policies["paper"].subsidy_fen);
+    assert_eq!(subsidy(&high, "paper"), library(2000, 7, &["paper.subsidy.share=50%"]).policies["paper"].totals.subsidy_fen);
     assert_eq!(high["policies"]["paper"]["variant"][0]["now"], "50%");
 }
 
@@ -121,8 +121,8 @@ fn a_bracket_rate_is_a_variant_said_out_loud() {
     let r = get(&format!("{RUN}&rates=0.10,0.16,0.20"));
     assert_eq!(r.status, 200);
     let lib = library(2000, 7, &["paper.rate.brackets=3999.99:0.10,6000:0.16,:0.20"]);
-    assert_eq!(fen(&r.body, "contribution-paper"), lib.policies["paper"].contribution_fen);
-    assert_eq!(fen(&r.body, "contribution-current"), lib.policies["current"].contribution_fen);
+    assert_eq!(fen(&r.body, "contribution-paper"), lib.policies["paper"].totals.contribution_fen);
+    assert_eq!(fen(&r.body, "contribution-current"), lib.policies["current"].totals.contribution_fen);
     assert!(r.body.contains("Variant in use"));
     assert!(r.body.contains("--set paper.rate.brackets=3999.99:0.10,6000:0.16,:0.20"));
 }

@@ -54,15 +54,15 @@ pub fn table(r: &SimReport, lang: Lang) -> String {
     let mut row = |label: &str, f: &dyn Fn(&crate::report::PolicyReport) -> String| {
         let _ = writeln!(s, "{label:<34}{}", pols.iter().map(|p| format!("{:>18}", f(p))).collect::<String>());
     };
-    row("workers", &|p| p.workers.to_string());
-    row("contribution revenue (yuan)", &|p| yuan(p.contribution_fen));
-    row("  to personal accounts (yuan)", &|p| yuan(p.personal_account_fen));
-    row("  to the pooling fund (yuan)", &|p| yuan(p.pooling_fen));
-    row("subsidy cost (yuan)", &|p| yuan(p.subsidy_fen));
-    row("net cost to workers (yuan)", &|p| yuan(p.net_fen));
+    row("workers", &|p| p.totals.workers.to_string());
+    row("contribution revenue (yuan)", &|p| yuan(p.totals.contribution_fen));
+    row("  to personal accounts (yuan)", &|p| yuan(p.totals.personal_account_fen));
+    row("  to the pooling fund (yuan)", &|p| yuan(p.totals.pooling_fen));
+    row("subsidy cost (yuan)", &|p| yuan(p.totals.subsidy_fen));
+    row("net cost to workers (yuan)", &|p| yuan(p.totals.net_fen));
     row("mean burden", &|p| pct(p.mean_burden));
     row("median burden", &|p| pct(p.median_burden));
-    row("over the 10% benchmark", &|p| format!("{} ({})", pct(Some(p.over_benchmark_share)), p.over_benchmark));
+    row("over the 10% benchmark", &|p| format!("{} ({})", pct(Some(p.over_benchmark_share)), p.totals.over_benchmark));
     let groups = |s: &mut String, title: &str, pick: &dyn Fn(&crate::report::PolicyReport) -> &Vec<GroupReport>| {
         let _ =
             writeln!(s, "\n{title}: workers, then per policy mean burden / median burden / share over 10% / net cost per worker (yuan)");
@@ -158,11 +158,11 @@ pub fn csv(r: &SimReport) -> String {
         let variant = clean(&p.variant.iter().map(|a| format!("{}={}", a.key, a.now)).collect::<Vec<_>>().join(" "));
         let total = GroupReport {
             group: "all".into(),
-            workers: p.workers,
-            contribution_fen: p.contribution_fen,
-            subsidy_fen: p.subsidy_fen,
-            net_fen: p.net_fen,
-            over_benchmark: p.over_benchmark,
+            workers: p.totals.workers,
+            contribution_fen: p.totals.contribution_fen,
+            subsidy_fen: p.totals.subsidy_fen,
+            net_fen: p.totals.net_fen,
+            over_benchmark: p.totals.over_benchmark,
             over_benchmark_share: p.over_benchmark_share,
             mean_burden: p.mean_burden,
             median_burden: p.median_burden,

@@ -72,13 +72,10 @@ pub struct RulesView {
 pub struct PolicyReport {
     pub title_zh: String,
     pub title_en: String,
-    pub workers: u64,
-    pub contribution_fen: i64,
-    pub personal_account_fen: i64,
-    pub pooling_fen: i64,
-    pub subsidy_fen: i64,
-    pub net_fen: i64,
-    pub over_benchmark: u64,
+    /// Workers, contributions and their parts, subsidies, net cost, workers over the benchmark
+    /// (flattened: the JSON fields are the totals' own).
+    #[serde(flatten)]
+    pub totals: BatchTotals,
     pub over_benchmark_share: f64,
     pub mean_burden: Option<f64>,
     pub median_burden: Option<f64>,
@@ -97,13 +94,7 @@ pub struct PolicyReport {
 impl PolicyReport {
     /// The month's totals, and the burdens of `all`, the group of every worker.
     pub(crate) fn set_totals(&mut self, t: &BatchTotals, all: GroupReport) {
-        self.workers = t.workers;
-        self.contribution_fen = t.contribution_fen;
-        self.personal_account_fen = t.personal_account_fen;
-        self.pooling_fen = t.contribution_fen - t.personal_account_fen;
-        self.subsidy_fen = t.subsidy_fen;
-        self.net_fen = t.net_fen;
-        self.over_benchmark = t.over_benchmark;
+        self.totals = BatchTotals { pooling_fen: t.contribution_fen - t.personal_account_fen, ..*t };
         self.over_benchmark_share = all.over_benchmark_share;
         self.mean_burden = all.mean_burden;
         self.median_burden = all.median_burden;

@@ -69,11 +69,11 @@ fn csv_totals_match_an_independent_computation() {
         for policy in ["current", "paper"] {
             let want = independent(&params, policy, m, &rows);
             let got = &rep.policies[policy];
-            assert_eq!(got.workers, rows.len() as u64);
-            assert_eq!(i128::from(got.contribution_fen), want.contribution, "{policy} {month}");
-            assert_eq!(i128::from(got.subsidy_fen), want.subsidy, "{policy} {month}");
-            assert_eq!(i128::from(got.net_fen), want.net, "{policy} {month}");
-            assert_eq!(got.over_benchmark, want.over, "{policy} {month}");
+            assert_eq!(got.totals.workers, rows.len() as u64);
+            assert_eq!(i128::from(got.totals.contribution_fen), want.contribution, "{policy} {month}");
+            assert_eq!(i128::from(got.totals.subsidy_fen), want.subsidy, "{policy} {month}");
+            assert_eq!(i128::from(got.totals.net_fen), want.net, "{policy} {month}");
+            assert_eq!(got.totals.over_benchmark, want.over, "{policy} {month}");
         }
     }
 }
@@ -89,8 +89,8 @@ fn a_generated_population_written_as_csv_gives_the_same_month() {
     for policy in ["current", "paper"] {
         let (a, b) = (&generated.policies[policy], &listed.policies[policy]);
         assert_eq!(
-            (a.workers, a.contribution_fen, a.subsidy_fen, a.net_fen, a.over_benchmark),
-            (b.workers, b.contribution_fen, b.subsidy_fen, b.net_fen, b.over_benchmark)
+            (a.totals.workers, a.totals.contribution_fen, a.totals.subsidy_fen, a.totals.net_fen, a.totals.over_benchmark),
+            (b.totals.workers, b.totals.contribution_fen, b.totals.subsidy_fen, b.totals.net_fen, b.totals.over_benchmark)
         );
         assert_eq!(a.by_income_band, b.by_income_band);
     }

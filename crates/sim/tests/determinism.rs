@@ -17,10 +17,10 @@ fn one_and_two_threads_agree() {
     let two = on_threads(2, &req, &params);
     assert_eq!(one, two);
     let p = &one.policies["paper"];
-    assert!(p.contribution_fen > 0 && p.subsidy_fen > 0 && p.projection.is_some());
+    assert!(p.totals.contribution_fen > 0 && p.totals.subsidy_fen > 0 && p.projection.is_some());
     // A different seed gives a different population.
     req.population = PopulationSpec::Generated { workers: 20_000, seed: 43 };
-    assert_ne!(on_threads(2, &req, &params).policies["paper"].contribution_fen, p.contribution_fen);
+    assert_ne!(on_threads(2, &req, &params).policies["paper"].totals.contribution_fen, p.totals.contribution_fen);
 }
 
 #[test]

@@ -14,12 +14,12 @@ fn table_csv_and_charts() {
     assert!(t.contains("VARIANT IN USE") && t.contains("Variant: paper with subsidy.share = 50% instead of the file's 40%"));
     assert!(t.contains("today's money") && t.contains("short of min"));
     let current = &rep.policies["current"];
-    assert!(t.contains(&flexpension_rules::money::yuan(current.contribution_fen)));
+    assert!(t.contains(&flexpension_rules::money::yuan(current.totals.contribution_fen)));
     let csv = render::csv(&rep);
     let rows: Vec<&str> = csv.lines().collect();
     let cols = rows[0].split(',').count();
     assert!(rows.iter().all(|r| r.split(',').count() == cols), "ragged CSV");
-    assert!(rows.iter().any(|r| r.starts_with(&format!("current,,month,all,3000,{},0,", current.contribution_fen))));
+    assert!(rows.iter().any(|r| r.starts_with(&format!("current,,month,all,3000,{},0,", current.totals.contribution_fen))));
     assert!(rows.iter().any(|r| r.starts_with("paper,subsidy.share=50%,projection,all,")));
     let burden = charts::burden_distribution(&rep);
     assert!(burden.starts_with("<svg") && burden.contains("paper (variant)"));

@@ -20,16 +20,16 @@ fn section_4_2_is_reproduced_with_the_overlay() {
     req.overlay = Some("paper-2024".into());
     let rep = run(&params, &req).unwrap();
     let cur = &rep.policies["current"];
-    assert_eq!(cur.workers, 501);
-    assert_eq!(cur.contribution_fen, 84_540 * 501);
+    assert_eq!(cur.totals.workers, 501);
+    assert_eq!(cur.totals.contribution_fen, 84_540 * 501);
     let (lo, hi) = (84_540.0 / 400_000.0, 84_540.0 / 350_000.0);
     assert!((0.21..0.22).contains(&lo) && (0.24..0.25).contains(&hi));
     assert!(cur.mean_burden.unwrap() > lo && cur.mean_burden.unwrap() < hi);
-    assert_eq!(cur.over_benchmark, 501);
+    assert_eq!(cur.totals.over_benchmark, 501);
     // The proposal: 12% below 4000 (507.24), 16% at 4000, then 40% of it subsidised.
     let pap = &rep.policies["paper"];
-    assert_eq!(pap.contribution_fen, 50_724 * 500 + 67_632);
-    assert_eq!(pap.subsidy_fen, 20_290 * 500 + 27_053);
+    assert_eq!(pap.totals.contribution_fen, 50_724 * 500 + 67_632);
+    assert_eq!(pap.totals.subsidy_fen, 20_290 * 500 + 27_053);
     assert!(rep.warnings.iter().any(|w| w.en.contains("paper-2024")));
     // The residents' pension: 100-300 yuan a month, under 10% of these incomes.
     let res = rep.residents.as_ref().unwrap();
@@ -41,7 +41,7 @@ fn official_2025_figures_change_the_picture() {
     let params = Params::embedded().unwrap();
     let req = SimRequest::new(PopulationSpec::Csv { text: incomes_3500_to_4000() }, "zj", "2025-06".parse().unwrap());
     let rep = run(&params, &req).unwrap();
-    assert_eq!(rep.policies["current"].contribution_fen, 99_720 * 501);
+    assert_eq!(rep.policies["current"].totals.contribution_fen, 99_720 * 501);
     assert!(rep.warnings.is_empty());
 }
 
@@ -56,7 +56,7 @@ fn a_variant_is_applied_checked_and_reported() {
     assert!(rep.is_variant() && rep.policies["current"].variant.is_empty());
     assert!(rep.warnings.iter().any(|w| w.en.starts_with("Variant: paper")));
     // 4986 × 10% = 498.60, half subsidised: 249.30 for the 500 workers below 4000.
-    assert_eq!(p.subsidy_fen, 24_930 * 500 + 39_888);
+    assert_eq!(p.totals.subsidy_fen, 24_930 * 500 + 39_888);
     req.sets = vec!["paper.subsidy.share=0.6".into()];
     let e = run(&params, &req).unwrap_err().to_string();
     assert!(e.contains("paper.subsidy.share") && e.contains("50%"), "{e}");

@@ -25,7 +25,13 @@ fn figures(r: &SimReport) -> String {
     for (name, p) in &r.policies {
         out += &format!(
             "{name}: workers {} contribution {} pa {} pooling {} subsidy {} net {} over {}; ",
-            p.workers, p.contribution_fen, p.personal_account_fen, p.pooling_fen, p.subsidy_fen, p.net_fen, p.over_benchmark
+            p.totals.workers,
+            p.totals.contribution_fen,
+            p.totals.personal_account_fen,
+            p.totals.pooling_fen,
+            p.totals.subsidy_fen,
+            p.totals.net_fen,
+            p.totals.over_benchmark
         );
     }
     let mut rest = serde_json::to_value(r).unwrap();

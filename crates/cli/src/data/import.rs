@@ -1,7 +1,8 @@
 //! `flexpension import workers FILE.csv` and `flexpension import earnings FILE.csv --platform ID`.
 
-use super::{Db, RowProblem, ensure_regions, input_error, open, report_json, rows_left_out, runtime};
+use super::{RowProblem, ensure_regions, input_error, open, report_json, rows_left_out, runtime};
 use crate::UsageError;
+use crate::data::Out;
 use crate::output::emit;
 use clap::{Args, Subcommand, ValueEnum};
 use flexpension_rules::Params;
@@ -27,14 +28,13 @@ pub enum ImportCommand {
 }
 
 #[derive(Args)]
+#[command(mut_arg("json", |a| a.help("Print JSON: added, duplicate, conflicting, rejected, enrolled, errors")))]
+#[command(mut_arg("json", |a| a.help("Print JSON: added, duplicate, conflicting, rejected, enrolled, errors")))]
 pub struct ImportWorkersArgs {
     #[arg(value_name = "FILE.csv")]
     file: PathBuf,
-    /// Print JSON: added, duplicate, conflicting, rejected, enrolled, errors.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -44,6 +44,7 @@ enum FileFormat {
 }
 
 #[derive(Args)]
+#[command(mut_arg("json", |a| a.help("Print JSON: accepted, duplicate, conflicting, rejected, income_fen, premium_fen, errors")))]
 pub struct ImportEarningsArgs {
     #[arg(value_name = "FILE.csv")]
     file: PathBuf,
@@ -56,11 +57,8 @@ pub struct ImportEarningsArgs {
     /// The insurance region whose rules apply (default: the store's, from `init --region`; else zj).
     #[arg(long)]
     region: Option<String>,
-    /// Print JSON: accepted, duplicate, conflicting, rejected, income_fen, premium_fen, errors.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 pub fn run(params: &Params, cmd: ImportCommand) -> anyhow::Result<()> {
@@ -87,7 +85,7 @@ fn list(out: &mut String, errors: &[RowProblem], omitted: u64) -> std::fmt::Resu
 fn workers(params: &Params, a: &ImportWorkersArgs) -> anyhow::Result<()> {
     let file = open_file(&a.file)?;
     let report = runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         ensure_regions(&store, params).await?;
         let r = store.import_workers(std::io::BufReader::new(file), &WorkerImportOptions::default()).await;
         store.close().await;
@@ -95,7 +93,7 @@ fn workers(params: &Params, a: &ImportWorkersArgs) -> anyhow::Result<()> {
     })?;
     let errors: Vec<RowProblem> = report.errors.iter().map(RowProblem::from).collect();
     let (r, omitted) = (&report, report.errors_omitted);
-    if a.json {
+    if a.out.json {
         emit(&report_json(r, &errors)?);
     } else {
         let mut out = format!(
@@ -136,7 +134,7 @@ fn earnings(params: &Params, a: &ImportEarningsArgs) -> anyhow::Result<()> {
         None => Box::new(file),
     };
     let report = runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let r = async {
             let region = super::store_region(&store, a.region.as_deref()).await?;
             let scenario = params.scenario(&region, None, None).map_err(|e| UsageError(format!("--region: {e}")))?;
@@ -159,7 +157,7 @@ fn earnings(params: &Params, a: &ImportEarningsArgs) -> anyhow::Result<()> {
     let report = report?;
     let errors: Vec<RowProblem> = report.errors.iter().map(RowProblem::from).collect();
     let r = &report;
-    if a.json {
+    if a.out.json {
         emit(&report_json(r, &errors)?);
     } else {
         let mut out = format!(

@@ -5,6 +5,7 @@
 
 use super::{Db, input_error, open, runtime};
 use crate::UsageError;
+use crate::data::Out;
 use crate::output::emit;
 use clap::{Args, Subcommand};
 use flexpension_ledger::Status;
@@ -80,6 +81,7 @@ fn freeze(id_number: &str, reason: Option<&str>, db: &Db) -> anyhow::Result<()> 
 }
 
 #[derive(Args)]
+#[command(mut_arg("json", |a| a.help("Print JSON: worker, enrolments, month, income_fen, orders, by_platform, account")))]
 pub struct WorkerShowArgs {
     /// The worker's resident ID (not printed back: answers show it masked).
     #[arg(long, value_name = "N")]
@@ -87,11 +89,8 @@ pub struct WorkerShowArgs {
     /// YYYY-MM; default the latest month with income, else this month (China time).
     #[arg(long)]
     month: Option<String>,
-    /// Print JSON: worker, enrolments, month, income_fen, orders, by_platform, account.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    db: Db,
+    out: Out,
 }
 
 #[derive(Serialize)]
@@ -131,7 +130,7 @@ pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
     // The lapse threshold in force this month.
     let lapse = flexpension_ledger::lapse_after_months(params, YearMonth::of_date(crate::today()))?;
     let shown = runtime()?.block_on(async {
-        let store = open(&a.db.db).await?;
+        let store = open(&a.out.db.db).await?;
         let r = async {
             let worker =
                 store.find_worker(&a.id_number).await.map_err(|e| input_error("--id-number", e))?.ok_or_else(|| {
@@ -172,7 +171,7 @@ pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
         store.close().await;
         r
     })?;
-    if a.json {
+    if a.out.json {
         emit(&format!("{}\n", serde_json::to_string_pretty(&shown)?));
     } else {
         emit(&text(&shown)?);

@@ -154,15 +154,17 @@ pub fn view(r: &SimReport, req: &SimRequest, lang: Lang, names: &Names) -> View 
     };
     let m = |fen: i64| (money(fen), Some(fen));
     let totals = vec![
-        row("analyst.r_workers", "", "workers", &|p| (count(p.workers), None)),
-        row("analyst.r_contribution", "contribution", "contribution", &|p| m(p.contribution_fen)),
-        row("analyst.r_personal", "sub", "personal", &|p| m(p.personal_account_fen)),
-        row("analyst.r_pooling", "sub", "pooling", &|p| m(p.pooling_fen)),
-        row("analyst.r_subsidy", "", "subsidy", &|p| m(p.subsidy_fen)),
-        row("analyst.r_net", "net", "net", &|p| m(p.net_fen)),
+        row("analyst.r_workers", "", "workers", &|p| (count(p.totals.workers), None)),
+        row("analyst.r_contribution", "contribution", "contribution", &|p| m(p.totals.contribution_fen)),
+        row("analyst.r_personal", "sub", "personal", &|p| m(p.totals.personal_account_fen)),
+        row("analyst.r_pooling", "sub", "pooling", &|p| m(p.totals.pooling_fen)),
+        row("analyst.r_subsidy", "", "subsidy", &|p| m(p.totals.subsidy_fen)),
+        row("analyst.r_net", "net", "net", &|p| m(p.totals.net_fen)),
         row("analyst.r_mean", "", "mean", &|p| (pct(p.mean_burden), None)),
         row("analyst.r_median", "", "median", &|p| (pct(p.median_burden), None)),
-        row("analyst.r_over", "", "over", &|p| (format!("{} ({})", pct(Some(p.over_benchmark_share)), count(p.over_benchmark)), None)),
+        row("analyst.r_over", "", "over", &|p| {
+            (format!("{} ({})", pct(Some(p.over_benchmark_share)), count(p.totals.over_benchmark)), None)
+        }),
     ];
     let groups = |pick: &dyn Fn(&PolicyReport) -> &Vec<GroupReport>| -> Vec<GroupRow> {
         let Some((_, first)) = pols.first() else { return Vec::new() };
