@@ -50,5 +50,13 @@ export function consoleSuite(lookOptions) {
   const problems = [];
   const look = looker(problems, process.env.SCREENS_DIR, lookOptions);
   const open = (width, lang, login, password) => signIn(shared.browser, process.env.BASE_URL, width, lang, login, password);
-  return { problems, look, open };
+  return { problems, look, open, shared };
 }
+
+/** Fen as the pages print money: 52,395,902.55. */
+export function yuan(fen) {
+  const a = Math.abs(fen);
+  const whole = Math.floor(a / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${fen < 0 ? '-' : ''}${whole}.${String(a % 100).padStart(2, '0')}`;
+}
+

@@ -6,36 +6,19 @@
 // photographed into docs/screens/. Run by consoles.sh, which builds the demo store, serves it
 // and sets BASE_URL, REPORT_JSON and REPORT_MONTH.
 
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launchChromium } from './browser.mjs';
-import { LANGS, WIDTHS, looker, signIn } from './console.mjs';
+import { LANGS, WIDTHS, consoleSuite, yuan } from './console.mjs';
 
 const BASE = process.env.BASE_URL;
 const MONTH = process.env.REPORT_MONTH;
 const SCREENS = process.env.SCREENS_DIR;
 const report = JSON.parse(readFileSync(process.env.REPORT_JSON, 'utf8'));
-let browser;
-const problems = [];
-const look = looker(problems, SCREENS);
-const open = (width, lang, login, password) => signIn(browser, BASE, width, lang, login, password);
+const { problems, look, open, shared } = consoleSuite();
 
-before(async () => {
-  assert.ok(BASE && MONTH, 'BASE_URL and REPORT_MONTH are set by consoles.sh');
-  browser = await launchChromium();
-});
+before(() => assert.ok(MONTH, 'REPORT_MONTH is set by consoles.sh'));
 
-after(async () => {
-  await browser?.close();
-});
-
-/** Fen as the pages print money: 52,395,902.55. */
-function yuan(fen) {
-  const a = Math.abs(fen);
-  const whole = Math.floor(a / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${fen < 0 ? '-' : ''}${whole}.${String(a % 100).padStart(2, '0')}`;
-}
 const count = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 
@@ -143,7 +126,7 @@ for (const lang of LANGS) {
     });
 
     test(`public pages ${lang} ${width}`, async () => {
-      const context = await browser.newContext({ viewport: { width, height: width < 700 ? 844 : 800 }, bypassCSP: true });
+      const context = await shared.browser.newContext({ viewport: { width, height: width < 700 ? 844 : 800 }, bypassCSP: true });
       const page = await context.newPage();
       await page.goto(`${BASE}/?lang=${lang}`);
       await look(page, 'calculator', width, lang);

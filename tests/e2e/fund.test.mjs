@@ -5,39 +5,21 @@
 // axe-core and the language check and is photographed into docs/screens/. Run by consoles.sh,
 // which sets BASE_URL, FUND_JSON and FUND_YEAR.
 
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launchChromium } from './browser.mjs';
-import { LANGS, WIDTHS, looker, signIn } from './console.mjs';
+import { LANGS, WIDTHS, consoleSuite, looker, yuan } from './console.mjs';
 
-const BASE = process.env.BASE_URL;
 const YEAR = process.env.FUND_YEAR;
 const SCREENS = process.env.SCREENS_DIR;
 const fund = JSON.parse(readFileSync(process.env.FUND_JSON, 'utf8'));
-let browser;
-const problems = [];
+const { problems, look, open } = consoleSuite();
 // The fund page whole; the platform's page where its bill and statements are.
 const lookWhole = looker(problems, SCREENS, { fullPage: true });
-const look = looker(problems, SCREENS);
-const open = (width, lang, login, password) => signIn(browser, BASE, width, lang, login, password);
 const text = async (page, sel) => (await page.textContent(sel)).trim();
 
-before(async () => {
-  assert.ok(BASE && YEAR, 'BASE_URL and FUND_YEAR are set by consoles.sh');
-  browser = await launchChromium();
-});
+before(() => assert.ok(YEAR, 'FUND_YEAR is set by consoles.sh'));
 
-after(async () => {
-  await browser?.close();
-});
-
-/** Fen as the pages print money: 52,395,902.55. */
-function yuan(fen) {
-  const a = Math.abs(fen);
-  const whole = Math.floor(a / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${fen < 0 ? '-' : ''}${whole}.${String(a % 100).padStart(2, '0')}`;
-}
 
 /** The bytes of the download a click on `sel` starts. */
 async function download(page, sel) {
