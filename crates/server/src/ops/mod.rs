@@ -10,6 +10,7 @@
 //! (`/metrics`, `/healthz`, `/readyz`, optionally behind a bearer token).
 
 pub mod metrics;
+pub mod probe;
 pub mod request;
 
 use crate::AppState;
@@ -45,6 +46,8 @@ pub struct OpsState {
     /// When it last finished a round (0: none yet).
     publisher_done_us: AtomicI64,
     stuck_after_us: AtomicI64,
+    /// The store's last answer to the readiness query (`/readyz` is public).
+    store_probe: probe::ProbeCache,
 }
 
 impl Default for OpsState {
@@ -55,6 +58,7 @@ impl Default for OpsState {
             publisher_since_us: AtomicI64::new(0),
             publisher_done_us: AtomicI64::new(0),
             stuck_after_us: AtomicI64::new(PUBLISHER_STUCK_AFTER.as_micros() as i64),
+            store_probe: probe::ProbeCache::default(),
         }
     }
 }
@@ -155,18 +159,23 @@ pub struct ReadyAnswer {
     pub stopping: bool,
 }
 
-/// The readiness checks: store reachable, migrations current, log publisher not stuck, not
-/// shutting down.
+/// The readiness checks: store reachable, migrations current (asked at most once a second,
+/// [`probe::READY_PROBE_REUSE`]), log publisher not stuck, not shutting down.
 pub async fn readiness(state: &AppState) -> ReadyAnswer {
     let (store, migrations_current) = match state.store() {
         None => (None, None),
-        Some(s) => match s.readiness().await {
-            Ok(r) => (Some(true), Some(r.current())),
-            Err(e) => {
-                tracing::warn!(error = %e, "readiness: the store did not answer");
-                (Some(false), None)
-            }
-        },
+        Some(s) => {
+            let ask = || async {
+                match s.readiness().await {
+                    Ok(r) => (Some(true), Some(r.current())),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "readiness: the store did not answer");
+                        (Some(false), None)
+                    }
+                }
+            };
+            state.ops().store_probe.get(std::time::Instant::now(), ask).await
+        }
     };
     let now = state.now();
     let publisher_ok = state.ops().publisher_idle(now).map(|_| !state.ops().publisher_stuck(now));
