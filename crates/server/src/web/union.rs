@@ -63,21 +63,21 @@ async fn draw(store: &Store, base: Base, worker: WorkerId, error: String, done: 
     };
     let l = base.lang;
     let page = Page {
-        member_since: member.map(|m| l.f("union.member_since", &[("day", &day(m.joined_at_us))])).unwrap_or_default(),
+        member_since: member.map(|m| l.f("unionpage.member_since", &[("day", &day(m.joined_at_us))])).unwrap_or_default(),
         services: UnionService::ALL
             .iter()
             .map(|s| {
-                (s.as_str(), l.t(&format!("union.svc_{}", s.as_str())).to_string(), l.t(&format!("union.what_{}", s.as_str())).to_string())
+                (s.as_str(), l.t(&format!("unionpage.svc_{}", s.as_str())).to_string(), l.t(&format!("unionpage.what_{}", s.as_str())).to_string())
             })
             .collect(),
         requests: mine
             .iter()
             .map(|r| RequestLine {
                 id: r.id,
-                service: l.t(&format!("union.svc_{}", r.service.as_str())).to_string(),
+                service: l.t(&format!("unionpage.svc_{}", r.service.as_str())).to_string(),
                 text: r.text.clone(),
                 filed: day(r.filed_at_us),
-                state: l.t(&format!("union.state_{}", r.state.as_str())).to_string(),
+                state: l.t(&format!("unionpage.state_{}", r.state.as_str())).to_string(),
                 state_code: r.state.as_str(),
                 answer: r.answer.clone().unwrap_or_default(),
                 open: r.state.is_open(),
@@ -85,7 +85,7 @@ async fn draw(store: &Store, base: Base, worker: WorkerId, error: String, done: 
             .collect(),
         error,
         done: match done {
-            "join" | "leave" | "request" | "close" => l.t(&format!("union.done_{done}")).to_string(),
+            "join" | "leave" | "request" | "close" => l.t(&format!("unionpage.done_{done}")).to_string(),
             _ => String::new(),
         },
         max_chars: MAX_TEXT_CHARS,
@@ -98,7 +98,7 @@ async fn draw(store: &Store, base: Base, worker: WorkerId, error: String, done: 
 pub async fn page(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Query<DoneQuery>) -> Response {
     let lang = q.lang.as_deref();
     let Some(store) = s.store() else { return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later") };
-    let base = Base::of(&v, lang, "union.title", "/me/union");
+    let base = Base::of(&v, lang, "unionpage.title", "/me/union");
     draw(store, base, worker, String::new(), q.done.as_deref().unwrap_or(""), StatusCode::OK).await
 }
 
@@ -134,7 +134,7 @@ async fn act(s: AppState, v: crate::guard::Viewer, worker: WorkerId, f: UnionFor
         return denied_with(StatusCode::FORBIDDEN, lang, "people.err_form_expired");
     }
     let Some(store) = s.store() else { return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later") };
-    let base = Base::of(&v, lang, "union.title", "/me/union");
+    let base = Base::of(&v, lang, "unionpage.title", "/me/union");
     let l = base.lang;
     let done = match &what {
         Act::Join => store.join_union(worker).await.map(|_| ()),
@@ -150,12 +150,12 @@ async fn act(s: AppState, v: crate::guard::Viewer, worker: WorkerId, f: UnionFor
         Err(StoreError::NotFound { .. }) => super::not_found(axum::extract::RawQuery(None)).await,
         Err(e) if e.field().is_some() => {
             let key = match e.field() {
-                Some("text") if f.text.trim().is_empty() => "union.err_empty",
-                Some("text") => "union.err_text",
-                Some("worker") => "union.err_not_member",
-                Some("service") if UnionService::parse(&f.service).is_none() => "union.err_service",
-                Some("service") => "union.err_too_many",
-                _ => "union.err_state",
+                Some("text") if f.text.trim().is_empty() => "unionpage.err_empty",
+                Some("text") => "unionpage.err_text",
+                Some("worker") => "unionpage.err_not_member",
+                Some("service") if UnionService::parse(&f.service).is_none() => "unionpage.err_service",
+                Some("service") => "unionpage.err_too_many",
+                _ => "unionpage.err_state",
             };
             let msg =
                 l.f(key, &[("count", &flexpension_store::MAX_OPEN_UNION_REQUESTS.to_string()), ("chars", &MAX_TEXT_CHARS.to_string())]);
