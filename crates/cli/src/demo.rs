@@ -7,6 +7,7 @@ mod fund;
 mod money;
 mod notices;
 mod orders;
+mod union;
 
 use crate::UsageError;
 use anyhow::Context;
@@ -354,6 +355,8 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
     ph.end("logins", format!("5 accounts; {contacts} contact numbers in the grid worker's grids"));
     let filed = complaints(params, store, wid, platform_ids[0], &months).await?;
     ph.end("complaints", filed);
+    let union = union::union(store, region, &workers, wid).await?;
+    ph.end("union", union);
     Ok(Built {
         months,
         worker_login: logins[0].0.into(),
@@ -436,6 +439,7 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
         notices::READER_LOGIN,
         notices::READER_PASSWORD
     )?;
+    writeln!(out, "  the demo worker's union membership and requests: /me/union")?;
     writeln!(out, "  the demo worker's complaints: /me/complaints; `flexpension complaint show 1 --db sqlite:{dbs}`")?;
     writeln!(out, "  a month's books:   flexpension report month --db sqlite:{dbs} --month {last}")?;
     writeln!(out, "  risk alerts:       flexpension monitor run --db sqlite:{dbs} --month {last}")?;

@@ -89,6 +89,11 @@ pub fn router(state: AppState) -> Router {
             get(web::rights::list).post(web::rights::file).layer(axum::extract::DefaultBodyLimit::max(web::rights::MAX_COMPLAINT_BODY)),
         )
         .route("/me/complaints/{id}", get(web::rights::show))
+        .route("/me/union", get(web::union::page))
+        .route("/me/union/join", post(web::union::join))
+        .route("/me/union/leave", post(web::union::leave))
+        .route("/me/union/requests", post(web::union::request))
+        .route("/me/union/requests/{id}/close", post(web::union::close))
         .route("/me/transfer", post(web::transfer::apply))
         .route("/me/choices", get(web::choice::page).post(web::choice::post))
         .route("/me/notices/{id}/read", post(web::inbox::read))

@@ -69,6 +69,7 @@ pub mod people;
 mod registry;
 mod store;
 mod transfer;
+mod union;
 
 pub use agency::{AgencyAck, DELIVERY_BACKOFF_FIRST_US, DELIVERY_BACKOFF_MAX_US, InboxMessage, OutboxMessage, delivery_backoff_us};
 pub use appeals::{APPEAL_TEXT_MAX_CHARS, Appeal, Notice, NoticeKind, RatedMonth, RatedWorker, WARN_MONTHS_BEFORE};
@@ -112,6 +113,7 @@ pub use store::{OpenOptions, Store};
 pub use transfer::{
     HANDLE_BATCH as TRANSFER_HANDLE_BATCH, MonthsByRegion, RegionMonths, TRANSFER_VOUCHER_FORMAT, TransferRecord, TransferVoucher,
 };
+pub use union::{MAX_OPEN_UNION_REQUESTS, Membership, RequestState, UNION_QUEUE_LIMIT, UnionActor, UnionRequest, UnionService};
 
 /// The store's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -18,6 +18,7 @@ pub const SCREENS: &[(&str, &str)] = &[
     ("inbox", include_str!("../catalogue/inbox.toml")),
     ("grid", include_str!("../catalogue/grid.toml")),
     ("rights", include_str!("../catalogue/rights.toml")),
+    ("unionpage", include_str!("../catalogue/unionpage.toml")),
     ("choice", include_str!("../catalogue/choice.toml")),
     ("kiosk", include_str!("../catalogue/kiosk.toml")),
     ("statement", include_str!("../catalogue/statement.toml")),

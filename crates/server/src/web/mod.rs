@@ -35,6 +35,7 @@ pub(crate) mod reply;
 mod results;
 pub(crate) mod rights;
 pub(crate) mod transfer;
+pub(crate) mod union;
 pub(crate) mod verify;
 
 use crate::{AppState, assets};
