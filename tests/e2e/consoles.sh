@@ -3,7 +3,8 @@
 # store with `flexpension demo --no-serve` (fewer workers than the default, for time), take
 # `report month --json` of its last month and `fund report --json` of its pilot year, serve the
 # store and run consoles.test.mjs, fund.test.mjs (the special fund, a platform's bill and statement),
-# grid.test.mjs and complaint.test.mjs. Screenshots go to docs/screens/ when SCREENS_DIR is set
+# grid.test.mjs, complaint.test.mjs and union.test.mjs (the union page). Screenshots go to
+# docs/screens/ when SCREENS_DIR is set
 # (UPDATE_SCREENS=1 sets it to the repository's docs/screens).
 # Usage: FLEXPENSION_BIN=... bash tests/e2e/consoles.sh (run.sh calls it).
 set -euo pipefail
@@ -34,4 +35,4 @@ screens=""
 if [ "${UPDATE_SCREENS:-}" = 1 ]; then screens="$root/docs/screens"; mkdir -p "$screens"; fi
 cd "$here"
 BASE_URL="$base" REPORT_JSON="$tmp/report.json" REPORT_MONTH="$month" FUND_JSON="$tmp/fund.json" FUND_YEAR="$year" SCREENS_DIR="$screens" \
-  node --test --test-concurrency=1 consoles.test.mjs fund.test.mjs grid.test.mjs notices.test.mjs complaint.test.mjs
+  node --test --test-concurrency=1 consoles.test.mjs fund.test.mjs grid.test.mjs notices.test.mjs complaint.test.mjs union.test.mjs
