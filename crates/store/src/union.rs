@@ -237,6 +237,16 @@ impl Store {
         row.map(request_from).transpose()
     }
 
+    /// One request of a worker of `region` (by home grid); another region's is not found.
+    pub async fn region_union_request(&self, id: i64, region: &str) -> Result<Option<UnionRequest>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM union_requests r JOIN workers w ON w.id = r.worker_id JOIN grids g ON g.id = w.home_grid_id \
+             WHERE r.id = $1 AND g.region_code = $2"
+        );
+        let row: Option<RequestRow> = Sql::built(sql).bind(id).bind(region).fetch_optional(self.db()).await?;
+        row.map(request_from).transpose()
+    }
+
     /// A worker's requests, newest first.
     pub async fn worker_union_requests(&self, worker: WorkerId) -> Result<Vec<UnionRequest>> {
         let sql = format!("SELECT {REQUEST_COLUMNS} FROM union_requests r WHERE r.worker_id = $1 ORDER BY r.id DESC");

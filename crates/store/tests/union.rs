@@ -49,6 +49,8 @@ pub async fn membership_and_requests(kind: Kind) {
         assert_eq!(q.len() as i64, MAX_OPEN_UNION_REQUESTS);
         assert_eq!(q[0].id, r.id, "oldest open first");
         assert!(s.union_queue("ah").await.expect("other region").is_empty());
+        assert_eq!(s.region_union_request(r.id, "zj").await.expect("own region").map(|x| x.id), Some(r.id));
+        assert_eq!(s.region_union_request(r.id, "ah").await.expect("other region"), None);
 
         // Staff of another region do not see it; the other worker cannot close it.
         let staff = UnionActor::Staff(7);
