@@ -29,7 +29,9 @@ def month(r, income, declared):
     rate = np.array(r["rates"], dtype=np.int64)[np.searchsorted(np.array(r["ups"], dtype=np.int64), inc, side="left")]
     c = (base * rate + M // 2) // M
     pa = np.minimum((base * r["pa_rate"] + M // 2) // M, c)
-    s = np.where(inc < r["below"], (c * r["share"] + M // 2) // M, 0)
+    # The subsidy band, like the bracket; none from the ceiling up.
+    share = np.array(r["shares"], dtype=np.int64)[np.searchsorted(np.array(r["share_ups"], dtype=np.int64), inc, side="left")]
+    s = np.where(inc < r["below"], (c * share + M // 2) // M, 0)
     net = c - s
     paid = inc > 0
     burden_bp = (net[paid] * 10_000 + inc[paid] // 2) // inc[paid]

@@ -2,7 +2,7 @@
 
 use crate::explain::{Explained, Explainer, ParamUse};
 use crate::money::{Fen, MAX_FEN, Rate, div_round, fixed_decimal, yuan};
-use crate::params::{Brackets, ParamError, Scenario};
+use crate::params::{Brackets, ParamError, Scenario, SubsidyBands};
 use crate::time::YearMonth;
 use serde::Serialize;
 
@@ -24,7 +24,8 @@ pub struct MonthRules {
     pub base_upper_fen: Fen,
     pub brackets: Brackets,
     pub personal_account_rate: Rate,
-    pub subsidy_share: Rate,
+    /// The subsidy share by income band, for incomes below `subsidy_income_below_fen`.
+    pub subsidy_share: SubsidyBands,
     pub subsidy_income_below_fen: Fen,
     pub burden_benchmark: Rate,
 }
@@ -99,7 +100,7 @@ impl Scenario<'_> {
         let (upper, u2) = p.lookup(&self.region.base_upper, date, |v| format!("{} 元", yuan(*v)))?;
         let (brackets, u3) = p.lookup(&self.policy.rate_brackets, date, |v| v.to_string())?;
         let (pa, u4) = p.lookup(&self.policy.personal_account_rate, date, |v| v.percent())?;
-        let (share, u5) = p.lookup(&self.policy.subsidy_share, date, |v| v.percent())?;
+        let (share, u5) = p.lookup(&self.policy.subsidy_share, date, |v| v.to_string())?;
         let (below, u6) = p.lookup(&self.policy.subsidy_income_below, date, |v| format!("{} 元", yuan(*v)))?;
         let (bench, u7) = p.lookup(&p.national.burden_benchmark, date, |v| v.percent())?;
         let key = |u: ParamUse, k: String| ParamUse { key: k, ..u };
@@ -120,7 +121,7 @@ impl Scenario<'_> {
             base_upper_fen: *upper,
             brackets: brackets.clone(),
             personal_account_rate: *pa,
-            subsidy_share: *share,
+            subsidy_share: share.clone(),
             subsidy_income_below_fen: *below,
             burden_benchmark: *bench,
         };
@@ -171,7 +172,8 @@ pub fn compute(r: &MonthRules, income_fen: Fen, declared_base_fen: Option<Fen>) 
     // The personal account never takes more than the contribution itself.
     let personal_account_fen = r.personal_account_rate.of(base_fen).min(contribution_fen);
     let pooling_fen = contribution_fen - personal_account_fen;
-    let subsidy_fen = if income_fen < r.subsidy_income_below_fen { r.subsidy_share.of(contribution_fen) } else { 0 };
+    let subsidy_fen =
+        if income_fen < r.subsidy_income_below_fen { r.subsidy_share.find(income_fen).1.share.of(contribution_fen) } else { 0 };
     let net_fen = contribution_fen - subsidy_fen;
     let burden_bp = (income_fen > 0).then(|| div_round(i128::from(net_fen) * 10_000, i128::from(income_fen)) as i64);
     // Compare exactly, not the rounded burden: net / income > benchmark.
@@ -237,27 +239,35 @@ fn explain_steps(ex: &mut Explainer, s: &Scenario, input: &ContributionInput, r:
         format!("Of this, {pa} yuan ({pa_rate} of the base) goes into your own personal account, paid back to you monthly after retirement; the other {pool} yuan goes to the pooling fund, the shared money that pays everyone's basic pension."),
     );
     let sub = yuan(c.subsidy_fen);
-    if r.subsidy_share.0 == 0 {
+    let below = yuan(r.subsidy_income_below_fen);
+    if r.subsidy_share.is_zero() || r.subsidy_income_below_fen <= 0 {
         ex.step("没有按收入发放的缴费补贴。", "There is no subsidy based on income.");
-    } else if c.subsidy_fen > 0 {
-        ex.step(
-            format!(
-                "补贴：您的收入低于{}元，省里补贴实际缴费的{}：{total} × {} = {sub}元。",
-                yuan(r.subsidy_income_below_fen),
-                r.subsidy_share.percent(),
-                r.subsidy_share.percent()
+    } else if input.income_fen < r.subsidy_income_below_fen {
+        let (i, b) = r.subsidy_share.find(input.income_fen);
+        let share = b.share.percent();
+        let (title_zh, title_en) = (&s.policy.title_zh, &s.policy.title_en);
+        let (key, source) = subsidy_source(s, input.month);
+        let band = r.subsidy_share.range(i, r.subsidy_income_below_fen).filter(|_| r.subsidy_share.0.len() > 1);
+        match band {
+            None => ex.step(
+                format!("补贴：按“{title_zh}”，月收入低于{below}元的，省里补贴实际缴费的{share}（参数 {key}，出处 {source}）。您本月收入{income}元：{total} × {share} = {sub}元。"),
+                format!("Subsidy: under '{title_en}' the province pays {share} of the contribution for incomes below {below} yuan a month (parameter {key}, source {source}). Your income this month is {income} yuan: {total} × {share} = {sub} yuan."),
             ),
-            format!(
-                "Subsidy: your income is below {} yuan, so the province pays {} of the contribution: {total} × {} = {sub} yuan.",
-                yuan(r.subsidy_income_below_fen),
-                r.subsidy_share.percent(),
-                r.subsidy_share.percent()
-            ),
-        );
+            Some((lo, hi)) => {
+                let (zh, en) = match lo {
+                    0 => (format!("不超过{}元", yuan(hi)), format!("up to {} yuan", yuan(hi))),
+                    _ => (format!("{}元到{}元", yuan(lo), yuan(hi)), format!("from {} to {} yuan", yuan(lo), yuan(hi))),
+                };
+                ex.step(
+                    format!("补贴：按“{title_zh}”，月收入低于{below}元的按收入分档补贴（参数 {key}，出处 {source}）。您本月收入{income}元，在{zh}这一档，省里补贴实际缴费的{share}：{total} × {share} = {sub}元。"),
+                    format!("Subsidy: under '{title_en}' incomes below {below} yuan a month get a subsidy by income band (parameter {key}, source {source}). Your income this month, {income} yuan, is in the band {en}, so the province pays {share} of the contribution: {total} × {share} = {sub} yuan."),
+                );
+            }
+        }
     } else {
         ex.step(
-            format!("补贴：只有月收入低于{}元才有补贴，您这个月没有。", yuan(r.subsidy_income_below_fen)),
-            format!("Subsidy: only incomes below {} yuan a month get one, so none this month.", yuan(r.subsidy_income_below_fen)),
+            format!("补贴：只有月收入低于{below}元才有补贴，您这个月没有。"),
+            format!("Subsidy: only incomes below {below} yuan a month get one, so none this month."),
         );
     }
     let net = yuan(c.net_fen);
@@ -274,6 +284,13 @@ fn explain_steps(ex: &mut Explainer, s: &Scenario, input: &ContributionInput, r:
         }
         None => ex.step("本月没有收入，无法计算负担比例。", "No income this month, so the burden cannot be worked out."),
     }
+}
+
+/// The subsidy schedule's parameter key and its source, as the explanation names them.
+fn subsidy_source(s: &Scenario, month: YearMonth) -> (String, String) {
+    let key = format!("{}.subsidy_share", s.policy.name);
+    let source = s.policy.subsidy_share.at(month.first_day()).map(|d| d.source.clone()).unwrap_or_default();
+    (key, source)
 }
 
 /// Totals of a batch of worker-months, exact in fen.

@@ -2,14 +2,16 @@
 //! policy for the month being computed, checked as strictly as the files are, and said out loud.
 //!
 //! Keys: `rate.brackets` (`3999.99:0.12,6000:0.16,:0.20`: inclusive upper limits in yuan, the
-//! last one empty), `rate.personal_account`, `subsidy.share`, `subsidy.income_below` (yuan). A key
+//! last one empty), `rate.personal_account`, `subsidy.share` (one share for every income under
+//! the ceiling, `0.35`, or bands written like the brackets, `2999.99:0.5,3999.99:0.4,:0.3`),
+//! `subsidy.income_below` (yuan: the ceiling; a lower one cuts off the bands above it). A key
 //! may name its policy first (`paper.subsidy.share=0.5`). Without one it applies to every policy
 //! of the run except `current`: the law stays the baseline a variant is compared with, unless it
 //! is the only policy of the run or is named (`current.subsidy.share=0.5`).
 
 use crate::explain::Text;
 use crate::money::{Dec6, Fen, parse_yuan_nonneg, yuan};
-use crate::params::{Bracket, Brackets, Scenario};
+use crate::params::{Bracket, Brackets, Scenario, SubsidyBand, SubsidyBands};
 use crate::time::YearMonth;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,7 +29,8 @@ fn bad(key: &str, reason: impl Into<String>) -> VariantError {
 pub enum Setting {
     Brackets(Brackets),
     PersonalAccountRate(Dec6),
-    SubsidyShare(Dec6),
+    /// A flat share is one open band.
+    SubsidyShare(SubsidyBands),
     SubsidyIncomeBelow(Fen),
 }
 
@@ -58,7 +61,7 @@ impl Override {
         let setting = match key {
             "rate.brackets" => Setting::Brackets(parse_brackets(v).map_err(|r| bad(lhs, r))?),
             "rate.personal_account" => Setting::PersonalAccountRate(parse_share(v).map_err(|r| bad(lhs, r))?),
-            "subsidy.share" => Setting::SubsidyShare(parse_share(v).map_err(|r| bad(lhs, r))?),
+            "subsidy.share" => Setting::SubsidyShare(parse_subsidy(v).map_err(|r| bad(lhs, r))?),
             _ => Setting::SubsidyIncomeBelow(parse_yuan_nonneg(v).map_err(|e| bad(lhs, format!("{e}")))?),
         };
         Ok(Override { policy, key, setting })
@@ -80,7 +83,8 @@ impl Override {
     pub fn value_text(&self) -> String {
         match &self.setting {
             Setting::Brackets(b) => b.to_string(),
-            Setting::PersonalAccountRate(r) | Setting::SubsidyShare(r) => r.percent(),
+            Setting::PersonalAccountRate(r) => r.percent(),
+            Setting::SubsidyShare(b) => b.to_string(),
             Setting::SubsidyIncomeBelow(f) => format!("{} 元", yuan(*f)),
         }
     }
@@ -129,19 +133,24 @@ impl Scenario<'_> {
                 p.personal_account_rate.set_value(from, *r);
                 (was, r.percent())
             }
-            Setting::SubsidyShare(r) => {
+            Setting::SubsidyShare(b) => {
                 let d = p.subsidy_share.at(date).map_err(none_in_force)?;
                 if let Some((lo, hi)) = d.allowed
-                    && !(lo..=hi).contains(r)
+                    && let Some(out) = b.0.iter().find(|x| !(lo..=hi).contains(&x.share))
                 {
                     return Err(bad(
                         &key,
-                        format!("{} is outside the range policy '{name}' allows, {} to {}", r.percent(), lo.percent(), hi.percent()),
+                        format!(
+                            "{} is outside the range policy '{name}' allows, {} to {}",
+                            out.share.percent(),
+                            lo.percent(),
+                            hi.percent()
+                        ),
                     ));
                 }
-                let (from, was) = (d.from, d.value.percent());
-                p.subsidy_share.set_value(from, *r);
-                (was, r.percent())
+                let (from, was) = (d.from, d.value.to_string());
+                p.subsidy_share.set_value(from, b.clone());
+                (was, b.to_string())
             }
             Setting::SubsidyIncomeBelow(f) => {
                 let d = p.subsidy_income_below.at(date).map_err(none_in_force)?;
@@ -168,26 +177,43 @@ fn parse_share(v: &str) -> Result<Dec6, String> {
 
 /// `3999.99:0.12,6000:0.16,:0.20`: rising inclusive limits in yuan, the last one open.
 fn parse_brackets(v: &str) -> Result<Brackets, String> {
-    let mut out: Vec<Bracket> = Vec::new();
+    let parts = parse_limits(v, ("bracket", "rate"), "6000:0.16 (the last :0.20)")?;
+    Ok(Brackets(parts.into_iter().map(|(up_to_fen, rate)| Bracket { up_to_fen, rate }).collect()))
+}
+
+/// One share (`0.35` or `35%`) for every income under the ceiling, or bands written like the
+/// brackets: `2999.99:0.5,3999.99:0.4,:0.3`.
+fn parse_subsidy(v: &str) -> Result<SubsidyBands, String> {
+    if !v.contains(':') {
+        return parse_share(v).map(SubsidyBands::flat);
+    }
+    let parts = parse_limits(v, ("band", "share"), "3999.99:0.4 (the last :0.3)")?;
+    Ok(SubsidyBands(parts.into_iter().map(|(up_to_fen, share)| SubsidyBand { up_to_fen, share }).collect()))
+}
+
+/// `limit:share,...,:share`: rising inclusive limits in yuan, the last one open. `what` names a
+/// part and its value in errors ("bracket", "rate") and `example` shows one.
+fn parse_limits(v: &str, (what, unit): (&str, &str), example: &str) -> Result<Vec<(Option<Fen>, Dec6)>, String> {
+    let mut out: Vec<(Option<Fen>, Dec6)> = Vec::new();
     for (i, part) in v.split(',').enumerate() {
-        let (up, rate) = part.split_once(':').ok_or(format!("bracket {}: write up_to:rate, e.g. 6000:0.16 (the last :0.20)", i + 1))?;
-        if out.last().is_some_and(|b| b.up_to_fen.is_none()) {
-            return Err(format!("bracket {}: comes after the open last bracket", i + 1));
+        let (up, rate) = part.split_once(':').ok_or(format!("{what} {}: write up_to:{unit}, e.g. {example}", i + 1))?;
+        if out.last().is_some_and(|b| b.0.is_none()) {
+            return Err(format!("{what} {}: comes after the open last {what}", i + 1));
         }
         let up_to_fen = match up.trim() {
             "" => None,
-            t => Some(parse_yuan_nonneg(t).map_err(|e| format!("bracket {}: {e}", i + 1))?),
+            t => Some(parse_yuan_nonneg(t).map_err(|e| format!("{what} {}: {e}", i + 1))?),
         };
-        if let (Some(prev), Some(u)) = (out.last().and_then(|b| b.up_to_fen), up_to_fen)
+        if let (Some(prev), Some(u)) = (out.last().and_then(|b| b.0), up_to_fen)
             && u <= prev
         {
-            return Err(format!("bracket {}: limits must rise", i + 1));
+            return Err(format!("{what} {}: limits must rise", i + 1));
         }
-        out.push(Bracket { up_to_fen, rate: parse_share(rate.trim()).map_err(|e| format!("bracket {}: {e}", i + 1))? });
+        out.push((up_to_fen, parse_share(rate.trim()).map_err(|e| format!("{what} {}: {e}", i + 1))?));
     }
     match out.last() {
-        Some(b) if b.up_to_fen.is_none() => Ok(Brackets(out)),
-        _ => Err("the last bracket must be open: end with ,:rate".into()),
+        Some(b) if b.0.is_none() => Ok(out),
+        _ => Err(format!("the last {what} must be open: end with ,:{unit}")),
     }
 }
 
@@ -206,11 +232,21 @@ mod tests {
         assert_eq!(o.policy, None);
         assert_eq!(o.value_text(), "≤3999.99: 12%; ≤6000.00: 16%; >6000.00: 20%");
         let o = Override::parse("paper.subsidy.share=50%").unwrap();
-        assert_eq!((o.policy.as_deref(), o.setting.clone()), (Some("paper"), Setting::SubsidyShare(Dec6(500_000))));
+        assert_eq!((o.policy.as_deref(), o.setting.clone()), (Some("paper"), Setting::SubsidyShare(SubsidyBands::flat(Dec6(500_000)))));
+        let o = Override::parse("subsidy.share=2999.99:0.5, 3999.99:40%, :0.3").unwrap();
+        assert_eq!(o.value_text(), "≤2999.99: 50%; ≤3999.99: 40%; >3999.99: 30%");
         assert!(matches!(Override::parse("subsidy.income_below=5000").unwrap().setting, Setting::SubsidyIncomeBelow(500_000)));
-        for bad in
-            ["subsidy.share", "subsidy.shar=0.5", "subsidy.share=1.5", "rate.brackets=6000:0.16,4000:0.1,:0.2", "rate.brackets=4000:0.1"]
-        {
+        for bad in [
+            "subsidy.share",
+            "subsidy.shar=0.5",
+            "subsidy.share=1.5",
+            "rate.brackets=6000:0.16,4000:0.1,:0.2",
+            "rate.brackets=4000:0.1",
+            "subsidy.share=3999.99:0.4,2999.99:0.5,:0.3",
+            "subsidy.share=2999.99:0.5,3999.99:0.4",
+            "subsidy.share=2999.99:0.5,:0.4,:0.3",
+            "subsidy.share=2999.99:1.5,:0.3",
+        ] {
             let e = Override::parse(bad).unwrap_err().to_string();
             assert!(e.starts_with("--set "), "{bad}: {e}");
         }
@@ -222,14 +258,21 @@ mod tests {
         let mut s = p.scenario("zj", Some("paper"), None).unwrap();
         let m = ym("2025-06");
         let a = s.apply_override(&Override::parse("subsidy.share=0.5").unwrap(), m).unwrap();
-        assert_eq!((a.was.as_str(), a.now.as_str()), ("40%", "50%"));
-        assert_eq!(s.month_rules(m).unwrap().0.subsidy_share, Dec6(500_000));
+        assert_eq!((a.was.as_str(), a.now.as_str()), ("≤2999.99: 50%; ≤3999.99: 40%; >3999.99: 30%", "50%"));
+        assert_eq!(s.month_rules(m).unwrap().0.subsidy_share, SubsidyBands::flat(Dec6(500_000)));
         let e = s.apply_override(&Override::parse("subsidy.share=0.6").unwrap(), m).unwrap_err().to_string();
         assert!(e.contains("subsidy.share") && e.contains("30%") && e.contains("50%"), "{e}");
+        // Every band of a schedule must lie in the range; the one outside is named.
+        let e = s.apply_override(&Override::parse("subsidy.share=1999.99:0.5,:0.2").unwrap(), m).unwrap_err().to_string();
+        assert!(e.contains("20% is outside") && e.contains("30% to 50%"), "{e}");
+        let a = s.apply_override(&Override::parse("subsidy.share=3999.99:0.45,:0.35").unwrap(), m).unwrap();
+        assert_eq!(a.now, "≤3999.99: 45%; >3999.99: 35%");
+        let bands = s.month_rules(m).unwrap().0.subsidy_share;
+        assert_eq!((bands.find(399_999).1.share, bands.find(400_000).1.share), (Dec6(450_000), Dec6(350_000)));
         s.apply_override(&Override::parse("rate.brackets=:0.1").unwrap(), m).unwrap();
         assert_eq!(s.month_rules(m).unwrap().0.brackets.0.len(), 1);
         // The file itself is untouched.
-        assert_eq!(p.scenario("zj", Some("paper"), None).unwrap().month_rules(m).unwrap().0.subsidy_share, Dec6(400_000));
+        assert_eq!(p.scenario("zj", Some("paper"), None).unwrap().month_rules(m).unwrap().0.subsidy_share.shares_text(), "50%/40%/30%");
     }
 
     #[test]

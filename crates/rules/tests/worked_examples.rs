@@ -176,8 +176,43 @@ fn paper_bracket_edges() {
     for (income, rate) in [("3999.99", "0.12"), ("4000", "0.16"), ("6000", "0.16"), ("6000.01", "0.20")] {
         assert_eq!(contribution("paper", None, "2025-03", income).value.rate, rate, "income {income}");
     }
-    assert!(contribution("paper", None, "2025-03", "4999.99").value.subsidy_fen > 0);
-    assert_eq!(contribution("paper", None, "2025-03", "5000").value.subsidy_fen, 0);
+}
+
+#[test]
+fn paper_subsidy_bands_at_their_edges() {
+    // Zhejiang 2025: base 4986; 12% below 4000 is 598.32, 16% from 4000 is 797.76.
+    for (income, share, subsidy) in [
+        ("0", "50%", 29_916),
+        ("2999.99", "50%", 29_916),
+        ("3000", "40%", 23_933),
+        ("3999.99", "40%", 23_933),
+        ("4000", "30%", 23_933),
+        ("4999.99", "30%", 23_933),
+    ] {
+        let c = contribution("paper", None, "2025-03", income);
+        assert_eq!(c.value.subsidy_fen, subsidy, "income {income}");
+        assert_eq!(c.value.net_fen, c.value.contribution_fen - subsidy, "income {income}");
+        // The step names the band, the share, the parameter and its source, in both languages.
+        let step = c.steps.iter().find(|s| s.en.starts_with("Subsidy:")).expect("a subsidy step");
+        for text in [&step.zh, &step.en] {
+            assert!(text.contains(share) && text.contains("paper.subsidy_share") && text.contains("PAPER"), "{text}");
+        }
+        let band = match income {
+            "0" | "2999.99" => "up to 2999.99 yuan",
+            "3000" | "3999.99" => "from 3000.00 to 3999.99 yuan",
+            _ => "from 4000.00 to 4999.99 yuan",
+        };
+        assert!(step.en.contains(band), "{}", step.en);
+        let u = c.params.iter().find(|u| u.key == "paper.subsidy_share").expect("the schedule is listed");
+        assert_eq!((u.source.as_str(), u.value.as_str()), ("PAPER", "≤2999.99: 50%; ≤3999.99: 40%; >3999.99: 30%"));
+    }
+    let c = contribution("paper", None, "2025-03", "5000");
+    assert_eq!(c.value.subsidy_fen, 0);
+    assert!(c.steps.iter().any(|s| s.en == "Subsidy: only incomes below 5000.00 yuan a month get one, so none this month."));
+    // The law has none at all.
+    let c = contribution("current", None, "2025-03", "2000");
+    assert_eq!(c.value.subsidy_fen, 0);
+    assert!(c.steps.iter().any(|s| s.en == "There is no subsidy based on income."));
 }
 
 #[test]

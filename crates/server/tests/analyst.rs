@@ -50,7 +50,10 @@ fn the_empty_page_is_a_form_with_the_files_values() {
         assert!(b.contains(&format!(r#"name="{name}""#)), "input {name}");
     }
     assert!(b.contains(r#"value="20000""#) && b.contains(r#"value="3999.99, 6000""#) && b.contains(r#"value="0.12, 0.16, 0.20""#));
-    assert!(b.contains(r#"value="0.40""#) && b.contains("30%-50%"), "the subsidy share and its allowed range");
+    assert!(
+        b.contains(r#"value="2999.99:0.50, 3999.99:0.40, :0.30""#) && b.contains("30%-50%"),
+        "the subsidy bands and their allowed range"
+    );
     assert!(b.contains(r#"name="month" type="month" value="2025-03""#), "this month by default");
     assert!(!b.contains("<svg"), "no results before a run");
     assert!(get("/analyst?lang=en").body.contains("Sample size (workers)"));
@@ -114,6 +117,12 @@ fn the_subsidy_share_changes_the_subsidy_total() {
     assert_eq!(subsidy(&low, "current"), subsidy(&high, "current"), "the law is left alone");
     assert_eq!(subsidy(&high, "paper"), library(2000, 7, &["paper.subsidy.share=50%"]).policies["paper"].totals.subsidy_fen);
     assert_eq!(high["policies"]["paper"]["variant"][0]["now"], "50%");
+    // Bands typed in the field are a schedule: the lowest incomes get the most.
+    let banded = at("2999.99:0.5,:0.3");
+    assert_eq!(banded["policies"]["paper"]["rules"]["subsidy_share"], "50%/30%");
+    let s = subsidy(&banded, "paper");
+    assert!(subsidy(&low, "paper") < s && s < subsidy(&high, "paper"), "{s}");
+    assert_eq!(s, library(2000, 7, &["paper.subsidy.share=2999.99:0.5,:0.3"]).policies["paper"].totals.subsidy_fen);
 }
 
 #[test]

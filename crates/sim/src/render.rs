@@ -30,16 +30,22 @@ pub fn table(r: &SimReport, lang: Lang) -> String {
         r.overlay.as_ref().map(|o| format!(", overlay {o}")).unwrap_or_default()
     );
     for p in r.policy_order.iter().filter_map(|n| r.policies.get(n).map(|p| (n, p))) {
+        let r = &p.1.rules;
+        let below = yuan(r.subsidy_income_below_fen);
+        // One share reads "40% below 5000.00 yuan"; bands carry their limits, then the ceiling.
+        let subsidy = if r.subsidy_bands.contains(':') {
+            format!("{}; none from {below} yuan", r.subsidy_bands)
+        } else {
+            format!("{} below {below} yuan", r.subsidy_bands)
+        };
         let _ = writeln!(
             s,
-            "  {}: {} — rate {}, base {}-{}, subsidy {} below {} yuan",
+            "  {}: {} — rate {}, base {}-{}, subsidy {subsidy}",
             p.0,
             p.1.title_en,
-            p.1.rules.brackets,
-            yuan(p.1.rules.base_lower_fen),
-            yuan(p.1.rules.base_upper_fen),
-            p.1.rules.subsidy_share,
-            yuan(p.1.rules.subsidy_income_below_fen)
+            r.brackets,
+            yuan(r.base_lower_fen),
+            yuan(r.base_upper_fen),
         );
     }
     if r.is_variant() {

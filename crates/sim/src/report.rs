@@ -63,7 +63,11 @@ pub struct RulesView {
     pub base_upper_fen: Fen,
     pub brackets: String,
     pub personal_account_rate: String,
+    /// The subsidy shares by income band, lowest incomes first: "50%/40%/30%", or "40%".
     pub subsidy_share: String,
+    /// The bands with their limits: "≤2999.99: 50%; ≤3999.99: 40%; >3999.99: 30%", or "40%".
+    pub subsidy_bands: String,
+    /// The ceiling: no subsidy from this income up.
     pub subsidy_income_below_fen: Fen,
     pub burden_benchmark: String,
 }

@@ -2,7 +2,7 @@
 //! retirement. The entry point for the CLI and, later, the server's analyst page.
 
 use crate::error::SimError;
-use crate::kernel::{Kernel, MAX_BRACKETS};
+use crate::kernel::{Kernel, MAX_SEGMENTS};
 use crate::month::{MonthInputs, medians, month_report, population_report, residents};
 use crate::popparams::PopParams;
 use crate::population::{Population, Worker};
@@ -93,7 +93,10 @@ pub fn run_with(params: &Params, req: &SimRequest, progress: &dyn Progress) -> R
         let kernel = Kernel::new(&rules).ok_or_else(|| {
             SimError::request(
                 "policy",
-                format!("'{name}' in {month}: at most {MAX_BRACKETS} brackets and a lower base limit not above the upper one"),
+                format!(
+                    "'{name}' in {month}: at most {} income limits in all (rate brackets, subsidy bands and the subsidy's ceiling) and a lower base limit not above the upper one",
+                    MAX_SEGMENTS - 1
+                ),
             )
         })?;
         let view = RulesView {
@@ -101,7 +104,8 @@ pub fn run_with(params: &Params, req: &SimRequest, progress: &dyn Progress) -> R
             base_upper_fen: rules.base_upper_fen,
             brackets: rules.brackets.to_string(),
             personal_account_rate: rules.personal_account_rate.percent(),
-            subsidy_share: rules.subsidy_share.percent(),
+            subsidy_share: rules.subsidy_share.shares_text(),
+            subsidy_bands: rules.subsidy_share.to_string(),
             subsidy_income_below_fen: rules.subsidy_income_below_fen,
             burden_benchmark: rules.burden_benchmark.percent(),
         };

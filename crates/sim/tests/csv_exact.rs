@@ -26,7 +26,7 @@ fn independent(params: &Params, policy: &str, month: YearMonth, rows: &[(i64, i6
     let lower = region.base_lower.at(date).unwrap().value as u128;
     let upper = region.base_upper.at(date).unwrap().value as u128;
     let brackets = &pol.rate_brackets.at(date).unwrap().value.0;
-    let share = pol.subsidy_share.at(date).unwrap().value.0 as u128;
+    let bands = &pol.subsidy_share.at(date).unwrap().value.0;
     let below = pol.subsidy_income_below.at(date).unwrap().value as u128;
     let bench = params.national.burden_benchmark.at(date).unwrap().value.0 as u128;
     let mut t = Totals { contribution: 0, subsidy: 0, net: 0, over: 0 };
@@ -37,6 +37,8 @@ fn independent(params: &Params, policy: &str, month: YearMonth, rows: &[(i64, i6
         let i = brackets.iter().rposition(|b| b.up_to_fen.is_none_or(|u| income <= u as u128)).unwrap();
         let i = (0..=i).find(|&j| brackets[j].up_to_fen.is_none_or(|u| income <= u as u128)).unwrap();
         let c = round_millionths(base * brackets[i].rate.0 as u128);
+        // The first band whose inclusive limit the income does not pass, under the ceiling only.
+        let share = bands.iter().find(|b| b.up_to_fen.is_none_or(|u| income <= u as u128)).unwrap().share.0 as u128;
         let s = if income < below { round_millionths(c * share) } else { 0 };
         let net = c - s;
         t.contribution += c as i128;
@@ -50,9 +52,21 @@ fn independent(params: &Params, policy: &str, month: YearMonth, rows: &[(i64, i6
 #[test]
 fn csv_totals_match_an_independent_computation() {
     let params = Params::embedded().unwrap();
-    // A fixed pseudo-random population, bracket edges and zero included.
+    // A fixed pseudo-random population, bracket and subsidy band edges and zero included.
     let mut rng = Rng::new(1);
-    let mut rows = vec![(0, 0), (399_999, 0), (400_000, 0), (600_000, 0), (600_001, 0), (499_999, 0), (500_000, 0), (100, 3_000_000)];
+    let mut rows = vec![
+        (0, 0),
+        (399_999, 0),
+        (400_000, 0),
+        (600_000, 0),
+        (600_001, 0),
+        (499_999, 0),
+        (500_000, 0),
+        (299_999, 0),
+        (300_000, 0),
+        (299_999, 700_000),
+        (100, 3_000_000),
+    ];
     for _ in 0..20_000 {
         let income = rng.below(1_500_000) as i64;
         let base = if rng.below(4) == 0 { rng.below(3_000_000) as i64 + 1 } else { 0 };

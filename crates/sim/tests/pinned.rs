@@ -59,7 +59,35 @@ fn generated(workers: usize, seed: u64) -> SimRequest {
     SimRequest::new(PopulationSpec::Generated { workers, seed }, "zj", month())
 }
 
+// The paper's subsidy became a schedule by income band (50%/40%/30% under 5000 yuan, was a flat
+// 40%): the paper's subsidy, net, over-benchmark count and digest moved, nothing else. The flat
+// 40% as a variant still gives the figures pinned before (`FLAT_40`).
 const PINNED: [(usize, u64, &str); 3] = [
+    (
+        1_000,
+        1,
+        "current: workers 1000 contribution 114581952 pa 45832757 pooling 68749195 subsidy 0 net 114581952 over 986; \
+         paper: workers 1000 contribution 92584783 pa 45832757 pooling 46752026 subsidy 14171266 net 78413517 over 900; \
+         digest 229b7edcf3da3b6e",
+    ),
+    (
+        30_000,
+        7,
+        "current: workers 30000 contribution 3418639524 pa 1367455231 pooling 2051184293 subsidy 0 net 3418639524 over 29668; \
+         paper: workers 30000 contribution 2759982954 pa 1367455231 pooling 1392527723 subsidy 422662639 net 2337320315 over 27585; \
+         digest d8deaec7db99af3f",
+    ),
+    (
+        200_000,
+        2025,
+        "current: workers 200000 contribution 22786461486 pa 9114580612 pooling 13671880874 subsidy 0 net 22786461486 over 197749; \
+         paper: workers 200000 contribution 18405192236 pa 9114580612 pooling 9290611624 subsidy 2804196145 net 15600996091 over 183998; \
+         digest c4101ac8ecb52566",
+    ),
+];
+
+/// The figures pinned when the paper's subsidy was a flat 40%.
+const FLAT_40: [(usize, u64, &str); 2] = [
     (
         1_000,
         1,
@@ -74,14 +102,17 @@ const PINNED: [(usize, u64, &str); 3] = [
          paper: workers 30000 contribution 2759982954 pa 1367455231 pooling 1392527723 subsidy 478097294 net 2281885660 over 26291; \
          digest 9b747af56ce5f458",
     ),
-    (
-        200_000,
-        2025,
-        "current: workers 200000 contribution 22786461486 pa 9114580612 pooling 13671880874 subsidy 0 net 22786461486 over 197749; \
-         paper: workers 200000 contribution 18405192236 pa 9114580612 pooling 9290611624 subsidy 3175955555 net 15229236681 over 175590; \
-         digest 4fd89fee3347172c",
-    ),
 ];
+
+#[test]
+fn a_flat_share_gives_the_figures_pinned_before_the_bands() {
+    let params = Params::embedded().unwrap();
+    for (workers, seed, want) in FLAT_40 {
+        let mut req = generated(workers, seed);
+        req.sets = vec!["paper.subsidy.share=0.4".into()];
+        assert_eq!(figures(&on_threads(2, || run(&params, &req).unwrap())), want);
+    }
+}
 
 #[test]
 fn month_reports_are_pinned_on_one_and_two_threads() {
@@ -132,8 +163,14 @@ fn a_projection_is_pinned() {
     let params = Params::embedded().unwrap();
     let mut req = generated(3_000, 5);
     req.years = Some(40);
-    let r = on_threads(2, || run(&params, &req).unwrap());
-    let proj: Vec<String> =
-        r.policies.iter().map(|(n, p)| format!("{n} {:016x}", fnv(serde_json::to_string(&p.projection).unwrap().as_bytes()))).collect();
-    assert_eq!(proj.join(" "), "current 7765d89790556518 paper c794c92952a5841f");
+    let digest = |req: &SimRequest| {
+        let r = on_threads(2, || run(&params, req).unwrap());
+        let proj: Vec<String> =
+            r.policies.iter().map(|(n, p)| format!("{n} {:016x}", fnv(serde_json::to_string(&p.projection).unwrap().as_bytes()))).collect();
+        proj.join(" ")
+    };
+    assert_eq!(digest(&req), "current 7765d89790556518 paper 4f6f11e4bc938425");
+    // The flat 40% the paper's subsidy was before its bands.
+    req.sets = vec!["paper.subsidy.share=0.4".into()];
+    assert_eq!(digest(&req), "current 7765d89790556518 paper c794c92952a5841f");
 }

@@ -87,6 +87,37 @@ pub(super) fn brackets(v: &Value) -> Result<Brackets, String> {
     }
 }
 
+/// The subsidy share by income band: one share for every income under the ceiling ("0.40"), or
+/// a list of `{ up_to, share }` with rising inclusive limits in yuan, the last with none.
+pub(super) fn subsidy_bands(v: &Value) -> Result<SubsidyBands, String> {
+    let Some(arr) = v.as_array() else {
+        return rate(v).map(SubsidyBands::flat).map_err(|e| format!("{e} (write one share, or a list of {{ up_to, share }})"));
+    };
+    let mut out: Vec<SubsidyBand> = Vec::new();
+    for (i, b) in arr.iter().enumerate() {
+        let t = b.as_table().ok_or(format!("band {i} must be a table {{ up_to, share }}"))?;
+        if let Some(k) = t.keys().find(|k| *k != "up_to" && *k != "share") {
+            return Err(format!("band {i}: unknown field '{k}'"));
+        }
+        let share = rate(t.get("share").ok_or(format!("band {i} has no share"))?).map_err(|e| format!("band {i}: {e}"))?;
+        let up = t.get("up_to").map(yuan).transpose().map_err(|e| format!("band {i}: {e}"))?;
+        if out.last().is_some_and(|b| b.up_to_fen.is_none()) {
+            return Err(format!("band {i}: comes after the open last band"));
+        }
+        if let (Some(prev), Some(up)) = (out.last().and_then(|b| b.up_to_fen), up)
+            && up <= prev
+        {
+            return Err(format!("band {i}: limits must rise"));
+        }
+        out.push(SubsidyBand { up_to_fen: up, share });
+    }
+    match out.last() {
+        Some(b) if b.up_to_fen.is_none() => Ok(SubsidyBands(out)),
+        Some(_) => Err("the last band must have no up_to (it runs up to subsidy_income_below)".into()),
+        None => Err("needs at least one band".into()),
+    }
+}
+
 pub(super) fn divisor_table(v: &Value) -> Result<DivisorTable, String> {
     let t = v.as_table().ok_or("must be a table of age = months")?;
     let mut out = BTreeMap::new();

@@ -1,11 +1,12 @@
 //! Reading and checking the parameter files. Pure: takes file names and texts, not paths.
 
 use super::ParamError;
-use super::convert::{boolean, brackets, category, date_field, dec6, rate, yuan};
+use super::convert::{boolean, brackets, category, date_field, dec6, rate, subsidy_bands, yuan};
 use super::model::*;
 use super::national::read_national;
 use super::provinces::Provinces;
 use crate::explain::Text;
+use crate::money::yuan as yuan_text;
 use crate::workdays::{Calendar, HolidayYear};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, BTreeSet};
@@ -295,17 +296,56 @@ fn read_policy(mut r: Reader) -> Result<Policy, ParamError> {
         title_en: r.text("policy.title_en")?,
         rate_brackets: r.series("rate_brackets", brackets)?,
         personal_account_rate: r.series("personal_account_rate", rate)?,
-        subsidy_share: r.series("subsidy_share", rate)?,
+        subsidy_share: r.series("subsidy_share", subsidy_bands)?,
         subsidy_income_below: r.series("subsidy_income_below", yuan)?,
     };
-    for d in &p.subsidy_share.items {
-        if let Some((lo, hi)) = d.allowed
-            && !(lo..=hi).contains(&d.value)
-        {
-            return Err(invalid(r.file, "subsidy_share", format!("{} is outside the allowed {lo}..{hi}", d.value)));
+    check_subsidy(r.file, &p)?;
+    r.finish(p)
+}
+
+/// Every band's share lies in its record's `allowed` range, and every band limit leaves room
+/// below the ceiling in force over the same days: a band the ceiling cuts off is a typo.
+fn check_subsidy(file: &str, p: &Policy) -> Result<(), ParamError> {
+    let (shares, ceilings) = (&p.subsidy_share.items, &p.subsidy_income_below.items);
+    for (i, d) in shares.iter().enumerate() {
+        let at = format!("subsidy_share[{i}]");
+        for (j, b) in d.value.0.iter().enumerate() {
+            if let Some((lo, hi)) = d.allowed
+                && !(lo..=hi).contains(&b.share)
+            {
+                let band = b.up_to_fen.map_or_else(|| "the last band".to_string(), |u| format!("the band up to {} yuan", yuan_text(u)));
+                return Err(invalid(file, &at, format!("band {j} ({band}): {} is outside the allowed {lo}..{hi}", b.share)));
+            }
+        }
+        for (k, c) in ceilings.iter().enumerate() {
+            if !overlaps((d.from, end_of(shares, i)), (c.from, end_of(ceilings, k))) {
+                continue;
+            }
+            if let Some((j, up)) = d.value.0.iter().enumerate().find_map(|(j, b)| b.up_to_fen.filter(|u| u + 1 >= c.value).map(|u| (j, u)))
+            {
+                return Err(invalid(
+                    file,
+                    &at,
+                    format!(
+                        "band {j} ends at {} yuan, but subsidy_income_below from {} is {} yuan: the bands after it would get no income",
+                        yuan_text(up),
+                        c.from,
+                        yuan_text(c.value)
+                    ),
+                ));
+            }
         }
     }
-    r.finish(p)
+    Ok(())
+}
+
+/// The last day of record `i` of a contiguous series (`None`: no end).
+fn end_of<T>(items: &[Dated<T>], i: usize) -> Option<NaiveDate> {
+    items[i].to.or_else(|| items.get(i + 1).and_then(|n| n.from.pred_opt()))
+}
+
+fn overlaps(a: (NaiveDate, Option<NaiveDate>), b: (NaiveDate, Option<NaiveDate>)) -> bool {
+    a.1.is_none_or(|end| b.0 <= end) && b.1.is_none_or(|end| a.0 <= end)
 }
 
 fn read_overlay(mut r: Reader) -> Result<Overlay, ParamError> {

@@ -129,21 +129,85 @@ impl Brackets {
 impl std::fmt::Display for Brackets {
     /// "≤3999.99: 12%; ≤6000.00: 16%; >6000.00: 20%" (yuan of monthly income).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut prev: Option<Fen> = None;
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|b| {
-                let s = match (b.up_to_fen, prev) {
-                    (Some(up), _) => format!("≤{}: {}", crate::money::yuan(up), b.rate.percent()),
-                    (None, Some(p)) => format!(">{}: {}", crate::money::yuan(p), b.rate.percent()),
-                    (None, None) => b.rate.percent(),
-                };
-                prev = b.up_to_fen;
-                s
-            })
-            .collect();
-        f.write_str(&parts.join("; "))
+        f.write_str(&limits_text(self.0.iter().map(|b| (b.up_to_fen, b.rate))))
+    }
+}
+
+/// Rising inclusive limits and their rates or shares, as people read them.
+fn limits_text(items: impl Iterator<Item = (Option<Fen>, Rate)>) -> String {
+    let mut prev: Option<Fen> = None;
+    let parts: Vec<String> = items
+        .map(|(up_to, r)| {
+            let s = match (up_to, prev) {
+                (Some(up), _) => format!("≤{}: {}", crate::money::yuan(up), r.percent()),
+                (None, Some(p)) => format!(">{}: {}", crate::money::yuan(p), r.percent()),
+                (None, None) => r.percent(),
+            };
+            prev = up_to;
+            s
+        })
+        .collect();
+    parts.join("; ")
+}
+
+/// One subsidy band: incomes up to `up_to_fen` (inclusive; `None` = up to the subsidy's ceiling)
+/// get `share` of their contribution paid by the provincial fund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubsidyBand {
+    pub up_to_fen: Option<Fen>,
+    pub share: Rate,
+}
+
+/// The subsidy share by income band, in rising order, the last one open. It applies only below
+/// the policy's `subsidy_income_below`; one band means one share for every income under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubsidyBands(pub Vec<SubsidyBand>);
+
+impl SubsidyBands {
+    /// One share for every income under the ceiling.
+    pub fn flat(share: Rate) -> SubsidyBands {
+        SubsidyBands(vec![SubsidyBand { up_to_fen: None, share }])
+    }
+
+    /// The band an income falls in (index and band), the ceiling aside.
+    pub fn find(&self, income_fen: Fen) -> (usize, SubsidyBand) {
+        for (i, b) in self.0.iter().enumerate() {
+            match b.up_to_fen {
+                Some(up) if income_fen > up => continue,
+                _ => return (i, *b),
+            }
+        }
+        // Loading guarantees an open last band; this keeps the function total anyway.
+        (self.0.len().saturating_sub(1), self.0.last().copied().unwrap_or(SubsidyBand { up_to_fen: None, share: Dec6::ZERO }))
+    }
+
+    /// No band pays anything.
+    pub fn is_zero(&self) -> bool {
+        self.0.iter().all(|b| b.share == Dec6::ZERO)
+    }
+
+    /// The shares alone, lowest incomes first: "50%/40%/30%", or "40%" for one band.
+    pub fn shares_text(&self) -> String {
+        self.0.iter().map(|b| b.share.percent()).collect::<Vec<_>>().join("/")
+    }
+
+    /// The lowest and highest income of band `i` under the ceiling `below_fen`, in fen; `None`
+    /// when the ceiling leaves the band empty.
+    pub fn range(&self, i: usize, below_fen: Fen) -> Option<(Fen, Fen)> {
+        let from = match i.checked_sub(1) {
+            None => 0,
+            Some(j) => self.0.get(j)?.up_to_fen? + 1,
+        };
+        let b = self.0.get(i)?;
+        let to = b.up_to_fen.map_or(below_fen - 1, |u| u.min(below_fen - 1));
+        (from <= to).then_some((from, to))
+    }
+}
+
+impl std::fmt::Display for SubsidyBands {
+    /// "≤2999.99: 50%; ≤3999.99: 40%; >3999.99: 30%" (yuan of monthly income), or "40%".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&limits_text(self.0.iter().map(|b| (b.up_to_fen, b.share))))
     }
 }
 
@@ -375,7 +439,9 @@ pub struct Policy {
     pub title_en: String,
     pub rate_brackets: Series<Brackets>,
     pub personal_account_rate: Series<Rate>,
-    pub subsidy_share: Series<Rate>,
+    /// The share of the contribution subsidised, by income band.
+    pub subsidy_share: Series<SubsidyBands>,
+    /// The ceiling: incomes at or above it get no subsidy, whatever the bands say.
     pub subsidy_income_below: Series<Fen>,
 }
 

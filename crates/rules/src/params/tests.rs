@@ -58,8 +58,8 @@ fn unsourced_values_are_refused() {
 
 #[test]
 fn bad_values_and_typos_are_refused() {
-    let e = err(load_with("policies/paper.toml", |t| t.replace("value = \"0.40\"", "value = \"0.60\"")));
-    assert!(e.contains("subsidy_share") && e.contains("outside the allowed"), "{e}");
+    let e = err(load_with("policies/paper.toml", |t| t.replace("share = \"0.40\"", "share = \"0.60\"")));
+    assert!(e.contains("policies/paper.toml") && e.contains("subsidy_share[0]") && e.contains("outside the allowed"), "{e}");
     let e = err(load_with("regions/zj.toml", |t| {
         format!("{t}\n[[base_uper]]\neffective_from = \"2025-01-01\"\nvalue = \"1\"\nsource = \"REPOS\"\nconfidence = \"W\"\n")
     }));
@@ -78,6 +78,42 @@ fn bad_values_and_typos_are_refused() {
     assert!(e.contains("not a date"), "{e}");
     let e = err(load_with("national.toml", |t| format!("{t}\n[[oops\n")));
     assert!(e.starts_with("national.toml:"), "{e}");
+}
+
+#[test]
+fn subsidy_bands_are_checked() {
+    let p = Params::embedded().unwrap();
+    let d = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    assert_eq!(p.policy("paper").unwrap().subsidy_share.at(d).unwrap().value.shares_text(), "50%/40%/30%");
+    // The law's single "0" is one band paying nothing.
+    assert!(p.policy("current").unwrap().subsidy_share.at(d).unwrap().value.is_zero());
+    let paper = |from: &str, to: &str| err(load_with("policies/paper.toml", |t| t.replace(from, to)));
+    // Each band's share within the allowed 30%-50%: the zero share belongs above the ceiling.
+    let e = paper("{ share = \"0.30\" }", "{ share = \"0\" }");
+    assert!(e.contains("subsidy_share[0]") && e.contains("band 2 (the last band): 0 is outside the allowed 0.3..0.5"), "{e}");
+    let e = paper("up_to = \"2999.99\", share = \"0.50\"", "up_to = \"2999.99\", share = \"0.25\"");
+    assert!(e.contains("band 0 (the band up to 2999.99 yuan): 0.25 is outside"), "{e}");
+    // A band limit at or above the ceiling would leave the bands after it no income.
+    for limit in ["4999.99", "5000", "7000"] {
+        let e = paper("up_to = \"3999.99\", share", &format!("up_to = \"{limit}\", share"));
+        assert!(e.contains("policies/paper.toml") && e.contains("subsidy_share[0]") && e.contains("band 1 ends at"), "{limit}: {e}");
+        assert!(e.contains("subsidy_income_below from 2024-01-01 is 5000.00 yuan"), "{e}");
+    }
+    assert!(load_with("policies/paper.toml", |t| t.replace("up_to = \"3999.99\", share", "up_to = \"4999.98\", share")).is_ok());
+    let e = paper("{ share = \"0.30\" },", "");
+    assert!(e.contains("subsidy_share[0]") && e.contains("the last band must have no up_to"), "{e}");
+    let e = paper("up_to = \"3999.99\", share", "up_to = \"2000\", share");
+    assert!(e.contains("band 1: limits must rise"), "{e}");
+    let e = paper("up_to = \"3999.99\", share", "up_to = \"3999.99\", rate");
+    assert!(e.contains("band 1: unknown field 'rate'"), "{e}");
+    // One share for every income under the ceiling is still written as a plain value.
+    let flat = load_with("policies/paper.toml", |t| {
+        let start = t.find("value = [\n  { up_to = \"2999.99\"").unwrap();
+        let end = start + t[start..].find("]\n").unwrap() + 2;
+        format!("{}value = \"0.45\"\n{}", &t[..start], &t[end..])
+    })
+    .unwrap();
+    assert_eq!(flat.policy("paper").unwrap().subsidy_share.at(d).unwrap().value.to_string(), "45%");
 }
 
 #[test]

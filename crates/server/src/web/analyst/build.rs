@@ -135,7 +135,7 @@ pub fn view(r: &SimReport, req: &SimRequest, lang: Lang, names: &Names) -> View 
                     ("brackets", &p.rules.brackets),
                     ("lower", &yuan(p.rules.base_lower_fen)),
                     ("upper", &yuan(p.rules.base_upper_fen)),
-                    ("share", &p.rules.subsidy_share),
+                    ("share", &p.rules.subsidy_bands),
                     ("below", &yuan(p.rules.subsidy_income_below_fen)),
                 ],
             ),

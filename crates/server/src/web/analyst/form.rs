@@ -3,12 +3,13 @@
 //! [`SimRequest`] exactly as `flexpension simulate` builds one. The bracket and subsidy fields
 //! become `--set paper.rate.brackets=...` and `--set paper.subsidy.share=...` only when they
 //! differ from the file's values for the month, so an untouched form is no variant; the
-//! free-text lines are further `--set`s.
+//! free-text lines are further `--set`s. The subsidy field takes one share for every income
+//! under the ceiling (`0.4`) or the bands as `--set` writes them (`2999.99:0.5, 3999.99:0.4, :0.3`).
 
 use super::{DEFAULT_WORKERS, LAW, MAX_SET_LINES, MAX_WORKERS, MAX_WORKERS_PROJECTED, MAX_YEARS, PAPER};
 use crate::web::form::capped_fields;
 use flexpension_rules::money::{parse_yuan_nonneg, trim_decimal};
-use flexpension_rules::params::Brackets;
+use flexpension_rules::params::{Brackets, SubsidyBands};
 use flexpension_rules::variant::{Override, Setting};
 use flexpension_rules::{Dec6, Params, YearMonth};
 use flexpension_sim::{PopulationSpec, SimRequest};
@@ -121,7 +122,7 @@ pub struct PaperFile {
     pub rates: String,
     pub subsidy: String,
     pub brackets: Brackets,
-    pub share: Dec6,
+    pub share: SubsidyBands,
     /// The subsidy share's allowed range, when the file gives one.
     pub allowed: Option<(Dec6, Dec6)>,
 }
@@ -134,7 +135,26 @@ impl PaperFile {
         let s = policy.subsidy_share.at(day).ok()?;
         let edges = b.value.0.iter().filter_map(|x| x.up_to_fen).map(|f| trim_decimal(f, 2)).collect::<Vec<_>>().join(", ");
         let rates = b.value.0.iter().map(|x| x.rate.rate_string()).collect::<Vec<_>>().join(", ");
-        Some(PaperFile { edges, rates, subsidy: s.value.rate_string(), brackets: b.value.clone(), share: s.value, allowed: s.allowed })
+        Some(PaperFile {
+            edges,
+            rates,
+            subsidy: subsidy_text(&s.value),
+            brackets: b.value.clone(),
+            share: s.value.clone(),
+            allowed: s.allowed,
+        })
+    }
+}
+
+/// The subsidy bands as the form writes them: "2999.99:0.50, 3999.99:0.40, :0.30", or "0.40".
+fn subsidy_text(b: &SubsidyBands) -> String {
+    match b.0.as_slice() {
+        [one] => one.share.rate_string(),
+        bands => bands
+            .iter()
+            .map(|x| format!("{}:{}", x.up_to_fen.map(|f| trim_decimal(f, 2)).unwrap_or_default(), x.share.rate_string()))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
@@ -322,7 +342,7 @@ fn paper_sets(p: &Params, region: &str, month: YearMonth, f: &Form, file: Option
     if !pr.has("edges") && fen.windows(2).any(|x| x[1] <= x[0]) {
         pr.add("edges", lang.t("analyst.e_rising").to_string(), None);
     }
-    let max = flexpension_sim::kernel::MAX_BRACKETS;
+    let max = flexpension_sim::kernel::MAX_SEGMENTS;
     if edges.len() + 1 > max {
         pr.add("edges", lang.f("analyst.e_brackets", &[("max", &max.to_string())]), None);
     }
@@ -352,13 +372,16 @@ fn paper_sets(p: &Params, region: &str, month: YearMonth, f: &Form, file: Option
         }
     }
 
-    let set = format!("{PAPER}.subsidy.share={}", f.subsidy.trim());
+    // Bands typed with spaces or Chinese commas become the `--set` value without them.
+    let set = format!("{PAPER}.subsidy.share={}", items(&f.subsidy.replace('：', ":")).join(","));
     match Override::parse(&set) {
         Err(e) => pr.add("subsidy", lang.t("analyst.e_sim").to_string(), Some(e.to_string())),
         Ok(o) => {
             let same = matches!((&o.setting, file), (Setting::SubsidyShare(s), Some(d)) if *s == d.share);
             let outside = match (&o.setting, file.and_then(|d| d.allowed)) {
-                (Setting::SubsidyShare(s), Some((lo, hi))) if !(lo..=hi).contains(s) => Some((s.percent(), lo.percent(), hi.percent())),
+                (Setting::SubsidyShare(s), Some((lo, hi))) => {
+                    s.0.iter().find(|b| !(lo..=hi).contains(&b.share)).map(|b| (b.share.percent(), lo.percent(), hi.percent()))
+                }
                 _ => None,
             };
             if let Some((v, lo, hi)) = outside {
@@ -398,7 +421,10 @@ mod tests {
         let f = filled("");
         assert!(!f.submitted);
         assert_eq!((f.workers.as_str(), f.seed.as_str(), f.month.as_str(), f.years.as_str()), ("20000", "1", "2025-06", "0"));
-        assert_eq!((f.edges.as_str(), f.rates.as_str(), f.subsidy.as_str()), ("3999.99, 6000", "0.12, 0.16, 0.20", "0.40"));
+        assert_eq!(
+            (f.edges.as_str(), f.rates.as_str(), f.subsidy.as_str()),
+            ("3999.99, 6000", "0.12, 0.16, 0.20", "2999.99:0.50, 3999.99:0.40, :0.30")
+        );
         assert_eq!(f.policies.as_deref(), Some(&["current".to_string(), "paper".to_string()][..]));
     }
 
@@ -432,6 +458,12 @@ mod tests {
         assert_eq!(b.request.years, Some(10));
         assert!(command_line(&b.request, false).contains("--set paper.rate.brackets=3999.99:10%,6000:0.16,:0.2 --set"));
         assert_eq!(shell_quote("a b'c"), r"'a b'\''c'");
+        // Bands typed with spaces and Chinese commas; the file's own bands typed again are no variant.
+        let f = filled("run=1&policy=current&policy=paper&subsidy=2999.99%EF%BC%9A0.45%EF%BC%8C+%3A35%25");
+        let b = check(&params(), DEFAULT_REGION, &f, Lang::parse(None)).unwrap();
+        assert_eq!(b.request.sets, ["paper.subsidy.share=2999.99:0.45,:35%"]);
+        let f = filled("run=1&policy=current&policy=paper&subsidy=2999.99:0.5,3999.99:40%25,:0.3");
+        assert!(check(&params(), DEFAULT_REGION, &f, Lang::parse(None)).unwrap().request.sets.is_empty());
     }
 
     #[test]
@@ -447,6 +479,8 @@ mod tests {
         assert_eq!(fields("edges=4000&rates=0.1,0.2,0.3"), ["rates"]);
         assert_eq!(fields("rates=0.1,1.5,0.2"), ["rates"]);
         assert_eq!(fields("subsidy=0.6"), ["subsidy"]);
+        assert_eq!(fields("subsidy=2999.99:0.5,:0.2"), ["subsidy"]);
+        assert_eq!(fields("subsidy=2999.99:0.5"), ["subsidy"]);
         assert_eq!(fields("sets=nonsense"), ["sets"]);
         assert_eq!(fields("policy=nope"), ["policy"]);
         let p = &check(&params(), DEFAULT_REGION, &filled("subsidy=0.6"), en).unwrap_err()[0];
