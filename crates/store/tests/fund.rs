@@ -234,8 +234,17 @@ pub mod cases {
         for bad in [NewContract { share_bp: 10_001, ..nc.clone() }, NewContract { union_name: " ".into(), ..nc.clone() }] {
             assert!(matches!(s.file_contract(&bad).await, Err(StoreError::Invalid { .. })));
         }
+        let long = NewContract { platform: f.b.id, supplementary: Some("险".repeat(MAX_SUPPLEMENTARY + 1)), ..nc.clone() };
+        assert!(matches!(s.file_contract(&long).await, Err(StoreError::Invalid { field: "supplementary", .. })));
         assert_eq!(s.platform_contracts(f.a.id).await.expect("list").len(), 1, "nothing written by a refusal");
+        // B's filing waits too; the agency's list has the waiting ones first, oldest first.
+        let cb = s.file_contract(&NewContract { platform: f.b.id, supplementary: Some(" 意外伤害险 ".into()), ..nc.clone() }).await.expect("b");
+        assert_eq!(cb.supplementary.as_deref(), Some("意外伤害险"));
         s.decide_contract(c.id, true).await.expect("approve");
+        let all = s.contracts().await.expect("all");
+        assert_eq!(all.iter().map(|c| (c.id, c.state.as_str())).collect::<Vec<_>>(), [(cb.id, "filed"), (c.id, "approved")]);
+        assert!(all[1].decided_at_us.is_some_and(|d| d >= all[1].filed_at_us) && all[0].decided_at_us.is_none(), "{all:?}");
+        s.decide_contract(cb.id, false).await.expect("withdraw b's");
         s.close_month(&paper(), ym("2025-09"), &CloseOptions::new(ym("2025-12"))).await.expect("close");
         assert_eq!(s.trial_balance().await.expect("trial"), 0);
         let bill = s.platform_bill(f.a.id, ym("2025-09")).await.expect("bill");

@@ -13,6 +13,7 @@
 //! | `inbox.toml` | the worker's inbox of notices and the awareness quiz (`/me`), their figures on the outreach console |
 //! | `grid.toml` | the grid worker's alerts (`/grid`), the officer's alerts and access log |
 //! | `rights.toml` | a worker's complaints (一键维权, `/me/complaints`) |
+//! | `contracts.toml` | collective contracts on the consoles (`/platform/contracts`, `/officer/contracts`) and a platform's overdue bills |
 //! | `kiosk.toml` | the self-service terminal (智能自助终端, `/kiosk`) |
 //! | `voucher.toml` | the labels printed on the voucher PDF |
 //! | `cli.toml` | what `flexpension calc` prints |

@@ -10,7 +10,9 @@
 
 mod platform;
 
-pub use platform::{Allocation, Contract, MAX_REMITTANCE_REFERENCE, MAX_UNION_NAME, NewContract, PlatformBill, Remittance, WorkerShare};
+pub use platform::{
+    Allocation, Contract, MAX_REMITTANCE_REFERENCE, MAX_SUPPLEMENTARY, MAX_UNION_NAME, NewContract, PlatformBill, Remittance, WorkerShare,
+};
 
 use crate::backend::Sql;
 use crate::ids::month_from_code;
