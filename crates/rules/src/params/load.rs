@@ -280,6 +280,7 @@ fn read_region(mut r: Reader) -> Result<Region, ParamError> {
         benefit_base: r.series("benefit_base", yuan)?,
         female_flexible_category: r.series("female_flexible_category", category)?,
         injury_cover_from: r.series("injury_cover_from", boolean)?,
+        platform_bill_due_day: r.series("platform_bill_due_day", crate::platform_bill::due_day)?,
         code,
     };
     if !r.file.ends_with(&format!("/{}.toml", region.code)) {

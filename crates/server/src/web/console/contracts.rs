@@ -2,7 +2,8 @@
 //! federation from `/platform/contracts` (`POST`): it is `filed` and changes nothing yet. The
 //! agency's officer sees every contract of the region at `/officer/contracts`, those waiting
 //! first, and approves it (备案) or withdraws it (`POST /officer/contracts/{id}/decision`); an
-//! approved contract applies from the next month close. A platform files only for itself (the
+//! approved contract applies from the next month close. The officer's page also lists the
+//! platforms whose bills are unpaid after their due day (`super::arrears`). A platform files only for itself (the
 //! platform comes from the session, never from the form) and sees only its own contracts.
 //! Reading either page writes nothing.
 
@@ -71,6 +72,9 @@ struct OfficerPage {
     base: Base,
     lines: Vec<Line>,
     problem: &'static str,
+    /// Platforms with bills unpaid after their due day, the longest overdue first.
+    arrears: Vec<super::arrears::Line>,
+    rule: super::arrears::Rule,
 }
 
 #[derive(Template)]
@@ -288,17 +292,24 @@ pub async fn file(State(s): State<AppState>, AsPlatformStaff(v, platform): AsPla
 
 async fn officer_page(s: &AppState, v: &Viewer, lang_q: Option<&str>, status: StatusCode, problem: &'static str) -> Response {
     let Some(store) = s.store() else { return failed(lang_q) };
-    let (Ok(all), Ok(platforms)) = (store.contracts().await, store.platforms().await) else { return failed(lang_q) };
+    let (Ok(all), Ok(platforms), Ok(arrears)) =
+        (store.contracts().await, store.platforms().await, store.platform_arrears(s.params(), s.region(), None, s.today()).await)
+    else {
+        return failed(lang_q);
+    };
     let mut base = Base::of(v, lang_q, "contracts.title", "/officer/contracts");
     base.subject = super::region_name(s, base.lang, s.region());
     base.console("officer");
     let names = super::list::names(&platforms);
     let lang = base.lang;
     let lines = all.into_iter().map(|c| line(lang, c, &names)).collect();
-    render(status, OfficerPage { base, lines, problem }.render())
+    let rule = super::arrears::rule_now(s, lang);
+    let arrears = super::arrears::lines(&arrears, &names);
+    render(status, OfficerPage { base, lines, problem, arrears, rule }.render())
 }
 
-/// `/officer/contracts`: every contract of the region, those waiting for a decision first.
+/// `/officer/contracts`: every contract of the region, those waiting for a decision first, then
+/// the platforms whose bills are overdue.
 pub async fn officer(State(s): State<AppState>, AsOfficer(v, _): AsOfficer, Query(q): Query<LangQuery>) -> Response {
     officer_page(&s, &v, q.lang.as_deref(), StatusCode::OK, "").await
 }
