@@ -14,6 +14,7 @@
 //! | `money` | Exact amounts: money in integer fen, decimals as integers in millionths |
 //! | `names` | Plain names of the parameters, for explanations: the `params` screen of the text catalogue (`flexpension-text`) |
 //! | `params` | The rule data: dated, sourced parameters read from `params/`, checked when loaded |
+//! | `platform_bill` | When a platform's monthly bill falls due (a region parameter) and which of its months are overdue |
 //! | `pension` | The monthly pension at retirement: basic pension plus personal-account pension, the annuity divisor |
 //! | `retirement` | Statutory retirement month under the 2025 reform, the earliest flexible retirement |
 //! | `time` | Contribution months and ages in years and months |
@@ -35,6 +36,7 @@ pub mod monitor;
 pub mod names;
 pub mod params;
 pub mod pension;
+pub mod platform_bill;
 pub mod retirement;
 pub mod savings;
 pub mod time;

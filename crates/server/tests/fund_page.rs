@@ -14,7 +14,7 @@ use flexpension_rules::money::yuan_grouped;
 use flexpension_rules::{Params, YearMonth};
 use flexpension_server::people::add_person;
 use flexpension_store::people::Scope;
-use flexpension_store::{Basis, CloseOptions, NewContract, NewEnrolment, Scheme, WorkerId};
+use flexpension_store::{Basis, CloseOptions, NewContract, NewEnrolment, NewGrid, Scheme, WorkerId};
 use harness::{Server, csv};
 
 const PASSWORD: &str = "correct horse 42";
@@ -77,6 +77,12 @@ fn setup(s: &Server) -> [String; 4] {
         st.decide_contract(c.id, true).await.expect("approve");
         st.fund_appropriate("zj", 2025, Some("g1"), 10_000).await.expect("g1");
         st.fund_appropriate("zj", 2025, Some("g2"), 50_000).await.expect("g2");
+        // Two cities the region's list names: by grid prefix (hz) and by GB/T 2260 code (3303).
+        for code in ["hz-xh-001", "3303-lc-001"] {
+            st.add_grid(&NewGrid { code: code.into(), name: code.into(), region: "zj".into() }).await.expect("grid");
+        }
+        st.fund_appropriate("zj", 2025, Some("hz"), 20_000).await.expect("hz");
+        st.fund_appropriate("zj", 2025, Some("3303"), 30_000).await.expect("3303");
         let paper = params.scenario("zj", Some("paper"), None).expect("paper");
         st.close_month(&paper, ym("2025-09"), &CloseOptions::new(ym("2025-12"))).await.expect("close");
         let bill = st.platform_bill(s.a.id, ym("2025-09")).await.expect("bill");
@@ -124,7 +130,23 @@ fn the_fund_and_the_bill_on_the_consoles(s: &Server) {
         page.body.contains("专项基金") && page.body.contains("id=\"fund-chart-title\"") && page.body.contains("id=\"fund-shortfalls\"")
     );
     assert!(page.body.contains("id=\"city-g1\"") && page.body.contains("id=\"city-g2\"") && page.body.contains("排队"), "{}", page.body);
+    // Cities the parameters know by name (GB/T 2260), their keys beside; others by key alone.
+    let row = |body: &str, id: &str| {
+        body.split(&format!("<tr id=\"{id}\">")).nth(1).and_then(|r| r.split("</th>").next()).unwrap_or("").to_string()
+    };
+    assert!(
+        row(&page.body, "city-hz").contains("杭州市") && row(&page.body, "city-hz").contains("<small translate=\"no\">hz</small>"),
+        "{}",
+        page.body
+    );
+    assert!(row(&page.body, "city-3303").contains("温州市"), "{}", page.body);
+    assert!(row(&page.body, "city-g1").contains("translate=\"no\">g1"), "{}", page.body);
     let en = get("/officer/fund?year=2025&lang=en", &officer);
+    assert!(
+        row(&en.body, "city-hz").contains("Hangzhou") && row(&en.body, "city-3303").contains("Wenzhou") && !en.body.contains("杭州市"),
+        "{}",
+        en.body
+    );
     assert!(
         en.body.contains("Provincial special fund") && en.body.contains("Queued") && en.body.contains("waits in a queue"),
         "{}",
@@ -142,6 +164,14 @@ fn the_fund_and_the_bill_on_the_consoles(s: &Server) {
     assert!(lines[0].starts_with("year,month,city,workers,appropriated_fen,"), "{}", c.body);
     let g1 = lines.iter().find(|l| l.starts_with("2025,,g1,")).expect("g1's year");
     assert!(g1.contains(&format!(",{},", r.cities["g1"].appropriated_fen)), "{g1}");
+    // The city's name is the last column, after the columns that were there before (a contract).
+    assert!(lines[0].ends_with(",queued_fen,prorated_fen,city_name"), "{}", lines[0]);
+    assert!(lines.iter().all(|l| l.split(',').count() == 13), "{}", c.body);
+    assert!(g1.ends_with(','), "no name for g1: {g1}");
+    assert!(lines.iter().any(|l| l.starts_with("2025,,hz,,20000,") && l.ends_with(",杭州市")), "{}", c.body);
+    assert!(lines.iter().any(|l| l.starts_with("2025,,3303,") && l.ends_with(",温州市")), "{}", c.body);
+    let c_en = get("/officer/fund.csv?year=2025&lang=en", &officer);
+    assert!(c_en.body.lines().any(|l| l.starts_with("2025,,hz,") && l.ends_with(",Hangzhou")), "{}", c_en.body);
     assert!(lines.iter().any(|l| l.starts_with("2025,2025-09,g1,4,")), "{}", c.body);
 
     // Everyone else: the refusal of the other officer pages.

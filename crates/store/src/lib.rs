@@ -91,7 +91,8 @@ pub use error::{RowError, RowErrorCode, StoreError};
 pub use freeze::{Freeze, MAX_FREEZE_REASON};
 pub use fund::{
     Allocation, Appropriation, Contract, FUND_YEARS, FundFigures, FundMonthCity, FundReport, MAX_APPROPRIATION_FEN,
-    MAX_REMITTANCE_REFERENCE, MAX_UNION_NAME, NewContract, PlatformBill, Remittance, WorkerGrant, WorkerShare, city_of_grid,
+    MAX_REMITTANCE_REFERENCE, MAX_SUPPLEMENTARY, MAX_UNION_NAME, NewContract, PlatformArrears, PlatformBill, Remittance, WorkerGrant,
+    WorkerShare, city_of_grid,
 };
 pub use ids::{ApiKey, BatchId, EnrolmentId, GridId, PlatformId, WorkerId};
 pub use import::{WorkerImportOptions, WorkerImportReport};

@@ -234,8 +234,18 @@ pub mod cases {
         for bad in [NewContract { share_bp: 10_001, ..nc.clone() }, NewContract { union_name: " ".into(), ..nc.clone() }] {
             assert!(matches!(s.file_contract(&bad).await, Err(StoreError::Invalid { .. })));
         }
+        let long = NewContract { platform: f.b.id, supplementary: Some("险".repeat(MAX_SUPPLEMENTARY + 1)), ..nc.clone() };
+        assert!(matches!(s.file_contract(&long).await, Err(StoreError::Invalid { field: "supplementary", .. })));
         assert_eq!(s.platform_contracts(f.a.id).await.expect("list").len(), 1, "nothing written by a refusal");
+        // B's filing waits too; the agency's list has the waiting ones first, oldest first.
+        let cb =
+            s.file_contract(&NewContract { platform: f.b.id, supplementary: Some(" 意外伤害险 ".into()), ..nc.clone() }).await.expect("b");
+        assert_eq!(cb.supplementary.as_deref(), Some("意外伤害险"));
         s.decide_contract(c.id, true).await.expect("approve");
+        let all = s.contracts().await.expect("all");
+        assert_eq!(all.iter().map(|c| (c.id, c.state.as_str())).collect::<Vec<_>>(), [(cb.id, "filed"), (c.id, "approved")]);
+        assert!(all[1].decided_at_us.is_some_and(|d| d >= all[1].filed_at_us) && all[0].decided_at_us.is_none(), "{all:?}");
+        s.decide_contract(cb.id, false).await.expect("withdraw b's");
         s.close_month(&paper(), ym("2025-09"), &CloseOptions::new(ym("2025-12"))).await.expect("close");
         assert_eq!(s.trial_balance().await.expect("trial"), 0);
         let bill = s.platform_bill(f.a.id, ym("2025-09")).await.expect("bill");
@@ -276,6 +286,48 @@ pub mod cases {
         assert_eq!((oct.contract_share_fen, oct.union_dues_fen), (0, 0));
         assert_eq!(s.trial_balance().await.expect("trial"), 0);
     }
+
+    /// A platform's bill is in arrears only after its due day (the 15th of the next month), by
+    /// the days since; paying it clears the arrears; every platform is listed, the longest first.
+    pub async fn arrears_after_the_due_day(ctx: Ctx) {
+        let f = setup(&ctx, 4).await;
+        let s = &ctx.store;
+        let day = |d: &str| d.parse::<chrono::NaiveDate>().expect("day");
+        let arrears = |today: &str, p: Option<PlatformId>| {
+            let today = day(today);
+            async move { s.platform_arrears(&PARAMS, "zj", p, today).await.expect("arrears") }
+        };
+        let unpaid = s.platform_unpaid_months(Some(f.a.id)).await.expect("unpaid");
+        assert!(!unpaid.is_empty() && unpaid.iter().all(|u| u.0 == f.a.id.0 && u.2 > 0), "{unpaid:?}");
+        let (first, owed) = (unpaid[0].1, unpaid[0].2);
+        let bill = s.platform_bill(f.a.id, first).await.expect("bill");
+        assert_eq!(bill.outstanding_fen, owed);
+        let due = PARAMS.platform_bill_due("zj", first).expect("due").0;
+        let before = due.pred_opt().expect("day before").to_string();
+        assert!(arrears(&before, Some(f.a.id)).await.is_empty(), "not overdue before the due day");
+        assert!(arrears(&due.to_string(), Some(f.a.id)).await.is_empty(), "nor on it");
+        let after = due.succ_opt().expect("day after").to_string();
+        let a = arrears(&after, Some(f.a.id)).await;
+        assert_eq!(a.len(), 1);
+        assert_eq!(
+            (a[0].platform, a[0].months[0].month, a[0].months[0].days_overdue, a[0].months[0].outstanding_fen),
+            (f.a.id.0, first, 1, owed)
+        );
+        assert_eq!(a[0].arrears_fen, owed, "only the first month is overdue the day after its due day");
+        assert_eq!(a[0].uses[0].key, "platform_bill_due_day");
+        // Both platforms (B's premiums too), the longest overdue first.
+        let late = (due + chrono::Days::new(400)).to_string();
+        let all = arrears(&late, None).await;
+        assert!(all.iter().any(|x| x.platform == f.a.id.0), "{all:?}");
+        assert!(all.windows(2).all(|w| w[0].longest_days() >= w[1].longest_days()));
+        // Paid: cleared at once, nothing stored to undo.
+        let total: i64 = s.platform_unpaid_months(Some(f.a.id)).await.expect("unpaid").iter().map(|u| u.2).sum();
+        assert_eq!(total, s.platform_outstanding(f.a.id).await.expect("outstanding"));
+        s.platform_pay(f.a.id, owed, "ARREARS-1").await.expect("pay the first month");
+        assert!(arrears(&after, Some(f.a.id)).await.is_empty(), "the first month paid");
+        s.platform_pay(f.a.id, total - owed, "ARREARS-2").await.expect("pay the rest");
+        assert!(arrears(&late, Some(f.a.id)).await.is_empty() && s.platform_unpaid_months(Some(f.a.id)).await.expect("u").is_empty());
+    }
 }
 
 // Each case on each backend.
@@ -311,6 +363,11 @@ mod sqlite {
     async fn contract_share_billed_and_paid() {
         run(Kind::Sqlite, cases::contract_share_billed_and_paid).await;
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn arrears_after_the_due_day() {
+        run(Kind::Sqlite, cases::arrears_after_the_due_day).await;
+    }
 }
 
 mod postgres {
@@ -344,6 +401,11 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn contract_share_billed_and_paid() {
         run(Kind::Postgres, cases::contract_share_billed_and_paid).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn arrears_after_the_due_day() {
+        run(Kind::Postgres, cases::arrears_after_the_due_day).await;
     }
 }
 

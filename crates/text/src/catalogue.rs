@@ -23,6 +23,7 @@ pub const SCREENS: &[(&str, &str)] = &[
     ("kiosk", include_str!("../catalogue/kiosk.toml")),
     ("statement", include_str!("../catalogue/statement.toml")),
     ("fundpage", include_str!("../catalogue/fundpage.toml")),
+    ("contracts", include_str!("../catalogue/contracts.toml")),
     ("voucher", include_str!("../catalogue/voucher.toml")),
     ("cli", include_str!("../catalogue/cli.toml")),
     ("params", include_str!("../catalogue/params.toml")),

@@ -14,6 +14,7 @@
 //! | `grid.toml` | the grid worker's alerts (`/grid`), the officer's alerts and access log |
 //! | `rights.toml` | a worker's complaints (一键维权, `/me/complaints`) |
 //! | `unionpage.toml` | the union federation on the worker's phone (`/me/union`) |
+//! | `contracts.toml` | collective contracts on the consoles (`/platform/contracts`, `/officer/contracts`) and a platform's overdue bills |
 //! | `kiosk.toml` | the self-service terminal (智能自助终端, `/kiosk`) |
 //! | `voucher.toml` | the labels printed on the voucher PDF |
 //! | `cli.toml` | what `flexpension calc` prints |

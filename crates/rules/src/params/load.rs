@@ -89,6 +89,7 @@ impl Params {
             if provinces.find(&r.code).is_none() {
                 return Err(invalid(&r.base_lower.file, "region.code", format!("'{}' is not a province code in provinces.toml", r.code)));
             }
+            super::cities::check(r, &provinces)?;
             if !policies.contains_key(&r.default_policy) {
                 return Err(invalid(&r.base_lower.file, "region.default_policy", format!("no policy named '{}'", r.default_policy)));
             }
@@ -281,6 +282,8 @@ fn read_region(mut r: Reader) -> Result<Region, ParamError> {
         benefit_base: r.series("benefit_base", yuan)?,
         female_flexible_category: r.series("female_flexible_category", category)?,
         injury_cover_from: r.series("injury_cover_from", boolean)?,
+        platform_bill_due_day: r.series("platform_bill_due_day", crate::platform_bill::due_day)?,
+        cities: r.opt_series("cities", super::cities::cities)?,
         code,
     };
     if !r.file.ends_with(&format!("/{}.toml", region.code)) {

@@ -6,12 +6,14 @@
 //! overlapping or missing date ranges, unknown sources and unknown keys, naming file and key.
 //! Looking a value up for a date no range covers is an error, never a default.
 
+mod cities;
 mod convert;
 mod load;
 mod model;
 mod national;
 mod provinces;
 
+pub use cities::{Cities, City};
 pub use load::{EMBEDDED, Params, leftover_key, take_path};
 pub use model::*;
 pub use provinces::{Province, Provinces};

@@ -429,6 +429,10 @@ pub struct Region {
     pub benefit_base: Series<Fen>,
     pub female_flexible_category: Series<Category>,
     pub injury_cover_from: Series<bool>,
+    /// The day of the following month a platform's monthly bill falls due (`crate::platform_bill`).
+    pub platform_bill_due_day: Series<u32>,
+    /// The region's prefecture-level cities (GB/T 2260), when it lists them (`params::cities`).
+    pub cities: Option<Series<super::Cities>>,
 }
 
 /// A policy scenario: how the rate, the split and the subsidy are set.

@@ -69,11 +69,16 @@ impl Base {
                 ("/officer/outreach", "fit.nav_outreach"),
                 ("/officer/alerts", "grid.nav_alerts"),
                 ("/officer/fund", "fundpage.nav"),
+                ("/officer/contracts", "contracts.nav"),
                 ("/officer/access-log", "grid.nav_access"),
                 ("/officer/appeals", "ratings.nav_appeals"),
                 ("/officer/complaints", "rights.queue_nav"),
             ],
-            _ => &[("/platform", "console.nav_platform"), ("/platform/credit", "ratings.nav_credit")],
+            _ => &[
+                ("/platform", "console.nav_platform"),
+                ("/platform/credit", "ratings.nav_credit"),
+                ("/platform/contracts", "contracts.nav"),
+            ],
         };
         let here = self.switch_href.split('?').next().unwrap_or("").to_string();
         self.nav = items.iter().map(|(href, key)| (format!("{href}?lang={l}"), *key, here == *href)).collect();

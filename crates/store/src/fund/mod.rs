@@ -8,9 +8,13 @@
 //! A worker's city is the part of their home grid's code before the first '-'
 //! (`hz-xh-001` is in `hz`); a grid code without '-' is a city of its own.
 
+mod arrears;
 mod platform;
 
-pub use platform::{Allocation, Contract, MAX_REMITTANCE_REFERENCE, MAX_UNION_NAME, NewContract, PlatformBill, Remittance, WorkerShare};
+pub use arrears::PlatformArrears;
+pub use platform::{
+    Allocation, Contract, MAX_REMITTANCE_REFERENCE, MAX_SUPPLEMENTARY, MAX_UNION_NAME, NewContract, PlatformBill, Remittance, WorkerShare,
+};
 
 use crate::backend::Sql;
 use crate::ids::month_from_code;

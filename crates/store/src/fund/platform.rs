@@ -15,6 +15,8 @@ use serde::Serialize;
 pub const MAX_UNION_NAME: usize = 100;
 /// The longest remittance reference accepted, in bytes.
 pub const MAX_REMITTANCE_REFERENCE: usize = 64;
+/// The longest supplementary insurance text of a contract accepted, in characters.
+pub const MAX_SUPPLEMENTARY: usize = 2000;
 
 /// A collective contract as filed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +44,9 @@ pub struct Contract {
     pub supplementary: Option<String>,
     /// filed, approved or withdrawn.
     pub state: String,
+    pub filed_at_us: i64,
+    /// When the agency approved or withdrew it.
+    pub decided_at_us: Option<i64>,
 }
 
 /// A platform's bill for a month (the field names are a contract).
@@ -114,6 +119,12 @@ impl crate::Store {
         if c.min_base_fen.is_some_and(|b| !(1..=MAX_FEN).contains(&b)) {
             return Err(StoreError::invalid("min_base", "must be more than 0 and at most 10,000,000,000 yuan"));
         }
+        let supplementary = c.supplementary.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        if supplementary
+            .is_some_and(|t| t.chars().count() > MAX_SUPPLEMENTARY || t.chars().any(|ch| ch.is_control() && ch != '\n' && ch != '\r'))
+        {
+            return Err(StoreError::invalid("supplementary", "at most 2000 characters, no control characters but line breaks"));
+        }
         let known: Option<i64> = Sql::new("SELECT id FROM platforms WHERE id = $1").bind(c.platform.0).scalar_optional(self.db()).await?;
         if known.is_none() {
             return Err(StoreError::NotFound { what: "platform", key: c.platform.0.to_string() });
@@ -137,7 +148,7 @@ impl crate::Store {
         .bind(name)
         .bind(c.share_bp)
         .bind(c.min_base_fen)
-        .bind(c.supplementary.clone())
+        .bind(supplementary)
         .bind(from)
         .bind(c.to.map(month_code))
         .bind(at)
@@ -194,11 +205,19 @@ impl crate::Store {
         self.contracts_where("platform_id = $1", platform.0).await
     }
 
+    /// Every contract of the store's region: those waiting for a decision (filed) first, oldest
+    /// first, then the approved, then the withdrawn.
+    pub async fn contracts(&self) -> Result<Vec<Contract>> {
+        let mut all = self.contracts_where("id > $1", 0).await?;
+        all.sort_by_key(|c| (["filed", "approved", "withdrawn"].iter().position(|s| *s == c.state).unwrap_or(3), c.id));
+        Ok(all)
+    }
+
     async fn contracts_where(&self, cond: &str, v: i64) -> Result<Vec<Contract>> {
-        type Row = (i64, i64, String, i32, Option<i64>, Option<String>, i32, Option<i32>, String);
+        type Row = (i64, i64, String, i32, Option<i64>, Option<String>, i32, Option<i32>, String, i64, Option<i64>);
         let sql = format!(
-            "SELECT id, platform_id, union_name, share_bp, min_base_fen, supplementary, from_month, to_month, state \
-             FROM collective_contracts WHERE {cond} ORDER BY id"
+            "SELECT id, platform_id, union_name, share_bp, min_base_fen, supplementary, from_month, to_month, state, filed_at_us, \
+             decided_at_us FROM collective_contracts WHERE {cond} ORDER BY id"
         );
         let rows: Vec<Row> = Sql::built(sql).bind(v).fetch_all(self.db()).await?;
         rows.into_iter()
@@ -214,6 +233,8 @@ impl crate::Store {
                     from: month_from_code(r.6).ok_or_else(bad)?,
                     to: r.7.map(|t| month_from_code(t).ok_or_else(bad)).transpose()?,
                     state: r.8,
+                    filed_at_us: r.9,
+                    decided_at_us: r.10,
                 })
             })
             .collect()

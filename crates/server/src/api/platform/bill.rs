@@ -1,7 +1,9 @@
 //! What a platform pays (section 5.4 of the paper): `GET /platform/bill?month=YYYY-MM` (its
 //! contract shares, accrued injury premiums and union dues, API key), `POST /platform/payments`
 //! (a remittance allocated oldest month first, signed, idempotent on its reference) and
-//! `GET /platform/statement?year=YYYY` (the tax statement: the paper's proposal, not law).
+//! `GET /platform/statement?year=YYYY` (the tax statement: the paper's proposal, not law). The
+//! bill's answer also says when it falls due and what of the platform's bills is overdue,
+//! worked out on read (`flexpension_rules::platform_bill`).
 
 use super::ApiError;
 use super::auth::{authenticate, check_signature};
@@ -11,7 +13,7 @@ use crate::api::people::month_of;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use flexpension_rules::explain::Text;
+use flexpension_rules::explain::{ParamUse, Text};
 use flexpension_rules::fund::TaxStatement;
 use flexpension_store::{PlatformBill, Remittance, RevenueBand};
 use serde::{Deserialize, Serialize};
@@ -49,6 +51,32 @@ pub struct PaymentBody {
     pub reference: String,
 }
 
+/// A month's bill, when it falls due and the platform's overdue bills (the bill's fields are a
+/// contract; these come after them).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BillAnswer {
+    #[serde(flatten)]
+    pub bill: PlatformBill,
+    /// The day this month's bill falls due (YYYY-MM-DD, China time): the region's due day of
+    /// the following month.
+    #[schema(example = "2025-10-15")]
+    pub due_on: String,
+    /// Something of this month's bill is still unpaid after its due day.
+    pub overdue: bool,
+    /// Days since the due day while overdue; 0 otherwise.
+    pub days_overdue: i64,
+    /// What all the platform's overdue months still owe, this one included.
+    pub arrears_fen: i64,
+    /// Those months, oldest first (YYYY-MM).
+    pub arrears_months: Vec<String>,
+    /// The due-day parameter, its value and its source.
+    pub due_rule: ParamUse,
+    /// How the due day and the month's standing were reached, zh and en.
+    pub steps: Vec<Text>,
+    /// Says when the due day is a design value of this system rather than a rule.
+    pub warnings: Vec<Text>,
+}
+
 /// The tax statement with its explanation.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatementAnswer {
@@ -64,18 +92,42 @@ pub struct StatementAnswer {
 /// The calling platform's bill for a month
 ///
 /// API key only. Contract shares under its approved collective contract, accrued per-order
-/// injury premiums and union dues; what it paid toward them.
+/// injury premiums and union dues; what it paid toward them; when the bill falls due (the
+/// region's day of the following month) and whether it, or any other month's bill, is unpaid
+/// after its due day (arrears).
 #[utoipa::path(get, path = "/platform/bill", tag = "platform", operation_id = "platform_bill_get",
     security(("bearer" = []), ("api_key" = [])), params(BillQuery),
     responses(
-        (status = 200, description = "the month's bill", body = PlatformBill),
-        (status = 422, description = "invalid_input: a month the store cannot bill", body = crate::calc::CalcError),
+        (status = 200, description = "the month's bill with its due day and the platform's overdue bills", body = BillAnswer),
+        (status = 422, description = "invalid_input: a month the store cannot bill or the parameters give no due day for", body = crate::calc::CalcError),
         KeyRefusals,
     ))]
 pub async fn bill(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let (store, caller, q): (_, _, BillQuery) = super::read(&s, req.headers(), req.uri().query()).await.map_err(super::scrubbed)?;
     let month = month_of(&q.month)?;
-    Ok(crate::api::json(&store.platform_bill(caller.platform.id, month).await?))
+    let bill = store.platform_bill(caller.platform.id, month).await?;
+    let no_due =
+        |e: flexpension_rules::ParamError| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", e.to_string(), "month");
+    let due = s.params().platform_bill_status(s.region(), month, bill.outstanding_fen, s.today()).map_err(no_due)?;
+    let arrears = store.platform_arrears(s.params(), s.region(), Some(caller.platform.id), s.today()).await?;
+    let (arrears_fen, arrears_months) =
+        arrears.first().map_or((0, Vec::new()), |a| (a.arrears_fen, a.months.iter().map(|m| m.month.to_string()).collect()));
+    let due_rule = due
+        .params
+        .first()
+        .cloned()
+        .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "no due day", "month"))?;
+    Ok(crate::api::json(&BillAnswer {
+        bill,
+        due_on: due.value.due_on.to_string(),
+        overdue: due.value.overdue,
+        days_overdue: due.value.days_overdue,
+        arrears_fen,
+        arrears_months,
+        due_rule,
+        steps: due.steps,
+        warnings: due.warnings,
+    }))
 }
 
 /// The calling platform's tax statement for a year

@@ -98,7 +98,8 @@ fn pct(bp: u32) -> String {
     trim_decimal(i64::from(bp), 2) + "%"
 }
 
-fn day(at_us: i64) -> String {
+/// A stored time as its day in China (UTC+8).
+pub(crate) fn day(at_us: i64) -> String {
     chrono::DateTime::from_timestamp_micros(at_us)
         .map(|t| (t + chrono::TimeDelta::hours(8)).format("%Y-%m-%d").to_string())
         .unwrap_or_default()

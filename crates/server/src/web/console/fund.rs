@@ -2,7 +2,9 @@
 //! (the latest with data unless asked): appropriated, committed, paid and balance in all and
 //! per city (the figures of `flexpension fund report --json`), the subsidies granted by month
 //! and city as a chart, what the shortfall rule did (subsidies queued for the next
-//! appropriation or cut by pro-rating) and the same figures as CSV (`/officer/fund.csv`).
+//! appropriation or cut by pro-rating) and the same figures as CSV (`/officer/fund.csv`). Cities
+//! are named from the region's list (`params::cities`, GB/T 2260) in the page's language, their
+//! keys beside the names.
 
 use super::workers::csv_response;
 use super::{failed, region_name, short_month};
@@ -29,6 +31,8 @@ pub struct FundQuery {
 /// One line of money figures, formatted: a city's or the region's.
 pub struct Line {
     pub city: String,
+    /// The city's name in the page's language (empty: the parameters do not know the key).
+    pub name: String,
     pub appropriated: String,
     pub committed: String,
     pub paid: String,
@@ -41,6 +45,7 @@ pub struct Line {
 pub struct Short {
     pub month: String,
     pub city: String,
+    pub name: String,
     pub workers: i64,
     pub requested: String,
     pub granted: String,
@@ -71,9 +76,10 @@ fn prorated(requested: Fen, granted: Fen, queued: Fen) -> Fen {
     (requested - granted - queued).max(0)
 }
 
-fn line(city: &str, f: &FundFigures) -> Line {
+fn line(city: &str, name: String, f: &FundFigures) -> Line {
     Line {
         city: city.to_string(),
+        name,
         appropriated: yuan_grouped(f.appropriated_fen),
         committed: yuan_grouped(f.committed_fen),
         paid: yuan_grouped(f.paid_fen),
@@ -133,7 +139,7 @@ async fn report_of(s: &AppState, region: &str, q: &FundQuery) -> Result<(i32, Ve
 }
 
 /// Subsidies granted by month (January to December) and city, one series per city.
-fn chart(lang: Lang, year: i32, r: &FundReport) -> String {
+fn chart(lang: Lang, year: i32, r: &FundReport, names: &Names) -> String {
     let months: Vec<YearMonth> = (1..=12).filter_map(|m| YearMonth::new(year, m)).collect();
     let mut c = Chart::new(lang.f("fundpage.chart_title", &[("year", &year.to_string())]))
         .desc(lang.t("fundpage.chart_desc"))
@@ -143,15 +149,17 @@ fn chart(lang: Lang, year: i32, r: &FundReport) -> String {
         .size(390, 240);
     for city in r.cities.keys() {
         let granted = |m: &YearMonth| r.months.iter().find(|x| x.month == *m && x.city == *city).map_or(0, |x| x.granted_fen);
-        c = c.series(Series::new(city.clone(), months.iter().map(|m| granted(m) as f64 / 100.0).collect()));
+        let label = Some(names.of(city)).filter(|n| !n.is_empty()).unwrap_or_else(|| city.clone());
+        c = c.series(Series::new(label, months.iter().map(|m| granted(m) as f64 / 100.0).collect()));
     }
     c.bars()
 }
 
-fn shortfall(m: &FundMonthCity) -> Option<Short> {
+fn shortfall(m: &FundMonthCity, names: &Names) -> Option<Short> {
     (m.requested_fen > m.granted_fen).then(|| Short {
         month: m.month.to_string(),
         city: m.city.clone(),
+        name: names.of(&m.city),
         workers: m.workers,
         requested: yuan_grouped(m.requested_fen),
         granted: yuan_grouped(m.granted_fen),
@@ -160,9 +168,31 @@ fn shortfall(m: &FundMonthCity) -> Option<Short> {
     })
 }
 
+/// The day a year's figures are read at: its last day, or today when earlier.
+fn day_of(s: &AppState, year: i32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(year, 12, 31).map_or(s.today(), |d| d.min(s.today()))
+}
+
+/// The names of the region's cities in one language (`params::cities`): a fund city key (the
+/// grid code before '-') to its name, empty when the parameters do not know it.
+pub struct Names<'a> {
+    cities: Option<&'a flexpension_rules::params::Cities>,
+    lang: Lang,
+}
+
+impl Names<'_> {
+    pub fn of(&self, key: &str) -> String {
+        self.cities.and_then(|c| c.find(key)).map(|c| c.name(self.lang).to_string()).unwrap_or_default()
+    }
+}
+
+fn names<'a>(s: &'a AppState, region: &str, lang: Lang, year: i32) -> Names<'a> {
+    Names { cities: s.params().cities(region, day_of(s, year)).map(|(c, _)| c), lang }
+}
+
 /// The shortfall rule in force at the end of `year` (or today, when earlier), and its source.
 fn rule(s: &AppState, lang: Lang, year: i32) -> (String, String) {
-    let day = chrono::NaiveDate::from_ymd_opt(year, 12, 31).map_or(s.today(), |d| d.min(s.today()));
+    let day = day_of(s, year);
     match s.params().fund_rules(day) {
         Ok(f) => {
             let source = f.uses.first().map(|u| u.source.clone()).unwrap_or_default();
@@ -184,14 +214,15 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, Qu
     base.subject = region_name(&s, lang, &region);
     base.console("officer");
     let (rule, rule_source) = rule(&s, lang, year);
+    let names = names(&s, &region, lang, year);
     let page = FundPage {
         year,
         years,
         heading: lang.f("fundpage.year_figures", &[("year", &year.to_string())]),
-        figures: figures(line("", &total(&r))),
-        cities: r.cities.iter().map(|(c, f)| line(c, f)).chain(std::iter::once(line("", &total(&r)))).collect(),
-        chart: chart(lang, year, &r),
-        shortfalls: r.months.iter().filter_map(shortfall).collect(),
+        figures: figures(line("", String::new(), &total(&r))),
+        cities: r.cities.iter().map(|(c, f)| line(c, names.of(c), f)).chain(std::iter::once(line("", String::new(), &total(&r)))).collect(),
+        chart: chart(lang, year, &r, &names),
+        shortfalls: r.months.iter().filter_map(|m| shortfall(m, &names)).collect(),
         rule,
         rule_source,
         csv_href: format!("/officer/fund.csv?year={year}&lang={}", lang.code()),
@@ -200,29 +231,31 @@ pub async fn page(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, Qu
     render(StatusCode::OK, page.render())
 }
 
-/// The CSV's header: a city's year (month empty), then each month and city.
-pub const CSV_HEADER: &str =
-    "year,month,city,workers,appropriated_fen,requested_fen,granted_fen,committed_fen,paid_fen,balance_fen,queued_fen,prorated_fen\n";
+/// The CSV's header: a city's year (month empty), then each month and city. The columns are a
+/// contract: new ones go at the end (`city_name`, in the language asked for).
+pub const CSV_HEADER: &str = "year,month,city,workers,appropriated_fen,requested_fen,granted_fen,committed_fen,paid_fen,balance_fen,queued_fen,prorated_fen,city_name\n";
 
 /// The year's figures as CSV: one line per city for the year (the month empty), then one per
-/// month and city. Amounts in fen; a column that does not apply is empty.
-pub fn fund_csv(year: i32, r: &FundReport) -> String {
+/// month and city. Amounts in fen; a column that does not apply is empty; the city's name last
+/// (empty when the parameters do not know the city).
+pub fn fund_csv(year: i32, r: &FundReport, names: &Names) -> String {
     let mut out = String::from(CSV_HEADER);
     for (c, f) in &r.cities {
         let prorated = (f.unfunded_fen - f.queued_fen).max(0);
         out.push_str(&format!(
-            "{year},,{},,{},,,{},{},{},{},{prorated}\n",
+            "{year},,{},,{},,,{},{},{},{},{prorated},{}\n",
             super::alerts::csv_field(c),
             f.appropriated_fen,
             f.committed_fen,
             f.paid_fen,
             f.balance_fen,
-            f.queued_fen
+            f.queued_fen,
+            super::alerts::csv_field(&names.of(c))
         ));
     }
     for m in &r.months {
         out.push_str(&format!(
-            "{year},{},{},{},,{},{},{},{},,{},{}\n",
+            "{year},{},{},{},,{},{},{},{},,{},{},{}\n",
             m.month,
             super::alerts::csv_field(&m.city),
             m.workers,
@@ -231,7 +264,8 @@ pub fn fund_csv(year: i32, r: &FundReport) -> String {
             m.granted_fen - m.paid_fen,
             m.paid_fen,
             m.queued_fen,
-            prorated(m.requested_fen, m.granted_fen, m.queued_fen)
+            prorated(m.requested_fen, m.granted_fen, m.queued_fen),
+            super::alerts::csv_field(&names.of(&m.city))
         ));
     }
     out
@@ -239,7 +273,10 @@ pub fn fund_csv(year: i32, r: &FundReport) -> String {
 
 pub async fn csv(State(s): State<AppState>, AsOfficer(_, region): AsOfficer, Query(q): Query<FundQuery>) -> Response {
     match report_of(&s, &region, &q).await {
-        Ok((year, _, r)) => csv_response(fund_csv(year, &r), &format!("fund-{region}-{year}.csv")),
+        Ok((year, _, r)) => {
+            let names = names(&s, &region, Lang::parse(q.lang.as_deref()), year);
+            csv_response(fund_csv(year, &r, &names), &format!("fund-{region}-{year}.csv"))
+        }
         Err(res) => res,
     }
 }
@@ -274,11 +311,17 @@ mod tests {
             paid_fen: 800,
             queued_fen: 50,
         });
-        let csv = fund_csv(2025, &r);
-        let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], CSV_HEADER.trim_end());
-        assert_eq!(lines[1], "2025,,hz,,1000,,,100,800,100,50,20");
-        assert_eq!(lines[2], "2025,2025-09,hz,3,,970,900,100,800,,50,20");
-        assert!(lines.iter().all(|l| l.split(',').count() == 12), "{csv}");
+        let params = flexpension_rules::Params::embedded().expect("params");
+        let cities = params.cities("zj", "2025-12-31".parse().expect("day")).map(|c| c.0);
+        for (lang, name) in [(Lang::Zh, "杭州市"), (Lang::En, "Hangzhou")] {
+            let csv = fund_csv(2025, &r, &Names { cities, lang });
+            let lines: Vec<&str> = csv.lines().collect();
+            assert_eq!(lines[0], CSV_HEADER.trim_end());
+            assert_eq!(lines[1], format!("2025,,hz,,1000,,,100,800,100,50,20,{name}"));
+            assert_eq!(lines[2], format!("2025,2025-09,hz,3,,970,900,100,800,,50,20,{name}"));
+            assert!(lines.iter().all(|l| l.split(',').count() == 13), "{csv}");
+        }
+        let unknown = fund_csv(2025, &r, &Names { cities: None, lang: Lang::Zh });
+        assert!(unknown.lines().skip(1).all(|l| l.ends_with("20,")), "no name known: the column is empty: {unknown}");
     }
 }

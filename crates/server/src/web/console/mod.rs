@@ -11,11 +11,15 @@
 //! | `complaints` | the complaints queue of inspection and legal aid (overdue first) and each evidence package (recorded in the access log) |
 //! | `platform` | the platform's portal: its workers by status, premiums by month |
 //! | `credit` | a platform's own rating (history, notices, the workers behind it, appeals); the agency's appeals and decisions |
+//! | `arrears` | platforms' bills unpaid after their due day: the reminder on `/platform`, the officer's list on `/officer/contracts` |
+//! | `contracts` | collective contracts in two steps: the platform files (`/platform/contracts`), the officer approves or withdraws (`/officer/contracts`) |
 //! | `fund` | the provincial special fund by year and city (`flexpension fund report`), the shortfall rule's effect, CSV (`/officer/fund`) |
 //! | `alerts` | the officer's alerts by grid and platform, escalations, conversion by month, CSV; the region's access log |
 
 pub(crate) mod alerts;
+pub(crate) mod arrears;
 pub(crate) mod complaints;
+pub(crate) mod contracts;
 pub(crate) mod credit;
 pub(crate) mod fund;
 pub(crate) mod list;

@@ -2,7 +2,8 @@
 //! month's workers, income and injury premiums, premiums month by month (12 months), its
 //! workers by standing, and the list of them with search and CSV (`/platform/workers.csv`); the
 //! month's bill (contract share, injury premiums, union dues, paid) and its tax statements by
-//! year (`/platform/statement/{year}.pdf` and `.csv`, drawn afresh: reading writes nothing).
+//! year (`/platform/statement/{year}.pdf` and `.csv`, drawn afresh: reading writes nothing). Bills
+//! unpaid after their due day put a reminder at the top (`super::arrears`), worked out on read.
 
 use super::list::{self, ListQuery, Selection, Standing};
 use super::workers::{csv_response, page_of};
@@ -37,6 +38,11 @@ struct Top {
     union_payee: Option<String>,
     /// (year, PDF link text, CSV link text), newest first.
     statements: Vec<(i32, String, String)>,
+    /// Bills unpaid after their due day: the reminder at the top.
+    reminder: Option<super::arrears::Reminder>,
+    /// When the month's bill falls due, and how late it is when it is.
+    bill_due: String,
+    bill_overdue: String,
 }
 
 /// The month's bill as the page's lines.
@@ -89,13 +95,16 @@ pub async fn page(State(s): State<AppState>, AsPlatformStaff(v, platform): AsPla
     };
     let months = trend_months(month);
     let (Some(first), Some(&last)) = (months.first().copied(), months.last()) else { return failed(lang_q) };
-    let (Some((all, names)), Ok(premiums), Ok(bill)) = (
+    let (Some((all, names)), Ok(premiums), Ok(bill), Ok(arrears)) = (
         rows_of(&s, store, platform, month).await,
         store.premiums_by_month(Some(platform), None, first, last).await,
         store.platform_bill(platform, month).await,
+        store.platform_arrears(s.params(), s.region(), Some(platform), s.today()).await,
     ) else {
         return failed(lang_q);
     };
+    let Ok(due) = s.params().platform_bill_status(s.region(), month, bill.outstanding_fen, s.today()) else { return failed(lang_q) };
+    let due = due.value;
     let premium_of = |m: YearMonth| premiums.iter().find(|p| p.0 == m).map_or(0, |p| p.1);
     let m = month.to_string();
     let top = Top {
@@ -120,6 +129,13 @@ pub async fn page(State(s): State<AppState>, AsPlatformStaff(v, platform): AsPla
         bill: bill_lines(&bill),
         union_payee: bill.union_payee.clone(),
         statements: statement_years(lang, &months),
+        reminder: arrears.first().map(|a| super::arrears::reminder(lang, a)),
+        bill_due: lang.f("contracts.bill_due_on", &[("month", &m), ("due", &due.due_on.to_string())]),
+        bill_overdue: if due.overdue {
+            lang.f("contracts.bill_overdue", &[("days", &due.days_overdue.to_string())])
+        } else {
+            String::new()
+        },
     }
     .render();
     let Ok(top) = top else { return failed(lang_q) };
