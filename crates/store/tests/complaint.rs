@@ -10,6 +10,7 @@ use common::*;
 use flexpension_ledger::{Payer, Payment};
 use flexpension_rules::YearMonth;
 use flexpension_rules::complaint::{Action, Actor, Kind as CKind, MAX_UPLOADS, Outcome, State};
+use flexpension_rules::credit::Grade;
 use flexpension_store::*;
 
 fn ym(s: &str) -> YearMonth {
@@ -193,6 +194,60 @@ pub async fn deadline_escalates_exactly_once(kind: Kind) {
     ctx.cleanup().await;
 }
 
+/// A breach counts against the platform's credit in the month its deadline fell in: one step
+/// down per `credit.breaches_per_step` (1), shown beside the grade; a rerun changes nothing.
+pub async fn breaches_lower_the_credit(kind: Kind) {
+    let Some((ctx, _clock)) = clocked(kind, T0).await else { return };
+    let f = setup(&ctx).await;
+    let s = &ctx.store;
+    // May 2025: all three workers earn on A and on B, all insured: 100%, grade A on both.
+    let rows: Vec<String> =
+        f.workers.iter().flat_map(|(_, w)| [f.a.id, f.b.id].map(|p| format!("(202505, {}, {}, 500000, 3)", w.id.0, p.0))).collect();
+    ctx.sql(&format!("INSERT INTO month_income (month, worker_id, platform_id, income_fen, orders) VALUES {}", rows.join(", "))).await;
+    let may = ym("2025-05");
+    let rated =
+        |r: &CreditReport, p: PlatformId| r.platforms.iter().find(|x| x.platform_id == p.0).map(|x| x.rating.clone()).expect("rated");
+    let before = s.credit_run(&PARAMS, may).await.expect("run");
+    assert_eq!((rated(&before, f.a.id).grade, rated(&before, f.a.id).breaches), (Some(Grade::A), 0));
+
+    let late = s.file_complaint(&PARAMS, &new(&f, vec![])).await.expect("file");
+    let r = s.complaint_sla(T0 + 72 * HOUR).await.expect("sla");
+    assert_eq!(r.escalated, vec![late.summary.id]);
+    let after = s.credit_run(&PARAMS, may).await.expect("run after the breach");
+    let a = rated(&after, f.a.id);
+    assert_eq!((a.share_bp, a.grade, a.breaches, a.breach_steps, a.share_grade()), (Some(10_000), Some(Grade::B), 1, 1, Some(Grade::A)));
+    assert_eq!(rated(&after, f.b.id), rated(&before, f.b.id), "B breached nothing");
+    assert_eq!(after.changed, 1, "only A's rating changed");
+    let logged = "SELECT CAST(COUNT(*) AS BIGINT) FROM log_entries WHERE kind = 'credit_rating'";
+    let n = ctx.scalar(logged).await;
+    // A rerun: the same rating, nothing written or logged.
+    let again = s.credit_run(&PARAMS, may).await.expect("rerun");
+    assert_eq!((again.changed, &again.platforms), (0, &after.platforms));
+    assert_eq!(ctx.scalar(logged).await, n);
+    // The public listing shows the count; the JSON carries it beside the contract's fields.
+    let listed = s.credit_ratings().await.expect("list");
+    assert_eq!(listed.iter().find(|x| x.platform_id == f.a.id.0).map(|x| (x.rating.breaches, x.rating.grade)), Some((1, Some(Grade::B))));
+    let json = serde_json::to_value(&again).expect("json");
+    let pa = json["platforms"].as_array().expect("platforms").iter().find(|p| p["platform_id"] == f.a.id.0).expect("A").clone();
+    for k in ["active", "insured", "share_bp", "grade", "sanctioned"] {
+        assert!(pa.get(k).is_some(), "{k} missing: {pa}");
+    }
+    assert_eq!((pa["breaches"].as_i64(), pa["grade"].as_str()), (Some(1), Some("B")));
+    // A second breach in the month: another step down.
+    s.file_complaint(&PARAMS, &new(&f, vec![])).await.expect("file again");
+    s.complaint_sla(T0 + 80 * HOUR).await.expect("sla");
+    let two = s.credit_run(&PARAMS, may).await.expect("run");
+    assert_eq!((rated(&two, f.a.id).grade, rated(&two, f.a.id).breaches), (Some(Grade::C), 2));
+    // June's rating does not count May's breaches.
+    let june = s.credit_run(&PARAMS, ym("2025-06")).await.expect("june");
+    assert_eq!(rated(&june, f.a.id).breaches, 0);
+    // The platform's history and notices see the share: A never fell under the floor.
+    let h = s.credit_history(f.a.id).await.expect("history");
+    assert_eq!(h.iter().find(|m| m.month == may).map(|m| m.rating.breaches), Some(2));
+    assert!(s.credit_notices(&PARAMS, f.a.id).await.expect("notices").is_empty());
+    ctx.cleanup().await;
+}
+
 pub async fn refusals(kind: Kind) {
     let Some((ctx, _clock)) = clocked(kind, T0).await else { return };
     let f = setup(&ctx).await;
@@ -243,6 +298,10 @@ mod sqlite {
     async fn refusals() {
         crate::refusals(Kind::Sqlite).await;
     }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn breaches_lower_the_credit() {
+        crate::breaches_lower_the_credit(Kind::Sqlite).await;
+    }
 }
 
 mod postgres {
@@ -259,5 +318,9 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn refusals() {
         crate::refusals(Kind::Postgres).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn breaches_lower_the_credit() {
+        crate::breaches_lower_the_credit(Kind::Postgres).await;
     }
 }

@@ -207,6 +207,20 @@ impl Store {
         Ok(report)
     }
 
+    /// How many missed deadlines each platform has whose deadline fell in `period` (China
+    /// time): what the credit run counts.
+    pub(crate) async fn complaint_breach_counts(&self, period: YearMonth) -> Result<std::collections::HashMap<i64, u32>> {
+        let (from, to) = month_bounds_us(period).ok_or_else(|| StoreError::invalid("month", "outside the calendar"))?;
+        let rows: Vec<(i64, i64)> = Sql::new(
+            "SELECT platform_id, CAST(COUNT(*) AS BIGINT) FROM complaint_breaches WHERE due_at_us >= $1 AND due_at_us < $2 GROUP BY platform_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.db())
+        .await?;
+        Ok(rows.into_iter().map(|(p, n)| (p, u32::try_from(n).unwrap_or(u32::MAX))).collect())
+    }
+
     /// A platform's missed deadlines whose deadline fell in `period` (China time), for its credit.
     pub async fn complaint_breaches(&self, platform: PlatformId, period: YearMonth) -> Result<Vec<Breach>> {
         let (from, to) = month_bounds_us(period).ok_or_else(|| StoreError::invalid("period", "outside the calendar"))?;
