@@ -11,6 +11,7 @@ use flexpension_ledger::{Payer, Payment};
 use flexpension_rules::YearMonth;
 use flexpension_rules::complaint::{Action, Actor, Kind as CKind, MAX_UPLOADS, Outcome, State};
 use flexpension_rules::credit::Grade;
+use flexpension_store::people::{self, Role, Scope};
 use flexpension_store::*;
 
 fn ym(s: &str) -> YearMonth {
@@ -21,6 +22,7 @@ fn ym(s: &str) -> YearMonth {
 const T0: i64 = 1_746_842_400_000_000;
 const HOUR: i64 = 3_600_000_000;
 const JPEG: [u8; 8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F'];
+const FAKE_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
 
 /// Orders of worker 0 on A in March and April (and one on B), March closed and partly paid.
 async fn setup(ctx: &Ctx) -> Fixture {
@@ -174,23 +176,64 @@ pub async fn deadline_escalates_exactly_once(kind: Kind) {
     assert_eq!(b.iter().map(|b| (b.complaint_id, b.due_at_us)).collect::<Vec<_>>(), vec![(late.summary.id, due)]);
     assert!(s.complaint_breaches(f.b.id, ym("2025-05")).await.expect("b").is_empty());
     assert!(s.complaint_breaches(f.a.id, ym("2025-06")).await.expect("june").is_empty());
-    // The queue: overdue first.
+    // The queue: overdue first; the region's queue the same, another region's empty.
     let q = s.complaint_queue().await.expect("queue");
     assert_eq!(q.first().map(|c| (c.id, c.breached)), Some((late.summary.id, true)));
-    // Mediation and resolution by the officers; the worker closes only open ones.
-    s.complaint_step(late.summary.id, Actor::Inspector, None, Action::Mediate, None).await.expect("mediate");
-    let done = s
-        .complaint_step(late.summary.id, Actor::LegalAid, None, Action::Resolve(Outcome::Upheld), Some("平台补发"))
-        .await
-        .expect("resolve");
+    let rq = s.region_complaint_queue("zj").await.expect("zj queue");
+    assert_eq!(rq.iter().map(|c| (c.id, c.breached)).collect::<Vec<_>>(), vec![(late.summary.id, true), (answered.summary.id, false)]);
+    assert!(s.region_complaint_queue("ah").await.expect("ah queue").is_empty());
+    assert!(s.region_complaint(late.summary.id, "zj").await.expect("zj").is_some());
+    assert!(s.region_complaint(late.summary.id, "ah").await.expect("ah").is_none());
+
+    // Union legal aid of the region takes the case on, once, and notes; it neither mediates
+    // nor resolves. Another region's legal aid does not find it.
+    let legal = s.add_person_hashed("legal.zj", FAKE_PHC, &Scope::LegalAid("zj".into())).await.expect("legal aid");
+    let inspector = s.add_person_hashed("inspect.zj", FAKE_PHC, &Scope::Inspection("zj".into())).await.expect("inspector");
+    assert_eq!((legal.role(), inspector.role()), (Role::LegalAid, Role::Inspector));
+    let id = late.summary.id;
+    let in_zj = |actor, person: &people::Person, action, text: Option<&'static str>| {
+        s.complaint_step_in_region(id, actor, person.id, "zj", action, text)
+    };
+    let taken = in_zj(Actor::LegalAid, &legal, Action::Take, None).await.expect("take");
+    assert_eq!(taken.summary.state, State::Responded, "taking a case moves no state");
+    assert_eq!(in_zj(Actor::LegalAid, &legal, Action::Take, None).await.expect_err("twice").field(), Some("action"));
+    assert_eq!(in_zj(Actor::LegalAid, &legal, Action::Note, Some("  ")).await.expect_err("empty note").field(), Some("text"));
+    in_zj(Actor::LegalAid, &legal, Action::Note, Some("已联系劳动者，准备申请仲裁")).await.expect("note");
+    assert_eq!(in_zj(Actor::LegalAid, &legal, Action::Mediate, None).await.expect_err("not legal aid's").field(), Some("action"));
+    assert!(matches!(
+        s.complaint_step_in_region(id, Actor::LegalAid, legal.id, "ah", Action::Note, Some("x")).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.complaint_step_in_region(id, Actor::Inspector, inspector.id, "ah", Action::Mediate, None).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        s.complaint_step_in_region(id, Actor::Platform, legal.id, "zj", Action::Respond, Some("x")).await.expect_err("a platform").field(),
+        Some("actor")
+    );
+    // Mediation and resolution by labour inspection (with its reasons); the worker closes only
+    // open ones.
+    in_zj(Actor::Inspector, &inspector, Action::Mediate, None).await.expect("mediate");
+    assert_eq!(
+        in_zj(Actor::Inspector, &inspector, Action::Resolve(Outcome::Upheld), None).await.expect_err("no reasons").field(),
+        Some("text")
+    );
+    let done = in_zj(Actor::Inspector, &inspector, Action::Resolve(Outcome::Upheld), Some("平台补发")).await.expect("resolve");
     assert_eq!((done.summary.state, done.summary.outcome), (State::Resolved, Some(Outcome::Upheld)));
+    let by: Vec<(&str, &str, Option<i64>)> = done.steps.iter().map(|st| (st.action.as_str(), st.actor.as_str(), st.actor_id)).collect();
+    assert!(
+        by.contains(&("take", "legal_aid", Some(legal.id.0))) && by.contains(&("resolve", "inspector", Some(inspector.id.0))),
+        "{by:?}"
+    );
     let e = s.complaint_step(late.summary.id, Actor::Worker, Some(f.workers[0].1.id.0), Action::Close, None).await.expect_err("final");
     assert_eq!(e.field(), Some("action"));
     let closed = s.complaint_step(answered.summary.id, Actor::Worker, Some(f.workers[0].1.id.0), Action::Close, None).await.expect("close");
     assert_eq!(closed.summary.state, State::Closed);
     let logged = "SELECT CAST(COUNT(*) AS BIGINT) FROM log_entries WHERE kind = 'complaint_step'";
-    // Two deliveries, two answers, mediation, resolution, the close (filings are `complaint` entries).
-    assert_eq!(ctx.scalar(logged).await, 2 + 2 + 1 + 1 + 1);
+    // Two deliveries, two answers, the case taken, a note, mediation, resolution, the close
+    // (filings are `complaint` entries).
+    assert_eq!(ctx.scalar(logged).await, 2 + 2 + 1 + 1 + 1 + 1 + 1);
     ctx.cleanup().await;
 }
 
