@@ -57,7 +57,7 @@ for (const lang of LANGS) {
       await w.context.close();
 
       const o = await open(width, lang, 'inspector.demo', 'demo-inspector-2025');
-      await o.page.goto(`${BASE}/officer/complaints?lang=${lang}`);
+      await o.page.goto(`${BASE}/inspection/complaints?lang=${lang}`);
       const first = o.page.locator('#complaint-queue tbody tr').first();
       assert.equal(await first.getAttribute('data-complaint'), '1', 'the breached complaint first');
       assert.equal(await first.getAttribute('class'), 'overdue');

@@ -38,6 +38,7 @@ const GRID_PASSWORD: &str = "demo-grid-2025";
 /// The grids the demo grid worker looks after (the first two of the cast).
 const GRID_WORKER_GRIDS: [&str; 2] = [cast::GRIDS[0].0, cast::GRIDS[1].0];
 const INSPECTOR_PASSWORD: &str = "demo-inspector-2025";
+const LEGAL_AID_PASSWORD: &str = "demo-legalaid-2025";
 
 #[derive(Args)]
 pub struct DemoArgs {
@@ -342,18 +343,24 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         ("platform.demo", PLATFORM_PASSWORD, Scope::Platform(platform_ids[0])),
         ("officer.demo", OFFICER_PASSWORD, Scope::Region(region.into())),
         ("gridworker.demo", GRID_PASSWORD, Scope::Grids(region.into())),
-        ("inspector.demo", INSPECTOR_PASSWORD, Scope::Region(region.into())),
+        ("inspector.demo", INSPECTOR_PASSWORD, Scope::Inspection(region.into())),
+        ("legalaid.demo", LEGAL_AID_PASSWORD, Scope::LegalAid(region.into())),
     ];
+    let mut desks = Vec::new();
     for (login, pw, scope) in &logins {
         let p =
             flexpension_server::people::add_person(store, login, pw, scope).await.with_context(|| format!("making the login {login}"))?;
         if matches!(scope, Scope::Grids(_)) {
             store.assign_grids(p.id, &GRID_WORKER_GRIDS).await?;
         }
+        if matches!(scope, Scope::Inspection(_) | Scope::LegalAid(_)) {
+            desks.push(p.id);
+        }
     }
     let contacts = grid_contacts(store, &workers).await?;
-    ph.end("logins", format!("5 accounts; {contacts} contact numbers in the grid worker's grids"));
-    let filed = complaints(params, store, wid, platform_ids[0], &months).await?;
+    ph.end("logins", format!("{} accounts; {contacts} contact numbers in the grid worker's grids", logins.len()));
+    let [inspector, legal_aid] = desks[..] else { anyhow::bail!("the demo's inspector and legal-aid logins were not made") };
+    let filed = complaints(params, store, Desks { region, inspector, legal_aid }, wid, platform_ids[0], &months).await?;
     ph.end("complaints", filed);
     let union = union::union(store, region, &workers, wid).await?;
     ph.end("union", union);
@@ -432,7 +439,8 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     writeln!(out, "    platform {} / {PLATFORM_PASSWORD} ({}) -> /platform", b.platform_login, b.platform_name)?;
     writeln!(out, "    officer  {} / {OFFICER_PASSWORD}  -> /officer", b.officer_login)?;
     writeln!(out, "    grid     {} / {GRID_PASSWORD}      -> /grid ({})", b.grid_login, GRID_WORKER_GRIDS.join(", "))?;
-    writeln!(out, "    inspector inspector.demo / {INSPECTOR_PASSWORD} -> /officer/complaints (the complaints queue)")?;
+    writeln!(out, "    inspector inspector.demo / {INSPECTOR_PASSWORD} -> /inspection/complaints (labour inspection's queue)")?;
+    writeln!(out, "    legal aid legalaid.demo / {LEGAL_AID_PASSWORD} -> /legal-aid/complaints (union legal aid's queue)")?;
     writeln!(
         out,
         "    newcomer {} / {}  -> /me (a notice to read, the quiz; the officer's figures at /officer/outreach)",
@@ -471,12 +479,21 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     Ok(())
 }
 
+/// The demo's labour inspector and legal-aid officer, and their region.
+struct Desks<'a> {
+    region: &'a str,
+    inspector: flexpension_store::people::PersonId,
+    legal_aid: flexpension_store::people::PersonId,
+}
+
 /// The demo worker's complaints against the first platform, in different states: one left
 /// unanswered until its deadline (breached and escalated: the deadline run is told the time of
-/// its deadline), one answered, one mediated and settled, one just delivered.
+/// its deadline; legal aid takes it on), one answered, one mediated and settled by labour
+/// inspection, one just delivered.
 async fn complaints(
     params: &Params,
     store: &Store,
+    desks: Desks<'_>,
     worker: flexpension_store::WorkerId,
     platform: flexpension_store::PlatformId,
     months: &[YearMonth],
@@ -496,9 +513,12 @@ async fn complaints(
     let answered = store.file_complaint(params, &file(Kind::Deductions, "差评罚款扣了50元，顾客说没有差评。", false)).await?;
     store.complaint_step(answered.summary.id, Actor::Platform, Some(platform.0), Action::Respond, Some("已核实，罚款已退回。")).await?;
     let settled = store.file_complaint(params, &file(Kind::AccountBlocked, "账号被封三天，没有说明原因。", false)).await?;
-    store.complaint_step(settled.summary.id, Actor::Inspector, None, Action::Mediate, None).await?;
-    store.complaint_step(settled.summary.id, Actor::LegalAid, None, Action::Resolve(Outcome::Upheld), Some("平台已解封并补偿。")).await?;
+    let (inspect, region) = (desks.inspector, desks.region);
+    store.complaint_step_in_region(settled.summary.id, Actor::Inspector, inspect, region, Action::Mediate, None).await?;
+    let upheld = Action::Resolve(Outcome::Upheld);
+    store.complaint_step_in_region(settled.summary.id, Actor::Inspector, inspect, region, upheld, Some("平台已解封并补偿。")).await?;
     let sla = store.complaint_sla(late.summary.due_at_us).await?;
+    store.complaint_step_in_region(late.summary.id, Actor::LegalAid, desks.legal_aid, region, Action::Take, None).await?;
     let open = store.file_complaint(params, &file(Kind::ContributionsUnpaid, "合同写了平台交社保，但没交。", true)).await?;
     Ok(format!(
         "4 complaints (#{} breached and escalated: {:?}; #{} answered; #{} settled; #{} delivered)",

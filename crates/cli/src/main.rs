@@ -105,8 +105,9 @@ enum Command {
     /// short of years.
     #[command(subcommand)]
     Monitor(monitor::MonitorCommand),
-    /// Platform credit ratings: the insured share of each platform's active workers, grades,
-    /// and the sanctions list for platforms under the floor for years in a row.
+    /// Platform credit ratings: the insured share of each platform's active workers, grades
+    /// (lowered for complaints left unanswered past their deadline), and the sanctions list for
+    /// platforms under the floor for years in a row.
     #[command(subcommand)]
     Credit(monitor::CreditCommand),
     /// Outreach: who is likely to join, which scheme fits and why (the policy-fit profile).

@@ -83,8 +83,13 @@ pub fn credit(params: &Params, cmd: CreditCommand) -> anyhow::Result<()> {
             let share = p.rating.share_bp.map_or_else(|| "-".to_string(), |b| format!("{}.{:02}%", b / 100, b % 100));
             let grade = p.rating.grade.map_or("-", |g| g.as_str());
             let sanction = if p.rating.sanctioned { "  ON THE SANCTIONS LIST" } else { "" };
+            let breaches = match (p.rating.breaches, p.rating.breach_steps) {
+                (0, _) => String::new(),
+                (n, 0) => format!(", {n} complaints unanswered past their deadline"),
+                (n, s) => format!(", {n} complaints unanswered past their deadline (grade {s} lower)"),
+            };
             out.push_str(&format!(
-                "  {} {}: {} of {} active workers insured ({share}), grade {grade}, {} years under the floor{sanction}\n",
+                "  {} {}: {} of {} active workers insured ({share}), grade {grade}{breaches}, {} years under the floor{sanction}\n",
                 p.platform_id, p.name, p.rating.insured, p.rating.active, p.rating.years_under
             ));
         }

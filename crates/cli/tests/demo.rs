@@ -15,7 +15,12 @@ fn a_small_demo_builds_balanced_books() {
     assert!(o.status.success(), "{}", common::stderr(&o));
     let out = common::stdout(&o);
     assert!(out.contains("worker.demo") && out.contains("officer.demo"), "{out}");
+    assert!(out.contains("inspector.demo") && out.contains("/inspection/complaints") && out.contains("legalaid.demo"), "{out}");
     let db = format!("sqlite:{}", data.join("flexpension.db").display());
+    // The breached complaint went to labour inspection and union legal aid took it on.
+    let c = common::json(&t.0, &["complaint", "show", "1", "--db", &db, "--json"]);
+    let steps: Vec<String> = c["steps"].as_array().expect("steps").iter().map(|st| format!("{}/{}", st["action"], st["actor"])).collect();
+    assert!(c["breached"] == true && steps.contains(&"\"take\"/\"legal_aid\"".to_string()), "{c}");
     let r = common::json(&t.0, &["report", "month", "--db", &db, "--month", "2025-12", "--json"]);
     let n = |k: &str| r[k].as_i64().unwrap_or_else(|| panic!("{k} in {r}"));
     assert_eq!(n("trial_balance_fen"), 0, "{r}");

@@ -167,6 +167,10 @@ pub enum Action {
     Mediate,
     Resolve(Outcome),
     Close,
+    /// Union legal aid takes the worker's case on (the state stays as it is).
+    Take,
+    /// Union legal aid notes what it did or found (the state stays as it is).
+    Note,
 }
 
 impl Action {
@@ -177,7 +181,14 @@ impl Action {
             Action::Mediate => "mediate",
             Action::Resolve(_) => "resolve",
             Action::Close => "close",
+            Action::Take => "take",
+            Action::Note => "note",
         }
+    }
+
+    /// Whether the step must say something: an answer, a resolution's reasons, a note.
+    pub fn needs_text(self) -> bool {
+        matches!(self, Action::Respond | Action::Resolve(_) | Action::Note)
     }
 }
 
@@ -186,20 +197,23 @@ impl Action {
 pub enum TransitionError {
     #[error("a {actor} may not {action} a complaint")]
     NotAllowed { actor: &'static str, action: &'static str },
-    #[error("a complaint that is {state} cannot be {action}d")]
+    #[error("a complaint that is {state} takes no '{action}' step")]
     WrongState { state: &'static str, action: &'static str },
 }
 
 /// The state after `action` by `actor` from `from`, or why not. Who may do what: the system
 /// delivers a filed complaint; the platform responds to a delivered one (or answers again while
-/// it is being mediated); inspection or legal aid mediates and resolves; the worker closes their
-/// own complaint at any time before it is final.
+/// it is being mediated); labour inspection mediates and resolves (with an outcome); union
+/// legal aid takes the worker's case on and notes what it does, which moves no state (a note
+/// may follow a resolution: the worker may still need help); the worker closes their own
+/// complaint at any time before it is final.
 pub fn next(from: State, action: Action, actor: Actor) -> Result<State, TransitionError> {
     use {Action as A, Actor as W, State as S};
     let allowed = match action {
         A::Deliver => actor == W::System,
         A::Respond => actor == W::Platform,
-        A::Mediate | A::Resolve(_) => matches!(actor, W::Inspector | W::LegalAid),
+        A::Mediate | A::Resolve(_) => actor == W::Inspector,
+        A::Take | A::Note => actor == W::LegalAid,
         A::Close => actor == W::Worker,
     };
     if !allowed {
@@ -212,6 +226,8 @@ pub fn next(from: State, action: Action, actor: Actor) -> Result<State, Transiti
         (S::Filed | S::Delivered | S::Responded, A::Mediate) => S::InMediation,
         (S::Delivered | S::Responded | S::InMediation, A::Resolve(_)) => S::Resolved,
         (s, A::Close) if !s.is_final() => S::Closed,
+        (s, A::Take) if !s.is_final() => s,
+        (s, A::Note) if s != S::Closed => s,
         (s, a) => return Err(TransitionError::WrongState { state: s.as_str(), action: a.as_str() }),
     };
     Ok(to)
@@ -417,7 +433,17 @@ mod tests {
         use {Action as A, Actor as W, State as S};
         assert_eq!(next(S::Filed, A::Deliver, W::System), Ok(S::Delivered));
         assert_eq!(next(S::Delivered, A::Respond, W::Platform), Ok(S::Responded));
-        assert_eq!(next(S::Responded, A::Mediate, W::LegalAid), Ok(S::InMediation));
+        assert_eq!(next(S::Responded, A::Mediate, W::Inspector), Ok(S::InMediation));
+        assert!(matches!(next(S::Responded, A::Mediate, W::LegalAid), Err(TransitionError::NotAllowed { .. })));
+        assert!(matches!(next(S::InMediation, A::Resolve(Outcome::Upheld), W::LegalAid), Err(TransitionError::NotAllowed { .. })));
+        assert_eq!(next(S::Delivered, A::Take, W::LegalAid), Ok(S::Delivered), "taking a case moves no state");
+        assert_eq!(next(S::InMediation, A::Note, W::LegalAid), Ok(S::InMediation));
+        assert_eq!(next(S::Resolved, A::Note, W::LegalAid), Ok(S::Resolved), "a note may follow a resolution");
+        assert!(matches!(next(S::Resolved, A::Take, W::LegalAid), Err(TransitionError::WrongState { .. })));
+        assert!(matches!(next(S::Closed, A::Note, W::LegalAid), Err(TransitionError::WrongState { .. })));
+        assert!(matches!(next(S::Delivered, A::Take, W::Inspector), Err(TransitionError::NotAllowed { .. })));
+        assert!(matches!(next(S::Delivered, A::Note, W::Platform), Err(TransitionError::NotAllowed { .. })));
+        assert!(Action::Note.needs_text() && Action::Resolve(Outcome::Upheld).needs_text() && !Action::Take.needs_text());
         assert_eq!(next(S::InMediation, A::Respond, W::Platform), Ok(S::InMediation));
         assert_eq!(next(S::InMediation, A::Resolve(Outcome::Upheld), W::Inspector), Ok(S::Resolved));
         assert_eq!(next(S::Delivered, A::Close, W::Worker), Ok(S::Closed));

@@ -1,5 +1,6 @@
 //! Who may see what: the one place that turns a request into a person and a scope. Handlers take
-//! [`AsWorker`], [`AsPlatformStaff`], [`AsOfficer`] or [`AsGridWorker`] and read data only
+//! [`AsWorker`], [`AsPlatformStaff`], [`AsOfficer`], [`AsGridWorker`], [`AsInspector`] or
+//! [`AsLegalAid`] and read data only
 //! through the scope they carry, never through ids in the request, so nobody reaches past their
 //! own data (a grid worker's grids are joined in the store's queries by the person's id).
 //!
@@ -30,6 +31,10 @@ pub struct AsPlatformStaff(pub Viewer, pub PlatformId);
 pub struct AsOfficer(pub Viewer, pub String);
 /// A grid worker (网格员) and their region; their grids are read by the person's id.
 pub struct AsGridWorker(pub Viewer, pub String);
+/// A labour inspector (劳动监察) and their region.
+pub struct AsInspector(pub Viewer, pub String);
+/// A union legal-aid officer (工会法律援助) and their region.
+pub struct AsLegalAid(pub Viewer, pub String);
 
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +131,26 @@ impl FromRequestParts<AppState> for AsGridWorker {
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Denied> {
         match with_role(parts, s, Role::GridWorker).await? {
             (v, Scope::Grids(r)) => Ok(AsGridWorker(v, r)),
+            _ => Err(Denied::WrongRole { api: is_api(parts) }),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AsInspector {
+    type Rejection = Denied;
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Denied> {
+        match with_role(parts, s, Role::Inspector).await? {
+            (v, Scope::Inspection(r)) => Ok(AsInspector(v, r)),
+            _ => Err(Denied::WrongRole { api: is_api(parts) }),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for AsLegalAid {
+    type Rejection = Denied;
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, Denied> {
+        match with_role(parts, s, Role::LegalAid).await? {
+            (v, Scope::LegalAid(r)) => Ok(AsLegalAid(v, r)),
             _ => Err(Denied::WrongRole { api: is_api(parts) }),
         }
     }

@@ -182,7 +182,8 @@ impl PasswordPool {
     }
 }
 
-/// Make an account: `scope` is the worker, the platform or the officer's region.
+/// Make an account: `scope` is the worker, the platform, or the region of an officer, a grid
+/// worker, a labour inspector or a legal-aid officer.
 pub async fn add_person(store: &Store, login: &str, password: &str, scope: &Scope) -> Result<Person, PeopleError> {
     let phc = hash_password(password)?;
     Ok(store.add_person_hashed(login, &phc, scope).await?)
@@ -190,9 +191,10 @@ pub async fn add_person(store: &Store, login: &str, password: &str, scope: &Scop
 
 /// The environment variable `serve` reads at start: accounts to make if missing, separated by
 /// `;` or new lines, each `role:scope:login:password` (worker scope: the worker number;
-/// platform: the platform number; officer: the region code; grid_worker: the region code, `=`
-/// and the grid codes separated by `,`, as `zj=g1,g2`). Meant for the first officer of a
-/// new deployment and for tests; an account that exists already is left as it is.
+/// platform: the platform number; officer, inspector, legal_aid: the region code; grid_worker:
+/// the region code, `=` and the grid codes separated by `,`, as `zj=g1,g2`). Meant for the
+/// first officer of a new deployment and for tests; an account that exists already is left as
+/// it is.
 pub const BOOTSTRAP_ENV: &str = "FLEXPENSION_BOOTSTRAP_PEOPLE";
 
 /// Make the accounts of a bootstrap text; returns how many were new.
@@ -210,6 +212,8 @@ pub async fn bootstrap(store: &Store, text: &str) -> Result<usize, PeopleError> 
             "worker" => Scope::Worker(WorkerId(number()?)),
             "platform" => Scope::Platform(PlatformId(number()?)),
             "officer" => Scope::Region(scope.trim().to_string()),
+            "inspector" => Scope::Inspection(scope.trim().to_string()),
+            "legal_aid" => Scope::LegalAid(scope.trim().to_string()),
             "grid_worker" => Scope::Grids(scope.split('=').next().unwrap_or("").trim().to_string()),
             _ => return Err(PeopleError::Bootstrap(i + 1)),
         };

@@ -73,4 +73,35 @@ fn ratings_are_public_counts(s: &Server) {
     }
     // The same month again changes nothing.
     assert_eq!(s.block_on(s.store.credit_run(&params, month)).expect("rerun").changed, 0);
+    let breaches =
+        |body: &str, id: i64| row(body, id).split("class=\"breaches\">").nth(1).and_then(|c| c.split('<').next()).map(str::to_string);
+    assert_eq!(breaches(&zh.body, s.a.id.0).as_deref(), Some("0"));
+
+    // A complaint against A left unanswered past its deadline: the month the deadline falls in
+    // shows it beside A's grade, and the rule that counts it.
+    let w = s.block_on(s.store.find_worker(&s.ids[0])).expect("find").expect("worker");
+    let c = flexpension_store::NewComplaint {
+        worker: w.id,
+        platform: s.a.id,
+        kind: flexpension_rules::complaint::Kind::UnpaidOrders,
+        months: vec![month],
+        text: "九月的单没有结算".into(),
+        uploads: vec![],
+    };
+    let c = s.block_on(s.store.file_complaint(&params, &c)).expect("file");
+    assert_eq!(s.block_on(s.store.complaint_sla(c.summary.due_at_us)).expect("sla").escalated, vec![c.summary.id]);
+    let due: YearMonth = flexpension_store::rfc3339(c.summary.due_at_us)[..7].parse().expect("due month");
+    s.block_on(s.store.credit_run(&params, due)).expect("run the deadline's month");
+    let zh = s.send("GET", "/credit", &[], "");
+    assert_eq!(breaches(&zh.body, s.a.id.0).as_deref(), Some("1"), "{}", zh.body);
+    assert_eq!(breaches(&zh.body, s.b.id.0).as_deref(), Some("0"));
+    assert!(zh.body.contains("超时未答复的投诉") && zh.body.contains("每1件使当月等级降一级"), "{}", zh.body);
+    let en = s.send("GET", "/credit?lang=en", &[], "");
+    assert!(en.body.contains("Complaints left unanswered") && en.body.contains("within 72 hours"), "{}", en.body);
+    let api = ok(&s.send("GET", "/api/v1/credit", &[], ""));
+    let a = api["platforms"].as_array().and_then(|p| p.iter().find(|x| x["platform_id"] == s.a.id.0)).cloned().expect("A in the API");
+    assert_eq!((a["breaches"].as_u64(), a["breach_steps"].as_u64()), (Some(1), Some(0)), "{a}");
+    for body in [&zh.body, &en.body, &api.to_string()] {
+        assert!(s.ids.iter().all(|id| !body.contains(id.as_str())) && !body.contains("九月的单"), "personal data on the public page");
+    }
 }

@@ -28,6 +28,8 @@ fn case(kind: Kind) {
         add_person(&s.store, "13800000000", PASSWORD, &Scope::Worker(WorkerId(1))).await.expect("worker a");
         add_person(&s.store, "worker.b", PASSWORD, &Scope::Worker(WorkerId(2))).await.expect("worker b");
         add_person(&s.store, "officer.zj", PASSWORD, &Scope::Region("zj".into())).await.expect("officer");
+        add_person(&s.store, "legal.zj", PASSWORD, &Scope::LegalAid("zj".into())).await.expect("legal aid");
+        add_person(&s.store, "legal.ah", PASSWORD, &Scope::LegalAid("ah".into())).await.expect("legal aid elsewhere");
     });
     // A stranger: refused, nothing of anyone's.
     let r = s.send("GET", "/me/union", &[], "");
@@ -85,6 +87,39 @@ fn case(kind: Kind) {
     assert_eq!(s.send("POST", &format!("/me/union/requests/{id}/close"), &[("cookie", &a), FORM], &form).status, 303);
     assert!(s.send("GET", "/me/union", &[("cookie", &a)], "").body.contains("data-state=\"closed\""));
     assert_eq!(s.send("POST", &format!("/me/union/requests/{id}/close"), &[("cookie", &a), FORM], &form).status, 422, "closed already");
+
+    // The union's desk (legal aid of the worker's region): the queue shows no words; opening one
+    // shows them and is in the access log; it is taken on and answered, and the worker reads it.
+    let r = s.send(
+        "POST",
+        "/me/union/requests",
+        &[("cookie", &a), FORM],
+        format!("{form}&service=skills&text=%E6%83%B3%E5%AD%A6%E4%BF%AE%E8%BD%A6"),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let id2 = s.block_on(s.store.worker_union_requests(WorkerId(1))).expect("mine")[0].id;
+    let l = s.login("legal.zj", PASSWORD);
+    let q = s.send("GET", "/legal-aid/union", &[("cookie", &l)], "");
+    assert!(q.status == 200 && q.body.contains(&format!("data-request=\"{id2}\"")) && !q.body.contains("想学修车"), "{}", q.body);
+    assert_eq!(s.send("GET", "/legal-aid/union", &[("cookie", &a)], "").status, 403, "not a worker's page");
+    assert_eq!(s.send("GET", "/legal-aid/union", &[("cookie", &o)], "").status, 403, "not an officer's page");
+    let elsewhere = s.login("legal.ah", PASSWORD);
+    assert_eq!(s.send("GET", &format!("/legal-aid/union/{id2}"), &[("cookie", &elsewhere)], "").status, 404);
+    let case = s.send("GET", &format!("/legal-aid/union/{id2}"), &[("cookie", &l)], "");
+    assert!(case.status == 200 && case.body.contains("想学修车") && case.body.contains("id=\"step-take\""), "{}", case.body);
+    let seen = s.block_on(s.store.accesses(WorkerId(1), 10)).expect("accesses");
+    assert!(format!("{seen:?}").contains("union_request"), "{seen:?}");
+    let desk = format!("csrf={}&lang=zh", hidden(&case.body, "csrf"));
+    let path = format!("/legal-aid/union/{id2}");
+    assert_eq!(s.send("POST", &path, &[("cookie", &l), FORM], format!("csrf=0000&lang=zh&action=take")).status, 403);
+    assert_eq!(s.send("POST", &path, &[("cookie", &l), FORM], format!("{desk}&action=take")).status, 303);
+    let r = s.send("POST", &path, &[("cookie", &l), FORM], format!("{desk}&action=answer&text=+"));
+    assert!(r.status == 422 && r.body.contains("请写给会员的答复"), "{}", r.body);
+    let r = s.send("POST", &path, &[("cookie", &l), FORM], format!("{desk}&action=answer&text=%E5%91%A8%E4%B8%89%E6%9C%89%E8%AF%BE"));
+    assert_eq!(r.status, 303, "{}", r.body);
+    let mine = s.send("GET", "/me/union", &[("cookie", &a)], "");
+    assert!(mine.body.contains("周三有课") && mine.body.contains("data-state=\"done\""), "{}", mine.body);
+
     assert_eq!(s.send("POST", "/me/union/leave", &[("cookie", &a), FORM], &form).status, 303);
     assert!(s.send("GET", "/me/union", &[("cookie", &a)], "").body.contains("data-member=\"no\""));
 }

@@ -4,7 +4,7 @@
 //! the agency's decisions, each filing and decision an entry in the tamper-evident log.
 
 use crate::backend::Sql;
-use crate::credit::stored_rating;
+use crate::credit::{RATING_COLUMNS, RatingRow};
 use crate::ids::{PlatformId, WorkerId, month_code, month_from_code};
 use crate::log::entry::Record;
 use crate::people::PersonId;
@@ -100,22 +100,27 @@ fn check_text(field: &'static str, s: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
-type RatingCols = (i32, i64, i64, Option<i64>, Option<String>, i64, i64);
+/// A stored rating with its month.
+#[derive(sqlx::FromRow)]
+struct RatingCols {
+    month: i32,
+    #[sqlx(flatten)]
+    r: RatingRow,
+}
 type AppealRow = (i64, i64, String, i32, i64, String, Option<String>, Option<String>, Option<i64>);
 
 impl Store {
     /// Every stored rating of one platform, oldest first.
     pub async fn credit_history(&self, platform: PlatformId) -> Result<Vec<RatedMonth>> {
-        let rows: Vec<RatingCols> = Sql::new(
-            "SELECT month, active, insured, share_bp, grade, years_under, sanctioned FROM credit_ratings WHERE platform_id = $1 ORDER BY month",
-        )
-        .bind(platform.0)
-        .fetch_all(self.db())
-        .await?;
+        let rows: Vec<RatingCols> =
+            Sql::built(format!("SELECT {RATING_COLUMNS}, c.month FROM credit_ratings c WHERE c.platform_id = $1 ORDER BY c.month"))
+                .bind(platform.0)
+                .fetch_all(self.db())
+                .await?;
         rows.into_iter()
-            .map(|(m, active, insured, share_bp, grade, years_under, sanctioned)| {
+            .map(|RatingCols { month: m, r }| {
                 let month = month_from_code(m).ok_or_else(|| StoreError::Corrupt(format!("credit month {m}")))?;
-                Ok(RatedMonth { month, rating: stored_rating(active, insured, share_bp, grade.as_deref(), years_under, sanctioned) })
+                Ok(RatedMonth { month, rating: r.rating() })
             })
             .collect()
     }
@@ -162,7 +167,8 @@ impl Store {
                 }
                 active > 0 && i128::from(insured) * 1_000_000 < i128::from(active) * i128::from(rules.floor.0)
             };
-            let month_under = r.rating.grade == Some(Grade::D);
+            // The share under the floor: a grade lowered to D by missed deadlines is not that.
+            let month_under = r.rating.share_grade() == Some(Grade::D);
             if month_under && !was_under {
                 out.push(Notice { month: r.month.to_string(), kind: NoticeKind::FellUnder, share_bp: r.rating.share_bp });
             }

@@ -10,6 +10,8 @@ use common::*;
 use flexpension_ledger::{Payer, Payment};
 use flexpension_rules::YearMonth;
 use flexpension_rules::complaint::{Action, Actor, Kind as CKind, MAX_UPLOADS, Outcome, State};
+use flexpension_rules::credit::Grade;
+use flexpension_store::people::{self, Role, Scope};
 use flexpension_store::*;
 
 fn ym(s: &str) -> YearMonth {
@@ -20,6 +22,7 @@ fn ym(s: &str) -> YearMonth {
 const T0: i64 = 1_746_842_400_000_000;
 const HOUR: i64 = 3_600_000_000;
 const JPEG: [u8; 8] = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F'];
+const FAKE_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
 
 /// Orders of worker 0 on A in March and April (and one on B), March closed and partly paid.
 async fn setup(ctx: &Ctx) -> Fixture {
@@ -173,23 +176,118 @@ pub async fn deadline_escalates_exactly_once(kind: Kind) {
     assert_eq!(b.iter().map(|b| (b.complaint_id, b.due_at_us)).collect::<Vec<_>>(), vec![(late.summary.id, due)]);
     assert!(s.complaint_breaches(f.b.id, ym("2025-05")).await.expect("b").is_empty());
     assert!(s.complaint_breaches(f.a.id, ym("2025-06")).await.expect("june").is_empty());
-    // The queue: overdue first.
+    // The queue: overdue first; the region's queue the same, another region's empty.
     let q = s.complaint_queue().await.expect("queue");
     assert_eq!(q.first().map(|c| (c.id, c.breached)), Some((late.summary.id, true)));
-    // Mediation and resolution by the officers; the worker closes only open ones.
-    s.complaint_step(late.summary.id, Actor::Inspector, None, Action::Mediate, None).await.expect("mediate");
-    let done = s
-        .complaint_step(late.summary.id, Actor::LegalAid, None, Action::Resolve(Outcome::Upheld), Some("平台补发"))
-        .await
-        .expect("resolve");
+    let rq = s.region_complaint_queue("zj").await.expect("zj queue");
+    assert_eq!(rq.iter().map(|c| (c.id, c.breached)).collect::<Vec<_>>(), vec![(late.summary.id, true), (answered.summary.id, false)]);
+    assert!(s.region_complaint_queue("ah").await.expect("ah queue").is_empty());
+    assert!(s.region_complaint(late.summary.id, "zj").await.expect("zj").is_some());
+    assert!(s.region_complaint(late.summary.id, "ah").await.expect("ah").is_none());
+
+    // Union legal aid of the region takes the case on, once, and notes; it neither mediates
+    // nor resolves. Another region's legal aid does not find it.
+    let legal = s.add_person_hashed("legal.zj", FAKE_PHC, &Scope::LegalAid("zj".into())).await.expect("legal aid");
+    let inspector = s.add_person_hashed("inspect.zj", FAKE_PHC, &Scope::Inspection("zj".into())).await.expect("inspector");
+    assert_eq!((legal.role(), inspector.role()), (Role::LegalAid, Role::Inspector));
+    let id = late.summary.id;
+    let in_zj = |actor, person: &people::Person, action, text: Option<&'static str>| {
+        s.complaint_step_in_region(id, actor, person.id, "zj", action, text)
+    };
+    let taken = in_zj(Actor::LegalAid, &legal, Action::Take, None).await.expect("take");
+    assert_eq!(taken.summary.state, State::Responded, "taking a case moves no state");
+    assert_eq!(in_zj(Actor::LegalAid, &legal, Action::Take, None).await.expect_err("twice").field(), Some("action"));
+    assert_eq!(in_zj(Actor::LegalAid, &legal, Action::Note, Some("  ")).await.expect_err("empty note").field(), Some("text"));
+    in_zj(Actor::LegalAid, &legal, Action::Note, Some("已联系劳动者，准备申请仲裁")).await.expect("note");
+    assert_eq!(in_zj(Actor::LegalAid, &legal, Action::Mediate, None).await.expect_err("not legal aid's").field(), Some("action"));
+    assert!(matches!(
+        s.complaint_step_in_region(id, Actor::LegalAid, legal.id, "ah", Action::Note, Some("x")).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        s.complaint_step_in_region(id, Actor::Inspector, inspector.id, "ah", Action::Mediate, None).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        s.complaint_step_in_region(id, Actor::Platform, legal.id, "zj", Action::Respond, Some("x")).await.expect_err("a platform").field(),
+        Some("actor")
+    );
+    // Mediation and resolution by labour inspection (with its reasons); the worker closes only
+    // open ones.
+    in_zj(Actor::Inspector, &inspector, Action::Mediate, None).await.expect("mediate");
+    assert_eq!(
+        in_zj(Actor::Inspector, &inspector, Action::Resolve(Outcome::Upheld), None).await.expect_err("no reasons").field(),
+        Some("text")
+    );
+    let done = in_zj(Actor::Inspector, &inspector, Action::Resolve(Outcome::Upheld), Some("平台补发")).await.expect("resolve");
     assert_eq!((done.summary.state, done.summary.outcome), (State::Resolved, Some(Outcome::Upheld)));
+    let by: Vec<(&str, &str, Option<i64>)> = done.steps.iter().map(|st| (st.action.as_str(), st.actor.as_str(), st.actor_id)).collect();
+    assert!(
+        by.contains(&("take", "legal_aid", Some(legal.id.0))) && by.contains(&("resolve", "inspector", Some(inspector.id.0))),
+        "{by:?}"
+    );
     let e = s.complaint_step(late.summary.id, Actor::Worker, Some(f.workers[0].1.id.0), Action::Close, None).await.expect_err("final");
     assert_eq!(e.field(), Some("action"));
     let closed = s.complaint_step(answered.summary.id, Actor::Worker, Some(f.workers[0].1.id.0), Action::Close, None).await.expect("close");
     assert_eq!(closed.summary.state, State::Closed);
     let logged = "SELECT CAST(COUNT(*) AS BIGINT) FROM log_entries WHERE kind = 'complaint_step'";
-    // Two deliveries, two answers, mediation, resolution, the close (filings are `complaint` entries).
-    assert_eq!(ctx.scalar(logged).await, 2 + 2 + 1 + 1 + 1);
+    // Two deliveries, two answers, the case taken, a note, mediation, resolution, the close
+    // (filings are `complaint` entries).
+    assert_eq!(ctx.scalar(logged).await, 2 + 2 + 1 + 1 + 1 + 1 + 1);
+    ctx.cleanup().await;
+}
+
+/// A breach counts against the platform's credit in the month its deadline fell in: one step
+/// down per `credit.breaches_per_step` (1), shown beside the grade; a rerun changes nothing.
+pub async fn breaches_lower_the_credit(kind: Kind) {
+    let Some((ctx, _clock)) = clocked(kind, T0).await else { return };
+    let f = setup(&ctx).await;
+    let s = &ctx.store;
+    // May 2025: all three workers earn on A and on B, all insured: 100%, grade A on both.
+    let rows: Vec<String> =
+        f.workers.iter().flat_map(|(_, w)| [f.a.id, f.b.id].map(|p| format!("(202505, {}, {}, 500000, 3)", w.id.0, p.0))).collect();
+    ctx.sql(&format!("INSERT INTO month_income (month, worker_id, platform_id, income_fen, orders) VALUES {}", rows.join(", "))).await;
+    let may = ym("2025-05");
+    let rated =
+        |r: &CreditReport, p: PlatformId| r.platforms.iter().find(|x| x.platform_id == p.0).map(|x| x.rating.clone()).expect("rated");
+    let before = s.credit_run(&PARAMS, may).await.expect("run");
+    assert_eq!((rated(&before, f.a.id).grade, rated(&before, f.a.id).breaches), (Some(Grade::A), 0));
+
+    let late = s.file_complaint(&PARAMS, &new(&f, vec![])).await.expect("file");
+    let r = s.complaint_sla(T0 + 72 * HOUR).await.expect("sla");
+    assert_eq!(r.escalated, vec![late.summary.id]);
+    let after = s.credit_run(&PARAMS, may).await.expect("run after the breach");
+    let a = rated(&after, f.a.id);
+    assert_eq!((a.share_bp, a.grade, a.breaches, a.breach_steps, a.share_grade()), (Some(10_000), Some(Grade::B), 1, 1, Some(Grade::A)));
+    assert_eq!(rated(&after, f.b.id), rated(&before, f.b.id), "B breached nothing");
+    assert_eq!(after.changed, 1, "only A's rating changed");
+    let logged = "SELECT CAST(COUNT(*) AS BIGINT) FROM log_entries WHERE kind = 'credit_rating'";
+    let n = ctx.scalar(logged).await;
+    // A rerun: the same rating, nothing written or logged.
+    let again = s.credit_run(&PARAMS, may).await.expect("rerun");
+    assert_eq!((again.changed, &again.platforms), (0, &after.platforms));
+    assert_eq!(ctx.scalar(logged).await, n);
+    // The public listing shows the count; the JSON carries it beside the contract's fields.
+    let listed = s.credit_ratings().await.expect("list");
+    assert_eq!(listed.iter().find(|x| x.platform_id == f.a.id.0).map(|x| (x.rating.breaches, x.rating.grade)), Some((1, Some(Grade::B))));
+    let json = serde_json::to_value(&again).expect("json");
+    let pa = json["platforms"].as_array().expect("platforms").iter().find(|p| p["platform_id"] == f.a.id.0).expect("A").clone();
+    for k in ["active", "insured", "share_bp", "grade", "sanctioned"] {
+        assert!(pa.get(k).is_some(), "{k} missing: {pa}");
+    }
+    assert_eq!((pa["breaches"].as_i64(), pa["grade"].as_str()), (Some(1), Some("B")));
+    // A second breach in the month: another step down.
+    s.file_complaint(&PARAMS, &new(&f, vec![])).await.expect("file again");
+    s.complaint_sla(T0 + 80 * HOUR).await.expect("sla");
+    let two = s.credit_run(&PARAMS, may).await.expect("run");
+    assert_eq!((rated(&two, f.a.id).grade, rated(&two, f.a.id).breaches), (Some(Grade::C), 2));
+    // June's rating does not count May's breaches.
+    let june = s.credit_run(&PARAMS, ym("2025-06")).await.expect("june");
+    assert_eq!(rated(&june, f.a.id).breaches, 0);
+    // The platform's history and notices see the share: A never fell under the floor.
+    let h = s.credit_history(f.a.id).await.expect("history");
+    assert_eq!(h.iter().find(|m| m.month == may).map(|m| m.rating.breaches), Some(2));
+    assert!(s.credit_notices(&PARAMS, f.a.id).await.expect("notices").is_empty());
     ctx.cleanup().await;
 }
 
@@ -243,6 +341,10 @@ mod sqlite {
     async fn refusals() {
         crate::refusals(Kind::Sqlite).await;
     }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn breaches_lower_the_credit() {
+        crate::breaches_lower_the_credit(Kind::Sqlite).await;
+    }
 }
 
 mod postgres {
@@ -259,5 +361,9 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn refusals() {
         crate::refusals(Kind::Postgres).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn breaches_lower_the_credit() {
+        crate::breaches_lower_the_credit(Kind::Postgres).await;
     }
 }

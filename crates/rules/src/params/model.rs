@@ -380,6 +380,9 @@ pub struct Credit {
     pub floor_years: Series<u32>,
     pub grade_a_from: Series<Rate>,
     pub grade_b_from: Series<Rate>,
+    /// Every this many complaints left unanswered past their deadline in a month lower that
+    /// month's grade one step.
+    pub breaches_per_step: Series<u32>,
 }
 
 /// Risk monitoring (风险监测): when a worker is flagged to the grid worker.

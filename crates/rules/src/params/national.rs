@@ -51,6 +51,7 @@ fn read_values(r: &mut Reader) -> Result<National, ParamError> {
             floor_years: r.series("credit.floor_years", count)?,
             grade_a_from: r.series("credit.grade_a_from", rate)?,
             grade_b_from: r.series("credit.grade_b_from", rate)?,
+            breaches_per_step: r.series("credit.breaches_per_step", count)?,
         },
         complaint_response_hours: r.series("complaint.response_hours", count)?,
         agency_message_max_age_seconds: r.series("agency_message_max_age_seconds", count)?,
@@ -100,7 +101,7 @@ fn check_national(file: &str, n: &National) -> Result<(), ParamError> {
         return Err(invalid(file, "platform.super_deduction", "must be 1 to 3 (1.5 deducts 150%)"));
     }
     // The monitor's window holds the 3 months an interruption is measured against.
-    let bounded: [(&str, &Series<u32>, RangeInclusive<u32>, &str); 12] = [
+    let bounded: [(&str, &Series<u32>, RangeInclusive<u32>, &str); 13] = [
         ("years_decimals", &n.years_decimals, 0..=6, " decimals"),
         ("lapse_after_months", &n.lapse_after_months, 1..=u32::MAX, " months"),
         ("monitor.window_months", &n.monitor.window_months, 4..=24, " months"),
@@ -112,6 +113,7 @@ fn check_national(file: &str, n: &National) -> Result<(), ParamError> {
         ("kiosk_code_sends_per_hour", &n.kiosk.code_sends_per_hour, 1..=1000, ""),
         ("kiosk_code_sends_per_client_hour", &n.kiosk.code_sends_per_client_hour, 1..=1000, ""),
         ("credit.floor_years", &n.credit.floor_years, 1..=10, " years"),
+        ("credit.breaches_per_step", &n.credit.breaches_per_step, 1..=1000, " breaches"),
         ("enrol.sustained_income_window_months", &n.choice.sustained_income_window_months, 1..=24, " months"),
     ];
     for (key, s, range, unit) in bounded {

@@ -1,6 +1,7 @@
 //! `/credit`: the platforms' credit ratings of the latest month rated, for anyone (counts only,
 //! no worker named), in plain words: how many of each platform's workers have a pension, the
-//! grade, and who is on the sanctions list. Reads only.
+//! grade, the complaints it left unanswered past their deadline (which lower the grade), and who
+//! is on the sanctions list. Reads only.
 
 use super::html;
 use crate::{AppState, assets};
@@ -20,6 +21,7 @@ struct Row {
     workers: String,
     share: String,
     grade: &'static str,
+    breaches: String,
     status: String,
     sanctioned: bool,
 }
@@ -32,6 +34,7 @@ struct CreditPage {
     icon: String,
     intro: Option<String>,
     rule: Option<String>,
+    breach_rule: Option<String>,
     rows: Vec<Row>,
     /// Said when there are no rows.
     message: String,
@@ -61,6 +64,15 @@ pub async fn page(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response 
         }
         _ => (None, None, Rate::ZERO.percent()),
     };
+    let hours = ratings
+        .first()
+        .and_then(|r| r.month.parse::<YearMonth>().ok())
+        .and_then(|m| s.params().complaint_rules(m.first_day()).ok())
+        .map(|c| c.response_hours);
+    let breach_rule = match (&rules, hours) {
+        (Some(c), Some(h)) => Some(lang.f("ratings.breach_rule", &[("hours", &h.to_string()), ("per", &c.breaches_per_step.to_string())])),
+        _ => None,
+    };
     let rows = ratings.iter().map(|r| row(lang, r, &floor)).collect();
     let page = CreditPage {
         lang,
@@ -68,6 +80,7 @@ pub async fn page(State(s): State<AppState>, RawQuery(q): RawQuery) -> Response 
         icon: assets::url("icon.svg"),
         intro,
         rule,
+        breach_rule,
         rows,
         message: message.to_string(),
         switch_href: format!("/credit?lang={}", lang.other().code()),
@@ -96,6 +109,10 @@ fn row(lang: Lang, r: &PlatformRating, floor: &str) -> Row {
         workers,
         share,
         grade: r.rating.grade.map_or("—", |g| g.as_str()),
+        breaches: match r.rating.breach_steps {
+            0 => r.rating.breaches.to_string(),
+            steps => lang.f("ratings.breaches_steps", &[("n", &r.rating.breaches.to_string()), ("steps", &steps.to_string())]),
+        },
         status,
         sanctioned: r.rating.sanctioned,
     }

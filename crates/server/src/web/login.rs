@@ -78,6 +78,8 @@ pub fn home_of(role: Role) -> &'static str {
         Role::Platform => "/platform",
         Role::Officer => "/officer",
         Role::GridWorker => "/grid",
+        Role::Inspector => "/inspection/complaints",
+        Role::LegalAid => "/legal-aid/complaints",
     }
 }
 

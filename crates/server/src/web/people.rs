@@ -58,7 +58,8 @@ impl Base {
         }
     }
 
-    /// A back-office page of `role` (`officer` or `platform`): wide, with the console's menu.
+    /// A back-office page of `role` (`officer`, `inspector`, `legal_aid` or `platform`): wide,
+    /// with the console's menu.
     pub fn console(&mut self, role: &str) {
         self.body_class = "console";
         let l = self.lang.code();
@@ -74,6 +75,8 @@ impl Base {
                 ("/officer/appeals", "ratings.nav_appeals"),
                 ("/officer/complaints", "rights.queue_nav"),
             ],
+            "inspector" => &[("/inspection/complaints", "rights.queue_nav")],
+            "legal_aid" => &[("/legal-aid/complaints", "rights.queue_nav"), ("/legal-aid/union", "unionpage.desk_nav")],
             _ => &[
                 ("/platform", "console.nav_platform"),
                 ("/platform/credit", "ratings.nav_credit"),

@@ -211,7 +211,14 @@ pub async fn file(State(s): State<AppState>, AsWorker(v, worker): AsWorker, form
     }
     let c = NewComplaint { worker, platform: PlatformId(platform), kind, months, text: f.text, uploads: f.files };
     match store.file_complaint(s.params(), &c).await {
-        Ok(c) => crate::web::reply::see_other(format!("/me/complaints/{}?lang={}", c.summary.id, base.lang.code())),
+        Ok(c) => {
+            // Seal the filing under a signed checkpoint now, so its evidence package can be
+            // drawn at once (every GET only reads); the publisher's round would do it anyway.
+            if let Err(e) = crate::log::publish(&s).await {
+                tracing::warn!(error = %e, "publishing the log after a complaint failed; the publisher will");
+            }
+            crate::web::reply::see_other(format!("/me/complaints/{}?lang={}", c.summary.id, base.lang.code()))
+        }
         Err(e) if e.code() == "not_found" => refuse(base, l.t("rights.err_platform").to_string()).await,
         Err(e) => {
             tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "a complaint could not be filed");
@@ -248,7 +255,12 @@ pub async fn show(State(s): State<AppState>, AsWorker(v, worker): AsWorker, Path
             .map(|st| StepLine {
                 at: local_time(st.at_us),
                 what: l.t(&format!("rights.act_{}", st.action)).to_string(),
-                text: if st.actor == "platform" { st.text.clone().unwrap_or_default() } else { String::new() },
+                // What the platform, inspection and legal aid wrote (answers, reasons, notes).
+                text: if matches!(st.actor.as_str(), "platform" | "inspector" | "legal_aid") {
+                    st.text.clone().unwrap_or_default()
+                } else {
+                    String::new()
+                },
             })
             .collect(),
         text: c.text,

@@ -67,7 +67,11 @@ async fn draw(store: &Store, base: Base, worker: WorkerId, error: String, done: 
         services: UnionService::ALL
             .iter()
             .map(|s| {
-                (s.as_str(), l.t(&format!("unionpage.svc_{}", s.as_str())).to_string(), l.t(&format!("unionpage.what_{}", s.as_str())).to_string())
+                (
+                    s.as_str(),
+                    l.t(&format!("unionpage.svc_{}", s.as_str())).to_string(),
+                    l.t(&format!("unionpage.what_{}", s.as_str())).to_string(),
+                )
             })
             .collect(),
         requests: mine

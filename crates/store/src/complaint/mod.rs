@@ -14,6 +14,7 @@ pub use queries::{Breach, ComplaintSummary, SlaReport};
 
 use crate::backend::{Sql, Tx};
 use crate::log::entry::{JournalRow, OrderRow, Record, row_bytes};
+use crate::people::PersonId;
 use crate::{PlatformId, Result, Store, StoreError, WorkerId};
 use flexpension_ledger::Subject;
 use flexpension_rules::complaint::{self as rules, Action, Actor, Kind, MAX_MONTHS, MAX_TEXT_CHARS, Outcome, State, UploadType};
@@ -61,10 +62,11 @@ pub struct UploadInfo {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Step {
     pub seq: i64,
-    /// file, deliver, respond, mediate, resolve, close, escalate.
+    /// file, deliver, respond, mediate, resolve, close, take, note, escalate.
     pub action: String,
     /// worker, platform, inspector, legal_aid, system.
     pub actor: String,
+    /// The worker's or the platform's number; for inspection and legal aid, the person's.
     pub actor_id: Option<i64>,
     pub state: String,
     pub outcome: Option<String>,
@@ -273,8 +275,8 @@ impl Store {
     }
 
     /// A step on a complaint by `actor` (with their id: the worker's or the platform's number;
-    /// none for inspection, legal aid and the system). A platform or a worker may act only on
-    /// their own complaints; anyone else's is not found.
+    /// none for the system, or inspection and legal aid acting from the command line). A
+    /// platform or a worker may act only on their own complaints; anyone else's is not found.
     pub async fn complaint_step(
         &self,
         id: i64,
@@ -283,26 +285,69 @@ impl Store {
         action: Action,
         text: Option<&str>,
     ) -> Result<Complaint> {
+        self.step(id, actor, actor_id, None, action, text).await
+    }
+
+    /// A step by a labour inspector or a union legal-aid officer (`person`) of `region`: the
+    /// complaint of a worker of another region (home grid) is not found.
+    pub async fn complaint_step_in_region(
+        &self,
+        id: i64,
+        actor: Actor,
+        person: PersonId,
+        region: &str,
+        action: Action,
+        text: Option<&str>,
+    ) -> Result<Complaint> {
+        if !matches!(actor, Actor::Inspector | Actor::LegalAid) {
+            return Err(invalid("actor", "only inspection and legal aid act for a region"));
+        }
+        self.step(id, actor, Some(person.0), Some(region), action, text).await
+    }
+
+    async fn step(
+        &self,
+        id: i64,
+        actor: Actor,
+        actor_id: Option<i64>,
+        region: Option<&str>,
+        action: Action,
+        text: Option<&str>,
+    ) -> Result<Complaint> {
         let now = self.now_us();
         let text = text.map(str::trim).filter(|t| !t.is_empty());
         if text.is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS) {
             return Err(invalid("text", format!("at most {MAX_TEXT_CHARS} characters")));
         }
-        if action == Action::Respond && text.is_none() {
-            return Err(invalid("text", "a response says something"));
+        if action.needs_text() && text.is_none() {
+            return Err(invalid("text", format!("a '{}' step says something (the answer, the reasons, the note)", action.as_str())));
         }
         let mut tx = self.db().begin_write().await?;
-        let row: Option<(i64, i64, String)> =
-            Sql::new("SELECT worker_id, platform_id, state FROM complaints WHERE id = $1").bind(id).fetch_optional(&mut tx).await?;
+        let row: Option<(i64, i64, String, String)> = Sql::new(
+            "SELECT c.worker_id, c.platform_id, c.state, g.region_code FROM complaints c \
+             JOIN workers w ON w.id = c.worker_id JOIN grids g ON g.id = w.home_grid_id WHERE c.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut tx)
+        .await?;
         let not_found = || StoreError::NotFound { what: "complaint", key: id.to_string() };
-        let (worker, platform, state) = row.ok_or_else(not_found)?;
+        let (worker, platform, state, worker_region) = row.ok_or_else(not_found)?;
         let mine = match actor {
             Actor::Platform => actor_id == Some(platform),
             Actor::Worker => actor_id == Some(worker),
-            _ => true,
+            _ => region.is_none_or(|r| r == worker_region),
         };
         if !mine {
             return Err(not_found());
+        }
+        if action == Action::Take {
+            let taken: i64 = Sql::new("SELECT CAST(COUNT(*) AS BIGINT) FROM complaint_steps WHERE complaint_id = $1 AND action = 'take'")
+                .bind(id)
+                .scalar(&mut tx)
+                .await?;
+            if taken > 0 {
+                return Err(invalid("action", "union legal aid has already taken this case on"));
+            }
         }
         let from = State::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("complaint {id} state '{state}'")))?;
         self.step_in(&mut tx, id, from, action, actor, actor_id, text, now).await?;

@@ -152,6 +152,40 @@ impl Store {
         Ok(v)
     }
 
+    /// The queue of a region's labour inspection or union legal aid: the open complaints of the
+    /// region's workers (home grid), those past their deadline first, then the oldest (at most
+    /// 1000).
+    pub async fn region_complaint_queue(&self, region: &str) -> Result<Vec<ComplaintSummary>> {
+        let rows: Vec<Row> = Sql::built(format!(
+            "{SELECT} WHERE c.state NOT IN ('resolved', 'closed') AND c.worker_id IN \
+             (SELECT w.id FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE g.region_code = $1) \
+             ORDER BY c.filed_at_us, c.id LIMIT 1000"
+        ))
+        .bind(region)
+        .fetch_all(self.db())
+        .await?;
+        let now = self.now_us();
+        let mut v: Vec<ComplaintSummary> = rows.into_iter().map(|r| summary(r, now).map(|(s, _)| s)).collect::<Result<_>>()?;
+        v.sort_by_key(|c| (!c.breached, c.filed_at_us, c.id));
+        Ok(v)
+    }
+
+    /// One complaint, when its worker belongs to `region` (home grid); another region's is none.
+    pub async fn region_complaint(&self, id: i64, region: &str) -> Result<Option<Complaint>> {
+        let ours: Option<i64> = Sql::new(
+            "SELECT c.id FROM complaints c JOIN workers w ON w.id = c.worker_id JOIN grids g ON g.id = w.home_grid_id \
+             WHERE c.id = $1 AND g.region_code = $2",
+        )
+        .bind(id)
+        .bind(region)
+        .scalar_optional(self.db())
+        .await?;
+        match ours {
+            Some(_) => self.complaint(id).await,
+            None => Ok(None),
+        }
+    }
+
     /// The deadline run at `now_us` (passed in: a test clock, or the server's): every complaint
     /// unanswered at its deadline is breached; those not yet escalated are escalated to
     /// inspection now, each exactly once, with a log entry and a breach kept for the platform's
@@ -205,6 +239,20 @@ impl Store {
             report.escalated.push(id);
         }
         Ok(report)
+    }
+
+    /// How many missed deadlines each platform has whose deadline fell in `period` (China
+    /// time): what the credit run counts.
+    pub(crate) async fn complaint_breach_counts(&self, period: YearMonth) -> Result<std::collections::HashMap<i64, u32>> {
+        let (from, to) = month_bounds_us(period).ok_or_else(|| StoreError::invalid("month", "outside the calendar"))?;
+        let rows: Vec<(i64, i64)> = Sql::new(
+            "SELECT platform_id, CAST(COUNT(*) AS BIGINT) FROM complaint_breaches WHERE due_at_us >= $1 AND due_at_us < $2 GROUP BY platform_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(self.db())
+        .await?;
+        Ok(rows.into_iter().map(|(p, n)| (p, u32::try_from(n).unwrap_or(u32::MAX))).collect())
     }
 
     /// A platform's missed deadlines whose deadline fell in `period` (China time), for its credit.

@@ -1,6 +1,8 @@
 //! People who log in, and their sessions. A person has one role and one scope: a worker sees
 //! their own account, a platform's staff their platform, an officer their insurance region, a
-//! grid worker (网格员) the grids of their region they are given (`person_grids`).
+//! grid worker (网格员) the grids of their region they are given (`person_grids`), a labour
+//! inspector (劳动监察) and a union legal-aid officer (工会法律援助) the complaints of their
+//! region's workers.
 //!
 //! Passwords come in already hashed (argon2id PHC strings made by the server, which owns the
 //! password rules); session ids are made here with the OS CSPRNG and kept only as SHA-256.
@@ -27,7 +29,7 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use std::str::FromStr;
 
-/// What a person is to the system. More roles (union) come later.
+/// What a person is to the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -36,16 +38,22 @@ pub enum Role {
     Officer,
     /// 网格员: sees the alerts of their grids and the workers behind them.
     GridWorker,
+    /// 劳动监察: a region's labour inspection; mediates and resolves its workers' complaints.
+    Inspector,
+    /// 工会法律援助: the union's legal-aid officers of a region; take a worker's case on.
+    LegalAid,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Worker, Role::Platform, Role::Officer, Role::GridWorker];
+    pub const ALL: [Role; 6] = [Role::Worker, Role::Platform, Role::Officer, Role::GridWorker, Role::Inspector, Role::LegalAid];
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Worker => "worker",
             Role::Platform => "platform",
             Role::Officer => "officer",
             Role::GridWorker => "grid_worker",
+            Role::Inspector => "inspector",
+            Role::LegalAid => "legal_aid",
         }
     }
 }
@@ -56,12 +64,13 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| format!("'{}' is not a role (worker, platform, officer, grid_worker)", s.trim()))
+            .ok_or_else(|| format!("'{}' is not a role (worker, platform, officer, grid_worker, inspector, legal_aid)", s.trim()))
     }
 }
 
-/// Whose data a person may see: exactly one worker, one platform, one region, or (a grid
-/// worker) the grids given to them in one region.
+/// Whose data a person may see: exactly one worker, one platform, one region, (a grid
+/// worker) the grids given to them in one region, or (inspection, legal aid) the complaints of
+/// one region's workers (home grid).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
@@ -70,6 +79,10 @@ pub enum Scope {
     Region(String),
     /// A grid worker of this region; their grids are the person's rows of `person_grids`.
     Grids(String),
+    /// A labour inspector of this region.
+    Inspection(String),
+    /// A union legal-aid officer of this region.
+    LegalAid(String),
 }
 
 impl Scope {
@@ -80,6 +93,16 @@ impl Scope {
             Scope::Platform(_) => Role::Platform,
             Scope::Region(_) => Role::Officer,
             Scope::Grids(_) => Role::GridWorker,
+            Scope::Inspection(_) => Role::Inspector,
+            Scope::LegalAid(_) => Role::LegalAid,
+        }
+    }
+
+    /// The region of a scope that has one.
+    pub fn region(&self) -> Option<&str> {
+        match self {
+            Scope::Region(r) | Scope::Grids(r) | Scope::Inspection(r) | Scope::LegalAid(r) => Some(r),
+            Scope::Worker(_) | Scope::Platform(_) => None,
         }
     }
 }
@@ -164,6 +187,8 @@ fn person_from(r: &PersonRow) -> Result<Person> {
         (Role::Platform, None, Some(p), None) => Scope::Platform(PlatformId(*p)),
         (Role::Officer, None, None, Some(r)) => Scope::Region(r.clone()),
         (Role::GridWorker, None, None, Some(r)) => Scope::Grids(r.clone()),
+        (Role::Inspector, None, None, Some(r)) => Scope::Inspection(r.clone()),
+        (Role::LegalAid, None, None, Some(r)) => Scope::LegalAid(r.clone()),
         _ => return Err(bad()),
     };
     Ok(Person { id: PersonId(*id), login: login.clone(), scope })
@@ -190,18 +215,18 @@ impl Store {
         let (worker, platform, region) = match scope {
             Scope::Worker(w) => (Some(w.0), None, None),
             Scope::Platform(p) => (None, Some(p.0), None),
-            Scope::Region(r) | Scope::Grids(r) => (None, None, Some(check_code("region", r)?)),
+            Scope::Region(r) | Scope::Grids(r) | Scope::Inspection(r) | Scope::LegalAid(r) => (None, None, Some(check_code("region", r)?)),
         };
         let known = match scope {
             Scope::Worker(w) => self.worker(*w).await?.is_some(),
             Scope::Platform(p) => self.platform(*p).await?.is_some(),
-            Scope::Region(r) | Scope::Grids(r) => self.regions().await?.iter().any(|x| &x.code == r),
+            _ => self.regions().await?.iter().any(|x| Some(x.code.as_str()) == region.as_deref()),
         };
         if !known {
             let (what, key) = match scope {
                 Scope::Worker(w) => ("worker", w.to_string()),
                 Scope::Platform(p) => ("platform", p.to_string()),
-                Scope::Region(r) | Scope::Grids(r) => ("region", r.clone()),
+                _ => ("region", region.clone().unwrap_or_default()),
             };
             return Err(StoreError::NotFound { what, key });
         }

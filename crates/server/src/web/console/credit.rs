@@ -35,6 +35,8 @@ struct CreditPage {
     rated: bool,
     share: String,
     grade: String,
+    /// Complaints left unanswered past their deadline in the month (and the steps they took off).
+    breaches: String,
     counts: String,
     standing: String,
     sanctioned: bool,
@@ -177,6 +179,12 @@ async fn draw(
         rated: shown.is_some(),
         share: shown.and_then(|r| r.rating.share_bp).map(pct).unwrap_or_else(|| "—".into()),
         grade: shown.and_then(|r| r.rating.grade).map(|g| g.as_str().to_string()).unwrap_or_else(|| "—".into()),
+        breaches: shown
+            .map(|r| match r.rating.breach_steps {
+                0 => r.rating.breaches.to_string(),
+                steps => lang.f("ratings.breaches_steps", &[("n", &r.rating.breaches.to_string()), ("steps", &steps.to_string())]),
+            })
+            .unwrap_or_default(),
         counts: shown
             .map(|r| lang.f("ratings.p_counts", &[("insured", &r.rating.insured.to_string()), ("active", &r.rating.active.to_string())]))
             .unwrap_or_default(),

@@ -8,7 +8,8 @@
 //! | `outreach` | the policy-fit profile: the model's quality, schemes, the workers most likely to join (`/officer/outreach`) |
 //! | `list` | the worker list shared by both consoles: search, filters, sort, paging, CSV |
 //! | `workers` | the officer's list and one worker's page (recorded in the access log), voucher on behalf |
-//! | `complaints` | the complaints queue of inspection and legal aid (overdue first) and each evidence package (recorded in the access log) |
+//! | `complaints` | the officer's list of open complaints (overdue first) and each evidence package (recorded in the access log); the queue's table |
+//! | `desk` | the region desks of labour inspection and union legal aid: the queue, one complaint, their steps, the package (every opening in the access log) |
 //! | `platform` | the platform's portal: its workers by status, premiums by month |
 //! | `credit` | a platform's own rating (history, notices, the workers behind it, appeals); the agency's appeals and decisions |
 //! | `arrears` | platforms' bills unpaid after their due day: the reminder on `/platform`, the officer's list on `/officer/contracts` |
@@ -21,11 +22,13 @@ pub(crate) mod arrears;
 pub(crate) mod complaints;
 pub(crate) mod contracts;
 pub(crate) mod credit;
+pub(crate) mod desk;
 pub(crate) mod fund;
 pub(crate) mod list;
 pub(crate) mod officer;
 pub(crate) mod outreach;
 pub(crate) mod platform;
+pub(crate) mod union_desk;
 pub(crate) mod workers;
 
 use crate::AppState;
