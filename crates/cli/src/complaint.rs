@@ -1,4 +1,5 @@
-//! `flexpension complaint` (a contract): `file` (→ `id`, `package`: the evidence package written),
+//! `flexpension complaint` (a contract): `file` (→ `id`, `package`: the evidence package written;
+//! `pdf`: the same for people),
 //! `show` (→ `state`, `due_at`, `breached`), `respond --as platform:ID`, `sla --now` (→
 //! `breached`: the ids past their deadline unanswered at that time, each escalated once).
 
@@ -169,18 +170,23 @@ fn file(params: &Params, a: FileArgs) -> anyhow::Result<()> {
         let path = a.out_dir.join(format!("complaint-{}.json", c.summary.id));
         std::fs::write(&path, serde_json::to_vec_pretty(&pkg)?).with_context(|| format!("cannot write {}", path.display()))?;
         let package = path.display().to_string();
+        // The same package for people: a PDF that carries it, its pages drawn from it.
+        let pdf_path = a.out_dir.join(format!("complaint-{}.pdf", c.summary.id));
+        let pdf = flexpension_server::complaint_pdf::draw(&pkg, flexpension_rules::Lang::Zh).map_err(|e| anyhow::anyhow!("{e}"))?;
+        std::fs::write(&pdf_path, pdf).with_context(|| format!("cannot write {}", pdf_path.display()))?;
+        let pdf = pdf_path.display().to_string();
         if a.out.json {
             emit(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&json!({
-                    "id": c.summary.id, "package": package, "state": c.summary.state, "due_at": c.due_at(), "breached": c.summary.breached,
+                    "id": c.summary.id, "package": package, "pdf": pdf, "state": c.summary.state, "due_at": c.due_at(), "breached": c.summary.breached,
                     "orders": pkg.bundle.proofs.iter().filter(|p| p.what.starts_with("order ")).count(),
                     "uploads": c.uploads,
                 }))?
             ));
         } else {
             emit(&format!(
-                "complaint {} filed against platform {} and delivered to labour inspection and union legal aid\nthe platform must answer by {}\nevidence package written to {package} (check it with `flexpension verify`)\n",
+                "complaint {} filed against platform {} and delivered to labour inspection and union legal aid\nthe platform must answer by {}\nevidence package written to {package}, and for people to {pdf} (check either with `flexpension verify`)\n",
                 c.summary.id,
                 c.summary.platform,
                 c.due_at()

@@ -157,7 +157,7 @@ pub fn log(c: LogCommand) -> anyhow::Result<()> {
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// A proof bundle (JSON), a complaint's evidence package (JSON) or a contribution voucher (PDF).
+    /// A proof bundle (JSON), a complaint's evidence package (JSON or PDF) or a contribution voucher (PDF).
     file: PathBuf,
     /// The region's log key (`flexpension log key`).
     #[arg(long, value_name = "K")]
@@ -181,7 +181,10 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(&a.file).map_err(|e| UsageError(format!("{}: {e}", a.file.display())))?;
     NoteVerifier::parse(&a.log_key).map_err(|e| UsageError(format!("--log-key: {e}")))?;
     let opts = VerifyOptions { log_key: a.log_key, witness_keys: a.witness_keys, quorum: a.quorum, id_number: a.id_number };
-    let report = if bytes.starts_with(b"%PDF") {
+    let report = if bytes.starts_with(b"%PDF") && flexpension_server::complaint_pdf::is_package_pdf(&bytes) {
+        // A complaint's evidence package for people: the package it carries, its pages against it.
+        flexpension_server::complaint_pdf::check_pdf(&bytes, &opts).map_err(|e| UsageError(format!("{}: {e}", a.file.display())))?
+    } else if bytes.starts_with(b"%PDF") {
         // A voucher: its bundle, its page against its signed data, its signed figures.
         flexpension_server::voucher::check_pdf(&bytes, &opts).map_err(|e| UsageError(format!("{}: {e}", a.file.display())))?
     } else if let Ok(p) = serde_json::from_slice::<flexpension_store::EvidencePackage>(&bytes) {

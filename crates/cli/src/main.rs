@@ -122,7 +122,8 @@ enum Command {
     /// The tamper-evident log: its key, checkpoint, inclusion and consistency proofs.
     #[command(subcommand)]
     Log(log::LogCommand),
-    /// Check a proof bundle or a contribution voucher offline, with the public keys.
+    /// Check a proof bundle, a contribution voucher or a complaint's evidence package (JSON or PDF)
+    /// offline, with the public keys.
     Verify(log::VerifyArgs),
     /// Run a witness (another department's cosigner of the log), or make its key.
     Witness(log::WitnessArgs),

@@ -77,6 +77,16 @@ fn file_verify_tamper_show_respond_and_deadline() {
     let (code, out) = verify(d, &package, &key);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("VERIFIED") && out.contains("2025-03: 2 orders"), "{out}");
+    // The same package for people, as a PDF: it verifies, its pages included.
+    let pdf = filed["pdf"].as_str().expect("pdf").to_string();
+    let (code, out) = verify(d, &pdf, &key);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("VERIFIED") && out.contains("ok   printed pages"), "{out}");
+    let mut appended = std::fs::read(d.join(&pdf)).or_else(|_| std::fs::read(&pdf)).expect("read pdf");
+    appended.extend_from_slice(b"\n%%EOF\n");
+    std::fs::write(d.join("t.pdf"), appended).expect("write");
+    let (code, out) = verify(d, "t.pdf", &key);
+    assert!(code == Some(1) && out.contains("FAIL printed pages") && out.contains("added after the end"), "{out}");
 
     // Changing an amount, a file, or the complaint: verify fails (exit 1) and names it.
     let original = std::fs::read_to_string(d.join(&package)).expect("read package");

@@ -23,6 +23,7 @@
 //! | `api` | The JSON API under `/api/v1`: the calculators of [`crate::calc`], each by GET (query string) and POST (JSON body) |
 //! | `assets` | Static files, embedded in the binary so the server runs from any directory |
 //! | `calc` | The calculators as requests and responses, shared by the CLI and the API |
+//! | `complaint_pdf` | A complaint's evidence package as a PDF for people, its pages bound to the attached package, and its offline check |
 //! | `evidence` | Evidence for people: a worker's proof bundle for a month and their contribution voucher |
 //! | `guard` | Who may see what: the one place that turns a request into a person and a scope |
 //! | `jobs` | Background jobs: the month close once a month is over, the daily risk monitor and policy-fit scoring, the complaints' deadlines, the agency inbox handled (the transfer's steps) and the outbox delivered |
@@ -43,6 +44,7 @@
 mod api;
 mod assets;
 pub mod calc;
+pub mod complaint_pdf;
 pub mod evidence;
 pub mod guard;
 pub mod jobs;
@@ -89,6 +91,7 @@ pub fn router(state: AppState) -> Router {
             get(web::rights::list).post(web::rights::file).layer(axum::extract::DefaultBodyLimit::max(web::rights::MAX_COMPLAINT_BODY)),
         )
         .route("/me/complaints/{id}", get(web::rights::show))
+        .route("/me/complaints/{id}/package.pdf", get(web::rights::package_pdf))
         .route("/me/union", get(web::union::page))
         .route("/me/union/join", post(web::union::join))
         .route("/me/union/leave", post(web::union::leave))
@@ -135,11 +138,13 @@ pub fn router(state: AppState) -> Router {
         .route("/inspection/complaints", get(web::console::desk::inspection_queue))
         .route("/inspection/complaints/{id}", get(web::console::desk::inspection_case).post(web::console::desk::inspection_step))
         .route("/inspection/complaints/{id}/package.json", get(web::console::desk::inspection_package))
+        .route("/inspection/complaints/{id}/package.pdf", get(web::console::desk::inspection_pdf))
         .route("/legal-aid/complaints", get(web::console::desk::legal_aid_queue))
         .route("/legal-aid/union", get(web::console::union_desk::queue))
         .route("/legal-aid/union/{id}", get(web::console::union_desk::case).post(web::console::union_desk::step))
         .route("/legal-aid/complaints/{id}", get(web::console::desk::legal_aid_case).post(web::console::desk::legal_aid_step))
         .route("/legal-aid/complaints/{id}/package.json", get(web::console::desk::legal_aid_package))
+        .route("/legal-aid/complaints/{id}/package.pdf", get(web::console::desk::legal_aid_pdf))
         .route("/static/{name}", get(assets::serve))
         .merge(log::routes())
         .merge(evidence::routes())

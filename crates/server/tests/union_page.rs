@@ -111,7 +111,7 @@ fn case(kind: Kind) {
     assert!(format!("{seen:?}").contains("union_request"), "{seen:?}");
     let desk = format!("csrf={}&lang=zh", hidden(&case.body, "csrf"));
     let path = format!("/legal-aid/union/{id2}");
-    assert_eq!(s.send("POST", &path, &[("cookie", &l), FORM], format!("csrf=0000&lang=zh&action=take")).status, 403);
+    assert_eq!(s.send("POST", &path, &[("cookie", &l), FORM], "csrf=0000&lang=zh&action=take").status, 403);
     assert_eq!(s.send("POST", &path, &[("cookie", &l), FORM], format!("{desk}&action=take")).status, 303);
     let r = s.send("POST", &path, &[("cookie", &l), FORM], format!("{desk}&action=answer&text=+"));
     assert!(r.status == 422 && r.body.contains("请写给会员的答复"), "{}", r.body);

@@ -139,6 +139,11 @@ pub async fn package_seals_and_names_what_changed(kind: Kind) {
     let mut t = p.clone();
     t.complaint.platform = f.b.id.0;
     assert!(failed(&t).contains("platform: the package says"), "{}", failed(&t));
+    // The platform's name is sealed with the filing.
+    assert_eq!(p.complaint.platform_name.as_deref(), Some("骑手平台A"));
+    let mut t = p.clone();
+    t.complaint.platform_name = Some("配送平台B".into());
+    assert!(failed(&t).contains("platform name: the package says \"配送平台B\", the log says \"骑手平台A\""), "{}", failed(&t));
     // Another person's ID number.
     let r = verify_package(&p, &verify_opts(&ctx, Some(&f.workers[1].0)));
     assert!(r.checks.iter().any(|c| c.name == "ID number" && !c.ok));

@@ -24,20 +24,26 @@ pub enum PageCheck {
 /// out of `pdf`, so that only the pages and the rest of the file are compared).
 pub fn check_pages(doc: &VoucherDoc, pdf: &[u8]) -> Result<PageCheck, VoucherError> {
     let (expected, drawn) = render_traced(doc)?;
-    if expected == pdf {
+    Ok(compare(&expected, &drawn, pdf, "voucher"))
+}
+
+/// Compares `actual` with the `expected` drawing (whose runs of text are `drawn`); `noun` names
+/// the document in what is said about a difference ("the signed voucher has 2 pages").
+pub(crate) fn compare(expected: &[u8], drawn: &[Drawn], actual: &[u8], noun: &str) -> PageCheck {
+    if expected == actual {
         let pages = drawn.iter().map(|d| d.page + 1).max().unwrap_or(1);
-        return Ok(PageCheck::Same { pages });
+        return PageCheck::Same { pages };
     }
-    let mut found = differences(&expected, &drawn, pdf);
+    let mut found = differences(expected, drawn, actual, noun);
     if found.is_empty() {
         found.push("the file is not the one its signed data draws (the difference could not be located)".to_string());
     }
-    Ok(PageCheck::Differs(found))
+    PageCheck::Differs(found)
 }
 
 type Dict = Vec<(Vec<u8>, Obj)>;
 
-fn differences(expected: &[u8], drawn: &[Drawn], actual: &[u8]) -> Vec<String> {
+fn differences(expected: &[u8], drawn: &[Drawn], actual: &[u8], noun: &str) -> Vec<String> {
     if !actual.starts_with(b"%PDF-") {
         return vec!["it is not a PDF".to_string()];
     }
@@ -51,7 +57,7 @@ fn differences(expected: &[u8], drawn: &[Drawn], actual: &[u8]) -> Vec<String> {
     let (e, a) = (Parsed::new(expected), Parsed::new(actual));
     let (e_pages, a_pages) = (e.pages(), a.pages());
     if e_pages.len() != a_pages.len() {
-        out.push(format!("it has {} pages; the signed voucher has {}", a_pages.len(), e_pages.len()));
+        out.push(format!("it has {} pages; the signed {noun} has {}", a_pages.len(), e_pages.len()));
     }
     // Printed text is read with the file's own character map, else with the signed one.
     let signed_map = e.to_unicode();
@@ -80,10 +86,10 @@ fn differences(expected: &[u8], drawn: &[Drawn], actual: &[u8]) -> Vec<String> {
             }
         }
         if e_runs.len() != a_runs.len() {
-            out.push(format!("page {page}: {} texts are drawn where the signed voucher draws {}", a_runs.len(), e_runs.len()));
+            out.push(format!("page {page}: {} texts are drawn where the signed {noun} draws {}", a_runs.len(), e_runs.len()));
         }
         if e_rest != a_rest {
-            out.push(format!("page {page}: the lines, shading or QR code differ from the signed voucher's"));
+            out.push(format!("page {page}: the lines, shading or QR code differ from the signed {noun}'s"));
         }
     }
     // Everything else, object by object: the font, the page dictionaries, the catalogue.
@@ -101,7 +107,7 @@ fn differences(expected: &[u8], drawn: &[Drawn], actual: &[u8]) -> Vec<String> {
     if added > 0 {
         out.push(format!("{added} objects were added to the file"));
     }
-    out.extend(parts.into_iter().map(|p| format!("{p} differs from the signed voucher's")));
+    out.extend(parts.into_iter().map(|p| format!("{p} differs from the signed {noun}'s")));
     out
 }
 

@@ -13,6 +13,11 @@ const MAX_DEPTH: usize = 32;
 
 /// Reads the embedded file `voucher.json` from a PDF made by [`crate::render_pdf`].
 pub fn extract_payload(pdf: &[u8]) -> Result<Vec<u8>, VoucherError> {
+    extract_file(pdf, PAYLOAD_FILE_NAME)
+}
+
+/// Reads the embedded file called `name` from a PDF this crate made.
+pub fn extract_file(pdf: &[u8], name: &str) -> Result<Vec<u8>, VoucherError> {
     if !pdf.starts_with(b"%PDF-") {
         return Err(VoucherError::Malformed("not a PDF"));
     }
@@ -21,7 +26,7 @@ pub fn extract_payload(pdf: &[u8]) -> Result<Vec<u8>, VoucherError> {
         let Some(Obj::Dict(dict)) = parse_indirect(pdf, offset).map(|(obj, _)| obj) else {
             continue;
         };
-        if !is_payload_filespec(&dict) {
+        if !is_filespec_of(&dict, name) {
             continue;
         }
         let Some(Obj::Dict(ef)) = get(&dict, b"EF") else {
@@ -36,9 +41,9 @@ pub fn extract_payload(pdf: &[u8]) -> Result<Vec<u8>, VoucherError> {
     Err(VoucherError::PayloadMissing)
 }
 
-fn is_payload_filespec(dict: &[(Vec<u8>, Obj)]) -> bool {
+fn is_filespec_of(dict: &[(Vec<u8>, Obj)], name: &str) -> bool {
     let named = |key: &[u8]| match get(dict, key) {
-        Some(Obj::Str(s)) => text_string(s) == PAYLOAD_FILE_NAME,
+        Some(Obj::Str(s)) => text_string(s) == name,
         _ => false,
     };
     get(dict, b"EF").is_some() && (named(b"UF") || named(b"F"))
@@ -497,7 +502,7 @@ mod tests {
         let Obj::Dict(d) = obj else { panic!("dict") };
         assert!(matches!(get(&d, b"F"), Some(Obj::Str(s)) if s == b"voucher.json"));
         assert!(matches!(get(&d, b"UF"), Some(Obj::Str(s)) if text_string(s) == "v"));
-        assert!(is_payload_filespec(&d));
+        assert!(is_filespec_of(&d, PAYLOAD_FILE_NAME) && !is_filespec_of(&d, "complaint.json"));
         let Some(Obj::Dict(ef)) = get(&d, b"EF") else { panic!("ef") };
         assert!(matches!(get(ef, b"F"), Some(Obj::Ref(9))));
         let Some(Obj::Array(a)) = get(&d, b"Arr") else { panic!("arr") };

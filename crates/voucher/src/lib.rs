@@ -11,7 +11,8 @@
 //! | module | what |
 //! |---|---|
 //! | `compare` | Is a PDF exactly the voucher its signed data draws? Rendering is deterministic (same document, same bytes), so it re-renders and compares |
-//! | `extract` | Reading `voucher.json` back out of a PDF: a small reader for the PDFs this crate writes |
+//! | `document` | Any other signed data for people (a complaint's evidence package): headed blocks of facts, paragraphs and tables over pages, the data attached, checked the same way |
+//! | `extract` | Reading `voucher.json` (or another attached file) back out of a PDF: a small reader for the PDFs this crate writes |
 //! | `font` | The bundled face: loading it once, and laying out a line of text with its advances |
 //! | `money` | Fen to yuan, in integer arithmetic |
 //! | `qr` | The QR code as vector rectangles |
@@ -19,6 +20,7 @@
 //! | `sample` | A sample voucher with a made-up worker, for previews, tests and fuzzing |
 
 mod compare;
+pub mod document;
 mod extract;
 mod font;
 mod money;
@@ -28,7 +30,7 @@ pub mod sample;
 pub mod statement;
 
 pub use compare::{PageCheck, check_pages};
-pub use extract::extract_payload;
+pub use extract::{extract_file, extract_payload};
 pub use money::format_fen;
 
 /// The version of the drawing: the same [`VoucherDoc`] gives the same bytes under the same
@@ -121,8 +123,8 @@ pub enum VoucherError {
     /// krilla refused to write the document.
     #[error("PDF could not be written: {0}")]
     Pdf(String),
-    /// The PDF has no embedded `voucher.json`.
-    #[error("the PDF has no embedded voucher.json")]
+    /// The PDF has no embedded data file of the name asked for (`voucher.json`, `complaint.json`).
+    #[error("the PDF has no embedded data file of this kind")]
     PayloadMissing,
     /// The PDF or its embedded file could not be parsed.
     #[error("the PDF could not be read: {0}")]

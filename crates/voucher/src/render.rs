@@ -15,19 +15,19 @@ use crate::font::Face;
 use crate::money::format_fen_wide;
 use crate::{Lang, PAYLOAD_FILE_NAME, VoucherDoc, VoucherError, qr};
 
-const PAGE_W: f32 = 595.276;
-const PAGE_H: f32 = 841.89;
-const MARGIN: f32 = 51.0; // 18 mm
-const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
+pub(crate) const PAGE_W: f32 = 595.276;
+pub(crate) const PAGE_H: f32 = 841.89;
+pub(crate) const MARGIN: f32 = 51.0; // 18 mm
+pub(crate) const CONTENT_W: f32 = PAGE_W - 2.0 * MARGIN;
 /// Nothing of the body goes below this line; the footer sits under it.
-const BODY_BOTTOM: f32 = PAGE_H - MARGIN - 8.0;
-const FOOTER_Y: f32 = PAGE_H - 30.0;
+pub(crate) const BODY_BOTTOM: f32 = PAGE_H - MARGIN - 8.0;
+pub(crate) const FOOTER_Y: f32 = PAGE_H - 30.0;
 
 const TABLE_TOP_FIRST: f32 = 224.0;
 const TABLE_TOP_NEXT: f32 = MARGIN + 40.0;
-const HEADER_ROW_H: f32 = 21.0;
-const ROW_H: f32 = 17.0;
-const ROW_SIZE: f32 = 10.0;
+pub(crate) const HEADER_ROW_H: f32 = 21.0;
+pub(crate) const ROW_H: f32 = 17.0;
+pub(crate) const ROW_SIZE: f32 = 10.0;
 
 /// Side of the QR code's square, quiet zone included: 48 mm, so the code itself is at least
 /// ~37 mm wide for any URL over 26 bytes (version 3 and up).
@@ -297,11 +297,11 @@ pub(crate) fn render_traced(doc: &VoucherDoc) -> Result<(Vec<u8>, Vec<Drawn>), V
 
 /// A surface plus the face, with the few drawing operations the voucher needs; it notes each
 /// run of text it draws.
-struct Pen<'a, 'b> {
-    s: &'a mut Surface<'b>,
-    face: &'static Face,
-    page: usize,
-    drawn: &'a mut Vec<Drawn>,
+pub(crate) struct Pen<'a, 'b> {
+    pub(crate) s: &'a mut Surface<'b>,
+    pub(crate) face: &'static Face,
+    pub(crate) page: usize,
+    pub(crate) drawn: &'a mut Vec<Drawn>,
 }
 
 impl Pen<'_, '_> {
@@ -311,7 +311,7 @@ impl Pen<'_, '_> {
     }
 
     /// `text` with its baseline's left end at `(x, y)`; `what` names it (see [`Drawn`]).
-    fn text_at(&mut self, what: &str, x: f32, y: f32, size: f32, lightness: u8, text: &str) {
+    pub(crate) fn text_at(&mut self, what: &str, x: f32, y: f32, size: f32, lightness: u8, text: &str) {
         let glyphs = self.face.layout(text);
         if glyphs.is_empty() {
             return;
@@ -321,18 +321,18 @@ impl Pen<'_, '_> {
         self.drawn.push(Drawn { page: self.page, what: what.to_string(), text: text.to_string() });
     }
 
-    fn text_right(&mut self, what: &str, right: f32, y: f32, size: f32, lightness: u8, text: &str) {
+    pub(crate) fn text_right(&mut self, what: &str, right: f32, y: f32, size: f32, lightness: u8, text: &str) {
         let w = self.face.width(text, size);
         self.text_at(what, right - w, y, size, lightness, text);
     }
 
-    fn text_center(&mut self, what: &str, center: f32, y: f32, size: f32, lightness: u8, text: &str) {
+    pub(crate) fn text_center(&mut self, what: &str, center: f32, y: f32, size: f32, lightness: u8, text: &str) {
         let w = self.face.width(text, size);
         self.text_at(what, center - w / 2.0, y, size, lightness, text);
     }
 
     /// A horizontal rule.
-    fn hline(&mut self, x0: f32, x1: f32, y: f32, width: f32, lightness: u8) {
+    pub(crate) fn hline(&mut self, x0: f32, x1: f32, y: f32, width: f32, lightness: u8) {
         let mut pb = PathBuilder::new();
         pb.move_to(x0, y);
         pb.line_to(x1, y);
@@ -344,7 +344,7 @@ impl Pen<'_, '_> {
         }
     }
 
-    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, lightness: u8) {
+    pub(crate) fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, lightness: u8) {
         let mut pb = PathBuilder::new();
         if let Some(rect) = Rect::from_xywh(x, y, w, h) {
             pb.push_rect(rect);

@@ -1,6 +1,7 @@
 //! A worker's complaints on the phone (一键维权): `/me/complaints` lists them with the form to
 //! file one (what happened, which platform, which months, photos, screenshots or PDFs), and
-//! `/me/complaints/{id}` shows where one stands. Uploads are checked by the rules core, by
+//! `/me/complaints/{id}` shows where one stands, `/me/complaints/{id}/package.pdf` is its
+//! evidence package as a PDF. Uploads are checked by the rules core, by
 //! content, before anything is stored; the whole request is bounded by [`MAX_COMPLAINT_BODY`].
 //! A worker reaches only their own complaints: the scope comes from the session.
 
@@ -267,6 +268,40 @@ pub async fn show(State(s): State<AppState>, AsWorker(v, worker): AsWorker, Path
         base,
     };
     render(StatusCode::OK, page.render())
+}
+
+/// `GET /me/complaints/{id}/package.pdf`: the worker's own complaint's evidence package as a
+/// PDF (its pages bound to the package it carries); anyone else's is not found. Writes nothing:
+/// the package is proved against the latest checkpoint already published.
+pub async fn package_pdf(State(s): State<AppState>, AsWorker(_, worker): AsWorker, Path(id): Path<i64>, q: Query<LangQuery>) -> Response {
+    let lang = q.lang.as_deref();
+    let Some(store) = s.store() else { return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later") };
+    match store.complaint(id).await {
+        Ok(Some(c)) if c.summary.worker == worker.0 => {}
+        Ok(_) => return super::not_found(axum::extract::RawQuery(None)).await,
+        Err(_) => return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later"),
+    }
+    package_pdf_of(&s, store, id, lang).await
+}
+
+/// The evidence package of complaint `id` as a PDF download, labels in `lang` (else the page's).
+pub(crate) async fn package_pdf_of(s: &AppState, store: &Store, id: i64, lang: Option<&str>) -> Response {
+    let l = match lang {
+        Some(x) => flexpension_text::Lang::parse(Some(x)),
+        None => super::lang::current(),
+    };
+    let p = match store.complaint_package(id, s.witnesses().quorum).await {
+        Ok(p) => p,
+        Err(flexpension_store::StoreError::NotFound { .. }) => return denied_with(StatusCode::NOT_FOUND, lang, "rights.err_not_sealed"),
+        Err(_) => return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later"),
+    };
+    match crate::complaint_pdf::draw(&p, l) {
+        Ok(pdf) => crate::evidence::pdf_attachment(pdf, &format!("complaint-{id}.pdf")),
+        Err(e) => {
+            tracing::error!(error = %crate::privacy::scrub_ids(&e), "a complaint's package could not be drawn");
+            denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later")
+        }
+    }
 }
 
 /// `2025-05-13 10:00` in China time.

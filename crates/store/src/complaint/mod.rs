@@ -158,9 +158,9 @@ impl Store {
         if self.worker(c.worker).await?.is_none() {
             return Err(StoreError::NotFound { what: "worker", key: c.worker.to_string() });
         }
-        if self.platform(c.platform).await?.is_none() {
+        let Some(platform) = self.platform(c.platform).await? else {
             return Err(StoreError::NotFound { what: "platform", key: c.platform.to_string() });
-        }
+        };
         let mut uploads: Vec<(i64, String, i64, String)> = Vec::new();
         let mut types: Vec<UploadType> = Vec::new();
         for (i, u) in c.uploads.iter().enumerate() {
@@ -204,7 +204,9 @@ impl Store {
                 .await?;
         }
         let data = serde_json::json!({
-            "complaint": id, "worker": c.worker.0, "platform": c.platform.0, "kind": c.kind.as_str(), "months": month_list,
+            // The platform's name is public (the credit page shows it): logged, a printed
+            // package may show it as sealed.
+            "complaint": id, "worker": c.worker.0, "platform": c.platform.0, "platform_name": platform.name, "kind": c.kind.as_str(), "months": month_list,
             "due_at_us": due, "text_sha256": sha256_hex(text.as_bytes()),
             "orders": items.iter().filter(|i| i.what == "order").count(), "journal": items.iter().filter(|i| i.what == "journal").count(),
             "uploads": uploads.iter().map(|u| u.1.clone()).collect::<Vec<_>>(), "evidence": digest,

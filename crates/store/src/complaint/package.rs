@@ -22,6 +22,9 @@ pub struct SealedComplaint {
     pub id: i64,
     pub worker: i64,
     pub platform: i64,
+    /// The platform's name as logged at filing (none for complaints filed before it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_name: Option<String>,
     pub kind: String,
     pub months: Vec<String>,
     pub filed_at_us: i64,
@@ -68,7 +71,11 @@ impl Store {
         let (worker, platform, kind, months, text, filed, due, items, log_idx) = row.ok_or_else(not_found)?;
         let items: Vec<Item> = serde_json::from_str(&items).map_err(|e| StoreError::Corrupt(format!("complaint {id} evidence: {e}")))?;
         let (size, checkpoint) = self.bundle_checkpoint(quorum, log_idx as u64).await?;
-        let mut proofs = vec![self.bundle_proof("complaint", log_idx as u64, size, None).await?];
+        let first = self.bundle_proof("complaint", log_idx as u64, size, None).await?;
+        let platform_name = serde_json::from_str::<Record>(&first.entry)
+            .ok()
+            .and_then(|r| r.data.get("platform_name").and_then(|n| n.as_str()).map(str::to_string));
+        let mut proofs = vec![first];
         for i in &items {
             let data = i.data.as_bytes().to_vec();
             let h = flexpension_tlog::leaf_hash(&data);
@@ -89,6 +96,7 @@ impl Store {
                 id,
                 worker,
                 platform,
+                platform_name,
                 kind,
                 months: months.split(',').map(str::to_string).collect(),
                 filed_at_us: filed,
@@ -145,6 +153,7 @@ pub fn verify_package(p: &EvidencePackage, o: &VerifyOptions) -> VerifyReport {
     same("id", d["complaint"].clone(), serde_json::json!(c.id));
     same("worker", d["worker"].clone(), serde_json::json!(c.worker));
     same("platform", d["platform"].clone(), serde_json::json!(c.platform));
+    same("platform name", d["platform_name"].clone(), serde_json::json!(c.platform_name));
     same("kind", d["kind"].clone(), serde_json::json!(c.kind));
     same("months", d["months"].clone(), serde_json::json!(c.months));
     same("deadline", d["due_at_us"].clone(), serde_json::json!(c.due_at_us));

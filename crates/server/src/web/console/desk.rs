@@ -85,7 +85,7 @@ async fn queue(s: &AppState, c: Clerk<'_>, lang: Option<&str>) -> Response {
     base.console(c.desk.role());
     base.subject = super::region_name(s, base.lang, c.region);
     let Ok(list) = store.region_complaint_queue(c.region).await else { return failed(lang) };
-    let Ok(rows) = rows(store, base.lang, list, |id| (format!("{path}/{id}"), format!("{path}/{id}/package.json"))).await else {
+    let Ok(rows) = rows(store, base.lang, list, |id| (format!("{path}/{id}"), format!("{path}/{id}/package.pdf"))).await else {
         return failed(lang);
     };
     let intro = base.lang.t(&c.desk.key("intro")).to_string();
@@ -286,6 +286,15 @@ async fn package_json(s: &AppState, c: Clerk<'_>, id: i64, lang: Option<&str>) -
     }
 }
 
+/// The evidence package as a PDF for people, its download in the access log first.
+async fn package_pdf(s: &AppState, c: Clerk<'_>, id: i64, lang: Option<&str>) -> Response {
+    let Some(store) = s.store() else { return failed(lang) };
+    if let Err(r) = opened(store, &c, id, "complaint_package_pdf", lang).await {
+        return r;
+    }
+    crate::web::rights::package_pdf_of(s, store, id, lang).await
+}
+
 // ---- the routes: each desk's guard, then the shared page ----
 
 /// `GET /inspection/complaints`.
@@ -351,4 +360,19 @@ pub async fn legal_aid_package(
     q: Query<LangQuery>,
 ) -> Response {
     package_json(&s, Clerk { v: &v, region: &r, desk: Desk::LegalAid }, id, q.lang.as_deref()).await
+}
+
+/// `GET /inspection/complaints/{id}/package.pdf`.
+pub async fn inspection_pdf(
+    State(s): State<AppState>,
+    AsInspector(v, r): AsInspector,
+    Path(id): Path<i64>,
+    q: Query<LangQuery>,
+) -> Response {
+    package_pdf(&s, Clerk { v: &v, region: &r, desk: Desk::Inspection }, id, q.lang.as_deref()).await
+}
+
+/// `GET /legal-aid/complaints/{id}/package.pdf`.
+pub async fn legal_aid_pdf(State(s): State<AppState>, AsLegalAid(v, r): AsLegalAid, Path(id): Path<i64>, q: Query<LangQuery>) -> Response {
+    package_pdf(&s, Clerk { v: &v, region: &r, desk: Desk::LegalAid }, id, q.lang.as_deref()).await
 }
