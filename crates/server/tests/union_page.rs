@@ -29,6 +29,7 @@ fn case(kind: Kind) {
         add_person(&s.store, "worker.b", PASSWORD, &Scope::Worker(WorkerId(2))).await.expect("worker b");
         add_person(&s.store, "officer.zj", PASSWORD, &Scope::Region("zj".into())).await.expect("officer");
         add_person(&s.store, "legal.zj", PASSWORD, &Scope::LegalAid("zj".into())).await.expect("legal aid");
+        s.store.add_region("ah", "安徽省").await.expect("a second region");
         add_person(&s.store, "legal.ah", PASSWORD, &Scope::LegalAid("ah".into())).await.expect("legal aid elsewhere");
     });
     // A stranger: refused, nothing of anyone's.
