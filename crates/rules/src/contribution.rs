@@ -172,8 +172,7 @@ pub fn compute(r: &MonthRules, income_fen: Fen, declared_base_fen: Option<Fen>) 
     // The personal account never takes more than the contribution itself.
     let personal_account_fen = r.personal_account_rate.of(base_fen).min(contribution_fen);
     let pooling_fen = contribution_fen - personal_account_fen;
-    let subsidy_fen =
-        if income_fen < r.subsidy_income_below_fen { r.subsidy_share.find(income_fen).1.share.of(contribution_fen) } else { 0 };
+    let subsidy_fen = if income_fen < r.subsidy_income_below_fen { r.subsidy_share.share_at(income_fen).of(contribution_fen) } else { 0 };
     let net_fen = contribution_fen - subsidy_fen;
     let burden_bp = (income_fen > 0).then(|| div_round(i128::from(net_fen) * 10_000, i128::from(income_fen)) as i64);
     // Compare exactly, not the rounded burden: net / income > benchmark.
