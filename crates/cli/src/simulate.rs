@@ -39,7 +39,8 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "YYYY-MM")]
     pub month: Option<String>,
     /// Change a value without editing files: [POLICY.]rate.brackets=3999.99:0.12,6000:0.16,:0.20,
-    /// subsidy.share=0.5, subsidy.income_below=5000, rate.personal_account=0.08, or
+    /// subsidy.share=0.5 (one share) or subsidy.share=2999.99:0.5,3999.99:0.4,:0.3 (by income
+    /// band), subsidy.income_below=5000, rate.personal_account=0.08, or
     /// projection.credited_rate=0.01. Repeat it.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,

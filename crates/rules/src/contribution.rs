@@ -172,8 +172,7 @@ pub fn compute(r: &MonthRules, income_fen: Fen, declared_base_fen: Option<Fen>) 
     // The personal account never takes more than the contribution itself.
     let personal_account_fen = r.personal_account_rate.of(base_fen).min(contribution_fen);
     let pooling_fen = contribution_fen - personal_account_fen;
-    let subsidy_fen =
-        if income_fen < r.subsidy_income_below_fen { r.subsidy_share.find(income_fen).1.share.of(contribution_fen) } else { 0 };
+    let subsidy_fen = if income_fen < r.subsidy_income_below_fen { r.subsidy_share.share_at(income_fen).of(contribution_fen) } else { 0 };
     let net_fen = contribution_fen - subsidy_fen;
     let burden_bp = (income_fen > 0).then(|| div_round(i128::from(net_fen) * 10_000, i128::from(income_fen)) as i64);
     // Compare exactly, not the rounded burden: net / income > benchmark.
@@ -246,12 +245,14 @@ fn explain_steps(ex: &mut Explainer, s: &Scenario, input: &ContributionInput, r:
         let (i, b) = r.subsidy_share.find(input.income_fen);
         let share = b.share.percent();
         let (title_zh, title_en) = (&s.policy.title_zh, &s.policy.title_en);
-        let (key, source) = subsidy_source(s, input.month);
+        // The parameter by the name its line carries under "figures used", where its source is.
+        let name = crate::names::param_name("subsidy_share");
+        let (name_zh, name_en) = (&name.zh, &name.en);
         let band = r.subsidy_share.range(i, r.subsidy_income_below_fen).filter(|_| r.subsidy_share.0.len() > 1);
         match band {
             None => ex.step(
-                format!("补贴：按“{title_zh}”，月收入低于{below}元的，省里补贴实际缴费的{share}（参数 {key}，出处 {source}）。您本月收入{income}元：{total} × {share} = {sub}元。"),
-                format!("Subsidy: under '{title_en}' the province pays {share} of the contribution for incomes below {below} yuan a month (parameter {key}, source {source}). Your income this month is {income} yuan: {total} × {share} = {sub} yuan."),
+                format!("补贴：按“{title_zh}”，月收入低于{below}元的，省里补贴实际缴费的{share}（「{name_zh}」，出处见下面的“用到的数字和出处”）。您本月收入{income}元：{total} × {share} = {sub}元。"),
+                format!("Subsidy: under '{title_en}' the province pays {share} of the contribution for incomes below {below} yuan a month ({name_en}; its source is under “Figures used and where they come from” below). Your income this month is {income} yuan: {total} × {share} = {sub} yuan."),
             ),
             Some((lo, hi)) => {
                 let (zh, en) = match lo {
@@ -259,8 +260,8 @@ fn explain_steps(ex: &mut Explainer, s: &Scenario, input: &ContributionInput, r:
                     _ => (format!("{}元到{}元", yuan(lo), yuan(hi)), format!("from {} to {} yuan", yuan(lo), yuan(hi))),
                 };
                 ex.step(
-                    format!("补贴：按“{title_zh}”，月收入低于{below}元的按收入分档补贴（参数 {key}，出处 {source}）。您本月收入{income}元，在{zh}这一档，省里补贴实际缴费的{share}：{total} × {share} = {sub}元。"),
-                    format!("Subsidy: under '{title_en}' incomes below {below} yuan a month get a subsidy by income band (parameter {key}, source {source}). Your income this month, {income} yuan, is in the band {en}, so the province pays {share} of the contribution: {total} × {share} = {sub} yuan."),
+                    format!("补贴：按“{title_zh}”，月收入低于{below}元的按收入分档补贴（「{name_zh}」，出处见下面的“用到的数字和出处”）。您本月收入{income}元，在{zh}这一档，省里补贴实际缴费的{share}：{total} × {share} = {sub}元。"),
+                    format!("Subsidy: under '{title_en}' incomes below {below} yuan a month get a subsidy by income band ({name_en}; its source is under “Figures used and where they come from” below). Your income this month, {income} yuan, is in the band {en}, so the province pays {share} of the contribution: {total} × {share} = {sub} yuan."),
                 );
             }
         }
@@ -284,13 +285,6 @@ fn explain_steps(ex: &mut Explainer, s: &Scenario, input: &ContributionInput, r:
         }
         None => ex.step("本月没有收入，无法计算负担比例。", "No income this month, so the burden cannot be worked out."),
     }
-}
-
-/// The subsidy schedule's parameter key and its source, as the explanation names them.
-fn subsidy_source(s: &Scenario, month: YearMonth) -> (String, String) {
-    let key = format!("{}.subsidy_share", s.policy.name);
-    let source = s.policy.subsidy_share.at(month.first_day()).map(|d| d.source.clone()).unwrap_or_default();
-    (key, source)
 }
 
 /// Totals of a batch of worker-months, exact in fen.

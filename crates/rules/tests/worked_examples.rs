@@ -192,17 +192,18 @@ fn paper_subsidy_bands_at_their_edges() {
         let c = contribution("paper", None, "2025-03", income);
         assert_eq!(c.value.subsidy_fen, subsidy, "income {income}");
         assert_eq!(c.value.net_fen, c.value.contribution_fen - subsidy, "income {income}");
-        // The step names the band, the share, the parameter and its source, in both languages.
+        // The step names the band, the share and the parameter by its plain name, pointing to the
+        // figures used, which give its key and source; workers read no source codes.
         let step = c.steps.iter().find(|s| s.en.starts_with("Subsidy:")).expect("a subsidy step");
-        for text in [&step.zh, &step.en] {
-            assert!(text.contains(share) && text.contains("paper.subsidy_share") && text.contains("PAPER"), "{text}");
-        }
-        let band = match income {
-            "0" | "2999.99" => "up to 2999.99 yuan",
-            "3000" | "3999.99" => "from 3000.00 to 3999.99 yuan",
-            _ => "from 4000.00 to 4999.99 yuan",
+        assert!(step.zh.contains(share) && step.zh.contains("「补贴比例」") && step.zh.contains("用到的数字和出处"), "{}", step.zh);
+        assert!(step.en.contains(share) && step.en.contains("subsidy share") && step.en.contains("Figures used"), "{}", step.en);
+        assert!(!step.zh.contains("PAPER") && !step.en.contains("PAPER"));
+        let (band_zh, band_en) = match income {
+            "0" | "2999.99" => ("在不超过2999.99元这一档", "in the band up to 2999.99 yuan"),
+            "3000" | "3999.99" => ("在3000.00元到3999.99元这一档", "in the band from 3000.00 to 3999.99 yuan"),
+            _ => ("在4000.00元到4999.99元这一档", "in the band from 4000.00 to 4999.99 yuan"),
         };
-        assert!(step.en.contains(band), "{}", step.en);
+        assert!(step.zh.contains(band_zh) && step.en.contains(band_en), "{step:?}");
         let u = c.params.iter().find(|u| u.key == "paper.subsidy_share").expect("the schedule is listed");
         assert_eq!((u.source.as_str(), u.value.as_str()), ("PAPER", "≤2999.99: 50%; ≤3999.99: 40%; >3999.99: 30%"));
     }

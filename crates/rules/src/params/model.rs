@@ -181,6 +181,14 @@ impl SubsidyBands {
         (self.0.len().saturating_sub(1), self.0.last().copied().unwrap_or(SubsidyBand { up_to_fen: None, share: Dec6::ZERO }))
     }
 
+    /// The share of the band an income falls in, as `find` gives it, but counting the limits the
+    /// income passes instead of branching on each: random incomes make branches unpredictable.
+    #[inline]
+    pub fn share_at(&self, income_fen: Fen) -> Rate {
+        let passed = self.0.iter().filter(|b| b.up_to_fen.is_some_and(|u| income_fen > u)).count();
+        self.0.get(passed).or(self.0.last()).map_or(Dec6::ZERO, |b| b.share)
+    }
+
     /// No band pays anything.
     pub fn is_zero(&self) -> bool {
         self.0.iter().all(|b| b.share == Dec6::ZERO)

@@ -84,7 +84,11 @@ fn bad_values_and_typos_are_refused() {
 fn subsidy_bands_are_checked() {
     let p = Params::embedded().unwrap();
     let d = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-    assert_eq!(p.policy("paper").unwrap().subsidy_share.at(d).unwrap().value.shares_text(), "50%/40%/30%");
+    let bands = &p.policy("paper").unwrap().subsidy_share.at(d).unwrap().value;
+    assert_eq!(bands.shares_text(), "50%/40%/30%");
+    for income in [0, 299_999, 300_000, 399_999, 400_000, 499_999, 500_000, i64::MAX] {
+        assert_eq!(bands.share_at(income), bands.find(income).1.share, "{income}");
+    }
     // The law's single "0" is one band paying nothing.
     assert!(p.policy("current").unwrap().subsidy_share.at(d).unwrap().value.is_zero());
     let paper = |from: &str, to: &str| err(load_with("policies/paper.toml", |t| t.replace(from, to)));
