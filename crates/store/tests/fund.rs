@@ -14,7 +14,7 @@ use flexpension_store::*;
 use proptest::prelude::*;
 use std::sync::LazyLock;
 
-/// The paper's policy (a 40% subsidy under 5000 yuan a month).
+/// The paper's policy (a 50%/40%/30% subsidy by income band under 5000 yuan a month).
 fn paper() -> Scenario<'static> {
     PARAMS.scenario("zj", Some("paper"), None).expect("paper")
 }

@@ -1,6 +1,6 @@
 //! The provincial special fund and what platforms pay, in the demo. The province pilots the
-//! paper's policy from January 2026: those months are closed under it (a 40% subsidy for
-//! incomes under 5000 yuan, paid from the fund), the months before under the region's own
+//! paper's policy from January 2026: those months are closed under it (a 50%/40%/30% subsidy by
+//! income band under 5000 yuan, paid from the fund), the months before under the region's own
 //! policy. The province appropriates each city's money for 2026 before the year; one city
 //! (`SHORT_CITY`) is given only what its first month needs and, once that month is closed, about
 //! `SHORT_MONTHS` more months' worth: its fund runs short in one month and the shortfall rule in
