@@ -14,7 +14,7 @@ fn a_small_demo_builds_balanced_books() {
     let o = common::run(&t.0, &["demo", "--no-serve", "--workers", "500", "--data", &data_s]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     let out = common::stdout(&o);
-    assert!(out.contains("worker.demo") && out.contains("officer.demo"), "{out}");
+    assert!(out.contains("worker.demo") && out.contains("officer.demo") && out.contains("platform2.demo"), "{out}");
     let db = format!("sqlite:{}", data.join("flexpension.db").display());
     let r = common::json(&t.0, &["report", "month", "--db", &db, "--month", "2025-12", "--json"]);
     let n = |k: &str| r[k].as_i64().unwrap_or_else(|| panic!("{k} in {r}"));
