@@ -34,6 +34,8 @@ const HISTORY_FROM: (i32, u32) = (2024, 1);
 const WORKER_PASSWORD: &str = "demo-worker-2025";
 const PLATFORM_PASSWORD: &str = "demo-platform-2025";
 const OFFICER_PASSWORD: &str = "demo-officer-2025";
+/// The second platform's login: under a contract, it pays none of its bills.
+const OVERDUE_LOGIN: &str = "platform2.demo";
 const GRID_PASSWORD: &str = "demo-grid-2025";
 /// The grids the demo grid worker looks after (the first two of the cast).
 const GRID_WORKER_GRIDS: [&str; 2] = [cast::GRIDS[0].0, cast::GRIDS[1].0];
@@ -266,7 +268,7 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
     // 4. Close the months: the region's policy, the paper's from the pilot (the special fund
     // appropriated per city, one city running short); two platforms under collective contracts.
     let at = YearMonth::of_date(crate::today());
-    fund::contracts(store, &platform_ids, first).await?;
+    fund::contracts(store, &platform_ids, first, at).await?;
     let f = fund::settle(params, store, region, &workers, &months, at).await?;
     let short = f.short_from.map_or_else(|| "no city".to_string(), |m| format!("{} from {m}", fund::SHORT_CITY));
     ph.end(
@@ -330,8 +332,9 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
     let told = notices::run(params, store, region, base, &keys, SEED, last).await?;
     ph.end("notices", told);
 
-    // 7. Logins: a worker who pays on time, the first platform, an officer of the region, a grid
-    // worker of the first two grids (whose workers leave a number to be reached at).
+    // 7. Logins: a worker who pays on time, the first platform, the second (its bills overdue),
+    // an officer of the region, a grid worker of the first two grids (whose workers leave a
+    // number to be reached at).
     let w = workers
         .iter()
         .find(|w| w.pension_from == Some(first) && money::habit(SEED, w.sim_index as u64) == money::Habit::OnTime)
@@ -345,6 +348,7 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         ("gridworker.demo", GRID_PASSWORD, Scope::Grids(region.into())),
         ("inspector.demo", INSPECTOR_PASSWORD, Scope::Inspection(region.into())),
         ("legalaid.demo", LEGAL_AID_PASSWORD, Scope::LegalAid(region.into())),
+        (OVERDUE_LOGIN, PLATFORM_PASSWORD, Scope::Platform(*platform_ids.get(1).context("a second demo platform")?)),
     ];
     let mut desks = Vec::new();
     for (login, pw, scope) in &logins {
@@ -437,7 +441,8 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     }
     writeln!(out, "    worker   {} / {WORKER_PASSWORD}   -> /me", b.worker_login)?;
     writeln!(out, "    platform {} / {PLATFORM_PASSWORD} ({}) -> /platform", b.platform_login, b.platform_name)?;
-    writeln!(out, "    officer  {} / {OFFICER_PASSWORD}  -> /officer", b.officer_login)?;
+    writeln!(out, "    platform {OVERDUE_LOGIN} / {PLATFORM_PASSWORD} -> /platform (bills overdue: the reminder)")?;
+    writeln!(out, "    officer  {} / {OFFICER_PASSWORD}  -> /officer (contracts to approve: /officer/contracts)", b.officer_login)?;
     writeln!(out, "    grid     {} / {GRID_PASSWORD}      -> /grid ({})", b.grid_login, GRID_WORKER_GRIDS.join(", "))?;
     writeln!(out, "    inspector inspector.demo / {INSPECTOR_PASSWORD} -> /inspection/complaints (labour inspection's queue)")?;
     writeln!(out, "    legal aid legalaid.demo / {LEGAL_AID_PASSWORD} -> /legal-aid/complaints (union legal aid's queue)")?;

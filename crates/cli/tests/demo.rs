@@ -14,7 +14,7 @@ fn a_small_demo_builds_balanced_books() {
     let o = common::run(&t.0, &["demo", "--no-serve", "--workers", "500", "--data", &data_s]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     let out = common::stdout(&o);
-    assert!(out.contains("worker.demo") && out.contains("officer.demo"), "{out}");
+    assert!(out.contains("worker.demo") && out.contains("officer.demo") && out.contains("platform2.demo"), "{out}");
     assert!(out.contains("inspector.demo") && out.contains("/inspection/complaints") && out.contains("legalaid.demo"), "{out}");
     let db = format!("sqlite:{}", data.join("flexpension.db").display());
     // The breached complaint went to labour inspection and union legal aid took it on.

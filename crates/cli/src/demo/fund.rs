@@ -5,7 +5,9 @@
 //! (`SHORT_CITY`) is given only what its first month needs and, once that month is closed, about
 //! `SHORT_MONTHS` more months' worth: its fund runs short in one month and the shortfall rule in
 //! force applies (the rest queued, or pro-rated). Two platforms have approved collective
-//! contracts (their shares appear in their bills); the first pays everything it owes.
+//! contracts (their shares appear in their bills); the first pays everything it owes, the
+//! second nothing (its bills are overdue). A third platform's contract waits for the agency's
+//! approval on `/officer/contracts`.
 
 use super::cast::{DemoWorker, GRIDS};
 use anyhow::Context;
@@ -25,6 +27,8 @@ const BOUND_YUAN_PER_MONTH: i64 = 400;
 /// The collective contracts: the platform's share of each worker's contribution (basis points)
 /// and the union federation that signed it.
 const CONTRACTS: [(i32, &str); 2] = [(3000, "杭州市总工会"), (2000, "浙江省总工会")];
+/// The third platform's contract, filed and waiting for the agency's decision.
+const WAITING: (i32, &str) = (1500, "宁波市总工会");
 
 /// What the fund phase did, for the demo's line.
 pub struct FundDone {
@@ -34,12 +38,26 @@ pub struct FundDone {
     pub short_from: Option<YearMonth>,
 }
 
-/// The contracts of the first two platforms, approved, from the demo's first month.
-pub async fn contracts(store: &Store, platforms: &[PlatformId], from: YearMonth) -> anyhow::Result<()> {
+/// The contracts of the first two platforms, approved, from the demo's first month; the
+/// third's, filed from `waiting_from` and left for the officer to decide.
+pub async fn contracts(store: &Store, platforms: &[PlatformId], from: YearMonth, waiting_from: YearMonth) -> anyhow::Result<()> {
     for (p, (share_bp, union)) in platforms.iter().zip(CONTRACTS) {
         let c = NewContract { platform: *p, union_name: union.into(), share_bp, from, to: None, min_base_fen: None, supplementary: None };
         let c = store.file_contract(&c).await.context("filing a demo contract")?;
         store.decide_contract(c.id, true).await.context("approving a demo contract")?;
+    }
+    if let Some(p) = platforms.get(CONTRACTS.len()) {
+        let (share_bp, union) = WAITING;
+        let c = NewContract {
+            platform: *p,
+            union_name: union.into(),
+            share_bp,
+            from: waiting_from,
+            to: None,
+            min_base_fen: Some(498_600),
+            supplementary: Some("意外伤害险".into()),
+        };
+        store.file_contract(&c).await.context("filing the waiting demo contract")?;
     }
     Ok(())
 }

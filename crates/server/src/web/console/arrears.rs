@@ -4,6 +4,7 @@
 //! officer's list of platforms in arrears on `/officer/contracts`, the longest overdue first.
 
 use crate::AppState;
+use flexpension_rules::YearMonth;
 use flexpension_rules::explain::{Explainer, ParamUse};
 use flexpension_rules::money::yuan_grouped;
 use flexpension_store::PlatformArrears;
@@ -54,13 +55,41 @@ pub fn rule_now(s: &AppState, lang: Lang) -> Rule {
     }
 }
 
-fn months_list(a: &PlatformArrears) -> String {
-    a.months.iter().map(|m| m.month.to_string()).collect::<Vec<_>>().join(", ")
+/// Months in a few words: runs of consecutive months as ranges, and how many when more than
+/// one ("2025-09 至 2026-08，共12个月", "2025-09, 2025-11 to 2026-01, 4 months").
+pub fn months_list(lang: Lang, months: &[YearMonth]) -> String {
+    let mut runs: Vec<(YearMonth, YearMonth)> = Vec::new();
+    for &m in months {
+        match runs.last_mut() {
+            Some(run) if run.1.add_months(1) == Some(m) => run.1 = m,
+            _ => runs.push((m, m)),
+        }
+    }
+    let parts: Vec<String> = runs
+        .iter()
+        .map(
+            |(a, b)| {
+                if a == b { a.to_string() } else { lang.f("contracts.months_to", &[("from", &a.to_string()), ("to", &b.to_string())]) }
+            },
+        )
+        .collect();
+    let mut out = parts.join(lang.t("contracts.list_sep"));
+    if months.len() > 1 {
+        out.push_str(&lang.f("contracts.month_count", &[("n", &months.len().to_string())]));
+    }
+    out
+}
+
+fn months_of(a: &PlatformArrears) -> Vec<YearMonth> {
+    a.months.iter().map(|m| m.month).collect()
 }
 
 /// The reminder of a platform in arrears.
 pub fn reminder(lang: Lang, a: &PlatformArrears) -> Reminder {
-    let total = lang.f("contracts.arrears_total", &[("amount", &yuan_grouped(a.arrears_fen)), ("months", &months_list(a))]);
+    let total = lang.f(
+        "contracts.arrears_total",
+        &[("amount", &yuan_grouped(a.arrears_fen)), ("months", &months_list(lang, &months_of(a))), ("days", &a.longest_days().to_string())],
+    );
     let months = a
         .months
         .iter()
@@ -80,13 +109,29 @@ pub fn reminder(lang: Lang, a: &PlatformArrears) -> Reminder {
 }
 
 /// The officer's lines, in the order given (the longest overdue first).
-pub fn lines(all: &[PlatformArrears], names: &HashMap<i64, String>) -> Vec<Line> {
+pub fn lines(lang: Lang, all: &[PlatformArrears], names: &HashMap<i64, String>) -> Vec<Line> {
     all.iter()
         .map(|a| Line {
             platform: names.get(&a.platform).cloned().unwrap_or_else(|| a.platform.to_string()),
-            months: months_list(a),
+            months: months_list(lang, &months_of(a)),
             amount: yuan_grouped(a.arrears_fen),
             days: a.longest_days().to_string(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(list: &[&str]) -> Vec<YearMonth> {
+        list.iter().map(|m| m.parse().expect("month")).collect()
+    }
+
+    #[test]
+    fn months_in_a_few_words() {
+        assert_eq!(months_list(Lang::Zh, &ms(&["2025-09"])), "2025-09");
+        assert_eq!(months_list(Lang::Zh, &ms(&["2025-11", "2025-12", "2026-01"])), "2025-11 至 2026-01，共3个月");
+        assert_eq!(months_list(Lang::En, &ms(&["2025-09", "2025-11", "2025-12", "2026-01"])), "2025-09, 2025-11 to 2026-01, 4 months");
+    }
 }

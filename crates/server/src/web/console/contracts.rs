@@ -304,7 +304,7 @@ async fn officer_page(s: &AppState, v: &Viewer, lang_q: Option<&str>, status: St
     let lang = base.lang;
     let lines = all.into_iter().map(|c| line(lang, c, &names)).collect();
     let rule = super::arrears::rule_now(s, lang);
-    let arrears = super::arrears::lines(&arrears, &names);
+    let arrears = super::arrears::lines(lang, &arrears, &names);
     render(status, OfficerPage { base, lines, problem, arrears, rule }.render())
 }
 
