@@ -85,6 +85,7 @@ for (const lang of LANGS) {
       assert.ok(reminder.y < figures.y, 'the reminder comes first');
       assert.match(await text(page, '#arrears-total'), /\d{4}-\d{2}/, 'which months');
       assert.ok((await page.locator('#arrears-months li').count()) >= 1);
+      assert.notEqual(await text(page, '#bill-topup'), '0.00', "its contract's minimum base: what raising its workers' base added");
       await look(page, 'platform-arrears', width, lang);
       await Promise.all([page.waitForNavigation(), page.click('nav a[href^="/platform/contracts"]')]);
       assert.equal(await page.locator('#contracts tbody tr[data-state="approved"]').count(), 1, 'its approved contract');

@@ -191,7 +191,7 @@ pub fn contract(cmd: ContractCommand) -> anyhow::Result<()> {
                 };
                 input_error(arg, e)
             })?;
-            anyhow::Ok(store.decide_contract(c.id, true).await?)
+            anyhow::Ok(store.decide_contract(c.id, true, None).await?)
         }
         .await;
         store.close().await;

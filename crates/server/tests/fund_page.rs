@@ -1,8 +1,9 @@
 //! The special fund on the consoles, on both backends: the officer's `/officer/fund` shows the
 //! figures of `fund report` (zh and en) with the queued subsidies of a city that ran short, and
 //! its CSV; other people get the refusal of every officer page. A platform's portal shows the
-//! month's bill with its contract share and offers its own tax statement as PDF and CSV; reading
-//! them writes nothing.
+//! month's bill with its contract share and offers its own tax statement as PDF and CSV; the
+//! worker sees the platform's share as a line of its own, out of what they pay; reading them
+//! writes nothing.
 //!
 //! `cargo test -p flexpension-server --test fund_page` (FLEXPENSION_SKIP_PG=1 skips the
 //! PostgreSQL half).
@@ -74,7 +75,7 @@ fn setup(s: &Server) -> [String; 4] {
             supplementary: None,
         };
         let c = st.file_contract(&c).await.expect("contract");
-        st.decide_contract(c.id, true).await.expect("approve");
+        st.decide_contract(c.id, true, None).await.expect("approve");
         st.fund_appropriate("zj", 2025, Some("g1"), 10_000).await.expect("g1");
         st.fund_appropriate("zj", 2025, Some("g2"), 50_000).await.expect("g2");
         // Two cities the region's list names: by grid prefix (hz) and by GB/T 2260 code (3303).
@@ -173,6 +174,17 @@ fn the_fund_and_the_bill_on_the_consoles(s: &Server) {
     let c_en = get("/officer/fund.csv?year=2025&lang=en", &officer);
     assert!(c_en.body.lines().any(|l| l.starts_with("2025,,hz,") && l.ends_with(",Hangzhou")), "{}", c_en.body);
     assert!(lines.iter().any(|l| l.starts_with("2025,2025-09,g1,4,")), "{}", c.body);
+
+    // The worker: what the platform pays under the contract is its own line, not in "you pay".
+    let st = s.block_on(s.store.worker_statement(WorkerId(1), 3)).expect("statement");
+    let m = st.months.last().expect("september");
+    assert!(m.platform_fen > 0 && m.platform_fen < m.net_fen, "{m:?}");
+    let me = get("/me", &worker);
+    assert_eq!(text_of(&me.body, "pay").trim(), yuan_grouped(m.net_fen - m.platform_fen), "{}", me.body);
+    let line = format!("平台按集体合同替你付（元）</th><td>{}</td>", yuan_grouped(m.platform_fen));
+    assert!(me.body.contains(&line), "{}", me.body);
+    let me_en = get("/me?lang=en", &worker);
+    assert!(me_en.body.contains("Your platform pays, by its collective contract"), "{}", me_en.body);
 
     // Everyone else: the refusal of the other officer pages.
     for path in ["/officer/fund", "/officer/fund.csv"] {

@@ -12,7 +12,12 @@ use flexpension_rules::fund::Shortfall;
 use flexpension_rules::{Params, Scenario};
 use flexpension_store::*;
 use proptest::prelude::*;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
+
+/// A moment as the store's clock keeps it (microseconds since the epoch).
+fn at_us(s: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(s).expect("time").timestamp_micros()
+}
 
 /// The paper's policy (a 50%/40%/30% subsidy by income band under 5000 yuan a month).
 fn paper() -> Scenario<'static> {
@@ -46,14 +51,19 @@ async fn balanced(ctx: &Ctx) {
     }
 }
 
-/// The subsidy of a worker-month's live close.
-async fn subsidy(ctx: &Ctx, w: &Worker, month: &str) -> i64 {
+/// The due of a worker-month's live close.
+async fn due_of(ctx: &Ctx, w: &Worker, month: &str) -> Option<flexpension_ledger::Due> {
     let es = ctx.store.worker_entries(w.id).await.expect("entries");
     let m = ym(month);
     es.iter()
         .rfind(|e| matches!(e.id().subject, flexpension_ledger::Subject::Close { month, .. } if month == m) && !e.id().reversal)
         .and_then(|e| e.due())
-        .map_or(0, |d| d.subsidy_fen)
+        .copied()
+}
+
+/// The subsidy of a worker-month's live close.
+async fn subsidy(ctx: &Ctx, w: &Worker, month: &str) -> i64 {
+    due_of(ctx, w, month).await.map_or(0, |d| d.subsidy_fen)
 }
 
 pub mod cases {
@@ -241,11 +251,11 @@ pub mod cases {
         let cb =
             s.file_contract(&NewContract { platform: f.b.id, supplementary: Some(" 意外伤害险 ".into()), ..nc.clone() }).await.expect("b");
         assert_eq!(cb.supplementary.as_deref(), Some("意外伤害险"));
-        s.decide_contract(c.id, true).await.expect("approve");
+        s.decide_contract(c.id, true, None).await.expect("approve");
         let all = s.contracts().await.expect("all");
         assert_eq!(all.iter().map(|c| (c.id, c.state.as_str())).collect::<Vec<_>>(), [(cb.id, "filed"), (c.id, "approved")]);
         assert!(all[1].decided_at_us.is_some_and(|d| d >= all[1].filed_at_us) && all[0].decided_at_us.is_none(), "{all:?}");
-        s.decide_contract(cb.id, false).await.expect("withdraw b's");
+        s.decide_contract(cb.id, false, None).await.expect("withdraw b's");
         s.close_month(&paper(), ym("2025-09"), &CloseOptions::new(ym("2025-12"))).await.expect("close");
         assert_eq!(s.trial_balance().await.expect("trial"), 0);
         let bill = s.platform_bill(f.a.id, ym("2025-09")).await.expect("bill");
@@ -280,11 +290,72 @@ pub mod cases {
         assert!(matches!(s.platform_pay(f.a.id, 5, "R1").await, Err(StoreError::Exists { .. })));
         assert_eq!(s.platform_contributions_paid(f.a.id, 2025).await.expect("tax"), bill.contract_share_fen);
         // Withdrawn: the next close books no share.
-        s.decide_contract(c.id, false).await.expect("withdraw");
+        s.decide_contract(c.id, false, None).await.expect("withdraw");
         s.close_month(&paper(), ym("2025-10"), &CloseOptions::new(ym("2025-12"))).await.expect("close");
         let oct = s.platform_bill(f.a.id, ym("2025-10")).await.expect("bill");
         assert_eq!((oct.contract_share_fen, oct.union_dues_fen), (0, 0));
         assert_eq!(s.trial_balance().await.expect("trial"), 0);
+    }
+
+    /// A contract's minimum base: its active workers are billed on it (a higher chosen base
+    /// stands, in a budgeted year too), and the platform pays what the raise adds besides its
+    /// share of the contribution at the worker's own base: the worker pays no more than without
+    /// the contract. Who decided is recorded.
+    pub async fn contract_min_base(ctx: Ctx, clock: Arc<FixedClock>) {
+        use flexpension_rules::contribution::compute;
+        let f = setup(&ctx, 3).await;
+        let s = &ctx.store;
+        let (w0, w1) = (&f.workers[0].1, &f.workers[1].1);
+        s.choose_base(&paper(), w1.id, ym("2025-10"), 800_000).await.expect("w1 chooses 8000 yuan");
+        clock.set(at_us("2026-01-05T12:00:00+08:00"));
+        s.fund_appropriate("zj", 2025, None, 100_000_000).await.expect("a budgeted year");
+        let nc = NewContract {
+            platform: f.a.id,
+            union_name: "浙江省总工会".into(),
+            share_bp: 1000,
+            from: ym("2025-10"),
+            to: None,
+            min_base_fen: Some(600_000),
+            supplementary: None,
+        };
+        let c = s.file_contract(&nc).await.expect("file");
+        let c = s.decide_contract(c.id, true, Some(7)).await.expect("approve");
+        assert_eq!((c.state.as_str(), c.decided_by), ("approved", Some(7)));
+        for m in ["2025-09", "2025-10"] {
+            s.close_month(&paper(), ym(m), &CloseOptions::new(ym("2025-12"))).await.expect("close");
+            balanced(&ctx).await;
+        }
+        let (rules, _) = paper().month_rules(ym("2025-10")).expect("rules");
+        let before = due_of(&ctx, w0, "2025-09").await.expect("september");
+        assert_eq!(before.base_fen, rules.base_lower_fen, "no contract in September: the lower limit");
+        let d0 = due_of(&ctx, w0, "2025-10").await.expect("w0");
+        assert_eq!(d0.base_fen, 600_000, "raised to the contract's minimum");
+        assert_eq!(due_of(&ctx, w1, "2025-10").await.expect("w1").base_fen, 800_000, "a higher chosen base stands");
+        let own = compute(&rules, d0.income_fen, None);
+        let raised = compute(&rules, d0.income_fen, Some(600_000));
+        assert_eq!((d0.contribution_fen, d0.subsidy_fen), (raised.contribution_fen, raised.subsidy_fen), "the fund granted it all");
+        let topup = raised.net_fen - own.net_fen;
+        let share = (own.contribution_fen * 1000 + 5000) / 10_000;
+        assert!(topup > 0 && share > 0, "{own:?} {raised:?}");
+        let st = s.worker_statement(w0.id, 3).await.expect("statement");
+        let oct = st.months.iter().find(|m| m.month == ym("2025-10")).expect("october");
+        assert_eq!(oct.platform_fen, share + topup);
+        assert_eq!(
+            oct.net_fen - oct.platform_fen,
+            own.net_fen - share,
+            "the worker pays what they would without the minimum, less the share"
+        );
+        let shares = s.worker_contract_shares(w0.id.0).await.expect("shares");
+        assert_eq!(shares.iter().map(|x| (x.amount_fen, x.topup_fen)).collect::<Vec<_>>(), [(share + topup, topup)]);
+        let bill = s.platform_bill(f.a.id, ym("2025-10")).await.expect("bill");
+        assert_eq!(bill.contract_workers, 3, "{bill:?}");
+        assert!(bill.min_base_topup_fen >= topup && bill.min_base_topup_fen < bill.contract_share_fen, "{bill:?}");
+        // Closing again changes nothing.
+        let again = CloseOptions { reopen: true, ..CloseOptions::new(ym("2025-12")) };
+        s.close_month(&paper(), ym("2025-10"), &again).await.expect("reclose");
+        assert_eq!(s.platform_bill(f.a.id, ym("2025-10")).await.expect("bill"), bill);
+        assert_eq!(due_of(&ctx, w0, "2025-10").await.expect("w0").base_fen, 600_000);
+        balanced(&ctx).await;
     }
 
     /// A platform's bill is in arrears only after its due day (the 15th of the next month), by
@@ -365,6 +436,13 @@ mod sqlite {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn contract_min_base() {
+        let clock = Arc::new(FixedClock::new(at_us("2025-09-15T12:00:00+08:00")));
+        let opts = OpenOptions { clock: clock.clone(), ..OpenOptions::default() };
+        run_with(Kind::Sqlite, opts, |ctx| cases::contract_min_base(ctx, clock)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn arrears_after_the_due_day() {
         run(Kind::Sqlite, cases::arrears_after_the_due_day).await;
     }
@@ -401,6 +479,13 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn contract_share_billed_and_paid() {
         run(Kind::Postgres, cases::contract_share_billed_and_paid).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn contract_min_base() {
+        let clock = Arc::new(FixedClock::new(at_us("2025-09-15T12:00:00+08:00")));
+        let opts = OpenOptions { clock: clock.clone(), ..OpenOptions::default() };
+        run_with(Kind::Postgres, opts, |ctx| cases::contract_min_base(ctx, clock)).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -236,7 +236,11 @@ fn text(s: &Shown) -> Result<String, std::fmt::Error> {
         )?;
     }
     for p in &s.platform_shares {
-        writeln!(o, "  {}: platform {} pays {} yuan of it (collective contract)", p.month, p.platform, yuan(p.amount_fen))?;
+        write!(o, "  {}: platform {} pays {} yuan of it (collective contract)", p.month, p.platform, yuan(p.amount_fen))?;
+        if p.topup_fen > 0 {
+            write!(o, ", {} yuan of that for raising the base to the contract's minimum", yuan(p.topup_fen))?;
+        }
+        writeln!(o)?;
     }
     for l in &s.subsidy {
         for w in &l.why {

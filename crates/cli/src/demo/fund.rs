@@ -24,9 +24,10 @@ const SHORT_MONTHS: i64 = 5;
 /// A generous bound on one worker-month's subsidy, yuan: the other cities get it for every
 /// enrolled worker and month of the year (they do not run short).
 const BOUND_YUAN_PER_MONTH: i64 = 400;
-/// The collective contracts: the platform's share of each worker's contribution (basis points)
-/// and the union federation that signed it.
-const CONTRACTS: [(i32, &str); 2] = [(3000, "杭州市总工会"), (2000, "浙江省总工会")];
+/// The collective contracts: the platform's share of each worker's contribution (basis points),
+/// the union federation that signed it, and the minimum base it sets (fen): the second raises
+/// its workers' base to 6000 yuan, above the region's lower limit, and pays what that adds.
+const CONTRACTS: [(i32, &str, Option<i64>); 2] = [(3000, "杭州市总工会", None), (2000, "浙江省总工会", Some(600_000))];
 /// The third platform's contract, filed and waiting for the agency's decision.
 const WAITING: (i32, &str) = (1500, "宁波市总工会");
 
@@ -41,10 +42,10 @@ pub struct FundDone {
 /// The contracts of the first two platforms, approved, from the demo's first month; the
 /// third's, filed from `waiting_from` and left for the officer to decide.
 pub async fn contracts(store: &Store, platforms: &[PlatformId], from: YearMonth, waiting_from: YearMonth) -> anyhow::Result<()> {
-    for (p, (share_bp, union)) in platforms.iter().zip(CONTRACTS) {
-        let c = NewContract { platform: *p, union_name: union.into(), share_bp, from, to: None, min_base_fen: None, supplementary: None };
+    for (p, (share_bp, union, min_base_fen)) in platforms.iter().zip(CONTRACTS) {
+        let c = NewContract { platform: *p, union_name: union.into(), share_bp, from, to: None, min_base_fen, supplementary: None };
         let c = store.file_contract(&c).await.context("filing a demo contract")?;
-        store.decide_contract(c.id, true).await.context("approving a demo contract")?;
+        store.decide_contract(c.id, true, None).await.context("approving a demo contract")?;
     }
     if let Some(p) = platforms.get(CONTRACTS.len()) {
         let (share_bp, union) = WAITING;

@@ -163,16 +163,34 @@ struct Summary {
     balance: String,
 }
 
+/// A closed month's lines. What a platform pays under a collective contract is its own line and
+/// not in "you pay" or "paid" (the worker's own money).
 fn closed_lines(c: &flexpension_store::StatementMonth) -> Vec<(&'static str, String)> {
-    vec![
+    let mut lines = vec![
         ("people.c_base", yuan_grouped(c.base_fen)),
         ("people.c_rate", format!("{}.{:02}%", c.rate_bp / 100, c.rate_bp % 100)),
         ("people.c_contribution", yuan_grouped(c.contribution_fen)),
         ("people.c_subsidy", yuan_grouped(c.subsidy_fen)),
-        ("console.c_you_pay", yuan_grouped(c.net_fen)),
-        ("people.c_paid", yuan_grouped(c.paid_fen)),
+    ];
+    if c.platform_fen > 0 {
+        lines.push(("people.c_platform", yuan_grouped(c.platform_fen)));
+    }
+    lines.extend([
+        ("console.c_you_pay", yuan_grouped(own_net(c))),
+        ("people.c_paid", yuan_grouped(own_paid(c))),
         ("people.c_due", yuan_grouped(c.due_fen)),
-    ]
+    ]);
+    lines
+}
+
+/// The worker's own part of a month's due, after the subsidy and the platforms' contract shares.
+fn own_net(c: &flexpension_store::StatementMonth) -> i64 {
+    c.net_fen - c.platform_fen
+}
+
+/// What the worker paid of the month themselves.
+fn own_paid(c: &flexpension_store::StatementMonth) -> i64 {
+    (c.paid_fen - c.platform_fen).max(0)
 }
 
 fn standing_key(s: &flexpension_ledger::Status) -> &'static str {
@@ -260,8 +278,8 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
     let savings = (!savings.history.is_empty()).then(|| shown.f("choice.me_savings", &[("balance", &yuan_grouped(savings.balance_fen))]));
     let summary = st.months.last().map(|m| Summary {
         month: m.month.to_string(),
-        pay: yuan_grouped(m.net_fen),
-        paid: yuan_grouped(m.paid_fen),
+        pay: yuan_grouped(own_net(m)),
+        paid: yuan_grouped(own_paid(m)),
         arrears: yuan_grouped(st.arrears_fen),
         owes: st.arrears_fen > 0,
         standing: standing_key(&st.status),

@@ -47,6 +47,8 @@ pub struct Contract {
     pub filed_at_us: i64,
     /// When the agency approved or withdrew it.
     pub decided_at_us: Option<i64>,
+    /// The staff person who decided; `None` on the command line (the operator) or undecided.
+    pub decided_by: Option<i64>,
 }
 
 /// A platform's bill for a month (the field names are a contract).
@@ -56,6 +58,8 @@ pub struct PlatformBill {
     pub platform: i64,
     pub month: String,
     pub contract_share_fen: Fen,
+    /// Of `contract_share_fen`, what the contract's minimum base added to workers' dues.
+    pub min_base_topup_fen: Fen,
     pub injury_premium_fen: Fen,
     pub union_dues_fen: Fen,
     pub total_fen: Fen,
@@ -167,7 +171,9 @@ impl crate::Store {
 
     /// The agency's decision on a filed contract: `approve` (备案) or withdraw. A withdrawn
     /// contract stops applying from the next close.
-    pub async fn decide_contract(&self, id: i64, approve: bool) -> Result<Contract> {
+    /// `by`: the staff person deciding (`None`: the operator, on the command line); recorded
+    /// with the decision and in the log.
+    pub async fn decide_contract(&self, id: i64, approve: bool, by: Option<i64>) -> Result<Contract> {
         let c = self.contract(id).await?.ok_or_else(|| StoreError::NotFound { what: "contract", key: id.to_string() })?;
         let (from, to) = match (c.state.as_str(), approve) {
             ("filed", true) => ("filed", "approved"),
@@ -181,9 +187,10 @@ impl crate::Store {
         };
         let at = self.now_us();
         let mut tx = self.db().begin_write().await?;
-        let n = Sql::new("UPDATE collective_contracts SET state = $1, decided_at_us = $2 WHERE id = $3 AND state = $4")
+        let n = Sql::new("UPDATE collective_contracts SET state = $1, decided_at_us = $2, decided_by = $3 WHERE id = $4 AND state = $5")
             .bind(to)
             .bind(at)
+            .bind(by)
             .bind(id)
             .bind(from)
             .execute(&mut tx)
@@ -191,7 +198,15 @@ impl crate::Store {
         if n != 1 {
             return Err(StoreError::invalid("state", format!("contract {id} changed meanwhile")));
         }
-        tx.log_append(&crate::log::entry::Record::new("contract_decided", at, serde_json::json!({"id": id, "state": to})), None).await?;
+        tx.log_append(
+            &crate::log::entry::Record::new(
+                "contract_decided",
+                at,
+                serde_json::json!({"id": id, "state": to, "by": if by.is_some() { "staff" } else { "operator" }, "by_id": by}),
+            ),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         self.contract(id).await?.ok_or_else(|| StoreError::Corrupt(format!("contract {id} vanished")))
     }
@@ -214,10 +229,10 @@ impl crate::Store {
     }
 
     async fn contracts_where(&self, cond: &str, v: i64) -> Result<Vec<Contract>> {
-        type Row = (i64, i64, String, i32, Option<i64>, Option<String>, i32, Option<i32>, String, i64, Option<i64>);
+        type Row = (i64, i64, String, i32, Option<i64>, Option<String>, i32, Option<i32>, String, i64, Option<i64>, Option<i64>);
         let sql = format!(
             "SELECT id, platform_id, union_name, share_bp, min_base_fen, supplementary, from_month, to_month, state, filed_at_us, \
-             decided_at_us FROM collective_contracts WHERE {cond} ORDER BY id"
+             decided_at_us, decided_by FROM collective_contracts WHERE {cond} ORDER BY id"
         );
         let rows: Vec<Row> = Sql::built(sql).bind(v).fetch_all(self.db()).await?;
         rows.into_iter()
@@ -235,6 +250,7 @@ impl crate::Store {
                     state: r.8,
                     filed_at_us: r.9,
                     decided_at_us: r.10,
+                    decided_by: r.11,
                 })
             })
             .collect()
@@ -259,6 +275,8 @@ impl crate::Store {
         const N: &str =
             "SELECT CAST(COUNT(*) AS BIGINT) FROM platform_charges WHERE platform_id = $1 AND month = $2 AND kind = 'contract_share'";
         let contract_workers: i64 = Sql::new(N).bind(platform.0).bind(code).scalar(self.db()).await?;
+        const TOPUP: &str = "SELECT CAST(COALESCE(SUM(topup_fen), 0) AS BIGINT) FROM platform_charges WHERE platform_id = $1 AND month = $2 AND kind = 'contract_share'";
+        let min_base_topup_fen: i64 = Sql::new(TOPUP).bind(platform.0).bind(code).scalar(self.db()).await?;
         const ACTIVE: &str = "SELECT CAST(COUNT(*) AS BIGINT) FROM month_income WHERE platform_id = $1 AND month = $2 AND orders > 0";
         let active_workers: i64 = Sql::new(ACTIVE).bind(platform.0).bind(code).scalar(self.db()).await?;
         let union_payee = self.contracts_in_force(month).await?.into_iter().find(|c| c.platform == platform.0).map(|c| c.union_name);
@@ -267,6 +285,7 @@ impl crate::Store {
             platform: platform.0,
             month: month.to_string(),
             contract_share_fen,
+            min_base_topup_fen,
             injury_premium_fen,
             union_dues_fen,
             total_fen,
@@ -422,14 +441,19 @@ pub struct WorkerShare {
     pub month: String,
     pub platform: i64,
     pub amount_fen: Fen,
+    /// Of `amount_fen`, what raising the base to the contract's minimum added.
+    pub topup_fen: Fen,
 }
 
 impl crate::Store {
     /// What platforms pay of a worker's contributions under collective contracts, by month.
     pub async fn worker_contract_shares(&self, worker: i64) -> Result<Vec<WorkerShare>> {
-        const SQL: &str = "SELECT month, platform_id, amount_fen FROM platform_charges WHERE worker_id = $1 AND kind = 'contract_share' ORDER BY month, platform_id";
-        let rows: Vec<(i32, i64, i64)> = Sql::new(SQL).bind(worker).fetch_all(self.db()).await?;
-        Ok(rows.into_iter().map(|(m, platform, amount_fen)| WorkerShare { month: month_text(m), platform, amount_fen }).collect())
+        const SQL: &str = "SELECT month, platform_id, amount_fen, topup_fen FROM platform_charges WHERE worker_id = $1 AND kind = 'contract_share' ORDER BY month, platform_id";
+        let rows: Vec<(i32, i64, i64, i64)> = Sql::new(SQL).bind(worker).fetch_all(self.db()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(m, platform, amount_fen, topup_fen)| WorkerShare { month: month_text(m), platform, amount_fen, topup_fen })
+            .collect())
     }
 }
 

@@ -5,11 +5,13 @@
 use super::guard::{AgeLimit, AgeLimits};
 use super::{CHUNK_WORKERS, ledger_error};
 use crate::backend::Sql;
+use crate::fund::Contract;
 use crate::ids::month_code;
 use crate::{Result, StoreError};
 use flexpension_ledger::{EntryId, Ledger, MonthReport, Subject, WorkerId, WorkerMonth};
-use flexpension_rules::{MonthRules, Scenario, YearMonth};
+use flexpension_rules::{Fen, MonthRules, Scenario, YearMonth};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// How to close a month.
 #[derive(Debug, Clone, Copy)]
@@ -168,6 +170,9 @@ impl crate::Store {
         let shortfall = scenario.params.fund_rules(month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?.shortfall;
         let funded = self.funded_month(&region, month, &rules, shortfall).await?;
         let funded = funded.as_ref();
+        // Collective contracts with a minimum base raise the bases of their active workers.
+        let floor_contracts: Vec<Contract> =
+            self.contracts_in_force(month).await?.into_iter().filter(|c| c.min_base_fen.is_some()).collect();
         // The incomes are read a page ahead on another connection while the previous page is
         // closed: at a million workers the read costs as much as a third of the close.
         let mut pages = self.income_pages(month, opts.chunk_workers.max(1));
@@ -175,7 +180,7 @@ impl crate::Store {
         if opts.reopen {
             let mut workers: Vec<Billed> = Vec::new();
             while let Some(page) = pages.recv().await {
-                workers.extend(billed(page?, &mut ages));
+                workers.extend(self.with_bases(month, billed(page?, &mut ages), &floor_contracts, rules.base_lower_fen).await?);
             }
             // Workers closed before but no longer enrolled: their close is reversed.
             const SQL: &str = "SELECT DISTINCT worker_id FROM journal_entries WHERE month = $1 AND kind = 'month_close' ORDER BY worker_id";
@@ -194,7 +199,7 @@ impl crate::Store {
             count = workers.len() as u64;
         } else {
             while let Some(page) = pages.recv().await {
-                let page = billed(page?, &mut ages);
+                let page = self.with_bases(month, billed(page?, &mut ages), &floor_contracts, rules.base_lower_fen).await?;
                 let (n, p) = self.close_chunk(month, &page, &rules, opts, funded).await?;
                 (written, past) = (written + n, past + p);
                 count += page.len() as u64;
@@ -202,7 +207,7 @@ impl crate::Store {
         }
         // Collective contracts: the platforms' shares and union dues (`journal/contract.rs`).
         let dues = scenario.params.union_dues(month.first_day()).map_err(|e| StoreError::invalid("month", e.to_string()))?.0;
-        self.apply_contracts(month, dues).await?;
+        self.apply_contracts(month, dues, &rules).await?;
         let action = if previous.is_some() { "reclose" } else { "close" };
         let run = previous.as_ref().map_or(1, |c| c.run + 1);
         let rec = MonthClose {
@@ -263,8 +268,6 @@ impl crate::Store {
         }
         let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else { return Ok((0, 0)) };
         let ids: Vec<i64> = chunk.iter().map(|w| w.wm.worker.0).collect();
-        // The bases the workers chose for the month (crates/store/src/choice/base.rs).
-        let bases = self.chosen_bases(month, first.wm.worker.0, last.wm.worker.0).await?;
         let (past, n) = self
             .with_workers(if opts.reopen { "reclose" } else { "close" }, first.wm.worker.0, last.wm.worker.0, &ids, |l| {
                 let mut past = 0u64;
@@ -273,8 +276,7 @@ impl crate::Store {
                     .map(|b| {
                         let billed = !b.wm.enrolled || b.billed(l, month);
                         past += u64::from(!billed);
-                        let declared_base_fen = bases.get(&b.wm.worker.0).copied().or(b.wm.declared_base_fen);
-                        WorkerMonth { enrolled: b.wm.enrolled && billed, declared_base_fen, ..b.wm }
+                        WorkerMonth { enrolled: b.wm.enrolled && billed, ..b.wm }
                     })
                     .collect();
                 if !opts.reopen {
@@ -293,6 +295,37 @@ impl crate::Store {
             })
             .await?;
         Ok((n, past))
+    }
+
+    /// The bases the close bills a page of workers (by id) on: each one's latest chosen base
+    /// (`choice/base.rs`), raised to the minimum base of a collective contract in force on a
+    /// platform they were active on (`contract::contract_floors`; the platform pays the raise).
+    pub(super) async fn with_bases(
+        &self,
+        month: YearMonth,
+        mut page: Vec<Billed>,
+        floor_contracts: &[Contract],
+        lower_fen: Fen,
+    ) -> Result<Vec<Billed>> {
+        let (Some(first), Some(last)) = (page.first(), page.last()) else { return Ok(page) };
+        let (lo, hi) = (first.wm.worker.0, last.wm.worker.0);
+        let chosen = self.chosen_bases(month, lo, hi).await?;
+        let floors = if floor_contracts.is_empty() {
+            HashMap::new()
+        } else {
+            const ACTIVE: &str =
+                "SELECT worker_id, platform_id FROM month_income WHERE month = $1 AND worker_id >= $2 AND worker_id <= $3 AND orders > 0";
+            let active: Vec<(i64, i64)> = Sql::new(ACTIVE).bind(month_code(month)).bind(lo).bind(hi).fetch_all(self.db()).await?;
+            super::contract::contract_floors(floor_contracts, &active)
+        };
+        for b in &mut page {
+            let own = chosen.get(&b.wm.worker.0).copied().or(b.wm.declared_base_fen);
+            b.wm.declared_base_fen = match floors.get(&b.wm.worker.0) {
+                Some(&(floor, _)) if floor > own.unwrap_or(lower_fen) => Some(floor),
+                _ => own,
+            };
+        }
+        Ok(page)
     }
 
     /// The enrolled workers and incomes of `month` in pages of `page` workers, by worker id,

@@ -199,10 +199,19 @@ impl crate::Store {
 }
 
 impl crate::Store {
-    /// One worker's month as the close reads it, or `None` when not enrolled for it.
-    pub(crate) async fn billed_one(&self, month: YearMonth, worker: i64, ages: &mut super::guard::AgeLimits<'_>) -> Result<Option<Billed>> {
+    /// One worker's month as the close reads it (with the base it bills), or `None` when not
+    /// enrolled for it.
+    pub(crate) async fn billed_one(
+        &self,
+        month: YearMonth,
+        worker: i64,
+        rules: &MonthRules,
+        ages: &mut super::guard::AgeLimits<'_>,
+    ) -> Result<Option<Billed>> {
         let rows = self.enrolled_in_range(month, worker, worker).await?;
-        Ok(super::close::billed(rows, ages).into_iter().next())
+        let floor_contracts: Vec<_> = self.contracts_in_force(month).await?.into_iter().filter(|c| c.min_base_fen.is_some()).collect();
+        let page = self.with_bases(month, super::close::billed(rows, ages), &floor_contracts, rules.base_lower_fen).await?;
+        Ok(page.into_iter().next())
     }
 
     /// Close or reclose one worker's month with the fund's grant.

@@ -2,9 +2,9 @@
 //! workers for a month, the region's month totals.
 
 use crate::backend::Sql;
-use crate::ids::month_code;
+use crate::ids::{month_code, month_from_code};
 use crate::{PlatformId, Result, WorkerId};
-use flexpension_ledger::{EntryKind, Ledger, MonthReport, Status};
+use flexpension_ledger::{EntryKind, Ledger, MonthReport, Payer, Status, Subject};
 use flexpension_rules::{Fen, YearMonth};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -24,8 +24,11 @@ pub struct StatementMonth {
     pub subsidy_fen: Fen,
     /// What the worker owes for the month: contribution − subsidy.
     pub net_fen: Fen,
-    /// Paid towards the month so far (money goes to the oldest month first).
+    /// Paid towards the month so far (money goes to the oldest month first), by anyone.
     pub paid_fen: Fen,
+    /// What platforms pay of the month under collective contracts (part of `paid_fen`): the
+    /// worker's own payment is `net_fen − platform_fen`.
+    pub platform_fen: Fen,
     /// Still owed for the month.
     pub due_fen: Fen,
 }
@@ -68,6 +71,7 @@ pub struct RegionMonthTotals {
 pub(crate) fn statement(l: &Ledger, w: WorkerId, lapse_after_months: u32) -> WorkerStatement {
     let arrears = l.arrears(w);
     let owed: BTreeMap<YearMonth, Fen> = arrears.unpaid.iter().map(|u| (u.month, u.owed_fen)).collect();
+    let by_platforms = contract_shares(l, w);
     let mut months: Vec<StatementMonth> = l
         .entries()
         .iter()
@@ -86,6 +90,7 @@ pub(crate) fn statement(l: &Ledger, w: WorkerId, lapse_after_months: u32) -> Wor
                 subsidy_fen: d.subsidy_fen,
                 net_fen: d.net_fen,
                 paid_fen: d.net_fen - due_fen,
+                platform_fen: by_platforms.get(&month).copied().unwrap_or(0),
                 due_fen,
             })
         })
@@ -102,6 +107,21 @@ pub(crate) fn statement(l: &Ledger, w: WorkerId, lapse_after_months: u32) -> Wor
         credit_fen: arrears.credit_fen,
         status: l.status(w, lapse_after_months),
     }
+}
+
+/// What platforms paid of `w`'s months under collective contracts, by month: the payments by a
+/// platform with a month's share reference (`contract::share_reference`), not reversed.
+fn contract_shares(l: &Ledger, w: WorkerId) -> BTreeMap<YearMonth, Fen> {
+    let mut out: BTreeMap<YearMonth, Fen> = BTreeMap::new();
+    for e in l.entries().iter().filter(|e| e.id().worker == w && !e.id().reversal && l.entry(&e.id().reversed()).is_none()) {
+        if let Subject::Payment { payer: Payer::Platform(_), reference } = e.id().subject
+            && reference < 0
+            && let Some(month) = i32::try_from(-reference).ok().and_then(month_from_code)
+        {
+            *out.entry(month).or_default() += e.postings().iter().filter(|p| p.amount_fen > 0).map(|p| p.amount_fen).sum::<Fen>();
+        }
+    }
+    out
 }
 
 impl crate::Store {

@@ -327,7 +327,7 @@ pub async fn decide(State(s): State<AppState>, AsOfficer(v, _): AsOfficer, Path(
         "withdraw" => false,
         _ => return denied_with(StatusCode::UNPROCESSABLE_ENTITY, lang_q, "contracts.err_decision"),
     };
-    match store.decide_contract(id, approve).await {
+    match store.decide_contract(id, approve, Some(v.session.person.id.0)).await {
         Ok(c) => see_other(format!("/officer/contracts?lang={}#contract-{}", Lang::parse(lang_q).code(), c.id)),
         Err(StoreError::Invalid { .. }) => officer_page(&s, &v, lang_q, StatusCode::CONFLICT, "contracts.err_state").await,
         Err(StoreError::NotFound { .. }) => denied_with(StatusCode::NOT_FOUND, lang_q, "contracts.err_no_contract"),

@@ -46,15 +46,21 @@ struct Top {
 }
 
 /// The month's bill as the page's lines.
+/// The month's bill as the page's lines; what the contract's minimum base added, under the
+/// contract share, only when it added something.
 fn bill_lines(b: &PlatformBill) -> Vec<(&'static str, &'static str, String)> {
-    vec![
-        ("bill-contract", "fundpage.contract_share", yuan_grouped(b.contract_share_fen)),
+    let mut lines = vec![("bill-contract", "fundpage.contract_share", yuan_grouped(b.contract_share_fen))];
+    if b.min_base_topup_fen > 0 {
+        lines.push(("bill-topup", "fundpage.min_base_topup", yuan_grouped(b.min_base_topup_fen)));
+    }
+    lines.extend([
         ("bill-injury", "fundpage.injury_premiums", yuan_grouped(b.injury_premium_fen)),
         ("bill-dues", "fundpage.union_dues", yuan_grouped(b.union_dues_fen)),
         ("bill-total", "fundpage.bill_total", yuan_grouped(b.total_fen)),
         ("bill-paid", "fundpage.bill_paid", yuan_grouped(b.paid_fen)),
         ("bill-outstanding", "fundpage.bill_outstanding", yuan_grouped(b.outstanding_fen)),
-    ]
+    ]);
+    lines
 }
 
 /// The years a statement is offered for: those of the months shown, newest first.
