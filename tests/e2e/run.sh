@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser tests of the calculator and analysts' pages, the people pages, the consoles, complaints, the voucher and the self-service terminal: start the release server on a free
+# Browser tests of the calculator and analysts' pages, the people pages, the consoles, complaints, a transfer between two regions, the voucher and the self-service terminal: start the release server on a free
 # loopback port, run the node tests (playwright-core driving Debian's Chromium), stop the server.
 # Needs: chromium and fonts-noto-cjk (Debian), node + npm. Usage: bash tests/e2e/run.sh
 set -euo pipefail
@@ -28,6 +28,9 @@ FLEXPENSION_BIN="$bin" bash "$here/choice.sh"
 # The consoles, the grid worker's page and complaints on the demo's own data (axe-core and the
 # language check on every page).
 FLEXPENSION_BIN="$bin" bash "$here/consoles.sh"
+
+# A transfer between two regions at 390 px: two stores, two servers, each the other's peer.
+FLEXPENSION_BIN="$bin" bash "$here/transfer.sh"
 
 # The contribution voucher: its own store, witnesses and server.
 FLEXPENSION_BIN="$bin" bash "$here/voucher.sh"

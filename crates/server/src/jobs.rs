@@ -147,36 +147,34 @@ fn post_json(url: &str, body: String) -> Result<(u16, String), String> {
     Ok((code, text))
 }
 
-/// Handle the peers' messages in the inbox (the transfer's steps, `Store::handle_agency_messages`)
-/// until none is left; gives how many were handled.
-pub async fn handle_agency_inbox(state: &AppState) -> Result<usize, String> {
-    let Some(store) = state.store() else { return Ok(0) };
-    let mut total = 0;
-    loop {
-        let n = store.handle_agency_messages(state.params()).await.map_err(|e| e.to_string())?;
-        total += n;
-        if n < flexpension_store::TRANSFER_HANDLE_BATCH as usize {
-            return Ok(total);
-        }
-    }
-}
-
 /// Handle the inbox and deliver due agency messages every `every`, and at once when a peer's
 /// message arrives, for as long as the server runs. One task does both, so the handlers of one
-/// store never run side by side.
+/// store never run side by side. A batch of the inbox is handled, then what it caused is
+/// delivered, before the next batch: under a thousand requests at once the first transfers move
+/// on while the later ones wait, rather than all waiting for the last to be handled.
 pub async fn agency_delivery_loop(state: AppState, every: Duration) {
+    let mut more = false;
     while !state.ops().stopping() {
         // A peer's message wakes the job at once; otherwise it looks every `every`; a stop
-        // ends the wait (and the loop) at once.
-        tokio::select! {
-            _ = tokio::time::timeout(every, state.agency_wake().notified()) => {}
-            _ = state.ops().stopped() => return,
+        // ends the wait (and the loop) at once. A full batch handled: no wait.
+        if !more {
+            tokio::select! {
+                _ = tokio::time::timeout(every, state.agency_wake().notified()) => {}
+                _ = state.ops().stopped() => return,
+            }
         }
-        match handle_agency_inbox(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(handled = n, "agency messages handled"),
-            Err(e) => tracing::warn!(error = %e, "handling agency messages failed; will try again"),
-        }
+        more = match handle_agency_batch(&state).await {
+            Ok(n) => {
+                if n > 0 {
+                    tracing::info!(handled = n, "agency messages handled");
+                }
+                n >= flexpension_store::TRANSFER_HANDLE_BATCH as usize
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "handling agency messages failed; will try again");
+                false
+            }
+        };
         if state.ops().stopping() {
             return;
         }
@@ -186,6 +184,13 @@ pub async fn agency_delivery_loop(state: AppState, every: Duration) {
             Err(e) => tracing::warn!(error = %e, "delivering agency messages failed; will try again"),
         }
     }
+}
+
+/// Handle one batch of the peers' messages in the inbox (the transfer's steps,
+/// `Store::handle_agency_messages`); gives how many were handled.
+async fn handle_agency_batch(state: &AppState) -> Result<usize, String> {
+    let Some(store) = state.store() else { return Ok(0) };
+    store.handle_agency_messages(state.params()).await.map_err(|e| e.to_string())
 }
 
 /// Run the complaints' response deadline at the server's time: every complaint unanswered past

@@ -108,7 +108,16 @@ fn apply_track_and_queue(s: &Server) {
         s.send("POST", "/me/transfer", &[("cookie", &b), ("content-type", "application/x-www-form-urlencoded")], body)
     };
     assert_eq!(form("wrong", &s.ids[1]).status, 403, "without the session's token");
-    assert_eq!(form(&csrf, &own).status, 422, "another's ID number");
+    let wrong = form(&csrf, &own);
+    assert_eq!(wrong.status, 422, "another's ID number");
+    assert!(
+        wrong.body.contains("id=\"transfer-problem\"")
+            && wrong.body.contains("这个身份证号不是你登记的号码")
+            && wrong.body.contains("aria-invalid=\"true\""),
+        "the worker's page again, the problem in the form: {}",
+        wrong.body
+    );
+    assert!(!wrong.body.contains(&own), "the ID typed is not echoed");
     let r = form(&csrf, &s.ids[1]);
     assert_eq!((r.status, r.header("location")), (303, Some("/me?lang=zh#transfers")), "{}", r.body);
     let page = s.send("GET", "/me", &[("cookie", &b)], "");

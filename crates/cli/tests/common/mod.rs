@@ -1,6 +1,9 @@
 //! Running the built `flexpension` binary: commands, a served process, signed requests.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
+pub mod regions;
+
 use flexpension_server::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

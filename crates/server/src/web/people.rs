@@ -220,6 +220,8 @@ struct MePage {
     peers: Vec<(String, String)>,
     /// A transfer is under way: no second button.
     transfer_open: bool,
+    /// Why the last application was refused (a catalogue key), shown in the form.
+    transfer_problem: Option<&'static str>,
     /// The worker's notices and the awareness quiz (`web/inbox.rs`).
     inbox: crate::web::inbox::Inbox,
     /// The pension savings account's balance in one line, when the worker has one.
@@ -262,14 +264,25 @@ fn transfer_lines(s: &AppState, lang: flexpension_text::Lang, t: &flexpension_st
 }
 
 pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Query<LangQuery>) -> Response {
-    let lang = q.lang.as_deref();
+    me_page(&s, &v, worker, q.lang.as_deref(), None).await
+}
+
+/// The worker's page; with `transfer_problem` (a catalogue key), answered 422 with the problem
+/// shown in the transfer form, so the worker can correct it there.
+pub(crate) async fn me_page(
+    s: &AppState,
+    v: &crate::guard::Viewer,
+    worker: flexpension_store::WorkerId,
+    lang: Option<&str>,
+    transfer_problem: Option<&'static str>,
+) -> Response {
     let Some(store) = s.store() else { return failed(lang) };
-    let base = Base::of(&v, lang, "people.me_title", "/me");
+    let base = Base::of(v, lang, "people.me_title", "/me");
     let shown = base.lang;
     let Ok(Some(w)) = store.worker(worker).await else { return failed(lang) };
     let Ok(months) = crate::api::people::my_months(store, worker, MY_MONTHS).await else { return failed(lang) };
     let Ok(enrolments) = store.enrolments(worker).await else { return failed(lang) };
-    let Ok(st) = crate::api::people::my_statement(&s, store, worker).await else { return failed(lang) };
+    let Ok(st) = crate::api::people::my_statement(s, store, worker).await else { return failed(lang) };
     let Ok(transfers) = store.worker_transfers(worker).await else { return failed(lang) };
     let Ok(peers) = store.peers().await else { return failed(lang) };
     let transfer_open = transfers.iter().any(|t| t.state.is_open());
@@ -329,7 +342,7 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
                 (format!("people.scheme_{}", e.scheme.as_str()), format!("{} – {}", e.from, to))
             })
             .collect(),
-        transfers: transfers.iter().map(|t| transfer_lines(&s, shown, t)).collect(),
+        transfers: transfers.iter().map(|t| transfer_lines(s, shown, t)).collect(),
         peers: peers
             .iter()
             .map(|p| {
@@ -341,9 +354,10 @@ pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Que
             })
             .collect(),
         transfer_open,
+        transfer_problem,
         inbox,
         savings,
         base,
     };
-    render(StatusCode::OK, page.render())
+    render(if transfer_problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }, page.render())
 }

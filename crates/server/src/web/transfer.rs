@@ -1,7 +1,8 @@
 //! `POST /me/transfer`: the worker's one button on `/me` that asks to move their pension
 //! insurance here from another region (转移接续). The form carries the session's CSRF token, the
 //! region left and the worker's own ID number (the old region finds the account by it); the
-//! answer goes back to `/me`, where the steps and their statutory deadlines show.
+//! answer goes back to `/me`, where the steps and their statutory deadlines show; a refused
+//! application shows `/me` again with the problem in the form.
 
 use crate::AppState;
 use crate::guard::AsWorker;
@@ -29,7 +30,9 @@ pub async fn apply(State(s): State<AppState>, AsWorker(v, worker): AsWorker, For
     let Some(store) = s.store() else { return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later") };
     match store.find_worker(f.id_number.trim()).await {
         Ok(Some(w)) if w.id == worker => {}
-        Ok(_) | Err(StoreError::Invalid { .. }) => return denied_with(StatusCode::UNPROCESSABLE_ENTITY, lang, "people.transfer_err_id"),
+        Ok(_) | Err(StoreError::Invalid { .. }) => {
+            return crate::web::people::me_page(&s, &v, worker, lang, Some("people.transfer_err_id")).await;
+        }
         Err(_) => return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later"),
     }
     match store.request_transfer(s.params(), f.id_number.trim(), f.from.trim()).await {
@@ -39,7 +42,7 @@ pub async fn apply(State(s): State<AppState>, AsWorker(v, worker): AsWorker, For
             crate::web::reply::see_other(format!("/me?lang={code}#transfers"))
         }
         Err(StoreError::NotFound { .. } | StoreError::Invalid { .. }) => {
-            denied_with(StatusCode::UNPROCESSABLE_ENTITY, lang, "people.transfer_err_region")
+            crate::web::people::me_page(&s, &v, worker, lang, Some("people.transfer_err_region")).await
         }
         Err(e) => {
             tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "a transfer could not be applied for");

@@ -1,0 +1,66 @@
+// A worker moves their insurance on a 390 px phone: log in at the receiving region (Anhui),
+// choose the region left on /me, type the ID number, apply, and watch the tracker until it says
+// the months moved. Run by transfer.sh, which seeds both stores, starts both servers and sets
+// BASE_URL (Anhui), ID_NUMBER, MONTHS and SCREENS_DIR.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { openPage, useBrowser } from './browser.mjs';
+
+const BASE = process.env.BASE_URL;
+const shared = useBrowser('transfer.sh');
+
+async function shoot(page, name) {
+  if (process.env.SCREENS_DIR) await page.screenshot({ path: join(process.env.SCREENS_DIR, `${name}.png`), fullPage: true });
+}
+
+test('a worker applies to move here and sees the transfer complete', async () => {
+  const { context, page, errors } = await openPage(shared.browser, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, locale: 'zh-CN' });
+  await page.goto(`${BASE}/login`);
+  await page.fill('#login', '13800000001');
+  await page.fill('#password', 'e2e-password-1');
+  await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  assert.match(page.url(), /\/me/);
+  assert.ok(await page.isVisible('#transfer-form'), 'the button to move here');
+  assert.equal(await page.inputValue('#transfer-from'), 'zj', 'the region left, the only peer');
+  await shoot(page, 'transfer-apply-zh-390');
+
+  // A wrong ID number is refused in the form itself, the field marked; nothing is applied for.
+  await page.fill('#transfer-id', '110101199003078515');
+  await Promise.all([page.waitForNavigation(), page.click('#transfer-apply')]);
+  assert.ok(await page.isVisible('#transfer-form'), 'still the form: nothing applied for');
+  assert.match(await page.textContent('#transfer-problem'), /不是你登记的号码/);
+  assert.equal(await page.getAttribute('#transfer-id', 'aria-invalid'), 'true');
+  assert.equal(await page.locator('#transfers').count(), 0, 'no transfer');
+
+  await page.fill('#transfer-id', process.env.ID_NUMBER);
+  await Promise.all([page.waitForNavigation(), page.click('#transfer-apply')]);
+  assert.ok(await page.isVisible('#transfers'), 'the tracker');
+  assert.ok(!(await page.isVisible('#transfer-form')), 'no second button while one is open');
+  assert.ok(!(await page.content()).includes(process.env.ID_NUMBER), 'the ID never in clear');
+
+  // The agencies do the rest: the tracker says the months moved.
+  let moved = '';
+  for (let i = 0; i < 60 && !moved; i++) {
+    await page.waitForTimeout(500);
+    await page.reload();
+    moved = (await page.locator('#transfers .moved').count()) ? await page.textContent('#transfers .moved') : '';
+  }
+  assert.match(moved, new RegExp(`已转入 ${process.env.MONTHS} 个月`), `the tracker: ${await page.textContent('#transfers')}`);
+  assert.equal(await page.locator('#transfers li.waiting').count(), 0, 'every step done');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `no sideways scrolling at 390 px: ${width}`);
+  await page.locator('#transfers').scrollIntoViewIfNeeded();
+  await shoot(page, 'transfer-done-zh-390');
+
+  // The same page in English at 1280 px.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${BASE}/me?lang=en`);
+  assert.match(await page.textContent('#transfers .moved'), new RegExp(`${process.env.MONTHS} months of contributions`));
+  await page.locator('#transfers').scrollIntoViewIfNeeded();
+  await shoot(page, 'transfer-done-en-1280');
+  // The refused ID answered 422 once; nothing else may have logged an error.
+  assert.ok(errors.every((e) => e.includes('422')), `${errors}`);
+  await context.close();
+});
