@@ -3,7 +3,7 @@
 # Zhejiang (a worker enrolled three months ago, every month closed and paid) and Anhui (the same
 # person registered, not enrolled; their login made through the server's bootstrap), each the
 # other's peer, both served; transfer.test.mjs applies on Anhui's /me at 390 px and waits for
-# the tracker to say the months moved. Months are counted back from today (the stores' clocks
+# the tracker to say the months moved; Anhui's officer sees it in the queue of transfers. Months are counted back from today (the stores' clocks
 # are the system's). Screenshots go to docs/screens/ when UPDATE_SCREENS=1.
 # Test data only: the ID below is a made-up number with a valid check digit.
 # Usage: FLEXPENSION_BIN=... bash tests/e2e/transfer.sh (run.sh calls it).
@@ -49,7 +49,7 @@ mkdir -p "$tmp/zj" "$tmp/ah"
 serve_start "$tmp/zj" "$bin" serve --db "$zj" --addr 127.0.0.1:0
 zj_pid="$serve_pid" zj_base="$serve_base"
 serve_pid=""
-FLEXPENSION_BOOTSTRAP_PEOPLE="worker:1:13800000001:e2e-password-1" \
+FLEXPENSION_BOOTSTRAP_PEOPLE="worker:1:13800000001:e2e-password-1;officer:ah:officer.ah:e2e-password-2" \
   serve_start "$tmp/ah" "$bin" serve --db "$ah" --addr 127.0.0.1:0
 ah_base="$serve_base"
 "$bin" peer add --db "$zj" --code ah --url "$ah_base" --key "$("$bin" log key --db "$ah")" >/dev/null

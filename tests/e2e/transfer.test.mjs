@@ -64,3 +64,21 @@ test('a worker applies to move here and sees the transfer complete', async () =>
   assert.ok(errors.every((e) => e.includes('422')), `${errors}`);
   await context.close();
 });
+
+for (const [width, lang] of [[390, 'zh'], [1280, 'en']]) {
+  test(`the officer's queue of transfers ${lang} ${width}: the completed one listed`, async () => {
+    const { context, page, errors } = await openPage(shared.browser, { viewport: { width, height: 900 }, deviceScaleFactor: 2, locale: lang === 'zh' ? 'zh-CN' : 'en-GB' });
+    await page.goto(`${BASE}/login?lang=${lang}`);
+    await page.fill('#login', 'officer.ah');
+    await page.fill('#password', 'e2e-password-2');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href^="/officer/transfers"]')]);
+    assert.equal(await page.locator('#transfers tbody tr[data-state="completed"]').count(), 1, 'the completed transfer');
+    assert.equal(await page.locator('#transfers form').count(), 0, 'nothing left to refuse');
+    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(scroll <= width, `no sideways scrolling at ${width} px: ${scroll}`);
+    await shoot(page, `officer-transfers-${lang}-${width}`);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}

@@ -1,11 +1,11 @@
 //! Transfers under faults: 200 workers move from Zhejiang (SQLite) to Anhui (PostgreSQL) through
 //! two real servers whose messages pass a proxy that drops requests, loses answers, sends copies
 //! again out of order and delays them, while either server is killed (SIGKILL) and restarted 20
-//! times. Every transfer ends exactly once (completed, the same at both agencies: each worker is
-//! registered at both ends with paid months, so a refusal would be the faults' doing), no
-//! fen or month is lost or doubled (both ledgers balance, the pooling fund over both regions is
-//! unchanged, the clearing accounts cancel, each worker's months are counted once), and both
-//! logs audit intact.
+//! times, and an officer at Anhui refuses every twentieth as soon as it is applied for. Every
+//! transfer ends exactly once (completed, or refused when an officer asked, the same at both
+//! agencies), no fen or month is lost or doubled (both ledgers balance, the pooling fund over
+//! both regions is unchanged, the clearing accounts cancel, each worker's months are counted
+//! once), and both logs audit intact.
 //!
 //! `cargo test -p flexpension --test transfer_faults -- --nocapture` prints the proxy's counts
 //! and the time taken.
@@ -96,6 +96,7 @@ fn two_hundred_transfers_through_a_hostile_network_and_twenty_kills() {
     okp(&["peer", "add", "--code", "zj", "--url", &proxies[0].url, "--key", &zj_key, "--db", &ah]);
     let pool_before = fund(&zj, |a| a == "pooling") + fund(&ah, |a| a == "pooling");
     let started = Instant::now();
+    let asked: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
     std::thread::scope(|scope| {
         // The killer: either server, SIGKILL, restarted on a new port the proxy moves to.
@@ -112,15 +113,28 @@ fn two_hundred_transfers_through_a_hostile_network_and_twenty_kills() {
                 drop(std::mem::replace(&mut s[i], restarted));
             }
         });
-        // The applications at Anhui, four at a time, while the servers die and come back.
+        // The applications at Anhui, four at a time, while the servers die and come back; every
+        // twentieth refused by an officer there at once (queued for the agency job, which may
+        // find the sender's funds first: then it completes).
         let requests: Vec<_> = (0..4u32)
             .map(|part| {
-                let (p, ah, d) = (&p, &ah, d);
+                let (p, ah, d, asked) = (&p, &ah, d, &asked);
                 scope.spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                    let store = rt.block_on(flexpension_store::Store::open(ah)).expect("open Anhui's store");
                     for i in (0..WORKERS).filter(|i| i % 4 == part) {
-                        let o = run(d, &["--params", p, "transfer", "request", "--id-number", &id_number(i), "--from", "zj", "--db", ah]);
+                        let o = run(
+                            d,
+                            &["--params", p, "transfer", "request", "--id-number", &id_number(i), "--from", "zj", "--json", "--db", ah],
+                        );
                         assert!(o.status.success(), "request {i}: {}", stderr(&o));
+                        let t: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+                        let id = t["id"].as_str().expect("id").to_string();
+                        if i % 20 == 0 && rt.block_on(store.request_transfer_refusal(&id, "本地登记信息有误", 1)).is_ok() {
+                            asked.lock().expect("asked").push(id);
+                        }
                     }
+                    rt.block_on(store.close());
                 })
             })
             .collect();
@@ -178,9 +192,14 @@ fn two_hundred_transfers_through_a_hostile_network_and_twenty_kills() {
         }
     }
     assert!(at_zj.keys().all(|id| at_ah.contains_key(id)), "a transfer only Zhejiang knows");
-    // Every worker here is registered at both ends with paid months: a refusal would be the
-    // faults' doing.
-    assert_eq!(completed.len(), WORKERS as usize, "refused: {:?}", at_ah.iter().filter(|(_, e)| e.0 == "refused").collect::<Vec<_>>());
+    // Every worker here is registered at both ends with paid months: a refusal not asked for
+    // would be the faults' doing.
+    let asked = asked.into_inner().expect("asked");
+    let refused: Vec<&String> = at_ah.iter().filter(|(_, e)| e.0 == "refused").map(|(id, _)| id).collect();
+    eprintln!("refusals asked for {}, refused {}", asked.len(), refused.len());
+    assert!(refused.iter().all(|id| asked.contains(id)), "refused without being asked: {refused:?}");
+    assert!(!refused.is_empty(), "no refusal took effect of {asked:?}");
+    assert_eq!(completed.len() + refused.len(), WORKERS as usize);
 
     // No fen lost or doubled.
     assert_eq!(fund(&zj, |_| true), 0, "the sender's ledger balances");

@@ -126,6 +126,48 @@ fn apply_track_and_queue(s: &Server) {
     // The requests wait in the outbox for the peer.
     let out = s.block_on(s.store.agency_outbox()).expect("outbox");
     assert_eq!((out.len(), out[0].kind.as_str(), out[0].receiver.as_str()), (2, "transfer.request", "ah"));
+
+    // The officer's queue page: both waiting for the sender, each with the refusal form.
+    let tid = t["id"].as_str().expect("id").to_string();
+    let page = s.send("GET", "/officer/transfers", &[("cookie", &o)], "");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&format!("id=\"transfer-{tid}\" data-state=\"applied\"")), "{}", page.body);
+    assert!(page.body.contains(&format!("id=\"refuse-{tid}\"")) && page.body.contains("办理中 2 件"), "{}", page.body);
+    for cookie in [&w, &b, &String::new()] {
+        let (mine, theirs) =
+            (s.send("GET", "/officer/transfers", &[("cookie", cookie)], ""), s.send("GET", "/officer/fund", &[("cookie", cookie)], ""));
+        assert_eq!((mine.status, &mine.body), (theirs.status, &theirs.body), "the refusal of every officer page");
+    }
+    let ocsrf = hidden(&page.body, "csrf");
+    let refuse = |token: &str, id: &str, reason: &str| {
+        let body = format!("csrf={}&lang=zh&reason={}", enc(token), enc(reason));
+        s.send(
+            "POST",
+            &format!("/officer/transfers/{id}/refuse"),
+            &[("cookie", &o), ("content-type", "application/x-www-form-urlencoded")],
+            body,
+        )
+    };
+    assert_eq!(refuse("wrong", &tid, "登记有误").status, 403, "without the session's token");
+    let blank = refuse(&ocsrf, &tid, "  ");
+    assert!(blank.status == 422 && blank.body.contains("id=\"problem\"") && blank.body.contains("请写明退回理由"), "{}", blank.body);
+    assert_eq!(refuse(&ocsrf, &"x".repeat(40), "登记有误").status, 404, "no such transfer");
+    let r = refuse(&ocsrf, &tid, "在本地登记的身份信息有误，请到窗口核对");
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(refuse(&ocsrf, &tid, "again").status, 303, "asked twice: the same request");
+    // The agency job carries it out: refused with the reason, the sender told, once.
+    let params = test_params();
+    s.block_on(s.store.handle_agency_messages(&params)).expect("handle");
+    let done = s.block_on(s.store.transfer(&tid)).expect("read").expect("transfer");
+    assert_eq!((done.state.as_str(), done.reason.as_deref()), ("refused", Some("在本地登记的身份信息有误，请到窗口核对")));
+    let out = s.block_on(s.store.agency_outbox()).expect("outbox");
+    assert_eq!(out.iter().filter(|m| m.kind == "transfer.refused").count(), 1, "{out:?}");
+    let page = s.send("GET", "/me", &[("cookie", &w)], "");
+    assert!(page.body.contains("没有办成：在本地登记的身份信息有误"), "the worker reads why: {}", page.body);
+    let late = refuse(&ocsrf, &tid, "登记有误");
+    assert!(late.status == 409 && late.body.contains("不能再退回"), "{}", late.body);
+    let en = s.send("GET", "/officer/transfers?lang=en", &[("cookie", &o)], "");
+    assert!(en.body.contains("1 in progress") && en.body.contains("Refused"), "{}", en.body);
 }
 
 #[test]

@@ -112,7 +112,9 @@ pub use outreach::{FEATURE_WINDOW_MONTHS, MAX_OUTREACH_SCORES, OutreachFeatures,
 pub use peers::{NewPeer, Peer, PeerAdded, check_peer};
 pub use store::{OpenOptions, Store};
 pub use transfer::{
-    HANDLE_BATCH as TRANSFER_HANDLE_BATCH, MonthsByRegion, RegionMonths, TRANSFER_VOUCHER_FORMAT, TransferRecord, TransferVoucher,
+    HANDLE_BATCH as TRANSFER_HANDLE_BATCH, KIND_REFUSE as TRANSFER_KIND_REFUSE, MAX_REFUSAL_REASON, MonthsByRegion,
+    QUEUE_ENDED as TRANSFER_QUEUE_ENDED, QUEUE_OPEN as TRANSFER_QUEUE_OPEN, RegionMonths, TRANSFER_VOUCHER_FORMAT, TransferRecord,
+    TransferVoucher,
 };
 pub use union::{MAX_OPEN_UNION_REQUESTS, Membership, RequestState, UNION_QUEUE_LIMIT, UnionActor, UnionRequest, UnionService};
 

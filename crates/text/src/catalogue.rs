@@ -24,6 +24,7 @@ pub const SCREENS: &[(&str, &str)] = &[
     ("statement", include_str!("../catalogue/statement.toml")),
     ("fundpage", include_str!("../catalogue/fundpage.toml")),
     ("contracts", include_str!("../catalogue/contracts.toml")),
+    ("transfers", include_str!("../catalogue/transfers.toml")),
     ("voucher", include_str!("../catalogue/voucher.toml")),
     ("cli", include_str!("../catalogue/cli.toml")),
     ("params", include_str!("../catalogue/params.toml")),

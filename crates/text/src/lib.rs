@@ -15,6 +15,7 @@
 //! | `rights.toml` | a worker's complaints (一键维权, `/me/complaints`) |
 //! | `unionpage.toml` | the union federation on the worker's phone (`/me/union`) |
 //! | `contracts.toml` | collective contracts on the consoles (`/platform/contracts`, `/officer/contracts`) and a platform's overdue bills |
+//! | `transfers.toml` | the officer's queue of transfers between regions (`/officer/transfers`) and its refusal |
 //! | `kiosk.toml` | the self-service terminal (智能自助终端, `/kiosk`) |
 //! | `voucher.toml` | the labels printed on the voucher PDF |
 //! | `cli.toml` | what `flexpension calc` prints |

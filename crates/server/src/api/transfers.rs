@@ -99,11 +99,12 @@ pub async fn me_transfers_post(State(s): State<AppState>, req: Request) -> Resul
     Ok(r)
 }
 
-/// The officers' queue: every transfer in and out of this region, open ones first, overdue
-/// (past the statutory deadline of their step) before the rest; refusals with their reason
+/// The officers' queue: the transfers in and out of this region, open ones first (at most 500),
+/// overdue (past the statutory deadline of their step) before the rest, then the latest 100
+/// ended; refusals with their reason
 #[utoipa::path(get, path = "/officer/transfers", tag = "officer", operation_id = "officer_transfers_get", security(("session" = [])),
     responses((status = 200, description = "the region's transfers", body = Vec<TransferRecord>), SessionRefusals))]
 pub async fn officer_transfers(State(s): State<AppState>, AsOfficer(_, _region): AsOfficer) -> Result<Response, ApiError> {
     let store = super::people::store(&s)?;
-    Ok(super::json(&store.transfers().await?))
+    Ok(super::json(&store.transfer_queue().await?))
 }

@@ -71,6 +71,7 @@ impl Base {
                 ("/officer/alerts", "grid.nav_alerts"),
                 ("/officer/fund", "fundpage.nav"),
                 ("/officer/contracts", "contracts.nav"),
+                ("/officer/transfers", "transfers.nav"),
                 ("/officer/access-log", "grid.nav_access"),
                 ("/officer/appeals", "ratings.nav_appeals"),
                 ("/officer/complaints", "rights.queue_nav"),

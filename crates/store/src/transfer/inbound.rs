@@ -119,7 +119,8 @@ impl Store {
     async fn refuse_in(&self, id: &str, peer: &str, w: WorkerId, reason: &str, m: &Inbound) -> Result<()> {
         let Some(t) = self.transfer(id).await? else { return self.mark_handled_alone(m).await };
         let reason: String = reason.chars().filter(|c| !c.is_control()).take(300).collect();
-        let Ok(next) = t.transfer().step(&TransferEvent::Refuse(reason.clone())) else { return self.mark_handled_alone(m).await };
+        let next = t.transfer().step(&TransferEvent::Refuse(reason.clone())).ok().filter(|_| t.state != TransferState::Refused);
+        let Some(next) = next else { return self.mark_handled_alone(m).await };
         let own = self.own_region().await?;
         let at = self.now_us();
         let mut tx = self.db().begin_write().await?;

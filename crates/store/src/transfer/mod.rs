@@ -18,8 +18,10 @@
 
 mod inbound;
 mod out;
+mod refuse;
 
 pub use out::{TRANSFER_VOUCHER_FORMAT, TransferVoucher};
+pub use refuse::{KIND_REFUSE, MAX_REASON as MAX_REFUSAL_REASON};
 
 use crate::backend::{Sql, Tx};
 use crate::ids::month_code;
@@ -30,6 +32,11 @@ use flexpension_rules::transfer::{Transfer, TransferDeadlines, TransferEvent, Tr
 use flexpension_rules::{Params, YearMonth};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// The most open transfers the officers' queue shows ([`Store::transfer_queue`]).
+pub const QUEUE_OPEN: i64 = 500;
+/// The most ended transfers it shows after them.
+pub const QUEUE_ENDED: i64 = 100;
 
 /// How many inbox messages one call of [`Store::handle_agency_messages`] takes. Small: the
 /// server delivers what a batch caused before it takes the next, and a later step that arrived
@@ -242,6 +249,28 @@ impl Store {
         Ok(v)
     }
 
+    /// The officers' queue: the open transfers (at most [`QUEUE_OPEN`], the oldest) overdue first,
+    /// then the rest by application, then the latest ended ones (at most [`QUEUE_ENDED`]).
+    pub async fn transfer_queue(&self) -> Result<Vec<TransferRecord>> {
+        let open: Vec<Row> =
+            Sql::built(format!("SELECT {COLUMNS} WHERE state NOT IN ('completed', 'refused') ORDER BY created_at_us, id LIMIT $1"))
+                .bind(QUEUE_OPEN)
+                .fetch_all(self.db())
+                .await?;
+        let ended: Vec<Row> =
+            Sql::built(format!("SELECT {COLUMNS} WHERE state IN ('completed', 'refused') ORDER BY updated_at_us DESC, id LIMIT $1"))
+                .bind(QUEUE_ENDED)
+                .fetch_all(self.db())
+                .await?;
+        let today = self.today();
+        let mut open: Vec<TransferRecord> = open.into_iter().map(|r| record(r, today)).collect::<Result<_>>()?;
+        open.sort_by_key(|t| (!t.overdue, t.due, t.created_at_us));
+        for r in ended {
+            open.push(record(r, today)?);
+        }
+        Ok(open)
+    }
+
     /// A worker's transfers, newest first.
     pub async fn worker_transfers(&self, worker: WorkerId) -> Result<Vec<TransferRecord>> {
         let rows: Vec<Row> = Sql::built(format!("SELECT {COLUMNS} WHERE worker_id = $1 ORDER BY created_at_us DESC, id"))
@@ -300,15 +329,15 @@ impl Store {
     }
 
     /// Handle the inbox messages not yet handled, at most [`HANDLE_BATCH`]: the steps nearest
-    /// a transfer's end first (closed or refused, then acknowledgements, then funds, then new
-    /// requests), each oldest first, so that under a thousand requests at once the first
+    /// a transfer's end first (closed or refused, an officer's refusal here, then
+    /// acknowledgements, then funds, then new requests), each oldest first, so that under a thousand requests at once the first
     /// transfers finish while later ones wait rather than all finishing after the last is
     /// started; gives how many were handled. A message whose
     /// handler fails stays for the next call.
     pub async fn handle_agency_messages(&self, params: &Params) -> Result<usize> {
         const SQL: &str = "SELECT i.sender, i.message_id, i.kind, i.body FROM agency_inbox i WHERE NOT EXISTS \
             (SELECT 1 FROM agency_handled h WHERE h.sender = i.sender AND h.message_id = i.message_id) \
-            ORDER BY CASE i.kind WHEN 'transfer.closed' THEN 0 WHEN 'transfer.refused' THEN 0 WHEN 'transfer.ack' THEN 1 \
+            ORDER BY CASE i.kind WHEN 'transfer.closed' THEN 0 WHEN 'transfer.refused' THEN 0 WHEN 'transfer.refuse' THEN 0 WHEN 'transfer.ack' THEN 1 \
             WHEN 'transfer.funds' THEN 2 ELSE 3 END, i.received_at_us, i.sender, i.message_id LIMIT $1";
         let rows: Vec<(String, String, String, String)> = Sql::new(SQL).bind(HANDLE_BATCH).fetch_all(self.db()).await?;
         let mut handled = 0;
@@ -321,6 +350,7 @@ impl Store {
                 KIND_ACK => self.handle_ack(&msg).await,
                 KIND_CLOSED => self.handle_closed(&msg).await,
                 KIND_REFUSED => self.handle_refused(&msg).await,
+                KIND_REFUSE => self.handle_local_refuse(&msg).await,
                 _ => self.mark_handled_alone(&msg).await,
             };
             match r {
@@ -365,6 +395,7 @@ impl Store {
         let at = self.now_us();
         let mut tx = self.db().begin_write().await?;
         if let Some(t) = self.peer_transfer(m, "in").await?
+            && t.state != TransferState::Refused
             && let Ok(next) = t.transfer().step(&TransferEvent::Refuse(reason.chars().take(300).collect()))
         {
             set_state(&mut tx, &t.id, &next, at).await?;

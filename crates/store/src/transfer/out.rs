@@ -347,9 +347,12 @@ impl Store {
 
     /// Refuse an outgoing transfer: the funds booked out come back (the entry is reversed), the
     /// freeze is lifted, and, when `tell`, the receiver hears why.
+    /// Refused already (a second refusal: the receiver bounces funds that crossed its own
+    /// refusal): nothing more is booked or logged.
     pub(crate) async fn refuse_out(&self, t: &TransferRecord, reason: &str, m: Option<&Inbound>, tell: bool) -> Result<()> {
         let reason: String = reason.chars().filter(|c| !c.is_control()).take(300).collect();
-        let Ok(next) = t.transfer().step(&TransferEvent::Refuse(reason.clone())) else {
+        let next = t.transfer().step(&TransferEvent::Refuse(reason.clone())).ok().filter(|_| t.state != TransferState::Refused);
+        let Some(next) = next else {
             if let Some(m) = m {
                 return self.mark_handled_alone(m).await;
             }

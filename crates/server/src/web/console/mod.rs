@@ -15,6 +15,7 @@
 //! | `arrears` | platforms' bills unpaid after their due day: the reminder on `/platform`, the officer's list on `/officer/contracts` |
 //! | `contracts` | collective contracts in two steps: the platform files (`/platform/contracts`), the officer approves or withdraws (`/officer/contracts`) |
 //! | `fund` | the provincial special fund by year and city (`flexpension fund report`), the shortfall rule's effect, CSV (`/officer/fund`) |
+//! | `transfers` | the officer's queue of transfers in and out (overdue first) and the refusal of one applied for here (`/officer/transfers`) |
 //! | `alerts` | the officer's alerts by grid and platform, escalations, conversion by month, CSV; the region's access log |
 
 pub(crate) mod alerts;
@@ -28,6 +29,7 @@ pub(crate) mod list;
 pub(crate) mod officer;
 pub(crate) mod outreach;
 pub(crate) mod platform;
+pub(crate) mod transfers;
 pub(crate) mod union_desk;
 pub(crate) mod workers;
 
