@@ -49,6 +49,11 @@ test('a worker applies to move here and sees the transfer complete', async () =>
   }
   assert.match(moved, new RegExp(`已转入 ${process.env.MONTHS} 个月`), `the tracker: ${await page.textContent('#transfers')}`);
   assert.equal(await page.locator('#transfers li.waiting').count(), 0, 'every step done');
+  // The transfer voucher, drawn from the signed voucher the region left sent.
+  const href = await page.getAttribute('#transfers a.voucher-pdf', 'href');
+  const pdf = await page.request.get(`${BASE}${href}`);
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
+  assert.equal((await pdf.body()).subarray(0, 4).toString('latin1'), '%PDF');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `no sideways scrolling at 390 px: ${width}`);
   await page.locator('#transfers').scrollIntoViewIfNeeded();

@@ -181,7 +181,10 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(&a.file).map_err(|e| UsageError(format!("{}: {e}", a.file.display())))?;
     NoteVerifier::parse(&a.log_key).map_err(|e| UsageError(format!("--log-key: {e}")))?;
     let opts = VerifyOptions { log_key: a.log_key, witness_keys: a.witness_keys, quorum: a.quorum, id_number: a.id_number };
-    let report = if bytes.starts_with(b"%PDF") && flexpension_server::complaint_pdf::is_package_pdf(&bytes) {
+    let report = if bytes.starts_with(b"%PDF") && flexpension_server::transfer_pdf::is_transfer_pdf(&bytes) {
+        // A transfer voucher: the sender's signed voucher and its proof, its pages against it.
+        flexpension_server::transfer_pdf::check_pdf(&bytes, &opts).map_err(|e| UsageError(format!("{}: {e}", a.file.display())))?
+    } else if bytes.starts_with(b"%PDF") && flexpension_server::complaint_pdf::is_package_pdf(&bytes) {
         // A complaint's evidence package for people: the package it carries, its pages against it.
         flexpension_server::complaint_pdf::check_pdf(&bytes, &opts).map_err(|e| UsageError(format!("{}: {e}", a.file.display())))?
     } else if bytes.starts_with(b"%PDF") {

@@ -156,6 +156,16 @@ fn a_worker_moves_between_two_real_servers() {
     assert!(v.contains("voucher"), "{v}");
     let o = runp(&["verify", "voucher.json", "--log-key", &ah_key]);
     assert!(!o.status.success(), "{}", stdout(&o));
+    // The same as the worker's PDF: the pages drawn from the signed voucher, checked offline.
+    let bundle: flexpension_store::log::bundle::ProofBundle =
+        serde_json::from_str(done["bundle"].as_str().expect("bundle")).expect("bundle");
+    let note = done["voucher"].as_str().expect("voucher");
+    let pdf = flexpension_server::transfer_pdf::draw(note, &bundle, flexpension_server::transfer_pdf::Lang::Zh).expect("draw");
+    std::fs::write(d.join("transfer.pdf"), &pdf).expect("write");
+    let v = okp(&["verify", "transfer.pdf", "--log-key", &zj_key]);
+    assert!(v.contains("printed pages") && v.contains("exactly what the signed voucher draws"), "{v}");
+    let o = runp(&["verify", "transfer.pdf", "--log-key", &ah_key]);
+    assert!(!o.status.success(), "another region's key: {}", stdout(&o));
 
     // Each step in both logs (receiver: applied, posted, completed; sender: requested, frozen,
     // sent, completed); both audits hold.

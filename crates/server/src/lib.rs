@@ -59,6 +59,7 @@ pub mod sms;
 mod state;
 pub mod statement;
 pub mod throttle;
+pub mod transfer_pdf;
 pub mod voucher;
 mod web;
 pub mod witness;
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/union/requests", post(web::union::request))
         .route("/me/union/requests/{id}/close", post(web::union::close))
         .route("/me/transfer", post(web::transfer::apply))
+        .route("/me/transfers/{id}/voucher.pdf", get(web::transfer::voucher_pdf))
         .route("/me/choices", get(web::choice::page).post(web::choice::post))
         .route("/me/notices/{id}/read", post(web::inbox::read))
         .route("/me/quiz", post(web::inbox::quiz))

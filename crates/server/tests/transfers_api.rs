@@ -129,6 +129,11 @@ fn apply_track_and_queue(s: &Server) {
 
     // The officer's queue page: both waiting for the sender, each with the refusal form.
     let tid = t["id"].as_str().expect("id").to_string();
+    // No voucher yet: no PDF; another's transfer: not found either; a stranger: log in first.
+    let pdf = format!("/me/transfers/{tid}/voucher.pdf");
+    assert_eq!(s.send("GET", &pdf, &[("cookie", &w)], "").status, 404, "no voucher yet");
+    assert_eq!(s.send("GET", &pdf, &[("cookie", &b)], "").status, 404, "another's transfer");
+    assert_eq!(s.send("GET", &pdf, &[], "").status, 401);
     let page = s.send("GET", "/officer/transfers", &[("cookie", &o)], "");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains(&format!("id=\"transfer-{tid}\" data-state=\"applied\"")), "{}", page.body);

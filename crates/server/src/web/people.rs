@@ -237,6 +237,8 @@ struct TransferLines {
     steps: Vec<(String, bool)>,
     moved: Option<String>,
     refused: Option<String>,
+    /// The transfer voucher's PDF, once the region left has sent it.
+    pdf: Option<String>,
 }
 
 fn transfer_lines(s: &AppState, lang: flexpension_text::Lang, t: &flexpension_store::TransferRecord) -> TransferLines {
@@ -261,7 +263,8 @@ fn transfer_lines(s: &AppState, lang: flexpension_text::Lang, t: &flexpension_st
     } else {
         lang.f("people.transfer_out_to", &[("region", &region)])
     };
-    TransferLines { from, steps, moved, refused }
+    let pdf = (t.direction == "in" && t.voucher.is_some()).then(|| format!("/me/transfers/{}/voucher.pdf?lang={}", t.id, lang.code()));
+    TransferLines { from, steps, moved, refused, pdf }
 }
 
 pub async fn me(State(s): State<AppState>, AsWorker(v, worker): AsWorker, q: Query<LangQuery>) -> Response {

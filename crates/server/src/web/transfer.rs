@@ -50,3 +50,36 @@ pub async fn apply(State(s): State<AppState>, AsWorker(v, worker): AsWorker, For
         }
     }
 }
+
+/// `GET /me/transfers/{id}/voucher.pdf`: the worker's own transfer voucher as a PDF, once the
+/// region left has sent its signed voucher (`crate::transfer_pdf`); labels in `lang` (else the
+/// page's). Anyone else's transfer, or one without a voucher yet: not found.
+pub async fn voucher_pdf(
+    State(s): State<AppState>,
+    AsWorker(_, worker): AsWorker,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    q: axum::extract::Query<crate::web::people::LangQuery>,
+) -> Response {
+    use crate::web::people::denied_with;
+    let lang = q.lang.as_deref();
+    let l = match lang {
+        Some(x) => flexpension_text::Lang::parse(Some(x)),
+        None => crate::web::lang::current(),
+    };
+    let Some(store) = s.store() else { return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later") };
+    let Ok(mine) = store.worker_transfers(worker).await else {
+        return denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later");
+    };
+    let found = mine.into_iter().find(|t| t.id == id && t.direction == "in").and_then(|t| Some((t.voucher?, t.bundle?)));
+    let Some((note, bundle)) = found else { return denied_with(StatusCode::NOT_FOUND, lang, "transfers.err_none") };
+    let drawn = serde_json::from_str::<flexpension_store::log::bundle::ProofBundle>(&bundle)
+        .map_err(|e| e.to_string())
+        .and_then(|b| crate::transfer_pdf::draw(&note, &b, l));
+    match drawn {
+        Ok(pdf) => crate::evidence::pdf_attachment(pdf, &format!("transfer-{id}.pdf")),
+        Err(e) => {
+            tracing::error!(error = %crate::privacy::scrub_ids(&e), "a transfer voucher could not be drawn");
+            denied_with(StatusCode::SERVICE_UNAVAILABLE, lang, "people.err_try_later")
+        }
+    }
+}
