@@ -12,8 +12,9 @@ use crate::log::entry::Record;
 use crate::{Result, Store, StoreError};
 use flexpension_rules::transfer::{TransferEvent, TransferState};
 
-/// The inbox's sender for commands of this agency itself (never a peer's region code).
-pub(crate) const LOCAL: &str = "local";
+/// The inbox's sender for commands of this agency itself: not a region code (those are lowercase
+/// letters only), so no peer's message can ever pass for one.
+pub(crate) const LOCAL: &str = "@local";
 /// The kind of the local command that refuses a transfer.
 pub const KIND_REFUSE: &str = "transfer.refuse";
 /// The longest refusal reason, in characters.
@@ -81,5 +82,17 @@ impl Store {
         tx.log_append(&Record::new("transfer", at, data), None).await?;
         mark_handled(&mut tx, m, at).await?;
         tx.commit().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_peer_can_pass_for_a_local_command() {
+        // A peer's code is a region code, and a peer's messages are stored under it.
+        assert!(!flexpension_tlog::is_region_code(LOCAL));
+        assert!(flexpension_tlog::is_region_code("local"), "the reason for the '@'");
     }
 }
