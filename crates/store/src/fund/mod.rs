@@ -225,8 +225,9 @@ impl crate::Store {
             let Some(funded) = self.funded_month(&region, month, &rules, shortfall).await? else { continue };
             let mut ages = crate::journal::AgeLimits::new(s.params, &s.region, month)?;
             let opts = CloseOptions { reopen: true, at: at.max(month), ..CloseOptions::new(at) };
+            let floors = self.floor_contracts(month).await?;
             for (w, before) in workers {
-                let billed = self.billed_one(month, w, &rules, &mut ages).await?;
+                let billed = self.billed_one(month, w, &rules, &floors, &mut ages).await?;
                 let Some(b) = billed else { continue };
                 self.close_one_funded(month, b, &rules, &opts, &funded).await?;
                 let after: Option<i64> = Sql::new("SELECT granted_fen FROM fund_grants WHERE worker_id = $1 AND month = $2")

@@ -171,8 +171,7 @@ impl crate::Store {
         let funded = self.funded_month(&region, month, &rules, shortfall).await?;
         let funded = funded.as_ref();
         // Collective contracts with a minimum base raise the bases of their active workers.
-        let floor_contracts: Vec<Contract> =
-            self.contracts_in_force(month).await?.into_iter().filter(|c| c.min_base_fen.is_some()).collect();
+        let floor_contracts = self.floor_contracts(month).await?;
         // The incomes are read a page ahead on another connection while the previous page is
         // closed: at a million workers the read costs as much as a third of the close.
         let mut pages = self.income_pages(month, opts.chunk_workers.max(1));

@@ -47,6 +47,11 @@ pub(crate) fn contract_floors(contracts: &[Contract], active: &[(i64, i64)]) -> 
 }
 
 impl crate::Store {
+    /// The approved contracts in force in `month` that set a minimum base (for `with_bases`).
+    pub(crate) async fn floor_contracts(&self, month: YearMonth) -> Result<Vec<Contract>> {
+        Ok(self.contracts_in_force(month).await?.into_iter().filter(|c| c.min_base_fen.is_some()).collect())
+    }
+
     /// Book the contract shares and union dues of `month` (after its close under `rules`).
     /// `dues_fen` is the union dues per active worker in force.
     pub(crate) async fn apply_contracts(&self, month: YearMonth, dues_fen: Fen, rules: &MonthRules) -> Result<u64> {

@@ -199,18 +199,18 @@ impl crate::Store {
 }
 
 impl crate::Store {
-    /// One worker's month as the close reads it (with the base it bills), or `None` when not
-    /// enrolled for it.
+    /// One worker's month as the close reads it (with the base it bills, `floor_contracts` from
+    /// `Store::floor_contracts`), or `None` when not enrolled for it.
     pub(crate) async fn billed_one(
         &self,
         month: YearMonth,
         worker: i64,
         rules: &MonthRules,
+        floor_contracts: &[crate::fund::Contract],
         ages: &mut super::guard::AgeLimits<'_>,
     ) -> Result<Option<Billed>> {
         let rows = self.enrolled_in_range(month, worker, worker).await?;
-        let floor_contracts: Vec<_> = self.contracts_in_force(month).await?.into_iter().filter(|c| c.min_base_fen.is_some()).collect();
-        let page = self.with_bases(month, super::close::billed(rows, ages), &floor_contracts, rules.base_lower_fen).await?;
+        let page = self.with_bases(month, super::close::billed(rows, ages), floor_contracts, rules.base_lower_fen).await?;
         Ok(page.into_iter().next())
     }
 
