@@ -1,6 +1,6 @@
 // A worker moves their insurance on a 390 px phone: log in at the receiving region (Anhui),
-// choose the region left on /me, type the ID number, apply, and watch the tracker until it says
-// the months moved. Run by transfer.sh, which seeds both stores, starts both servers and sets
+// choose the region left on /me, type the ID number, see what will move, confirm, and watch the
+// tracker until it says the months moved. Run by transfer.sh, which seeds both stores, starts both servers and sets
 // BASE_URL (Anhui), ID_NUMBER, MONTHS and SCREENS_DIR.
 
 import { test } from 'node:test';
@@ -26,15 +26,40 @@ test('a worker applies to move here and sees the transfer complete', async () =>
   assert.equal(await page.inputValue('#transfer-from'), 'zj', 'the region left, the only peer');
   await shoot(page, 'transfer-apply-zh-390');
 
+  // The preview in English at 1280 px, left without confirming.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${BASE}/me?lang=en`);
+  await page.fill('#transfer-id', process.env.ID_NUMBER);
+  await Promise.all([page.waitForNavigation(), page.click('#transfer-see')]);
+  assert.match(await page.textContent('#preview-title'), /Moving from/);
+  await page.click('#preview-how summary');
+  assert.match(await page.textContent('#preview-how'), /Article 4/);
+  await shoot(page, 'transfer-preview-en-1280');
+  await Promise.all([page.waitForNavigation(), page.click('#preview-back')]);
+  assert.equal(await page.locator('#transfers').count(), 0, 'back: nothing applied for');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${BASE}/me?lang=zh`);
+
   // A wrong ID number is refused in the form itself, the field marked; nothing is applied for.
   await page.fill('#transfer-id', '110101199003078515');
-  await Promise.all([page.waitForNavigation(), page.click('#transfer-apply')]);
+  await Promise.all([page.waitForNavigation(), page.click('#transfer-see')]);
   assert.ok(await page.isVisible('#transfer-form'), 'still the form: nothing applied for');
   assert.match(await page.textContent('#transfer-problem'), /不是你登记的号码/);
   assert.equal(await page.getAttribute('#transfer-id', 'aria-invalid'), 'true');
   assert.equal(await page.locator('#transfers').count(), 0, 'no transfer');
 
+  // "See what will move": the region left answers with the amounts and how they were found.
   await page.fill('#transfer-id', process.env.ID_NUMBER);
+  await Promise.all([page.waitForNavigation(), page.click('#transfer-see')]);
+  assert.match(await page.textContent('#preview-months'), new RegExp(`^\\s*${process.env.MONTHS}\\b`));
+  assert.match(await page.textContent('#preview-pool'), /\d/);
+  assert.ok(!(await page.content()).includes(process.env.ID_NUMBER), 'the confirm form holds the ID sealed');
+  await page.click('#preview-how summary');
+  assert.match(await page.textContent('#preview-how'), /国办发〔2009〕66号/);
+  assert.equal(await page.locator('#transfers').count(), 0, 'nothing applied for yet');
+  const pw = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(pw <= 390, `no sideways scrolling at 390 px: ${pw}`);
+  await shoot(page, 'transfer-preview-zh-390');
   await Promise.all([page.waitForNavigation(), page.click('#transfer-apply')]);
   assert.ok(await page.isVisible('#transfers'), 'the tracker');
   assert.ok(!(await page.isVisible('#transfer-form')), 'no second button while one is open');

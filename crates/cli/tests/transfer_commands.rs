@@ -97,6 +97,16 @@ fn a_worker_moves_between_two_real_servers() {
     }
     assert_eq!(jsonp(&["transfer", "list", "--json", "--db", &ah]), serde_json::json!([]), "nothing half-done");
 
+    // The preview: Zhejiang's server answers what would move; nothing is stored on either side.
+    let q = jsonp(&["transfer", "quote", "--id-number", &idn, "--from", "zj", "--json", "--db", &ah]);
+    assert_eq!((q["refusal"].is_null(), q["months"].as_i64(), q["from"].as_str()), (true, Some(n), Some("zj")), "{q}");
+    let text = okp(&["transfer", "quote", "--id-number", &idn, "--from", "zj", "--lang", "en", "--db", &ah]);
+    assert!(text.contains("Article 4") && text.contains(&format!("{n} months")), "{text}");
+    let o = runp(&["transfer", "quote", "--id-number", &idn, "--from", "js", "--db", &ah]);
+    assert!(o.status.code() == Some(2) && stderr(&o).contains("--from"), "{}", stderr(&o));
+    assert_eq!(jsonp(&["transfer", "list", "--json", "--db", &zj]), serde_json::json!([]), "a quote freezes nothing");
+    assert_eq!(jsonp(&["transfer", "list", "--json", "--db", &ah]), serde_json::json!([]));
+
     let started = Instant::now();
     let r = jsonp(&["transfer", "request", "--id-number", &idn, "--from", "zj", "--json", "--db", &ah]);
     let id = r["id"].as_str().expect("id").to_string();
@@ -125,6 +135,7 @@ fn a_worker_moves_between_two_real_servers() {
     assert_eq!(done["months"].as_i64(), Some(n));
     for f in ["pool_transfer_fen", "account_fen", "months"] {
         assert_eq!(done[f], sent[f], "{f}");
+        assert_eq!(q[f], done[f], "the preview was what moved: {f}");
     }
     let (pool, account) = (done["pool_transfer_fen"].as_i64().expect("pool"), done["account_fen"].as_i64().expect("account"));
     assert!(pool > 0 && account > 0, "{done}");

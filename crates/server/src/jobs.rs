@@ -140,7 +140,12 @@ pub async fn deliver_agency_messages(state: &AppState) -> Result<usize, String> 
 }
 
 fn post_json(url: &str, body: String) -> Result<(u16, String), String> {
-    let agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(10))).build().new_agent();
+    post_json_within(url, body, Duration::from_secs(10))
+}
+
+/// POST a JSON body and read at most 64 KiB of the answer, all within `wait`.
+pub(crate) fn post_json_within(url: &str, body: String, wait: Duration) -> Result<(u16, String), String> {
+    let agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(wait)).build().new_agent();
     let mut res = agent.post(url).header("content-type", "application/json").send(body).map_err(|e| format!("{url}: {e}"))?;
     let code = res.status().as_u16();
     let text = res.body_mut().with_config().limit(64 * 1024).read_to_string().map_err(|e| e.to_string())?;

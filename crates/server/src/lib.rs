@@ -54,6 +54,7 @@ pub mod ops;
 pub mod outreach;
 pub mod people;
 pub mod privacy;
+pub mod quote;
 pub mod signature;
 pub mod sms;
 mod state;
@@ -99,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/me/union/requests", post(web::union::request))
         .route("/me/union/requests/{id}/close", post(web::union::close))
         .route("/me/transfer", post(web::transfer::apply))
+        .route("/me/transfer/preview", post(web::transfer::preview))
         .route("/me/transfers/{id}/voucher.pdf", get(web::transfer::voucher_pdf))
         .route("/me/choices", get(web::choice::page).post(web::choice::post))
         .route("/me/notices/{id}/read", post(web::inbox::read))

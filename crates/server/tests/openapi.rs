@@ -141,7 +141,7 @@ fn request_schemas_list_exactly_the_accepted_fields() {
         checked += 1;
     }
     assert_eq!(checked, 12, "the twelve calculators take JSON");
-    assert_eq!(others, 2, "and the agency messages and a worker's transfer application");
+    assert_eq!(others, 4, "and the agency messages and quote, and a worker's transfer application and quote");
 }
 
 fn documented(doc: &Value) -> BTreeSet<(String, String)> {

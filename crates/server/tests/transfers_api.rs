@@ -65,6 +65,21 @@ fn apply_track_and_queue(s: &Server) {
     assert_eq!(post(&w, serde_json::json!({"from": "ah"})).status, 400);
     let r = s.send("POST", path, &[("cookie", &w), ("content-type", "text/plain")], "{}");
     assert_eq!(r.status, 415);
+    // The preview: a stranger, another's ID, then the peer here does not listen: 503, nothing stored.
+    let quote = "/api/v1/me/transfers/quote";
+    let ask = |cookie: &str, body: serde_json::Value| {
+        s.send("POST", quote, &[("cookie", cookie), ("content-type", "application/json")], body.to_string())
+    };
+    assert_eq!(ask("", serde_json::json!({"from": "ah", "id_number": own})).status, 401);
+    assert_eq!(ask(&o, serde_json::json!({"from": "ah", "id_number": own})).status, 403);
+    assert_eq!(ask(&w, serde_json::json!({"from": "ah", "id_number": s.ids[1]})).status, 422);
+    assert_eq!(ask(&w, serde_json::json!({"from": "js", "id_number": own})).status, 404);
+    let r = ask(&w, serde_json::json!({"from": "ah", "id_number": own}));
+    assert_eq!((r.status, json(&r)["error"].as_str()), (503, Some("peer_unavailable")), "{}", r.body);
+    assert!(s.block_on(s.store.agency_outbox()).expect("outbox").is_empty(), "a quote sends nothing through the outbox");
+    // The agency endpoint: a stranger's unsigned text is refused, as a message would be.
+    let r = s.send("POST", "/api/v1/agency/quote", &[("content-type", "application/json")], r#"{"message":"hello"}"#);
+    assert_eq!(r.status, 400, "{}", r.body);
     let v = json(&s.send("GET", path, &[("cookie", &w)], ""));
     assert_eq!(v["transfers"], serde_json::json!([]), "{v}");
 
@@ -101,12 +116,40 @@ fn apply_track_and_queue(s: &Server) {
     // Worker B's one button on the page: the session's token, the region left, the own ID.
     let b = s.login("worker.b", PASSWORD);
     let page = s.send("GET", "/me", &[("cookie", &b)], "");
-    assert!(page.body.contains("id=\"transfer-apply\"") && page.body.contains("<option value=\"ah\">安徽省</option>"), "{}", page.body);
+    assert!(page.body.contains("id=\"transfer-see\"") && page.body.contains("<option value=\"ah\">安徽省</option>"), "{}", page.body);
     let csrf = hidden(&page.body, "csrf");
-    let form = |token: &str, idn: &str| {
+    let post = |path: &str, token: &str, idn: &str| {
         let body = format!("csrf={}&lang=zh&from=ah&id_number={}", enc(token), enc(idn));
-        s.send("POST", "/me/transfer", &[("cookie", &b), ("content-type", "application/x-www-form-urlencoded")], body)
+        s.send("POST", path, &[("cookie", &b), ("content-type", "application/x-www-form-urlencoded")], body)
     };
+    let form = |token: &str, idn: &str| post("/me/transfer", token, idn);
+    // The preview first. The peer here does not listen: the page says the amounts cannot be
+    // shown now and still offers to apply; nothing is stored.
+    assert_eq!(post("/me/transfer/preview", "wrong", &s.ids[1]).status, 403, "without the session's token");
+    assert_eq!(post("/me/transfer/preview", &csrf, &own).status, 422, "another's ID number");
+    let p = post("/me/transfer/preview", &csrf, &s.ids[1]);
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("id=\"preview-unknown\"") && p.body.contains("id=\"transfer-apply\""), "{}", p.body);
+    assert!(p.body.contains("安徽省") && !p.body.contains("id=\"preview-figures\""), "{}", p.body);
+    assert_eq!(s.block_on(s.store.agency_outbox()).expect("outbox").len(), 1, "a preview sends no message");
+    assert!(!p.body.contains(&s.ids[1]) && p.body.contains("name=\"sealed\""), "the confirm form holds the ID sealed, not in clear");
+    let sealed = hidden(&p.body, "sealed");
+    let tampered = format!(
+        "csrf={}&lang=zh&from=ah&sealed={}",
+        enc(&csrf),
+        enc(&format!("{}{}{}", &sealed[..40], if &sealed[40..41] == "A" { "B" } else { "A" }, &sealed[41..]))
+    );
+    let r = s.send("POST", "/me/transfer", &[("cookie", &b), ("content-type", "application/x-www-form-urlencoded")], tampered);
+    assert_eq!(r.status, 403, "a changed seal: {}", r.body);
+    let theirs = format!("csrf={}&lang=zh&from=ah&sealed={}", enc(&csrf), enc(&sealed));
+    let w_csrf = hidden(&s.send("GET", "/me", &[("cookie", &w)], "").body, "csrf");
+    let theirs_w = format!("csrf={}&lang=zh&from=ah&sealed={}", enc(&w_csrf), enc(&sealed));
+    let r = s.send("POST", "/me/transfer", &[("cookie", &w), ("content-type", "application/x-www-form-urlencoded")], theirs_w);
+    assert_eq!(r.status, 403, "another worker's seal: {}", r.body);
+    assert_eq!(s.block_on(s.store.agency_outbox()).expect("outbox").len(), 1, "nothing applied for");
+    let bad = format!("csrf={}&lang=zh&from=xx&id_number={}", enc(&csrf), enc(&s.ids[1]));
+    let bad = s.send("POST", "/me/transfer/preview", &[("cookie", &b), ("content-type", "application/x-www-form-urlencoded")], bad);
+    assert!(bad.status == 422 && bad.body.contains("不能从这个地方转入"), "{}", bad.body);
     assert_eq!(form("wrong", &s.ids[1]).status, 403, "without the session's token");
     let wrong = form(&csrf, &own);
     assert_eq!(wrong.status, 422, "another's ID number");
@@ -118,10 +161,11 @@ fn apply_track_and_queue(s: &Server) {
         wrong.body
     );
     assert!(!wrong.body.contains(&own), "the ID typed is not echoed");
-    let r = form(&csrf, &s.ids[1]);
+    // The confirm button: the sealed number applies.
+    let r = s.send("POST", "/me/transfer", &[("cookie", &b), ("content-type", "application/x-www-form-urlencoded")], theirs);
     assert_eq!((r.status, r.header("location")), (303, Some("/me?lang=zh#transfers")), "{}", r.body);
     let page = s.send("GET", "/me", &[("cookie", &b)], "");
-    assert!(page.body.contains("从安徽省转到这里") && !page.body.contains("id=\"transfer-apply\""), "one open transfer, no second button");
+    assert!(page.body.contains("从安徽省转到这里") && !page.body.contains("id=\"transfer-see\""), "one open transfer, no second button");
 
     // The requests wait in the outbox for the peer.
     let out = s.block_on(s.store.agency_outbox()).expect("outbox");

@@ -133,7 +133,7 @@ async fn both(sender: Kind, receiver: Kind, case: impl AsyncFnOnce(&Store, &Stor
     ah.cleanup().await;
 }
 
-async fn completes(zj: &Store, ah: &Store, _: &FixedClock) {
+async fn completes(zj: &Store, ah: &Store, clock: &FixedClock) {
     let (idn, zw) = zj_worker(zj).await;
     let aw = ah_worker(ah, &idn).await;
     peer(zj, "zj", ah, "ah").await;
@@ -142,6 +142,37 @@ async fn completes(zj: &Store, ah: &Store, _: &FixedClock) {
     let pa_before = -fund(&before_zj, &format!("pa/{}", zw.0));
     let pool_before = fund(&before_zj, "pooling");
     assert!(pa_before > 0 && pool_before < 0);
+
+    // The worker's preview first: the sender answers what would move, and nothing is written.
+    let req = ah.quote_request(&idn, "zj").await.expect("quote request");
+    let answer = zj.answer_quote(&TEST_PARAMS, "zj", &req.signed, WINDOW).await.expect("answer");
+    let q = ah.read_quote("zj", &req, &answer, WINDOW).await.expect("read the answer");
+    assert_eq!((q.refusal.as_deref(), q.months, q.from.as_str()), (None, 36, "zj"), "{q:#?}");
+    assert_eq!((q.first_month.as_deref(), q.last_month.as_deref()), (Some("2025-01"), Some("2027-12")));
+    assert_eq!(q.total_fen, q.account_fen + q.pool_transfer_fen);
+    assert!(q.steps.iter().any(|s| s.zh.contains("国办发") && s.en.contains("Article 4")), "{:#?}", q.steps);
+    assert!(q.steps.iter().any(|s| s.en.contains("interest")), "the interest is explained");
+    assert_eq!((zj.freeze(zw).await.unwrap(), zj.transfers().await.unwrap().len(), zj.agency_inbox().await.unwrap().len()), (None, 0, 0));
+    // The confirm form carries the ID number sealed: it opens for this worker only, unchanged,
+    // within its time.
+    let sealed = ah.seal_id_for_form(aw, &idn).expect("seal");
+    assert!(!sealed.contains(&idn) && !sealed.to_ascii_uppercase().contains(&idn[6..14]));
+    assert_eq!(ah.open_id_from_form(aw, &sealed).expect("open"), idn);
+    assert!(ah.open_id_from_form(WorkerId(aw.0 + 1), &sealed).is_err(), "another worker's");
+    let flipped = format!("{}{}", &sealed[..40], if &sealed[40..41] == "A" { "B" } else { "A" }) + &sealed[41..];
+    assert!(ah.open_id_from_form(aw, &flipped).is_err(), "a changed byte");
+    assert!(ah.open_id_from_form(aw, "zz").is_err() && ah.open_id_from_form(aw, "").is_err());
+    assert!(zj.open_id_from_form(aw, &sealed).is_err(), "another store's key");
+    clock.set(clock_now().timestamp_micros() + (FORM_SEAL_SECONDS + 1) * 1_000_000);
+    assert!(ah.open_id_from_form(aw, &sealed).is_err(), "too old");
+    clock.set(clock_now().timestamp_micros());
+    let other = ah.quote_request(&idn, "zj").await.expect("a second question");
+    assert!(ah.read_quote("zj", &other, &answer, WINDOW).await.is_err(), "an answer to another question");
+    let forged = req.signed.replacen("\"id_number\"", "\"id_numbex\"", 1);
+    assert!(matches!(zj.answer_quote(&TEST_PARAMS, "zj", &forged, WINDOW).await, Err(StoreError::Message(_))), "an edited question");
+    assert!(zj.answer_quote(&TEST_PARAMS, "zj", &answer.replace("transfer.quoted", "transfer.quote"), WINDOW).await.is_err());
+    assert!(matches!(ah.quote_request("110101199001011237", "zj").await, Err(StoreError::NotFound { .. } | StoreError::Invalid { .. })));
+    assert!(matches!(ah.quote_request(&idn, "js").await, Err(StoreError::NotFound { what: "peer", .. })));
 
     let (t, new) = ah.request_transfer(&TEST_PARAMS, &idn, "zj").await.expect("request");
     assert!(new);
@@ -158,6 +189,11 @@ async fn completes(zj: &Store, ah: &Store, _: &FixedClock) {
     assert_eq!((got.months, sent.months), (36, 36));
     assert_eq!(got.pool_transfer_fen, sent.pool_transfer_fen);
     assert_eq!(got.account_fen, sent.account_fen);
+    assert_eq!(
+        (q.months, q.pool_transfer_fen, q.account_fen, q.interest_fen),
+        (sent.months, sent.pool_transfer_fen, sent.account_fen, sent.interest_fen),
+        "the preview was what moved"
+    );
     assert!(got.account_fen >= pa_before, "the balance moves with interest to the transfer month");
     // Article 4: 12% of the bases of the months paid.
     let bases: i64 = zj.worker_statement(zw, 3).await.unwrap().months.iter().map(|m| m.base_fen).sum();
@@ -183,7 +219,10 @@ async fn completes(zj: &Store, ah: &Store, _: &FixedClock) {
 
     // The sender unfroze the worker and ended the enrolment; its voucher verifies offline.
     assert_eq!(zj.freeze(zw).await.unwrap(), None);
-    assert!(zj.enrolments(zw).await.unwrap().iter().all(|e| e.to.is_some()));
+    assert!(zj.enrolments(zw).await.unwrap().iter().all(|e| e.to == Some(ym("2027-12"))), "ended the month before");
+    // The receiver continues the insurance from the transfer month, with no gap and no month twice.
+    let here = ah.enrolments(aw).await.unwrap();
+    assert_eq!(here.iter().map(|e| (e.scheme, e.from, e.to)).collect::<Vec<_>>(), vec![(Scheme::EmployeePension, ym("2028-01"), None)]);
     let bundle: flexpension_store::log::bundle::ProofBundle = serde_json::from_str(got.bundle.as_deref().unwrap()).unwrap();
     let opts = flexpension_store::log::bundle::VerifyOptions {
         log_key: zj.log_keys().verifier_key(),
@@ -223,6 +262,9 @@ async fn refusals(zj: &Store, ah: &Store, clock: &FixedClock) {
     // Registered here but unknown at the sender: refused with the reason, nothing frozen.
     let other = worker_id_number(7);
     let aw = ah_worker(ah, &other).await;
+    let req = ah.quote_request(&other, "zj").await.unwrap();
+    let q = ah.read_quote("zj", &req, &zj.answer_quote(&TEST_PARAMS, "zj", &req.signed, WINDOW).await.unwrap(), WINDOW).await.unwrap();
+    assert!(q.refusal.as_deref().is_some_and(|r| r.contains("not registered")), "{q:?}");
     let (t, _) = ah.request_transfer(&TEST_PARAMS, &other, "zj").await.unwrap();
     pump(zj, ah).await;
     let t = ah.transfer(&t.id).await.unwrap().unwrap();
@@ -243,6 +285,10 @@ async fn refusals(zj: &Store, ah: &Store, clock: &FixedClock) {
     let (t, _) = ah.request_transfer(&TEST_PARAMS, &idn, "zj").await.unwrap();
     carry(ah, zj, "zj").await;
     assert_eq!(zj.transfer(&t.id).await.unwrap().unwrap().state.as_str(), "sent");
+    // The preview while it runs: the sender says why it would refuse another, with no figures.
+    let req = ah.quote_request(&idn, "zj").await.unwrap();
+    let q = ah.read_quote("zj", &req, &zj.answer_quote(&TEST_PARAMS, "zj", &req.signed, WINDOW).await.unwrap(), WINDOW).await.unwrap();
+    assert!(q.refusal.as_deref().is_some_and(|r| r.contains("under way")) && q.months == 0 && q.steps.is_empty(), "{q:?}");
     let pay = Payment { worker: zw, payer: Payer::SelfPaid, reference: 2, amount_fen: 100, period: ym("2028-01") };
     assert_eq!(zj.pay(&pay).await.expect_err("frozen").code(), "frozen");
     // February: January is over and may close, but not while the worker is frozen. (The

@@ -67,6 +67,62 @@ pub async fn me_transfers(State(s): State<AppState>, AsWorker(_, worker): AsWork
         SessionRefusals,
     ))]
 pub async fn me_transfers_post(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    let (s, store, a) = match application(s, req).await? {
+        Ok(x) => x,
+        Err(denied) => return Ok(denied),
+    };
+    let (t, new) = store.request_transfer(s.params(), a.id_number.trim(), a.from.trim()).await?;
+    s.agency_wake().notify_one();
+    let mut r = super::json(&t);
+    if new {
+        *r.status_mut() = StatusCode::CREATED;
+    }
+    Ok(r)
+}
+
+/// See what would move before applying: the region left answers at once (nothing is stored)
+///
+/// The same body as the application. This agency asks the sending one in a signed question and
+/// checks its signed answer: the months, the pooling-fund transfer (article 4), the personal
+/// account with interest to this month, and how they were found in Chinese and English; or,
+/// in `refusal`, why the sending agency would refuse now. The transfer itself computes again
+/// when it runs.
+#[utoipa::path(post, path = "/me/transfers/quote", tag = "worker", operation_id = "me_transfers_quote_post", security(("session" = [])),
+    request_body(content = TransferApplication, content_type = "application/json"),
+    responses(
+        (status = 200, description = "the sending agency's figures, or its refusal", body = flexpension_store::TransferQuote),
+        (status = 400, description = "malformed, unknown_field, missing_field", body = crate::calc::CalcError),
+        (status = 404, description = "not_found: the region is not a peer agency", body = crate::calc::CalcError),
+        (status = 413, description = "payload_too_large", body = crate::calc::CalcError),
+        (status = 415, description = "unsupported_media_type: not application/json", body = crate::calc::CalcError),
+        (status = 422, description = "invalid_input: not the caller's ID number, or the caller's own region", body = crate::calc::CalcError),
+        (status = 503, description = "peer_unavailable: the sending agency did not answer in 5 s (or 8 quotes are already asked); apply anyway or ask again", body = crate::calc::CalcError),
+        SessionRefusals,
+    ))]
+pub async fn me_transfers_quote(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    let (s, store, a) = match application(s, req).await? {
+        Ok(x) => x,
+        Err(denied) => return Ok(denied),
+    };
+    let from = a.from.trim();
+    let q = store.quote_request(a.id_number.trim(), from).await?;
+    match crate::web::transfer::ask(&s, &store, from, &q).await {
+        Some(answer) => Ok(super::json(&answer)),
+        None => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "peer_unavailable",
+            "the sending agency did not answer: ask again later",
+            "from",
+        )),
+    }
+}
+
+/// An application's body read and checked (JSON, at most 1 KiB; the caller a worker applying
+/// with their own ID number): the store and the body, or the session's refusal to answer.
+async fn application(
+    s: AppState,
+    req: Request,
+) -> Result<Result<(AppState, flexpension_store::Store, TransferApplication), Response>, ApiError> {
     let kind = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if kind.split(';').next().unwrap_or("").trim() != "application/json" {
         return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send application/json", "content-type"));
@@ -79,9 +135,9 @@ pub async fn me_transfers_post(State(s): State<AppState>, req: Request) -> Resul
     let a: TransferApplication = super::input::from_json(&bytes)?;
     let worker = match AsWorker::from_request_parts(&mut parts, &s).await {
         Ok(AsWorker(_, w)) => w,
-        Err(denied) => return Ok(denied.into_response()),
+        Err(denied) => return Ok(Err(denied.into_response())),
     };
-    let store = super::people::store(&s)?;
+    let store = super::people::store(&s)?.clone();
     let not_yours = || {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "this is not the ID number you are registered with", "id_number")
     };
@@ -90,13 +146,7 @@ pub async fn me_transfers_post(State(s): State<AppState>, req: Request) -> Resul
         Ok(_) | Err(flexpension_store::StoreError::Invalid { .. }) => return Err(not_yours()),
         Err(e) => return Err(e.into()),
     }
-    let (t, new) = store.request_transfer(s.params(), a.id_number.trim(), a.from.trim()).await?;
-    s.agency_wake().notify_one();
-    let mut r = super::json(&t);
-    if new {
-        *r.status_mut() = StatusCode::CREATED;
-    }
-    Ok(r)
+    Ok(Ok((s, store, a)))
 }
 
 /// The officers' queue: the transfers in and out of this region, open ones first (at most 500),

@@ -9,7 +9,7 @@
 //! | `rights` | a worker's complaints (一键维权): `/me/complaints` (list and form, multipart uploads) and `/me/complaints/{id}` |
 //! | `choice` | the worker's own choices (`/me/choices`): join or leave each insurance, the base and its estimate, unpaid months, the savings account |
 //! | `inbox` | a worker's notices and the awareness quiz on `/me` (`POST /me/notices/{id}/read`, `POST /me/quiz`); their figures on `/officer/outreach` |
-//! | `transfer` | the worker's button that asks to move their insurance here (`POST /me/transfer`) |
+//! | `transfer` | the worker's button that asks to move their insurance here: what would move (`POST /me/transfer/preview`), then apply (`POST /me/transfer`) |
 //! | `console/` | the officer's dashboard, worker list and worker page, alerts and access log, the complaints queue; the platform's portal |
 //! | `kiosk` | the self-service terminal (智能自助终端, `/kiosk`): estimate, sign-in by ID number and a texted code, voucher printing, transfer and complaints |
 //! | `grid` | the grid worker's phone page (`/grid`): alerts, reveal, outcomes |

@@ -2,10 +2,12 @@
 //! are checked against the sender's key, the funds are booked in through the inter-region
 //! clearing account, the months are added (each counted once) and the sender is acknowledged.
 //! A voucher that does not verify or does not match the transfer is refused with the reason.
+//! A worker insured at the sender up to the transfer is insured here from the transfer month
+//! (the sender ends its enrolment the month before): the transfer continues the insurance.
 
 use super::out::TransferVoucher;
 use super::{Inbound, KIND_ACK, KIND_REFUSED, insert_months, ledger_reference, log_step, mark_handled, set_state};
-use crate::backend::Sql;
+use crate::backend::{Sql, Tx};
 use crate::journal::ledger_error;
 use crate::log::bundle::{ProofBundle, VerifyOptions, verify_bundle};
 use crate::{Result, Store, StoreError, WorkerId};
@@ -71,6 +73,9 @@ impl Store {
         .execute(&mut tx)
         .await?;
         insert_months(&mut tx, &t.id, w.0, &v.moved()).await?;
+        if v.insured {
+            continue_insurance(&mut tx, w, period, at).await?;
+        }
         set_state(&mut tx, &t.id, &next, at).await?;
         let env = self.new_agency_message(&own, &t.peer, KIND_ACK, serde_json::json!({"transfer": t.id}))?;
         tx.enqueue_agency_message(&env, &self.log_keys().signer, at).await?;
@@ -130,5 +135,22 @@ impl Store {
         log_step(&mut tx, id, "refused", w.0, at).await?;
         mark_handled(&mut tx, m, at).await?;
         tx.commit().await
+    }
+}
+
+/// Continue the worker's employee pension here from `month`, unless an enrolment here already
+/// covers it or the worker holds the other basic pension here (then what they have stays).
+async fn continue_insurance(tx: &mut Tx, w: WorkerId, month: flexpension_rules::YearMonth, at: i64) -> Result<()> {
+    let e = crate::NewEnrolment {
+        worker: w,
+        scheme: crate::Scheme::EmployeePension,
+        from: month,
+        to: None,
+        basis: crate::Basis::PlatformIncome,
+    };
+    match tx.insert_enrolment(&e, at).await {
+        // The overlap is checked before anything is written: the transaction goes on.
+        Ok(_) | Err(StoreError::Invalid { .. } | StoreError::Exists { .. } | StoreError::Frozen { .. }) => Ok(()),
+        Err(e) => Err(e),
     }
 }

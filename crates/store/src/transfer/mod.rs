@@ -18,9 +18,11 @@
 
 mod inbound;
 mod out;
+mod quote;
 mod refuse;
 
 pub use out::{TRANSFER_VOUCHER_FORMAT, TransferVoucher};
+pub use quote::{FORM_SEAL_SECONDS, MAX_QUOTE_STEP_CHARS, MAX_QUOTE_STEPS, QuoteRequest, QuoteStep, TransferQuote};
 pub use refuse::{KIND_REFUSE, MAX_REASON as MAX_REFUSAL_REASON};
 
 use crate::backend::{Sql, Tx};

@@ -38,6 +38,10 @@ pub struct TransferVoucher {
     pub account_fen: Fen,
     pub interest_fen: Fen,
     pub total_fen: Fen,
+    /// The worker's employee pension was open here up to the transfer: the receiver continues
+    /// it from the transfer month (absent in vouchers made before this field: false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insured: bool,
 }
 
 impl TransferVoucher {
@@ -61,6 +65,14 @@ impl TransferVoucher {
 
 fn region_code(code: &str) -> Result<RegionCode> {
     RegionCode::new(code).ok_or_else(|| StoreError::invalid("region", format!("'{code}' is not a region code")))
+}
+
+/// What moves, as [`Store::compute_moving`] finds it.
+pub(crate) struct Moving {
+    pub moved: Vec<MovedMonth>,
+    pub funds: flexpension_rules::Explained<flexpension_rules::transfer::TransferFunds>,
+    /// Interest to the transfer month, in `funds`' personal account.
+    pub interest: Fen,
 }
 
 /// A month paid in full here, with its close's figures.
@@ -117,8 +129,7 @@ impl Store {
         };
         let refusal = match &worker {
             None => Some("the worker is not registered at the sending agency".to_string()),
-            Some(w) if self.open_transfer(w.id, "out").await?.is_some() => Some("another transfer of this worker is under way".to_string()),
-            Some(w) => self.freeze(w.id).await?.map(|f| format!("the account is frozen: {}", f.reason)),
+            Some(w) => self.out_refusal(w.id).await?,
         };
         let at = self.now_us();
         let mut tx = self.db().begin_write().await?;
@@ -138,6 +149,15 @@ impl Store {
         tx.commit().await?;
         let t = self.transfer(&id).await?.ok_or_else(|| StoreError::Corrupt("a transfer just made is missing".into()))?;
         self.resume_out(params, t, m).await
+    }
+
+    /// Why a transfer of a worker registered here cannot start now: another is under way, or
+    /// the account is frozen.
+    pub(crate) async fn out_refusal(&self, w: WorkerId) -> Result<Option<String>> {
+        if self.open_transfer(w, "out").await?.is_some() {
+            return Ok(Some("another transfer of this worker is under way".to_string()));
+        }
+        Ok(self.freeze(w).await?.map(|f| format!("the account is frozen: {}", f.reason)))
     }
 
     /// A request that cannot be matched to a transfer: answered with a refusal, nothing kept.
@@ -179,6 +199,30 @@ impl Store {
                 self.freeze_worker(w, &reason).await?;
             }
         }
+        let Moving { moved, funds, interest } = self.compute_moving(params, w).await?;
+        let funds = funds.value;
+        let next = t.transfer().step(&TransferEvent::Freeze).map_err(|e| StoreError::invalid("transfer", e.to_string()))?;
+        let at = self.now_us();
+        let mut tx = self.db().begin_write().await?;
+        Sql::new("UPDATE transfers SET months = $2, pool_transfer_fen = $3, account_fen = $4, interest_fen = $5 WHERE id = $1")
+            .bind(&t.id)
+            .bind(i64::from(funds.months))
+            .bind(funds.pool_transfer_fen)
+            .bind(funds.personal_account_fen)
+            .bind(interest)
+            .execute(&mut tx)
+            .await?;
+        insert_months(&mut tx, &t.id, w.0, &moved).await?;
+        set_state(&mut tx, &t.id, &next, at).await?;
+        log_step(&mut tx, &t.id, "frozen", w.0, at).await?;
+        tx.commit().await
+    }
+
+    /// What would move for the worker today: every month paid here and brought in by earlier
+    /// transfers, the personal account with interest to this month, and the pooling-fund
+    /// transfer of article 4 with its explanation. Reads only: the transfer's freeze and the
+    /// worker's preview ([`Store::quote_transfer`]) share it.
+    pub(crate) async fn compute_moving(&self, params: &Params, w: WorkerId) -> Result<Moving> {
         let own = self.own_region().await?;
         let today = self.today();
         let this_month = self.this_month();
@@ -213,23 +257,19 @@ impl Store {
         let last_credited = credited_years.into_iter().max();
         let interest = interest_to(params, balance, &paid, last_credited, this_month);
         let months: Vec<PaidMonth> = moved.iter().map(|m| PaidMonth { month: m.0, base_fen: m.2 }).collect();
-        let funds =
-            params.transfer_funds(&months, balance + interest, today).map_err(|e| StoreError::invalid("transfer", e.to_string()))?.value;
-        let next = t.transfer().step(&TransferEvent::Freeze).map_err(|e| StoreError::invalid("transfer", e.to_string()))?;
-        let at = self.now_us();
-        let mut tx = self.db().begin_write().await?;
-        Sql::new("UPDATE transfers SET months = $2, pool_transfer_fen = $3, account_fen = $4, interest_fen = $5 WHERE id = $1")
-            .bind(&t.id)
-            .bind(i64::from(funds.months))
-            .bind(funds.pool_transfer_fen)
-            .bind(funds.personal_account_fen)
-            .bind(interest)
-            .execute(&mut tx)
-            .await?;
-        insert_months(&mut tx, &t.id, w.0, &moved).await?;
-        set_state(&mut tx, &t.id, &next, at).await?;
-        log_step(&mut tx, &t.id, "frozen", w.0, at).await?;
-        tx.commit().await
+        let mut funds =
+            params.transfer_funds(&months, balance + interest, today).map_err(|e| StoreError::invalid("transfer", e.to_string()))?;
+        let (b, i) = (flexpension_rules::money::yuan(balance), flexpension_rules::money::yuan(interest));
+        funds.steps.insert(
+            funds.steps.len().saturating_sub(1),
+            flexpension_rules::Text::new(
+                format!("个人账户现有{b}元，加上算到{this_month}的利息{i}元（按公布的记账利率）。"),
+                format!(
+                    "The personal account holds {b} yuan, plus {i} yuan of interest to {this_month} (at the published crediting rate)."
+                ),
+            ),
+        );
+        Ok(Moving { moved, funds, interest })
     }
 
     /// Steps 2 and 3: book the funds out, sign and log the voucher, prove it, send it.
@@ -269,7 +309,14 @@ impl Store {
                     .into_iter()
                     .filter_map(|(c, b, k, p, r)| Some((crate::ids::month_from_code(c as i32)?.to_string(), r, b, k, p)))
                     .collect();
+                // Insured up to the transfer: an employee pension open last month or later.
+                let last = self.this_month().add_months(-1);
+                let insured = self.enrolments(w).await?.iter().any(|e| {
+                    e.scheme == crate::Scheme::EmployeePension
+                        && last.is_some_and(|l| e.from <= self.this_month() && e.to.is_none_or(|to| to >= l))
+                });
                 let v = TransferVoucher {
+                    insured,
                     transfer: t.id.clone(),
                     from: own.clone(),
                     to: t.peer.clone(),
