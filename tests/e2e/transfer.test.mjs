@@ -74,6 +74,8 @@ test('a worker applies to move here and sees the transfer complete', async () =>
   }
   assert.match(moved, new RegExp(`已转入 ${process.env.MONTHS} 个月`), `the tracker: ${await page.textContent('#transfers')}`);
   assert.equal(await page.locator('#transfers li.waiting').count(), 0, 'every step done');
+  // Article 6 on the result: the hukou is in Anhui and the insurance is here now.
+  assert.match(await page.textContent('#benefit-place'), /安徽省[\s\S]*第1项/);
   // The transfer voucher, drawn from the signed voucher the region left sent.
   const href = await page.getAttribute('#transfers a.voucher-pdf', 'href');
   const pdf = await page.request.get(`${BASE}${href}`);

@@ -88,7 +88,9 @@ fn request(params: &Params, a: RequestArgs) -> anyhow::Result<()> {
         let (t, new) = r.map_err(|e| match &e {
             StoreError::NotFound { what: "peer", .. } => input_error("--from", e),
             StoreError::Invalid { field: "from", .. } => input_error("--from", e),
-            StoreError::NotFound { .. } | StoreError::Invalid { field: "id_number", .. } => input_error("--id-number", e),
+            StoreError::NotFound { .. } | StoreError::Invalid { field: "id_number" | "temporary_account", .. } => {
+                input_error("--id-number", e)
+            }
             StoreError::Invalid { .. } => input_error("--from", e),
             _ => e.into(),
         })?;
@@ -113,7 +115,7 @@ fn quote(params: &Params, a: QuoteArgs) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let store = open(&a.out.db.db).await?;
         let asked = async {
-            let req = store.quote_request(&a.id_number, a.from.trim()).await.map_err(|e| match &e {
+            let req = store.quote_request(params, &a.id_number, a.from.trim()).await.map_err(|e| match &e {
                 StoreError::NotFound { what: "peer", .. } | StoreError::Invalid { field: "from", .. } => input_error("--from", e),
                 StoreError::NotFound { .. } | StoreError::Invalid { .. } => input_error("--id-number", e),
                 _ => e.into(),

@@ -157,6 +157,8 @@ fn a_worker_moves_between_two_real_servers() {
     assert_eq!(a["counted"]["months"].as_i64(), Some(n), "{a}");
     assert_eq!(a["counted"]["years"].as_i64(), Some(n / 12), "{a}");
     assert_eq!(a["counted"]["by_region"][0]["region"], "zj", "{a}");
+    assert_eq!((a["benefit_place"]["value"]["place"].as_str(), a["benefit_place"]["value"]["rule"].as_u64()), (Some("ah"), Some(1)), "{a}");
+    assert_eq!(a["enrolments"][0]["scheme"], "employee_pension", "insured here from the transfer month: {a}");
     assert_eq!(a["account"]["personal_account_fen"].as_i64(), Some(account), "{a}");
     let z = jsonp(&["worker", "show", "--id-number", &idn, "--json", "--db", &zj]);
     assert_eq!(z["counted"]["months"].as_i64(), Some(0), "{z}");

@@ -144,7 +144,7 @@ async fn completes(zj: &Store, ah: &Store, clock: &FixedClock) {
     assert!(pa_before > 0 && pool_before < 0);
 
     // The worker's preview first: the sender answers what would move, and nothing is written.
-    let req = ah.quote_request(&idn, "zj").await.expect("quote request");
+    let req = ah.quote_request(&TEST_PARAMS, &idn, "zj").await.expect("quote request");
     let answer = zj.answer_quote(&TEST_PARAMS, "zj", &req.signed, WINDOW).await.expect("answer");
     let q = ah.read_quote("zj", &req, &answer, WINDOW).await.expect("read the answer");
     assert_eq!((q.refusal.as_deref(), q.months, q.from.as_str()), (None, 36, "zj"), "{q:#?}");
@@ -166,13 +166,16 @@ async fn completes(zj: &Store, ah: &Store, clock: &FixedClock) {
     clock.set(clock_now().timestamp_micros() + (FORM_SEAL_SECONDS + 1) * 1_000_000);
     assert!(ah.open_id_from_form(aw, &sealed).is_err(), "too old");
     clock.set(clock_now().timestamp_micros());
-    let other = ah.quote_request(&idn, "zj").await.expect("a second question");
+    let other = ah.quote_request(&TEST_PARAMS, &idn, "zj").await.expect("a second question");
     assert!(ah.read_quote("zj", &other, &answer, WINDOW).await.is_err(), "an answer to another question");
     let forged = req.signed.replacen("\"id_number\"", "\"id_numbex\"", 1);
     assert!(matches!(zj.answer_quote(&TEST_PARAMS, "zj", &forged, WINDOW).await, Err(StoreError::Message(_))), "an edited question");
     assert!(zj.answer_quote(&TEST_PARAMS, "zj", &answer.replace("transfer.quoted", "transfer.quote"), WINDOW).await.is_err());
-    assert!(matches!(ah.quote_request("110101199001011237", "zj").await, Err(StoreError::NotFound { .. } | StoreError::Invalid { .. })));
-    assert!(matches!(ah.quote_request(&idn, "js").await, Err(StoreError::NotFound { what: "peer", .. })));
+    assert!(matches!(
+        ah.quote_request(&TEST_PARAMS, "110101199001011237", "zj").await,
+        Err(StoreError::NotFound { .. } | StoreError::Invalid { .. })
+    ));
+    assert!(matches!(ah.quote_request(&TEST_PARAMS, &idn, "js").await, Err(StoreError::NotFound { what: "peer", .. })));
 
     let (t, new) = ah.request_transfer(&TEST_PARAMS, &idn, "zj").await.expect("request");
     assert!(new);
@@ -216,6 +219,11 @@ async fn completes(zj: &Store, ah: &Store, clock: &FixedClock) {
     assert_eq!((r.months, r.years), (36, 3));
     assert_eq!(r.by_region, vec![RegionMonths { region: "zj".into(), months: 36, years: 3 }]);
     assert_eq!(zj.months_by_region(zw).await.unwrap().months, 0);
+    // Article 6 on the result: the hukou is in Anhui and the relationship is here now: rule 1.
+    let bp = ah.benefit_place(&TEST_PARAMS, aw).await.unwrap().expect("a benefit place");
+    assert_eq!((bp.value.place.as_str(), bp.value.rule, bp.value.current.as_deref()), ("ah", 1, Some("ah")), "{bp:#?}");
+    assert!(bp.steps.iter().any(|t| t.en.contains("zj 3")), "the years by place: {:#?}", bp.steps);
+    assert!(zj.benefit_place(&TEST_PARAMS, zw).await.unwrap().is_none(), "nothing counted at the sender any more");
 
     // The sender unfroze the worker and ended the enrolment; its voucher verifies offline.
     assert_eq!(zj.freeze(zw).await.unwrap(), None);
@@ -262,7 +270,28 @@ async fn refusals(zj: &Store, ah: &Store, clock: &FixedClock) {
     // Registered here but unknown at the sender: refused with the reason, nothing frozen.
     let other = worker_id_number(7);
     let aw = ah_worker(ah, &other).await;
-    let req = ah.quote_request(&other, "zj").await.unwrap();
+    // The temporary-account rule (article 6): at 52, with the hukou in Zhejiang, moving to Anhui
+    // keeps the relationship where it is: the preview and the application are refused with the
+    // rule, nothing written. With the hukou in Anhui (moving home), the same age moves in full.
+    for (n, hukou) in [(9, "330106"), (10, "340102")] {
+        let idn = flexpension_testkit::worker_id(n, 1975..1976);
+        let nw = NewWorker {
+            id_number: idn,
+            name: "王五".into(),
+            phone: format!("138000000{n:02}"),
+            hukou_region: hukou.into(),
+            home_grid: "h1".into(),
+        };
+        ah.add_worker(&nw).await.unwrap();
+    }
+    let (away, home) = (flexpension_testkit::worker_id(9, 1975..1976), flexpension_testkit::worker_id(10, 1975..1976));
+    let before = ah.transfers().await.unwrap().len();
+    let e = ah.request_transfer(&TEST_PARAMS, &away, "zj").await.expect_err("temporary account");
+    assert!(matches!(&e, StoreError::Invalid { field: "temporary_account", reason } if reason.contains("50")), "{e}");
+    assert!(matches!(ah.quote_request(&TEST_PARAMS, &away, "zj").await, Err(StoreError::Invalid { field: "temporary_account", .. })));
+    assert_eq!(ah.transfers().await.unwrap().len(), before, "nothing written");
+    assert!(ah.quote_request(&TEST_PARAMS, &home, "zj").await.is_ok(), "moving home: the full transfer");
+    let req = ah.quote_request(&TEST_PARAMS, &other, "zj").await.unwrap();
     let q = ah.read_quote("zj", &req, &zj.answer_quote(&TEST_PARAMS, "zj", &req.signed, WINDOW).await.unwrap(), WINDOW).await.unwrap();
     assert!(q.refusal.as_deref().is_some_and(|r| r.contains("not registered")), "{q:?}");
     let (t, _) = ah.request_transfer(&TEST_PARAMS, &other, "zj").await.unwrap();
@@ -282,11 +311,24 @@ async fn refusals(zj: &Store, ah: &Store, clock: &FixedClock) {
     })
     .await
     .unwrap();
+    // The sender's officer holds the account (a freeze with a reason): the preview and the
+    // request are refused with that reason, and nothing moves.
+    zj.freeze_worker(zw, "under audit").await.unwrap();
+    let req = ah.quote_request(&TEST_PARAMS, &idn, "zj").await.unwrap();
+    let q = ah.read_quote("zj", &req, &zj.answer_quote(&TEST_PARAMS, "zj", &req.signed, WINDOW).await.unwrap(), WINDOW).await.unwrap();
+    assert!(q.refusal.as_deref().is_some_and(|r| r.contains("under audit")), "{q:?}");
+    let (held, _) = ah.request_transfer(&TEST_PARAMS, &idn, "zj").await.unwrap();
+    pump(zj, ah).await;
+    let held = ah.transfer(&held.id).await.unwrap().unwrap();
+    assert!(held.state.as_str() == "refused" && held.reason.as_deref().is_some_and(|r| r.contains("under audit")), "{held:?}");
+    assert_eq!(zj.freeze(zw).await.unwrap().map(|f| f.reason), Some("under audit".to_string()), "the officer's hold stays");
+    zj.unfreeze_worker(zw).await.unwrap();
+
     let (t, _) = ah.request_transfer(&TEST_PARAMS, &idn, "zj").await.unwrap();
     carry(ah, zj, "zj").await;
     assert_eq!(zj.transfer(&t.id).await.unwrap().unwrap().state.as_str(), "sent");
     // The preview while it runs: the sender says why it would refuse another, with no figures.
-    let req = ah.quote_request(&idn, "zj").await.unwrap();
+    let req = ah.quote_request(&TEST_PARAMS, &idn, "zj").await.unwrap();
     let q = ah.read_quote("zj", &req, &zj.answer_quote(&TEST_PARAMS, "zj", &req.signed, WINDOW).await.unwrap(), WINDOW).await.unwrap();
     assert!(q.refusal.as_deref().is_some_and(|r| r.contains("under way")) && q.months == 0 && q.steps.is_empty(), "{q:?}");
     let pay = Payment { worker: zw, payer: Payer::SelfPaid, reference: 2, amount_fen: 100, period: ym("2028-01") };

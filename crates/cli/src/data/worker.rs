@@ -106,6 +106,9 @@ struct Shown {
     /// Months and years counted by region (months paid here and brought in by transfers, less
     /// those moved out), and combined: {by_region: [{region, months, years}], months, years}.
     counted: MonthsByRegion,
+    /// Where the pension would be paid if the worker retired now (article 6), with the rule's
+    /// explanation; null when the hukou's province is unknown or no month is counted.
+    benefit_place: Option<flexpension_rules::Explained<flexpension_rules::transfer::BenefitPlace>>,
     /// The provincial special fund's subsidy by month: asked, granted, queued, the shortfall
     /// policy and why, in plain words.
     subsidy: Vec<SubsidyLine>,
@@ -144,6 +147,7 @@ pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
             let income = store.worker_month_income(worker.id, month).await?;
             let account = store.worker_statement(worker.id, lapse).await?;
             let counted = store.months_by_region(worker.id).await?;
+            let benefit_place = store.benefit_place(params, worker.id).await?;
             let mut subsidy = Vec::new();
             for g in store.worker_fund_grants(worker.id.0).await? {
                 let rules = params.fund_rules(g.month.first_day())?;
@@ -163,6 +167,7 @@ pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
                 by_platform: income.by_platform,
                 account,
                 counted,
+                benefit_place,
                 subsidy,
                 platform_shares,
             })
@@ -256,5 +261,9 @@ fn text(s: &Shown) -> Result<String, std::fmt::Error> {
         c.years,
         if by.is_empty() { String::new() } else { format!(": {}", by.join(", ")) }
     )?;
+    if let Some(p) = &s.benefit_place {
+        let why = p.steps.last().map(|t| t.en.as_str()).unwrap_or("");
+        writeln!(o, "benefit place if retired now: {} (rule {}): {why}", p.value.place, p.value.rule)?;
+    }
     Ok(o)
 }

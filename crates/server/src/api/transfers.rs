@@ -63,7 +63,7 @@ pub async fn me_transfers(State(s): State<AppState>, AsWorker(_, worker): AsWork
         (status = 404, description = "not_found: the region is not a peer agency", body = crate::calc::CalcError),
         (status = 413, description = "payload_too_large", body = crate::calc::CalcError),
         (status = 415, description = "unsupported_media_type: not application/json", body = crate::calc::CalcError),
-        (status = 422, description = "invalid_input: not the caller's ID number, or the caller's own region", body = crate::calc::CalcError),
+        (status = 422, description = "invalid_input: not the caller's ID number (field id_number), the caller's own region (from), or the temporary-account rule keeps the insurance in the region left (temporary_account: a man of 50 or more or a woman of 40 or more outside their hukou province; the message explains)", body = crate::calc::CalcError),
         SessionRefusals,
     ))]
 pub async fn me_transfers_post(State(s): State<AppState>, req: Request) -> Result<Response, ApiError> {
@@ -95,7 +95,7 @@ pub async fn me_transfers_post(State(s): State<AppState>, req: Request) -> Resul
         (status = 404, description = "not_found: the region is not a peer agency", body = crate::calc::CalcError),
         (status = 413, description = "payload_too_large", body = crate::calc::CalcError),
         (status = 415, description = "unsupported_media_type: not application/json", body = crate::calc::CalcError),
-        (status = 422, description = "invalid_input: not the caller's ID number, or the caller's own region", body = crate::calc::CalcError),
+        (status = 422, description = "invalid_input: not the caller's ID number (field id_number), the caller's own region (from), or the temporary-account rule keeps the insurance in the region left (temporary_account: a man of 50 or more or a woman of 40 or more outside their hukou province; the message explains)", body = crate::calc::CalcError),
         (status = 503, description = "peer_unavailable: the sending agency did not answer in 5 s (or 8 quotes are already asked); apply anyway or ask again", body = crate::calc::CalcError),
         SessionRefusals,
     ))]
@@ -105,7 +105,7 @@ pub async fn me_transfers_quote(State(s): State<AppState>, req: Request) -> Resu
         Err(denied) => return Ok(denied),
     };
     let from = a.from.trim();
-    let q = store.quote_request(a.id_number.trim(), from).await?;
+    let q = store.quote_request(s.params(), a.id_number.trim(), from).await?;
     match crate::web::transfer::ask(&s, &store, from, &q).await {
         Some(answer) => Ok(super::json(&answer)),
         None => Err(ApiError::new(

@@ -223,6 +223,9 @@ struct MePage {
     transfer_open: bool,
     /// Why the last application was refused (a catalogue key), shown in the form.
     transfer_problem: Option<&'static str>,
+    /// Where the pension would be paid if the worker retired now (article 6), once a transfer
+    /// was made: the place, and the rule in plain words.
+    benefit_place: Option<(String, String)>,
     /// The worker's notices and the awareness quiz (`web/inbox.rs`).
     inbox: crate::web::inbox::Inbox,
     /// The pension savings account's balance in one line, when the worker has one.
@@ -290,6 +293,16 @@ pub(crate) async fn me_page(
     let Ok(transfers) = store.worker_transfers(worker).await else { return failed(lang) };
     let Ok(peers) = store.peers().await else { return failed(lang) };
     let transfer_open = transfers.iter().any(|t| t.state.is_open());
+    let benefit_place = if transfers.is_empty() {
+        None
+    } else {
+        let Ok(place) = store.benefit_place(s.params(), worker).await else { return failed(lang) };
+        place.map(|p| {
+            let name = if base.lang.is_en() { p.value.place_en.clone() } else { p.value.place_zh.clone() };
+            let why = p.steps.last().map(|t| if base.lang.is_en() { t.en.clone() } else { t.zh.clone() }).unwrap_or_default();
+            (name, why)
+        })
+    };
     let inbox = crate::web::inbox::load(store, worker, shown, s.now().timestamp_micros()).await;
     let Ok(savings) = store.savings_status(s.params(), worker, s.this_month().year()).await else { return failed(lang) };
     let savings = (!savings.history.is_empty()).then(|| shown.f("choice.me_savings", &[("balance", &yuan_grouped(savings.balance_fen))]));
@@ -359,6 +372,7 @@ pub(crate) async fn me_page(
             .collect(),
         transfer_open,
         transfer_problem,
+        benefit_place,
         inbox,
         savings,
         base,

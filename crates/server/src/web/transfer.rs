@@ -65,6 +65,9 @@ pub async fn apply(State(s): State<AppState>, AsWorker(v, worker): AsWorker, For
             let code = flexpension_text::Lang::parse(lang).code();
             crate::web::reply::see_other(format!("/me?lang={code}#transfers"))
         }
+        Err(StoreError::Invalid { field: "temporary_account", .. }) => {
+            crate::web::people::me_page(&s, &v, worker, lang, Some("people.transfer_err_temporary")).await
+        }
         Err(StoreError::NotFound { .. } | StoreError::Invalid { .. }) => {
             crate::web::people::me_page(&s, &v, worker, lang, Some("people.transfer_err_region")).await
         }
@@ -151,8 +154,11 @@ pub async fn preview(State(s): State<AppState>, AsWorker(v, worker): AsWorker, F
         Err(r) => return r,
     };
     let from = f.from.trim().to_string();
-    let req = match store.quote_request(&id_number, &from).await {
+    let req = match store.quote_request(s.params(), &id_number, &from).await {
         Ok(r) => r,
+        Err(StoreError::Invalid { field: "temporary_account", .. }) => {
+            return crate::web::people::me_page(&s, &v, worker, lang, Some("people.transfer_err_temporary")).await;
+        }
         Err(StoreError::NotFound { .. } | StoreError::Invalid { .. }) => {
             return crate::web::people::me_page(&s, &v, worker, lang, Some("people.transfer_err_region")).await;
         }

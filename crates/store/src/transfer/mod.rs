@@ -18,6 +18,7 @@
 
 mod inbound;
 mod out;
+mod place;
 mod quote;
 mod refuse;
 
@@ -183,6 +184,29 @@ pub(crate) fn check_transfer_id(id: &str) -> Result<String> {
     if ok { Ok(id.to_string()) } else { Err(StoreError::invalid("transfer", "not a transfer id")) }
 }
 
+/// Article 6's temporary account, used by the application: a man of 50 or more, or a woman of
+/// 40 or more, moving to a province that is not their hukou's keeps the relationship where it
+/// is; here only a temporary contribution account would be opened (`Params::temporary_account`),
+/// so the transfer is refused with the rule's explanation. A hukou of unknown province (a
+/// worker registered before it was kept): the rule cannot be applied, and is not.
+pub(crate) fn temporary_account_check(params: &Params, w: &crate::Worker, own: &str, today: NaiveDate) -> Result<()> {
+    let Some(hukou) = w.hukou_province.as_deref() else { return Ok(()) };
+    let here = params.provinces.find(own).map(|p| p.code.clone()).unwrap_or_else(|| own.to_string());
+    let age = YearMonth::of_date(today).index().saturating_sub(w.birth_month.index()).div_euclid(12).max(0);
+    let sex = match w.sex {
+        crate::Sex::Male => flexpension_rules::transfer::Sex::Male,
+        crate::Sex::Female => flexpension_rules::transfer::Sex::Female,
+    };
+    let t = params
+        .temporary_account(sex, u32::try_from(age).unwrap_or(0), hukou == here, today)
+        .map_err(|e| StoreError::invalid("date", e.to_string()))?;
+    if t.value.temporary {
+        let why: Vec<String> = t.steps.iter().map(|s| s.en.clone()).collect();
+        return Err(StoreError::invalid("temporary_account", why.join(" ")));
+    }
+    Ok(())
+}
+
 impl Store {
     /// The store's region (a store made before regions is Zhejiang's).
     pub(crate) async fn own_region(&self) -> Result<String> {
@@ -209,6 +233,10 @@ impl Store {
         }
         let masked = flexpension_rules::checkdigit::mask(id_number.trim());
         let w = self.find_worker(id_number.trim()).await?.ok_or(StoreError::NotFound { what: "worker registered here", key: masked })?;
+        if let Some(t) = self.open_transfer(w.id, "in").await? {
+            return Ok((t, false));
+        }
+        temporary_account_check(params, &w, &own, self.today())?;
         if let Some(t) = self.open_transfer(w.id, "in").await? {
             return Ok((t, false));
         }
@@ -297,27 +325,7 @@ impl Store {
     /// A worker's months and years counted by region: months paid here (less those moved out)
     /// and months brought in by completed transfers, each month once.
     pub async fn months_by_region(&self, worker: WorkerId) -> Result<MonthsByRegion> {
-        let own = self.own_region().await?;
-        let mut months: BTreeMap<YearMonth, String> = BTreeMap::new();
-        for m in self.paid_months(worker).await? {
-            months.insert(m.month, own.clone());
-        }
-        const IN: &str = "SELECT m.region, CAST(m.month AS BIGINT) FROM transfer_months m JOIN transfers t ON t.id = m.transfer_id \
-            WHERE m.worker_id = $1 AND t.direction = 'in' AND t.state IN ('posted', 'completed') ORDER BY t.created_at_us, m.month";
-        let rows: Vec<(String, i64)> = Sql::new(IN).bind(worker.0).fetch_all(self.db()).await?;
-        for (region, code) in rows {
-            if let Some(m) = crate::ids::month_from_code(code as i32) {
-                months.entry(m).or_insert(region);
-            }
-        }
-        const OUT: &str = "SELECT CAST(m.month AS BIGINT) FROM transfer_months m JOIN transfers t ON t.id = m.transfer_id \
-            WHERE m.worker_id = $1 AND t.direction = 'out' AND t.state <> 'refused'";
-        let gone: Vec<i64> = Sql::new(OUT).bind(worker.0).scalars(self.db()).await?;
-        for code in gone {
-            if let Some(m) = crate::ids::month_from_code(code as i32) {
-                months.remove(&m);
-            }
-        }
+        let months = self.month_regions(worker).await?;
         let mut by: BTreeMap<String, u32> = BTreeMap::new();
         for r in months.values() {
             *by.entry(r.clone()).or_default() += 1;

@@ -95,15 +95,17 @@ impl Store {
     }
 
     /// At the receiving agency: the signed question to `from` for the worker with `id_number`
-    /// (checked registered here, as the application is). Nothing is written.
-    pub async fn quote_request(&self, id_number: &str, from: &str) -> Result<QuoteRequest> {
+    /// (checked registered here and not held by the temporary-account rule, as the application
+    /// is). Nothing is written.
+    pub async fn quote_request(&self, params: &Params, id_number: &str, from: &str) -> Result<QuoteRequest> {
         let own = self.own_region().await?;
         if from == own {
             return Err(StoreError::invalid("from", format!("'{from}' is this agency's own region")));
         }
         let peer = self.peer(from).await?.ok_or_else(|| StoreError::NotFound { what: "peer", key: from.to_string() })?;
         let masked = flexpension_rules::checkdigit::mask(id_number.trim());
-        self.find_worker(id_number.trim()).await?.ok_or(StoreError::NotFound { what: "worker registered here", key: masked })?;
+        let w = self.find_worker(id_number.trim()).await?.ok_or(StoreError::NotFound { what: "worker registered here", key: masked })?;
+        super::temporary_account_check(params, &w, &own, self.today())?;
         let env = self.new_agency_message(&own, from, KIND_QUOTE, serde_json::json!({"id_number": id_number.trim()}))?;
         let signed = env.sign(&self.log_keys().signer)?;
         Ok(QuoteRequest { url: peer.url, signed, id: id_hex(&env.id) })
