@@ -59,5 +59,6 @@ echo "Zhejiang at $zj_base, Anhui at $ah_base"
 screens=""
 if [ "${UPDATE_SCREENS:-}" = 1 ]; then screens="$root/docs/screens"; mkdir -p "$screens"; fi
 cd "$here"
-BASE_URL="$ah_base" ID_NUMBER="$id" MONTHS="${#months[@]}" SCREENS_DIR="$screens" \
+BASE_URL="$ah_base" ID_NUMBER="$id" MONTHS="${#months[@]}" SCREENS_DIR="$screens" FLEXPENSION_BIN="$bin" \
+  AH_LOG_KEY="$("$bin" log key --db "$ah")" SCRATCH="$tmp" \
   node --test --test-concurrency=1 transfer.test.mjs

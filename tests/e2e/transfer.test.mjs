@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { openPage, useBrowser } from './browser.mjs';
 
 const BASE = process.env.BASE_URL;
@@ -81,6 +82,16 @@ test('a worker applies to move here and sees the transfer complete', async () =>
   const pdf = await page.request.get(`${BASE}${href}`);
   assert.equal(pdf.headers()['content-type'], 'application/pdf');
   assert.equal((await pdf.body()).subarray(0, 4).toString('latin1'), '%PDF');
+  // Nothing paid here yet: the top of the page counts the months moved in, and the voucher
+  // printed now covers them, with Zhejiang's signed transfer voucher attached and checked.
+  assert.match(await page.textContent('#moved-in'), new RegExp(`已转入${process.env.MONTHS}个月`));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#voucher-issue')]);
+  const saved = join(process.env.SCRATCH, 'moved-voucher.pdf');
+  await download.saveAs(saved);
+  const verified = execFileSync(process.env.FLEXPENSION_BIN, ['verify', saved, '--log-key', process.env.AH_LOG_KEY], { encoding: 'utf8' });
+  assert.match(verified, new RegExp(`${process.env.MONTHS} months signed by zj`));
+  assert.match(verified, /exactly what the signed voucher draws/);
+  await page.goto(`${BASE}/me?lang=zh`);
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `no sideways scrolling at 390 px: ${width}`);
   await page.locator('#transfers').scrollIntoViewIfNeeded();

@@ -180,6 +180,17 @@ fn a_worker_moves_between_two_real_servers() {
     let o = runp(&["verify", "transfer.pdf", "--log-key", &ah_key]);
     assert!(!o.status.success(), "another region's key: {}", stdout(&o));
 
+    // The worker's contribution voucher at the receiver covers the months of both regions: the
+    // moved months are signed by Anhui with Zhejiang's key and the digest of Zhejiang's signed
+    // transfer voucher, which the PDF carries with its proof; verify checks it with that key.
+    let o = runp(&["voucher", "--id-number", &idn, "--out", "ah-voucher.pdf", "--region", "ah", "--lang", "en", "--db", &ah]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let v = okp(&["verify", "ah-voucher.pdf", "--log-key", &ah_key]);
+    assert!(v.contains("months from zj") && v.contains(&format!("{n} months signed by zj")), "{v}");
+    assert!(v.contains("exactly what the signed voucher draws") && v.contains("moved in from"), "{v}");
+    let o = runp(&["verify", "ah-voucher.pdf", "--log-key", &zj_key]);
+    assert!(!o.status.success(), "the receiver's voucher is not the sender's: {}", stdout(&o));
+
     // Each step in both logs (receiver: applied, posted, completed; sender: requested, frozen,
     // sent, completed); both audits hold.
     drop(sz);

@@ -184,6 +184,7 @@ mod tests {
             account_fen: 80_100,
             interest_fen: 324,
             total_fen: 199_764,
+            insured: true,
         }
     }
 

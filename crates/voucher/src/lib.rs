@@ -75,6 +75,9 @@ pub struct VoucherDoc {
     /// The pension savings account (个人养老储蓄账户), printed under the balance when the worker
     /// has one; `None` draws the page exactly as before it existed.
     pub savings: Option<VoucherSavings>,
+    /// Months brought in from other regions by transfers, one summary line each (label and
+    /// value preformatted), at most [`MAX_TRANSFER_LINES`] drawn; none draws the page as before.
+    pub transferred: Vec<VoucherLine>,
     /// Encoded in the QR code and printed in small type under it (without its query).
     pub verify_url: String,
     /// The short code printed beside the QR code that the verify page asks for, e.g. "7F3A-K9QD".
@@ -95,6 +98,16 @@ pub struct VoucherSavings {
     /// Deposited from that year's occasional income, in fen.
     pub deposited_fen: i64,
 }
+
+/// A summary line of its own: what it says before the value, and the value, as printed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VoucherLine {
+    pub label: String,
+    pub value: String,
+}
+
+/// The most transfer lines a voucher draws (the closing block stays on one page).
+pub const MAX_TRANSFER_LINES: usize = 6;
 
 /// One month of contributions: one row of the voucher's table.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -194,6 +194,9 @@ impl Closing {
             let label = l.lang.f("voucher.savings_deposited", &[("year", &sv.year.to_string())]);
             summary.push(("savings deposited in the year", label, format_fen_wide(i128::from(sv.deposited_fen))));
         }
+        for t in doc.transferred.iter().take(crate::MAX_TRANSFER_LINES) {
+            summary.push(("months moved in", t.label.clone(), t.value.clone()));
+        }
         Closing {
             summary,
             url_lines: capped(face.wrap(printed_url(&doc.verify_url), URL_SIZE, QR_COL_W)),
@@ -497,6 +500,13 @@ mod tests {
             verify_url: "https://x.example/".repeat(200),
             signature_line: "签发：浙江省社会保险事业管理中心".repeat(200),
             savings: Some(crate::VoucherSavings { balance_fen: i64::MAX, year: 2026, deposited_fen: i64::MAX }),
+            transferred: vec![
+                crate::VoucherLine {
+                    label: "由浙江省转入（zj-ah-0123456789abcdef0123）：".repeat(3),
+                    value: "36个月 2023-01–2025-12".into()
+                };
+                9
+            ],
             ..VoucherDoc::default()
         };
         let closing = Closing::new(face, &doc, &Labels::of(Lang::Zh));

@@ -39,6 +39,7 @@ pub fn sample_doc(lang: Lang, (year, month0): (usize, usize), months: usize, pai
         },
         balance_fen: 2_345_678,
         savings: None,
+        transferred: Vec::new(),
         verify_url: "https://verify.flexpension.example/verify/voucher/ZJ-7F3A-K9QD-2MXC-8HTR?code=4WQ7-N2PB".into(),
         check_code: "4WQ7-N2PB".into(),
         signature_line: "签发：浙江省社会保险事业管理中心 · 密钥 zj.flexpension+1a2b3c4d".into(),

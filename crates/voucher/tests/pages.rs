@@ -238,6 +238,24 @@ fn the_savings_balance_is_bound_like_every_figure() {
 }
 
 #[test]
+fn the_months_moved_in_are_bound_like_every_figure() {
+    let mut doc = sample(3);
+    let line = |value: &str| flexpension_voucher::VoucherLine { label: "浙江省转入（2023-01起）".into(), value: value.into() };
+    doc.transferred = vec![line("36个月 2023-01–2025-12")];
+    let pdf = render_pdf(&doc).expect("render");
+    assert!(matches!(check_pages(&doc, &pdf).expect("check"), PageCheck::Same { .. }));
+    let text = pdftotext(&pdf);
+    assert!(text.contains("浙江省转入") && text.contains("36个月"), "{text}");
+    // Drawn with other months, or without the line: named.
+    let mut forged = doc.clone();
+    forged.transferred = vec![line("48个月 2022-01–2025-12")];
+    let d = differs(check_pages(&doc, &render_pdf(&forged).expect("render")).expect("check"));
+    assert!(d.iter().any(|l| l.contains("months moved in") && l.contains("48个月")), "{d:#?}");
+    forged.transferred.clear();
+    assert!(!differs(check_pages(&doc, &render_pdf(&forged).expect("render")).expect("check")).is_empty());
+}
+
+#[test]
 fn an_update_appended_after_the_end_is_named() {
     let doc = sample(3);
     let pdf = render_pdf(&doc).expect("render");

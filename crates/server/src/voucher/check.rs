@@ -38,6 +38,7 @@ pub fn check_pdf(pdf: &[u8], opts: &VerifyOptions) -> Result<VerifyReport, Strin
                 })
             };
             report.add(PAGE_CHECK, res);
+            super::moved::check(&mut report, &body, &p.transfers);
             report.summary.extend(figures(&body, note));
         }
     }
@@ -78,6 +79,7 @@ pub fn figures(body: &VoucherBody, note: &str) -> Vec<String> {
         body.months_paid,
         body.years_counted
     ));
+    lines.extend(super::moved::figures(body));
     if let Some(sv) = &body.savings {
         lines.push(format!(
             "pension savings account balance {}; deposited in {} {}",
@@ -95,6 +97,7 @@ pub fn check_payload(p: &VoucherPayload, opts: &VerifyOptions) -> VerifyReport {
     let mut report = verify_bundle(&p.bundle, opts);
     if let Some((note, body)) = signed_body(&report, &p.bundle) {
         report.summary.push("(the voucher's data only: no printed page to compare)".into());
+        super::moved::check(&mut report, &body, &p.transfers);
         report.summary.extend(figures(&body, note));
     }
     report

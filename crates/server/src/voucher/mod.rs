@@ -9,8 +9,10 @@
 //! so only someone holding the voucher has it; the verify page asks for it.
 
 mod check;
+mod moved;
 
 pub use check::{PAGE_CHECK, check_payload, check_pdf, figures};
+pub use moved::{TransferProof, VoucherBodyTransfer};
 
 use crate::AppState;
 use flexpension_rules::YearMonth;
@@ -58,6 +60,10 @@ pub struct VoucherBody {
     /// a worker without one signs and draws as before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub savings: Option<VoucherBodySavings>,
+    /// Months moved in from other regions by transfers (absent when none: such a voucher signs
+    /// and draws as before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transferred: Vec<VoucherBodyTransfer>,
 }
 
 /// The pension savings account as signed: the balance when issued and the year's deposits.
@@ -117,10 +123,12 @@ impl VoucherBody {
                     status: lang.t(if m.due_fen == 0 { "voucher.status_paid" } else { "voucher.status_owed" }).to_string(),
                 })
                 .collect(),
-            years_counted: lang.f(
-                "voucher.years_months",
-                &[("years", &(self.months_paid / 12).to_string()), ("months", &(self.months_paid % 12).to_string())],
-            ),
+            years_counted: {
+                // With months moved in, the years counted are both regions' together.
+                let counted = self.months_paid + self.transferred.iter().map(|t| t.months).sum::<u32>();
+                lang.f("voucher.years_months", &[("years", &(counted / 12).to_string()), ("months", &(counted % 12).to_string())])
+            },
+            transferred: moved::lines(self, lang),
             balance_fen: self.balance_fen,
             total_paid_fen: self.total_paid_fen,
             savings: self.savings.map(|v| VoucherSavings { balance_fen: v.balance_fen, year: v.year, deposited_fen: v.deposited_fen }),
@@ -191,6 +199,10 @@ fn new_id(region: &str) -> Result<String, VoucherIssueError> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VoucherPayload {
     pub bundle: ProofBundle,
+    /// The sending regions' signed transfer vouchers with their proofs, for the months the body
+    /// says were moved in (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transfers: Vec<TransferProof>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -229,7 +241,10 @@ pub async fn issue(
         flexpension_ledger::lapse_after_months(state.params(), state.this_month()).map_err(|e| VoucherIssueError::Input(e.to_string()))?;
     let st = store.worker_statement(worker, lapse).await?;
     let months: Vec<_> = st.months.iter().filter(|m| from.is_none_or(|f| m.month >= f) && to.is_none_or(|t| m.month <= t)).collect();
-    if months.is_empty() {
+    let lang_name = |code: &str| crate::web::console::region_name(state, lang, code);
+    // Months moved in count with the whole record (not with a range asked for).
+    let moved_in = if from.is_none() && to.is_none() { moved::transfers_in(store, worker, lang_name).await? } else { Vec::new() };
+    if months.is_empty() && moved_in.is_empty() {
         return Err(VoucherIssueError::Input("no closed contribution months in that range".into()));
     }
     let region_name =
@@ -271,6 +286,7 @@ pub async fn issue(
         balance_fen: st.personal_account_fen,
         total_paid_fen: months.iter().map(|m| m.paid_fen).sum(),
         savings,
+        transferred: moved_in.into_iter().map(|(t, _)| t).collect(),
     };
     let text = format!("{}\n", serde_json::to_string(&body).map_err(|e| VoucherIssueError::Render(e.to_string()))?);
     let note = flexpension_tlog::sign_note(&text, &keys.signer).map_err(|e| VoucherIssueError::Render(e.to_string()))?;
@@ -291,7 +307,14 @@ pub async fn draw(state: &AppState, store: &Store, v: &VoucherRecord) -> Result<
         other => other?.1,
     };
     bundle.voucher = Some(v.note.clone());
-    let payload = serde_json::to_vec(&VoucherPayload { bundle }).map_err(|e| VoucherIssueError::Render(e.to_string()))?;
+    let transfers = if body.transferred.is_empty() {
+        Vec::new()
+    } else {
+        let named: Vec<&str> = body.transferred.iter().map(|t| t.transfer.as_str()).collect();
+        let all = moved::transfers_in(store, WorkerId(v.worker), |c| c.to_string()).await?;
+        all.into_iter().filter(|(t, _)| named.contains(&t.transfer.as_str())).map(|(_, p)| p).collect()
+    };
+    let payload = serde_json::to_vec(&VoucherPayload { bundle, transfers }).map_err(|e| VoucherIssueError::Render(e.to_string()))?;
     let doc = body.face(&v.note, payload).map_err(VoucherIssueError::Input)?;
     flexpension_voucher::render_pdf(&doc).map_err(|e| VoucherIssueError::Render(e.to_string()))
 }
@@ -351,6 +374,7 @@ mod tests {
             balance_fen: 162_316,
             total_paid_fen: 222_896,
             savings: None,
+            transferred: Vec::new(),
         };
         let pdf = flexpension_voucher::render_pdf(&body.face(NOTE, b"{}".to_vec()).expect("a v2 body")).expect("render");
         let digest = flexpension_tlog::Hash(Sha256::digest(&pdf).into()).to_hex();

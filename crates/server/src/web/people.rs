@@ -226,6 +226,9 @@ struct MePage {
     /// Where the pension would be paid if the worker retired now (article 6), once a transfer
     /// was made: the place, and the rule in plain words.
     benefit_place: Option<(String, String)>,
+    /// Nothing closed here yet but months moved in: how many, in words (with the voucher
+    /// button, whose voucher covers them).
+    moved: Option<String>,
     /// The worker's notices and the awareness quiz (`web/inbox.rs`).
     inbox: crate::web::inbox::Inbox,
     /// The pension savings account's balance in one line, when the worker has one.
@@ -306,6 +309,21 @@ pub(crate) async fn me_page(
     let inbox = crate::web::inbox::load(store, worker, shown, s.now().timestamp_micros()).await;
     let Ok(savings) = store.savings_status(s.params(), worker, s.this_month().year()).await else { return failed(lang) };
     let savings = (!savings.history.is_empty()).then(|| shown.f("choice.me_savings", &[("balance", &yuan_grouped(savings.balance_fen))]));
+    // Months moved in by transfers count with those paid here.
+    let counted = if transfers.is_empty() {
+        None
+    } else {
+        let Ok(c) = store.months_by_region(worker).await else { return failed(lang) };
+        Some(c)
+    };
+    let moved_in = counted.as_ref().map_or(0, |c| c.months.saturating_sub(st.months_paid));
+    let (years, months_paid) = counted.as_ref().map_or((st.years_counted, st.months_paid), |c| (c.years, c.months));
+    let moved = (st.months.is_empty() && moved_in > 0).then(|| {
+        shown.f(
+            "people.moved_in_only",
+            &[("months", &moved_in.to_string()), ("years", &(moved_in / 12).to_string()), ("rest", &(moved_in % 12).to_string())],
+        )
+    });
     let summary = st.months.last().map(|m| Summary {
         month: m.month.to_string(),
         pay: yuan_grouped(own_net(m)),
@@ -313,8 +331,8 @@ pub(crate) async fn me_page(
         arrears: yuan_grouped(st.arrears_fen),
         owes: st.arrears_fen > 0,
         standing: standing_key(&st.status),
-        years: st.years_counted,
-        months_paid: st.months_paid,
+        years,
+        months_paid,
         balance: yuan_grouped(st.personal_account_fen),
     });
     // The calculator gets up to 12 of the latest months, oldest first, and the latest as "this month".
@@ -373,6 +391,7 @@ pub(crate) async fn me_page(
         transfer_open,
         transfer_problem,
         benefit_place,
+        moved,
         inbox,
         savings,
         base,
