@@ -309,11 +309,11 @@ impl Store {
                     .into_iter()
                     .filter_map(|(c, b, k, p, r)| Some((crate::ids::month_from_code(c as i32)?.to_string(), r, b, k, p)))
                     .collect();
-                // Insured up to the transfer: an employee pension open last month or later.
+                // Insured up to the transfer: an employee pension begun before this month and
+                // open through last month, the one `handle_ack` ends with last month.
                 let last = self.this_month().add_months(-1);
                 let insured = self.enrolments(w).await?.iter().any(|e| {
-                    e.scheme == crate::Scheme::EmployeePension
-                        && last.is_some_and(|l| e.from <= self.this_month() && e.to.is_none_or(|to| to >= l))
+                    e.scheme == crate::Scheme::EmployeePension && last.is_some_and(|l| e.from <= l && e.to.is_none_or(|to| to >= l))
                 });
                 let v = TransferVoucher {
                     insured,
