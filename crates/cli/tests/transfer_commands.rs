@@ -1,6 +1,6 @@
 //! The transfer between two real servers on one machine (the built binary, random ports): a
 //! Zhejiang store on SQLite and an Anhui store on PostgreSQL, each the other's peer. A worker
-//! with every month from 2025-01 paid in Zhejiang moves to Anhui through `transfer request` at
+//! with 36 paid months in Zhejiang moves to Anhui through `transfer request` at
 //! Anhui; both ledgers balance, every fund over both regions is unchanged, the months and years
 //! appear once at Anhui, the voucher verifies offline with `flexpension verify`; and the bad
 //! input: unknown region or peer, a worker not registered at the receiver, a second request.
@@ -32,19 +32,17 @@ fn a_worker_moves_between_two_real_servers() {
     okp(&["init", "--region", "zj", "--db", &zj]);
     okp(&["init", "--region", "ah", "--db", &ah]);
 
-    // Zhejiang: a worker born 1990, enrolled from 2025-01, earning every month to last month;
-    // every month closed and paid.
+    // Zhejiang: a worker born 1990, enrolled 36 months ago, earning every month to last month;
+    // every month closed and paid: 36 paid months.
     common::setup(d, &zj, 1);
-    let idn = flexpension_testkit::worker_id(7, 1990..1991);
-    let line = flexpension_testkit::worker_line(&idn, 7, "g1", "2025-01");
-    std::fs::write(d.join("w.csv"), format!("{}{line}", flexpension_testkit::WORKERS_CSV_HEADER)).expect("write");
-    okp(&["import", "workers", "w.csv", "--db", &zj]);
     let today = chrono::Utc::now().date_naive();
     let this: flexpension_rules::YearMonth = flexpension_rules::YearMonth::of_date(today);
-    let months: Vec<String> = (0..)
-        .map_while(|i| "2025-01".parse::<flexpension_rules::YearMonth>().ok()?.add_months(i).filter(|m| *m < this))
-        .map(|m| m.to_string())
-        .collect();
+    let first = this.add_months(-36).expect("a month");
+    let idn = flexpension_testkit::worker_id(7, 1990..1991);
+    let line = flexpension_testkit::worker_line(&idn, 7, "g1", &first.to_string());
+    std::fs::write(d.join("w.csv"), format!("{}{line}", flexpension_testkit::WORKERS_CSV_HEADER)).expect("write");
+    okp(&["import", "workers", "w.csv", "--db", &zj]);
+    let months: Vec<String> = (0..).map_while(|i| first.add_months(i).filter(|m| *m < this)).map(|m| m.to_string()).collect();
     let mut earnings = String::from("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
     for (i, m) in months.iter().enumerate() {
         earnings.push_str(&format!("o{i},{idn},6000.00,{m}-05T10:00:00+08:00,ride_hailing,g1\n"));
@@ -60,6 +58,7 @@ fn a_worker_moves_between_two_real_servers() {
     okp(&["pay", "--id-number", &idn, "--month", &this.to_string(), "--amount-yuan", &amount, "--reference", "r1", "--db", &zj]);
     let shown = jsonp(&["worker", "show", "--id-number", &idn, "--json", "--db", &zj]);
     let n = months.len() as i64;
+    assert_eq!(n, 36);
     assert_eq!(shown["account"]["months_paid"].as_i64(), Some(n), "{shown}");
     assert_eq!(shown["counted"]["months"].as_i64(), Some(n), "{shown}");
 
