@@ -9,7 +9,7 @@
 //!
 //! People who log in (see `docs/PEOPLE.md`): `/login`, `/logout`, `/me` (a worker), `/platform`
 //! (a platform's staff), `/officer`, `/officer/workers[/{id}]`, `/officer/alerts[.csv]` and
-//! `/officer/access-log`, `/officer/fund[.csv]` (the special fund), `/officer/transfers` (the queue of transfers, refusal), `/officer/complaints` (an agency officer), `/me/complaints` (a worker's complaints), `/grid` with its POSTs under `/grid/alerts/{id}/`
+//! `/officer/access-log`, `/officer/fund[.csv]` (the special fund), `/officer/transfers` (the queue of transfers, refusal, applying for a worker), `/officer/complaints` (an agency officer), `/me/complaints` (a worker's complaints), `/grid` with its POSTs under `/grid/alerts/{id}/`
 //! (a grid worker), `/platform/credit` (a platform's own rating, its appeals) and
 //! `/officer/appeals` (the decisions); their JSON under `/api/v1/me/*`,
 //! `/api/v1/officer/*` (session cookie) and `/api/v1/platform/workers` (API key). Access is
@@ -124,7 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/platform/credit", get(web::console::credit::page))
         .route("/platform/credit/appeal", post(web::console::credit::appeal))
         .route("/platform/contracts", get(web::console::contracts::platform).post(web::console::contracts::file))
-        .route("/officer/transfers", get(web::console::transfers::officer))
+        .route("/officer/transfers", get(web::console::transfers::officer).post(web::console::transfers::apply))
         .route("/officer/transfers/{id}/refuse", post(web::console::transfers::refuse))
         .route("/officer/contracts", get(web::console::contracts::officer))
         .route("/officer/contracts/{id}/decision", post(web::console::contracts::decide))

@@ -217,6 +217,38 @@ fn apply_track_and_queue(s: &Server) {
     assert!(late.status == 409 && late.body.contains("不能再退回"), "{}", late.body);
     let en = s.send("GET", "/officer/transfers?lang=en", &[("cookie", &o)], "");
     assert!(en.body.contains("1 in progress") && en.body.contains("Refused"), "{}", en.body);
+
+    // The officer applies at the counter for worker C (registered here, no transfer yet): a bad
+    // ID or an unknown region is named in the form (the ID never echoed), a good one applies.
+    let page = s.send("GET", "/officer/transfers", &[("cookie", &o)], "");
+    assert!(
+        page.body.contains("id=\"transfer-apply-form\"") && page.body.contains("<option value=\"ah\">安徽省</option>"),
+        "{}",
+        page.body
+    );
+    let apply = |token: &str, from: &str, idn: &str| {
+        let body = format!("csrf={}&lang=zh&from={from}&id_number={}", enc(token), enc(idn));
+        s.send("POST", "/officer/transfers", &[("cookie", &o), ("content-type", "application/x-www-form-urlencoded")], body)
+    };
+    assert_eq!(apply("wrong", "ah", &s.ids[2]).status, 403, "without the session's token");
+    let bad = apply(&ocsrf, "ah", "110101199003078515");
+    assert!(bad.status == 422 && bad.body.contains("这个人还没有在本地登记") && !bad.body.contains("110101199003078515"), "{}", bad.body);
+    let bad = apply(&ocsrf, "js", &s.ids[2]);
+    assert!(bad.status == 422 && bad.body.contains("不能从这个地方转入") && !bad.body.contains(&s.ids[2]), "{}", bad.body);
+    for cookie in [&w, &String::new()] {
+        let r = s.send("POST", "/officer/transfers", &[("cookie", cookie), ("content-type", "application/x-www-form-urlencoded")], "");
+        assert!(matches!(r.status, 401 | 403 | 422), "not an officer: {}", r.status);
+    }
+    let before = s.block_on(s.store.transfers()).expect("list").len();
+    let r = apply(&ocsrf, "ah", &s.ids[2]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let list = s.block_on(s.store.transfers()).expect("list");
+    assert_eq!(list.len(), before + 1, "one transfer applied for");
+    let c = list.iter().find(|t| t.worker == Some(3)).expect("worker C's transfer");
+    assert_eq!((c.state.as_str(), c.direction.as_str(), c.peer.as_str()), ("applied", "in", "ah"));
+    assert!(r.header("location").is_some_and(|l| l.ends_with(&format!("#transfer-{}", c.id))), "{:?}", r.header("location"));
+    assert_eq!(apply(&ocsrf, "ah", &s.ids[2]).status, 303, "again: the same transfer");
+    assert_eq!(s.block_on(s.store.transfers()).expect("list").len(), before + 1);
 }
 
 #[test]

@@ -15,7 +15,7 @@
 //! | `arrears` | platforms' bills unpaid after their due day: the reminder on `/platform`, the officer's list on `/officer/contracts` |
 //! | `contracts` | collective contracts in two steps: the platform files (`/platform/contracts`), the officer approves or withdraws (`/officer/contracts`) |
 //! | `fund` | the provincial special fund by year and city (`flexpension fund report`), the shortfall rule's effect, CSV (`/officer/fund`) |
-//! | `transfers` | the officer's queue of transfers in and out (overdue first) and the refusal of one applied for here (`/officer/transfers`) |
+//! | `transfers` | the officer's queue of transfers in and out (overdue first), the refusal of one applied for here, and applying for a worker at the counter (`/officer/transfers`) |
 //! | `alerts` | the officer's alerts by grid and platform, escalations, conversion by month, CSV; the region's access log |
 
 pub(crate) mod alerts;

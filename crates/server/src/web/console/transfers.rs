@@ -3,7 +3,9 @@
 //! then the latest ended (`Store::transfer_queue`). A transfer applied for here and not yet
 //! answered by the sending agency can be refused with a reason the worker reads
 //! (`POST /officer/transfers/{id}/refuse`); the agency job carries it out within moments and
-//! tells the sender. Reading the page writes nothing.
+//! tells the sender. An officer also applies for a worker registered here, at the counter
+//! (`POST /officer/transfers`, the worker's ID number and the region left): the same application
+//! as the worker's button. Reading the page writes nothing.
 
 use super::{failed, region_name};
 use crate::AppState;
@@ -84,11 +86,14 @@ struct Page {
     /// The transfer whose refusal was just asked for.
     asked: String,
     max_reason: usize,
+    /// The regions one may move from (peer agencies): (code, name); none, no form.
+    peers: Vec<(String, String)>,
 }
 
 async fn page(s: &AppState, v: &Viewer, lang: Option<&str>, status: StatusCode, problem: &'static str, asked: String) -> Response {
     let Some(store) = s.store() else { return failed(lang) };
     let Ok(queue) = store.transfer_queue().await else { return failed(lang) };
+    let Ok(peers) = store.peers().await else { return failed(lang) };
     let mut base = Base::of(v, lang, "transfers.title", PATH);
     base.subject = region_name(s, base.lang, s.region());
     base.console("officer");
@@ -97,7 +102,8 @@ async fn page(s: &AppState, v: &Viewer, lang: Option<&str>, status: StatusCode, 
     let overdue = queue.iter().filter(|t| t.state.is_open() && t.overdue).count();
     let summary = lang.f("transfers.summary", &[("open", &open.to_string()), ("overdue", &overdue.to_string())]);
     let lines = queue.into_iter().map(|t| line(s, lang, t)).collect();
-    render(status, Page { base, lines, summary, problem, asked, max_reason: MAX_REFUSAL_REASON }.render())
+    let peers = peers.into_iter().map(|p| (region_name(s, lang, &p.code), p.code)).map(|(n, c)| (c, n)).collect();
+    render(status, Page { base, lines, summary, problem, asked, max_reason: MAX_REFUSAL_REASON, peers }.render())
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,6 +117,47 @@ pub struct QueueQuery {
 pub async fn officer(State(s): State<AppState>, AsOfficer(v, _): AsOfficer, Query(q): Query<QueueQuery>) -> Response {
     let asked = q.refused.filter(|r| r.len() <= 64 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')).unwrap_or_default();
     page(&s, &v, q.lang.as_deref(), StatusCode::OK, "", asked).await
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    csrf: String,
+    lang: Option<String>,
+    from: String,
+    id_number: String,
+}
+
+/// `POST /officer/transfers`: apply, at the counter, for a worker registered here to move their
+/// insurance here from a peer region (as the worker's own button does); the queue again, the
+/// transfer at the top, or the problem named in the form (the ID number never echoed).
+pub async fn apply(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, Form(f): Form<ApplyForm>) -> Response {
+    let lang = f.lang.as_deref();
+    if !crate::web::login::same(&v.session.csrf, f.csrf.trim()) {
+        return denied_with(StatusCode::FORBIDDEN, lang, "people.err_form_expired");
+    }
+    if region != s.region() {
+        return denied_with(StatusCode::FORBIDDEN, lang, "people.err_not_yours");
+    }
+    let Some(store) = s.store() else { return failed(lang) };
+    match store.request_transfer(s.params(), f.id_number.trim(), f.from.trim()).await {
+        Ok((t, _)) => {
+            s.agency_wake().notify_one();
+            see_other(format!("{PATH}?lang={}#transfer-{}", Lang::parse(lang).code(), t.id))
+        }
+        Err(StoreError::Invalid { field: "temporary_account", .. }) => {
+            page(&s, &v, lang, StatusCode::UNPROCESSABLE_ENTITY, "people.transfer_err_temporary", String::new()).await
+        }
+        Err(StoreError::NotFound { what: "peer", .. } | StoreError::Invalid { field: "from", .. }) => {
+            page(&s, &v, lang, StatusCode::UNPROCESSABLE_ENTITY, "people.transfer_err_region", String::new()).await
+        }
+        Err(StoreError::NotFound { .. } | StoreError::Invalid { .. }) => {
+            page(&s, &v, lang, StatusCode::UNPROCESSABLE_ENTITY, "transfers.err_worker", String::new()).await
+        }
+        Err(e) => {
+            tracing::error!(error = %crate::privacy::scrub_ids(&e.to_string()), "an officer's transfer application could not be made");
+            failed(lang)
+        }
+    }
 }
 
 #[derive(Deserialize)]
