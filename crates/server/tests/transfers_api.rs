@@ -247,6 +247,11 @@ fn apply_track_and_queue(s: &Server) {
     let c = list.iter().find(|t| t.worker == Some(3)).expect("worker C's transfer");
     assert_eq!((c.state.as_str(), c.direction.as_str(), c.peer.as_str()), ("applied", "in", "ah"));
     assert!(r.header("location").is_some_and(|l| l.ends_with(&format!("#transfer-{}", c.id))), "{:?}", r.header("location"));
+    // The log names the officer who applied.
+    let size = s.block_on(s.store.log_integrate()).expect("integrate").size;
+    let last = s.block_on(s.store.log_entries(size - 1, 1)).expect("entries");
+    let text = String::from_utf8_lossy(&last[0]);
+    assert!(text.contains("\"by\":\"staff\"") && text.contains("\"step\":\"applied\"") && text.contains(&c.id), "{text}");
     assert_eq!(apply(&ocsrf, "ah", &s.ids[2]).status, 303, "again: the same transfer");
     assert_eq!(s.block_on(s.store.transfers()).expect("list").len(), before + 1);
 }

@@ -224,6 +224,18 @@ impl Store {
     /// request gives it back (`false`: nothing new). Writes the transfer, its log entry and the
     /// request to the sender (the outbox) in one transaction.
     pub async fn request_transfer(&self, params: &Params, id_number: &str, from: &str) -> Result<(TransferRecord, bool)> {
+        self.request_transfer_by(params, id_number, from, None).await
+    }
+
+    /// [`Store::request_transfer`] made by staff person `by` (an officer at the counter): the
+    /// log's entry names them, as a refusal's does.
+    pub async fn request_transfer_by(
+        &self,
+        params: &Params,
+        id_number: &str,
+        from: &str,
+        by: Option<i64>,
+    ) -> Result<(TransferRecord, bool)> {
         let own = self.own_region().await?;
         if from == own {
             return Err(StoreError::invalid("from", format!("'{from}' is this agency's own region")));
@@ -258,7 +270,13 @@ impl Store {
         let body = serde_json::json!({"transfer": id, "id_number": id_number.trim(), "applied": today.to_string()});
         let env = self.new_agency_message(&own, from, KIND_REQUEST, body)?;
         tx.enqueue_agency_message(&env, &self.log_keys().signer, at).await?;
-        log_step(&mut tx, &id, "applied", w.id.0, at).await?;
+        match by {
+            None => log_step(&mut tx, &id, "applied", w.id.0, at).await?,
+            Some(by) => {
+                let data = serde_json::json!({"by": "staff", "by_id": by, "step": "applied", "transfer": id, "worker": w.id.0});
+                tx.log_append(&Record::new("transfer", at, data), None).await?;
+            }
+        }
         tx.commit().await?;
         let t = self.transfer(&id).await?.ok_or_else(|| StoreError::Corrupt("a transfer just made is missing".into()))?;
         Ok((t, true))

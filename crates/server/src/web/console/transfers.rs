@@ -139,7 +139,7 @@ pub async fn apply(State(s): State<AppState>, AsOfficer(v, region): AsOfficer, F
         return denied_with(StatusCode::FORBIDDEN, lang, "people.err_not_yours");
     }
     let Some(store) = s.store() else { return failed(lang) };
-    match store.request_transfer(s.params(), f.id_number.trim(), f.from.trim()).await {
+    match store.request_transfer_by(s.params(), f.id_number.trim(), f.from.trim(), Some(v.session.person.id.0)).await {
         Ok((t, _)) => {
             s.agency_wake().notify_one();
             see_other(format!("{PATH}?lang={}#transfer-{}", Lang::parse(lang).code(), t.id))
