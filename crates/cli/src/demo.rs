@@ -7,6 +7,7 @@ mod fund;
 mod money;
 mod notices;
 mod orders;
+mod transfer;
 mod union;
 
 use crate::UsageError;
@@ -110,6 +111,15 @@ pub fn run(params: Params, a: DemoArgs) -> anyhow::Result<()> {
         let server = tokio::spawn(flexpension_server::serve(listener, state.clone()));
         let mut built = build(&params, &store, &base, a.workers, &mut ph).await?;
         built.log = Some(record(&state, &store, &a.data, &built, &mut ph).await?);
+        let moved = transfer::run(&params, &state, &a.data, &built.movers, OFFICER_PASSWORD).await?;
+        ph.end(
+            "transfers",
+            format!(
+                "{} workers moved to Anhui ({} months) by the two agencies' signed messages in {:.1} s; Anhui's server at {}",
+                moved.moved, moved.months, moved.secs, moved.base
+            ),
+        );
+        built.moved = Some(moved);
         if !a.no_serve {
             tokio::spawn(flexpension_server::log::publish_loop(state.clone(), crate::serve::PUBLISH_EVERY));
             tokio::spawn(flexpension_server::jobs::complaint_deadline_loop(state.clone(), crate::serve::COMPLAINT_DEADLINE_EVERY));
@@ -151,6 +161,9 @@ struct Built {
     grid_login: String,
     worker_id_number: String,
     log: Option<LogShown>,
+    /// The workers who move to the demo's second region (ID numbers), and what moved.
+    movers: Vec<String>,
+    moved: Option<transfer::Moved>,
 }
 
 /// What the guide prints about the tamper-evident record.
@@ -377,6 +390,8 @@ async fn build(params: &Params, store: &Store, base: &str, n: usize, ph: &mut Ph
         grid_login: logins[3].0.into(),
         worker_id_number: w.id_number.clone(),
         log: None,
+        movers: transfer::movers(&workers, first, SEED, &w.id_number),
+        moved: None,
     })
 }
 
@@ -467,6 +482,21 @@ fn print_guide(base: &str, db: &Path, b: &Built, ph: &Phases, total: f64, no_ser
     )?;
     if !no_serve {
         writeln!(out, "  platforms' credit: {base}/credit")?;
+    }
+    if let Some(m) = &b.moved {
+        writeln!(
+            out,
+            "  transfers:         {} workers moved to Anhui ({} months): the officer's {base}/officer/transfers",
+            m.moved, m.months
+        )?;
+        if !no_serve {
+            writeln!(
+                out,
+                "  the second region: Anhui at {}/login ({} / {OFFICER_PASSWORD} -> /officer/transfers)",
+                m.base,
+                transfer::AH_OFFICER
+            )?;
+        }
     }
     writeln!(out, "  the demo worker:   flexpension worker show --db sqlite:{dbs} --id-number {} --month {last}", b.worker_id_number)?;
     let times: Vec<String> = ph.done.iter().map(|(n, s)| format!("{n} {s:.2} s")).collect();

@@ -1,6 +1,7 @@
 //! `flexpension demo --no-serve` on a small population: the books balance, money was billed,
 //! paid and owed, the special fund ran short in a city, platforms were billed under their
-//! contracts, and a demo worker can be looked up with the CLI.
+//! contracts, a few workers moved to the second region, and a demo worker can be looked up with
+//! the CLI.
 
 mod common;
 
@@ -25,6 +26,23 @@ fn a_small_demo_builds_balanced_books() {
     let n = |k: &str| r[k].as_i64().unwrap_or_else(|| panic!("{k} in {r}"));
     assert_eq!(n("trial_balance_fen"), 0, "{r}");
     assert!(n("workers") > 0 && n("contribution_fen") > 0 && n("paid_fen") > 0 && n("arrears_fen") > 0, "{r}");
+
+    // A few workers moved to the demo's second region (Anhui, its own store and server) through
+    // the two agencies' messages: completed at both, both logs intact.
+    let ah = format!("sqlite:{}", data.join("ah.db").display());
+    let (tin, tout) = (
+        common::json(&t.0, &["transfer", "list", "--json", "--db", &ah]),
+        common::json(&t.0, &["transfer", "list", "--json", "--db", &db]),
+    );
+    let done = |v: &serde_json::Value, dir: &str| {
+        v.as_array().into_iter().flatten().filter(|t| t["state"] == "completed" && t["direction"] == dir).count()
+    };
+    assert!(done(&tin, "in") > 0 && done(&tin, "in") == done(&tout, "out"), "{tin} {tout}");
+    assert!(out.contains("workers moved to Anhui"), "{out}");
+    for d in [&ah, &db] {
+        let o = common::run(&t.0, &["log", "audit", "--db", d]);
+        assert!(o.status.success(), "{}", common::stdout(&o));
+    }
 
     // The guide's worker can be shown.
     let id = out.split("--id-number ").nth(1).and_then(|s| s.split_whitespace().next()).expect("a worker in the guide");
