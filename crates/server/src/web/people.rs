@@ -263,7 +263,10 @@ fn transfer_lines(s: &AppState, lang: flexpension_text::Lang, t: &flexpension_st
     ];
     let moved =
         posted.then(|| lang.f("people.transfer_moved", &[("months", &t.months.to_string()), ("account", &yuan_grouped(t.account_fen))]));
-    let refused = (t.state == S::Refused).then(|| lang.f("people.transfer_refused", &[("reason", t.reason.as_deref().unwrap_or(""))]));
+    let refused = (t.state == S::Refused).then(|| {
+        let why = crate::web::transfer::reason_words(lang, t.reason.as_deref().unwrap_or(""));
+        lang.f("people.transfer_refused", &[("reason", &why)])
+    });
     let from = if t.direction == "in" {
         lang.f("people.transfer_in_from", &[("region", &region)])
     } else {

@@ -171,7 +171,7 @@ pub async fn preview(State(s): State<AppState>, AsWorker(v, worker): AsWorker, F
     let base = crate::web::people::Base::of(&v, lang, "people.transfer_preview_title", "/me");
     let l = base.lang;
     let (quote, refusal) = match answer {
-        Some(q) if q.refusal.is_some() => (None, q.refusal),
+        Some(q) if q.refusal.is_some() => (None, q.refusal.map(|r| reason_words(l, &r))),
         Some(q) => (Some(lines(l, &q)), None),
         None => (None, None),
     };
@@ -219,5 +219,45 @@ fn lines(l: flexpension_text::Lang, q: &TransferQuote) -> QuoteLines {
         pool: yuan_grouped(q.pool_transfer_fen),
         total: yuan_grouped(q.total_fen),
         steps: q.steps.iter().map(|t| if l.is_en() { t.en.clone() } else { t.zh.clone() }).collect(),
+    }
+}
+
+/// A refusal's reason in the reader's words: the reasons the agencies' rules give (in English,
+/// as they travel between agencies) told in plain words of the page's language; an officer's
+/// own words as written.
+pub(crate) fn reason_words(l: flexpension_text::Lang, reason: &str) -> String {
+    let r = reason.trim();
+    if r.starts_with("the worker is not registered") {
+        return l.t("transfers.why_not_registered").to_string();
+    }
+    if r.starts_with("another transfer of this worker") {
+        return l.t("transfers.why_under_way").to_string();
+    }
+    if let Some(why) = r.strip_prefix("the account is frozen: ") {
+        return l.f("transfers.why_frozen", &[("why", why)]);
+    }
+    if r.starts_with("the funds could not") {
+        return l.t("transfers.why_funds").to_string();
+    }
+    if r.starts_with("the voucher") || r.starts_with("the proof bundle") || r.starts_with("the sender is not a peer") {
+        return l.t("transfers.why_voucher").to_string();
+    }
+    r.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reason_words;
+    use flexpension_text::Lang;
+
+    #[test]
+    fn the_rules_reasons_are_told_in_plain_words_and_an_officers_are_kept() {
+        let zh = |r: &str| reason_words(Lang::Zh, r);
+        assert_eq!(zh("the worker is not registered at the sending agency"), "原参保地查不到这个人的参保登记。");
+        assert_eq!(zh("another transfer of this worker is under way"), "这个人的另一笔转移还在办理中。");
+        assert_eq!(zh("the account is frozen: under audit"), "原参保地暂停了这个账户（under audit）。");
+        assert!(zh("the voucher does not verify: voucher: bad signature").starts_with("转移凭证没有通过核验"));
+        assert!(reason_words(Lang::En, "the funds could not be computed: no rates").starts_with("The region left could not"));
+        assert_eq!(zh("在本地登记的身份信息有误，请到窗口核对"), "在本地登记的身份信息有误，请到窗口核对");
     }
 }

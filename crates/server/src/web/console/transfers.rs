@@ -68,7 +68,7 @@ fn line(s: &AppState, lang: Lang, t: TransferRecord) -> Line {
         overdue: t.overdue,
         months: t.months,
         account: yuan_grouped(t.account_fen),
-        reason: t.reason.unwrap_or_default(),
+        reason: crate::web::transfer::reason_words(lang, t.reason.as_deref().unwrap_or("")),
         refusable: t.direction == "in" && t.state == TransferState::Applied,
         id: t.id,
     }

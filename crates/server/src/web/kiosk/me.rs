@@ -59,7 +59,9 @@ async fn me_page(s: &AppState, v: &Viewer, worker: flexpension_store::WorkerId, 
             let state = match t.state {
                 S::Completed => l.f("people.transfer_completion", &[("date", &d.completion_due.to_string())]),
                 S::Posted => l.f("people.transfer_handover", &[("date", &d.handover_due.to_string())]),
-                S::Refused => l.f("people.transfer_refused", &[("reason", t.reason.as_deref().unwrap_or(""))]),
+                S::Refused => {
+                    l.f("people.transfer_refused", &[("reason", &crate::web::transfer::reason_words(l, t.reason.as_deref().unwrap_or("")))])
+                }
                 _ => l.f("people.transfer_applied", &[("date", &d.application.to_string())]),
             };
             format!("{from}: {state}")
