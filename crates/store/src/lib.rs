@@ -114,7 +114,8 @@ pub use store::{OpenOptions, Store};
 pub use transfer::{
     FORM_SEAL_SECONDS, HANDLE_BATCH as TRANSFER_HANDLE_BATCH, KIND_REFUSE as TRANSFER_KIND_REFUSE, MAX_QUOTE_STEP_CHARS, MAX_QUOTE_STEPS,
     MAX_REFUSAL_REASON, MonthsByRegion, QUEUE_ENDED as TRANSFER_QUEUE_ENDED, QUEUE_OPEN as TRANSFER_QUEUE_OPEN, QuoteRequest, QuoteStep,
-    RegionMonths, TRANSFER_VOUCHER_FORMAT, TransferQuote, TransferRecord, TransferVoucher,
+    REASON_FROZEN, REASON_FUNDS, REASON_NOT_REGISTERED, REASON_UNDER_WAY, RegionMonths, TRANSFER_VOUCHER_FORMAT, TransferQuote,
+    TransferRecord, TransferVoucher,
 };
 pub use union::{MAX_OPEN_UNION_REQUESTS, Membership, RequestState, UNION_QUEUE_LIMIT, UnionActor, UnionRequest, UnionService};
 

@@ -146,8 +146,7 @@ pub fn run(params: &Params, cmd: WorkerCommand) -> anyhow::Result<()> {
             let enrolments = store.enrolments(worker.id).await?;
             let income = store.worker_month_income(worker.id, month).await?;
             let account = store.worker_statement(worker.id, lapse).await?;
-            let counted = store.months_by_region(worker.id).await?;
-            let benefit_place = store.benefit_place(params, worker.id).await?;
+            let (counted, benefit_place) = store.counted(params, worker.id).await?;
             let mut subsidy = Vec::new();
             for g in store.worker_fund_grants(worker.id.0).await? {
                 let rules = params.fund_rules(g.month.first_day())?;

@@ -299,26 +299,21 @@ pub(crate) async fn me_page(
     let Ok(transfers) = store.worker_transfers(worker).await else { return failed(lang) };
     let Ok(peers) = store.peers().await else { return failed(lang) };
     let transfer_open = transfers.iter().any(|t| t.state.is_open());
-    let benefit_place = if transfers.is_empty() {
-        None
+    // Months moved in by transfers count with those paid here; and where the pension would be paid.
+    let (counted, place) = if transfers.is_empty() {
+        (None, None)
     } else {
-        let Ok(place) = store.benefit_place(s.params(), worker).await else { return failed(lang) };
-        place.map(|p| {
-            let name = if base.lang.is_en() { p.value.place_en.clone() } else { p.value.place_zh.clone() };
-            let why = p.steps.last().map(|t| if base.lang.is_en() { t.en.clone() } else { t.zh.clone() }).unwrap_or_default();
-            (name, why)
-        })
+        let Ok((c, p)) = store.counted(s.params(), worker).await else { return failed(lang) };
+        (Some(c), p)
     };
+    let benefit_place = place.map(|p| {
+        let name = if base.lang.is_en() { p.value.place_en.clone() } else { p.value.place_zh.clone() };
+        let why = p.steps.last().map(|t| if base.lang.is_en() { t.en.clone() } else { t.zh.clone() }).unwrap_or_default();
+        (name, why)
+    });
     let inbox = crate::web::inbox::load(store, worker, shown, s.now().timestamp_micros()).await;
     let Ok(savings) = store.savings_status(s.params(), worker, s.this_month().year()).await else { return failed(lang) };
     let savings = (!savings.history.is_empty()).then(|| shown.f("choice.me_savings", &[("balance", &yuan_grouped(savings.balance_fen))]));
-    // Months moved in by transfers count with those paid here.
-    let counted = if transfers.is_empty() {
-        None
-    } else {
-        let Ok(c) = store.months_by_region(worker).await else { return failed(lang) };
-        Some(c)
-    };
     let moved_in = counted.as_ref().map_or(0, |c| c.months.saturating_sub(st.months_paid));
     let (years, months_paid) = counted.as_ref().map_or((st.years_counted, st.months_paid), |c| (c.years, c.months));
     let moved = (st.months.is_empty() && moved_in > 0).then(|| {

@@ -226,17 +226,18 @@ fn lines(l: flexpension_text::Lang, q: &TransferQuote) -> QuoteLines {
 /// as they travel between agencies) told in plain words of the page's language; an officer's
 /// own words as written.
 pub(crate) fn reason_words(l: flexpension_text::Lang, reason: &str) -> String {
+    use flexpension_store::{REASON_FROZEN, REASON_FUNDS, REASON_NOT_REGISTERED, REASON_UNDER_WAY};
     let r = reason.trim();
-    if r.starts_with("the worker is not registered") {
+    if r == REASON_NOT_REGISTERED {
         return l.t("transfers.why_not_registered").to_string();
     }
-    if r.starts_with("another transfer of this worker") {
+    if r == REASON_UNDER_WAY {
         return l.t("transfers.why_under_way").to_string();
     }
-    if let Some(why) = r.strip_prefix("the account is frozen: ") {
+    if let Some(why) = r.strip_prefix(REASON_FROZEN) {
         return l.f("transfers.why_frozen", &[("why", why)]);
     }
-    if r.starts_with("the funds could not") {
+    if r.starts_with(REASON_FUNDS) || r.starts_with("the funds could not") {
         return l.t("transfers.why_funds").to_string();
     }
     if r.starts_with("the voucher") || r.starts_with("the proof bundle") || r.starts_with("the sender is not a peer") {

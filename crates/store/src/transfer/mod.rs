@@ -46,6 +46,15 @@ pub const QUEUE_ENDED: i64 = 100;
 /// meanwhile goes first (a batch of a hundred held every answer for seconds).
 pub const HANDLE_BATCH: i64 = 16;
 
+/// The reasons the sending agency's rules refuse with. They travel between agencies as these
+/// words; a page tells them in its reader's language by them (`reason_words` in the server).
+pub const REASON_NOT_REGISTERED: &str = "the worker is not registered at the sending agency";
+pub const REASON_UNDER_WAY: &str = "another transfer of this worker is under way";
+/// Followed by the freeze's own reason.
+pub const REASON_FROZEN: &str = "the account is frozen: ";
+/// Followed by why.
+pub const REASON_FUNDS: &str = "the funds could not be computed: ";
+
 /// The message kinds of a transfer.
 pub const KIND_REQUEST: &str = "transfer.request";
 pub const KIND_FUNDS: &str = "transfer.funds";
@@ -343,17 +352,7 @@ impl Store {
     /// A worker's months and years counted by region: months paid here (less those moved out)
     /// and months brought in by completed transfers, each month once.
     pub async fn months_by_region(&self, worker: WorkerId) -> Result<MonthsByRegion> {
-        let months = self.month_regions(worker).await?;
-        let mut by: BTreeMap<String, u32> = BTreeMap::new();
-        for r in months.values() {
-            *by.entry(r.clone()).or_default() += 1;
-        }
-        let total = months.len() as u32;
-        Ok(MonthsByRegion {
-            by_region: by.into_iter().map(|(region, months)| RegionMonths { region, months, years: months / 12 }).collect(),
-            months: total,
-            years: total / 12,
-        })
+        Ok(by_region(&self.month_regions(worker).await?))
     }
 
     /// Handle the inbox messages not yet handled, at most [`HANDLE_BATCH`]: the steps nearest
@@ -450,6 +449,20 @@ pub(crate) struct Inbound {
 impl Inbound {
     fn transfer_id(&self) -> Option<String> {
         self.body.get("transfer").and_then(|t| t.as_str()).and_then(|t| check_transfer_id(t).ok())
+    }
+}
+
+/// The months counted, by the region each was paid in, and combined.
+pub(crate) fn by_region(months: &BTreeMap<YearMonth, String>) -> MonthsByRegion {
+    let mut by: BTreeMap<String, u32> = BTreeMap::new();
+    for r in months.values() {
+        *by.entry(r.clone()).or_default() += 1;
+    }
+    let total = months.len() as u32;
+    MonthsByRegion {
+        by_region: by.into_iter().map(|(region, months)| RegionMonths { region, months, years: months / 12 }).collect(),
+        months: total,
+        years: total / 12,
     }
 }
 

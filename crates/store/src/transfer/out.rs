@@ -128,7 +128,7 @@ impl Store {
             Err(e) => return Err(e),
         };
         let refusal = match &worker {
-            None => Some("the worker is not registered at the sending agency".to_string()),
+            None => Some(super::REASON_NOT_REGISTERED.to_string()),
             Some(w) => self.out_refusal(w.id).await?,
         };
         let at = self.now_us();
@@ -155,9 +155,9 @@ impl Store {
     /// the account is frozen.
     pub(crate) async fn out_refusal(&self, w: WorkerId) -> Result<Option<String>> {
         if self.open_transfer(w, "out").await?.is_some() {
-            return Ok(Some("another transfer of this worker is under way".to_string()));
+            return Ok(Some(super::REASON_UNDER_WAY.to_string()));
         }
-        Ok(self.freeze(w).await?.map(|f| format!("the account is frozen: {}", f.reason)))
+        Ok(self.freeze(w).await?.map(|f| format!("{}{}", super::REASON_FROZEN, f.reason)))
     }
 
     /// A request that cannot be matched to a transfer: answered with a refusal, nothing kept.
@@ -178,7 +178,7 @@ impl Store {
             match self.freeze_and_compute(params, &t, w).await {
                 Ok(()) => {}
                 Err(e @ (StoreError::Db(_) | StoreError::Corrupt(_))) => return Err(e),
-                Err(e) => return self.refuse_out(&t, &format!("the funds could not be computed: {e}"), Some(m), true).await,
+                Err(e) => return self.refuse_out(&t, &format!("{}{e}", super::REASON_FUNDS), Some(m), true).await,
             }
             t = self.transfer(&t.id).await?.ok_or_else(|| StoreError::Corrupt("transfer missing".into()))?;
         }
@@ -194,7 +194,7 @@ impl Store {
         let reason = format!("transfer {} to {}", t.id, t.peer);
         match self.freeze(w).await? {
             Some(f) if f.reason == reason => {}
-            Some(f) => return Err(StoreError::invalid("worker", format!("the account is frozen: {}", f.reason))),
+            Some(f) => return Err(StoreError::invalid("worker", format!("{}{}", super::REASON_FROZEN, f.reason))),
             None => {
                 self.freeze_worker(w, &reason).await?;
             }

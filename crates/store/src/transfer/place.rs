@@ -2,7 +2,7 @@
 //! (待遇领取地): the transfer's result as the worker sees it on `/me` and `worker show`.
 
 use crate::backend::Sql;
-use crate::{Result, Store, WorkerId};
+use crate::{MonthsByRegion, Result, Store, WorkerId};
 use flexpension_rules::transfer::{BenefitPlace, Stay};
 use flexpension_rules::{Explained, Params, YearMonth};
 use std::collections::BTreeMap;
@@ -35,17 +35,16 @@ impl Store {
         Ok(months)
     }
 
-    /// Where the worker's pension would be paid if they retired now (article 6,
-    /// `Params::benefit_place`): the places in the order the months were paid, each run of
-    /// months one stay, with the relationship here now. None when the hukou's province is not
-    /// known (a worker registered before it was kept) or nothing is counted.
-    pub async fn benefit_place(&self, params: &Params, worker: WorkerId) -> Result<Option<Explained<BenefitPlace>>> {
-        let Some(w) = self.worker(worker).await? else { return Ok(None) };
-        let Some(hukou) = w.hukou_province else { return Ok(None) };
+    /// The months counted by region ([`Store::months_by_region`]) and where the worker's pension
+    /// would be paid if they retired now (article 6, `Params::benefit_place`), from one read: the
+    /// places in the order the months were paid, each run of months one stay, with the
+    /// relationship here now. No place when the hukou's province is not known (a worker
+    /// registered before it was kept) or nothing is counted.
+    pub async fn counted(&self, params: &Params, worker: WorkerId) -> Result<(MonthsByRegion, Option<Explained<BenefitPlace>>)> {
         let months = self.month_regions(worker).await?;
-        if months.is_empty() {
-            return Ok(None);
-        }
+        let counted = super::by_region(&months);
+        let hukou = self.worker(worker).await?.and_then(|w| w.hukou_province);
+        let (Some(hukou), false) = (hukou, months.is_empty()) else { return Ok((counted, None)) };
         let own = self.own_region().await?;
         let mut runs: Vec<(String, u32)> = Vec::new();
         for region in months.values() {
@@ -59,15 +58,16 @@ impl Store {
         }
         // Years add up by province in the rules; a run's part-year still counts with the rest.
         let mut stays: Vec<Stay> = runs.iter().map(|(r, _)| Stay { place: r.clone(), years: 0, temporary: false }).collect();
-        let mut by: BTreeMap<&str, u32> = BTreeMap::new();
-        for (r, n) in &runs {
-            *by.entry(r.as_str()).or_default() += n;
-        }
-        for (r, n) in by {
-            if let Some(s) = stays.iter_mut().rev().find(|s| s.place == r) {
-                s.years = n / 12;
+        for r in &counted.by_region {
+            if let Some(s) = stays.iter_mut().rev().find(|s| s.place == r.region) {
+                s.years = r.years;
             }
         }
-        Ok(params.benefit_place(&hukou, &stays, self.today()).ok())
+        Ok((counted, params.benefit_place(&hukou, &stays, self.today()).ok()))
+    }
+
+    /// Where the worker's pension would be paid if they retired now ([`Store::counted`]).
+    pub async fn benefit_place(&self, params: &Params, worker: WorkerId) -> Result<Option<Explained<BenefitPlace>>> {
+        Ok(self.counted(params, worker).await?.1)
     }
 }

@@ -143,7 +143,7 @@ impl Store {
             Err(e) => return Err(e),
         };
         match worker {
-            None => q.refusal = Some("the worker is not registered at the sending agency".to_string()),
+            None => q.refusal = Some(super::REASON_NOT_REGISTERED.to_string()),
             Some(w) => match self.out_refusal(w.id).await? {
                 Some(r) => q.refusal = Some(r),
                 None => match self.compute_moving(params, w.id).await {
@@ -158,7 +158,7 @@ impl Store {
                         q.steps = m.funds.steps.into_iter().map(|t| QuoteStep { zh: t.zh, en: t.en }).collect();
                     }
                     Err(e @ (StoreError::Db(_) | StoreError::Corrupt(_))) => return Err(e),
-                    Err(e) => q.refusal = Some(format!("the funds could not be computed: {e}")),
+                    Err(e) => q.refusal = Some(format!("{}{e}", super::REASON_FUNDS)),
                 },
             },
         }
