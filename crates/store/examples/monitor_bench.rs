@@ -14,6 +14,9 @@
 //!     time the month close of MONTH (the baseline), then the monitoring run of MONTH
 //!     (Store::monitor_run: workers, enrolments, six months of income, the ledger, the rules,
 //!     the alerts written), then the same run again (idempotent: it only refreshes alerts).
+//! monitor_bench rerun URL MONTH [SCHEMA]
+//!     time the monitoring run of MONTH again, after a round of it: what a daily run reads and
+//!     decides, nothing written; as often as wanted on one set-up (two builds alternating).
 //!
 //! The workers are born 1965-1989, so some retire within the monitor's horizon. The store's
 //! clock is fixed at 2027-01-15, after the last month.
@@ -50,7 +53,8 @@ async fn main() -> Res<()> {
     match a.get(1).map(String::as_str) {
         Some("setup") if a.len() >= 6 => setup(&a[2], a[3].parse()?, a[4].parse()?, a[5].parse()?, a.get(6).cloned()).await,
         Some("round") if a.len() >= 4 => round(&a[2], a[3].parse()?, a.get(4).cloned()).await,
-        _ => Err("usage: monitor_bench setup URL N MONTHS OPEN [SCHEMA] | round URL MONTH [SCHEMA]".into()),
+        Some("rerun") if a.len() >= 4 => rerun(&a[2], a[3].parse()?, a.get(4).cloned()).await,
+        _ => Err("usage: monitor_bench setup URL N MONTHS OPEN [SCHEMA] | round URL MONTH [SCHEMA] | rerun URL MONTH [SCHEMA]".into()),
     }
 }
 
@@ -173,6 +177,23 @@ async fn round(url: &str, month: YearMonth, schema: Option<String>) -> Res<()> {
          uninsured={} lapsed={} at_risk={} interrupted={} short_of_years={} opened={} closed={} \
          close_cpu={close_cpu:.3} monitor_cpu={monitor_cpu:.3} rerun_cpu={rerun_cpu:.3}",
         c.workers, r.workers, r.uninsured, r.lapsed, r.at_risk, r.interrupted, r.short_of_years, r.opened, r.closed
+    );
+    store.close().await;
+    Ok(())
+}
+
+async fn rerun(url: &str, month: YearMonth, schema: Option<String>) -> Res<()> {
+    let store = open(url, schema).await?;
+    let params = Params::embedded()?;
+    let (t, u) = (Instant::now(), cpu_secs());
+    let r = store.monitor_run(&params, "zj", month).await?;
+    let (rerun_secs, rerun_cpu) = (t.elapsed().as_secs_f64(), cpu_secs() - u);
+    if (r.opened, r.closed) != (0, 0) {
+        return Err(format!("not a rerun: {r:?}").into());
+    }
+    println!(
+        "month={month} monitor_workers={} rerun_secs={rerun_secs:.3} uninsured={} lapsed={} at_risk={} interrupted={} short_of_years={} rerun_cpu={rerun_cpu:.3}",
+        r.workers, r.uninsured, r.lapsed, r.at_risk, r.interrupted, r.short_of_years
     );
     store.close().await;
     Ok(())

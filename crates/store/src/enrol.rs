@@ -222,10 +222,11 @@ impl Store {
         let en = tx.insert_enrolment(e, self.now_us()).await?;
         if e.scheme == Scheme::EmployeePension {
             // A worker who enrols closes their uninsured alert (in the month the monitor last saw it).
-            Sql::new(
-                "UPDATE alerts SET closed_month = seen_month, closed_reason = 'enrolled' \
+            Sql::built(format!(
+                "UPDATE alerts SET seen_month = {seen}, closed_month = {seen}, closed_reason = 'enrolled' \
                  WHERE worker_id = $1 AND risk = $2 AND closed_month IS NULL",
-            )
+                seen = crate::monitor::SEEN_MONTH_HERE
+            ))
             .bind(e.worker.0)
             .bind(flexpension_rules::monitor::Risk::Uninsured.as_str())
             .execute(&mut tx)

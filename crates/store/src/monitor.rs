@@ -26,6 +26,21 @@ const ALERTS_PER_STATEMENT: usize = 1_000;
 /// category: the same for every worker born in the month, worked out once per run.
 type Retirements = HashMap<(i32, Category), (YearMonth, u32)>;
 
+/// The month an alert `a` was last found in: the latest run that reached its worker (see
+/// migration 0070: an open alert was found by every run that reached it since it opened).
+/// `alerts.seen_month` holds it for closed alerts; for open ones it is where the alert opened.
+pub(crate) const SEEN_MONTH: &str = "COALESCE((SELECT MAX(r.month) FROM monitor_runs r WHERE r.done_through >= a.worker_id), a.seen_month)";
+
+/// The same of the alert being updated (`UPDATE alerts`: no alias), as it stands before the run
+/// that updates it marks its range reached.
+pub(crate) const SEEN_MONTH_HERE: &str =
+    "COALESCE((SELECT MAX(r.month) FROM monitor_runs r WHERE r.done_through >= alerts.worker_id), alerts.seen_month)";
+
+/// A run has kept the alerts of its month up to the worker `$2` (one row a month; a rerun, or a
+/// run that stopped part way and is run again, never lowers it).
+pub(crate) const RUN_REACHED: &str = "INSERT INTO monitor_runs (month, done_through) VALUES ($1, $2) ON CONFLICT (month) DO UPDATE \
+     SET done_through = CASE WHEN excluded.done_through > monitor_runs.done_through THEN excluded.done_through ELSE monitor_runs.done_through END";
+
 /// A range of workers (first and last id) and its reads.
 type RangeRead = ((i64, i64), MonitorRange);
 
@@ -72,7 +87,7 @@ pub struct Alert {
 }
 
 /// A range's reads (see `Db::monitor_range`): the workers; those enrolled in the employee
-/// pension in the month; their incomes of the window's months, summed over platforms; the
+/// pension in the month; their incomes of the window's months, a row per platform; the
 /// entries and payments their standings come from ([`STANDING_READS`]).
 const RANGE_READS: [&str; 5] = [
     "SELECT id, birth_month, sex, home_grid_id FROM workers WHERE id BETWEEN $1 AND $2 ORDER BY id",
@@ -80,8 +95,9 @@ const RANGE_READS: [&str; 5] = [
      AND from_month <= $3 AND (to_month IS NULL OR to_month >= $3)",
     // Each month named (`{months}`: $3, $4, ...): the table's key leads with the month, and a
     // range of months was read whole for every range of workers (at 1 M workers most of a run).
-    "SELECT worker_id, month, CAST(SUM(income_fen) AS BIGINT) FROM month_income \
-     WHERE worker_id BETWEEN $1 AND $2 AND month IN ({months}) GROUP BY worker_id, month",
+    // A row per platform, added up here: almost every worker-month has one, and PostgreSQL's
+    // grouping cost a quarter of its reads.
+    "SELECT worker_id, month, income_fen FROM month_income WHERE worker_id BETWEEN $1 AND $2 AND month IN ({months})",
     STANDING_READS[0],
     STANDING_READS[1],
 ];
@@ -182,10 +198,7 @@ impl Store {
                 return Err(StoreError::invalid("month", format!("no platform income is stored for {month} yet ({latest})")));
             }
         }
-        let last_run: Option<i32> =
-            Sql::new("SELECT MAX(CASE WHEN closed_month > seen_month THEN closed_month ELSE seen_month END) FROM alerts")
-                .scalar::<Option<i32>>(self.db())
-                .await?;
+        let last_run: Option<i32> = Sql::new("SELECT MAX(month) FROM monitor_runs").scalar::<Option<i32>>(self.db()).await?;
         if let Some(last) = last_run.and_then(crate::ids::month_from_code).filter(|last| month < *last) {
             return Err(StoreError::invalid("month", format!("the alerts are kept up to {last}: run that month or a later one")));
         }
@@ -253,7 +266,8 @@ impl Store {
         for (w, m, fen) in rows {
             let at = crate::ids::month_from_code(m).map(|m| m.index() - first.index());
             if let Some(i) = at.and_then(|i| usize::try_from(i).ok()).filter(|i| *i < window) {
-                incomes.entry(w).or_insert_with(|| vec![0; window])[i] = fen;
+                let sum = &mut incomes.entry(w).or_insert_with(|| vec![0; window])[i];
+                *sum = sum.saturating_add(fen);
             }
         }
         let standings = standings(&read.standing_entries, &read.payments);
@@ -295,8 +309,9 @@ impl Store {
     }
 
     /// Open what is found and not open, close what is no longer found, tell the reasons again
-    /// of what stays with other figures (its fingerprint differs), and mark every open alert of
-    /// the range seen in the month: a few statements of many rows each. Only the fingerprints of
+    /// of what stays with other figures (its fingerprint differs), and mark the range reached by
+    /// the month's run (what stays open is then seen in the month without a write of its own):
+    /// a few statements of many rows each. Only the fingerprints of
     /// the open alerts are read back, and only the reasons written are told.
     async fn keep_alerts(
         &self,
@@ -338,7 +353,7 @@ impl Store {
         gone.extend(open.into_values().map(|(id, _)| id));
         report.closed += gone.len() as u64;
         report.opened += new.len() as u64;
-        let writes = AlertWrites { month: code, lo, hi, now_us: self.now_us(), gone: &gone, retell: &retell, new: &new };
+        let writes = AlertWrites { month: code, hi, now_us: self.now_us(), gone: &gone, retell: &retell, new: &new };
         if !tx.alert_writes_raw(&writes).await? {
             write_alerts(&mut tx, &writes).await?;
         }
@@ -407,10 +422,10 @@ impl Store {
 
     /// The open alerts, oldest first; of one grid when given.
     pub async fn open_alerts(&self, grid_id: Option<i64>) -> Result<Vec<Alert>> {
-        let rows: Vec<(i64, String, i64, i32, i32, String, String)> = Sql::new(
-            "SELECT worker_id, risk, grid_id, opened_month, seen_month, why_zh, why_en FROM alerts \
-             WHERE closed_month IS NULL AND ($1 IS NULL OR grid_id = $1) ORDER BY opened_month, worker_id, risk",
-        )
+        let rows: Vec<(i64, String, i64, i32, i32, String, String)> = Sql::built(format!(
+            "SELECT a.worker_id, a.risk, a.grid_id, a.opened_month, CAST({SEEN_MONTH} AS INTEGER), a.why_zh, a.why_en FROM alerts a \
+             WHERE a.closed_month IS NULL AND ($1 IS NULL OR a.grid_id = $1) ORDER BY a.opened_month, a.worker_id, a.risk"
+        ))
         .bind(grid_id)
         .fetch_all(self.db())
         .await?;
@@ -438,10 +453,14 @@ fn run_rules(params: &Params, region: &str, month: YearMonth) -> Result<(Monitor
 }
 
 /// A range's alert writes as statements of many rows each (PostgreSQL; SQLite steps them raw):
-/// closed, told again, opened, then every open alert of the range marked seen in the month.
+/// closed (with the month they were last seen), told again, opened, then the range marked
+/// reached by the month's run.
 async fn write_alerts(tx: &mut Tx, w: &AlertWrites<'_>) -> Result<()> {
     for part in w.gone.chunks(crate::registry::KEYS_PER_LOOKUP) {
-        let sql = format!("UPDATE alerts SET closed_month = $1, closed_reason = 'gone' WHERE id IN ({})", placeholders(2, part.len()));
+        let sql = format!(
+            "UPDATE alerts SET seen_month = {SEEN_MONTH_HERE}, closed_month = $1, closed_reason = 'gone' WHERE id IN ({})",
+            placeholders(2, part.len())
+        );
         part.iter().fold(Sql::built(sql).bind(w.month), |q, id| q.bind(*id)).execute(&mut *tx).await?;
     }
     for part in w.retell.chunks(ALERTS_PER_STATEMENT) {
@@ -472,11 +491,6 @@ async fn write_alerts(tx: &mut Tx, w: &AlertWrites<'_>) -> Result<()> {
         q.execute(&mut *tx).await?;
     }
     // What is open in the range now was found in this run: seen in the month.
-    Sql::new("UPDATE alerts SET seen_month = $1 WHERE closed_month IS NULL AND worker_id BETWEEN $2 AND $3 AND seen_month <> $1")
-        .bind(w.month)
-        .bind(w.lo)
-        .bind(w.hi)
-        .execute(&mut *tx)
-        .await?;
+    Sql::new(RUN_REACHED).bind(w.month).bind(w.hi).execute(&mut *tx).await?;
     Ok(())
 }

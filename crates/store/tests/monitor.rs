@@ -123,6 +123,17 @@ pub mod cases {
         assert_eq!((after.uninsured, after.lapsed, after.opened, after.closed), (0, 1, 0, 0), "{after:#?}");
         assert_eq!(s.open_alerts(None).await.expect("alerts").len(), 4);
         assert_eq!(ctx.scalar("SELECT COUNT(*) FROM alerts WHERE closed_month = 202511").await, 1);
+        assert_eq!(ctx.scalar("SELECT CAST(seen_month AS BIGINT) FROM alerts WHERE closed_month IS NOT NULL").await, 202511);
+
+        // A later month's run that stopped after the range of worker 2: what it reached was
+        // seen then, the rest in the month before; an enrolment closes in the month it was seen.
+        let w2 = f.workers[2].1.id.0;
+        ctx.sql(&format!("INSERT INTO monitor_runs (month, done_through) VALUES (202512, {w2})")).await;
+        let seen: Vec<(i64, String)> = s.open_alerts(None).await.expect("alerts").iter().map(|a| (a.worker.0, a.seen.clone())).collect();
+        assert!(seen.iter().all(|(w, m)| m == if *w <= w2 { "2025-12" } else { "2025-11" }), "{seen:?}");
+        assert!(seen.iter().any(|(w, _)| *w <= w2) && seen.iter().any(|(w, _)| *w > w2), "{seen:?}");
+        let e = s.monitor_run(&p, "zj", nov).await.expect_err("a month before the latest run");
+        assert!(e.to_string().contains("kept up to 2025-12"), "{e}");
     }
 
     /// A generated population showing every rule: the run's findings, alert by alert and word

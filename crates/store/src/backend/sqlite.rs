@@ -5,6 +5,7 @@ use super::sqlite_raw::{RawConn, Val::Int, Val::Text, with_raw};
 use super::{BatchRow, NewEntry, Stored};
 use crate::ids::{BatchId, PlatformId, month_code};
 use crate::journal::{kind_str, postings_derived, subject_month};
+use crate::monitor::{RUN_REACHED, SEEN_MONTH_HERE};
 use crate::store::OpenOptions;
 use crate::{Result, StoreError};
 use sqlx::SqliteConnection;
@@ -324,12 +325,14 @@ pub(crate) async fn alert_rows(conn: &mut SqliteConnection, sql: &str, lo: i64, 
 }
 
 /// The monitor's writes of a range (see `Tx::alert_writes_raw`), stepped on the transaction's
-/// connection: closed, told again, opened, then every open alert of the range marked seen.
+/// connection: closed, told again, opened, then the range marked reached by the month's run.
 pub(crate) async fn alert_writes(conn: &mut SqliteConnection, w: &super::AlertWrites<'_>) -> Result<()> {
     with_raw(conn, |raw| {
         let month = Int(i64::from(w.month));
         if !w.gone.is_empty() {
-            let mut close = raw.prepare("UPDATE alerts SET closed_month = ?1, closed_reason = 'gone' WHERE id = ?2")?;
+            let sql =
+                format!("UPDATE alerts SET seen_month = {}, closed_month = ?1, closed_reason = 'gone' WHERE id = ?2", SEEN_MONTH_HERE);
+            let mut close = raw.prepare(&sql)?;
             for id in w.gone {
                 close.execute(&[month, Int(*id)])?;
             }
@@ -349,8 +352,7 @@ pub(crate) async fn alert_writes(conn: &mut SqliteConnection, w: &super::AlertWr
                 open.execute(&[Int(*worker), Text(risk), Int(*grid), month, Int(*hash), Text(zh), Text(en), Int(w.now_us)])?;
             }
         }
-        raw.prepare("UPDATE alerts SET seen_month = ?1 WHERE closed_month IS NULL AND worker_id BETWEEN ?2 AND ?3 AND seen_month <> ?1")?
-            .execute(&[month, Int(w.lo), Int(w.hi)])?;
+        raw.prepare(&RUN_REACHED.replace('$', "?"))?.execute(&[month, Int(w.hi)])?;
         Ok(())
     })
     .await

@@ -308,11 +308,12 @@ impl Store {
             open.iter().filter(|a| a.grid == g.code).for_each(|a| tally(&mut row, a));
             stats.by_grid.push(row);
         }
-        let paid: Vec<(i64, i64, String)> = Sql::new(
+        let paid: Vec<(i64, i64, String)> = Sql::built(format!(
             "SELECT DISTINCT a.id, p.id, p.name FROM alerts a JOIN grids g ON g.id = a.grid_id \
-             JOIN month_income mi ON mi.worker_id = a.worker_id AND mi.month = a.seen_month JOIN platforms p ON p.id = mi.platform_id \
+             JOIN month_income mi ON mi.worker_id = a.worker_id AND mi.month = {} JOIN platforms p ON p.id = mi.platform_id \
              WHERE a.closed_month IS NULL AND g.region_code = $1",
-        )
+            crate::monitor::SEEN_MONTH
+        ))
         .bind(region)
         .fetch_all(self.db())
         .await?;
