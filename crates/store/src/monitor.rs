@@ -311,8 +311,8 @@ impl Store {
     /// Open what is found and not open, close what is no longer found, tell the reasons again
     /// of what stays with other figures (its fingerprint differs), and mark the range reached by
     /// the month's run (what stays open is then seen in the month without a write of its own):
-    /// a few statements of many rows each. Only the fingerprints of
-    /// the open alerts are read back, and only the reasons written are told.
+    /// a few statements of many rows each. Only the fingerprints of the open alerts are read
+    /// back, and only the reasons written are told.
     async fn keep_alerts(
         &self,
         lo: i64,
