@@ -226,7 +226,7 @@ fn lines(l: flexpension_text::Lang, q: &TransferQuote) -> QuoteLines {
 /// as they travel between agencies) told in plain words of the page's language; an officer's
 /// own words as written.
 pub(crate) fn reason_words(l: flexpension_text::Lang, reason: &str) -> String {
-    use flexpension_store::{REASON_FROZEN, REASON_FUNDS, REASON_NOT_REGISTERED, REASON_UNDER_WAY};
+    use flexpension_store::{REASON_FROZEN, REASON_FUNDS, REASON_NOT_REGISTERED, REASON_POSTING, REASON_UNDER_WAY, REASONS_VOUCHER};
     let r = reason.trim();
     if r == REASON_NOT_REGISTERED {
         return l.t("transfers.why_not_registered").to_string();
@@ -237,10 +237,10 @@ pub(crate) fn reason_words(l: flexpension_text::Lang, reason: &str) -> String {
     if let Some(why) = r.strip_prefix(REASON_FROZEN) {
         return l.f("transfers.why_frozen", &[("why", why)]);
     }
-    if r.starts_with(REASON_FUNDS) || r.starts_with("the funds could not") {
+    if r.starts_with(REASON_FUNDS) || r.starts_with(REASON_POSTING) {
         return l.t("transfers.why_funds").to_string();
     }
-    if r.starts_with("the voucher") || r.starts_with("the proof bundle") || r.starts_with("the sender is not a peer") {
+    if REASONS_VOUCHER.iter().any(|v| r.starts_with(v)) {
         return l.t("transfers.why_voucher").to_string();
     }
     r.to_string()
@@ -259,6 +259,7 @@ mod tests {
         assert_eq!(zh("the account is frozen: under audit"), "原参保地暂停了这个账户（under audit）。");
         assert!(zh("the voucher does not verify: voucher: bad signature").starts_with("转移凭证没有通过核验"));
         assert!(reason_words(Lang::En, "the funds could not be computed: no rates").starts_with("The region left could not"));
+        assert!(zh("the voucher's amounts or months do not add up").starts_with("转移凭证没有通过核验"));
         assert_eq!(zh("在本地登记的身份信息有误，请到窗口核对"), "在本地登记的身份信息有误，请到窗口核对");
     }
 }

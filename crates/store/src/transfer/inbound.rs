@@ -56,7 +56,7 @@ impl Store {
         match booked {
             Ok(_) => {}
             Err(e @ (StoreError::Db(_) | StoreError::Corrupt(_))) => return Err(e),
-            Err(e) => return self.refuse_in(&t.id, &t.peer, w, &format!("the funds could not be posted: {e}"), m).await,
+            Err(e) => return self.refuse_in(&t.id, &t.peer, w, &format!("{}{e}", super::REASON_POSTING), m).await,
         }
         let at = self.now_us();
         let mut tx = self.db().begin_write().await?;
@@ -93,29 +93,29 @@ impl Store {
         id: &str,
         own: &str,
     ) -> Result<std::result::Result<(TransferVoucher, String, String), String>> {
-        let Some(peer) = self.peer(&m.sender).await? else { return Ok(Err("the sender is not a peer".into())) };
+        let Some(peer) = self.peer(&m.sender).await? else { return Ok(Err(super::REASON_NOT_PEER.into())) };
         let note = m.body.get("voucher").and_then(|v| v.as_str()).unwrap_or("");
         let bundle_text = m.body.get("bundle").and_then(|v| v.as_str()).unwrap_or("");
         let Ok(bundle) = serde_json::from_str::<ProofBundle>(bundle_text) else {
-            return Ok(Err("the voucher's proof bundle does not parse".into()));
+            return Ok(Err(super::REASON_BUNDLE_UNPARSED.into()));
         };
         if bundle.voucher.as_deref() != Some(note) {
-            return Ok(Err("the proof bundle is for another voucher".into()));
+            return Ok(Err(super::REASON_OTHER_BUNDLE.into()));
         }
         let opts = VerifyOptions { log_key: peer.verifier_key.clone(), witness_keys: Vec::new(), quorum: None, id_number: None };
         let report = verify_bundle(&bundle, &opts);
         if !report.ok() {
             let failed: Vec<String> = report.checks.iter().filter(|c| !c.ok).map(|c| format!("{}: {}", c.name, c.detail)).collect();
-            return Ok(Err(format!("the voucher does not verify: {}", failed.join("; "))));
+            return Ok(Err(format!("{}{}", super::REASON_UNVERIFIED, failed.join("; "))));
         }
-        let Some(v) = TransferVoucher::from_note(note) else { return Ok(Err("the voucher does not parse".into())) };
+        let Some(v) = TransferVoucher::from_note(note) else { return Ok(Err(super::REASON_UNPARSED.into())) };
         if v.transfer != id || v.from != m.sender || v.to != own {
-            return Ok(Err("the voucher is for another transfer".into()));
+            return Ok(Err(super::REASON_OTHER_TRANSFER.into()));
         }
         let months_ok = v.moved().len() == v.months.len();
         if !months_ok || v.account_fen < 0 || v.pool_transfer_fen < 0 || v.account_fen.checked_add(v.pool_transfer_fen) != Some(v.total_fen)
         {
-            return Ok(Err("the voucher's amounts or months do not add up".into()));
+            return Ok(Err(super::REASON_SUMS.into()));
         }
         Ok(Ok((v, note.to_string(), bundle_text.to_string())))
     }

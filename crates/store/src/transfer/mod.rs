@@ -54,6 +54,18 @@ pub const REASON_UNDER_WAY: &str = "another transfer of this worker is under way
 pub const REASON_FROZEN: &str = "the account is frozen: ";
 /// Followed by why.
 pub const REASON_FUNDS: &str = "the funds could not be computed: ";
+/// The receiving agency's: the funds could not be posted here (followed by why).
+pub const REASON_POSTING: &str = "the funds could not be posted: ";
+/// The receiving agency's: the sender's transfer voucher did not check (each a reason's start).
+pub const REASONS_VOUCHER: [&str; 7] =
+    [REASON_NOT_PEER, REASON_OTHER_BUNDLE, REASON_BUNDLE_UNPARSED, REASON_UNVERIFIED, REASON_UNPARSED, REASON_OTHER_TRANSFER, REASON_SUMS];
+const REASON_BUNDLE_UNPARSED: &str = "the voucher's proof bundle does not parse";
+const REASON_OTHER_TRANSFER: &str = "the voucher is for another transfer";
+const REASON_SUMS: &str = "the voucher's amounts or months do not add up";
+const REASON_NOT_PEER: &str = "the sender is not a peer";
+const REASON_OTHER_BUNDLE: &str = "the proof bundle is for another voucher";
+const REASON_UNVERIFIED: &str = "the voucher does not verify: ";
+const REASON_UNPARSED: &str = "the voucher does not parse";
 
 /// The message kinds of a transfer.
 pub const KIND_REQUEST: &str = "transfer.request";
