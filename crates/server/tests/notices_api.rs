@@ -72,8 +72,9 @@ fn case(kind: Kind) {
     let run =
         OutreachRun { month: "2025-09".into(), model: "{}".into(), trained_on: "test".into(), auc_ppm: 700_000, workers: WORKERS as i64 };
     s.block_on(s.store.outreach_keep(month, &run, &scores)).expect("keep");
-    // Planned as of eight days ago, so every notice is due by now.
-    let then = Utc::now() - Duration::days(8);
+    // Planned as of noon (Beijing) eight or nine days ago, so every notice is due by now and the
+    // rerun two hours later falls on the same day whatever the hour the test runs.
+    let then = (Utc::now() - Duration::days(9)).date_naive().and_hms_opt(4, 0, 0).expect("04:00 UTC").and_utc();
     let d = s.block_on(flexpension_server::notices::schedule(&s.store, &params, "zj", then)).expect("schedule");
     assert_eq!(d.notices + d.holdout + d.no_room, WORKERS as usize, "{d:?}");
     assert_eq!(d.added, WORKERS as usize);
