@@ -122,6 +122,11 @@ pub mod cases {
         let r = s.pay_file(other.as_bytes(), 100, Some("zj")).await.expect("conflict");
         assert_eq!((r.accepted, r.rejected, r.errors[0].line, r.errors[0].field), (0, 1, 2, "reference"));
         assert_eq!(counts(&ctx).await, before);
+        // An officer of another region: the worker is unknown there, and nothing is written.
+        let r = s.pay_file(other.as_bytes(), 100, Some("sh")).await.expect("scoped");
+        assert_eq!((r.accepted, r.rejected, r.errors[0].field), (0, 1, "id_number"), "{r:#?}");
+        assert!(r.errors[0].reason.contains("of region sh"), "{r:#?}");
+        assert_eq!(counts(&ctx).await, before);
     }
 
     pub async fn limits_and_header(ctx: Ctx) {

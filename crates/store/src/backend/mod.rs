@@ -77,24 +77,29 @@ impl Db {
         }
     }
 
-    /// Rows of `sql` for many blob keys: a query with one parameter stepped once per key on
-    /// SQLite; on PostgreSQL `in_list(n)` (the query for `n` keys as `$1..$n`), a few hundred
-    /// keys a statement. Row shape: (key, id, text, optional month code).
-    pub(crate) async fn lookup_keys(
-        &self,
-        one: &str,
-        in_list: impl Fn(usize) -> String,
-        keys: &[&[u8]],
-    ) -> Result<Vec<(Vec<u8>, i64, String, Option<i32>)>> {
+    /// The payment file's workers: each ID hash's worker id, then each found worker's region
+    /// and first employee-pension month (see [`sqlite::payment_lookup`]). `ids` selects
+    /// (id_hash, id) and `scope` (region, first month) with the key as `?1` on SQLite; on
+    /// PostgreSQL `ids_pg` and `scope_pg` take the keys as an array `$1` and return the key first.
+    pub(crate) async fn payment_lookup(&self, sqls: [&str; 4], keys: &[&[u8]]) -> Result<PaymentLookup> {
+        let [ids, scope, ids_pg, scope_pg] = sqls;
         match self {
-            Db::Sqlite(p) => sqlite::lookup_each(p, one, keys).await,
-            Db::Postgres(_) => {
-                let mut out = Vec::with_capacity(keys.len());
-                for part in keys.chunks(crate::registry::KEYS_PER_LOOKUP) {
-                    let found: Vec<(Vec<u8>, i64, String, Option<i32>)> =
-                        part.iter().fold(Sql::built(in_list(part.len())), |q, k| q.bind(*k)).fetch_all(self).await?;
-                    out.extend(found);
-                }
+            Db::Sqlite(p) => sqlite::payment_lookup(p, ids, scope, keys).await,
+            Db::Postgres(p) => {
+                // Three parts at once, on three pooled connections (the server's look-ups are
+                // the time here, and it has more than one core).
+                let ids = in_three(keys, |part| async move {
+                    Ok(sqlx::query_as::<_, (Vec<u8>, i64)>(sqlx::AssertSqlSafe(ids_pg)).bind(part).fetch_all(p).await?)
+                })
+                .await?;
+                let mut found: Vec<i64> = ids.iter().map(|f| f.1).collect();
+                found.sort_unstable();
+                let scope = in_three(&found, |part| async move {
+                    let q = sqlx::query_as::<_, (i64, String, Option<i32>)>(sqlx::AssertSqlSafe(scope_pg));
+                    Ok(q.bind(part).fetch_all(p).await?)
+                })
+                .await?;
+                let out = PaymentLookup { ids, scope };
                 Ok(out)
             }
         }
@@ -306,6 +311,38 @@ pub(crate) struct MonitorRange {
     pub standing_entries: Vec<(i64, i64, i64, i64)>,
     /// (worker, the sum of its payments' postings to its receivable).
     pub payments: Vec<(i64, i64)>,
+}
+
+/// Keys a PostgreSQL look-up sends in one array.
+const PG_KEYS_PER_ARRAY: usize = 10_000;
+
+/// `f` over `keys` in three parts at once, each part `PG_KEYS_PER_ARRAY` keys at a time; the
+/// results in the keys' order.
+async fn in_three<'k, K, T, F, Fut>(keys: &'k [K], f: F) -> Result<Vec<T>>
+where
+    F: Fn(&'k [K]) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>>>,
+{
+    let mut parts = keys.chunks(keys.len().div_ceil(3).max(1));
+    let f = &f;
+    let run = |part: Option<&'k [K]>| async move {
+        let mut out = Vec::new();
+        for c in part.unwrap_or_default().chunks(PG_KEYS_PER_ARRAY) {
+            out.extend(f(c).await?);
+        }
+        Ok::<_, StoreError>(out)
+    };
+    let (mut a, b, c) = tokio::try_join!(run(parts.next()), run(parts.next()), run(parts.next()))?;
+    a.extend(b);
+    a.extend(c);
+    Ok(a)
+}
+
+/// What [`Db::payment_lookup`] found: (ID hash, worker id) and (worker id, region, first month).
+#[derive(Debug, Default)]
+pub(crate) struct PaymentLookup {
+    pub ids: Vec<(Vec<u8>, i64)>,
+    pub scope: Vec<(i64, String, Option<i32>)>,
 }
 
 /// The rows of [`Db::close_range`], each by worker id.

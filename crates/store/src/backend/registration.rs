@@ -73,13 +73,15 @@ const COPY_ENROLMENTS_PG: &str = "enrolments (id, worker_id, scheme, from_month,
 
 impl Tx {
     /// Hold off other registrations until the transaction ends, so that what [`Tx::find_workers`]
-    /// saw still holds when the batch inserts. SQLite's write lock already does; PostgreSQL
-    /// locks the workers table against writes (reads go on).
+    /// saw still holds when the batch inserts, and so that [`Tx::next_ids`] can give out a
+    /// block of ids that no other insert draws from meanwhile. SQLite's write lock already
+    /// does; PostgreSQL locks the workers and enrolments tables against writes (reads go on),
+    /// in the order a registration writes them.
     pub(crate) async fn lock_registrations(&mut self) -> Result<()> {
         match self {
             Tx::Sqlite(_) => Ok(()),
             Tx::Postgres(t) => {
-                sqlx::query("LOCK TABLE workers IN SHARE ROW EXCLUSIVE MODE").execute(&mut **t).await?;
+                sqlx::query("LOCK TABLE workers, enrolments IN SHARE ROW EXCLUSIVE MODE").execute(&mut **t).await?;
                 Ok(())
             }
         }
@@ -130,7 +132,8 @@ impl Tx {
     }
 
     /// `n` new ids of `table`, given out ahead of the insert (SQLite: past the largest, under
-    /// the write lock; PostgreSQL: from the table's identity sequence).
+    /// the write lock; PostgreSQL: a block from the table's identity sequence). Only under
+    /// [`Tx::lock_registrations`].
     pub(crate) async fn next_ids(&mut self, table: IdTable, n: usize) -> Result<Vec<i64>> {
         if n == 0 {
             return Ok(Vec::new());
@@ -143,15 +146,18 @@ impl Tx {
                 Ok((1..=n as i64).map(|k| max + k).collect())
             }
             Tx::Postgres(t) => {
-                // The sequence's name looked up once, not once per id.
-                let ids: Vec<i64> = sqlx::query_scalar(
-                    "SELECT nextval(q.s) FROM (SELECT pg_get_serial_sequence($1, 'id')::regclass AS s) q, generate_series(1, $2)",
+                // One block: take the next id and move the sequence past the block's last
+                // (nextval once per id cost 4 µs an id, 6.7 s of a million workers' import).
+                // Safe because the import holds both tables against inserts
+                // (`lock_registrations`), and only inserts into them draw from these sequences.
+                let last: i64 = sqlx::query_scalar(
+                    "SELECT setval(q.s, nextval(q.s) + $2 - 1) FROM (SELECT pg_get_serial_sequence($1, 'id')::regclass AS s) q",
                 )
                 .bind(table.name())
                 .bind(n as i64)
-                .fetch_all(&mut **t)
+                .fetch_one(&mut **t)
                 .await?;
-                Ok(ids)
+                Ok((last - n as i64 + 1..=last).collect())
             }
         }
     }

@@ -358,23 +358,37 @@ pub(crate) async fn alert_writes(conn: &mut SqliteConnection, w: &super::AlertWr
     .await
 }
 
-/// Each key's row of `sql` (one `?1` parameter, a blob), stepped on one pooled connection: a
-/// payment file looks up every worker, and through sqlx each row found cost a channel hop.
-pub(crate) async fn lookup_each(pool: &SqlitePool, sql: &str, keys: &[&[u8]]) -> Result<Vec<(Vec<u8>, i64, String, Option<i32>)>> {
-    let mut conn = pool.acquire().await?;
-    with_raw(&mut conn, |raw| {
-        let mut q = raw.prepare(sql)?;
-        let mut out = Vec::with_capacity(keys.len());
+/// The payment file's two look-ups, stepped on one pooled connection in one read transaction
+/// (outside one, every step takes and drops SQLite's shared lock: half a look-up's time):
+/// each ID hash's worker id (`ids`: one `?1` blob parameter; the unique index covers it, and
+/// the hashes come sorted), then each found worker's region and first enrolment month
+/// (`scope`: one `?1` id), asked in id order so that the worker and enrolment rows are read
+/// page after page instead of at random. Through sqlx each row found cost a channel hop.
+pub(crate) async fn payment_lookup(pool: &SqlitePool, ids: &str, scope: &str, keys: &[&[u8]]) -> Result<super::PaymentLookup> {
+    let mut tx = pool.begin().await?;
+    let out = with_raw(&mut tx, |raw| {
+        let mut out = super::PaymentLookup::default();
+        let mut q = raw.prepare(ids)?;
         for k in keys {
             q.query_each(&[super::sqlite_raw::Val::Blob(k)], |r| {
-                let id = r.int(1).ok_or_else(|| StoreError::Corrupt("workers.id is NULL".into()))?;
+                out.ids.push((r.blob(0), r.int(1).ok_or_else(|| StoreError::Corrupt("workers.id is NULL".into()))?));
+                Ok(())
+            })?;
+        }
+        let mut found: Vec<i64> = out.ids.iter().map(|f| f.1).collect();
+        found.sort_unstable();
+        let mut q = raw.prepare(scope)?;
+        for id in found {
+            q.query_each(&[Int(id)], |r| {
                 let from =
-                    r.int(3).map(|m| i32::try_from(m).map_err(|e| StoreError::Corrupt(format!("enrolment month: {e}")))).transpose()?;
-                out.push((r.blob(0), id, r.text(2).unwrap_or_default(), from));
+                    r.int(1).map(|m| i32::try_from(m).map_err(|e| StoreError::Corrupt(format!("enrolment month: {e}")))).transpose()?;
+                out.scope.push((id, r.text(0).unwrap_or_default(), from));
                 Ok(())
             })?;
         }
         Ok(out)
     })
-    .await
+    .await?;
+    tx.commit().await?;
+    Ok(out)
 }

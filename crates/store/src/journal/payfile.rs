@@ -166,16 +166,21 @@ impl crate::Store {
         let mut hashes: Vec<&[u8]> = rows.iter().map(|r| &r.hash[..]).collect();
         hashes.sort_unstable();
         hashes.dedup();
-        // Each worker and the first month of their employee-pension enrolments in one lookup.
-        // The region is the home grid's (an officer's scope), not the hukou, which may be any
-        // division code.
-        const FIELDS: &str = "SELECT w.id_hash, w.id, g.region_code, (SELECT MIN(e.from_month) FROM enrolments e \
-            WHERE e.worker_id = w.id AND e.scheme = 'employee_pension') FROM workers w JOIN grids g ON g.id = w.home_grid_id \
-            WHERE w.id_hash";
-        let found = self.db().lookup_keys(&format!("{FIELDS} = ?1"), |n| format!("{FIELDS} IN ({})", placeholders(1, n)), &hashes).await?;
-        let mut workers: HashMap<Vec<u8>, i64> = HashMap::with_capacity(found.len());
-        let mut enrolled: HashMap<i64, i32> = HashMap::with_capacity(found.len());
-        for (hash, id, region_of, from) in found {
+        // Each worker's id, then their home grid's region (an officer's scope; not the hukou,
+        // which may be any division code) and the first month of their employee-pension
+        // enrolments.
+        const FIRST: &str = "(SELECT MIN(e.from_month) FROM enrolments e WHERE e.worker_id = w.id AND e.scheme = 'employee_pension')";
+        let ids = "SELECT id_hash, id FROM workers WHERE id_hash = ?1";
+        let ids_pg = "SELECT id_hash, id FROM workers WHERE id_hash = ANY($1)";
+        let scope = format!("SELECT g.region_code, {FIRST} FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE w.id = ?1");
+        let scope_pg =
+            format!("SELECT w.id, g.region_code, {FIRST} FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE w.id = ANY($1)");
+        let found = self.db().payment_lookup([ids, &scope, ids_pg, &scope_pg], &hashes).await?;
+        let of: HashMap<i64, (String, Option<i32>)> = found.scope.into_iter().map(|(id, g, from)| (id, (g, from))).collect();
+        let mut workers: HashMap<Vec<u8>, i64> = HashMap::with_capacity(found.ids.len());
+        let mut enrolled: HashMap<i64, i32> = HashMap::with_capacity(found.ids.len());
+        for (hash, id) in found.ids {
+            let Some((region_of, from)) = of.get(&id) else { continue };
             if region.is_none_or(|g| g == region_of) {
                 workers.insert(hash, id);
                 enrolled.extend(from.map(|m| (id, m)));

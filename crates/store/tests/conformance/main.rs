@@ -65,6 +65,11 @@ mod sqlite {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_beside_registrations() {
+        run(Kind::Sqlite, cases::import_beside_registrations).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn ingest_accepts_and_aggregates() {
         run(Kind::Sqlite, cases::ingest_accepts_and_aggregates).await;
     }
@@ -182,6 +187,11 @@ mod postgres {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn import_workers_many() {
         run(Kind::Postgres, cases::import_workers_many).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn import_beside_registrations() {
+        run(Kind::Postgres, cases::import_beside_registrations).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

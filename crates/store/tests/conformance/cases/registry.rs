@@ -273,6 +273,50 @@ pub async fn import_workers_many(ctx: Ctx) {
     assert_eq!((again.added, again.duplicate, again.enrolled), (0, r.added, 0), "{again:#?}");
 }
 
+/// The import gives out ids a block at a time while single registrations and enrolments go on
+/// beside it: each worker and enrolment gets an id of its own (a shared id fails its insert).
+pub async fn import_beside_registrations(ctx: Ctx) {
+    let s = &ctx.store;
+    s.add_region("zj", "浙江省").await.unwrap();
+    s.add_grid(&NewGrid { code: "g1".into(), name: "一号".into(), region: "zj".into() }).await.unwrap();
+    let n = 6_000u32;
+    let mut csv = String::from("id_number,name,phone,hukou_region,grid,pension_from\n");
+    for i in 0..n {
+        csv.push_str(&format!("{},某,13800000000,zj,g1,2025-01\n", flexpension_testkit::distinct_resident_id(i)));
+    }
+    let opts = WorkerImportOptions { rows_per_batch: 500, max_errors: 10 };
+    let singles = async {
+        let mut out = Vec::new();
+        for i in 0..40 {
+            let w = NewWorker {
+                id_number: flexpension_testkit::distinct_resident_id(n + i),
+                name: "单".into(),
+                phone: "13900000000".into(),
+                hukou_region: "zj".into(),
+                home_grid: "g1".into(),
+            };
+            let w = s.add_worker(&w).await.expect("a single registration");
+            let e =
+                NewEnrolment { worker: w.id, scheme: Scheme::EmployeePension, from: ym("2025-02"), to: None, basis: Basis::PlatformIncome };
+            out.push((w.id, s.enrol(&e).await.expect("a single enrolment").id));
+            tokio::task::yield_now().await;
+        }
+        out
+    };
+    let (r, singles) = tokio::join!(s.import_workers(csv.as_bytes(), &opts), singles);
+    let r = r.expect("import");
+    assert_eq!((r.added, r.enrolled, r.rejected), (u64::from(n), u64::from(n), 0), "{r:#?}");
+    for (w, e) in &singles {
+        let mine = s.enrolments(*w).await.unwrap();
+        assert_eq!(mine.iter().map(|x| x.id).collect::<Vec<_>>(), vec![*e]);
+    }
+    for i in [0, n / 2, n - 1] {
+        let w = s.find_worker(&flexpension_testkit::distinct_resident_id(i)).await.unwrap().expect("imported");
+        assert_eq!(s.enrolments(w.id).await.unwrap().len(), 1);
+        assert!(singles.iter().all(|(x, _)| *x != w.id));
+    }
+}
+
 /// A hukou may be any mainland division code (GB/T 2260) as well as a registered region code;
 /// the province is derived from it, and a bad code is refused by row, naming the field.
 pub async fn import_workers_division_codes(ctx: Ctx) {
