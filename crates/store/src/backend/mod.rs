@@ -99,8 +99,7 @@ impl Db {
                     Ok(q.bind(part).fetch_all(p).await?)
                 })
                 .await?;
-                let out = PaymentLookup { ids, scope };
-                Ok(out)
+                Ok(PaymentLookup { ids, scope })
             }
         }
     }
