@@ -200,6 +200,20 @@ pub fn paid_postings(id: EntryId, d: &Due) -> [Posting; 4] {
     ]
 }
 
+/// The postings of a payment of `amount_fen`: the payer's clearing (or the worker's savings)
+/// debited, the worker's receivable credited. The ledger's check refuses any others, so a store
+/// may keep them unwritten and derive them from the amount. `None` for an id that is not a
+/// payment (a payment's reversal keeps its own postings).
+pub fn payment_postings(id: EntryId, amount_fen: Fen) -> Option<[Posting; 2]> {
+    match id.subject {
+        Subject::Payment { payer, .. } if !id.reversal => Some([
+            Posting::debit(crate::savings::payer_account(payer, id.worker), amount_fen),
+            Posting::credit(Account::ContributionsReceivable(id.worker), amount_fen),
+        ]),
+        _ => None,
+    }
+}
+
 /// Do `actual` postings equal `expected` once its zero lines are dropped (as `Entry::new` does)?
 pub(crate) fn same_postings(actual: &[Posting], expected: &[Posting]) -> bool {
     actual.iter().eq(expected.iter().filter(|p| p.amount_fen != 0))

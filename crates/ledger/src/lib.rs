@@ -98,7 +98,7 @@ mod report;
 mod savings;
 
 pub use close::{WorkerMonth, close_entries};
-pub use entry::{Due, Entry, MAX_POSTINGS, Posting, close_postings, paid_postings};
+pub use entry::{Due, Entry, MAX_POSTINGS, Posting, close_postings, paid_postings, payment_postings};
 pub use error::LedgerError;
 pub use fund::granted;
 pub use ids::{Account, BadId, EntryId, EntryKind, Payer, PlatformId, RegionCode, Subject, WorkerId};

@@ -6,9 +6,9 @@
 //! the store.
 
 use crate::close::{WorkerMonth, close_entries};
-use crate::entry::{Entry, Posting, paid_postings};
+use crate::entry::{Entry, paid_postings, payment_postings};
 use crate::error::LedgerError;
-use crate::ids::{Account, EntryId, EntryKind, Payer, Subject, WorkerId};
+use crate::ids::{EntryId, EntryKind, Payer, Subject, WorkerId};
 use crate::ledger::Ledger;
 use flexpension_rules::money::MAX_FEN;
 use flexpension_rules::{Fen, MonthRules, YearMonth};
@@ -77,10 +77,8 @@ impl Ledger {
         if p.payer == Payer::Savings && self.entry(&id).is_none() {
             crate::savings::check_savings_cover(self, p.worker, p.amount_fen)?;
         }
-        let postings = vec![
-            Posting::debit(crate::savings::payer_account(p.payer, p.worker), p.amount_fen),
-            Posting::credit(Account::ContributionsReceivable(p.worker), p.amount_fen),
-        ];
+        // One shape for every payment: a store derives it again from the amount (`payment_postings`).
+        let postings = payment_postings(id, p.amount_fen).map(|x| x.to_vec()).unwrap_or_default();
         let e = Entry::new(id, p.period, None, postings, None)?;
         let start = self.entries.len();
         self.post(e)?;

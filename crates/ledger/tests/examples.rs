@@ -449,3 +449,22 @@ fn a_transfer_goes_through_one_regions_clearing_and_can_be_booked_back() {
         assert!(l.post(Entry::new(id, ym(2026, 3), None, postings, None).unwrap()).is_err(), "case {i}");
     }
 }
+
+#[test]
+fn a_payments_postings_follow_from_its_amount() {
+    let p = Params::embedded().unwrap();
+    let mut l = Ledger::new();
+    l.close_month(ym(2025, 1), &[wm(1, 380_000)], &rules(&p, "paper", ym(2025, 1))).unwrap();
+    for payer in [Payer::SelfPaid, Payer::Platform(PlatformId(7))] {
+        let new = l.pay(&Payment { worker: W, payer, reference: 9, amount_fen: 12_345, period: ym(2025, 2) }).unwrap();
+        let e = &new[0];
+        assert_eq!(e.kind(), EntryKind::Payment);
+        let derived = payment_postings(*e.id(), 12_345).expect("a payment");
+        assert_eq!(e.postings(), &derived[..], "{payer:?}");
+        // Another amount gives other postings: the amount is what the store must keep.
+        assert_ne!(e.postings(), &payment_postings(*e.id(), 12_346).unwrap()[..]);
+        assert_eq!(payment_postings(e.id().reversed(), 12_345), None, "a reversal keeps its own postings");
+    }
+    let close = l.entries().iter().find(|e| e.kind() == EntryKind::MonthClose).unwrap();
+    assert_eq!(payment_postings(*close.id(), 1), None);
+}

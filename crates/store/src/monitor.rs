@@ -106,14 +106,16 @@ const RANGE_READS: [&str; 5] = [
 /// follows from, read without the ledger rebuilt from their whole journal (a run rebuilt about
 /// 45 entries a worker, half its time): (1) the closes, creditings and their reversals in
 /// append order as (worker, what, contribution month, net due), what being 1 a close, 2 a
-/// crediting, -1 and -2 their reversals; (2) per worker the sum of the payments' postings to
-/// the receivable (payments and their reversals are the only entries besides closes and their
-/// reversals that post to it; a close posts its net due, its reversal the negation).
+/// crediting, -1 and -2 their reversals, and 3 a payment written with its amount (in place of
+/// the month and the due: 0 and the amount); (2) per worker the sum of the stored payments'
+/// postings to the receivable (payments and their reversals are the only entries besides
+/// closes and their reversals that post to it; a close posts its net due, its reversal the
+/// negation).
 const STANDING_READS: [&str; 2] = [
-    "SELECT worker_id, CAST(CASE kind WHEN 'month_close' THEN 1 WHEN 'month_paid' THEN 2 \
+    "SELECT worker_id, CAST(CASE kind WHEN 'month_close' THEN 1 WHEN 'month_paid' THEN 2 WHEN 'payment' THEN 3 \
        WHEN 'reversal' THEN CASE WHEN entry_id LIKE worker_id || '/close/%' THEN -1 ELSE -2 END END AS BIGINT), \
-       CAST(COALESCE(month, 0) AS BIGINT), CAST(COALESCE(net_fen, 0) AS BIGINT) FROM journal_entries \
-     WHERE worker_id BETWEEN $1 AND $2 AND (kind IN ('month_close', 'month_paid') \
+       CAST(COALESCE(month, 0) AS BIGINT), CAST(COALESCE(net_fen, amount_fen, 0) AS BIGINT) FROM journal_entries \
+     WHERE worker_id BETWEEN $1 AND $2 AND (kind IN ('month_close', 'month_paid') OR (kind = 'payment' AND amount_fen IS NOT NULL) \
        OR (kind = 'reversal' AND (entry_id LIKE worker_id || '/close/%' OR entry_id LIKE worker_id || '/paid/%'))) ORDER BY worker_id, seq",
     "SELECT worker_id, CAST(SUM(amount_fen) AS BIGINT) FROM journal_postings WHERE worker_id BETWEEN $1 AND $2 \
      AND entry_id LIKE worker_id || '/payment/%' AND account = 'receivable/' || worker_id GROUP BY worker_id",
@@ -155,7 +157,7 @@ fn standings(entries: &[(i64, i64, i64, i64)], payments: &[(i64, i64)]) -> HashM
         rest = next;
         // Live dues by contribution month, and the months credited.
         let mut dues: BTreeMap<i64, i64> = BTreeMap::new();
-        let mut credited: i64 = 0;
+        let (mut credited, mut amounts, mut closes_or_credits): (i64, i64, bool) = (0, 0, false);
         for &(_, what, month, net) in mine {
             match what {
                 1 => {
@@ -165,12 +167,18 @@ fn standings(entries: &[(i64, i64, i64, i64)], payments: &[(i64, i64)]) -> HashM
                     dues.remove(&month);
                 }
                 2 => credited += 1,
+                3 => amounts += net,
                 _ => credited -= 1,
             }
+            closes_or_credits |= what != 3;
+        }
+        // Payments alone: no standing, as before payments were read here.
+        if !closes_or_credits {
+            continue;
         }
         // The receivable is the live dues plus the payments' postings (credits, negative), so
-        // what was received is the payments' postings negated.
-        let received = -paid_in.get(&w).copied().unwrap_or(0);
+        // what was received is the stored payments' postings negated, and the amounts.
+        let received = amounts - paid_in.get(&w).copied().unwrap_or(0);
         let (mut upto, mut unpaid) = (0i64, 0u32);
         for due in dues.values() {
             upto += due;

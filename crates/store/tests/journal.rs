@@ -169,8 +169,9 @@ pub mod cases {
         assert_balanced(&ctx.store, &f).await;
     }
 
-    /// A close's and a crediting's postings are not stored (they follow from the dues); entries
-    /// stored with them, as the journal once wrote them, read the same and balance the same.
+    /// A close's, a crediting's and a payment's postings are not stored (they follow from the
+    /// dues and the amount); entries stored with them, as the journal once wrote them, read the
+    /// same and balance the same.
     pub async fn postings_derived_or_stored(ctx: Ctx) {
         let f = setup(&ctx, 4).await;
         let s = &ctx.store;
@@ -178,15 +179,16 @@ pub mod cases {
         let w0 = &f.workers[0].1;
         let due = s.worker_statement(w0.id, 3).await.expect("statement").months[0].due_fen;
         assert_eq!(s.pay(&pay(w0, 1, due)).await.expect("pay").credited_months, vec![ym("2025-09")]);
-        // Only the payment's two lines are stored.
+        // No line is stored: the payment keeps its amount instead.
         let count = "SELECT COUNT(*) FROM journal_postings";
-        assert_eq!(ctx.scalar(count).await, 2);
+        assert_eq!(ctx.scalar(count).await, 0);
+        assert_eq!(ctx.scalar("SELECT CAST(SUM(amount_fen) AS BIGINT) FROM journal_entries WHERE kind = 'payment'").await, due);
         let entries = s.worker_entries(w0.id).await.expect("entries");
-        let derived: Vec<_> = entries
-            .iter()
-            .filter(|e| matches!(e.kind(), flexpension_ledger::EntryKind::MonthClose | flexpension_ledger::EntryKind::MonthPaid))
-            .collect();
+        use flexpension_ledger::EntryKind::{MonthClose, MonthPaid, Payment};
+        let derived: Vec<_> = entries.iter().filter(|e| matches!(e.kind(), MonthClose | MonthPaid)).collect();
         assert_eq!(derived.len(), 2);
+        let paid = entries.iter().find(|e| e.kind() == Payment).expect("the payment");
+        assert_eq!(paid.postings().iter().map(|p| p.amount_fen).collect::<Vec<_>>(), [due, -due], "derived on reading");
         assert!(derived.iter().all(|e| !e.postings().is_empty()), "derived on reading: {derived:?}");
         let balances = s.account_balances().await.expect("balances");
         assert!(balances.iter().any(|(a, v)| *a == format!("pa/{}", w0.id) && *v < 0), "{balances:?}");
@@ -206,13 +208,31 @@ pub mod cases {
                 lines += 1;
             }
         }
-        assert_eq!(ctx.scalar(count).await, 2 + lines);
+        assert_eq!(ctx.scalar(count).await, lines);
         assert_eq!(s.worker_entries(w0.id).await.expect("entries"), entries);
         assert_eq!(s.account_balances().await.expect("balances"), balances);
         assert_balanced(&ctx.store, &f).await;
         // A retried payment still writes nothing.
         assert!(s.pay(&pay(w0, 1, due)).await.expect("retry").duplicate);
-        assert_eq!(ctx.scalar(count).await, 2 + lines);
+        assert_eq!(ctx.scalar(count).await, lines);
+        // A payment as the journal once wrote it: no amount on its row, its two lines stored.
+        let w = w0.id.0;
+        let seq = ctx.scalar(&format!("SELECT CAST(MAX(seq) + 1 AS BIGINT) FROM journal_entries WHERE worker_id = {w}")).await;
+        ctx.sql(&format!(
+            "INSERT INTO journal_entries (worker_id, entry_id, seq, kind, period) VALUES ({w}, '{w}/payment/self/77', {seq}, 'payment', 202510)"
+        ))
+        .await;
+        for (line, (account, fen)) in [("clearing/self".to_string(), 500), (format!("receivable/{w}"), -500)].into_iter().enumerate() {
+            let sql = format!(
+                "INSERT INTO journal_postings (worker_id, entry_id, line, account, amount_fen) VALUES ({w}, '{w}/payment/self/77', {line}, '{account}', {fen})"
+            );
+            ctx.sql(&sql).await;
+        }
+        let old = s.worker_entries(w0.id).await.expect("entries");
+        assert_eq!(old.len(), entries.len() + 1);
+        assert_eq!(old.last().map(|e| e.postings().iter().map(|p| p.amount_fen).collect::<Vec<_>>()), Some(vec![500, -500]));
+        let l = assert_balanced(&ctx.store, &f).await;
+        assert_eq!(l.arrears(w0.id).credit_fen, 500, "the old payment counts once, as credit");
     }
 }
 

@@ -7,7 +7,7 @@
 use super::pg_copy::copy_binary;
 use super::{BatchRow, NewEntry, Stored};
 use crate::ids::{BatchId, PlatformId, month_code};
-use crate::journal::{kind_str, postings_derived, subject_month};
+use crate::journal::{kind_str, payment_amount, postings_derived, subject_month};
 use crate::store::OpenOptions;
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -295,7 +295,7 @@ pub(crate) async fn lock_log_tree(tx: &mut Transaction<'static, Postgres>) -> Re
 /// a repeated entry id fails the COPY on the primary key, as an insert would).
 pub(crate) async fn write_journal(tx: &mut Transaction<'static, Postgres>, rows: &[NewEntry<'_>], log_idx: i64) -> Result<()> {
     const ENTRIES: &str = "journal_entries (worker_id, entry_id, seq, kind, period, month, reference, income_fen, base_fen, \
-        contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen, log_idx)";
+        contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen, log_idx, amount_fen)";
     let ids: Vec<String> = rows.iter().map(|r| r.entry.id().to_string()).collect();
     let idx = (log_idx != -1).then_some(log_idx);
     let mut reference = String::new();
@@ -306,7 +306,7 @@ pub(crate) async fn write_journal(tx: &mut Transaction<'static, Postgres>, rows:
             use std::fmt::Write as _;
             let _ = write!(reference, "{x}");
         }
-        out.row(15).i64(e.id().worker.0).text(id).i32(rows[i].seq).text(kind_str(e.kind())).i32(month_code(e.period()));
+        out.row(16).i64(e.id().worker.0).text(id).i32(rows[i].seq).text(kind_str(e.kind())).i32(month_code(e.period()));
         out.opt_i32(subject_month(e.id()).map(month_code)).opt_text(e.reference().map(|_| reference.as_str()));
         match e.due() {
             Some(d) => {
@@ -320,10 +320,10 @@ pub(crate) async fn write_journal(tx: &mut Transaction<'static, Postgres>, rows:
                 }
             }
         }
-        out.opt_i64(idx);
+        out.opt_i64(idx).opt_i64(payment_amount(e));
     })
     .await?;
-    // Postings that follow from a due are not written (`postings_derived`).
+    // Postings that follow from a due or a payment's amount are not written (`postings_derived`).
     let lines: Vec<(u32, u32)> = rows
         .iter()
         .enumerate()

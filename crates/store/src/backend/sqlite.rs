@@ -4,7 +4,7 @@
 use super::sqlite_raw::{RawConn, Val::Int, Val::Text, with_raw};
 use super::{BatchRow, NewEntry, Stored};
 use crate::ids::{BatchId, PlatformId, month_code};
-use crate::journal::{kind_str, postings_derived, subject_month};
+use crate::journal::{kind_str, payment_amount, postings_derived, subject_month};
 use crate::monitor::{RUN_REACHED, SEEN_MONTH_HERE};
 use crate::store::OpenOptions;
 use crate::{Result, StoreError};
@@ -146,8 +146,9 @@ fn write_raw(conn: &RawConn<'_>, platform: PlatformId, batch: BatchId, rows: &[B
 }
 
 const INSERT_ENTRY: &str = "INSERT INTO journal_entries (worker_id, entry_id, seq, kind, period, month, reference, income_fen, base_fen, \
-    contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen, log_idx) VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(?6, -1), NULLIF(?7, ''), \
-    NULLIF(?8, -1), NULLIF(?9, -1), NULLIF(?10, -1), NULLIF(?11, -1), NULLIF(?12, -1), NULLIF(?13, -1), NULLIF(?14, -1), NULLIF(?15, -1))";
+    contribution_fen, personal_account_fen, pooling_fen, subsidy_fen, net_fen, log_idx, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(?6, -1), \
+    NULLIF(?7, ''), NULLIF(?8, -1), NULLIF(?9, -1), NULLIF(?10, -1), NULLIF(?11, -1), NULLIF(?12, -1), NULLIF(?13, -1), NULLIF(?14, -1), \
+    NULLIF(?15, -1), NULLIF(?16, -1))";
 const INSERT_POSTING: &str = "INSERT INTO journal_postings (worker_id, entry_id, line, account, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 /// Journal entries and their postings, stepped on the transaction's connection (a million
@@ -185,6 +186,7 @@ fn write_journal_raw(conn: &RawConn<'_>, rows: &[NewEntry<'_>], log_idx: i64) ->
             f(d.map(|d| d.subsidy_fen)),
             f(d.map(|d| d.net_fen)),
             Int(log_idx),
+            f(payment_amount(e)),
         ])?;
         if postings_derived(e) {
             continue;
@@ -220,6 +222,7 @@ pub(crate) async fn read_journal(conn: &mut SqliteConnection, lo: i64, hi: i64) 
                 r.int(10),
                 r.text(11),
                 r.int(12),
+                r.int(13),
             ));
             Ok(())
         })?;
@@ -358,13 +361,27 @@ pub(crate) async fn alert_writes(conn: &mut SqliteConnection, w: &super::AlertWr
     .await
 }
 
-/// The payment file's two look-ups, stepped on one pooled connection in one read transaction
-/// (outside one, every step takes and drops SQLite's shared lock: half a look-up's time):
+/// The payment file's two look-ups, each half of the keys stepped on a pooled connection in one
+/// read transaction (outside one, every step takes and drops SQLite's shared lock: half a
+/// look-up's time):
 /// each ID hash's worker id (`ids`: one `?1` blob parameter; the unique index covers it, and
 /// the hashes come sorted), then each found worker's region and first enrolment month
 /// (`scope`: one `?1` id), asked in id order so that the worker and enrolment rows are read
 /// page after page instead of at random. Through sqlx each row found cost a channel hop.
 pub(crate) async fn payment_lookup(pool: &SqlitePool, ids: &str, scope: &str, keys: &[&[u8]]) -> Result<super::PaymentLookup> {
+    // The sorted keys in two halves on two pooled connections at once: each connection steps
+    // on a thread of its own, so both cores read.
+    let (a, b) = keys.split_at(keys.len() / 2);
+    let (mut out, rest) = tokio::try_join!(payment_lookup_part(pool, ids, scope, a), payment_lookup_part(pool, ids, scope, b))?;
+    out.ids.extend(rest.ids);
+    out.scope.extend(rest.scope);
+    Ok(out)
+}
+
+async fn payment_lookup_part(pool: &SqlitePool, ids: &str, scope: &str, keys: &[&[u8]]) -> Result<super::PaymentLookup> {
+    if keys.is_empty() {
+        return Ok(super::PaymentLookup::default());
+    }
     let mut tx = pool.begin().await?;
     let out = with_raw(&mut tx, |raw| {
         let mut out = super::PaymentLookup::default();

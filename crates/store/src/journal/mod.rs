@@ -29,7 +29,7 @@ use flexpension_ledger::{Entry, Ledger, LedgerError, Payer, Payment, Subject, Wo
 use flexpension_rules::{Dec6, Fen, Params, YearMonth};
 use rows::entries_from;
 pub(crate) use rows::{JoinRow, SELECT_RANGE};
-pub(crate) use rows::{kind_str, postings_derived, subject_month};
+pub(crate) use rows::{kind_str, payment_amount, postings_derived, subject_month};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -226,7 +226,8 @@ impl crate::Store {
     /// Every account's balance as the sum of its postings (debit positive), non-zero ones only,
     /// by account key: the derived balances, for checks against the ledger. The stored postings
     /// are summed by the database; the unwritten ones of closes and creditings are derived from
-    /// the dues stored on the closes, in the database's rows (not through the ledger).
+    /// the dues stored on the closes, and those of payments from their amounts, in the
+    /// database's rows (not through the ledger).
     pub async fn account_balances(&self) -> Result<Vec<(String, Fen)>> {
         const STORED: &str = "SELECT account, CAST(SUM(amount_fen) AS BIGINT) FROM journal_postings GROUP BY account";
         // Closes and creditings without stored postings, each with the due it follows from (a
@@ -248,6 +249,16 @@ impl crate::Store {
                 flexpension_ledger::paid_postings(id, &d).to_vec()
             };
             for p in postings {
+                *sums.entry(p.account.to_string()).or_default() += p.amount_fen;
+            }
+        }
+        // Payments written with their amount instead of their postings.
+        const PAYMENTS: &str = "SELECT entry_id, amount_fen FROM journal_entries WHERE kind = 'payment' AND amount_fen IS NOT NULL";
+        let payments: Vec<(String, i64)> = Sql::new(PAYMENTS).fetch_all(self.db()).await?;
+        for (id, amount) in payments {
+            let bad = || StoreError::Corrupt(format!("journal entry {id}: not a payment's id"));
+            let eid: flexpension_ledger::EntryId = id.parse().map_err(|_| bad())?;
+            for p in flexpension_ledger::payment_postings(eid, amount).ok_or_else(bad)? {
                 *sums.entry(p.account.to_string()).or_default() += p.amount_fen;
             }
         }

@@ -2,19 +2,28 @@
 //! written by the backend: `Tx::write_journal`.)
 //!
 //! Postings that follow from what is stored are not written ([`postings_derived`]): a close's
-//! come from its due, a crediting's from the due of the close it credits. Reading derives them
-//! again when an entry of those kinds has no stored postings (entries written before this rule
-//! keep theirs, and are read as stored). The log's row of an entry is the same either way.
+//! come from its due, a crediting's from the due of the close it credits, a payment's from the
+//! amount on its row. Reading derives them again when an entry of those kinds has no stored
+//! postings (entries written before this rule keep theirs, and are read as stored). The log's row of an entry is the same either way.
 
 use crate::{Result, StoreError};
-use flexpension_ledger::{Account, Due, Entry, EntryId, EntryKind, Posting, Subject, close_postings, paid_postings};
+use flexpension_ledger::{Account, Due, Entry, EntryId, EntryKind, Posting, Subject, close_postings, paid_postings, payment_postings};
 use flexpension_rules::YearMonth;
 use std::collections::HashMap;
 
-/// Are `e`'s postings left unwritten, to be derived on reading? A month close's (from its due)
-/// and a crediting's (from its close's due); payments, interest and reversals keep theirs.
+/// Are `e`'s postings left unwritten, to be derived on reading? A month close's (from its due),
+/// a crediting's (from its close's due) and a payment's (from its amount, [`payment_amount`]);
+/// interest, transfers, deposits and reversals keep theirs.
 pub(crate) fn postings_derived(e: &Entry) -> bool {
-    matches!(e.kind(), EntryKind::MonthClose | EntryKind::MonthPaid)
+    matches!(e.kind(), EntryKind::MonthClose | EntryKind::MonthPaid) || payment_amount(e).is_some()
+}
+
+/// The amount kept on a payment's row in place of its postings: `Some` only when they are
+/// exactly those [`payment_postings`] derives from it (as the ledger's check requires).
+pub(crate) fn payment_amount(e: &Entry) -> Option<i64> {
+    let amount = e.postings().first()?.amount_fen;
+    let derived = payment_postings(*e.id(), amount)?;
+    (e.kind() == EntryKind::Payment && derived[..] == *e.postings()).then_some(amount)
 }
 
 /// One row of the entries ⟕ postings read, in (worker, seq, line) order.
@@ -32,6 +41,7 @@ pub(crate) type JoinRow = (
     Option<i64>,
     Option<String>,
     Option<i64>,
+    Option<i64>,
 );
 
 /// Entries with their postings of the workers `worker_id BETWEEN $1 AND $2`, in replay order.
@@ -39,7 +49,7 @@ pub(crate) type JoinRow = (
 /// estimates behind a fast-growing journal it hashed every posting to read one worker's
 /// (0.2 s per payment at 350,000 postings).
 pub(crate) const SELECT_RANGE: &str = "SELECT e.worker_id, e.entry_id, e.period, e.reference, e.income_fen, e.base_fen, \
-    e.contribution_fen, e.personal_account_fen, e.pooling_fen, e.subsidy_fen, e.net_fen, p.account, p.amount_fen \
+    e.contribution_fen, e.personal_account_fen, e.pooling_fen, e.subsidy_fen, e.net_fen, p.account, p.amount_fen, e.amount_fen \
     FROM journal_entries e LEFT JOIN journal_postings p ON p.worker_id = e.worker_id AND p.entry_id = e.entry_id \
     AND p.worker_id BETWEEN $1 AND $2 WHERE e.worker_id BETWEEN $1 AND $2 ORDER BY e.worker_id, e.seq, p.line";
 
@@ -91,6 +101,10 @@ pub(crate) fn entries_from(rows: Vec<JoinRow>) -> Result<Vec<Entry>> {
             (EntryKind::MonthPaid, _, Some(close)) if postings.is_empty() => {
                 let d = closes.get(&close).ok_or_else(|| corrupt(&id, "credits a close not read before it"))?;
                 postings = paid_postings(eid, d).to_vec();
+            }
+            (EntryKind::Payment, _, _) if postings.is_empty() => {
+                let amount = r.13.ok_or_else(|| corrupt(&id, "a payment without its postings or its amount"))?;
+                postings = payment_postings(eid, amount).ok_or_else(|| corrupt(&id, "not a payment's id"))?.to_vec();
             }
             _ => {}
         }
