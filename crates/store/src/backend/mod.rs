@@ -77,29 +77,35 @@ impl Db {
         }
     }
 
-    /// The payment file's workers: each ID hash's worker id, then each found worker's region
-    /// and first employee-pension month (see [`sqlite::payment_lookup`]). `ids` selects
-    /// (id_hash, id) and `scope` (region, first month) with the key as `?1` on SQLite; on
-    /// PostgreSQL `ids_pg` and `scope_pg` take the keys as an array `$1` and return the key first.
-    pub(crate) async fn payment_lookup(&self, sqls: [&str; 4], keys: &[&[u8]]) -> Result<PaymentLookup> {
-        let [ids, scope, ids_pg, scope_pg] = sqls;
+    /// The payment file's workers: each ID hash's worker id, region and first employee-pension
+    /// month; `keys` sorted and without repeats. SQLite asks in two steps (see
+    /// [`sqlite::payment_lookup`]): `ids` selects the id and `scope` (region, first month), each
+    /// with the key as `?1`. PostgreSQL
+    /// asks once: `pg` takes the keys as an array `$1` and returns (id_hash, id, region, first
+    /// month); in two steps its second index probe of each worker cost a third more.
+    pub(crate) async fn payment_lookup(&self, sqls: [&str; 3], keys: &[&[u8]]) -> Result<PaymentLookup> {
+        let [ids, scope, pg] = sqls;
         match self {
             Db::Sqlite(p) => sqlite::payment_lookup(p, ids, scope, keys).await,
             Db::Postgres(p) => {
                 // Three parts at once, on three pooled connections (the server's look-ups are
                 // the time here, and it has more than one core).
-                let ids = in_three(keys, |part| async move {
-                    Ok(sqlx::query_as::<_, (Vec<u8>, i64)>(sqlx::AssertSqlSafe(ids_pg)).bind(part).fetch_all(p).await?)
-                })
-                .await?;
-                let mut found: Vec<i64> = ids.iter().map(|f| f.1).collect();
-                found.sort_unstable();
-                let scope = in_three(&found, |part| async move {
-                    let q = sqlx::query_as::<_, (i64, String, Option<i32>)>(sqlx::AssertSqlSafe(scope_pg));
-                    Ok(q.bind(part).fetch_all(p).await?)
-                })
-                .await?;
-                Ok(PaymentLookup { ids, scope })
+                type Found = (Vec<u8>, i64, String, Option<i32>);
+                let found =
+                    in_three(
+                        keys,
+                        |part| async move { Ok(sqlx::query_as::<_, Found>(sqlx::AssertSqlSafe(pg)).bind(part).fetch_all(p).await?) },
+                    )
+                    .await?;
+                let mut out = PaymentLookup { ids: Vec::with_capacity(found.len()), scope: Vec::with_capacity(found.len()) };
+                for (hash, id, region, first) in found {
+                    let k = keys
+                        .binary_search(&hash.as_slice())
+                        .map_err(|_| StoreError::Corrupt("a payment look-up found a key not asked".into()))?;
+                    out.ids.push((k, id));
+                    out.scope.push((id, region, first));
+                }
+                Ok(out)
             }
         }
     }
@@ -337,10 +343,11 @@ where
     Ok(a)
 }
 
-/// What [`Db::payment_lookup`] found: (ID hash, worker id) and (worker id, region, first month).
+/// What [`Db::payment_lookup`] found: (the key's place in the keys, worker id) and (worker id,
+/// region, first month).
 #[derive(Debug, Default)]
 pub(crate) struct PaymentLookup {
-    pub ids: Vec<(Vec<u8>, i64)>,
+    pub ids: Vec<(usize, i64)>,
     pub scope: Vec<(i64, String, Option<i32>)>,
 }
 

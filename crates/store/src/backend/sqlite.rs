@@ -372,13 +372,14 @@ pub(crate) async fn payment_lookup(pool: &SqlitePool, ids: &str, scope: &str, ke
     // The sorted keys in two halves on two pooled connections at once: each connection steps
     // on a thread of its own, so both cores read.
     let (a, b) = keys.split_at(keys.len() / 2);
-    let (mut out, rest) = tokio::try_join!(payment_lookup_part(pool, ids, scope, a), payment_lookup_part(pool, ids, scope, b))?;
+    let (mut out, rest) = tokio::try_join!(payment_lookup_part(pool, ids, scope, a, 0), payment_lookup_part(pool, ids, scope, b, a.len()))?;
     out.ids.extend(rest.ids);
     out.scope.extend(rest.scope);
     Ok(out)
 }
 
-async fn payment_lookup_part(pool: &SqlitePool, ids: &str, scope: &str, keys: &[&[u8]]) -> Result<super::PaymentLookup> {
+/// One part of [`payment_lookup`]: `keys` begin at place `first` of all the keys.
+async fn payment_lookup_part(pool: &SqlitePool, ids: &str, scope: &str, keys: &[&[u8]], first: usize) -> Result<super::PaymentLookup> {
     if keys.is_empty() {
         return Ok(super::PaymentLookup::default());
     }
@@ -386,9 +387,9 @@ async fn payment_lookup_part(pool: &SqlitePool, ids: &str, scope: &str, keys: &[
     let out = with_raw(&mut tx, |raw| {
         let mut out = super::PaymentLookup::default();
         let mut q = raw.prepare(ids)?;
-        for k in keys {
-            q.query_each(&[super::sqlite_raw::Val::Blob(k)], |r| {
-                out.ids.push((r.blob(0), r.int(1).ok_or_else(|| StoreError::Corrupt("workers.id is NULL".into()))?));
+        for (k, key) in keys.iter().enumerate() {
+            q.query_each(&[super::sqlite_raw::Val::Blob(key)], |r| {
+                out.ids.push((first + k, r.int(0).ok_or_else(|| StoreError::Corrupt("workers.id is NULL".into()))?));
                 Ok(())
             })?;
         }

@@ -209,20 +209,6 @@ impl RowRef<'_> {
         }
     }
 
-    /// A blob column (copied); empty when it is NULL.
-    pub(crate) fn blob(&self, i: c_int) -> Vec<u8> {
-        // SAFETY: as above; the blob pointer is read before the next call on the statement,
-        // for exactly the length SQLite reports.
-        unsafe {
-            let p = ffi::sqlite3_column_blob(self.raw.as_ptr(), i);
-            if p.is_null() {
-                return Vec::new();
-            }
-            let n = ffi::sqlite3_column_bytes(self.raw.as_ptr(), i);
-            std::slice::from_raw_parts(p as *const u8, usize::try_from(n).unwrap_or(0)).to_vec()
-        }
-    }
-
     /// A text column (copied); `None` when it is NULL.
     pub(crate) fn text(&self, i: c_int) -> Option<String> {
         // SAFETY: as above; the text pointer is read before the next call on the statement,

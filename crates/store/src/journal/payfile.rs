@@ -170,21 +170,23 @@ impl crate::Store {
         // which may be any division code) and the first month of their employee-pension
         // enrolments.
         const FIRST: &str = "(SELECT MIN(e.from_month) FROM enrolments e WHERE e.worker_id = w.id AND e.scheme = 'employee_pension')";
-        let ids = "SELECT id_hash, id FROM workers WHERE id_hash = ?1";
-        let ids_pg = "SELECT id_hash, id FROM workers WHERE id_hash = ANY($1)";
+        let ids = "SELECT id FROM workers WHERE id_hash = ?1";
         let scope = format!("SELECT g.region_code, {FIRST} FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE w.id = ?1");
-        let scope_pg =
-            format!("SELECT w.id, g.region_code, {FIRST} FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE w.id = ANY($1)");
-        let found = self.db().payment_lookup([ids, &scope, ids_pg, &scope_pg], &hashes).await?;
-        let of: HashMap<i64, (String, Option<i32>)> = found.scope.into_iter().map(|(id, g, from)| (id, (g, from))).collect();
-        let mut workers: HashMap<Vec<u8>, i64> = HashMap::with_capacity(found.ids.len());
+        let pg = format!(
+            "SELECT w.id_hash, w.id, g.region_code, {FIRST} FROM workers w JOIN grids g ON g.id = w.home_grid_id WHERE w.id_hash = ANY($1)"
+        );
+        let found = self.db().payment_lookup([ids, &scope, &pg], &hashes).await?;
+        // Whether each found worker is in scope, and their first month: the region's text is
+        // dropped here, not kept a worker.
+        let of: HashMap<i64, (bool, Option<i32>)> =
+            found.scope.into_iter().map(|(id, g, from)| (id, (region.is_none_or(|r| r == g), from))).collect();
+        // Keyed by the rows' own hashes (`found.ids` gives each key's place): no copy per row.
+        let mut workers: HashMap<&[u8], i64> = HashMap::with_capacity(found.ids.len());
         let mut enrolled: HashMap<i64, i32> = HashMap::with_capacity(found.ids.len());
-        for (hash, id) in found.ids {
-            let Some((region_of, from)) = of.get(&id) else { continue };
-            if region.is_none_or(|g| g == region_of) {
-                workers.insert(hash, id);
-                enrolled.extend(from.map(|m| (id, m)));
-            }
+        for (k, id) in found.ids {
+            let (Some(&(true, from)), Some(&hash)) = (of.get(&id), hashes.get(k)) else { continue };
+            workers.insert(hash, id);
+            enrolled.extend(from.map(|m| (id, m)));
         }
         let platforms: BTreeSet<i64> =
             rows.iter().filter_map(|r| if let Payer::Platform(p) = r.payer { Some(p.0) } else { None }).collect();
@@ -198,7 +200,7 @@ impl crate::Store {
         // Frozen accounts are few (transfers under way): read them all.
         let frozen: HashMap<i64, String> = self.freezes().await?.into_iter().map(|f| (f.worker.0, f.reason)).collect();
         let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
+        for r in &rows {
             let Some(&worker) = workers.get(&r.hash[..]) else {
                 let of = region.map(|g| format!(" of region {g}")).unwrap_or_default();
                 let reason = format!("no registered worker{of} has the resident ID {}", r.masked);
