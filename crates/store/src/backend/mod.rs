@@ -80,9 +80,9 @@ impl Db {
     /// The payment file's workers: each ID hash's worker id, region and first employee-pension
     /// month; `keys` sorted and without repeats. SQLite asks in two steps (see
     /// [`sqlite::payment_lookup`]): `ids` selects the id and `scope` (region, first month), each
-    /// with the key as `?1`. PostgreSQL
-    /// asks once: `pg` takes the keys as an array `$1` and returns (id_hash, id, region, first
-    /// month); in two steps its second index probe of each worker cost a third more.
+    /// with the key as `?1`. PostgreSQL asks once: `pg` takes the keys as an array `$1` and
+    /// returns (id_hash, id, region, first month); in two steps its second index probe of each
+    /// worker cost a third more.
     pub(crate) async fn payment_lookup(&self, sqls: [&str; 3], keys: &[&[u8]]) -> Result<PaymentLookup> {
         let [ids, scope, pg] = sqls;
         match self {

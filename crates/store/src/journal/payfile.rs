@@ -177,7 +177,7 @@ impl crate::Store {
         );
         let found = self.db().payment_lookup([ids, &scope, &pg], &hashes).await?;
         // Whether each found worker is in scope, and their first month: the region's text is
-        // dropped here, not kept a worker.
+        // dropped here, not kept per worker.
         let of: HashMap<i64, (bool, Option<i32>)> =
             found.scope.into_iter().map(|(id, g, from)| (id, (region.is_none_or(|r| r == g), from))).collect();
         // Keyed by the rows' own hashes (`found.ids` gives each key's place): no copy per row.
