@@ -239,28 +239,28 @@ impl crate::Store {
         type DerivedRow = (String, String, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
         let mut sums: std::collections::BTreeMap<String, Fen> = Sql::new(STORED).fetch_all(self.db()).await?.into_iter().collect();
         let derived: Vec<DerivedRow> = Sql::new(DERIVED).fetch_all(self.db()).await?;
+        // Payments written with their amount instead of their postings.
+        const PAYMENTS: &str = "SELECT entry_id, amount_fen FROM journal_entries WHERE kind = 'payment' AND amount_fen IS NOT NULL";
+        let payments: Vec<(String, i64)> = Sql::new(PAYMENTS).fetch_all(self.db()).await?;
+        let mut add = |postings: &[flexpension_ledger::Posting]| {
+            for p in postings {
+                *sums.entry(p.account.to_string()).or_default() += p.amount_fen;
+            }
+        };
         for (kind, close, i, b, c, pa, pool, sub, net) in derived {
             let bad = || StoreError::Corrupt(format!("journal entry {close}: a close without its due"));
             let id: flexpension_ledger::EntryId = close.parse().map_err(|_| bad())?;
             let d = rows::due_of((i, b, c, pa, pool, sub, net)).ok_or_else(bad)?;
-            let postings = if kind == "month_close" {
-                flexpension_ledger::close_postings(id, &d).to_vec()
+            if kind == "month_close" {
+                add(&flexpension_ledger::close_postings(id, &d));
             } else {
-                flexpension_ledger::paid_postings(id, &d).to_vec()
-            };
-            for p in postings {
-                *sums.entry(p.account.to_string()).or_default() += p.amount_fen;
+                add(&flexpension_ledger::paid_postings(id, &d));
             }
         }
-        // Payments written with their amount instead of their postings.
-        const PAYMENTS: &str = "SELECT entry_id, amount_fen FROM journal_entries WHERE kind = 'payment' AND amount_fen IS NOT NULL";
-        let payments: Vec<(String, i64)> = Sql::new(PAYMENTS).fetch_all(self.db()).await?;
         for (id, amount) in payments {
             let bad = || StoreError::Corrupt(format!("journal entry {id}: not a payment's id"));
             let eid: flexpension_ledger::EntryId = id.parse().map_err(|_| bad())?;
-            for p in flexpension_ledger::payment_postings(eid, amount).ok_or_else(bad)? {
-                *sums.entry(p.account.to_string()).or_default() += p.amount_fen;
-            }
+            add(&flexpension_ledger::payment_postings(eid, amount).ok_or_else(bad)?);
         }
         // Byte order on both backends, whatever the database's collation.
         Ok(sums.into_iter().filter(|(_, v)| *v != 0).collect())

@@ -4,7 +4,8 @@
 //! Postings that follow from what is stored are not written ([`postings_derived`]): a close's
 //! come from its due, a crediting's from the due of the close it credits, a payment's from the
 //! amount on its row. Reading derives them again when an entry of those kinds has no stored
-//! postings (entries written before this rule keep theirs, and are read as stored). The log's row of an entry is the same either way.
+//! postings (entries written before this rule keep theirs, and are read as stored). The log's
+//! row of an entry is the same either way.
 
 use crate::{Result, StoreError};
 use flexpension_ledger::{Account, Due, Entry, EntryId, EntryKind, Posting, Subject, close_postings, paid_postings, payment_postings};
@@ -18,12 +19,12 @@ pub(crate) fn postings_derived(e: &Entry) -> bool {
     matches!(e.kind(), EntryKind::MonthClose | EntryKind::MonthPaid) || payment_amount(e).is_some()
 }
 
-/// The amount kept on a payment's row in place of its postings: `Some` only when they are
-/// exactly those [`payment_postings`] derives from it (as the ledger's check requires).
+/// The amount kept on a payment's row in place of its postings: `Some` only for a payment (not
+/// its reversal) whose postings are exactly those [`payment_postings`] derives from it (as the
+/// ledger's check requires).
 pub(crate) fn payment_amount(e: &Entry) -> Option<i64> {
     let amount = e.postings().first()?.amount_fen;
-    let derived = payment_postings(*e.id(), amount)?;
-    (e.kind() == EntryKind::Payment && derived[..] == *e.postings()).then_some(amount)
+    (payment_postings(*e.id(), amount)?[..] == *e.postings()).then_some(amount)
 }
 
 /// One row of the entries ⟕ postings read, in (worker, seq, line) order.
