@@ -4,12 +4,12 @@
 use crate::backend::{BatchCounts, BatchRow, BatchTx, Stored};
 use crate::earnings::{IngestOptions, IngestReport, check_nonce, order_type_code};
 use crate::error::{RowError, RowErrorCode as Code};
-use crate::ids::{BatchId, FastMap, PlatformId, month_code, month_from_code};
+use crate::ids::{BatchId, FastMap, PlatformId, month_from_code};
 use crate::parse::{Chunk, Format, Parser};
 use crate::{Result, Store, StoreError};
 use chrono::NaiveDate;
 use flexpension_rules::injury::OrderType;
-use flexpension_rules::{Fen, Scenario, YearMonth};
+use flexpension_rules::{Fen, Scenario};
 use std::io::Read;
 
 /// Month rules and premium rates, looked up once per month / day and order type.
@@ -90,8 +90,6 @@ impl Store {
         let per_batch = opts.rows_per_batch.unwrap_or(usize::MAX).max(1);
         let chunk_rows = per_batch.min(opts.chunk_rows.max(1));
         let now_us = opts.now.timestamp_micros();
-        let this_month = month_code(YearMonth::of_date((opts.now + chrono::Duration::hours(8)).date_naive()));
-        self.db().prepare_partitions(&self.inner.partitions, this_month).await?;
 
         // Parse a chunk ahead on a blocking thread; the channel bound keeps memory bounded.
         let (send, mut recv) = tokio::sync::mpsc::channel::<Result<Chunk>>(1);
@@ -134,9 +132,7 @@ impl Store {
                     if o.records >= per_batch
                         && let Some(o) = open.take()
                     {
-                        o.tx.commit(platform, o.id, &o.counts, &o.logged, self.now_us())
-                            .await
-                            .map(|made| self.remember_partitions(made))?;
+                        o.tx.commit(platform, o.id, &o.counts, &o.logged, self.now_us()).await?;
                         report.batches.push(o.id);
                     }
                 }
@@ -147,7 +143,7 @@ impl Store {
                 open = Some(Open { tx, id, seen: FastMap::default(), counts: BatchCounts::default(), records: 0, logged: Vec::new() });
             }
             if let Some(o) = open.take() {
-                o.tx.commit(platform, o.id, &o.counts, &o.logged, self.now_us()).await.map(|made| self.remember_partitions(made))?;
+                o.tx.commit(platform, o.id, &o.counts, &o.logged, self.now_us()).await?;
                 report.batches.push(o.id);
             }
             Ok(())
@@ -158,12 +154,6 @@ impl Store {
         drop(open);
         let _ = reader.await;
         result.map(|_| report)
-    }
-
-    fn remember_partitions(&self, made: Vec<i32>) {
-        if !made.is_empty() {
-            self.inner.partitions.lock().unwrap_or_else(|e| e.into_inner()).extend(made);
-        }
     }
 
     async fn ingest_chunk(
@@ -235,7 +225,7 @@ impl Store {
             }
         }
 
-        let existing = o.tx.write(&self.inner.partitions, platform, o.id, &mut rows).await?;
+        let existing = o.tx.write(platform, o.id, &mut rows).await?;
         let mut skip = vec![false; rows.len()];
         for (i, stored) in existing {
             skip[i] = true;

@@ -5,7 +5,6 @@ use crate::clock::{Clock, SystemClock};
 use crate::ids::FastMap;
 use crate::ids::{Hash32, Pepper, random32};
 use crate::{Result, StoreError};
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 /// How to open a store.
@@ -45,8 +44,6 @@ pub(crate) struct Inner {
     pub(crate) workers: Mutex<FastMap<Hash32, i64>>,
     /// Grid code -> grid id, same reasoning.
     pub(crate) grids: Mutex<FastMap<String, i64>>,
-    /// PostgreSQL: months whose earnings partition is known to exist.
-    pub(crate) partitions: Mutex<HashSet<i32>>,
     /// The region's log key and origin.
     pub(crate) log_keys: crate::log::LogKeys,
     /// One integration at a time in this process (the database lock covers other processes).
@@ -85,7 +82,6 @@ impl Store {
             pepper,
             workers: Mutex::new(FastMap::default()),
             grids: Mutex::new(FastMap::default()),
-            partitions: Mutex::new(HashSet::new()),
             log_keys,
             integrating: tokio::sync::Mutex::new(()),
             log_journal: std::sync::atomic::AtomicBool::new(true),

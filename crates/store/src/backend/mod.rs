@@ -8,7 +8,7 @@
 //! | `sqlite` | opening a SQLite file, the bulk writes of earnings and journal entries, the raw reads (journal ranges, the close's pages, the monitor's ranges, payment lookups) |
 //! | `sqlite_raw` | the one unsafe helper: prepared statements stepped on sqlx's connection |
 //! | `pg_copy` | binary COPY: rows encoded into the wire format and streamed |
-//! | `postgres` | opening PostgreSQL, partitions, earnings by COPY (a merge when some are stored), journal writes, locks |
+//! | `postgres` | opening PostgreSQL, earnings by COPY (a merge when some are stored), journal writes, locks |
 //! | `registration` | the worker import's bulk lookups and inserts of workers and enrolments |
 
 pub(crate) mod migrations;
@@ -28,8 +28,6 @@ use crate::store::OpenOptions;
 use crate::{Result, StoreError};
 use flexpension_ledger::Entry;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
-use std::collections::HashSet;
-use std::sync::Mutex;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,14 +174,6 @@ impl Db {
         })
     }
 
-    /// PostgreSQL: make the earnings partitions of `month` (YYYYMM) and the next ahead of time.
-    pub(crate) async fn prepare_partitions(&self, known: &Mutex<HashSet<i32>>, month: i32) -> Result<()> {
-        match self {
-            Db::Sqlite(_) => Ok(()),
-            Db::Postgres(p) => postgres::prepare_partitions(p, known, month).await,
-        }
-    }
-
     /// Open a batch: its row, and the request nonce if one is given (refused when reused).
     pub(crate) async fn begin_batch(&self, platform: PlatformId, at_us: i64, nonce: Option<&str>) -> Result<(BatchTx, BatchId)> {
         let mut tx = self.begin_write().await?;
@@ -207,7 +197,7 @@ impl Db {
             .bind(at_us)
             .scalar(&mut tx)
             .await?;
-        Ok((BatchTx { tx, made: Vec::new() }, BatchId(id)))
+        Ok((BatchTx { tx }, BatchId(id)))
     }
 }
 
@@ -416,26 +406,19 @@ pub(crate) struct BatchCounts {
     pub premium_fen: i64,
 }
 
-/// An open batch transaction, with the earnings partitions it made (PostgreSQL).
+/// An open batch transaction.
 pub(crate) struct BatchTx {
     tx: Tx,
-    made: Vec<i32>,
 }
 
 impl BatchTx {
     /// Write good rows; returns, for each row that was not inserted because its order id is
     /// already stored, the row's index and what is stored. The backend may reorder `rows` (the
     /// indices refer to the order it leaves).
-    pub(crate) async fn write(
-        &mut self,
-        partitions: &Mutex<HashSet<i32>>,
-        platform: PlatformId,
-        batch: BatchId,
-        rows: &mut [BatchRow],
-    ) -> Result<Vec<(usize, Stored)>> {
+    pub(crate) async fn write(&mut self, platform: PlatformId, batch: BatchId, rows: &mut [BatchRow]) -> Result<Vec<(usize, Stored)>> {
         match &mut self.tx {
             Tx::Sqlite(t) => sqlite::write_rows(t, platform, batch, rows).await,
-            Tx::Postgres(t) => postgres::write_rows(t, partitions, &mut self.made, platform, batch, rows).await,
+            Tx::Postgres(t) => postgres::write_rows(t, platform, batch, rows).await,
         }
     }
 
@@ -453,7 +436,7 @@ impl BatchTx {
     }
 
     /// Commit the batch: its counts and, when it wrote rows, its log entry at `at_us` (the root
-    /// of a tree over the rows' leaf hashes). Returns the partitions it made.
+    /// of a tree over the rows' leaf hashes).
     pub(crate) async fn commit(
         mut self,
         platform: PlatformId,
@@ -461,7 +444,7 @@ impl BatchTx {
         c: &BatchCounts,
         logged: &[flexpension_tlog::Hash],
         at_us: i64,
-    ) -> Result<Vec<i32>> {
+    ) -> Result<()> {
         if !logged.is_empty() {
             let record = crate::log::entry::Record::new(
                 "earnings_batch",
@@ -484,7 +467,6 @@ impl BatchTx {
         .bind(c.premium_fen)
         .execute(&mut self.tx)
         .await?;
-        self.tx.commit().await?;
-        Ok(self.made)
+        self.tx.commit().await
     }
 }

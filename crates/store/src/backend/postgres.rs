@@ -1,5 +1,5 @@
-//! PostgreSQL: earnings partitioned by month (partitions made on demand); new orders by binary
-//! COPY straight into their tables, with the month incomes and premiums summed here; when some
+//! PostgreSQL: earnings one row per order, keyed by (platform, order id); new orders by binary
+//! COPY straight into their table, with the month incomes and premiums summed here; when some
 //! order id is already stored, COPY into a session-local staging table and one idempotent merge
 //! statement; journal entries and postings by binary COPY; the locks that serialise journal
 //! writes and log integration.
@@ -12,9 +12,8 @@ use crate::store::OpenOptions;
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection, PgPool, Postgres, Row, Transaction};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::sync::Mutex;
 
 pub(crate) async fn open(url: &str, opts: &OpenOptions) -> Result<PgPool> {
     let mut connect = PgConnectOptions::from_str(url).map_err(|e| StoreError::Url(e.to_string()))?;
@@ -32,81 +31,22 @@ pub(crate) async fn open(url: &str, opts: &OpenOptions) -> Result<PgPool> {
     Ok(pool)
 }
 
-/// YYYYMM of the month after `m`.
-fn next_month(m: i32) -> i32 {
-    if m % 100 == 12 { (m / 100 + 1) * 100 + 1 } else { m + 1 }
-}
-
-/// Make the partitions of `months` that `known` does not list, on `conn` (inside a
-/// transaction): an advisory lock keeps two sessions from racing on one. Returns those made.
-async fn create_partitions(
-    conn: &mut PgConnection,
-    known: &Mutex<HashSet<i32>>,
-    months: impl IntoIterator<Item = i32>,
-) -> Result<Vec<i32>> {
-    let missing: Vec<i32> = {
-        let known = known.lock().unwrap_or_else(|e| e.into_inner());
-        months.into_iter().filter(|m| !known.contains(m)).collect()
-    };
-    if missing.is_empty() {
-        return Ok(missing);
-    }
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.earnings partitions'))").execute(&mut *conn).await?;
-    for &m in &missing {
-        // m is an integer we made (YYYYMM), never text from input.
-        let sql = format!("CREATE TABLE IF NOT EXISTS earnings_{m} PARTITION OF earnings FOR VALUES FROM ({m}) TO ({})", next_month(m));
-        conn.execute(AssertSqlSafe(sql)).await?;
-    }
-    Ok(missing)
-}
-
-/// Make the partitions of the current and the next month ahead, in a short transaction of their
-/// own: making one inside a batch locks the whole earnings table until that batch commits.
-pub(crate) async fn prepare_partitions(pool: &PgPool, known: &Mutex<HashSet<i32>>, month: i32) -> Result<()> {
-    let months = [month, next_month(month)];
-    if months.iter().all(|m| known.lock().unwrap_or_else(|e| e.into_inner()).contains(m)) {
-        return Ok(());
-    }
-    let mut tx = pool.begin().await?;
-    let made = create_partitions(&mut tx, known, months).await?;
-    tx.commit().await?;
-    known.lock().unwrap_or_else(|e| e.into_inner()).extend(made);
-    Ok(())
-}
-
-/// Make the partitions a batch needs that are still missing (orders of past months). Inside the
-/// batch's transaction, so a rolled-back batch leaves nothing behind.
-async fn ensure_partitions(
-    tx: &mut Transaction<'static, Postgres>,
-    known: &Mutex<HashSet<i32>>,
-    made: &mut Vec<i32>,
-    rows: &[BatchRow],
-) -> Result<()> {
-    let months: BTreeSet<i32> = rows.iter().map(|r| r.month).filter(|m| !made.contains(m)).collect();
-    made.extend(create_partitions(tx, known, months).await?);
-    Ok(())
-}
-
 const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS staging_earnings (\
     idx INTEGER NOT NULL, order_id TEXT COLLATE \"C\" NOT NULL, month INTEGER NOT NULL, worker_id BIGINT NOT NULL, \
     amount_fen BIGINT NOT NULL, settled_at_us BIGINT NOT NULL, order_type SMALLINT NOT NULL, \
     grid_id BIGINT NOT NULL, premium_fen BIGINT NOT NULL) ON COMMIT DELETE ROWS";
 
-/// The careful path, when some order id is already stored: claim the ids that are free
-/// (ON CONFLICT DO NOTHING), insert only their rows (the join with what was claimed) and add
-/// only those to the aggregates. All parts read the same staged rows, so the aggregates equal
-/// the rows by construction. Keys go in sorted order so two batches of one platform wait for
-/// each other instead of deadlocking. (The fast path, [`write_new`], writes the same tables
-/// by COPY with the aggregates summed in Rust.)
-const MERGE_SOME: &str = "WITH k AS (
-    INSERT INTO order_keys (platform_id, order_id, month, worker_id, batch_id)
-    SELECT $1, order_id, month, worker_id, $2 FROM staging_earnings ORDER BY order_id
-    ON CONFLICT DO NOTHING
-    RETURNING order_id
-), e AS (
+/// The careful path, when some order id is already stored: insert the staged rows whose order
+/// id is free (ON CONFLICT DO NOTHING on the key) and add only those to the aggregates. All parts
+/// read the same staged rows, so the aggregates equal the rows by construction. Rows go in
+/// order-id order so two batches of one platform wait for each other instead of deadlocking.
+/// (The fast path, [`write_new`], writes the same tables by COPY with the aggregates summed in
+/// Rust.)
+const MERGE_SOME: &str = "WITH e AS (
     INSERT INTO earnings (month, worker_id, platform_id, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, batch_id)
-    SELECT s.month, s.worker_id, $1, s.order_id, s.amount_fen, s.settled_at_us, s.order_type, s.grid_id, s.premium_fen, $2
-    FROM staging_earnings s JOIN k ON k.order_id = s.order_id
+    SELECT month, worker_id, $1, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, $2
+    FROM staging_earnings ORDER BY order_id
+    ON CONFLICT DO NOTHING
     RETURNING month, worker_id, amount_fen, order_type, premium_fen
 ), i AS (
     INSERT INTO month_income (month, worker_id, platform_id, income_fen, orders)
@@ -133,29 +73,24 @@ const ADD_PREMIUMS: &str = "INSERT INTO injury_premiums (platform_id, month, ord
     ON CONFLICT (platform_id, month, order_type) DO UPDATE SET
         orders = injury_premiums.orders + EXCLUDED.orders, premium_fen = injury_premiums.premium_fen + EXCLUDED.premium_fen";
 
-/// The fast path, for rows whose order ids are all new: the keys by COPY in order-id order (a
-/// stored id fails the COPY on the unique key: the caller falls back to [`MERGE_SOME`]), the
-/// rows by COPY in (month, worker) order, then the month incomes and premiums summed here, one
-/// upsert row per key in key order (two batches of one platform wait, never deadlock).
+/// The fast path, for rows whose order ids are all new: the rows by COPY in order-id order (the
+/// key's order; a stored id fails the COPY on the key: the caller falls back to [`MERGE_SOME`]),
+/// then the month incomes and premiums summed here, one upsert row per key in key order (two
+/// batches of one platform wait, never deadlock).
 async fn write_new(tx: &mut Transaction<'static, Postgres>, platform: PlatformId, batch: BatchId, rows: &[BatchRow]) -> Result<()> {
     let mut by_id: Vec<u32> = (0..rows.len() as u32).collect();
     by_id.sort_unstable_by(|&a, &b| rows[a as usize].order_id.as_bytes().cmp(rows[b as usize].order_id.as_bytes()));
     let (p, b) = (platform.0, batch.0);
-    copy_binary(tx, "order_keys (platform_id, order_id, month, worker_id, batch_id)", rows.len(), |i, out| {
-        let r = &rows[by_id[i] as usize];
-        out.row(5).i64(p).text(&r.order_id).i32(r.month).i64(r.worker_id).i64(b);
-    })
-    .await?;
-    let mut by_key = by_id;
-    by_key.sort_unstable_by_key(|&i| (rows[i as usize].month, rows[i as usize].worker_id));
     const EARNINGS: &str =
         "earnings (month, worker_id, platform_id, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, batch_id)";
     copy_binary(tx, EARNINGS, rows.len(), |i, out| {
-        let r = &rows[by_key[i] as usize];
+        let r = &rows[by_id[i] as usize];
         out.row(10).i32(r.month).i64(r.worker_id).i64(p).text(&r.order_id).i64(r.amount_fen).i64(r.settled_at_us);
         out.i16(r.order_type).i64(r.grid_id).i64(r.premium_fen).i64(b);
     })
     .await?;
+    let mut by_key = by_id;
+    by_key.sort_unstable_by_key(|&i| (rows[i as usize].month, rows[i as usize].worker_id));
     // by_key is sorted by (month, worker): each run is one month income.
     let (mut m, mut w, mut inc, mut n) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for &i in &by_key {
@@ -190,23 +125,13 @@ async fn write_new(tx: &mut Transaction<'static, Postgres>, platform: PlatformId
     Ok(())
 }
 
-/// The months (partitions) of the staged order ids an earlier batch holds.
-const EXISTING_MONTHS: &str = "SELECT DISTINCT k.month FROM staging_earnings s
-    JOIN order_keys k ON k.platform_id = $1 AND k.order_id = s.order_id AND k.batch_id <> $2";
-
-/// Staged rows whose order id an earlier batch holds, with what that batch stored. Earnings
-/// has no index but the partitions: naming the months ($3) reads only theirs.
+/// Staged rows whose order id an earlier batch holds, with what that batch stored.
 const EXISTING: &str = "SELECT s.idx, e.worker_id, e.amount_fen, e.settled_at_us, e.order_type, e.grid_id
-    FROM staging_earnings s
-    JOIN order_keys k ON k.platform_id = $1 AND k.order_id = s.order_id AND k.batch_id <> $2
-    JOIN earnings e ON e.month = k.month AND e.worker_id = k.worker_id AND e.platform_id = k.platform_id AND e.order_id = k.order_id
-    WHERE e.month = ANY($3::int[]) AND e.platform_id = $1
+    FROM staging_earnings s JOIN earnings e ON e.platform_id = $1 AND e.order_id = s.order_id AND e.batch_id <> $2
     ORDER BY s.idx";
 
 pub(crate) async fn write_rows(
     tx: &mut Transaction<'static, Postgres>,
-    partitions: &Mutex<HashSet<i32>>,
-    made: &mut Vec<i32>,
     platform: PlatformId,
     batch: BatchId,
     rows: &[BatchRow],
@@ -214,7 +139,6 @@ pub(crate) async fn write_rows(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    ensure_partitions(tx, partitions, made, rows).await?;
     // Most batches bring only new orders: try the fast path first, inside a savepoint; when an
     // order id is already stored it fails on the unique key, and the careful path runs.
     tx.execute("SAVEPOINT merge").await?;
@@ -236,9 +160,8 @@ pub(crate) async fn write_rows(
     if inserted as usize == rows.len() {
         return Ok(Vec::new());
     }
-    let months: Vec<i32> = sqlx::query_scalar(EXISTING_MONTHS).bind(platform.0).bind(batch.0).fetch_all(&mut **tx).await?;
     let mut existing = Vec::new();
-    for row in sqlx::query(EXISTING).bind(platform.0).bind(batch.0).bind(months).fetch_all(&mut **tx).await? {
+    for row in sqlx::query(EXISTING).bind(platform.0).bind(batch.0).fetch_all(&mut **tx).await? {
         let idx: i32 = row.try_get(0)?;
         let stored = Stored {
             worker_id: row.try_get(1)?,
