@@ -131,6 +131,14 @@ pub struct ArmOutcome {
     pub enrolled: i64,
 }
 
+/// The month code (YYYYMM) in China time (UTC+8) of a time in microseconds, as an order's
+/// `month` is stored; `None` out of chrono's range.
+fn cn_month(us: i64) -> Option<i32> {
+    use chrono::Datelike;
+    let d = chrono::DateTime::from_timestamp(us.div_euclid(1_000_000).checked_add(8 * 3600)?, 0)?.date_naive();
+    Some(d.year() * 100 + d.month() as i32)
+}
+
 /// `YYYYMMDD` of a day.
 pub fn day_code(d: chrono::NaiveDate) -> i32 {
     use chrono::Datelike;
@@ -158,12 +166,19 @@ impl Store {
         }
         let wanted: std::collections::HashSet<i64> = targets.iter().map(|t| t.0).collect();
         let mut orders: HashMap<i64, (Vec<i64>, [u32; 4])> = HashMap::new();
-        let rows: Vec<(i64, i64, i16)> =
-            Sql::new("SELECT worker_id, settled_at_us, order_type FROM earnings WHERE settled_at_us >= $1 AND settled_at_us <= $2")
-                .bind(since_us)
-                .bind(until_us)
-                .fetch_all(self.db())
-                .await?;
+        // The months of the window too (an order's month is its settlement's, in China time):
+        // both backends find a month's orders without reading the others (SQLite's key starts
+        // with the month, PostgreSQL has a BRIN index on it).
+        let rows: Vec<(i64, i64, i16)> = Sql::new(
+            "SELECT worker_id, settled_at_us, order_type FROM earnings \
+             WHERE month BETWEEN $3 AND $4 AND settled_at_us >= $1 AND settled_at_us <= $2",
+        )
+        .bind(since_us)
+        .bind(until_us)
+        .bind(cn_month(since_us).unwrap_or(i32::MIN))
+        .bind(cn_month(until_us).unwrap_or(i32::MAX))
+        .fetch_all(self.db())
+        .await?;
         for (w, at, kind) in rows.into_iter().filter(|r| wanted.contains(&r.0)) {
             let e = orders.entry(w).or_default();
             e.0.push(at);
@@ -443,5 +458,21 @@ impl Store {
         .fetch_one(self.db())
         .await?;
         Ok(NoticeCounts { treated: r.0, holdout: r.1, due: r.2, read: r.3, delivered: r.4, opened: r.5, acted: r.6 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cn_month;
+
+    #[test]
+    fn an_orders_month_is_taken_in_china_time() {
+        let us = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().expect("time").timestamp_micros();
+        // 16:00 UTC on the last day of March is midnight of April 1st in China.
+        assert_eq!(cn_month(us("2025-03-31T15:59:59.999999Z")), Some(202503));
+        assert_eq!(cn_month(us("2025-03-31T16:00:00Z")), Some(202504));
+        assert_eq!(cn_month(us("2024-12-31T16:00:00Z")), Some(202501));
+        assert_eq!(cn_month(-1), Some(197001));
+        assert_eq!(cn_month(i64::MAX), None);
     }
 }

@@ -59,6 +59,13 @@ async fn postgres_0072_keeps_every_order_in_one_keyed_table() {
         .expect("plan");
     let plan = plan.join("\n");
     assert!(plan.contains("earnings_pkey"), "one order is found by its key, not by a scan:\n{plan}");
+    let brin: Option<Vec<String>> = sqlx::query_scalar(
+        "SELECT reloptions::text[] FROM pg_class WHERE relname = 'earnings_month' AND relnamespace = current_schema()::regnamespace",
+    )
+    .fetch_one(&mut c)
+    .await
+    .expect("the month's index");
+    assert_eq!(brin, Some(vec!["autosummarize=on".to_string()]), "new page ranges get summarised");
     c.close().await.expect("close");
     admin.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).await.expect("drop schema");
 }

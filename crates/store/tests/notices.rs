@@ -106,6 +106,11 @@ pub mod cases {
                 ]);
             }
         }
+        // Two of worker 0 at the turn of the month: 23:30 on August 31st China time (its month
+        // is August), and 00:30 on September 1st (September, though still August 31st by UTC).
+        for (n, t) in ["2025-08-31T23:30:00+08:00", "2025-09-01T00:30:00+08:00"].into_iter().enumerate() {
+            rows.push([format!("edge-{n}"), f.workers[0].0.clone(), "25".into(), t.into(), kinds[0].into(), "g1".into()]);
+        }
         let refs: Vec<[&str; 6]> = rows.iter().map(|r| [&*r[0], &*r[1], &*r[2], &*r[3], &*r[4], &*r[5]]).collect();
         let rep = s
             .ingest_earnings(f.a.id, &zj(), std::io::Cursor::new(csv(&refs)), Format::Csv, &IngestOptions::request(now(), None))
@@ -115,6 +120,21 @@ pub mod cases {
         // Worker 11 is enrolled: no notice at all.
         let all: Vec<(WorkerId, bool)> = f.workers.iter().enumerate().map(|(k, (_, w))| (w.id, k == 11)).collect();
         keep_scores(s, &all).await;
+
+        // The inputs carry each target's orders settled in the window, and only those: a window
+        // that opens at 23:00 on August 31st China time, one that closes 45 minutes into
+        // September there (still August by UTC), and one in mid-September.
+        let china = |t: &str| NaiveDateTime::parse_from_str(&t[..19], "%Y-%m-%dT%H:%M:%S").expect("time");
+        let edge = china("2025-08-31T23:00:00");
+        for (since, until) in [(edge, at(28, 23, 59)), (edge, at(1, 0, 45)), (at(5, 0, 0), at(20, 0, 0))] {
+            let inputs = s.notice_inputs(day_code(at(1, 0, 0).date()), micros(since), micros(until), 1000).await.expect("inputs");
+            assert_eq!(inputs.len(), 11);
+            for i in &inputs {
+                let id = &f.workers.iter().find(|(_, w)| w.id.0 == i.worker_id).expect("a worker").0;
+                let want = rows.iter().filter(|r| &r[1] == id && (since..=until).contains(&china(&r[3]))).count();
+                assert_eq!(i.orders_us.len(), want, "worker {} from {since} to {until}", i.worker_id);
+            }
+        }
 
         // Fourteen days of runs, each at a random minute of the morning.
         let mut first_added = None;
