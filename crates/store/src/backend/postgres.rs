@@ -37,29 +37,15 @@ const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS staging_earnings (\
     grid_id BIGINT NOT NULL, premium_fen BIGINT NOT NULL) ON COMMIT DELETE ROWS";
 
 /// The careful path, when some order id is already stored: insert the staged rows whose order
-/// id is free (ON CONFLICT DO NOTHING on the key) and add only those to the aggregates. All parts
-/// read the same staged rows, so the aggregates equal the rows by construction. Rows go in
-/// order-id order so two batches of one platform wait for each other instead of deadlocking.
-/// (The fast path, [`write_new`], writes the same tables by COPY with the aggregates summed in
-/// Rust.)
-const MERGE_SOME: &str = "WITH e AS (
-    INSERT INTO earnings (month, worker_id, platform_id, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, batch_id)
-    SELECT month, worker_id, $1, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, $2
-    FROM staging_earnings ORDER BY order_id
-    ON CONFLICT DO NOTHING
-    RETURNING month, worker_id, amount_fen, order_type, premium_fen
-), i AS (
-    INSERT INTO month_income (month, worker_id, platform_id, income_fen, orders)
-    SELECT month, worker_id, $1, SUM(amount_fen), COUNT(*) FROM e GROUP BY month, worker_id ORDER BY month, worker_id
-    ON CONFLICT (month, worker_id, platform_id) DO UPDATE SET
-        income_fen = month_income.income_fen + EXCLUDED.income_fen, orders = month_income.orders + EXCLUDED.orders
-), p AS (
-    INSERT INTO injury_premiums (platform_id, month, order_type, orders, premium_fen)
-    SELECT $1, month, order_type, COUNT(*), SUM(premium_fen) FROM e GROUP BY month, order_type ORDER BY month, order_type
-    ON CONFLICT (platform_id, month, order_type) DO UPDATE SET
-        orders = injury_premiums.orders + EXCLUDED.orders, premium_fen = injury_premiums.premium_fen + EXCLUDED.premium_fen
-)
-SELECT COUNT(*)::BIGINT FROM e";
+/// id is free (ON CONFLICT DO NOTHING on the key), in order-id order so two batches of one
+/// platform wait for each other instead of deadlocking; the order ids inserted come back, and
+/// only their rows are added to the aggregates, by [`add_sums`] as on the fast path. (One
+/// statement with the aggregates as data-modifying CTEs ran the premiums before the incomes: the
+/// fast path's order reversed, and two batches could deadlock.)
+const INSERT_FREE: &str = "INSERT INTO earnings \
+    (month, worker_id, platform_id, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, batch_id) \
+    SELECT month, worker_id, $1, order_id, amount_fen, settled_at_us, order_type, grid_id, premium_fen, $2 \
+    FROM staging_earnings ORDER BY order_id ON CONFLICT DO NOTHING RETURNING order_id";
 
 /// Month incomes summed in Rust, one row per (month, worker), added to the stored ones.
 const ADD_INCOMES: &str = "INSERT INTO month_income (month, worker_id, platform_id, income_fen, orders)
@@ -74,7 +60,7 @@ const ADD_PREMIUMS: &str = "INSERT INTO injury_premiums (platform_id, month, ord
         orders = injury_premiums.orders + EXCLUDED.orders, premium_fen = injury_premiums.premium_fen + EXCLUDED.premium_fen";
 
 /// The fast path, for rows whose order ids are all new: the rows by COPY in order-id order (the
-/// key's order; a stored id fails the COPY on the key: the caller falls back to [`MERGE_SOME`]),
+/// key's order; a stored id fails the COPY on the key: the caller falls back to [`INSERT_FREE`]),
 /// then the month incomes and premiums summed here, one upsert row per key in key order (two
 /// batches of one platform wait, never deadlock).
 async fn write_new(tx: &mut Transaction<'static, Postgres>, platform: PlatformId, batch: BatchId, rows: &[BatchRow]) -> Result<()> {
@@ -89,12 +75,22 @@ async fn write_new(tx: &mut Transaction<'static, Postgres>, platform: PlatformId
         out.i16(r.order_type).i64(r.grid_id).i64(r.premium_fen).i64(b);
     })
     .await?;
-    let mut by_key = by_id;
-    by_key.sort_unstable_by_key(|&i| (rows[i as usize].month, rows[i as usize].worker_id));
+    add_sums(tx, platform, rows.iter()).await
+}
+
+/// Add rows to the month incomes and the premiums, one upsert row per key, every batch in the
+/// same order (incomes before premiums, each by key): two batches wait, never deadlock.
+async fn add_sums<'r>(
+    tx: &mut Transaction<'static, Postgres>,
+    platform: PlatformId,
+    rows: impl Iterator<Item = &'r BatchRow>,
+) -> Result<()> {
+    let p = platform.0;
+    let mut by_key: Vec<&BatchRow> = rows.collect();
+    by_key.sort_unstable_by_key(|r| (r.month, r.worker_id));
     // by_key is sorted by (month, worker): each run is one month income.
     let (mut m, mut w, mut inc, mut n) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for &i in &by_key {
-        let r = &rows[i as usize];
+    for r in &by_key {
         if m.last() == Some(&r.month) && w.last() == Some(&r.worker_id) {
             if let (Some(a), Some(c)) = (inc.last_mut(), n.last_mut()) {
                 *a += r.amount_fen;
@@ -109,7 +105,7 @@ async fn write_new(tx: &mut Transaction<'static, Postgres>, platform: PlatformId
     }
     sqlx::query(ADD_INCOMES).bind(p).bind(m).bind(w).bind(inc).bind(n).execute(&mut **tx).await?;
     let mut premiums: BTreeMap<(i32, i16), (i64, i64)> = BTreeMap::new();
-    for r in rows {
+    for r in by_key {
         let t = premiums.entry((r.month, r.order_type)).or_default();
         t.0 += 1;
         t.1 += r.premium_fen;
@@ -153,13 +149,15 @@ pub(crate) async fn write_rows(
         Err(e) => return Err(e),
     }
     stage(tx, rows).await?;
-    // The planner knows nothing of a fresh temp table; statistics make it hash-join.
-    tx.execute("ANALYZE staging_earnings").await?;
-    let inserted: i64 = sqlx::query_scalar(MERGE_SOME).bind(platform.0).bind(batch.0).fetch_one(&mut **tx).await?;
+    let inserted: Vec<String> = sqlx::query_scalar(INSERT_FREE).bind(platform.0).bind(batch.0).fetch_all(&mut **tx).await?;
+    let free: std::collections::HashSet<&str> = inserted.iter().map(String::as_str).collect();
+    add_sums(tx, platform, rows.iter().filter(|r| free.contains(&*r.order_id))).await?;
     tx.execute("RELEASE SAVEPOINT merge").await?;
-    if inserted as usize == rows.len() {
+    if inserted.len() == rows.len() {
         return Ok(Vec::new());
     }
+    // The planner knows nothing of a fresh temp table; statistics make it hash-join.
+    tx.execute("ANALYZE staging_earnings").await?;
     let mut existing = Vec::new();
     for row in sqlx::query(EXISTING).bind(platform.0).bind(batch.0).fetch_all(&mut **tx).await? {
         let idx: i32 = row.try_get(0)?;

@@ -369,37 +369,46 @@ pub async fn ingest_in_chunks(ctx: Ctx) {
 pub async fn ingest_concurrent_batches(ctx: Ctx) {
     let f = fixture(&ctx.store, 4).await;
     let ids: Vec<String> = f.workers.iter().map(|(i, _)| i.clone()).collect();
-    // Four batches sharing half their orders, sent at once.
-    let mut tasks = Vec::new();
-    for k in 0..4u32 {
-        let mut rows = String::from("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
-        for i in (k * 50)..(k * 50 + 100) {
-            let w = &ids[(i % 4) as usize];
-            rows.push_str(&format!("k{i},{w},{}.{:02},2025-{:02}-03T10:00:00,instant_delivery,g1\n", 1 + i % 7, i % 100, 9 + i % 3));
+    // Rounds of four batches sharing half their orders, sent at once: some take the path for
+    // new orders while others find orders stored and take the careful one, all adding to the
+    // same month incomes and premiums (their locks taken in one order, or they deadlock).
+    const ROUNDS: u32 = 6;
+    for round in 0..ROUNDS {
+        let mut tasks = Vec::new();
+        for k in 0..4u32 {
+            let mut rows = String::from("order_id,id_number,amount_yuan,settled_at,order_type,grid\n");
+            for i in (k * 50)..(k * 50 + 100) {
+                let w = &ids[(i % 4) as usize];
+                rows.push_str(&format!(
+                    "r{round}k{i},{w},{}.{:02},2025-{:02}-03T10:00:00,instant_delivery,g1\n",
+                    1 + i % 7,
+                    i % 100,
+                    9 + i % 3
+                ));
+            }
+            let store = ctx.store.clone();
+            let p = f.a.id;
+            tasks.push(tokio::spawn(async move {
+                store
+                    .ingest_earnings(p, &zj(), std::io::Cursor::new(rows.into_bytes()), Format::Csv, &IngestOptions::request(now(), None))
+                    .await
+            }));
         }
-        let store = ctx.store.clone();
-        let p = f.a.id;
-        tasks.push(tokio::spawn(async move {
-            store
-                .ingest_earnings(p, &zj(), std::io::Cursor::new(rows.into_bytes()), Format::Csv, &IngestOptions::request(now(), None))
-                .await
-        }));
+        let mut accepted = 0;
+        let mut duplicate = 0;
+        for t in tasks {
+            let r = t.await.unwrap().unwrap();
+            assert_eq!(r.conflicting, 0);
+            accepted += r.accepted;
+            duplicate += r.duplicate;
+        }
+        // Orders k0..k249 of the round, each accepted exactly once.
+        assert_eq!((accepted, duplicate), (250, 150), "round {round}");
     }
-    let mut accepted = 0;
-    let mut duplicate = 0;
-    for t in tasks {
-        let r = t.await.unwrap().unwrap();
-        assert_eq!(r.conflicting, 0);
-        accepted += r.accepted;
-        duplicate += r.duplicate;
-    }
-    // Orders k0..k249, each accepted exactly once.
-    assert_eq!(accepted, 250);
-    assert_eq!(duplicate, 150);
-    assert_eq!(ctx.scalar("SELECT COUNT(*) FROM earnings").await, 250);
+    assert_eq!(ctx.scalar("SELECT COUNT(*) FROM earnings").await, 250 * i64::from(ROUNDS));
     assert_consistent(&ctx, &f, &["2025-09", "2025-10", "2025-11"]).await;
     let premiums: i64 = ctx.scalar("SELECT CAST(SUM(premium_fen) AS BIGINT) FROM injury_premiums").await;
-    assert_eq!(premiums, 250 * 7);
+    assert_eq!(premiums, 250 * 7 * i64::from(ROUNDS));
 }
 
 pub async fn income_across_platforms(ctx: Ctx) {
