@@ -8,7 +8,7 @@
 //! | `sqlite` | opening a SQLite file, the bulk writes of earnings and journal entries, the raw reads (journal ranges, the close's pages, the monitor's ranges, payment lookups) |
 //! | `sqlite_raw` | the one unsafe helper: prepared statements stepped on sqlx's connection |
 //! | `pg_copy` | binary COPY: rows encoded into the wire format and streamed |
-//! | `postgres` | opening PostgreSQL, earnings by COPY (a merge when some are stored), journal writes, locks |
+//! | `postgres` | opening PostgreSQL, earnings by COPY (only the free rows when some are stored), journal writes, locks |
 //! | `registration` | the worker import's bulk lookups and inserts of workers and enrolments |
 
 pub(crate) mod migrations;

@@ -1,7 +1,7 @@
 //! PostgreSQL: earnings one row per order, keyed by (platform, order id); new orders by binary
 //! COPY straight into their table, with the month incomes and premiums summed here; when some
-//! order id is already stored, COPY into a session-local staging table and one idempotent merge
-//! statement; journal entries and postings by binary COPY; the locks that serialise journal
+//! order id is already stored, COPY into a session-local staging table and an insert of the free
+//! rows only; journal entries and postings by binary COPY; the locks that serialise journal
 //! writes and log integration.
 
 use super::pg_copy::copy_binary;
