@@ -250,7 +250,7 @@ impl Params {
 
 /// The China (UTC+8) calendar day of a time, for dated parameters.
 pub fn china_day(at_us: i64) -> Option<NaiveDate> {
-    DateTime::from_timestamp_micros(at_us + 8 * HOUR_US).map(|t| t.date_naive())
+    DateTime::from_timestamp_micros(at_us.saturating_add(8 * HOUR_US)).map(|t| t.date_naive())
 }
 
 /// When the platform must have responded to a complaint filed at `filed_at_us`.

@@ -6,10 +6,11 @@
 
 use crate::backend::Sql;
 use crate::earnings::order_type_from_code;
-use crate::ids::month_from_code;
+use crate::ids::{month_code, month_from_code};
 use crate::model::Sex;
 use crate::{PlatformId, Result, Store, StoreError, WorkerId};
 use flexpension_rules::YearMonth;
+use flexpension_rules::complaint::china_day;
 use flexpension_rules::injury::OrderType;
 use std::collections::HashMap;
 
@@ -134,9 +135,7 @@ pub struct ArmOutcome {
 /// The month code (YYYYMM) in China time (UTC+8) of a time in microseconds, as an order's
 /// `month` is stored; `None` out of chrono's range.
 fn cn_month(us: i64) -> Option<i32> {
-    use chrono::Datelike;
-    let d = chrono::DateTime::from_timestamp(us.div_euclid(1_000_000).checked_add(8 * 3600)?, 0)?.date_naive();
-    Some(d.year() * 100 + d.month() as i32)
+    china_day(us).map(|d| month_code(YearMonth::of_date(d)))
 }
 
 /// `YYYYMMDD` of a day.
